@@ -1,0 +1,79 @@
+/**
+ * Turns flat form/query pairs into nested objects the way Rails and Phoenix do:
+ * `ids[]=1&ids[]=2` → `{ ids: ['1','2'] }`, `poll[options][]=a` → `{ poll: { options: ['a'] } }`,
+ * `fields_attributes[0][name]=x` → `{ fields_attributes: { '0': { name: 'x' } } }`.
+ */
+export function railsParams(entries: Iterable<[string, unknown]>): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null)
+  for (const [rawKey, value] of entries) {
+    const match = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(rawKey)
+    if (!match) {
+      assign(out, rawKey, value, false)
+      continue
+    }
+    const path = [match[1], ...[...match[2].matchAll(/\[([^[\]]*)\]/g)].map((m) => m[1])]
+    let node: Record<string, unknown> = out
+    for (let i = 0; i < path.length; i++) {
+      const key = path[i]
+      const last = i === path.length - 1
+      const nextIsArray = !last && path[i + 1] === ''
+      if (key === '') break // handled by the parent as an array push
+      if (last) {
+        assign(node, key, value, false)
+      } else if (nextIsArray && i + 1 === path.length - 1) {
+        assign(node, key, value, true)
+        break
+      } else {
+        const existing = node[key]
+        if (!isPlainObject(existing)) node[key] = Object.create(null)
+        node = node[key] as Record<string, unknown>
+      }
+    }
+  }
+  return out
+}
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+
+function assign(node: Record<string, unknown>, key: string, value: unknown, asArray: boolean) {
+  if (FORBIDDEN_KEYS.has(key)) return
+  const existing = node[key]
+  if (asArray) {
+    if (Array.isArray(existing)) existing.push(value)
+    else node[key] = [value]
+  } else if (existing !== undefined && !isPlainObject(existing)) {
+    // A repeated plain key (`ids=1&ids=2`) collects values, as Rack does for arrays.
+    node[key] = Array.isArray(existing) ? [...existing, value] : [existing, value]
+  } else {
+    node[key] = value
+  }
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Blob)
+}
+
+/** Reads a boolean the way Mastodon and Pleroma do: "1", "true", "on", true → true; "0", "false", "off", false → false. */
+export function parseBool(value: unknown): boolean | undefined {
+  if (value === undefined || value === null || value === '') return undefined
+  if (typeof value === 'boolean') return value
+  if (typeof value === 'number') return value !== 0
+  const s = String(value).toLowerCase()
+  if (['1', 'true', 't', 'on', 'yes'].includes(s)) return true
+  if (['0', 'false', 'f', 'off', 'no'].includes(s)) return false
+  return undefined
+}
+
+/** An array parameter given as `a[]=`, repeated `a=`, an object keyed by index, a JSON array, or a single value. */
+export function parseArray(value: unknown): unknown[] {
+  if (value === undefined || value === null || value === '') return []
+  if (Array.isArray(value)) return value
+  if (isPlainObject(value)) {
+    return Object.keys(value).sort((a, b) => Number(a) - Number(b)).map((k) => value[k])
+  }
+  return [value]
+}
+
+export function parseStringArray(value: unknown): string[] {
+  return parseArray(value).filter((v) => v !== null && v !== undefined && typeof v !== 'object').map(String)
+}

@@ -1,0 +1,47 @@
+import { sql } from 'drizzle-orm'
+import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core'
+import { citext, createdAt, flakeId, primaryId, timestampTz, updatedAt } from './columns'
+
+export type ProfileField = { name: string; value: string; verified_at?: string | null }
+
+/** Every actor, local or remote. Local ones also have a row in `users`. */
+export const accounts = pgTable('accounts', {
+  id: primaryId(),
+  username: citext('username').notNull(),
+  /** null for local accounts */
+  domain: citext('domain'),
+  displayName: text('display_name').notNull().default(''),
+  note: text('note').notNull().default(''),
+  noteSource: text('note_source').notNull().default(''),
+  fields: jsonb('fields').$type<ProfileField[]>().notNull().default([]),
+  avatarUrl: text('avatar_url'),
+  headerUrl: text('header_url'),
+  backgroundUrl: text('background_url'),
+  locked: boolean('locked').notNull().default(false),
+  bot: boolean('bot').notNull().default(false),
+  actorType: text('actor_type').notNull().default('Person'),
+  discoverable: boolean('discoverable').notNull().default(true),
+  indexable: boolean('indexable').notNull().default(true),
+  hideFollowers: boolean('hide_followers').notNull().default(false),
+  hideFollows: boolean('hide_follows').notNull().default(false),
+  hideFollowersCount: boolean('hide_followers_count').notNull().default(false),
+  hideFollowsCount: boolean('hide_follows_count').notNull().default(false),
+  hideFavorites: boolean('hide_favorites').notNull().default(true),
+  alsoKnownAs: jsonb('also_known_as').$type<string[]>().notNull().default([]),
+  movedToId: flakeId('moved_to_id'),
+  uri: text('uri'),
+  url: text('url'),
+  statusesCount: integer('statuses_count').notNull().default(0),
+  followersCount: integer('followers_count').notNull().default(0),
+  followingCount: integer('following_count').notNull().default(0),
+  lastStatusAt: timestampTz('last_status_at'),
+  suspendedAt: timestampTz('suspended_at'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+}, (t) => [
+  uniqueIndex('accounts_username_domain_uniq').on(t.username, sql`coalesce(${t.domain}, '')`),
+  index('accounts_search_trgm').using('gin', sql`(${t.username}::text || ' ' || ${t.displayName}) gin_trgm_ops`),
+])
+
+export type AccountRow = typeof accounts.$inferSelect
+export type NewAccountRow = typeof accounts.$inferInsert

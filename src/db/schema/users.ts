@@ -1,0 +1,67 @@
+import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core'
+import { accounts } from './accounts'
+import { citext, createdAt, flakeId, primaryId, timestampTz, updatedAt } from './columns'
+
+export type Visibility = 'public' | 'unlisted' | 'private' | 'direct' | 'local'
+
+/** Local login data and preferences of a local account. */
+export const users = pgTable('users', {
+  id: primaryId(),
+  accountId: flakeId('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+  email: citext('email').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  isAdmin: boolean('is_admin').notNull().default(false),
+  isModerator: boolean('is_moderator').notNull().default(false),
+  /** false when an admin (or the user) deactivated the account */
+  isActive: boolean('is_active').notNull().default(true),
+  isApproved: boolean('is_approved').notNull().default(true),
+  registrationReason: text('registration_reason'),
+  confirmedAt: timestampTz('confirmed_at'),
+  passwordResetPending: boolean('password_reset_pending').notNull().default(false),
+  tags: jsonb('tags').$type<string[]>().notNull().default([]),
+  locale: text('locale').notNull().default('en'),
+  defaultVisibility: text('default_visibility').$type<Visibility>().notNull().default('public'),
+  defaultSensitive: boolean('default_sensitive').notNull().default(false),
+  defaultLanguage: text('default_language'),
+  defaultContentType: text('default_content_type').notNull().default('text/plain'),
+  showRole: boolean('show_role').notNull().default(true),
+  noRichText: boolean('no_rich_text').notNull().default(false),
+  allowFollowingMove: boolean('allow_following_move').notNull().default(true),
+  acceptsChatMessages: boolean('accepts_chat_messages').notNull().default(true),
+  skipThreadContainment: boolean('skip_thread_containment').notNull().default(false),
+  settingsStore: jsonb('settings_store').$type<Record<string, unknown>>().notNull().default({}),
+  inviteId: flakeId('invite_id'),
+  signInCount: integer('sign_in_count').notNull().default(0),
+  lastSignInAt: timestampTz('last_sign_in_at'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+}, (t) => [
+  uniqueIndex('users_account_id_uniq').on(t.accountId),
+  uniqueIndex('users_email_uniq').on(t.email),
+  index('users_created_at_idx').on(t.createdAt),
+])
+
+export type UserRow = typeof users.$inferSelect
+
+/** Invitations for invite-only registration. */
+export const invites = pgTable('invites', {
+  id: primaryId(),
+  token: text('token').notNull(),
+  createdByUserId: flakeId('created_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+  /** null = unlimited */
+  maxUse: integer('max_use'),
+  uses: integer('uses').notNull().default(0),
+  expiresAt: timestampTz('expires_at'),
+  revokedAt: timestampTz('revoked_at'),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('invites_token_uniq').on(t.token)])
+
+export type InviteRow = typeof invites.$inferSelect
+
+/** Issued captchas, each answerable once. */
+export const captchas = pgTable('captchas', {
+  token: text('token').primaryKey(),
+  answerHash: text('answer_hash').notNull(),
+  expiresAt: timestampTz('expires_at').notNull(),
+  usedAt: timestampTz('used_at'),
+})

@@ -1,0 +1,23 @@
+import { Elysia } from 'elysia'
+import { getApp, registerApp } from '../../core/oauth/apps'
+import { UnauthorizedError } from '../../core/errors'
+import type { Base } from '../base'
+import { buildApplication } from '../render/app'
+
+export const appsApi = (base: Base) =>
+  new Elysia({ name: 'api.apps' })
+    .use(base)
+    .post('/api/v1/apps', async ({ ctx, input, viewer }) => {
+      const app = await registerApp(ctx, {
+        clientName: input.client_name,
+        redirectUris: input.redirect_uris ?? input.redirect_uri,
+        scopes: input.scopes,
+        website: input.website,
+        ownerUserId: viewer?.userId ?? null,
+      })
+      return buildApplication(app, true)
+    }, { auth: 'public' })
+    .get('/api/v1/apps/verify_credentials', async ({ ctx, viewer }) => {
+      if (!viewer?.appId) throw new UnauthorizedError()
+      return buildApplication(await getApp(ctx, viewer.appId))
+    }, { auth: { scopes: [], app: true } })

@@ -1,0 +1,64 @@
+import postgres from 'postgres'
+import { loadConfig, type Config } from '../../src/config'
+import type { Ctx } from '../../src/core/context'
+import { openPglite, openPostgres, type Database } from '../../src/db/client'
+import { migrate } from '../../src/db/migrate'
+import { createApp, type App } from '../../src/server/app'
+
+let shared: Promise<{ ctx: Ctx; dropDb?: () => Promise<void> }> | null = null
+
+export const TEST_DOMAIN = 'rookery.test'
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return loadConfig({ ROOKERY_CONFIG: undefined, ROOKERY_DOMAIN: TEST_DOMAIN, PORT: '4000' }, { databaseUrl: null, ...overrides })
+}
+
+async function createDatabase(): Promise<{ database: Database; dropDb?: () => Promise<void> }> {
+  const url = process.env.TEST_DATABASE_URL
+  if (!url) return { database: await openPglite(null) }
+  const name = `rookery_test_${process.pid}_${Date.now().toString(36)}`
+  const admin = postgres(url, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`create database "${name}"`)
+  const target = new URL(url)
+  target.pathname = `/${name}`
+  const database = openPostgres(target.toString(), 10)
+  return {
+    database,
+    dropDb: async () => {
+      await admin.unsafe(`drop database if exists "${name}" with (force)`)
+      await admin.end({ timeout: 5 })
+    },
+  }
+}
+
+/** The shared test context: a migrated database and a test config. */
+export function getTestContext(): Promise<Ctx> {
+  shared ??= (async () => {
+    const { database, dropDb } = await createDatabase()
+    await migrate(database.db)
+    return { ctx: { db: database.db, database, config: testConfig(), startedAt: new Date() }, dropDb }
+  })()
+  return shared.then((s) => s.ctx)
+}
+
+export async function closeTestContext() {
+  if (!shared) return
+  const s = await shared
+  shared = null
+  await s.ctx.database.close()
+  await s.dropDb?.()
+}
+
+/** A context sharing the test database but with another configuration (registration mode, limits...). */
+export async function contextWith(overrides: Partial<Config>): Promise<Ctx> {
+  const ctx = await getTestContext()
+  return { ...ctx, config: { ...ctx.config, ...overrides } }
+}
+
+const apps = new WeakMap<Ctx, App>()
+export async function testApp(ctx?: Ctx): Promise<App> {
+  const c = ctx ?? (await getTestContext())
+  let app = apps.get(c)
+  if (!app) apps.set(c, (app = createApp(c)))
+  return app
+}
