@@ -74,3 +74,11 @@ describe('unknown routes', () => {
     expect(res.json.error).toBeString()
   })
 })
+
+describe('Application shape', () => {
+  test('matches Mastodon\'s CredentialApplication schema', async () => {
+    const { expectShape } = await import('../support/shape')
+    const res = await call('POST', '/api/v1/apps', { json: { client_name: 'Shape', redirect_uris: 'urn:ietf:wg:oauth:2.0:oob', website: 'https://x.example' } })
+    expectShape(res.json, 'CredentialApplication')
+  })
+})
