@@ -1,3 +1,5 @@
 export * from './accounts'
 export * from './users'
 export * from './oauth'
+export * from './social'
+export * from './statuses'

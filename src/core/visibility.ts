@@ -1,0 +1,53 @@
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
+import { accounts, blocks, follows, statusMentions, statuses, type StatusRow } from '../db/schema'
+import type { Ctx } from './context'
+import { NotFoundError } from './errors'
+import { isId } from './ids'
+
+/**
+ * THE rule for who may see a status. Every read path (show, context, timelines, search, favourited_by,
+ * notifications, streaming, Pleroma endpoints) filters with `visibleStatusSql`; nothing decides visibility elsewhere.
+ *
+ * - the author always sees their own statuses;
+ * - nobody sees statuses of suspended accounts (except the author), nor those of an author who blocks them;
+ * - public, unlisted and local: everyone else;
+ * - private: accepted followers of the author and mentioned accounts;
+ * - direct and list: mentioned accounts (list members are added when lists exist);
+ * - a reblog is visible only if the reblogged status is visible too.
+ */
+export function visibleStatusSql(viewerAccountId: string | null, tableAlias?: string): SQL {
+  const col = (name: string) => (tableAlias ? sql.raw(`"${tableAlias}"."${name}"`) : sql.raw(`"statuses"."${name}"`))
+  const authorId = col('account_id')
+  const authorActive = sql`not exists (select 1 from ${accounts} a where a.id = ${authorId} and a.suspended_at is not null)`
+  const openVisibility = sql`${col('visibility')} in ('public', 'unlisted', 'local')`
+  if (!viewerAccountId) return sql`(${openVisibility} and ${authorActive})`
+  const viewer = sql`${statuses.accountId.mapToDriverValue(viewerAccountId)}::uuid`
+  const own = sql`${authorId} = ${viewer}`
+  const notBlocked = sql`not exists (select 1 from ${blocks} b where b.account_id = ${authorId} and b.target_account_id = ${viewer})`
+  const follower = sql`exists (select 1 from ${follows} f where f.account_id = ${viewer} and f.target_account_id = ${authorId})`
+  const mentioned = sql`exists (select 1 from ${statusMentions} m where m.status_id = ${col('id')} and m.account_id = ${viewer})`
+  return sql`(${own} or (${authorActive} and ${notBlocked} and (${openVisibility} or (${col('visibility')} = 'private' and ${follower}) or ${mentioned})))`
+}
+
+/** A status and, for reblogs, the reblogged one must both pass the rule. */
+export function visibleWithReblogSql(viewerAccountId: string | null): SQL {
+  return sql`(${visibleStatusSql(viewerAccountId)} and (${statuses.reblogOfId} is null or exists (
+    select 1 from ${statuses} as reblogged where reblogged.id = ${statuses.reblogOfId} and ${visibleStatusSql(viewerAccountId, 'reblogged')})))`
+}
+
+/** Loads a status the viewer may see; hidden, missing and malformed ids are all 404. */
+export async function getVisibleStatus(ctx: Ctx, viewerAccountId: string | null, id: string): Promise<StatusRow> {
+  if (!isId(id)) throw new NotFoundError()
+  const [row] = await ctx.db.select().from(statuses).where(and(eq(statuses.id, id), visibleWithReblogSql(viewerAccountId))).limit(1)
+  if (!row) throw new NotFoundError()
+  return row
+}
+
+/** Of the given ids, those the viewer may see (order not kept). */
+export async function filterVisibleStatusIds(ctx: Ctx, viewerAccountId: string | null, ids: string[]): Promise<Set<string>> {
+  const valid = ids.filter(isId)
+  if (!valid.length) return new Set()
+  const rows = await ctx.db.select({ id: statuses.id }).from(statuses)
+    .where(and(inArray(statuses.id, valid), visibleWithReblogSql(viewerAccountId)))
+  return new Set(rows.map((r) => r.id))
+}

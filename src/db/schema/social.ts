@@ -1,0 +1,62 @@
+import { sql } from 'drizzle-orm'
+import { boolean, index, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core'
+import { accounts } from './accounts'
+import { createdAt, flakeId, primaryId, timestampTz } from './columns'
+
+const accountRef = (name: string) => flakeId(name).notNull().references(() => accounts.id, { onDelete: 'cascade' })
+
+/** An accepted follow. Pending ones live in `follow_requests`. */
+export const follows = pgTable('follows', {
+  id: primaryId(),
+  accountId: accountRef('account_id'),
+  targetAccountId: accountRef('target_account_id'),
+  showReblogs: boolean('show_reblogs').notNull().default(true),
+  notify: boolean('notify').notNull().default(false),
+  languages: text('languages').array(),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('follows_pair_uniq').on(t.accountId, t.targetAccountId),
+  index('follows_target_idx').on(t.targetAccountId, t.id),
+])
+
+export const followRequests = pgTable('follow_requests', {
+  id: primaryId(),
+  accountId: accountRef('account_id'),
+  targetAccountId: accountRef('target_account_id'),
+  showReblogs: boolean('show_reblogs').notNull().default(true),
+  notify: boolean('notify').notNull().default(false),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('follow_requests_pair_uniq').on(t.accountId, t.targetAccountId),
+  index('follow_requests_target_idx').on(t.targetAccountId, t.id),
+])
+
+export const blocks = pgTable('blocks', {
+  id: primaryId(),
+  accountId: accountRef('account_id'),
+  targetAccountId: accountRef('target_account_id'),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('blocks_pair_uniq').on(t.accountId, t.targetAccountId),
+  index('blocks_target_idx').on(t.targetAccountId),
+])
+
+export const mutes = pgTable('mutes', {
+  id: primaryId(),
+  accountId: accountRef('account_id'),
+  targetAccountId: accountRef('target_account_id'),
+  hideNotifications: boolean('hide_notifications').notNull().default(true),
+  expiresAt: timestampTz('expires_at'),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('mutes_pair_uniq').on(t.accountId, t.targetAccountId),
+  index('mutes_expires_idx').on(t.expiresAt).where(sql`${t.expiresAt} is not null`),
+])
+
+/** Domains a user hides entirely. */
+export const accountDomainBlocks = pgTable('account_domain_blocks', {
+  id: primaryId(),
+  accountId: accountRef('account_id'),
+  domain: text('domain').notNull(),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('account_domain_blocks_uniq').on(t.accountId, t.domain)])

@@ -1,0 +1,137 @@
+import { sql } from 'drizzle-orm'
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core'
+import { accounts } from './accounts'
+import { citext, createdAt, flakeId, primaryId, timestampTz, updatedAt } from './columns'
+import { oauthApps } from './oauth'
+
+export type StatusVisibility = 'public' | 'unlisted' | 'private' | 'direct' | 'local' | 'list'
+
+/** A thread: every status of a reply tree shares one (Pleroma's `context`, shown as `pleroma.conversation_id`). */
+export const conversations = pgTable('conversations', {
+  id: primaryId(),
+  createdAt: createdAt(),
+})
+
+export const statuses = pgTable('statuses', {
+  id: primaryId(),
+  accountId: flakeId('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+  uri: text('uri'),
+  url: text('url'),
+  /** the author's source text, for editing and `pleroma.content["text/plain"]` */
+  text: text('text').notNull().default(''),
+  contentType: text('content_type').notNull().default('text/plain'),
+  /** sanitized HTML */
+  content: text('content').notNull().default(''),
+  spoilerText: text('spoiler_text').notNull().default(''),
+  visibility: text('visibility').$type<StatusVisibility>().notNull().default('public'),
+  /** for `list:ID` visibility: only members of that list (and the author) see it */
+  listId: flakeId('list_id'),
+  sensitive: boolean('sensitive').notNull().default(false),
+  language: text('language'),
+  local: boolean('local').notNull().default(true),
+  inReplyToId: flakeId('in_reply_to_id'),
+  inReplyToAccountId: flakeId('in_reply_to_account_id'),
+  reblogOfId: flakeId('reblog_of_id'),
+  quoteId: flakeId('quote_id'),
+  conversationId: flakeId('conversation_id').references(() => conversations.id, { onDelete: 'set null' }),
+  applicationId: flakeId('application_id').references(() => oauthApps.id, { onDelete: 'set null' }),
+  repliesCount: integer('replies_count').notNull().default(0),
+  reblogsCount: integer('reblogs_count').notNull().default(0),
+  favouritesCount: integer('favourites_count').notNull().default(0),
+  quotesCount: integer('quotes_count').notNull().default(0),
+  editedAt: timestampTz('edited_at'),
+  expiresAt: timestampTz('expires_at'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+}, (t) => [
+  uniqueIndex('statuses_uri_uniq').on(t.uri),
+  index('statuses_account_idx').on(t.accountId, t.id.desc()),
+  index('statuses_in_reply_to_idx').on(t.inReplyToId).where(sql`${t.inReplyToId} is not null`),
+  index('statuses_reblog_of_idx').on(t.reblogOfId, t.accountId).where(sql`${t.reblogOfId} is not null`),
+  index('statuses_conversation_idx').on(t.conversationId, t.id),
+  index('statuses_public_idx').on(t.id.desc()).where(sql`${t.visibility} = 'public' and ${t.reblogOfId} is null`),
+  index('statuses_local_idx').on(t.id.desc()).where(sql`${t.local} and ${t.visibility} in ('public', 'local') and ${t.reblogOfId} is null`),
+  index('statuses_expires_idx').on(t.expiresAt).where(sql`${t.expiresAt} is not null`),
+])
+
+export type StatusRow = typeof statuses.$inferSelect
+
+export const statusMentions = pgTable('status_mentions', {
+  statusId: flakeId('status_id').notNull().references(() => statuses.id, { onDelete: 'cascade' }),
+  accountId: flakeId('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+  /** explicit addressee that is not written in the text (Pleroma's `to`) */
+  silent: boolean('silent').notNull().default(false),
+}, (t) => [
+  primaryKey({ columns: [t.statusId, t.accountId] }),
+  index('status_mentions_account_idx').on(t.accountId, t.statusId.desc()),
+])
+
+export const tags = pgTable('tags', {
+  id: primaryId(),
+  name: citext('name').notNull(),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('tags_name_uniq').on(t.name)])
+
+export const statusTags = pgTable('status_tags', {
+  statusId: flakeId('status_id').notNull().references(() => statuses.id, { onDelete: 'cascade' }),
+  tagId: flakeId('tag_id').notNull().references(() => tags.id, { onDelete: 'cascade' }),
+}, (t) => [
+  primaryKey({ columns: [t.statusId, t.tagId] }),
+  index('status_tags_tag_idx').on(t.tagId, t.statusId.desc()),
+])
+
+const interaction = (name: string) => pgTable(name, {
+  id: primaryId(),
+  accountId: flakeId('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+  statusId: flakeId('status_id').notNull().references(() => statuses.id, { onDelete: 'cascade' }),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex(`${name}_pair_uniq`).on(t.accountId, t.statusId),
+  index(`${name}_status_idx`).on(t.statusId, t.id),
+  index(`${name}_account_idx`).on(t.accountId, t.id.desc()),
+])
+
+export const favourites = interaction('favourites')
+export const bookmarks = interaction('bookmarks')
+export const statusPins = interaction('status_pins')
+
+/** Threads a user muted: no notifications from them. */
+export const conversationMutes = pgTable('conversation_mutes', {
+  accountId: flakeId('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+  conversationId: flakeId('conversation_id').notNull().references(() => conversations.id, { onDelete: 'cascade' }),
+}, (t) => [primaryKey({ columns: [t.accountId, t.conversationId] })])
+
+export type PollOption = { title: string; votes_count: number }
+
+export const polls = pgTable('polls', {
+  id: primaryId(),
+  statusId: flakeId('status_id').notNull().references(() => statuses.id, { onDelete: 'cascade' }),
+  options: jsonb('options').$type<PollOption[]>().notNull(),
+  multiple: boolean('multiple').notNull().default(false),
+  hideTotals: boolean('hide_totals').notNull().default(false),
+  votesCount: integer('votes_count').notNull().default(0),
+  votersCount: integer('voters_count').notNull().default(0),
+  expiresAt: timestampTz('expires_at'),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('polls_status_uniq').on(t.statusId)])
+
+export const pollVotes = pgTable('poll_votes', {
+  id: primaryId(),
+  pollId: flakeId('poll_id').notNull().references(() => polls.id, { onDelete: 'cascade' }),
+  accountId: flakeId('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+  choice: integer('choice').notNull(),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('poll_votes_uniq').on(t.pollId, t.accountId, t.choice)])
+
+/** Earlier revisions of edited statuses. */
+export const statusEdits = pgTable('status_edits', {
+  id: primaryId(),
+  statusId: flakeId('status_id').notNull().references(() => statuses.id, { onDelete: 'cascade' }),
+  text: text('text').notNull(),
+  content: text('content').notNull(),
+  spoilerText: text('spoiler_text').notNull(),
+  sensitive: boolean('sensitive').notNull(),
+  pollOptions: jsonb('poll_options').$type<string[] | null>(),
+  mediaIds: jsonb('media_ids').$type<string[]>().notNull().default([]),
+  createdAt: createdAt(),
+}, (t) => [index('status_edits_status_idx').on(t.statusId, t.id)])
