@@ -1,0 +1,107 @@
+import PgBoss from 'pg-boss'
+import type { Database, DbLike } from '../db/client'
+
+/**
+ * Durable background jobs on the application's own database (pg-boss), on PostgreSQL and PGlite alike.
+ * A job sent with `{ within: tx }` commits or rolls back with the caller's transaction, so no work is lost or orphaned.
+ */
+export interface Jobs {
+  send<T extends object>(queue: string, data: T, opts?: { within?: DbLike; startAfterSeconds?: number; singletonKey?: string; retryLimit?: number }): Promise<string | null>
+  work<T extends object>(queue: string, handler: (data: T, jobId: string) => Promise<void>): Promise<void>
+  schedule(queue: string, cron: string, data?: object): Promise<void>
+  /** Jobs waiting or running per queue, for status output. */
+  depth(): Promise<Record<string, number>>
+  stop(): Promise<void>
+}
+
+type Executor = { executeSql(text: string, values?: unknown[]): Promise<{ rows: any[]; rowCount?: number }> }
+
+/** node-postgres (pg-boss's home driver) sends plain objects as JSON; postgres.js needs them as text. */
+function asParameter(value: unknown): any {
+  if (value === undefined) return null
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date) && !Buffer.isBuffer(value)
+    ? JSON.stringify(value)
+    : value
+}
+
+/**
+ * Adapts whatever client drizzle wraps (postgres.js or PGlite, pool or open transaction) to pg-boss's executeSql.
+ * Reaches into drizzle's session; drizzle-orm is pinned for this reason.
+ */
+function executorFor(db: DbLike): Executor {
+  const client = (db as any).session?.client ?? (db as any).$client
+  if (typeof client?.unsafe === 'function') {
+    // pg-boss sends multi-statement BEGIN…COMMIT scripts, which postgres.js allows only on a single reserved connection.
+    let reserved: Promise<any> | null = null
+    const connection = () => (typeof client.reserve === 'function' ? (reserved ??= client.reserve()) : Promise.resolve(client))
+    return {
+      async executeSql(text, values) {
+        const sql = /^\s*begin/i.test(text) ? await connection() : client
+        const rows = values?.length ? await sql.unsafe(text, values.map(asParameter)) : await sql.unsafe(text)
+        return { rows: Array.from(rows), rowCount: rows.count }
+      },
+    }
+  }
+  if (typeof client?.query === 'function') {
+    return {
+      async executeSql(text, values) {
+        if (!values?.length && typeof client.exec === 'function') {
+          const results = await client.exec(text)
+          const last = results[results.length - 1] ?? { rows: [] }
+          return { rows: last.rows, rowCount: last.affectedRows }
+        }
+        const r = await client.query(text, values ?? [])
+        return { rows: r.rows, rowCount: r.affectedRows }
+      },
+    }
+  }
+  throw new Error('unsupported database client for the job queue')
+}
+
+/** Every queue the application uses; created at start so sending never needs DDL inside a caller's transaction. */
+export const QUEUES = ['statuses.expire', 'statuses.publish-scheduled', 'imports.relationships'] as const
+
+export async function startJobs(database: Database, opts: { supervise?: boolean; queues?: readonly string[] } = {}): Promise<Jobs> {
+  const boss = new PgBoss({
+    db: executorFor(database.db),
+    supervise: opts.supervise ?? true,
+    schedule: opts.supervise ?? true,
+    migrate: true,
+  })
+  boss.on('error', (e: Error) => console.error('[rookery] job queue error:', e.message))
+  await boss.start()
+  const known = new Set<string>(opts.queues ?? QUEUES)
+  for (const name of known) await boss.createQueue(name)
+  const ensureQueue = (name: string) => {
+    if (!known.has(name)) throw new Error(`unknown job queue ${name}`)
+  }
+  return {
+    async send(queue, data, o = {}) {
+      ensureQueue(queue)
+      return boss.send(queue, data, {
+        db: o.within ? executorFor(o.within) : undefined,
+        startAfter: o.startAfterSeconds,
+        singletonKey: o.singletonKey,
+        retryLimit: o.retryLimit ?? 5,
+        retryBackoff: true,
+      } as PgBoss.SendOptions)
+    },
+    async work(queue, handler) {
+      ensureQueue(queue)
+      await boss.work(queue, { pollingIntervalSeconds: 2 }, async (jobs) => {
+        for (const job of jobs) await handler(job.data as any, job.id)
+      })
+    },
+    async schedule(queue, cron, data) {
+      ensureQueue(queue)
+      await boss.schedule(queue, cron, data ?? {})
+    },
+    async depth() {
+      const queues = await boss.getQueues()
+      const out: Record<string, number> = {}
+      for (const q of queues) out[q.name] = await boss.getQueueSize(q.name)
+      return out
+    },
+    stop: () => boss.stop({ graceful: true, wait: true, timeout: 10_000 }),
+  }
+}
