@@ -104,6 +104,7 @@ CREATE TABLE "oauth_codes" (
 	"code_challenge_method" text,
 	"expires_at" timestamp with time zone NOT NULL,
 	"used_at" timestamp with time zone,
+	"token_id" uuid,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
@@ -219,6 +220,15 @@ CREATE TABLE "status_edits" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "status_idempotency_keys" (
+	"account_id" uuid NOT NULL,
+	"key" text NOT NULL,
+	"request_hash" text NOT NULL,
+	"status_id" uuid NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "status_idempotency_keys_account_id_key_pk" PRIMARY KEY("account_id","key")
+);
+--> statement-breakpoint
 CREATE TABLE "status_mentions" (
 	"status_id" uuid NOT NULL,
 	"account_id" uuid NOT NULL,
@@ -280,6 +290,7 @@ ALTER TABLE "users" ADD CONSTRAINT "users_account_id_accounts_id_fk" FOREIGN KEY
 ALTER TABLE "oauth_apps" ADD CONSTRAINT "oauth_apps_owner_user_id_users_id_fk" FOREIGN KEY ("owner_user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "oauth_codes" ADD CONSTRAINT "oauth_codes_app_id_oauth_apps_id_fk" FOREIGN KEY ("app_id") REFERENCES "public"."oauth_apps"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "oauth_codes" ADD CONSTRAINT "oauth_codes_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "oauth_codes" ADD CONSTRAINT "oauth_codes_token_id_oauth_tokens_id_fk" FOREIGN KEY ("token_id") REFERENCES "public"."oauth_tokens"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "oauth_tokens" ADD CONSTRAINT "oauth_tokens_app_id_oauth_apps_id_fk" FOREIGN KEY ("app_id") REFERENCES "public"."oauth_apps"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "oauth_tokens" ADD CONSTRAINT "oauth_tokens_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "account_domain_blocks" ADD CONSTRAINT "account_domain_blocks_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -301,6 +312,8 @@ ALTER TABLE "poll_votes" ADD CONSTRAINT "poll_votes_poll_id_polls_id_fk" FOREIGN
 ALTER TABLE "poll_votes" ADD CONSTRAINT "poll_votes_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "polls" ADD CONSTRAINT "polls_status_id_statuses_id_fk" FOREIGN KEY ("status_id") REFERENCES "public"."statuses"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "status_edits" ADD CONSTRAINT "status_edits_status_id_statuses_id_fk" FOREIGN KEY ("status_id") REFERENCES "public"."statuses"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "status_idempotency_keys" ADD CONSTRAINT "status_idempotency_keys_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "status_idempotency_keys" ADD CONSTRAINT "status_idempotency_keys_status_id_statuses_id_fk" FOREIGN KEY ("status_id") REFERENCES "public"."statuses"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "status_mentions" ADD CONSTRAINT "status_mentions_status_id_statuses_id_fk" FOREIGN KEY ("status_id") REFERENCES "public"."statuses"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "status_mentions" ADD CONSTRAINT "status_mentions_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "status_pins" ADD CONSTRAINT "status_pins_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -318,6 +331,7 @@ CREATE UNIQUE INDEX "users_email_uniq" ON "users" USING btree ("email");--> stat
 CREATE INDEX "users_created_at_idx" ON "users" USING btree ("created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "oauth_apps_client_id_uniq" ON "oauth_apps" USING btree ("client_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "oauth_codes_hash_uniq" ON "oauth_codes" USING btree ("code_hash");--> statement-breakpoint
+CREATE INDEX "oauth_codes_expires_at_idx" ON "oauth_codes" USING btree ("expires_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "oauth_tokens_token_hash_uniq" ON "oauth_tokens" USING btree ("token_hash");--> statement-breakpoint
 CREATE UNIQUE INDEX "oauth_tokens_refresh_hash_uniq" ON "oauth_tokens" USING btree ("refresh_token_hash");--> statement-breakpoint
 CREATE INDEX "oauth_tokens_user_id_idx" ON "oauth_tokens" USING btree ("user_id");--> statement-breakpoint
@@ -339,6 +353,7 @@ CREATE INDEX "favourites_account_idx" ON "favourites" USING btree ("account_id",
 CREATE UNIQUE INDEX "poll_votes_uniq" ON "poll_votes" USING btree ("poll_id","account_id","choice");--> statement-breakpoint
 CREATE UNIQUE INDEX "polls_status_uniq" ON "polls" USING btree ("status_id");--> statement-breakpoint
 CREATE INDEX "status_edits_status_idx" ON "status_edits" USING btree ("status_id","id");--> statement-breakpoint
+CREATE INDEX "status_idempotency_keys_created_idx" ON "status_idempotency_keys" USING btree ("created_at");--> statement-breakpoint
 CREATE INDEX "status_mentions_account_idx" ON "status_mentions" USING btree ("account_id","status_id" DESC NULLS LAST);--> statement-breakpoint
 CREATE UNIQUE INDEX "status_pins_pair_uniq" ON "status_pins" USING btree ("account_id","status_id");--> statement-breakpoint
 CREATE INDEX "status_pins_status_idx" ON "status_pins" USING btree ("status_id","id");--> statement-breakpoint

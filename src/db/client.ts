@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import type { ExtractTablesWithRelations } from 'drizzle-orm'
@@ -8,6 +10,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
 import { acquireLock, readLock, DataDirLockedError } from './lock'
 import { pgliteExtensions, pgliteFsBundle, pgliteModules } from './pglite-assets'
+import { servePgliteSocket, type PgliteSocketServer } from './pglite-socket'
 import * as schema from './schema'
 
 export type Schema = typeof schema
@@ -55,6 +58,21 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
   return { db, kind: 'pglite', pglite, describe: dataDir ? `embedded PGlite in ${dataDir}` : 'in-memory PGlite', close: () => pglite.close() }
 }
 
+/** Where `serve` exposes the embedded database; unix socket paths are limited to about 104 bytes. */
+export function pgliteSocketPath(dataDir: string): string {
+  const inside = join(dataDir, '.s.PGSQL.rookery')
+  if (Buffer.byteLength(inside) <= 100) return inside
+  return join(tmpdir(), `rookery-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}.sock`)
+}
+
+/** Connects to the database a running `serve` exposes on its socket. */
+export function openServerSocket(socket: string, pid: number): Database {
+  // No named prepared statements: the embedded backend is shared and would keep them after we disconnect.
+  const client = postgres({ path: socket, database: 'postgres', username: 'postgres', max: 1, prepare: false, onnotice: () => {} })
+  const db = drizzlePostgres(client, { schema }) as unknown as Db
+  return { db, kind: 'postgres', describe: `embedded PGlite of the running server (pid ${pid})`, close: () => client.end({ timeout: 5 }) }
+}
+
 /**
  * Opens the configured database. Embedded mode takes the data-folder lock; a CLI command that finds `serve`
  * holding it connects through the server's socket instead, so both see the same data.
@@ -64,34 +82,29 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.memory) return openPglite(null)
   const holder = readLock(opts.dataDir)
   if (holder) {
-    if (opts.role === 'cli' && holder.socket) {
-      const client = postgres({ path: holder.socket, database: 'template1', username: 'postgres', max: 1, onnotice: () => {} })
-      const db = drizzlePostgres(client, { schema }) as unknown as Db
-      return { db, kind: 'postgres', describe: `the running server (pid ${holder.pid}) via ${holder.socket}`, close: () => client.end({ timeout: 5 }) }
-    }
+    if (opts.role === 'cli' && holder.socket) return openServerSocket(holder.socket, holder.pid)
     throw new DataDirLockedError(holder, opts.dataDir)
   }
   const lock = acquireLock(opts.dataDir, opts.role)
+  let database: Database | null = null
   try {
-    const database = await openPglite(opts.dataDir)
-    let socketServer: { stop(): Promise<void> } | null = null
+    database = await openPglite(opts.dataDir)
+    let socketServer: PgliteSocketServer | null = null
     if (opts.role === 'serve') {
-      const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket')
-      const socket = join(opts.dataDir, '.s.PGSQL.rookery')
-      const server = new PGLiteSocketServer({ db: database.pglite!, path: socket, maxConnections: 8 })
-      await server.start()
-      socketServer = server
-      lock.update({ socket })
+      socketServer = await servePgliteSocket(database.pglite!, pgliteSocketPath(opts.dataDir))
+      lock.update({ socket: socketServer.path })
     }
+    const opened = database
     return {
-      ...database,
+      ...opened,
       close: async () => {
         await socketServer?.stop()
-        await database.close()
+        await opened.close()
         lock.release()
       },
     }
   } catch (e) {
+    await database?.close().catch(() => {})
     lock.release()
     throw e
   }

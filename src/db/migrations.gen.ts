@@ -3,6 +3,6 @@ import m0 from '../../drizzle/0000_extensions.sql' with { type: 'text' }
 import m1 from '../../drizzle/0001_foundation.sql' with { type: 'text' }
 
 export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
-  { tag: '0000_extensions', when: 1795426205339, breakpoints: true, sql: m0 as unknown as string },
-  { tag: '0001_foundation', when: 1795426206215, breakpoints: true, sql: m1 as unknown as string },
+  { tag: '0000_extensions', when: 1795426585225, breakpoints: true, sql: m0 as unknown as string },
+  { tag: '0001_foundation', when: 1795426586818, breakpoints: true, sql: m1 as unknown as string },
 ]

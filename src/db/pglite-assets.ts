@@ -1,5 +1,5 @@
 // PGlite's wasm, data bundle and extension tarballs, imported as files so `bun build --compile` embeds them.
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Extension } from '@electric-sql/pglite'
@@ -32,7 +32,12 @@ export function pgliteExtensions(cacheDir: string): Record<string, Extension> {
     if (!embedded.startsWith('/$bunfs/')) return pathToFileURL(embedded)
     mkdirSync(cacheDir, { recursive: true })
     const target = join(cacheDir, basename(embedded))
-    if (!existsSync(target)) copyFileSync(embedded, target)
+    if (!existsSync(target)) {
+      // copyFileSync opens the embedded file, which the binary's virtual filesystem does not support; readFileSync works
+      const tmp = `${target}.${process.pid}.tmp`
+      writeFileSync(tmp, readFileSync(embedded))
+      renameSync(tmp, target)
+    }
     return pathToFileURL(target)
   }
   return {

@@ -10,6 +10,8 @@ import { parsePlugin } from './plugins/parse'
 /**
  * How a route authenticates; every route declares one (a test walks the route table).
  * - `'public'`: anyone; a valid token is still read, and a bad one rejected.
+ * - `'client'`: anyone; no credentials are read at all. For the OAuth endpoints, which authenticate clients themselves
+ *   (`Authorization: Basic` there carries client_id:client_secret, not a user's login) and read the session cookie themselves.
  * - `{ scopes }`: a user token holding any of the scopes.
  * - `{ scopes, optional: true }`: anonymous allowed; a token, if given, must hold a scope.
  * - `{ scopes, app: true }`: an app-only token (client_credentials) is enough.
@@ -17,6 +19,7 @@ import { parsePlugin } from './plugins/parse'
  */
 export type AuthRule =
   | 'public'
+  | 'client'
   | { scopes: string[]; optional?: boolean; app?: boolean; role?: 'admin' | 'moderator' }
 
 export const SESSION_COOKIE = '_pleroma_key'
@@ -71,7 +74,7 @@ export async function authenticate(ctx: Ctx, request: Request, input: Record<str
 
 /** Applies a rule to the resolved viewer; throws 401/403/422 as Mastodon does. */
 export function enforceRule(rule: AuthRule, viewer: Viewer | null): Viewer | null {
-  if (rule === 'public') return viewer
+  if (rule === 'public' || rule === 'client') return viewer
   if (!viewer) {
     if (rule.optional) return null
     throw new UnauthorizedError()
@@ -94,7 +97,7 @@ export function createBase(ctx: Ctx) {
       auth: (rule: AuthRule) => ({
         detail: { 'x-auth': rule } as Record<string, unknown>,
         async resolve({ request, input }: { request: Request; input: Record<string, unknown> }) {
-          const viewer = enforceRule(rule, await authenticate(ctx, request, input))
+          const viewer = rule === 'client' ? null : enforceRule(rule, await authenticate(ctx, request, input))
           return { viewer, user: viewer as UserViewer }
         },
       }),

@@ -10,8 +10,12 @@ export interface CreateUserInput {
   nickname: string
   email: string
   password: string
+  /** an argon2id hash of `password` computed beforehand (imports, test factories), skipping the slow hashing */
+  passwordHash?: string
   displayName?: string
   bio?: string
+  /** the bio already rendered to HTML (links, mentions); plain escaping of `bio` otherwise */
+  bioHtml?: string
   locale?: string
   isAdmin?: boolean
   isModerator?: boolean
@@ -36,7 +40,7 @@ export interface LocalUser {
 export async function createLocalUser(ctx: Ctx, input: CreateUserInput, db?: DbLike): Promise<LocalUser> {
   const nickname = validateNickname(input.nickname, { allowReserved: input.allowReservedNickname })
   const email = validateEmail(input.email)
-  const passwordHash = await hashPassword(validatePassword(input.password))
+  const passwordHash = input.passwordHash ?? await hashPassword(validatePassword(input.password))
   const run = async (tx: DbLike): Promise<LocalUser> => {
     const [taken] = await tx.select({ id: accounts.id }).from(accounts)
       .where(and(eq(accounts.username, nickname), isNull(accounts.domain))).limit(1)
@@ -49,7 +53,7 @@ export async function createLocalUser(ctx: Ctx, input: CreateUserInput, db?: DbL
       domain: null,
       displayName: input.displayName?.trim() || nickname,
       noteSource: input.bio ?? '',
-      note: input.bio ? textToHtml(input.bio) : '',
+      note: input.bioHtml ?? (input.bio ? textToHtml(input.bio) : ''),
       uri: `${base}/users/${nickname}`,
       url: `${base}/@${nickname}`,
     }).returning()

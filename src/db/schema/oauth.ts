@@ -1,4 +1,4 @@
-import { index, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core'
+import { index, pgTable, text, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core'
 import { createdAt, flakeId, primaryId, timestampTz } from './columns'
 import { users } from './users'
 
@@ -29,8 +29,10 @@ export const oauthCodes = pgTable('oauth_codes', {
   codeChallengeMethod: text('code_challenge_method'),
   expiresAt: timestampTz('expires_at').notNull(),
   usedAt: timestampTz('used_at'),
+  /** the token the code was exchanged for; revoked if the code is ever presented again */
+  tokenId: flakeId('token_id').references((): AnyPgColumn => oauthTokens.id, { onDelete: 'set null' }),
   createdAt: createdAt(),
-}, (t) => [uniqueIndex('oauth_codes_hash_uniq').on(t.codeHash)])
+}, (t) => [uniqueIndex('oauth_codes_hash_uniq').on(t.codeHash), index('oauth_codes_expires_at_idx').on(t.expiresAt)])
 
 /** Access tokens; only sha256 hashes of the secrets are stored. */
 export const oauthTokens = pgTable('oauth_tokens', {

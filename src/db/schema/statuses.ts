@@ -135,3 +135,19 @@ export const statusEdits = pgTable('status_edits', {
   mediaIds: jsonb('media_ids').$type<string[]>().notNull().default([]),
   createdAt: createdAt(),
 }, (t) => [index('status_edits_status_idx').on(t.statusId, t.id)])
+
+/**
+ * `Idempotency-Key` of `POST /api/v1/statuses`, per account: a repeated request within an hour returns the status it created.
+ * Written in the status's transaction; the row goes away with the status.
+ */
+export const statusIdempotencyKeys = pgTable('status_idempotency_keys', {
+  accountId: flakeId('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+  key: text('key').notNull(),
+  /** sha256 of the request's parameters: the same key with another request is refused */
+  requestHash: text('request_hash').notNull(),
+  statusId: flakeId('status_id').notNull().references(() => statuses.id, { onDelete: 'cascade' }),
+  createdAt: createdAt(),
+}, (t) => [
+  primaryKey({ columns: [t.accountId, t.key] }),
+  index('status_idempotency_keys_created_idx').on(t.createdAt),
+])

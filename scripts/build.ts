@@ -1,0 +1,42 @@
+// Builds the single executable dist/rookery: server, CLI, migrations and PGlite's assets in one file.
+// Usage: bun scripts/build.ts [--outfile dist/rookery] [--target bun-linux-x64]
+import { chmodSync, mkdirSync, statSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { BunPlugin } from 'bun'
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name)
+  return i > 0 ? process.argv[i + 1] : undefined
+}
+const outfile = arg('--outfile') ?? 'dist/rookery'
+const target = arg('--target') as Bun.Build.CompileTarget | undefined
+
+// Ink imports react-devtools-core for its optional devtools; it is not installed and never used in the binary.
+const stubReactDevtools: BunPlugin = {
+  name: 'stub-react-devtools-core',
+  setup(build) {
+    build.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'stub' }))
+    build.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export default { initialize() {}, connectToDevTools() {} }', loader: 'js' }))
+  },
+}
+
+// The embedded migration list must match drizzle/ (the test script checks the same).
+const check = Bun.spawnSync([process.execPath, 'scripts/gen-migrations.ts', '--check'], { stdout: 'inherit', stderr: 'inherit' })
+if (check.exitCode !== 0) process.exit(1)
+
+mkdirSync(dirname(outfile), { recursive: true })
+const started = performance.now()
+const result = await Bun.build({
+  entrypoints: ['./src/cli/index.ts'],
+  compile: { outfile, ...(target ? { target } : {}) },
+  minify: true,
+  define: { 'process.env.NODE_ENV': '"production"' },
+  plugins: [stubReactDevtools],
+})
+if (!result.success) {
+  for (const log of result.logs) console.error(log)
+  process.exit(1)
+}
+chmodSync(outfile, 0o755)
+const mib = (statSync(outfile).size / 1024 / 1024).toFixed(1)
+console.log(`built ${outfile} (${mib} MiB) in ${Math.round(performance.now() - started)} ms`)

@@ -1,0 +1,160 @@
+import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm'
+import { accounts, follows, users, type AccountRow } from '../../db/schema'
+import type { Ctx } from '../context'
+import { NotFoundError, UnauthorizedError, ValidationError } from '../errors'
+import { isId } from '../ids'
+import type { Viewer } from '../oauth/authenticate'
+import { NICKNAME_PATTERN } from './validation'
+
+/** Staff may look at suspended, deactivated and pending accounts; everyone else gets a 404 for them. */
+export function isStaff(viewer: Viewer | null): boolean {
+  return !!viewer && (viewer.isAdmin || viewer.isModerator)
+}
+
+/**
+ * Accounts a viewer may see: not suspended, and for local ones a user that is active and approved.
+ * The viewer's own account is always visible.
+ */
+export function visibleAccountSql(viewer: Viewer | null): SQL {
+  if (isStaff(viewer)) return sql`true`
+  const hiddenUser = sql`exists (select 1 from ${users} where ${users.accountId} = ${accounts.id} and (not ${users.isActive} or not ${users.isApproved}))`
+  const visible = sql`(${accounts.suspendedAt} is null and not ${hiddenUser})`
+  return viewer?.accountId ? sql`(${eq(accounts.id, viewer.accountId)} or ${visible})` : visible
+}
+
+const REMOTE_NAME = /^[A-Za-z0-9_.-]+$/
+const DOMAIN_PATTERN = /^[A-Za-z0-9.-]+(?::\d+)?$/
+
+/** `alice`, `@alice`, `alice@our.domain` (local) or `bob@remote.example`; null when it cannot be an address. */
+export function parseAcct(ctx: Ctx, acct: string): { username: string; domain: string | null } | null {
+  const value = acct.trim().replace(/^@/, '')
+  if (!value || value.length > 300) return null
+  const [username, domain, ...rest] = value.split('@')
+  if (rest.length || !username) return null
+  if (domain === undefined || domain.toLowerCase() === ctx.config.domain.toLowerCase()) {
+    return NICKNAME_PATTERN.test(username) ? { username, domain: null } : null
+  }
+  if (!REMOTE_NAME.test(username) || !DOMAIN_PATTERN.test(domain)) return null
+  return { username, domain: domain.toLowerCase() }
+}
+
+function byAcct(address: { username: string; domain: string | null }): SQL {
+  return address.domain
+    ? and(eq(accounts.username, address.username), eq(accounts.domain, address.domain))!
+    : and(eq(accounts.username, address.username), isNull(accounts.domain))!
+}
+
+/**
+ * GET /api/v1/accounts/:id — the id may also be a local nickname or `nick@domain`, as Pleroma allows.
+ * An id match wins over a nickname that happens to look like an id.
+ */
+export async function getAccount(ctx: Ctx, idOrNickname: string, viewer: Viewer | null): Promise<AccountRow> {
+  const address = parseAcct(ctx, idOrNickname)
+  const conditions: SQL[] = []
+  if (isId(idOrNickname)) conditions.push(eq(accounts.id, idOrNickname))
+  if (address) conditions.push(byAcct(address))
+  if (!conditions.length) throw new NotFoundError()
+  const rows = await ctx.db.select().from(accounts)
+    .where(and(or(...conditions), visibleAccountSql(viewer)))
+    .limit(2)
+  const row = rows.find((r) => r.id === idOrNickname) ?? rows[0]
+  if (!row) throw new NotFoundError()
+  return row
+}
+
+/** GET /api/v1/accounts/lookup?acct= — local or already known remote accounts, no WebFinger. */
+export async function lookupAccount(ctx: Ctx, acct: unknown, viewer: Viewer | null): Promise<AccountRow> {
+  if (typeof acct !== 'string' || !acct.trim()) throw new ValidationError('Validation failed: acct is missing')
+  const address = parseAcct(ctx, acct)
+  if (!address) throw new NotFoundError()
+  const [row] = await ctx.db.select().from(accounts).where(and(byAcct(address), visibleAccountSql(viewer))).limit(1)
+  if (!row) throw new NotFoundError()
+  return row
+}
+
+export const MAX_ACCOUNTS_BY_ID = 40
+
+/** GET /api/v1/accounts?id[]= — in the order asked, skipping unknown, malformed and hidden ids. */
+export async function getAccountsByIds(ctx: Ctx, ids: string[], viewer: Viewer | null): Promise<AccountRow[]> {
+  const wanted = [...new Set(ids.filter((id) => isId(id)))].slice(0, MAX_ACCOUNTS_BY_ID)
+  if (!wanted.length) return []
+  const rows = await ctx.db.select().from(accounts).where(and(inArray(accounts.id, wanted), visibleAccountSql(viewer)))
+  const byId = new Map(rows.map((r) => [r.id, r]))
+  return wanted.map((id) => byId.get(id)).filter((r): r is AccountRow => !!r)
+}
+
+export interface AccountSearchOptions {
+  q: unknown
+  limit?: unknown
+  offset?: unknown
+  following?: boolean
+  resolve?: boolean
+}
+
+export const SEARCH_DEFAULT_LIMIT = 40
+export const SEARCH_MAX_LIMIT = 80
+/** Relevance order cannot be keyset-paged; a small cap keeps deep offsets from scanning the table. */
+export const SEARCH_MAX_OFFSET = 200
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`)
+}
+
+/**
+ * GET /api/v1/accounts/search. Matches username and display name by substring and trigram similarity;
+ * an exact username comes first, then username and display-name prefixes, then the closest matches.
+ * Accounts that opted out of discovery only show up for an exact username, for their followers or themselves.
+ * `resolve` (WebFinger) needs federation and is ignored until then.
+ */
+export async function searchAccounts(ctx: Ctx, viewer: Viewer | null, opts: AccountSearchOptions): Promise<AccountRow[]> {
+  const raw = typeof opts.q === 'string' ? opts.q.trim() : ''
+  if (!raw) return []
+  if (opts.following && !viewer) throw new UnauthorizedError()
+  if (opts.following && !viewer?.accountId) throw new ValidationError('This method requires an authenticated user')
+  const limitNumber = Number(opts.limit)
+  const limit = Number.isFinite(limitNumber) && limitNumber > 0 ? Math.min(Math.floor(limitNumber), SEARCH_MAX_LIMIT) : SEARCH_DEFAULT_LIMIT
+  const offsetNumber = Number(opts.offset)
+  const offset = Number.isFinite(offsetNumber) && offsetNumber > 0 ? Math.floor(offsetNumber) : 0
+  if (offset > SEARCH_MAX_OFFSET) return []
+
+  const query = raw.replace(/^@/, '').slice(0, 200)
+  const at = query.indexOf('@')
+  const term = (at >= 0 ? query.slice(0, at) : query).trim()
+  const domainPart = at >= 0 ? query.slice(at + 1).trim().toLowerCase() : ''
+  if (!term) return []
+
+  const doc = sql`(${accounts.username}::text || ' ' || ${accounts.displayName})`
+  const like = `%${escapeLike(term)}%`
+  const prefix = `${escapeLike(term)}%`
+  const exactUsername = sql`lower(${accounts.username}::text) = lower(${term})`
+  const conditions: SQL[] = [
+    visibleAccountSql(viewer),
+    sql`(${doc} ilike ${like} or ${doc} % ${term})`,
+  ]
+  if (domainPart) {
+    conditions.push(domainPart === ctx.config.domain.toLowerCase()
+      ? isNull(accounts.domain)
+      : sql`${accounts.domain}::text ilike ${`${escapeLike(domainPart)}%`}`)
+  }
+  const viewerAccountId = viewer?.accountId ?? null
+  const followsTarget = viewerAccountId
+    ? sql`exists (select 1 from ${follows} where ${eq(follows.accountId, viewerAccountId)} and ${follows.targetAccountId} = ${accounts.id})`
+    : sql`false`
+  const self = viewerAccountId ? eq(accounts.id, viewerAccountId) : sql`false`
+  conditions.push(sql`(${accounts.discoverable} or ${exactUsername} or ${followsTarget} or ${self})`)
+  if (opts.following) conditions.push(followsTarget)
+
+  return ctx.db.select().from(accounts)
+    .where(and(...conditions))
+    .orderBy(
+      desc(sql`(${exactUsername} and ${domainPart ? sql`true` : isNull(accounts.domain)})`),
+      desc(exactUsername),
+      desc(sql`${accounts.username}::text ilike ${prefix}`),
+      desc(sql`${accounts.displayName} ilike ${prefix}`),
+      desc(sql`similarity(${doc}, ${term})`),
+      desc(accounts.followersCount),
+      asc(accounts.id),
+    )
+    .limit(limit)
+    .offset(offset)
+}

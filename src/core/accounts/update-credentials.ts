@@ -1,0 +1,269 @@
+import { eq } from 'drizzle-orm'
+import { accounts, users, type AccountRow, type ProfileField, type UserRow, type Visibility } from '../../db/schema'
+import type { Ctx } from '../context'
+import { NotFoundError } from '../errors'
+import type { UserViewer } from '../oauth/authenticate'
+import { isPlainObject, parseArray, parseBool, parseStringArray } from '../params'
+import { ErrorCollector } from './error-collector'
+import { formatBio, loadMentionTargets } from './profile-text'
+import { normalizeLocale } from './register'
+
+export const POSTING_VISIBILITIES: Visibility[] = ['public', 'unlisted', 'private', 'direct']
+export const ACTOR_TYPES = ['Person', 'Service'] as const
+export const MAX_ALSO_KNOWN_AS = 10
+export const MAX_SETTINGS_STORE_BYTES = 100_000
+const LANGUAGE_PATTERN = /^[a-z]{2,3}$/
+
+export interface OwnAccount {
+  account: AccountRow
+  user: UserRow
+}
+
+/** The caller's own account and user rows. */
+export async function getOwnAccount(ctx: Ctx, viewer: UserViewer): Promise<OwnAccount> {
+  const [row] = await ctx.db.select({ account: accounts, user: users }).from(users)
+    .innerJoin(accounts, eq(accounts.id, users.accountId))
+    .where(eq(users.id, viewer.userId)).limit(1)
+  if (!row) throw new NotFoundError()
+  return row
+}
+
+/** Mastodon's Preferences entity, from the user's posting defaults. */
+export function buildPreferences(user: UserRow) {
+  return {
+    'posting:default:visibility': POSTING_VISIBILITIES.includes(user.defaultVisibility) ? user.defaultVisibility : 'public',
+    'posting:default:sensitive': user.defaultSensitive,
+    'posting:default:language': user.defaultLanguage,
+    'reading:expand:media': 'default',
+    'reading:expand:spoilers': false,
+    'reading:autoplay:gifs': false,
+  }
+}
+
+const has = (input: Record<string, unknown>, key: string) => input[key] !== undefined && input[key] !== null
+
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  return undefined
+}
+
+/** fields_attributes as an array or an index-keyed object (`fields_attributes[0][name]=...`). */
+function parseFields(value: unknown, errors: ErrorCollector, ctx: Ctx, previous: ProfileField[]): ProfileField[] | undefined {
+  if (value !== '' && !Array.isArray(value) && !isPlainObject(value)) {
+    errors.add('fields_attributes', 'ERR_INVALID', 'is invalid', 'Fields are invalid')
+    return undefined
+  }
+  const { maxProfileFields, maxFieldNameChars, maxFieldValueChars } = ctx.config.limits
+  const fields: ProfileField[] = []
+  for (const entry of parseArray(value)) {
+    if (!isPlainObject(entry)) {
+      errors.add('fields_attributes', 'ERR_INVALID', 'is invalid', 'Fields are invalid')
+      return undefined
+    }
+    const name = (text(entry.name) ?? '').trim()
+    const val = (text(entry.value) ?? '').trim()
+    if (!name && !val) continue
+    fields.push({ name, value: val })
+  }
+  let ok = true
+  if (fields.length > maxProfileFields) {
+    errors.add('fields', 'ERR_TOO_LONG', 'is too long', `Fields is too long (maximum is ${maxProfileFields} fields)`)
+    ok = false
+  }
+  if (fields.some((f) => f.name.length > maxFieldNameChars)) {
+    errors.add('fields', 'ERR_TOO_LONG', 'is too long', `Field name is too long (maximum is ${maxFieldNameChars} characters)`)
+    ok = false
+  }
+  if (fields.some((f) => f.value.length > maxFieldValueChars)) {
+    errors.add('fields', 'ERR_TOO_LONG', 'is too long', `Field value is too long (maximum is ${maxFieldValueChars} characters)`)
+    ok = false
+  }
+  if (!ok) return undefined
+  // A field whose text did not change keeps its verification.
+  return fields.map((f) => {
+    const before = previous.find((p) => p.name === f.name && p.value === f.value)
+    return before?.verified_at ? { ...f, verified_at: before.verified_at } : f
+  })
+}
+
+function parseSettingsStore(value: unknown, errors: ErrorCollector): Record<string, unknown> | undefined {
+  let parsed = value
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value)
+    } catch {
+      errors.add('pleroma_settings_store', 'ERR_INVALID', 'is invalid', 'Pleroma settings store is not valid JSON')
+      return undefined
+    }
+  }
+  if (!isPlainObject(parsed)) {
+    errors.add('pleroma_settings_store', 'ERR_INVALID', 'is invalid', 'Pleroma settings store must be an object')
+    return undefined
+  }
+  return parsed
+}
+
+function parseAliases(value: unknown, errors: ErrorCollector): string[] | undefined {
+  const list = value === '' ? [] : parseStringArray(value).map((s) => s.trim()).filter(Boolean)
+  if (list.length > MAX_ALSO_KNOWN_AS) {
+    errors.add('also_known_as', 'ERR_TOO_LONG', 'is too long', `Also known as is too long (maximum is ${MAX_ALSO_KNOWN_AS} entries)`)
+    return undefined
+  }
+  for (const uri of list) {
+    let ok = uri.length <= 2000
+    try {
+      ok &&= /^https?:$/.test(new URL(uri).protocol)
+    } catch {
+      ok = false
+    }
+    if (!ok) {
+      errors.add('also_known_as', 'ERR_INVALID', 'is invalid', 'Also known as must list actor URIs')
+      return undefined
+    }
+  }
+  return [...new Set(list)]
+}
+
+/**
+ * PATCH /api/v1/accounts/update_credentials: Mastodon's profile and posting settings plus Pleroma's extras.
+ * Only parameters that are present change anything; every problem is reported at once as a 422.
+ * Image parameters: an empty string resets to the default image; uploaded files are not stored yet.
+ */
+export async function updateCredentials(ctx: Ctx, viewer: UserViewer, input: Record<string, unknown>): Promise<OwnAccount> {
+  const errors = new ErrorCollector()
+  const { limits } = ctx.config
+  const current = await getOwnAccount(ctx, viewer)
+  const account: Partial<typeof accounts.$inferInsert> = {}
+  const user: Partial<typeof users.$inferInsert> = {}
+
+  if (has(input, 'display_name')) {
+    const name = text(input.display_name) ?? ''
+    if (name.length > limits.maxNameChars) {
+      errors.add('display_name', 'ERR_TOO_LONG', 'is too long', `Display name is too long (maximum is ${limits.maxNameChars} characters)`)
+    } else {
+      account.displayName = name.replace(/[\r\n]+/g, ' ').trim()
+    }
+  }
+
+  let note: string | undefined
+  if (has(input, 'note')) {
+    note = (text(input.note) ?? '').replace(/\r\n?/g, '\n')
+    if (note.length > limits.maxBioChars) {
+      errors.add('note', 'ERR_TOO_LONG', 'is too long', `Note is too long (maximum is ${limits.maxBioChars} characters)`)
+      note = undefined
+    }
+  }
+
+  const bools: Array<[string, (v: boolean) => void]> = [
+    ['locked', (v) => (account.locked = v)],
+    ['discoverable', (v) => (account.discoverable = v)],
+    ['indexable', (v) => (account.indexable = v)],
+    ['hide_collections', (v) => { account.hideFollowers = v; account.hideFollows = v }],
+    ['hide_followers', (v) => (account.hideFollowers = v)],
+    ['hide_follows', (v) => (account.hideFollows = v)],
+    ['hide_followers_count', (v) => (account.hideFollowersCount = v)],
+    ['hide_follows_count', (v) => (account.hideFollowsCount = v)],
+    ['hide_favorites', (v) => (account.hideFavorites = v)],
+    ['no_rich_text', (v) => (user.noRichText = v)],
+    ['show_role', (v) => (user.showRole = v)],
+    ['skip_thread_containment', (v) => (user.skipThreadContainment = v)],
+    ['allow_following_move', (v) => (user.allowFollowingMove = v)],
+    ['accepts_chat_messages', (v) => (user.acceptsChatMessages = v)],
+    ['bot', (v) => { account.bot = v; account.actorType = v ? 'Service' : 'Person' }],
+  ]
+  for (const [key, apply] of bools) {
+    if (!has(input, key)) continue
+    const value = parseBool(input[key])
+    if (value === undefined) errors.add(key, 'ERR_INVALID', 'is invalid', `${key} must be a boolean`)
+    else apply(value)
+  }
+
+  if (has(input, 'actor_type')) {
+    const type = text(input.actor_type)
+    if (!type || !(ACTOR_TYPES as readonly string[]).includes(type)) {
+      errors.add('actor_type', 'ERR_INCLUSION', 'is not included in the list', 'Actor type is not included in the list')
+    } else {
+      account.actorType = type
+      account.bot = type !== 'Person'
+    }
+  }
+
+  const source = isPlainObject(input.source) ? input.source : {}
+  const privacy = has(source, 'privacy') ? source.privacy : input.default_scope
+  if (privacy !== undefined && privacy !== null && privacy !== '') {
+    if (!POSTING_VISIBILITIES.includes(privacy as Visibility)) {
+      errors.add('source.privacy', 'ERR_INCLUSION', 'is not included in the list', 'Privacy is not included in the list')
+    } else {
+      user.defaultVisibility = privacy as Visibility
+    }
+  }
+  if (has(source, 'sensitive')) {
+    const value = parseBool(source.sensitive)
+    if (value === undefined) errors.add('source.sensitive', 'ERR_INVALID', 'is invalid', 'Sensitive must be a boolean')
+    else user.defaultSensitive = value
+  }
+  if (source.language !== undefined) {
+    const lang = (text(source.language) ?? '').trim().toLowerCase()
+    if (!lang) user.defaultLanguage = null
+    else if (!LANGUAGE_PATTERN.test(lang)) errors.add('source.language', 'ERR_INCLUSION', 'is not included in the list', 'Language is not included in the list')
+    else user.defaultLanguage = lang
+  }
+
+  if (input.fields_attributes !== undefined) {
+    const fields = parseFields(input.fields_attributes, errors, ctx, current.account.fields)
+    if (fields) account.fields = fields
+  }
+
+  let settingsPatch: Record<string, unknown> | undefined
+  if (has(input, 'pleroma_settings_store')) {
+    settingsPatch = parseSettingsStore(input.pleroma_settings_store, errors)
+    if (settingsPatch) {
+      const merged = { ...current.user.settingsStore, ...settingsPatch }
+      if (JSON.stringify(merged).length > MAX_SETTINGS_STORE_BYTES) {
+        errors.add('pleroma_settings_store', 'ERR_TOO_LONG', 'is too long', 'Pleroma settings store is too large')
+      }
+    }
+  }
+
+  if (input.also_known_as !== undefined) {
+    const aliases = parseAliases(input.also_known_as, errors)
+    if (aliases) account.alsoKnownAs = aliases
+  }
+
+  if (has(input, 'language')) {
+    const locale = normalizeLocale(input.language)
+    if (locale === null) errors.add('language', 'ERR_INCLUSION', 'is not included in the list', 'Language is not included in the list')
+    else if (locale) user.locale = locale
+  }
+
+  // Images: "" resets to the default; files wait for media storage.
+  if (input.avatar === '') account.avatarUrl = null
+  if (input.header === '') account.headerUrl = null
+  if (input.pleroma_background_image === '') account.backgroundUrl = null
+
+  errors.throwIfAny()
+
+  if (note !== undefined) {
+    const mentions = await loadMentionTargets(ctx.db, note, ctx.config.domain, ctx.config.baseUrl)
+    account.noteSource = note.trim()
+    account.note = formatBio(note, { baseUrl: ctx.config.baseUrl, localDomain: ctx.config.domain, mentions })
+  }
+
+  return ctx.db.transaction(async (tx) => {
+    let accountRow = current.account
+    let userRow = current.user
+    if (Object.keys(account).length) {
+      ;[accountRow] = await tx.update(accounts).set({ ...account, updatedAt: new Date() }).where(eq(accounts.id, viewer.accountId)).returning()
+    }
+    if (settingsPatch) {
+      // Merge under a row lock so concurrent saves from two frontends do not drop each other's keys.
+      const [locked] = await tx.select({ settingsStore: users.settingsStore }).from(users).where(eq(users.id, viewer.userId)).for('update')
+      user.settingsStore = { ...locked.settingsStore, ...settingsPatch }
+    }
+    if (Object.keys(user).length) {
+      ;[userRow] = await tx.update(users).set({ ...user, updatedAt: new Date() }).where(eq(users.id, viewer.userId)).returning()
+    }
+    return { account: accountRow, user: userRow }
+  })
+}

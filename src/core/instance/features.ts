@@ -1,0 +1,33 @@
+/**
+ * What this server supports, as Pleroma advertises it in `pleroma.metadata.features` (instance) and
+ * `metadata.features` (NodeInfo). Pleroma-FE, Soapbox and other servers' emoji-pack downloader switch
+ * features on from these names, so list only what works end to end. When a feature lands, add its name
+ * here, in the same change that adds its routes.
+ *
+ * Names still to add when their feature lands, with what they promise:
+ * - "mastodon_api_streaming"   /api/v1/streaming (WebSocket)
+ * - "polls"                    polls on statuses
+ * - "pleroma_explicit_addressing"  `to[]` on POST /api/v1/statuses
+ * - "multifetch"               GET /api/v1/statuses?ids[]=
+ * - "pleroma:api/v1/notifications:include_types_filter"  `include_types[]` on notifications
+ * - "editing"                  PUT /api/v1/statuses/:id, history and source
+ * - "quote_posting"            `quote_id` / `quoted_status_id`
+ * - "pleroma_emoji_reactions", "pleroma_custom_emoji_reactions"  /api/v1/pleroma/statuses/:id/reactions
+ * - "exposable_reactions"      who reacted / favourited is listed
+ * - "shareable_emoji_packs"    /api/v1/pleroma/emoji/packs with archives other servers can download
+ * - "pleroma_chat_messages"    /api/v1/pleroma/chats
+ * - "profile_directory"        /api/v1/directory
+ * - "pleroma:bookmark_folders" /api/v1/pleroma/bookmark_folders
+ * - "v2_suggestions"           /api/v2/suggestions
+ * - "blockers_visible"         blocked users can see who blocks them
+ */
+export const FEATURES: readonly string[] = [
+  // The Mastodon client API (apps, OAuth, instance, accounts...) and Pleroma's /api/pleroma + /api/v1/pleroma extensions.
+  'mastodon_api',
+  'pleroma_api',
+]
+
+/** The features list to publish: a fresh copy, so callers cannot change the constant. */
+export function instanceFeatures(): string[] {
+  return [...FEATURES]
+}

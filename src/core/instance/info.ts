@@ -1,0 +1,36 @@
+import type { AccountRow } from '../../db/schema'
+import type { Ctx } from '../context'
+import { findContactAccount, instanceStats, staffAccountUris, type InstanceStats } from './stats'
+
+export interface InstanceInfo {
+  stats: InstanceStats
+  contactAccount: AccountRow | null
+}
+
+/** Everything `/api/v1/instance` and `/api/v2/instance` read from the database. */
+export async function loadInstanceInfo(ctx: Ctx): Promise<InstanceInfo> {
+  const [stats, contactAccount] = await Promise.all([instanceStats(ctx), findContactAccount(ctx)])
+  return { stats, contactAccount }
+}
+
+export interface NodeinfoData {
+  stats: InstanceStats
+  staffAccounts: string[]
+}
+
+/** Everything NodeInfo reads from the database. */
+export async function loadNodeinfoData(ctx: Ctx): Promise<NodeinfoData> {
+  const [stats, staffAccounts] = await Promise.all([instanceStats(ctx), staffAccountUris(ctx)])
+  return { stats, staffAccounts }
+}
+
+export interface ExtendedDescription {
+  /** HTML written by the admin */
+  content: string
+  updatedAt: Date
+}
+
+/** The about-page text. It lives in the configuration, so it changes when the server (re)starts with it. */
+export function extendedDescription(ctx: Ctx): ExtendedDescription {
+  return { content: ctx.config.instance.description, updatedAt: ctx.startedAt }
+}

@@ -1,0 +1,35 @@
+import { eq } from 'drizzle-orm'
+import type { DbLike } from '../../db/client'
+import { statuses, type StatusRow } from '../../db/schema'
+import type { Ctx } from '../context'
+import { NotFoundError } from '../errors'
+import { bumpAuthorStatuses, bumpStatusCounter } from './counters'
+import { getOwnStatus } from './queries'
+import { countsAsReply, countsPublicly } from './validate'
+
+/**
+ * Deletes a status row and undoes what it added to counters, only if this call really deleted it.
+ * Reblogs of it go too; replies stay, their `in_reply_to_id` now pointing nowhere.
+ */
+export async function removeStatus(tx: DbLike, id: string): Promise<StatusRow | null> {
+  const [gone] = await tx.delete(statuses).where(eq(statuses.id, id)).returning()
+  if (!gone) return null
+  if (countsPublicly(gone.visibility)) await bumpAuthorStatuses(tx, gone.accountId, -1)
+  if (gone.inReplyToId && countsAsReply(gone.visibility)) await bumpStatusCounter(tx, gone.inReplyToId, 'repliesCount', -1)
+  if (gone.reblogOfId) await bumpStatusCounter(tx, gone.reblogOfId, 'reblogsCount', -1)
+  if (gone.quoteId) await bumpStatusCounter(tx, gone.quoteId, 'quotesCount', -1)
+  const reblogs = await tx.delete(statuses).where(eq(statuses.reblogOfId, gone.id))
+    .returning({ accountId: statuses.accountId, visibility: statuses.visibility })
+  const perAuthor = new Map<string, number>()
+  for (const r of reblogs) if (countsPublicly(r.visibility)) perAuthor.set(r.accountId, (perAuthor.get(r.accountId) ?? 0) + 1)
+  for (const [accountId, n] of perAuthor) await bumpAuthorStatuses(tx, accountId, -n)
+  return gone
+}
+
+/** `DELETE /api/v1/statuses/:id`: the author's own status (hidden → 404, someone else's → 403). */
+export async function deleteStatus(ctx: Ctx, accountId: string, id: string): Promise<StatusRow> {
+  const status = await getOwnStatus(ctx, accountId, id)
+  const gone = await ctx.db.transaction((tx) => removeStatus(tx, status.id))
+  if (!gone) throw new NotFoundError()
+  return gone
+}

@@ -1,0 +1,28 @@
+import type { Ctx } from '../context'
+import type { Jobs } from '../jobs'
+import { deleteExpiredStatuses } from './delete-expired-statuses'
+import { purgeIdempotencyKeys } from './post-status'
+
+export const STATUS_MAINTENANCE_QUEUE = 'statuses.maintenance'
+const BATCH = 100
+const MAX_BATCHES_PER_RUN = 50
+
+/** Deletes every status whose `expires_in` ran out (in batches) and drops stale idempotency keys. */
+export async function runStatusMaintenance(ctx: Ctx): Promise<{ expired: number; idempotencyKeys: number }> {
+  let expired = 0
+  for (let i = 0; i < MAX_BATCHES_PER_RUN; i++) {
+    const n = await deleteExpiredStatuses(ctx, { batchSize: BATCH })
+    expired += n
+    if (n < BATCH) break
+  }
+  return { expired, idempotencyKeys: await purgeIdempotencyKeys(ctx) }
+}
+
+/**
+ * Registers the durable, once-a-minute maintenance job on the server's queue (call once from `serve`).
+ * The work is idempotent: a run that is retried or overlaps another deletes each due status once.
+ */
+export async function registerStatusJobs(ctx: Ctx & { jobs: Jobs }): Promise<void> {
+  await ctx.jobs.work(STATUS_MAINTENANCE_QUEUE, async () => { await runStatusMaintenance(ctx) })
+  await ctx.jobs.schedule(STATUS_MAINTENANCE_QUEUE, '* * * * *')
+}

@@ -1,0 +1,338 @@
+import { and, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm'
+import type { DbLike, Tx } from '../../db/client'
+import {
+  accounts, conversations, polls, statuses, statusIdempotencyKeys, statusMentions, statusTags, tags, users,
+  type StatusRow, type StatusVisibility,
+} from '../../db/schema'
+import type { Ctx } from '../context'
+import { ConflictError, NotFoundError, ValidationError } from '../errors'
+import { isId, newId } from '../ids'
+import { visibleStatusSql, getVisibleStatus } from '../visibility'
+import { bumpAuthorStatuses, bumpStatusCounter } from './counters'
+import { formatContent, htmlToPlainText, isContentType, type ContentType } from './format'
+import { paramsFingerprint, type PostStatusParams } from './params'
+import {
+  countsAsReply, countsPublicly, narrowForReply, normalizeLanguage, parseVisibility, validateExpiresIn, validateLength,
+  validatePoll, type RequestedVisibility,
+} from './validate'
+
+/** Who posts: the account, and the OAuth app the request came through (shown as `application`). */
+export interface Poster {
+  accountId: string
+  appId?: string | null
+}
+
+const IDEMPOTENCY_WINDOW_MS = 60 * 60 * 1000
+const MAX_IDEMPOTENCY_KEY_LENGTH = 256
+const MAX_TO_RECIPIENTS = 100
+const MAX_CONVERSATION_RECIPIENTS = 200
+
+export const statusUri = (baseUrl: string, username: string, id: string) => `${baseUrl}/users/${username}/statuses/${id}`
+export const statusUrl = (baseUrl: string, username: string, id: string) => `${baseUrl}/@${username}/${id}`
+
+/**
+ * Posts a status: everything (status, thread, mentions, tags, poll, counters, idempotency key) in one transaction.
+ * With an `Idempotency-Key`, a repeat of the same request by the same account within an hour returns the first status.
+ */
+export async function postStatus(ctx: Ctx, poster: Poster, params: PostStatusParams, opts: { idempotencyKey?: string | null } = {}): Promise<StatusRow> {
+  const key = opts.idempotencyKey?.trim() || null
+  if (key && key.length > MAX_IDEMPOTENCY_KEY_LENGTH) throw new ValidationError('Validation failed: Idempotency-Key is too long')
+  const fingerprint = key ? paramsFingerprint(params) : ''
+  if (key) {
+    const earlier = await findIdempotentStatus(ctx.db, poster.accountId, key, fingerprint)
+    if (earlier) return earlier
+  }
+  const draft = await prepareStatus(ctx, poster, params)
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      const row = await insertStatus(ctx, tx, draft)
+      if (key) await claimIdempotencyKey(tx, poster.accountId, key, fingerprint, row.id)
+      return row
+    })
+  } catch (e) {
+    if (!(e instanceof IdempotencyKeyTaken) || !key) throw e
+    // A concurrent request with the same key won: answer with its status.
+    const earlier = await findIdempotentStatus(ctx.db, poster.accountId, key, fingerprint)
+    if (earlier) return earlier
+    throw new ConflictError('A request with this Idempotency-Key is already being processed')
+  }
+}
+
+/**
+ * `preview=true`: the status is written inside a transaction that is always rolled back, so `inspect` (the renderer)
+ * sees exactly what posting would produce and nothing is kept.
+ */
+export async function previewStatus<T>(ctx: Ctx, poster: Poster, params: PostStatusParams, inspect: (ctx: Ctx, row: StatusRow) => Promise<T>): Promise<T> {
+  const draft = await prepareStatus(ctx, poster, params)
+  let result: { value: T } | null = null
+  try {
+    await ctx.db.transaction(async (tx) => {
+      const row = await insertStatus(ctx, tx, draft)
+      result = { value: await inspect({ ...ctx, db: tx as unknown as Ctx['db'] }, row) }
+      throw new PreviewRollback()
+    })
+  } catch (e) {
+    if (!(e instanceof PreviewRollback)) throw e
+  }
+  return result!.value
+}
+
+class PreviewRollback extends Error {}
+class IdempotencyKeyTaken extends Error {}
+
+// ---------------------------------------------------------------------------------------------- idempotency
+
+async function findIdempotentStatus(db: DbLike, accountId: string, key: string, fingerprint: string): Promise<StatusRow | null> {
+  const [row] = await db.select({ requestHash: statusIdempotencyKeys.requestHash, status: statuses })
+    .from(statusIdempotencyKeys)
+    .innerJoin(statuses, eq(statuses.id, statusIdempotencyKeys.statusId))
+    .where(and(
+      eq(statusIdempotencyKeys.accountId, accountId),
+      eq(statusIdempotencyKeys.key, key),
+      gt(statusIdempotencyKeys.createdAt, new Date(Date.now() - IDEMPOTENCY_WINDOW_MS)),
+    ))
+    .limit(1)
+  if (!row) return null
+  if (row.requestHash !== fingerprint) throw new ValidationError('Validation failed: Idempotency-Key was already used for a different request')
+  return row.status
+}
+
+async function claimIdempotencyKey(tx: Tx, accountId: string, key: string, fingerprint: string, statusId: string) {
+  const stale = new Date(Date.now() - IDEMPOTENCY_WINDOW_MS)
+  await tx.delete(statusIdempotencyKeys).where(and(
+    eq(statusIdempotencyKeys.accountId, accountId), eq(statusIdempotencyKeys.key, key), lte(statusIdempotencyKeys.createdAt, stale)))
+  const [claimed] = await tx.insert(statusIdempotencyKeys).values({ accountId, key, requestHash: fingerprint, statusId })
+    .onConflictDoNothing().returning({ key: statusIdempotencyKeys.key })
+  if (!claimed) throw new IdempotencyKeyTaken()
+}
+
+/** Drops idempotency keys older than the replay window; for the periodic maintenance job. */
+export async function purgeIdempotencyKeys(ctx: Ctx): Promise<number> {
+  const rows = await ctx.db.delete(statusIdempotencyKeys)
+    .where(lte(statusIdempotencyKeys.createdAt, new Date(Date.now() - IDEMPOTENCY_WINDOW_MS)))
+    .returning({ key: statusIdempotencyKeys.key })
+  return rows.length
+}
+
+// ---------------------------------------------------------------------------------------------- preparing
+
+interface Recipient { accountId: string; silent: boolean }
+
+interface StatusDraft {
+  id: string
+  accountId: string
+  username: string
+  appId: string | null
+  text: string
+  contentType: ContentType
+  html: string
+  spoilerText: string
+  sensitive: boolean
+  visibility: StatusVisibility
+  listId: string | null
+  language: string | null
+  inReplyTo: StatusRow | null
+  conversationId: string | null
+  quote: StatusRow | null
+  expiresAt: Date | null
+  recipients: Recipient[]
+  tags: string[]
+  poll: ReturnType<typeof validatePoll> | null
+}
+
+async function loadAuthor(db: DbLike, accountId: string) {
+  const [row] = await db.select({
+    username: accounts.username,
+    defaultVisibility: users.defaultVisibility,
+    defaultSensitive: users.defaultSensitive,
+    defaultLanguage: users.defaultLanguage,
+    defaultContentType: users.defaultContentType,
+  }).from(accounts).innerJoin(users, eq(users.accountId, accounts.id)).where(eq(accounts.id, accountId)).limit(1)
+  if (!row) throw new NotFoundError()
+  return row
+}
+
+/** The status a reply or quote refers to: visible to the poster, and the original when given a reblog. */
+async function referencedStatus(ctx: Ctx, viewerAccountId: string, id: string, notFound: string): Promise<StatusRow> {
+  try {
+    const row = await getVisibleStatus(ctx, viewerAccountId, id)
+    return row.reblogOfId ? await getVisibleStatus(ctx, viewerAccountId, row.reblogOfId) : row
+  } catch (e) {
+    if (e instanceof NotFoundError) throw new NotFoundError(notFound)
+    throw e
+  }
+}
+
+function isQuotable(quote: StatusRow, posterId: string): boolean {
+  if (['public', 'unlisted', 'local'].includes(quote.visibility)) return true
+  return quote.visibility === 'private' && quote.accountId === posterId
+}
+
+/** Pleroma's `to`: nicknames (`nick`, `nick@domain`, `@nick`) or account ids; unknown ones are ignored as in Pleroma. */
+async function resolveAddressees(ctx: Ctx, names: string[]): Promise<string[]> {
+  const list = [...new Set(names.map((n) => n.trim().replace(/^@/, '')).filter(Boolean))].slice(0, MAX_TO_RECIPIENTS)
+  if (!list.length) return []
+  const ids = list.filter(isId)
+  const handles = list.map((n) => {
+    const [username, domain] = n.split('@', 2)
+    const local = !domain || domain.toLowerCase() === ctx.config.domain.toLowerCase()
+    return { username, domain: local ? null : domain }
+  }).filter((h) => /^[A-Za-z0-9_.-]+$/.test(h.username))
+  const conditions = [
+    ...(ids.length ? [inArray(accounts.id, ids)] : []),
+    ...handles.map((h) => and(eq(accounts.username, h.username), h.domain ? eq(accounts.domain, h.domain) : isNull(accounts.domain))!),
+  ]
+  if (!conditions.length) return []
+  const rows = await ctx.db.select({ id: accounts.id }).from(accounts).where(and(or(...conditions), isNull(accounts.suspendedAt)))
+  return rows.map((r) => r.id)
+}
+
+/** Everyone taking part in a thread the poster can see: authors and mentioned accounts of its visible statuses. */
+async function conversationRecipients(ctx: Ctx, posterId: string, conversationId: string): Promise<string[]> {
+  if (!isId(conversationId)) throw new NotFoundError()
+  const visible = await ctx.db.select({ id: statuses.id, accountId: statuses.accountId }).from(statuses)
+    .where(and(eq(statuses.conversationId, conversationId), visibleStatusSql(posterId)))
+    .orderBy(sql`${statuses.id} desc`).limit(MAX_CONVERSATION_RECIPIENTS)
+  if (!visible.length) throw new NotFoundError()
+  const mentioned = await ctx.db.selectDistinct({ accountId: statusMentions.accountId }).from(statusMentions)
+    .where(inArray(statusMentions.statusId, visible.map((s) => s.id)))
+  return [...new Set([...visible.map((s) => s.accountId), ...mentioned.map((m) => m.accountId)])]
+}
+
+async function prepareStatus(ctx: Ctx, poster: Poster, params: PostStatusParams): Promise<StatusDraft> {
+  const author = await loadAuthor(ctx.db, poster.accountId)
+
+  if (params.mediaIds?.length) {
+    // Media uploads are not part of this server yet, so no id can belong to the poster.
+    throw new ValidationError(`Validation failed: Media ${params.mediaIds.slice(0, 8).join(', ')} not found or already attached to another post`)
+  }
+
+  const requestedType = params.contentType ?? author.defaultContentType
+  const contentType: ContentType = isContentType(requestedType) ? requestedType : 'text/plain'
+  const text = params.status ?? ''
+  const spoilerText = (params.spoilerText ?? '').trim()
+  validateLength(ctx.config, text, spoilerText)
+  const poll = params.poll ? validatePoll(ctx.config, params.poll) : null
+  const expiresAt = validateExpiresIn(params.expiresIn)
+
+  const inReplyTo = params.inReplyToId
+    ? await referencedStatus(ctx, poster.accountId, params.inReplyToId, 'The post you are trying to reply to does not appear to exist.')
+    : null
+  const quote = params.quoteId
+    ? await referencedStatus(ctx, poster.accountId, params.quoteId, 'The post you are trying to quote does not appear to exist.')
+    : null
+  if (quote && !isQuotable(quote, poster.accountId)) throw new ValidationError('Validation failed: This post cannot be quoted')
+
+  let requested: RequestedVisibility = parseVisibility(params.visibility ?? author.defaultVisibility)
+  if (requested.visibility === 'list') {
+    // List timelines are not part of this server yet: no list can belong to the poster.
+    throw new ValidationError('Validation failed: List not found')
+  }
+  if (params.localOnly && (requested.visibility === 'public' || requested.visibility === 'unlisted')) {
+    requested = { visibility: 'local', listId: null }
+  }
+  let conversationId = inReplyTo?.conversationId ?? null
+  let threadRecipients: string[] = []
+  if (params.inReplyToConversationId) {
+    threadRecipients = await conversationRecipients(ctx, poster.accountId, params.inReplyToConversationId)
+    conversationId ??= params.inReplyToConversationId
+    requested = { visibility: 'direct', listId: null }
+  }
+  const { visibility, listId } = narrowForReply(requested, inReplyTo)
+
+  const formatted = await formatContent(ctx.db, text, contentType, { baseUrl: ctx.config.baseUrl, domain: ctx.config.domain })
+  if (!text.trim() || !htmlToPlainText(formatted.html)) {
+    if (!poll) throw new ValidationError("Validation failed: Text can't be blank")
+  }
+
+  // Addressing: the text's mentions, or exactly `to` when given; plus the replied-to author and a thread's members, silently.
+  const written = new Set(formatted.mentions)
+  const recipients = new Map<string, Recipient>()
+  const add = (accountId: string) => {
+    if (!recipients.has(accountId)) recipients.set(accountId, { accountId, silent: !written.has(accountId) })
+  }
+  if (params.to !== undefined) for (const id of await resolveAddressees(ctx, params.to)) add(id)
+  else formatted.mentions.forEach(add)
+  for (const id of [inReplyTo?.accountId, ...threadRecipients]) if (id && id !== poster.accountId) add(id)
+
+  return {
+    id: newId(),
+    accountId: poster.accountId,
+    username: author.username,
+    appId: poster.appId ?? null,
+    text,
+    contentType,
+    html: formatted.html,
+    spoilerText,
+    sensitive: params.sensitive ?? author.defaultSensitive,
+    visibility,
+    listId,
+    language: normalizeLanguage(params.language === undefined ? author.defaultLanguage : params.language),
+    inReplyTo,
+    conversationId,
+    quote,
+    expiresAt,
+    recipients: [...recipients.values()],
+    tags: formatted.tags,
+    poll,
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- writing
+
+/** Upserts tags by name and returns their ids (one statement). */
+export async function upsertTags(tx: DbLike, names: string[]): Promise<string[]> {
+  if (!names.length) return []
+  const rows = await tx.insert(tags).values(names.map((name) => ({ name })))
+    .onConflictDoUpdate({ target: tags.name, set: { name: sql`${tags.name}` } })
+    .returning({ id: tags.id })
+  return rows.map((r) => r.id)
+}
+
+async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<StatusRow> {
+  let conversationId = d.conversationId
+  if (!conversationId) {
+    const [conversation] = await tx.insert(conversations).values({}).returning({ id: conversations.id })
+    conversationId = conversation.id
+  }
+  const base = ctx.config.baseUrl
+  const [row] = await tx.insert(statuses).values({
+    id: d.id,
+    accountId: d.accountId,
+    uri: statusUri(base, d.username, d.id),
+    url: statusUrl(base, d.username, d.id),
+    text: d.text,
+    contentType: d.contentType,
+    content: d.html,
+    spoilerText: d.spoilerText,
+    visibility: d.visibility,
+    listId: d.listId,
+    sensitive: d.sensitive,
+    language: d.language,
+    local: true,
+    inReplyToId: d.inReplyTo?.id ?? null,
+    inReplyToAccountId: d.inReplyTo?.accountId ?? null,
+    quoteId: d.quote?.id ?? null,
+    conversationId,
+    applicationId: d.appId,
+    expiresAt: d.expiresAt,
+  }).returning()
+  if (d.recipients.length) {
+    await tx.insert(statusMentions).values(d.recipients.map((r) => ({ statusId: row.id, accountId: r.accountId, silent: r.silent })))
+  }
+  const tagIds = await upsertTags(tx, d.tags)
+  if (tagIds.length) await tx.insert(statusTags).values(tagIds.map((tagId) => ({ statusId: row.id, tagId }))).onConflictDoNothing()
+  if (d.poll) {
+    await tx.insert(polls).values({
+      statusId: row.id,
+      options: d.poll.options.map((title) => ({ title, votes_count: 0 })),
+      multiple: d.poll.multiple,
+      hideTotals: d.poll.hideTotals,
+      expiresAt: d.poll.expiresAt,
+    })
+  }
+  if (countsPublicly(d.visibility)) await bumpAuthorStatuses(tx, d.accountId, 1)
+  if (d.inReplyTo && countsAsReply(d.visibility)) await bumpStatusCounter(tx, d.inReplyTo.id, 'repliesCount', 1)
+  if (d.quote) await bumpStatusCounter(tx, d.quote.id, 'quotesCount', 1)
+  return row
+}

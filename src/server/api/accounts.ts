@@ -1,0 +1,51 @@
+import { Elysia } from 'elysia'
+import { DEFAULT_AVATAR_PATH, DEFAULT_HEADER_PATH, defaultAvatarPng, defaultHeaderPng } from '../../core/accounts/default-images'
+import { getAccount, getAccountsByIds, lookupAccount, searchAccounts } from '../../core/accounts/queries'
+import { registerAccount } from '../../core/accounts/register'
+import { buildPreferences, getOwnAccount, updateCredentials } from '../../core/accounts/update-credentials'
+import { tokenResponse } from '../../core/oauth/tokens'
+import { parseBool, parseStringArray } from '../../core/params'
+import type { Base } from '../base'
+import { renderAccount, renderAccounts, renderCredentialAccount } from '../render/account'
+
+const png = (bytes: Buffer) => new Response(new Uint8Array(bytes), {
+  headers: { 'content-type': 'image/png', 'cache-control': 'public, max-age=86400' },
+})
+
+export const accountsApi = (base: Base) =>
+  new Elysia({ name: 'api.accounts' })
+    .use(base)
+    .post('/api/v1/accounts', async ({ ctx, input, viewer }) => {
+      const result = await registerAccount(ctx, input, { appId: viewer?.appId ?? null, scopes: viewer?.scopes ?? [] })
+      return { ...tokenResponse(ctx, result.token, result.account.username), ...(result.pending ?? {}) }
+    }, { auth: { scopes: ['write:accounts'], app: true } })
+    .get('/api/v1/accounts/verify_credentials', async ({ ctx, user }) => {
+      const own = await getOwnAccount(ctx, user)
+      return renderCredentialAccount(ctx, own.account, user)
+    }, { auth: { scopes: ['read:accounts'] } })
+    .patch('/api/v1/accounts/update_credentials', async ({ ctx, input, user }) => {
+      const own = await updateCredentials(ctx, user, input)
+      return renderCredentialAccount(ctx, own.account, user)
+    }, { auth: { scopes: ['write:accounts'] } })
+    .get('/api/v1/accounts/lookup', async ({ ctx, input, viewer }) =>
+      renderAccount(ctx, await lookupAccount(ctx, input.acct, viewer), viewer), { auth: 'public' })
+    .get('/api/v1/accounts/search', async ({ ctx, input, viewer }) => {
+      const rows = await searchAccounts(ctx, viewer, {
+        q: input.q,
+        limit: input.limit,
+        offset: input.offset,
+        following: parseBool(input.following) ?? false,
+        resolve: parseBool(input.resolve) ?? false,
+      })
+      return renderAccounts(ctx, rows, viewer)
+    }, { auth: { scopes: ['read:accounts'], optional: true } })
+    .get('/api/v1/accounts', async ({ ctx, input, viewer }) =>
+      renderAccounts(ctx, await getAccountsByIds(ctx, parseStringArray(input.id ?? input.ids), viewer), viewer),
+      { auth: { scopes: ['read:accounts'], optional: true } })
+    .get('/api/v1/accounts/:id', async ({ ctx, params, viewer }) =>
+      renderAccount(ctx, await getAccount(ctx, params.id, viewer), viewer),
+      { auth: { scopes: ['read:accounts'], optional: true } })
+    .get('/api/v1/preferences', async ({ ctx, user }) => buildPreferences((await getOwnAccount(ctx, user)).user),
+      { auth: { scopes: ['read:accounts'] } })
+    .get(DEFAULT_AVATAR_PATH, () => png(defaultAvatarPng()), { auth: 'public' })
+    .get(DEFAULT_HEADER_PATH, () => png(defaultHeaderPng()), { auth: 'public' })

@@ -1,0 +1,58 @@
+import { Elysia } from 'elysia'
+import type { Ctx } from '../../core/context'
+import { NotFoundError } from '../../core/errors'
+import { weeklyActivity } from '../../core/instance/activity'
+import { listPublicDomainBlocks } from '../../core/instance/domain-blocks'
+import { listCustomEmojis } from '../../core/instance/emojis'
+import { checkHealth } from '../../core/instance/health'
+import { defaultIcon, defaultThumbnail } from '../../core/instance/images'
+import { extendedDescription, loadInstanceInfo } from '../../core/instance/info'
+import { instanceRules } from '../../core/instance/registration'
+import { listPeers } from '../../core/instance/stats'
+import type { Base } from '../base'
+import {
+  buildActivityWeek, buildCustomEmoji, buildDomainBlock, buildExtendedDescription, buildHealth, buildManifest,
+  buildPleromaEmojiMap, buildRule, buildV1Instance, buildV2Instance,
+} from '../render/instance'
+
+/** 200 while the database answers, 503 otherwise, so load balancers and monitors can act on the status alone. */
+async function healthResponse(ctx: Ctx): Promise<Response> {
+  const health = await checkHealth(ctx)
+  return Response.json(buildHealth(health), { status: health.healthy ? 200 : 503, headers: { 'cache-control': 'no-store' } })
+}
+
+const png = (bytes: Uint8Array<ArrayBuffer>) =>
+  new Response(bytes, { headers: { 'content-type': 'image/png', 'cache-control': 'public, max-age=86400' } })
+
+/** Instance metadata for clients: Mastodon's `/api/v{1,2}/instance*`, Pleroma's extras, the healthcheck, emoji and PWA manifest. */
+export const instanceApi = (base: Base) =>
+  new Elysia({ name: 'api.instance' })
+    .use(base)
+    .get('/api/v1/instance', async ({ ctx }) => buildV1Instance(ctx.config, await loadInstanceInfo(ctx)), { auth: 'public' })
+    .get('/api/v2/instance', async ({ ctx }) => buildV2Instance(ctx.config, await loadInstanceInfo(ctx)), { auth: 'public' })
+    .get('/api/v1/instance/peers', ({ ctx }) => listPeers(ctx), { auth: 'public' })
+    .get('/api/v1/instance/rules', ({ ctx }) => instanceRules(ctx.config).map(buildRule), { auth: 'public' })
+    .get('/api/v1/instance/activity', async ({ ctx }) => (await weeklyActivity(ctx)).map(buildActivityWeek), { auth: 'public' })
+    .get('/api/v1/instance/extended_description', ({ ctx }) => buildExtendedDescription(extendedDescription(ctx)), { auth: 'public' })
+    // Translation is not offered, so no language pairs.
+    .get('/api/v1/instance/translation_languages', () => ({}), { auth: 'public' })
+    .get('/api/v1/instance/domain_blocks', async ({ ctx }) => (await listPublicDomainBlocks(ctx)).map(buildDomainBlock), { auth: 'public' })
+    .get('/api/v1/custom_emojis', async ({ ctx }) => (await listCustomEmojis(ctx)).map(buildCustomEmoji), { auth: 'public' })
+    .get('/api/pleroma/emoji', async ({ ctx }) => buildPleromaEmojiMap(await listCustomEmojis(ctx)), { auth: 'public' })
+    .get('/api/v1/pleroma/emoji', async ({ ctx }) => buildPleromaEmojiMap(await listCustomEmojis(ctx)), { auth: 'public' })
+    .get('/api/pleroma/healthcheck', ({ ctx }) => healthResponse(ctx), { auth: 'public' })
+    .get('/api/v1/pleroma/healthcheck', ({ ctx }) => healthResponse(ctx), { auth: 'public' })
+    // Pleroma-FE reads its per-instance settings here; none are configured.
+    .get('/api/pleroma/frontend_configurations', () => ({}), { auth: 'public' })
+    .get('/api/v1/pleroma/frontend_configurations', () => ({}), { auth: 'public' })
+    .get('/manifest.json', ({ ctx, set }) => {
+      set.headers['content-type'] = 'application/manifest+json; charset=utf-8'
+      return buildManifest(ctx.config)
+    }, { auth: 'public' })
+    .get('/instance/thumbnail.png', () => png(defaultThumbnail()), { auth: 'public' })
+    .get('/instance/icons/:file', ({ params }) => {
+      const size = /^(\d{1,4})\.png$/.exec(params.file)?.[1]
+      const icon = size ? defaultIcon(Number(size)) : null
+      if (!icon) throw new NotFoundError()
+      return png(icon)
+    }, { auth: 'public' })

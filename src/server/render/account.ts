@@ -1,0 +1,174 @@
+import { count, eq, inArray } from 'drizzle-orm'
+import type { Ctx } from '../../core/context'
+import { DEFAULT_AVATAR_PATH, DEFAULT_HEADER_PATH } from '../../core/accounts/default-images'
+import { formatFieldValue } from '../../core/accounts/profile-text'
+import { POSTING_VISIBILITIES } from '../../core/accounts/update-credentials'
+import type { Viewer } from '../../core/oauth/authenticate'
+import { accounts, followRequests, users, type AccountRow, type UserRow } from '../../db/schema'
+
+/** What buildAccount needs beside the row; everything is loaded beforehand, in batches. */
+export interface AccountExtras {
+  baseUrl: string
+  localDomain: string
+  /** The local user behind the account (null for remote accounts). */
+  user: UserRow | null
+  viewer: Viewer | null
+  /** The account this one moved to, already rendered (an AccountEntity). */
+  moved?: object | null
+  /** CredentialAccount: `source`, `role`, settings store and other owner-only fields. */
+  credentials?: { followRequestsCount: number } | null
+}
+
+export type AccountEntity = ReturnType<typeof buildAccount>
+
+/** Mastodon truncates the creation time to midnight (UTC), which is all profiles show and leaks less. */
+function midnight(date: Date): string {
+  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate())).toISOString()
+}
+
+function dateOnly(date: Date | null): string | null {
+  return date ? date.toISOString().slice(0, 10) : null
+}
+
+/** Mastodon's built-in roles, for clients that show staff badges or check permissions. */
+function staffRole(user: UserRow | null) {
+  if (user?.isAdmin) return { id: '3', name: 'Admin', color: '', permissions: '1', highlighted: user.showRole }
+  if (user?.isModerator) return { id: '2', name: 'Moderator', color: '', permissions: '1308', highlighted: user.showRole }
+  return null
+}
+
+/**
+ * Mastodon's Account entity (CredentialAccount with `extras.credentials`) with Pleroma's `pleroma` object.
+ * Pure: no queries. Owner-only and staff-only data are decided here from `extras.viewer`.
+ */
+export function buildAccount(row: AccountRow, extras: AccountExtras) {
+  const { baseUrl, user, viewer } = extras
+  const local = row.domain === null
+  const self = !!viewer?.accountId && viewer.accountId === row.id
+  const staff = !!viewer && (viewer.isAdmin || viewer.isModerator)
+  const showRole = local && !!user && (user.showRole || self || staff)
+  const role = staffRole(user)
+  const avatar = row.avatarUrl ?? `${baseUrl}${DEFAULT_AVATAR_PATH}`
+  const header = row.headerUrl ?? `${baseUrl}${DEFAULT_HEADER_PATH}`
+  const fields = row.fields.map((f) => ({
+    name: f.name,
+    value: local ? formatFieldValue(f.value, baseUrl) : f.value,
+    verified_at: f.verified_at ?? null,
+  }))
+  const credentials = self && user ? extras.credentials : null
+
+  const entity = {
+    id: row.id,
+    username: row.username,
+    acct: local ? row.username : `${row.username}@${row.domain}`,
+    display_name: row.displayName,
+    locked: row.locked,
+    bot: row.bot,
+    discoverable: row.discoverable,
+    indexable: row.indexable,
+    group: row.actorType === 'Group',
+    created_at: midnight(row.createdAt),
+    note: row.note,
+    url: row.url ?? row.uri ?? `${baseUrl}/@${row.username}`,
+    uri: row.uri ?? `${baseUrl}/users/${row.username}`,
+    avatar,
+    avatar_static: avatar,
+    header,
+    header_static: header,
+    followers_count: row.hideFollowersCount && !self ? 0 : row.followersCount,
+    following_count: row.hideFollowsCount && !self ? 0 : row.followingCount,
+    statuses_count: row.statusesCount,
+    last_status_at: dateOnly(row.lastStatusAt),
+    hide_collections: row.hideFollowers && row.hideFollows,
+    noindex: local ? !row.indexable : null,
+    emojis: [] as unknown[],
+    roles: local ? (role && user?.showRole ? [{ id: role.id, name: role.name, color: role.color }] : []) : null,
+    fields,
+    ...(extras.moved ? { moved: extras.moved } : {}),
+    ...(row.suspendedAt ? { suspended: true } : {}),
+    fqn: `${row.username}@${row.domain ?? extras.localDomain}`,
+    pleroma: {
+      ap_id: row.uri ?? `${baseUrl}/users/${row.username}`,
+      also_known_as: row.alsoKnownAs,
+      background_image: row.backgroundUrl,
+      tags: user && (self || staff) ? user.tags : [],
+      ...(showRole ? { is_admin: user!.isAdmin, is_moderator: user!.isModerator } : {}),
+      is_confirmed: local ? !!user?.confirmedAt : true,
+      is_suggested: false,
+      hide_favorites: row.hideFavorites,
+      hide_followers: row.hideFollowers,
+      hide_follows: row.hideFollows,
+      hide_followers_count: row.hideFollowersCount,
+      hide_follows_count: row.hideFollowsCount,
+      relationship: {},
+      skip_thread_containment: user?.skipThreadContainment ?? false,
+      accepts_chat_messages: local ? (user?.acceptsChatMessages ?? false) : null,
+      favicon: null,
+      ...(self && user ? { allow_following_move: user.allowFollowingMove, email: user.email } : {}),
+      ...(credentials && user ? { settings_store: user.settingsStore } : {}),
+      ...(staff && user ? { deactivated: !user.isActive, is_approved: user.isApproved } : {}),
+    },
+    ...(credentials && user ? {
+      source: {
+        privacy: POSTING_VISIBILITIES.includes(user.defaultVisibility) ? user.defaultVisibility : 'public',
+        sensitive: user.defaultSensitive,
+        language: user.defaultLanguage,
+        note: row.noteSource,
+        fields: row.fields.map((f) => ({ name: f.name, value: f.value, verified_at: f.verified_at ?? null })),
+        follow_requests_count: credentials.followRequestsCount,
+        indexable: row.indexable,
+        discoverable: row.discoverable,
+        hide_collections: row.hideFollowers && row.hideFollows,
+        attribution_domains: [] as string[],
+        pleroma: {
+          actor_type: row.actorType,
+          discoverable: row.discoverable,
+          no_rich_text: user.noRichText,
+          show_role: user.showRole,
+        },
+      },
+      role: role ?? { id: '-99', name: '', color: '', permissions: '0', highlighted: false },
+    } : {}),
+  }
+  return entity
+}
+
+/**
+ * Renders a page of accounts with a fixed number of queries: the users behind local accounts (with those of
+ * moved-to targets), the moved-to accounts, and for the owner's credentials the follow-request count.
+ */
+export async function renderAccounts(ctx: Ctx, rows: AccountRow[], viewer: Viewer | null, opts: { credentials?: boolean } = {}): Promise<AccountEntity[]> {
+  if (!rows.length) return []
+  const movedIds = [...new Set(rows.map((r) => r.movedToId).filter((id): id is string => !!id))]
+  const movedRows = movedIds.length ? await ctx.db.select().from(accounts).where(inArray(accounts.id, movedIds)) : []
+  const localIds = [...new Set([...rows, ...movedRows].filter((r) => r.domain === null).map((r) => r.id))]
+  const userRows = localIds.length ? await ctx.db.select().from(users).where(inArray(users.accountId, localIds)) : []
+  const usersByAccount = new Map(userRows.map((u) => [u.accountId, u]))
+
+  let credentials: AccountExtras['credentials'] = null
+  const own = opts.credentials && viewer?.accountId ? rows.find((r) => r.id === viewer.accountId) : undefined
+  if (own) {
+    const [{ n }] = await ctx.db.select({ n: count() }).from(followRequests).where(eq(followRequests.targetAccountId, own.id))
+    credentials = { followRequestsCount: Number(n) }
+  }
+
+  const base = { baseUrl: ctx.config.baseUrl, localDomain: ctx.config.domain, viewer }
+  const moved = new Map(movedRows.map((m) => [m.id, buildAccount(m, { ...base, user: usersByAccount.get(m.id) ?? null })]))
+  return rows.map((row) => buildAccount(row, {
+    ...base,
+    user: usersByAccount.get(row.id) ?? null,
+    moved: row.movedToId ? moved.get(row.movedToId) ?? null : null,
+    credentials: row.id === own?.id ? credentials : null,
+  }))
+}
+
+export async function renderAccount(ctx: Ctx, row: AccountRow, viewer: Viewer | null): Promise<AccountEntity> {
+  const [entity] = await renderAccounts(ctx, [row], viewer)
+  return entity
+}
+
+/** verify_credentials / update_credentials: the caller's own account with `source`, `role` and settings. */
+export async function renderCredentialAccount(ctx: Ctx, row: AccountRow, viewer: Viewer): Promise<AccountEntity> {
+  const [entity] = await renderAccounts(ctx, [row], viewer, { credentials: true })
+  return entity
+}

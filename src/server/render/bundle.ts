@@ -1,0 +1,193 @@
+import { and, eq, inArray, sql } from 'drizzle-orm'
+import type { Ctx } from '../../core/context'
+import type { Viewer } from '../../core/oauth/authenticate'
+import { escapeHtml } from '../../core/statuses/format'
+import { filterVisibleStatusIds, visibleStatusSql } from '../../core/visibility'
+import {
+  accounts, bookmarks, conversationMutes, favourites, oauthApps, pollVotes, polls, statusMentions, statusPins, statusTags,
+  statuses, tags, type AccountRow, type StatusRow,
+} from '../../db/schema'
+import { renderAccounts, type AccountEntity } from './account'
+
+export type PollRow = typeof polls.$inferSelect
+
+/** A status loaded because another one points at it (reblogged or quoted), with whether the viewer may see it. */
+export interface RelatedStatus {
+  row: StatusRow
+  visible: boolean
+}
+
+export interface MentionEntity {
+  id: string
+  username: string
+  acct: string
+  url: string
+}
+
+/**
+ * Everything `buildStatus` needs for a page, loaded with a fixed number of flat queries whatever the page size:
+ * related statuses (up to three levels, each one query, only when present), accounts, rendered authors, mentions, tags, polls, own votes, viewer flags + pins,
+ * parents' visibility and applications. No query runs while building.
+ */
+export interface StatusBundle {
+  baseUrl: string
+  viewerAccountId: string | null
+  /** reblogged and quoted statuses, whether visible or not (a hidden quote still shows as "unauthorized") */
+  related: Map<string, RelatedStatus>
+  /** rendered Account entities of every author */
+  authors: Map<string, AccountEntity>
+  /** plain rows of authors and replied-to accounts, for `pleroma.in_reply_to_account_acct` */
+  accountRows: Map<string, AccountRow>
+  mentions: Map<string, MentionEntity[]>
+  tags: Map<string, { name: string; url: string }[]>
+  polls: Map<string, PollRow>
+  ownVotes: Map<string, number[]>
+  favourited: Set<string>
+  reblogged: Set<string>
+  bookmarked: Set<string>
+  mutedConversations: Set<string>
+  /** when the author pinned the status */
+  pinnedAt: Map<string, Date>
+  /** statuses whose parent the viewer may see */
+  parentVisible: Set<string>
+  applications: Map<string, { name: string; website: string | null }>
+}
+
+const unique = <T>(values: (T | null | undefined)[]): T[] => [...new Set(values.filter((v): v is T => v !== null && v !== undefined))]
+
+export const accountAcct = (a: Pick<AccountRow, 'username' | 'domain'>) => (a.domain ? `${a.username}@${a.domain}` : a.username)
+
+async function loadRelated(ctx: Ctx, viewerAccountId: string | null, ids: string[], into: Map<string, RelatedStatus>) {
+  const missing = ids.filter((id) => !into.has(id))
+  if (!missing.length) return
+  const rows = await ctx.db.select({ row: statuses, visible: sql<boolean>`${visibleStatusSql(viewerAccountId)}` })
+    .from(statuses).where(inArray(statuses.id, missing))
+  for (const r of rows) into.set(r.row.id, { row: r.row, visible: r.visible === true || (r.visible as unknown) === 't' })
+}
+
+/** Loads the bundle for `rows` (which the caller already filtered with the visibility rule). */
+export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: Viewer | null): Promise<StatusBundle> {
+  const viewerId = viewer?.accountId ?? null
+  // The given rows passed the visibility rule already; a page may hold a status and the one it quotes or reblogs.
+  const related = new Map<string, RelatedStatus>(rows.map((row) => [row.id, { row, visible: true }]))
+
+  // Level 1: reblogged originals and quoted statuses. Level 2: their quotes (full for reblogged originals, shallow otherwise).
+  await loadRelated(ctx, viewerId, unique(rows.flatMap((r) => [r.reblogOfId, r.quoteId])), related)
+  const originals = unique(rows.map((r) => r.reblogOfId)).map((id) => related.get(id)).filter((r): r is RelatedStatus => !!r?.visible)
+  const quotedOfGiven = unique(rows.map((r) => r.quoteId)).map((id) => related.get(id)).filter((r): r is RelatedStatus => !!r?.visible)
+  await loadRelated(ctx, viewerId, unique([...originals, ...quotedOfGiven].map((r) => r.row.quoteId)), related)
+  const quotedOfOriginals = unique(originals.map((r) => r.row.quoteId)).map((id) => related.get(id)).filter((r): r is RelatedStatus => !!r?.visible)
+  // Level 3, only for a reblogged quote of a quote: enough to tell the innermost quote's state.
+  await loadRelated(ctx, viewerId, unique(quotedOfOriginals.map((r) => r.row.quoteId)), related)
+
+  // The statuses rendered in full.
+  const full = new Map<string, StatusRow>()
+  for (const r of [...rows, ...originals.map((o) => o.row), ...quotedOfGiven.map((q) => q.row), ...quotedOfOriginals.map((q) => q.row)]) full.set(r.id, r)
+  const fullRows = [...full.values()]
+  const ids = [...full.keys()]
+
+  const authorIds = unique(fullRows.map((r) => r.accountId))
+  const accountIds = unique([...authorIds, ...fullRows.map((r) => r.inReplyToAccountId)])
+  const accountList = accountIds.length ? await ctx.db.select().from(accounts).where(inArray(accounts.id, accountIds)) : []
+  const accountRows = new Map(accountList.map((a) => [a.id, a]))
+  const authorRows = authorIds.map((id) => accountRows.get(id)).filter((a): a is AccountRow => !!a)
+  const rendered = await renderAccounts(ctx, authorRows, viewer)
+  const authors = new Map(authorRows.map((a, i) => [a.id, rendered[i]]))
+
+  const [mentionRows, tagRows, pollRows, flagRows, parentVisible, appRows] = await Promise.all([
+    ctx.db.select({ statusId: statusMentions.statusId, id: accounts.id, username: accounts.username, domain: accounts.domain, url: accounts.url, uri: accounts.uri })
+      .from(statusMentions).innerJoin(accounts, eq(accounts.id, statusMentions.accountId))
+      .where(inArray(statusMentions.statusId, ids)),
+    ctx.db.select({ statusId: statusTags.statusId, name: tags.name }).from(statusTags).innerJoin(tags, eq(tags.id, statusTags.tagId))
+      .where(inArray(statusTags.statusId, ids)),
+    ctx.db.select().from(polls).where(inArray(polls.statusId, ids)),
+    loadFlags(ctx, viewerId, ids, unique(fullRows.map((r) => r.conversationId))),
+    filterVisibleStatusIds(ctx, viewerId, unique(fullRows.map((r) => r.inReplyToId))),
+    (async () => {
+      const appIds = unique(fullRows.map((r) => r.applicationId))
+      return appIds.length ? ctx.db.select({ id: oauthApps.id, name: oauthApps.name, website: oauthApps.website }).from(oauthApps).where(inArray(oauthApps.id, appIds)) : []
+    })(),
+  ])
+
+  const ownVotes = new Map<string, number[]>()
+  if (viewerId && pollRows.length) {
+    const votes = await ctx.db.select({ pollId: pollVotes.pollId, choice: pollVotes.choice }).from(pollVotes)
+      .where(and(eq(pollVotes.accountId, viewerId), inArray(pollVotes.pollId, pollRows.map((p) => p.id))))
+    for (const v of votes) ownVotes.set(v.pollId, [...(ownVotes.get(v.pollId) ?? []), v.choice].sort((a, b) => a - b))
+  }
+
+  const base = ctx.config.baseUrl
+  const mentions = new Map<string, MentionEntity[]>()
+  for (const m of mentionRows) {
+    const list = mentions.get(m.statusId) ?? []
+    list.push({ id: m.id, username: m.username, acct: accountAcct(m), url: m.url ?? m.uri ?? `${base}/@${m.username}` })
+    mentions.set(m.statusId, list)
+  }
+  // In the order they are written; silent ones (not in the text) last.
+  for (const r of fullRows) {
+    const list = mentions.get(r.id)
+    if (!list || list.length < 2) continue
+    const at = (m: MentionEntity) => { const i = r.content.indexOf(`href="${escapeHtml(m.url)}"`); return i < 0 ? Infinity : i }
+    list.sort((a, b) => at(a) - at(b) || a.acct.localeCompare(b.acct))
+  }
+  const tagMap = new Map<string, { name: string; url: string }[]>()
+  for (const t of tagRows) {
+    const name = t.name.toLowerCase()
+    tagMap.set(t.statusId, [...(tagMap.get(t.statusId) ?? []), { name, url: `${base}/tags/${encodeURIComponent(name)}` }])
+  }
+  for (const r of fullRows) {
+    const list = tagMap.get(r.id)
+    if (!list || list.length < 2) continue
+    const at = (t: { url: string }) => { const i = r.content.indexOf(`href="${escapeHtml(t.url)}"`); return i < 0 ? Infinity : i }
+    list.sort((a, b) => at(a) - at(b) || a.name.localeCompare(b.name))
+  }
+  const parents = new Set(fullRows.filter((r) => r.inReplyToId && parentVisible.has(r.inReplyToId)).map((r) => r.id))
+
+  return {
+    baseUrl: base,
+    viewerAccountId: viewerId,
+    related,
+    authors,
+    accountRows,
+    mentions,
+    tags: tagMap,
+    polls: new Map(pollRows.map((p) => [p.statusId, p])),
+    ownVotes,
+    ...flagRows,
+    parentVisible: parents,
+    applications: new Map(appRows.map((a) => [a.id, { name: a.name, website: a.website }])),
+  }
+}
+
+type Flags = Pick<StatusBundle, 'favourited' | 'reblogged' | 'bookmarked' | 'mutedConversations' | 'pinnedAt'>
+
+/** The viewer's favourites, reblogs, bookmarks and thread mutes, and the authors' pins, in one UNION ALL query. */
+async function loadFlags(ctx: Ctx, viewerId: string | null, ids: string[], conversationIds: string[]): Promise<Flags> {
+  const flags: Flags = { favourited: new Set(), reblogged: new Set(), bookmarked: new Set(), mutedConversations: new Set(), pinnedAt: new Map() }
+  const kind = (k: 'pin' | 'favourite' | 'bookmark' | 'reblog' | 'mute') => sql<string>`${sql.raw(`'${k}'::text`)}`.as('kind')
+  const noTime = sql<Date | null>`null::timestamptz`.mapWith(statusPins.createdAt).as('at')
+  const pins = ctx.db.select({ kind: kind('pin'), id: statusPins.statusId, at: sql<Date | null>`${statusPins.createdAt}`.mapWith(statusPins.createdAt).as('at') })
+    .from(statusPins).innerJoin(statuses, and(eq(statuses.id, statusPins.statusId), eq(statuses.accountId, statusPins.accountId)))
+    .where(inArray(statusPins.statusId, ids))
+  if (!viewerId) {
+    for (const r of await pins) if (r.at) flags.pinnedAt.set(r.id, r.at)
+    return flags
+  }
+  const rows = await pins
+    .unionAll(ctx.db.select({ kind: kind('favourite'), id: favourites.statusId, at: noTime }).from(favourites)
+      .where(and(eq(favourites.accountId, viewerId), inArray(favourites.statusId, ids))))
+    .unionAll(ctx.db.select({ kind: kind('bookmark'), id: bookmarks.statusId, at: noTime }).from(bookmarks)
+      .where(and(eq(bookmarks.accountId, viewerId), inArray(bookmarks.statusId, ids))))
+    .unionAll(ctx.db.select({ kind: kind('reblog'), id: sql`${statuses.reblogOfId}`.mapWith(statuses.reblogOfId).as('id'), at: noTime }).from(statuses)
+      .where(and(eq(statuses.accountId, viewerId), inArray(statuses.reblogOfId, ids))))
+    .unionAll(ctx.db.select({ kind: kind('mute'), id: conversationMutes.conversationId, at: noTime }).from(conversationMutes)
+      .where(and(eq(conversationMutes.accountId, viewerId), inArray(conversationMutes.conversationId, conversationIds))))
+  for (const r of rows) {
+    if (r.kind === 'pin' && r.at) flags.pinnedAt.set(r.id, new Date(r.at))
+    else if (r.kind === 'favourite') flags.favourited.add(r.id)
+    else if (r.kind === 'bookmark') flags.bookmarked.add(r.id)
+    else if (r.kind === 'reblog') flags.reblogged.add(r.id)
+    else if (r.kind === 'mute') flags.mutedConversations.add(r.id)
+  }
+  return flags
+}

@@ -1,0 +1,99 @@
+import type { Config } from '../config'
+import { openContext } from '../context'
+import type { Ctx } from '../core/context'
+import { createApp } from './app'
+
+export interface RunningServer {
+  ctx: Ctx
+  /** where the HTTP server listens (the public base URL may differ behind a proxy) */
+  url: string
+  port: number
+  /** Stops accepting connections, lets requests in flight finish (up to `graceMs`), then closes the database. */
+  stop(graceMs?: number): Promise<void>
+}
+
+export class ServeError extends Error {}
+
+function listenError(e: unknown, config: Config): Error {
+  const code = (e as NodeJS.ErrnoException)?.code
+  const where = `${config.host}:${config.port}`
+  if (code === 'EADDRINUSE' || /in use/i.test(String((e as Error)?.message))) return new ServeError(`cannot listen on ${where}: the port is already in use`)
+  if (code === 'EACCES') return new ServeError(`cannot listen on ${where}: permission denied (ports below 1024 need privileges)`)
+  if (code === 'EADDRNOTAVAIL') return new ServeError(`cannot listen on ${where}: no such address on this machine`)
+  return e instanceof Error ? e : new Error(String(e))
+}
+
+/** With port 0 the derived defaults (`localhost:0`) only become right once the system picked the port. */
+function adoptEphemeralPort(config: Config, port: number) {
+  if (config.port !== 0) return
+  config.port = port
+  if (config.domain.endsWith(':0')) config.domain = `${config.domain.slice(0, -2)}:${port}`
+  if (/:0$/.test(config.baseUrl)) config.baseUrl = `${config.baseUrl.slice(0, -2)}:${port}`
+}
+
+/** Fails fast on a taken port, before the (possibly slow) database start; the real listen still reports races. */
+function assertPortFree(config: Config) {
+  if (config.port === 0) return
+  try {
+    Bun.serve({ hostname: config.host, port: config.port, fetch: () => new Response(null) }).stop(true)
+  } catch (e) {
+    throw listenError(e, config)
+  }
+}
+
+/** Opens (and migrates) the database, then serves the API on the configured host and port. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  assertPortFree(config)
+  const ctx = await openContext({ config, role: 'serve', migrate: true })
+  let app: ReturnType<typeof createApp>
+  try {
+    app = createApp(ctx).listen({ hostname: config.host, port: config.port })
+  } catch (e) {
+    await ctx.database.close().catch(() => {})
+    throw listenError(e, config)
+  }
+  const server = app.server!
+  adoptEphemeralPort(config, server.port!)
+  const host = server.hostname && server.hostname.includes(':') ? `[${server.hostname}]` : server.hostname || config.host
+  let stopping: Promise<void> | null = null
+  return {
+    ctx,
+    url: `http://${host}:${server.port}`,
+    port: server.port!,
+    stop(graceMs = 10_000) {
+      stopping ??= (async () => {
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const graceful = server.stop(false)
+        const forced = new Promise<void>((resolve) => {
+          timer = setTimeout(() => { void server.stop(true); resolve() }, graceMs)
+        })
+        await Promise.race([graceful, forced])
+        clearTimeout(timer)
+        await ctx.database.close()
+      })()
+      return stopping
+    },
+  }
+}
+
+/**
+ * Stops the server cleanly on SIGINT/SIGTERM (PGlite must close to keep its data) and exits 0;
+ * a second signal while stopping exits at once with 1.
+ */
+export function stopOnSignals(server: RunningServer, log: (line: string) => void = (l) => process.stderr.write(l + '\n')) {
+  let signalled = false
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      log(`${signal} again: exiting without waiting`)
+      process.exit(1)
+    }
+    signalled = true
+    log(`${signal} received: stopping`)
+    server.stop().then(
+      () => { log('stopped'); process.exit(0) },
+      (e) => { log(`error while stopping: ${(e as Error).message}`); process.exit(1) },
+    )
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+}

@@ -1,0 +1,142 @@
+import { beforeAll, describe, expect, test } from 'bun:test'
+import type { Ctx } from '../../src/core/context'
+import { newId } from '../../src/core/ids'
+import { blocks, follows } from '../../src/db/schema'
+import { getTestContext } from '../support/context'
+import { makeUser, type MadeUser } from '../support/factories'
+import { call } from '../support/http'
+
+type Role = 'author' | 'mentioned' | 'follower' | 'stranger' | 'blocked' | 'anonymous'
+const ROLES: Role[] = ['author', 'mentioned', 'follower', 'stranger', 'blocked', 'anonymous']
+const VISIBILITIES = ['public', 'unlisted', 'local', 'private', 'direct'] as const
+const EVERYONE_BUT_BLOCKED: Role[] = ['author', 'mentioned', 'follower', 'stranger', 'anonymous']
+const EXPECTED: Record<(typeof VISIBILITIES)[number], Role[]> = {
+  public: EVERYONE_BUT_BLOCKED,
+  unlisted: EVERYONE_BUT_BLOCKED,
+  local: EVERYONE_BUT_BLOCKED,
+  private: ['author', 'mentioned', 'follower'],
+  direct: ['author', 'mentioned'],
+}
+
+let ctx: Ctx
+const users = {} as Record<Exclude<Role, 'anonymous'>, MadeUser>
+const token = (role: Role) => (role === 'anonymous' ? undefined : users[role].token)
+/** Per visibility: a root status, and a public root with a reply of that visibility (for context). */
+const posted = {} as Record<string, { id: string; root: string; reply: string }>
+
+beforeAll(async () => {
+  ctx = await getTestContext()
+  for (const role of ['author', 'mentioned', 'follower', 'stranger', 'blocked'] as const) users[role] = await makeUser(ctx)
+  await ctx.db.insert(follows).values([
+    { accountId: users.follower.account.id, targetAccountId: users.author.account.id },
+    { accountId: users.blocked.account.id, targetAccountId: users.author.account.id },
+  ])
+  await ctx.db.insert(blocks).values({ accountId: users.author.account.id, targetAccountId: users.blocked.account.id })
+  const author = users.author.token
+  // Roots come from a bystander: a reply mentions the replied-to author, who could then see it.
+  const host = await makeUser(ctx)
+  const mention = `@${users.mentioned.account.username}`
+  for (const visibility of VISIBILITIES) {
+    const status = await call('POST', '/api/v1/statuses', { token: author, json: { status: `${visibility} ${mention}`, visibility } })
+    expect(status.status).toBe(200)
+    const root = await call('POST', '/api/v1/statuses', { token: host.token, json: { status: `open root for ${visibility}` } })
+    const reply = await call('POST', '/api/v1/statuses', { token: author, json: { status: `${visibility} reply ${mention}`, visibility, in_reply_to_id: root.json.id } })
+    expect(reply.status).toBe(200)
+    posted[visibility] = { id: status.json.id, root: root.json.id, reply: reply.json.id }
+  }
+})
+
+describe('who sees a status, on every read endpoint', () => {
+  for (const visibility of VISIBILITIES) {
+    for (const role of ROLES) {
+      const allowed = EXPECTED[visibility].includes(role)
+      test(`${visibility}: ${allowed ? 'visible' : 'hidden'} to ${role}`, async () => {
+        const { id, root, reply } = posted[visibility]
+        const show = await call('GET', `/api/v1/statuses/${id}`, { token: token(role) })
+        expect(show.status).toBe(allowed ? 200 : 404)
+        if (allowed) expect(show.json.id).toBe(id)
+        else expect(show.json).toEqual({ error: 'Record not found' })
+
+        expect((await call('GET', `/api/v1/statuses/${id}/context`, { token: token(role) })).status).toBe(allowed ? 200 : 404)
+        expect((await call('GET', `/api/v1/statuses/${id}/history`, { token: token(role) })).status).toBe(allowed ? 200 : 404)
+
+        const many = await call('GET', '/api/v1/statuses', { token: token(role), query: { 'id[]': [id] } })
+        expect(many.status).toBe(200)
+        expect(many.json.map((s: any) => s.id)).toEqual(allowed ? [id] : [])
+
+        // The reply of this visibility under an open root: listed in the root's context only when visible.
+        if (role !== 'blocked') {
+          const context = await call('GET', `/api/v1/statuses/${root}/context`, { token: token(role) })
+          expect(context.status).toBe(200)
+          expect(context.json.descendants.map((s: any) => s.id)).toEqual(allowed ? [reply] : [])
+        }
+      })
+    }
+  }
+})
+
+describe('changing someone else\'s status', () => {
+  test('a visible status of someone else: 403 for delete and edit, 404 for source', async () => {
+    const { id } = posted.public
+    const del = await call('DELETE', `/api/v1/statuses/${id}`, { token: users.stranger.token })
+    expect(del.status).toBe(403)
+    expect(del.json.error).toBe('This action is not allowed')
+    const edit = await call('PUT', `/api/v1/statuses/${id}`, { token: users.stranger.token, json: { status: 'hijacked' } })
+    expect(edit.status).toBe(403)
+    expect((await call('GET', `/api/v1/statuses/${id}/source`, { token: users.stranger.token })).status).toBe(404)
+    expect((await call('GET', `/api/v1/statuses/${id}`)).json.content).toContain('public')
+  })
+
+  test('a hidden status of someone else: 404, so its existence does not leak', async () => {
+    const { id } = posted.private
+    expect((await call('DELETE', `/api/v1/statuses/${id}`, { token: users.stranger.token })).status).toBe(404)
+    expect((await call('PUT', `/api/v1/statuses/${id}`, { token: users.stranger.token, json: { status: 'x' } })).status).toBe(404)
+    expect((await call('DELETE', `/api/v1/statuses/${posted.public.id}`, { token: users.blocked.token })).status).toBe(404)
+  })
+})
+
+describe('tokens and ids', () => {
+  test('writing needs a token with write:statuses; source needs a user token', async () => {
+    const { id } = posted.public
+    expect((await call('DELETE', `/api/v1/statuses/${id}`)).status).toBe(401)
+    expect((await call('PUT', `/api/v1/statuses/${id}`, { json: { status: 'x' } })).status).toBe(401)
+    expect((await call('GET', `/api/v1/statuses/${id}/source`)).status).toBe(401)
+    const readOnly = await makeUser(ctx, { scopes: ['read'] })
+    expect((await call('DELETE', `/api/v1/statuses/${id}`, { token: readOnly.token })).status).toBe(403)
+    expect((await call('PUT', `/api/v1/statuses/${id}`, { token: readOnly.token, json: { status: 'x' } })).status).toBe(403)
+    const writeOnly = await makeUser(ctx, { scopes: ['write'] })
+    expect((await call('GET', `/api/v1/statuses/${id}`, { token: writeOnly.token })).status).toBe(403)
+    expect((await call('GET', `/api/v1/statuses/${id}`, { token: 'bogus' })).status).toBe(401)
+  })
+
+  test('unknown and malformed ids are 404 on every endpoint', async () => {
+    const t = users.author.token
+    for (const id of [newId(), 'not-an-id', '00000000000000000000000000', "1' or '1'='1"]) {
+      const path = `/api/v1/statuses/${encodeURIComponent(id)}`
+      for (const [method, suffix] of [['GET', ''], ['GET', '/context'], ['GET', '/history'], ['GET', '/source'], ['DELETE', ''], ['PUT', '']] as const) {
+        const res = await call(method, path + suffix, { token: t, json: method === 'PUT' ? { status: 'x' } : undefined })
+        expect(res.status).toBe(404)
+        expect(res.json.error).toBeString()
+      }
+    }
+  })
+})
+
+describe('GET /api/v1/statuses?id[]=', () => {
+  test('keeps the order asked for, drops hidden, unknown, malformed and repeated ids', async () => {
+    const ids = [posted.unlisted.id, posted.private.id, newId(), 'bad id', posted.public.id, posted.unlisted.id]
+    const res = await call('GET', '/api/v1/statuses', { token: users.stranger.token, query: { 'id[]': ids } })
+    expect(res.status).toBe(200)
+    expect(res.json.map((s: any) => s.id)).toEqual([posted.unlisted.id, posted.public.id])
+    const pleroma = await call('GET', '/api/v1/statuses', { token: users.follower.token, query: { 'ids[]': [posted.private.id, posted.public.id] } })
+    expect(pleroma.json.map((s: any) => s.id)).toEqual([posted.private.id, posted.public.id])
+    expect((await call('GET', '/api/v1/statuses')).json).toEqual([])
+  })
+
+  test('refuses more than 100 ids', async () => {
+    const res = await call('GET', '/api/v1/statuses', { query: { 'id[]': Array.from({ length: 101 }, () => newId()) } })
+    expect(res.status).toBe(422)
+    const ok = await call('GET', '/api/v1/statuses', { query: { 'id[]': Array.from({ length: 100 }, () => newId()) } })
+    expect(ok.status).toBe(200)
+  })
+})
