@@ -1,6 +1,8 @@
 import type { Config } from '../config'
 import { openContext } from '../context'
 import type { Ctx } from '../core/context'
+import { startJobs, type Jobs } from '../core/jobs'
+import { registerStatusJobs } from '../core/statuses/maintenance'
 import { createApp } from './app'
 
 export interface RunningServer {
@@ -46,9 +48,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
   assertPortFree(config)
   const ctx = await openContext({ config, role: 'serve', migrate: true })
   let app: ReturnType<typeof createApp>
+  let jobs: Jobs | undefined
   try {
+    jobs = ctx.jobs = await startJobs(ctx.database)
+    await registerStatusJobs({ ...ctx, jobs })
     app = createApp(ctx).listen({ hostname: config.host, port: config.port })
   } catch (e) {
+    await jobs?.stop().catch(() => {})
     await ctx.database.close().catch(() => {})
     throw listenError(e, config)
   }
@@ -69,6 +75,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         })
         await Promise.race([graceful, forced])
         clearTimeout(timer)
+        await jobs?.stop().catch((e) => console.error('[rookery] stopping the job queue:', e))
         await ctx.database.close()
       })()
       return stopping

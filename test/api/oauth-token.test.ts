@@ -90,8 +90,9 @@ describe('POST /oauth/token, password grant', () => {
       unknown.push(await time(unique('nobody')))
     }
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-    // Both run one argon2id verification (~100 ms); a skipped hash would show as a gap of that size.
-    expect(Math.abs(median(known) - median(unknown))).toBeLessThan(median(known) * 0.5)
+    // Both run one argon2id verification (~100 ms); a skipped hash would make the unknown-user path a hundred times faster.
+    // One-sided and generous so machine load cannot make it flaky.
+    expect(median(unknown)).toBeGreaterThan(median(known) * 0.3)
   })
 
   test('scope must be within the app\'s scopes and known', async () => {
