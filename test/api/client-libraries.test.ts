@@ -27,7 +27,7 @@ describe('masto.js', () => {
     const oauth = createOAuthAPIClient({ url: server.url })
     const token = await oauth.token.create({
       grantType: 'password', clientId: app.clientId!, clientSecret: app.clientSecret!,
-      username: account.username, password: TEST_PASSWORD, scope: 'read write follow',
+      username: account.username, password: TEST_PASSWORD, scope: 'read write follow', redirectUri: 'urn:ietf:wg:oauth:2.0:oob',
     })
     const me = await createRestAPIClient({ url: server.url, accessToken: token.accessToken }).v1.accounts.verifyCredentials()
     expect(me.id).toBe(account.id)
