@@ -100,7 +100,8 @@ describe('on a terminal', () => {
   const script = Bun.which('script')
   test.skipIf(!script)('Ink draws a spinner, a bordered table and coloured lines', async () => {
     await rookery(cli, ['invite', 'new', '--max-use', '3'])
-    const { NO_COLOR: _, ...env } = cli.env
+    // A terminal as a person has it: colour support is switched off by CI markers in the environment.
+    const { NO_COLOR: _, CI: _ci, GITHUB_ACTIONS: _gha, ...env } = cli.env
     const proc = Bun.spawn([script!, '-qec', 'node_modules/.bin/bun src/cli/index.ts invite list --all', '/dev/null'], {
       cwd: ROOT, env: { ...env, TERM: 'xterm-256color', COLUMNS: '100' }, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe',
     })
