@@ -1,9 +1,9 @@
-import { and, eq, isNull, or, gt, sql } from 'drizzle-orm'
+import { eq } from 'drizzle-orm'
 import { accounts, oauthTokens, users, type UserRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { ForbiddenError } from '../errors'
 import { verifyPassword } from '../accounts/passwords'
-import { sha256 } from '../secrets'
+import { liveTokenSql } from './tokens'
 
 /** Who is calling: a token's holder (user or app-only), with the scopes it may use. */
 export interface Viewer {
@@ -55,11 +55,7 @@ export async function viewerFromToken(ctx: Ctx, token: string): Promise<Viewer |
     .from(oauthTokens)
     .leftJoin(users, eq(users.id, oauthTokens.userId))
     .leftJoin(accounts, eq(accounts.id, users.accountId))
-    .where(and(
-      eq(oauthTokens.tokenHash, sha256(token)),
-      isNull(oauthTokens.revokedAt),
-      or(isNull(oauthTokens.expiresAt), gt(oauthTokens.expiresAt, sql`now()`)),
-    ))
+    .where(liveTokenSql(token))
     .limit(1)
   if (!row) return null
   if (row.userId) {

@@ -1,10 +1,10 @@
-import { and, eq, gt, isNotNull, isNull, or, sql } from 'drizzle-orm'
+import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm'
 import { accounts, oauthTokens, users, type AccountRow, type UserRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { hashPassword, needsRehash } from '../accounts/passwords'
 import { sha256 } from '../secrets'
 import { assertUserCanLogIn, findUserByLogin } from './authenticate'
-import { issueToken, type IssuedToken } from './tokens'
+import { issueToken, type IssuedToken, liveTokenSql } from './tokens'
 
 export interface SignedInUser {
   user: UserRow
@@ -56,13 +56,7 @@ export async function findSession(ctx: Ctx, token: string | null | undefined): P
     .from(oauthTokens)
     .innerJoin(users, eq(users.id, oauthTokens.userId))
     .innerJoin(accounts, eq(accounts.id, users.accountId))
-    .where(and(
-      eq(oauthTokens.tokenHash, sha256(token)),
-      isNull(oauthTokens.appId),
-      isNotNull(oauthTokens.userId),
-      isNull(oauthTokens.revokedAt),
-      or(isNull(oauthTokens.expiresAt), gt(oauthTokens.expiresAt, sql`now()`)),
-    ))
+    .where(and(liveTokenSql(token), isNull(oauthTokens.appId), isNotNull(oauthTokens.userId)))
     .limit(1)
   if (!row) return null
   try {

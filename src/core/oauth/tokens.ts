@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm'
+import { and, eq, gt, isNull, or, sql, type SQL } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
 import { oauthTokens, type OAuthTokenRow } from '../../db/schema'
 import type { Ctx } from '../context'
@@ -54,4 +54,13 @@ export async function revokeUserTokens(ctx: Ctx, userId: string, db: DbLike = ct
     .where(and(eq(oauthTokens.userId, userId), isNull(oauthTokens.revokedAt)))
     .returning({ id: oauthTokens.id })
   return rows.length
+}
+
+/** Matches the token row of a bearer secret that is neither revoked nor expired. */
+export function liveTokenSql(token: string): SQL {
+  return and(
+    eq(oauthTokens.tokenHash, sha256(token)),
+    isNull(oauthTokens.revokedAt),
+    or(isNull(oauthTokens.expiresAt), gt(oauthTokens.expiresAt, sql`now()`)),
+  )!
 }
