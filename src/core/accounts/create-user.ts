@@ -3,6 +3,7 @@ import type { DbLike } from '../../db/client'
 import { accounts, users, type AccountRow, type UserRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { ValidationError } from '../errors'
+import { escapeHtml } from '../statuses/format'
 import { hashPassword } from './passwords'
 import { validateEmail, validateNickname, validatePassword } from './validation'
 
@@ -76,6 +77,5 @@ export async function createLocalUser(ctx: Ctx, input: CreateUserInput, db?: DbL
 
 /** Plain text to the minimal safe HTML Mastodon uses for bios: escaped, paragraphs and line breaks. */
 export function textToHtml(text: string): string {
-  const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
-  return text.trim().split(/\n{2,}/).map((p) => `<p>${escape(p).replace(/\n/g, '<br>')}</p>`).join('')
+  return text.trim().split(/\n{2,}/).map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>')}</p>`).join('')
 }

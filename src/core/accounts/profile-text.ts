@@ -1,15 +1,13 @@
 import { and, eq, isNull, or, type SQL } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
 import { accounts } from '../../db/schema'
+import { escapeHtml } from '../statuses/format'
 
 /**
  * Plain-text profile text (bios, field values) to the safe HTML Mastodon serves: everything escaped, then
  * links, hashtags and mentions of known accounts turned into anchors, paragraphs and line breaks kept.
  */
 
-export function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
-}
 
 const URL_PATTERN = /https?:\/\/[^\s<>"'`]+[^\s<>"'`.,;:!?)\]}]/gy
 const HASHTAG_PATTERN = /#([\p{L}\p{N}_]*[\p{L}_][\p{L}\p{N}_]*)/uy
