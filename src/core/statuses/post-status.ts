@@ -8,6 +8,7 @@ import type { Ctx } from '../context'
 import { ConflictError, NotFoundError, ValidationError } from '../errors'
 import { isId, newId } from '../ids'
 import { visibleStatusSql, getVisibleStatus } from '../visibility'
+import { distributeNewStatus } from './distribute'
 import { bumpAuthorStatuses, bumpStatusCounter } from './counters'
 import { formatContent, htmlToPlainText, isContentType, type ContentType } from './format'
 import { paramsFingerprint, type PostStatusParams } from './params'
@@ -46,6 +47,7 @@ export async function postStatus(ctx: Ctx, poster: Poster, params: PostStatusPar
   try {
     return await ctx.db.transaction(async (tx) => {
       const row = await insertStatus(ctx, tx, draft)
+      await distributeNewStatus(tx, row, draft.recipients)
       if (key) await claimIdempotencyKey(tx, poster.accountId, key, fingerprint, row.id)
       return row
     })

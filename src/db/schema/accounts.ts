@@ -36,6 +36,8 @@ export const accounts = pgTable('accounts', {
   followingCount: integer('following_count').notNull().default(0),
   lastStatusAt: timestampTz('last_status_at'),
   suspendedAt: timestampTz('suspended_at'),
+  /** set when the account was deleted; the row stays as a tombstone so its handle is not reused */
+  deletedAt: timestampTz('deleted_at'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 }, (t) => [

@@ -60,3 +60,23 @@ export const accountDomainBlocks = pgTable('account_domain_blocks', {
   domain: text('domain').notNull(),
   createdAt: createdAt(),
 }, (t) => [uniqueIndex('account_domain_blocks_uniq').on(t.accountId, t.domain)])
+
+/** A private note one account keeps about another (Relationship `note`). */
+export const accountNotes = pgTable('account_notes', {
+  id: primaryId(),
+  accountId: accountRef('account_id'),
+  targetAccountId: accountRef('target_account_id'),
+  comment: text('comment').notNull().default(''),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('account_notes_pair_uniq').on(t.accountId, t.targetAccountId)])
+
+/** Accounts featured on a profile (Mastodon endorsements, Pleroma `endorsed`). */
+export const endorsements = pgTable('endorsements', {
+  id: primaryId(),
+  accountId: accountRef('account_id'),
+  targetAccountId: accountRef('target_account_id'),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('endorsements_pair_uniq').on(t.accountId, t.targetAccountId),
+  index('endorsements_account_idx').on(t.accountId, t.id.desc()),
+])

@@ -30,6 +30,19 @@ export const users = pgTable('users', {
   acceptsChatMessages: boolean('accepts_chat_messages').notNull().default(true),
   skipThreadContainment: boolean('skip_thread_containment').notNull().default(false),
   settingsStore: jsonb('settings_store').$type<Record<string, unknown>>().notNull().default({}),
+  /** Pleroma notification settings: `block_from_strangers`, `hide_notification_contents` */
+  notificationSettings: jsonb('notification_settings').$type<{ block_from_strangers: boolean; hide_notification_contents: boolean }>()
+    .notNull().default({ block_from_strangers: false, hide_notification_contents: false }),
+  /** Pleroma mascot: a media attachment entity */
+  mascot: jsonb('mascot').$type<Record<string, unknown> | null>(),
+  /** confirmed TOTP secret; MFA is on when set */
+  totpSecret: text('totp_secret'),
+  /** secret being set up, until confirmed */
+  pendingTotpSecret: text('pending_totp_secret'),
+  /** sha256 hashes of unused backup codes */
+  backupCodeHashes: jsonb('backup_code_hashes').$type<string[]>().notNull().default([]),
+  /** new e-mail address awaiting confirmation */
+  unconfirmedEmail: citext('unconfirmed_email'),
   inviteId: flakeId('invite_id'),
   signInCount: integer('sign_in_count').notNull().default(0),
   lastSignInAt: timestampTz('last_sign_in_at'),

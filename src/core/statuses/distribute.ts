@@ -1,0 +1,43 @@
+import { sql } from 'drizzle-orm'
+import type { DbLike } from '../../db/client'
+import type { StatusRow } from '../../db/schema'
+import { uuidParam } from '../../db/sql'
+import { notify } from '../notifications/notify'
+
+export interface Recipient {
+  accountId: string
+  silent: boolean
+}
+
+/**
+ * Everything a newly posted status causes, inside its transaction: home feed entries and notifications.
+ * Each concern is one function here, so posting, scheduled posting and reblogging all distribute the same way.
+ */
+export async function distributeNewStatus(tx: DbLike, row: StatusRow, recipients: Recipient[]) {
+  await fanOutToHomeFeeds(tx, row)
+  for (const r of recipients) await notify(tx, { type: 'mention', accountId: r.accountId, fromAccountId: row.accountId, statusId: row.id })
+}
+
+/**
+ * Writes the status into the home feeds of its author and the author's local followers, in one statement.
+ * Replies reach only followers who also follow the replied-to account (or are it), as on Mastodon; reblogs skip
+ * followers who turned reblogs off. Visibility is still checked when the feed is read.
+ */
+export async function fanOutToHomeFeeds(tx: DbLike, row: Pick<StatusRow, 'id' | 'accountId' | 'reblogOfId' | 'inReplyToAccountId'>) {
+  const author = uuidParam(row.accountId)
+  const replyTo = row.inReplyToAccountId && row.inReplyToAccountId !== row.accountId ? uuidParam(row.inReplyToAccountId) : null
+  const replyRule = replyTo
+    ? sql`and (f.account_id = ${replyTo} or exists (select 1 from follows rf where rf.account_id = f.account_id and rf.target_account_id = ${replyTo}))`
+    : sql``
+  const reblogRule = row.reblogOfId ? sql`and f.show_reblogs` : sql``
+  const reblogOf = row.reblogOfId ? uuidParam(row.reblogOfId) : sql`null::uuid`
+  await tx.execute(sql`
+    insert into home_feed_entries (account_id, status_id, author_id, reblog_of_id)
+    select ${author}, ${uuidParam(row.id)}, ${author}, ${reblogOf}
+    where exists (select 1 from users u where u.account_id = ${author})
+    union all
+    select f.account_id, ${uuidParam(row.id)}, ${author}, ${reblogOf}
+    from follows f join users u on u.account_id = f.account_id
+    where f.target_account_id = ${author} ${replyRule} ${reblogRule}
+    on conflict do nothing`)
+}

@@ -1,0 +1,34 @@
+import { sql } from 'drizzle-orm'
+import { index, jsonb, pgTable, uniqueIndex } from 'drizzle-orm/pg-core'
+import { accounts } from './accounts'
+import { createdAt, flakeId, primaryId, timestampTz } from './columns'
+import { oauthApps } from './oauth'
+import { statuses } from './statuses'
+
+/** Statuses to be posted later (`scheduled_at`); a durable job posts each when due. */
+export const scheduledStatuses = pgTable('scheduled_statuses', {
+  id: primaryId(),
+  accountId: flakeId('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+  appId: flakeId('app_id').references(() => oauthApps.id, { onDelete: 'set null' }),
+  scheduledAt: timestampTz('scheduled_at').notNull(),
+  /** the posting parameters, as Mastodon's ScheduledStatus `params` */
+  params: jsonb('params').$type<Record<string, unknown>>().notNull(),
+  createdAt: createdAt(),
+}, (t) => [index('scheduled_statuses_due_idx').on(t.scheduledAt), index('scheduled_statuses_account_idx').on(t.accountId, t.id.desc())])
+
+/**
+ * Each local user's home feed: ids of statuses written into it when posted (by the author's followers' fan-out)
+ * or followed. A superset: reads still apply the visibility rule, mutes and blocks.
+ */
+export const homeFeedEntries = pgTable('home_feed_entries', {
+  accountId: flakeId('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+  statusId: flakeId('status_id').notNull().references(() => statuses.id, { onDelete: 'cascade' }),
+  /** the status's author, so unfollowing can remove their entries */
+  authorId: flakeId('author_id').notNull(),
+  /** for reblogs: the original, so one reblog per original shows */
+  reblogOfId: flakeId('reblog_of_id'),
+}, (t) => [
+  uniqueIndex('home_feed_entries_pk').on(t.accountId, t.statusId.desc()),
+  index('home_feed_entries_author_idx').on(t.accountId, t.authorId),
+  index('home_feed_entries_reblog_idx').on(t.accountId, t.reblogOfId).where(sql`${t.reblogOfId} is not null`),
+])
