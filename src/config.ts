@@ -38,6 +38,7 @@ export interface Config {
     bannerUploadLimit: number
     backgroundUploadLimit: number
     maxMediaAttachments: number
+    maxPinnedStatuses: number
   }
   /** Require a solved captcha on registration. */
   captcha: boolean
@@ -68,6 +69,7 @@ const DEFAULT_LIMITS: Config['limits'] = {
   bannerUploadLimit: 4_000_000,
   backgroundUploadLimit: 4_000_000,
   maxMediaAttachments: 8,
+  maxPinnedStatuses: 5,
 }
 
 const REGISTRATION_MODES: RegistrationMode[] = ['open', 'invite', 'approval', 'closed']

@@ -8,6 +8,7 @@ import { pleromaCaptchaApi } from './api/pleroma-captcha'
 import { instanceApi } from './api/instance'
 import { wellKnownApi } from './api/well-known'
 import { statusesApi } from './api/statuses'
+import { timelinesApi } from './api/timelines'
 
 /** Composes the whole HTTP API; every feature module receives the same base (context + auth macro). */
 export function createApp(ctx: Ctx) {
@@ -21,6 +22,7 @@ export function createApp(ctx: Ctx) {
     .use(instanceApi(base))
     .use(wellKnownApi(base))
     .use(statusesApi(base))
+    .use(timelinesApi(base))
 }
 
 export type App = ReturnType<typeof createApp>

@@ -30,3 +30,14 @@ export function linkHeader(requestUrl: string, baseUrl: string, firstId: string 
   }
   return `${make('max_id', lastId)}; rel="next", ${make('min_id', firstId)}; rel="prev"`
 }
+
+/** Sets the `Link` header of a page whose items are keyed by `firstId`…`lastId` (nothing for an empty page). */
+export function setLink(set: { headers: Record<string, unknown> }, request: Request, baseUrl: string, firstId: string | undefined, lastId: string | undefined) {
+  const link = linkHeader(request.url, baseUrl, firstId, lastId)
+  if (link) set.headers.link = link
+}
+
+/** Sets the `Link` header for a page of entities with ids (statuses, notifications...). */
+export function setLinkFor(set: { headers: Record<string, unknown> }, request: Request, baseUrl: string, items: { id: string }[]) {
+  setLink(set, request, baseUrl, items[0]?.id, items[items.length - 1]?.id)
+}

@@ -47,9 +47,10 @@ export const statuses = pgTable('statuses', {
   uniqueIndex('statuses_uri_uniq').on(t.uri),
   index('statuses_account_idx').on(t.accountId, t.id.desc()),
   index('statuses_in_reply_to_idx').on(t.inReplyToId).where(sql`${t.inReplyToId} is not null`),
-  index('statuses_reblog_of_idx').on(t.reblogOfId, t.accountId).where(sql`${t.reblogOfId} is not null`),
+  /** one reblog per account and status */
+  uniqueIndex('statuses_reblog_uniq').on(t.reblogOfId, t.accountId).where(sql`${t.reblogOfId} is not null`),
   index('statuses_conversation_idx').on(t.conversationId, t.id),
-  index('statuses_public_idx').on(t.id.desc()).where(sql`${t.visibility} = 'public' and ${t.reblogOfId} is null`),
+  index('statuses_public_timeline_idx').on(t.id.desc()).where(sql`${t.visibility} in ('public', 'local') and ${t.reblogOfId} is null`),
   index('statuses_local_idx').on(t.id.desc()).where(sql`${t.local} and ${t.visibility} in ('public', 'local') and ${t.reblogOfId} is null`),
   index('statuses_expires_idx').on(t.expiresAt).where(sql`${t.expiresAt} is not null`),
 ])

@@ -5,7 +5,12 @@ import { registerAccount } from '../../core/accounts/register'
 import { buildPreferences, getOwnAccount, updateCredentials } from '../../core/accounts/update-credentials'
 import { tokenResponse } from '../../core/oauth/tokens'
 import { parseBool, parseStringArray } from '../../core/params'
+import { accountFavourites } from '../../core/timelines/interaction-lists'
+import { accountStatuses } from '../../core/timelines/account-statuses'
+import { readTimelineOptions } from '../../core/timelines/options'
 import type { Base } from '../base'
+import { pageParams, setLink, setLinkFor } from '../pagination'
+import { renderStatuses } from '../render/status'
 import { renderAccount, renderAccounts, renderCredentialAccount } from '../render/account'
 
 const png = (bytes: Buffer) => new Response(new Uint8Array(bytes), {
@@ -45,6 +50,21 @@ export const accountsApi = (base: Base) =>
     .get('/api/v1/accounts/:id', async ({ ctx, params, viewer }) =>
       renderAccount(ctx, await getAccount(ctx, params.id, viewer), viewer),
       { auth: { scopes: ['read:accounts'], optional: true } })
+    .get('/api/v1/accounts/:id/statuses', async ({ ctx, params, input, viewer, request, set }) => {
+      const account = await getAccount(ctx, params.id, viewer)
+      const rows = await accountStatuses(ctx, viewer?.accountId ?? null, account, pageParams(input), readTimelineOptions(input), {
+        pinned: parseBool(input.pinned) ?? false,
+        tagged: typeof input.tagged === 'string' ? input.tagged : null,
+      })
+      setLinkFor(set, request, ctx.config.baseUrl, rows)
+      return renderStatuses(ctx, rows, viewer)
+    }, { auth: { scopes: ['read:statuses'], optional: true } })
+    .get('/api/v1/pleroma/accounts/:id/favourites', async ({ ctx, params, input, viewer, request, set }) => {
+      const account = await getAccount(ctx, params.id, viewer)
+      const page = await accountFavourites(ctx, account, viewer?.accountId ?? null, pageParams(input))
+      setLink(set, request, ctx.config.baseUrl, page.firstKey, page.lastKey)
+      return renderStatuses(ctx, page.items, viewer)
+    }, { auth: { scopes: ['read:favourites'], optional: true } })
     .get('/api/v1/preferences', async ({ ctx, user }) => buildPreferences((await getOwnAccount(ctx, user)).user),
       { auth: { scopes: ['read:accounts'] } })
     .get(DEFAULT_AVATAR_PATH, () => png(defaultAvatarPng()), { auth: 'public' })

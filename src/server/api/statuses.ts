@@ -1,16 +1,26 @@
 import { Elysia } from 'elysia'
 import { parseStringArray } from '../../core/params'
 import { deleteStatus } from '../../core/statuses/delete-status'
+import {
+  bookmarkStatus, favouriteStatus, muteThread, pinStatus, reblogStatus, unbookmarkStatus, unfavouriteStatus, unpinStatus, unreblogStatus,
+} from '../../core/statuses/interactions'
+import { favouritedBy, ownBookmarks, ownFavourites, rebloggedBy } from '../../core/timelines/interaction-lists'
 import { editStatus } from '../../core/statuses/edit-status'
 import { readEditStatusParams, readPostStatusParams, readPreview } from '../../core/statuses/params'
 import { postStatus, previewStatus } from '../../core/statuses/post-status'
 import { getOwnStatus, getStatusContext, getStatusesByIds, getStatusHistory, getStatusSource } from '../../core/statuses/queries'
 import { getVisibleStatus } from '../../core/visibility'
 import type { Base } from '../base'
+import { pageParams, setLink } from '../pagination'
+import { renderAccounts } from '../render/account'
 import { buildStatusSource, renderStatus, renderStatuses, renderStatusHistory } from '../render/status'
 
 const READ = { scopes: ['read:statuses'], optional: true }
 const WRITE = { scopes: ['write:statuses'] }
+const FAVOURITE = { scopes: ['write:favourites'] }
+const BOOKMARK = { scopes: ['write:bookmarks'] }
+const MUTE = { scopes: ['write:mutes'] }
+const WRITE_ACCOUNTS = { scopes: ['write:accounts'] }
 
 export const statusesApi = (base: Base) =>
   new Elysia({ name: 'api.statuses' })
@@ -47,3 +57,44 @@ export const statusesApi = (base: Base) =>
       const { status, revisions } = await getStatusHistory(ctx, viewer?.accountId ?? null, params.id)
       return renderStatusHistory(ctx, status, revisions, viewer)
     }, { auth: READ })
+    .post('/api/v1/statuses/:id/reblog', async ({ ctx, params, input, user }) =>
+      renderStatus(ctx, await reblogStatus(ctx, user.accountId, user.username, params.id, typeof input.visibility === 'string' ? input.visibility : null), user),
+      { auth: WRITE })
+    .post('/api/v1/statuses/:id/unreblog', async ({ ctx, params, user }) =>
+      renderStatus(ctx, await unreblogStatus(ctx, user.accountId, params.id), user), { auth: WRITE })
+    .post('/api/v1/statuses/:id/favourite', async ({ ctx, params, user }) =>
+      renderStatus(ctx, await favouriteStatus(ctx, user.accountId, params.id), user), { auth: FAVOURITE })
+    .post('/api/v1/statuses/:id/unfavourite', async ({ ctx, params, user }) =>
+      renderStatus(ctx, await unfavouriteStatus(ctx, user.accountId, params.id), user), { auth: FAVOURITE })
+    .post('/api/v1/statuses/:id/bookmark', async ({ ctx, params, user }) =>
+      renderStatus(ctx, await bookmarkStatus(ctx, user.accountId, params.id), user), { auth: BOOKMARK })
+    .post('/api/v1/statuses/:id/unbookmark', async ({ ctx, params, user }) =>
+      renderStatus(ctx, await unbookmarkStatus(ctx, user.accountId, params.id), user), { auth: BOOKMARK })
+    .post('/api/v1/statuses/:id/pin', async ({ ctx, params, user }) =>
+      renderStatus(ctx, await pinStatus(ctx, user.accountId, params.id), user), { auth: WRITE_ACCOUNTS })
+    .post('/api/v1/statuses/:id/unpin', async ({ ctx, params, user }) =>
+      renderStatus(ctx, await unpinStatus(ctx, user.accountId, params.id), user), { auth: WRITE_ACCOUNTS })
+    .post('/api/v1/statuses/:id/mute', async ({ ctx, params, user }) =>
+      renderStatus(ctx, await muteThread(ctx, user.accountId, params.id, true), user), { auth: MUTE })
+    .post('/api/v1/statuses/:id/unmute', async ({ ctx, params, user }) =>
+      renderStatus(ctx, await muteThread(ctx, user.accountId, params.id, false), user), { auth: MUTE })
+    .get('/api/v1/statuses/:id/favourited_by', async ({ ctx, params, input, viewer, request, set }) => {
+      const page = await favouritedBy(ctx, viewer?.accountId ?? null, params.id, pageParams(input, 40, 80))
+      setLink(set, request, ctx.config.baseUrl, page.firstKey, page.lastKey)
+      return renderAccounts(ctx, page.items, viewer)
+    }, { auth: { scopes: ['read:accounts'], optional: true } })
+    .get('/api/v1/statuses/:id/reblogged_by', async ({ ctx, params, input, viewer, request, set }) => {
+      const page = await rebloggedBy(ctx, viewer?.accountId ?? null, params.id, pageParams(input, 40, 80))
+      setLink(set, request, ctx.config.baseUrl, page.firstKey, page.lastKey)
+      return renderAccounts(ctx, page.items, viewer)
+    }, { auth: { scopes: ['read:accounts'], optional: true } })
+    .get('/api/v1/favourites', async ({ ctx, input, user, request, set }) => {
+      const page = await ownFavourites(ctx, user.accountId, pageParams(input, 20, 40))
+      setLink(set, request, ctx.config.baseUrl, page.firstKey, page.lastKey)
+      return renderStatuses(ctx, page.items, user)
+    }, { auth: { scopes: ['read:favourites'] } })
+    .get('/api/v1/bookmarks', async ({ ctx, input, user, request, set }) => {
+      const page = await ownBookmarks(ctx, user.accountId, pageParams(input, 20, 40))
+      setLink(set, request, ctx.config.baseUrl, page.firstKey, page.lastKey)
+      return renderStatuses(ctx, page.items, user)
+    }, { auth: { scopes: ['read:bookmarks'] } })

@@ -1,0 +1,151 @@
+import { and, count, eq, sql } from 'drizzle-orm'
+import type { DbLike } from '../../db/client'
+import { bookmarks, conversationMutes, favourites, statusPins, statuses, type StatusRow, type StatusVisibility } from '../../db/schema'
+import type { Ctx } from '../context'
+import { NotFoundError, ValidationError } from '../errors'
+import { notify, withdrawNotifications } from '../notifications/notify'
+import { getVisibleStatus } from '../visibility'
+import { bumpAuthorStatuses, bumpStatusCounter } from './counters'
+import { removeStatus } from './delete-status'
+import { fanOutToHomeFeeds } from './distribute'
+import { statusUri, statusUrl } from './post-status'
+import { countsPublicly } from './validate'
+
+/** The status an action applies to: reblogs stand for their original, as in Mastodon. */
+async function target(ctx: Ctx, accountId: string, id: string): Promise<StatusRow> {
+  const row = await getVisibleStatus(ctx, accountId, id)
+  return row.reblogOfId ? getVisibleStatus(ctx, accountId, row.reblogOfId) : row
+}
+
+const REBLOG_VISIBILITIES: StatusVisibility[] = ['public', 'unlisted', 'private']
+
+/**
+ * Reblogs a status the account may see. Private statuses only by their author (kept private), direct ones never.
+ * Reblogging twice answers with the existing reblog.
+ */
+export async function reblogStatus(ctx: Ctx, accountId: string, username: string, id: string, visibility?: string | null): Promise<StatusRow> {
+  const original = await target(ctx, accountId, id)
+  if (original.visibility === 'direct' || original.visibility === 'list' || (original.visibility === 'private' && original.accountId !== accountId)) {
+    throw new ValidationError('Validation failed: Reblog of private status is not allowed')
+  }
+  let chosen: StatusVisibility = 'public'
+  if (visibility) {
+    if (!REBLOG_VISIBILITIES.includes(visibility as StatusVisibility)) throw new ValidationError('Validation failed: Visibility is invalid')
+    chosen = visibility as StatusVisibility
+  }
+  if (original.visibility === 'private') chosen = 'private'
+  if (original.visibility === 'local') chosen = 'local'
+  return ctx.db.transaction(async (tx) => {
+    const [existing] = await tx.select().from(statuses).where(and(eq(statuses.reblogOfId, original.id), eq(statuses.accountId, accountId))).limit(1)
+    if (existing) return existing
+    const base = ctx.config.baseUrl
+    const [row] = await tx.insert(statuses).values({
+      accountId,
+      reblogOfId: original.id,
+      visibility: chosen,
+      conversationId: original.conversationId,
+      local: true,
+    }).onConflictDoNothing().returning()
+    if (!row) {
+      const [raced] = await tx.select().from(statuses).where(and(eq(statuses.reblogOfId, original.id), eq(statuses.accountId, accountId))).limit(1)
+      return raced
+    }
+    const [withUri] = await tx.update(statuses).set({ uri: `${statusUri(base, username, row.id)}/activity`, url: statusUrl(base, username, row.id) })
+      .where(eq(statuses.id, row.id)).returning()
+    await bumpStatusCounter(tx, original.id, 'reblogsCount', 1)
+    if (countsPublicly(chosen)) await bumpAuthorStatuses(tx, accountId, 1)
+    await fanOutToHomeFeeds(tx, withUri)
+    await notify(tx, { type: 'reblog', accountId: original.accountId, fromAccountId: accountId, statusId: original.id })
+    return withUri
+  })
+}
+
+/** Undoes a reblog; the original is returned (as Mastodon does) even if there was nothing to undo. */
+export async function unreblogStatus(ctx: Ctx, accountId: string, id: string): Promise<StatusRow> {
+  const original = await target(ctx, accountId, id)
+  await ctx.db.transaction(async (tx) => {
+    const [reblog] = await tx.select({ id: statuses.id }).from(statuses)
+      .where(and(eq(statuses.reblogOfId, original.id), eq(statuses.accountId, accountId))).limit(1)
+    if (!reblog) return
+    if (await removeStatus(tx, reblog.id)) {
+      await withdrawNotifications(tx, { type: 'reblog', fromAccountId: accountId, statusId: original.id })
+    }
+  })
+  return reloaded(ctx, accountId, original.id)
+}
+
+export async function favouriteStatus(ctx: Ctx, accountId: string, id: string): Promise<StatusRow> {
+  const status = await target(ctx, accountId, id)
+  await ctx.db.transaction(async (tx) => {
+    const [added] = await tx.insert(favourites).values({ accountId, statusId: status.id }).onConflictDoNothing().returning({ id: favourites.id })
+    if (!added) return
+    await bumpStatusCounter(tx, status.id, 'favouritesCount', 1)
+    await notify(tx, { type: 'favourite', accountId: status.accountId, fromAccountId: accountId, statusId: status.id })
+  })
+  return reloaded(ctx, accountId, status.id)
+}
+
+export async function unfavouriteStatus(ctx: Ctx, accountId: string, id: string): Promise<StatusRow> {
+  const status = await target(ctx, accountId, id)
+  await ctx.db.transaction(async (tx) => {
+    const [gone] = await tx.delete(favourites).where(and(eq(favourites.accountId, accountId), eq(favourites.statusId, status.id))).returning({ id: favourites.id })
+    if (!gone) return
+    await bumpStatusCounter(tx, status.id, 'favouritesCount', -1)
+    await withdrawNotifications(tx, { type: 'favourite', fromAccountId: accountId, statusId: status.id })
+  })
+  return reloaded(ctx, accountId, status.id)
+}
+
+export async function bookmarkStatus(ctx: Ctx, accountId: string, id: string): Promise<StatusRow> {
+  const status = await target(ctx, accountId, id)
+  await ctx.db.insert(bookmarks).values({ accountId, statusId: status.id }).onConflictDoNothing()
+  return status
+}
+
+export async function unbookmarkStatus(ctx: Ctx, accountId: string, id: string): Promise<StatusRow> {
+  const status = await target(ctx, accountId, id)
+  await ctx.db.delete(bookmarks).where(and(eq(bookmarks.accountId, accountId), eq(bookmarks.statusId, status.id)))
+  return status
+}
+
+/** Pins one of the account's own statuses to its profile: not reblogs, not direct ones, and at most the configured number. */
+export async function pinStatus(ctx: Ctx, accountId: string, id: string): Promise<StatusRow> {
+  const status = await getVisibleStatus(ctx, accountId, id)
+  if (status.accountId !== accountId || status.reblogOfId) throw new ValidationError('Validation failed: You can only pin your own posts')
+  if (status.visibility === 'direct') throw new ValidationError('Validation failed: Direct posts cannot be pinned')
+  const max = ctx.config.limits.maxPinnedStatuses
+  await ctx.db.transaction(async (tx) => {
+    await lockPins(tx, accountId)
+    const [{ n }] = await tx.select({ n: count() }).from(statusPins).where(eq(statusPins.accountId, accountId))
+    const [already] = await tx.select({ id: statusPins.id }).from(statusPins)
+      .where(and(eq(statusPins.accountId, accountId), eq(statusPins.statusId, status.id))).limit(1)
+    if (already) return
+    if (n >= max) throw new ValidationError(`Validation failed: You have already pinned the maximum number of posts (${max})`)
+    await tx.insert(statusPins).values({ accountId, statusId: status.id }).onConflictDoNothing()
+  })
+  return status
+}
+
+/** Serializes pin counting per account, so concurrent pins cannot pass the limit together. */
+async function lockPins(tx: DbLike, accountId: string) {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`pins:${accountId}`}))`)
+}
+
+export async function unpinStatus(ctx: Ctx, accountId: string, id: string): Promise<StatusRow> {
+  const status = await getVisibleStatus(ctx, accountId, id)
+  if (status.accountId !== accountId) throw new NotFoundError()
+  await ctx.db.delete(statusPins).where(and(eq(statusPins.accountId, accountId), eq(statusPins.statusId, status.id)))
+  return status
+}
+
+/** Mutes (or unmutes) the thread of a status the account may see: no more notifications from it. */
+export async function muteThread(ctx: Ctx, accountId: string, id: string, mute: boolean): Promise<StatusRow> {
+  const status = await target(ctx, accountId, id)
+  if (!status.conversationId) return status
+  if (mute) await ctx.db.insert(conversationMutes).values({ accountId, conversationId: status.conversationId }).onConflictDoNothing()
+  else await ctx.db.delete(conversationMutes).where(and(eq(conversationMutes.accountId, accountId), eq(conversationMutes.conversationId, status.conversationId)))
+  return status
+}
+
+/** The status after the change, with fresh counters. */
+const reloaded = (ctx: Ctx, accountId: string, id: string) => getVisibleStatus(ctx, accountId, id)

@@ -1,0 +1,41 @@
+import { inArray, not, sql, type SQL } from 'drizzle-orm'
+import { statuses, type StatusVisibility } from '../../db/schema'
+import { parseBool, parseStringArray } from '../params'
+import type { ReplyVisibility } from './viewer-filters'
+
+/** Parameters every status timeline understands (Mastodon's and Pleroma's). */
+export interface TimelineOptions {
+  onlyMedia: boolean
+  withMuted: boolean
+  excludeReplies: boolean
+  excludeReblogs: boolean
+  excludeVisibilities: StatusVisibility[]
+  replyVisibility: ReplyVisibility
+}
+
+const VISIBILITIES: StatusVisibility[] = ['public', 'unlisted', 'private', 'direct', 'local', 'list']
+
+export function readTimelineOptions(input: Record<string, unknown>): TimelineOptions {
+  const replyVisibility = input.reply_visibility === 'following' || input.reply_visibility === 'self' ? input.reply_visibility : null
+  return {
+    onlyMedia: parseBool(input.only_media) ?? false,
+    withMuted: parseBool(input.with_muted) ?? false,
+    excludeReplies: parseBool(input.exclude_replies) ?? false,
+    excludeReblogs: parseBool(input.exclude_reblogs) ?? false,
+    excludeVisibilities: parseStringArray(input.exclude_visibilities).filter((v): v is StatusVisibility => VISIBILITIES.includes(v as StatusVisibility)),
+    replyVisibility,
+  }
+}
+
+/** The option conditions that apply to the `statuses` table itself. */
+export function optionConditions(o: TimelineOptions): SQL[] {
+  const where: SQL[] = []
+  if (o.onlyMedia) {
+    where.push(sql`exists (select 1 from media_attachments ma where ma.status_id = coalesce(${statuses.reblogOfId}, ${statuses.id}))`)
+  }
+  if (o.excludeReblogs) where.push(sql`${statuses.reblogOfId} is null`)
+  // Replies to others go; a thread of one's own stays (Mastodon's `exclude_replies`).
+  if (o.excludeReplies) where.push(sql`(${statuses.inReplyToId} is null or ${statuses.inReplyToAccountId} = ${statuses.accountId})`)
+  if (o.excludeVisibilities.length) where.push(not(inArray(statuses.visibility, o.excludeVisibilities)))
+  return where
+}
