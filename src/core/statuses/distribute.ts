@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
 import type { StatusRow } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
@@ -29,12 +29,17 @@ export async function fanOutToHomeFeeds(tx: DbLike, row: Pick<StatusRow, 'id' | 
   const replyRule = replyTo
     ? sql`and (f.account_id = ${replyTo} or exists (select 1 from follows rf where rf.account_id = f.account_id and rf.target_account_id = ${replyTo}))`
     : sql``
-  const reblogRule = row.reblogOfId ? sql`and f.show_reblogs` : sql``
+  // A reblog enters a feed only where neither the original nor another reblog of it is already.
+  const notYetInFeed = (feedOwner: SQL) => row.reblogOfId
+    ? sql`and not exists (select 1 from home_feed_entries e where e.account_id = ${feedOwner}
+        and (e.status_id = ${uuidParam(row.reblogOfId)} or e.reblog_of_id = ${uuidParam(row.reblogOfId)}))`
+    : sql``
+  const reblogRule = row.reblogOfId ? sql`and f.show_reblogs ${notYetInFeed(sql`f.account_id`)}` : sql``
   const reblogOf = row.reblogOfId ? uuidParam(row.reblogOfId) : sql`null::uuid`
   await tx.execute(sql`
     insert into home_feed_entries (account_id, status_id, author_id, reblog_of_id)
     select ${author}, ${uuidParam(row.id)}, ${author}, ${reblogOf}
-    where exists (select 1 from users u where u.account_id = ${author})
+    where exists (select 1 from users u where u.account_id = ${author}) ${notYetInFeed(author)}
     union all
     select f.account_id, ${uuidParam(row.id)}, ${author}, ${reblogOf}
     from follows f join users u on u.account_id = f.account_id
