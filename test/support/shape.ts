@@ -35,6 +35,9 @@ function load() {
       const s = schemas[name]
       if (s?.required) s.required = s.required.filter((f: string) => !fields.includes(f))
     }
+    // Mastodon's deprecated integer `application_id`: flake-id servers have no integer to give.
+    const scheduledParams = schemas.ScheduledStatus?.properties?.params
+    if (scheduledParams?.required) scheduledParams.required = scheduledParams.required.filter((f: string) => f !== 'application_id')
   }
   ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true })
   addFormats(ajv)

@@ -2,20 +2,26 @@ import type { Ctx } from '../context'
 import type { Jobs } from '../jobs'
 import { deleteExpiredStatuses } from './delete-expired-statuses'
 import { purgeIdempotencyKeys } from './post-status'
+import { publishDueScheduledStatuses, SCHEDULED_STATUS_QUEUE } from './scheduled'
 
 export const STATUS_MAINTENANCE_QUEUE = 'statuses.maintenance'
 const BATCH = 100
 const MAX_BATCHES_PER_RUN = 50
 
-/** Deletes every status whose `expires_in` ran out (in batches) and drops stale idempotency keys. */
-export async function runStatusMaintenance(ctx: Ctx): Promise<{ expired: number; idempotencyKeys: number }> {
+/**
+ * Deletes every status whose `expires_in` ran out (in batches), drops stale idempotency keys and posts any scheduled
+ * status whose own job did not (a safety net: each is posted exactly once either way).
+ */
+export async function runStatusMaintenance(ctx: Ctx): Promise<{ expired: number; idempotencyKeys: number; scheduled: number }> {
   let expired = 0
   for (let i = 0; i < MAX_BATCHES_PER_RUN; i++) {
     const n = await deleteExpiredStatuses(ctx, { batchSize: BATCH })
     expired += n
     if (n < BATCH) break
   }
-  return { expired, idempotencyKeys: await purgeIdempotencyKeys(ctx) }
+  const idempotencyKeys = await purgeIdempotencyKeys(ctx)
+  const scheduled = (await publishDueScheduledStatuses(ctx)).published.length
+  return { expired, idempotencyKeys, scheduled }
 }
 
 /**
@@ -24,5 +30,6 @@ export async function runStatusMaintenance(ctx: Ctx): Promise<{ expired: number;
  */
 export async function registerStatusJobs(ctx: Ctx & { jobs: Jobs }): Promise<void> {
   await ctx.jobs.work(STATUS_MAINTENANCE_QUEUE, async () => { await runStatusMaintenance(ctx) })
+  await ctx.jobs.work<{ id: string }>(SCHEDULED_STATUS_QUEUE, async ({ id }) => { await publishDueScheduledStatuses(ctx, { onlyId: id }) })
   await ctx.jobs.schedule(STATUS_MAINTENANCE_QUEUE, '* * * * *')
 }

@@ -89,10 +89,6 @@ const bool = (value: unknown, name: string): boolean | undefined => {
 
 /** Reads the loosely typed request input (query + JSON/form/multipart) into `PostStatusParams`. */
 export function readPostStatusParams(input: Record<string, unknown>): PostStatusParams {
-  if (input.scheduled_at !== undefined && input.scheduled_at !== null && input.scheduled_at !== '') {
-    // Posting at once what was meant for later would be worse than refusing.
-    throw new ValidationError('Validation failed: Scheduled statuses are not supported by this server yet')
-  }
   const language = optionalText(input, 'language')
   return {
     status: optionalText(input, 'status'),
@@ -123,6 +119,15 @@ export function readEditStatusParams(input: Record<string, unknown>): EditStatus
     poll: readPoll(input.poll) ?? null,
     mediaIds: parseStringArray(input.media_ids),
   }
+}
+
+/** `scheduled_at` as a date, or null when absent; anything unparseable is refused rather than posted at once. */
+export function readScheduledAt(input: Record<string, unknown>): Date | null {
+  const value = input.scheduled_at
+  if (value === undefined || value === null || value === '') return null
+  const date = typeof value === 'string' || typeof value === 'number' ? new Date(value) : new Date(NaN)
+  if (Number.isNaN(date.getTime())) throw new ValidationError('Validation failed: Scheduled at is invalid')
+  return date
 }
 
 export function readPreview(input: Record<string, unknown>): boolean {

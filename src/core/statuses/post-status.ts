@@ -79,6 +79,11 @@ export async function previewStatus<T>(ctx: Ctx, poster: Poster, params: PostSta
   return result!.value
 }
 
+/** Checks that `params` could be posted now (every validation posting does), without writing anything. */
+export async function validatePostStatus(ctx: Ctx, poster: Poster, params: PostStatusParams): Promise<void> {
+  await prepareStatus(ctx, poster, params)
+}
+
 class PreviewRollback extends Error {}
 class IdempotencyKeyTaken extends Error {}
 

@@ -6,12 +6,14 @@ import {
 } from '../../core/statuses/interactions'
 import { favouritedBy, ownBookmarks, ownFavourites, rebloggedBy } from '../../core/timelines/interaction-lists'
 import { editStatus } from '../../core/statuses/edit-status'
-import { readEditStatusParams, readPostStatusParams, readPreview } from '../../core/statuses/params'
+import { readEditStatusParams, readPostStatusParams, readPreview, readScheduledAt } from '../../core/statuses/params'
+import { cancelScheduledStatus, getScheduledStatus, listScheduledStatuses, rescheduleStatus, scheduleStatus } from '../../core/statuses/scheduled'
 import { postStatus, previewStatus } from '../../core/statuses/post-status'
 import { getOwnStatus, getStatusContext, getStatusesByIds, getStatusHistory, getStatusSource } from '../../core/statuses/queries'
 import { getVisibleStatus } from '../../core/visibility'
 import type { Base } from '../base'
-import { pageParams, setLink } from '../pagination'
+import { pageParams, setLink, setLinkFor } from '../pagination'
+import { renderScheduledStatus } from '../render/scheduled-status'
 import { renderAccounts } from '../render/account'
 import { buildStatusSource, renderStatus, renderStatuses, renderStatusHistory } from '../render/status'
 
@@ -28,6 +30,8 @@ export const statusesApi = (base: Base) =>
     .post('/api/v1/statuses', async ({ ctx, input, user, request }) => {
       const params = readPostStatusParams(input)
       const poster = { accountId: user.accountId, appId: user.appId }
+      const scheduledAt = readScheduledAt(input)
+      if (scheduledAt) return renderScheduledStatus(await scheduleStatus(ctx, poster, params, scheduledAt))
       if (readPreview(input)) return previewStatus(ctx, poster, params, (c, row) => renderStatus(c, row, user))
       const row = await postStatus(ctx, poster, params, { idempotencyKey: request.headers.get('idempotency-key') })
       return renderStatus(ctx, row, user)
@@ -98,3 +102,16 @@ export const statusesApi = (base: Base) =>
       setLink(set, request, ctx.config.baseUrl, page.firstKey, page.lastKey)
       return renderStatuses(ctx, page.items, user)
     }, { auth: { scopes: ['read:bookmarks'] } })
+    .get('/api/v1/scheduled_statuses', async ({ ctx, input, user, request, set }) => {
+      const rows = await listScheduledStatuses(ctx, user.accountId, pageParams(input))
+      setLinkFor(set, request, ctx.config.baseUrl, rows)
+      return rows.map((row) => renderScheduledStatus(row))
+    }, { auth: { scopes: ['read:statuses'] } })
+    .get('/api/v1/scheduled_statuses/:id', async ({ ctx, params, user }) =>
+      renderScheduledStatus(await getScheduledStatus(ctx, user.accountId, params.id)), { auth: { scopes: ['read:statuses'] } })
+    .put('/api/v1/scheduled_statuses/:id', async ({ ctx, params, input, user }) =>
+      renderScheduledStatus(await rescheduleStatus(ctx, user.accountId, params.id, readScheduledAt(input))), { auth: WRITE })
+    .delete('/api/v1/scheduled_statuses/:id', async ({ ctx, params, user }) => {
+      await cancelScheduledStatus(ctx, user.accountId, params.id)
+      return {}
+    }, { auth: WRITE })
