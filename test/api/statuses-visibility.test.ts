@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import type { Ctx } from '../../src/core/context'
 import { newId } from '../../src/core/ids'
-import { blocks, follows } from '../../src/db/schema'
+import { eq } from 'drizzle-orm'
+import { accounts, blocks, follows } from '../../src/db/schema'
 import { getTestContext } from '../support/context'
-import { makeUser, type MadeUser } from '../support/factories'
+import { makeUser, uniqueName, type MadeUser } from '../support/factories'
 import { call } from '../support/http'
 
 type Role = 'author' | 'mentioned' | 'follower' | 'stranger' | 'blocked' | 'anonymous'
@@ -23,6 +24,8 @@ const users = {} as Record<Exclude<Role, 'anonymous'>, MadeUser>
 const token = (role: Role) => (role === 'anonymous' ? undefined : users[role].token)
 /** Per visibility: a root status, and a public root with a reply of that visibility (for context). */
 const posted = {} as Record<string, { id: string; root: string; reply: string }>
+/** A hashtag only this file's statuses carry. */
+const TAG = uniqueName('vis').replace(/_/g, '')
 
 beforeAll(async () => {
   ctx = await getTestContext()
@@ -32,13 +35,17 @@ beforeAll(async () => {
     { accountId: users.blocked.account.id, targetAccountId: users.author.account.id },
   ])
   await ctx.db.insert(blocks).values({ accountId: users.author.account.id, targetAccountId: users.blocked.account.id })
+  await ctx.db.update(accounts).set({ hideFavorites: false }).where(eq(accounts.id, users.author.account.id))
   const author = users.author.token
   // Roots come from a bystander: a reply mentions the replied-to author, who could then see it.
   const host = await makeUser(ctx)
   const mention = `@${users.mentioned.account.username}`
   for (const visibility of VISIBILITIES) {
-    const status = await call('POST', '/api/v1/statuses', { token: author, json: { status: `${visibility} ${mention}`, visibility } })
+    const status = await call('POST', '/api/v1/statuses', { token: author, json: { status: `${visibility} ${mention} #${TAG}`, visibility } })
     expect(status.status).toBe(200)
+    // The author favourites and reblogs where allowed, so favourited_by, reblogged_by and favourite lists have something to show.
+    await call('POST', `/api/v1/statuses/${status.json.id}/favourite`, { token: author })
+    if (visibility !== 'direct') expect((await call('POST', `/api/v1/statuses/${status.json.id}/reblog`, { token: author })).status).toBe(200)
     const root = await call('POST', '/api/v1/statuses', { token: host.token, json: { status: `open root for ${visibility}` } })
     const reply = await call('POST', '/api/v1/statuses', { token: author, json: { status: `${visibility} reply ${mention}`, visibility, in_reply_to_id: root.json.id } })
     expect(reply.status).toBe(200)
@@ -70,6 +77,53 @@ describe('who sees a status, on every read endpoint', () => {
           expect(context.status).toBe(200)
           expect(context.json.descendants.map((s: any) => s.id)).toEqual(allowed ? [reply] : [])
         }
+      })
+    }
+  }
+})
+
+const ids = (json: any) => (json as { id: string }[]).map((s) => s.id)
+/** Original statuses in a timeline page, whether listed themselves or reblogged. */
+const originals = (json: any) => (json as { id: string; reblog: { id: string } | null }[]).map((s) => s.reblog?.id ?? s.id)
+
+describe('who sees a status, on every list and timeline', () => {
+  const HOME_OWNERS: Role[] = ['author', 'follower']
+  const PUBLIC_TIMELINE: string[] = ['public', 'local']
+  for (const visibility of VISIBILITIES) {
+    for (const role of ROLES) {
+      const allowed = EXPECTED[visibility].includes(role)
+      test(`${visibility}: ${allowed ? 'listed' : 'never listed'} for ${role}`, async () => {
+        const { id } = posted[visibility]
+        const t = token(role)
+        const expectListed = (list: string[], listed: boolean) => (listed ? expect(list).toContain(id) : expect(list).not.toContain(id))
+
+        const account = await call('GET', `/api/v1/accounts/${users.author.account.id}/statuses`, { token: t, query: { limit: '40', exclude_reblogs: 'true' } })
+        expect(account.status).toBe(200)
+        expectListed(ids(account.json), allowed)
+
+        const pub = await call('GET', '/api/v1/timelines/public', { token: t, query: { limit: '40' } })
+        expectListed(ids(pub.json), allowed && PUBLIC_TIMELINE.includes(visibility))
+        const tag = await call('GET', `/api/v1/timelines/tag/${TAG}`, { token: t, query: { limit: '40' } })
+        expectListed(ids(tag.json), allowed && PUBLIC_TIMELINE.includes(visibility))
+
+        if (role !== 'anonymous') {
+          const home = await call('GET', '/api/v1/timelines/home', { token: t, query: { limit: '40' } })
+          expect(home.status).toBe(200)
+          expectListed(originals(home.json), allowed && HOME_OWNERS.includes(role))
+        }
+
+        const favouritedBy = await call('GET', `/api/v1/statuses/${id}/favourited_by`, { token: t })
+        expect(favouritedBy.status).toBe(allowed ? 200 : 404)
+        const rebloggedBy = await call('GET', `/api/v1/statuses/${id}/reblogged_by`, { token: t })
+        expect(rebloggedBy.status).toBe(allowed ? 200 : 404)
+
+        const favourites = await call('GET', `/api/v1/pleroma/accounts/${users.author.account.id}/favourites`, { token: t, query: { limit: '40' } })
+        expect(favourites.status).toBe(200)
+        expectListed(ids(favourites.json), allowed)
+
+        // Reblogs carry the original's visibility rule: a reblog never shows what the original hides.
+        const reblogs = await call('GET', `/api/v1/accounts/${users.author.account.id}/statuses`, { token: t, query: { limit: '40' } })
+        expectListed(originals(reblogs.json), allowed)
       })
     }
   }
