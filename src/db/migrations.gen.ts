@@ -3,10 +3,12 @@ import m0 from '../../drizzle/0000_extensions.sql' with { type: 'text' }
 import m1 from '../../drizzle/0001_foundation.sql' with { type: 'text' }
 import m2 from '../../drizzle/0002_social_media_security.sql' with { type: 'text' }
 import m3 from '../../drizzle/0003_timeline_indexes.sql' with { type: 'text' }
+import m4 from '../../drizzle/0004_home_feed_status_index.sql' with { type: 'text' }
 
 export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: '0000_extensions', when: 1795426585225, breakpoints: true, sql: m0 as unknown as string },
   { tag: '0001_foundation', when: 1795426586818, breakpoints: true, sql: m1 as unknown as string },
   { tag: '0002_social_media_security', when: 1795441453427, breakpoints: true, sql: m2 as unknown as string },
   { tag: '0003_timeline_indexes', when: 1795441894529, breakpoints: true, sql: m3 as unknown as string },
+  { tag: '0004_home_feed_status_index', when: 1795442326833, breakpoints: true, sql: m4 as unknown as string },
 ]

@@ -18,7 +18,8 @@ export const scheduledStatuses = pgTable('scheduled_statuses', {
 
 /**
  * Each local user's home feed: ids of statuses written into it when posted (by the author's followers' fan-out)
- * or followed. A superset: reads still apply the visibility rule, mutes and blocks.
+ * or followed. A superset: reads still apply the visibility rule, mutes and blocks. Only recent statuses are kept
+ * (older pages are read from the follow graph directly).
  */
 export const homeFeedEntries = pgTable('home_feed_entries', {
   accountId: flakeId('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
@@ -30,5 +31,7 @@ export const homeFeedEntries = pgTable('home_feed_entries', {
 }, (t) => [
   uniqueIndex('home_feed_entries_pk').on(t.accountId, t.statusId.desc()),
   index('home_feed_entries_author_idx').on(t.accountId, t.authorId),
+  /** for deleting a status's entries and trimming old ones */
+  index('home_feed_entries_status_idx').on(t.statusId),
   index('home_feed_entries_reblog_idx').on(t.accountId, t.reblogOfId).where(sql`${t.reblogOfId} is not null`),
 ])

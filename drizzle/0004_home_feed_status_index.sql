@@ -1,0 +1,1 @@
+CREATE INDEX "home_feed_entries_status_idx" ON "home_feed_entries" USING btree ("status_id");
