@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import type { Ctx } from '../../src/core/context'
-import { backfillHomeFeed } from '../../src/core/timelines/home-feed'
-import { accountDomainBlocks, accounts, blocks, follows, listAccounts, lists, mutes, statuses } from '../../src/db/schema'
+import { newId } from '../../src/core/ids'
+import { backfillHomeFeed, HOME_FEED_DAYS, trimHomeFeeds } from '../../src/core/timelines/home-feed'
+import { accountDomainBlocks, accounts, blocks, follows, homeFeedEntries, listAccounts, lists, mutes, statuses } from '../../src/db/schema'
 import { getTestContext } from '../support/context'
 import { makeUser, uniqueName, type MadeUser } from '../support/factories'
 import { call } from '../support/http'
@@ -158,6 +159,40 @@ describe('home timeline', () => {
     expect((await call('GET', '/api/v1/timelines/home')).status).toBe(401)
     const writer = await makeUser(ctx, { scopes: ['write'] })
     expect((await home(writer)).status).toBe(403)
+  })
+})
+
+describe('home timeline beyond the feed horizon', () => {
+  test('older pages come from the follow graph, seamlessly after the feed; trimming keeps them reachable', async () => {
+    const [me, friend, stranger] = await Promise.all([makeUser(ctx), makeUser(ctx), makeUser(ctx)])
+    await follow(me, friend)
+    const day = 86_400_000
+    const old = async (who: MadeUser, daysAgo: number, extra: Partial<typeof statuses.$inferInsert> = {}) => {
+      const [row] = await ctx.db.insert(statuses).values({
+        id: newId(Date.now() - daysAgo * day), accountId: who.account.id, text: `old ${daysAgo}`, content: `<p>old ${daysAgo}</p>`, ...extra,
+      }).returning()
+      return row.id
+    }
+    const ancient = await old(friend, HOME_FEED_DAYS + 20)
+    const older = await old(friend, HOME_FEED_DAYS + 10)
+    const mineOld = await old(me, HOME_FEED_DAYS + 5)
+    await old(stranger, HOME_FEED_DAYS + 7)
+    const privateOld = await old(friend, HOME_FEED_DAYS + 3, { visibility: 'private' })
+    const recent = await post(friend, { status: 'recent' })
+
+    const all = ids(await home(me, { limit: '40' }))
+    expect(all).toEqual([recent.id, privateOld, mineOld, older, ancient])
+    // Paging across the horizon, two at a time, forwards and backwards.
+    const first = await home(me, { limit: '2' })
+    expect(ids(first)).toEqual([recent.id, privateOld])
+    expect(ids(await home(me, { limit: '2', max_id: privateOld }))).toEqual([mineOld, older])
+    expect(ids(await home(me, { limit: '2', min_id: older }))).toEqual([privateOld, mineOld])
+    expect(ids(await home(me, { limit: '2', min_id: mineOld }))).toEqual([recent.id, privateOld])
+
+    // Entries of old statuses are trimmed; the timeline does not change.
+    await ctx.db.insert(homeFeedEntries).values({ accountId: me.account.id, statusId: older, authorId: friend.account.id })
+    expect(await trimHomeFeeds(ctx.db)).toBeGreaterThanOrEqual(1)
+    expect(ids(await home(me, { limit: '40' }))).toEqual(all)
   })
 })
 

@@ -1,5 +1,6 @@
 import type { Ctx } from '../context'
 import type { Jobs } from '../jobs'
+import { trimHomeFeeds } from '../timelines/home-feed'
 import { deleteExpiredStatuses } from './delete-expired-statuses'
 import { purgeIdempotencyKeys } from './post-status'
 import { publishDueScheduledStatuses, SCHEDULED_STATUS_QUEUE } from './scheduled'
@@ -9,10 +10,10 @@ const BATCH = 100
 const MAX_BATCHES_PER_RUN = 50
 
 /**
- * Deletes every status whose `expires_in` ran out (in batches), drops stale idempotency keys and posts any scheduled
- * status whose own job did not (a safety net: each is posted exactly once either way).
+ * Deletes every status whose `expires_in` ran out (in batches), drops stale idempotency keys, posts any scheduled
+ * status whose own job did not (a safety net: each is posted exactly once either way) and trims old home feed entries.
  */
-export async function runStatusMaintenance(ctx: Ctx): Promise<{ expired: number; idempotencyKeys: number; scheduled: number }> {
+export async function runStatusMaintenance(ctx: Ctx): Promise<{ expired: number; idempotencyKeys: number; scheduled: number; feedEntries: number }> {
   let expired = 0
   for (let i = 0; i < MAX_BATCHES_PER_RUN; i++) {
     const n = await deleteExpiredStatuses(ctx, { batchSize: BATCH })
@@ -21,7 +22,8 @@ export async function runStatusMaintenance(ctx: Ctx): Promise<{ expired: number;
   }
   const idempotencyKeys = await purgeIdempotencyKeys(ctx)
   const scheduled = (await publishDueScheduledStatuses(ctx)).published.length
-  return { expired, idempotencyKeys, scheduled }
+  const feedEntries = await trimHomeFeeds(ctx.db)
+  return { expired, idempotencyKeys, scheduled, feedEntries }
 }
 
 /**

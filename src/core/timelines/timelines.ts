@@ -1,8 +1,9 @@
-import { and, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm'
+import { and, eq, getTableColumns, gte, inArray, lt, sql, type SQL } from 'drizzle-orm'
 import { homeFeedEntries, statuses, type StatusRow } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
 import type { Ctx } from '../context'
 import { visibleWithReblogSql } from '../visibility'
+import { homeFeedHorizon } from './home-feed'
 import { optionConditions, type TimelineOptions } from './options'
 import { keyset, newestFirst, type Page } from './page'
 import { notHiddenByViewerSql, replyVisibilitySql } from './viewer-filters'
@@ -22,25 +23,53 @@ export async function statusPage(ctx: Ctx, viewerAccountId: string | null, page:
 }
 
 /**
- * The home timeline: the viewer's feed entries (own statuses, followed accounts' statuses and reblogs, written at
- * posting time), read newest first through the feed's primary key. Accounts in the viewer's exclusive lists stay out.
+ * The home timeline: the viewer's own statuses and those of followed accounts (reblogs unless turned off, replies
+ * only to accounts the viewer follows too). Recent pages come from the feed written at posting time, through its
+ * primary key; pages past the feed's horizon are read from the follow graph. Accounts in the viewer's exclusive
+ * lists stay out.
  */
 export async function homeTimeline(ctx: Ctx, viewerAccountId: string, page: Page, opts: TimelineOptions): Promise<StatusRow[]> {
-  const k = keyset(homeFeedEntries.statusId, page)
+  const horizon = homeFeedHorizon()
   const viewer = uuidParam(viewerAccountId)
-  const rows = await ctx.db.select(getTableColumns(statuses)).from(homeFeedEntries)
-    .innerJoin(statuses, eq(statuses.id, homeFeedEntries.statusId))
-    .where(and(
-      eq(homeFeedEntries.accountId, viewerAccountId),
+  const filters = [
+    ...optionConditions(opts),
+    sql`not exists (select 1 from list_accounts la join lists l on l.id = la.list_id
+      where l.account_id = ${viewer} and l.exclusive and la.account_id = ${statuses.accountId} and ${statuses.accountId} <> ${viewer})`,
+    visibleWithReblogSql(viewerAccountId),
+    notHiddenByViewerSql(viewerAccountId, { withMuted: opts.withMuted }),
+    replyVisibilitySql(viewerAccountId, opts.replyVisibility),
+  ]
+  const fromFeed = async (p: Page) => {
+    const k = keyset(homeFeedEntries.statusId, p)
+    const rows = await ctx.db.select(getTableColumns(statuses)).from(homeFeedEntries)
+      .innerJoin(statuses, eq(statuses.id, homeFeedEntries.statusId))
+      .where(and(eq(homeFeedEntries.accountId, viewerAccountId), gte(homeFeedEntries.statusId, horizon), ...k.where, ...filters))
+      .orderBy(k.orderBy).limit(p.limit)
+    return newestFirst(rows, k.forwards)
+  }
+  const fromGraph = async (p: Page) => {
+    const k = keyset(statuses.id, p)
+    const rows = await ctx.db.select().from(statuses).where(and(
+      lt(statuses.id, horizon),
+      sql`(${statuses.accountId} = ${viewer} or exists (select 1 from follows f where f.account_id = ${viewer}
+        and f.target_account_id = ${statuses.accountId} and (${statuses.reblogOfId} is null or f.show_reblogs)))`,
+      sql`(${statuses.inReplyToAccountId} is null or ${statuses.inReplyToAccountId} in (${statuses.accountId}, ${viewer})
+        or exists (select 1 from follows rf where rf.account_id = ${viewer} and rf.target_account_id = ${statuses.inReplyToAccountId}))`,
       ...k.where,
-      ...optionConditions(opts),
-      sql`not exists (select 1 from list_accounts la join lists l on l.id = la.list_id
-        where l.account_id = ${viewer} and l.exclusive and la.account_id = ${statuses.accountId} and ${statuses.accountId} <> ${viewer})`,
-      visibleWithReblogSql(viewerAccountId),
-      notHiddenByViewerSql(viewerAccountId, { withMuted: opts.withMuted }),
-      replyVisibilitySql(viewerAccountId, opts.replyVisibility),
-    )).orderBy(k.orderBy).limit(page.limit)
-  return newestFirst(rows, k.forwards)
+      ...filters,
+    )).orderBy(k.orderBy).limit(p.limit)
+    return newestFirst(rows, k.forwards)
+  }
+  if (page.minId && page.minId < horizon) {
+    // Paging forwards from before the horizon: the oldest newer statuses first, crossing into the feed if needed.
+    const older = await fromGraph(page)
+    if (older.length >= page.limit) return older
+    return [...(await fromFeed({ ...page, limit: page.limit - older.length })), ...older]
+  }
+  const recent = page.maxId && page.maxId <= horizon ? [] : await fromFeed(page)
+  if (page.minId || recent.length >= page.limit) return recent
+  const before = recent.length ? recent[recent.length - 1].id : page.maxId && page.maxId < horizon ? page.maxId : horizon
+  return [...recent, ...(await fromGraph({ maxId: before, sinceId: page.sinceId, limit: page.limit - recent.length }))]
 }
 
 export interface PublicScope {
