@@ -122,8 +122,8 @@ describe('PATCH /api/v1/accounts/update_credentials', () => {
     expectShape(res.json, 'CredentialAccount')
     const me = res.json
     expect(me).toMatchObject({ display_name: 'New Name', locked: true, bot: true, discoverable: false, indexable: false, noindex: true })
-    expect(me.note).toStartWith('<p>Birds &amp; &lt;tags&gt;<br>see <a href="https://birds.example"')
-    expect(me.note).toContain(`href="${ctx.config.baseUrl}/tag/birding"`)
+    expect(me.note).toStartWith('<p>Birds &amp; &lt;tags&gt;<br />see <a href="https://birds.example"')
+    expect(me.note).toContain(`href="${ctx.config.baseUrl}/tags/birding"`)
     expect(me.note).toContain(`<a href="${ctx.config.baseUrl}/@${friend.username}" class="u-url mention">@<span>${friend.username}</span></a>`)
     expect(me.source).toMatchObject({ privacy: 'private', sensitive: true, language: 'de', note: `Birds & <tags>\nsee https://birds.example #birding @${friend.username}` })
     expect(me.source.pleroma.actor_type).toBe('Service')

@@ -10,7 +10,7 @@ import { parseBool } from '../params'
 import { createLocalUser } from './create-user'
 import { ErrorCollector } from './error-collector'
 import { hashPassword } from './passwords'
-import { formatBio, loadMentionTargets } from './profile-text'
+import { formatBio } from './profile-text'
 import { validateEmail, validateNickname, validatePassword } from './validation'
 
 export const MAX_REASON_LENGTH = 1000
@@ -92,7 +92,7 @@ export async function registerAccount(ctx: Ctx, input: Record<string, unknown>, 
   }
 
   const bioHtml = bio?.trim()
-    ? formatBio(bio, { baseUrl: ctx.config.baseUrl, localDomain: ctx.config.domain, mentions: await loadMentionTargets(ctx.db, bio, ctx.config.domain, ctx.config.baseUrl) })
+    ? await formatBio(ctx.db, bio, { baseUrl: ctx.config.baseUrl, domain: ctx.config.domain })
     : undefined
 
   // Hashing is slow on purpose; doing it before the transaction keeps the invite's row lock short.

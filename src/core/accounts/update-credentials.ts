@@ -5,7 +5,7 @@ import { NotFoundError } from '../errors'
 import type { UserViewer } from '../oauth/authenticate'
 import { isPlainObject, parseArray, parseBool, parseStringArray } from '../params'
 import { ErrorCollector } from './error-collector'
-import { formatBio, loadMentionTargets } from './profile-text'
+import { formatBio } from './profile-text'
 import { normalizeLocale } from './register'
 
 export const POSTING_VISIBILITIES: Visibility[] = ['public', 'unlisted', 'private', 'direct']
@@ -245,9 +245,8 @@ export async function updateCredentials(ctx: Ctx, viewer: UserViewer, input: Rec
   errors.throwIfAny()
 
   if (note !== undefined) {
-    const mentions = await loadMentionTargets(ctx.db, note, ctx.config.domain, ctx.config.baseUrl)
     account.noteSource = note.trim()
-    account.note = formatBio(note, { baseUrl: ctx.config.baseUrl, localDomain: ctx.config.domain, mentions })
+    account.note = await formatBio(ctx.db, note, { baseUrl: ctx.config.baseUrl, domain: ctx.config.domain })
   }
 
   return ctx.db.transaction(async (tx) => {

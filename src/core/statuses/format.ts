@@ -153,7 +153,7 @@ export interface MentionHandle {
 export const handleKey = (username: string, domain: string | null) => `${username.toLowerCase()}@${domain?.toLowerCase() ?? ''}`
 
 /** URLs we turn into links: http(s) with an explicit scheme, as Mastodon does (bare domains stay text). */
-function findUrls(text: string): { start: number; end: number; href: string }[] {
+export function findUrls(text: string): { start: number; end: number; href: string }[] {
   return linkify.find(text, 'url')
     .filter((l) => /^https?:\/\/[^\s]/i.test(l.value))
     .map((l) => ({ start: l.start, end: l.end, href: l.value }))

@@ -52,7 +52,7 @@ export function buildAccount(row: AccountRow, extras: AccountExtras) {
   const header = row.headerUrl ?? `${baseUrl}${DEFAULT_HEADER_PATH}`
   const fields = row.fields.map((f) => ({
     name: f.name,
-    value: local ? formatFieldValue(f.value, baseUrl) : f.value,
+    value: local ? formatFieldValue(f.value) : f.value,
     verified_at: f.verified_at ?? null,
   }))
   const credentials = self && user ? extras.credentials : null
