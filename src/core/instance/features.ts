@@ -7,11 +7,7 @@
  * Names still to add when their feature lands, with what they promise:
  * - "mastodon_api_streaming"   /api/v1/streaming (WebSocket)
  * - "polls"                    polls on statuses
- * - "pleroma_explicit_addressing"  `to[]` on POST /api/v1/statuses
- * - "multifetch"               GET /api/v1/statuses?ids[]=
  * - "pleroma:api/v1/notifications:include_types_filter"  `include_types[]` on notifications
- * - "editing"                  PUT /api/v1/statuses/:id, history and source
- * - "quote_posting"            `quote_id` / `quoted_status_id`
  * - "pleroma_emoji_reactions", "pleroma_custom_emoji_reactions"  /api/v1/pleroma/statuses/:id/reactions
  * - "exposable_reactions"      who reacted / favourited is listed
  * - "shareable_emoji_packs"    /api/v1/pleroma/emoji/packs with archives other servers can download
@@ -25,6 +21,10 @@ export const FEATURES: readonly string[] = [
   // The Mastodon client API (apps, OAuth, instance, accounts...) and Pleroma's /api/pleroma + /api/v1/pleroma extensions.
   'mastodon_api',
   'pleroma_api',
+  'pleroma_explicit_addressing',
+  'multifetch',
+  'editing',
+  'quote_posting',
 ]
 
 /** The features list to publish: a fresh copy, so callers cannot change the constant. */
