@@ -1,0 +1,122 @@
+// Benchmarks the HTTP API against a seeded PostgreSQL database (see bench/seed.ts): starts `rookery serve` as its own
+// process, then drives each scenario with concurrent clients and prints requests/s, p50 and p99 latency.
+//
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/rookery_bench bun bench/run.ts [--seconds 10] [--concurrency 16] [--only home,public]
+import { spawn } from 'node:child_process'
+import { and, desc, eq, gt, inArray, sql } from 'drizzle-orm'
+import { loadConfig } from '../src/config'
+import type { Ctx } from '../src/core/context'
+import { issueToken } from '../src/core/oauth/tokens'
+import { openPostgres, resultRows } from '../src/db/client'
+import { accounts, statuses, users } from '../src/db/schema'
+
+const url = process.env.DATABASE_URL
+if (!url) {
+  console.error('DATABASE_URL is required (a database seeded with bench/seed.ts)')
+  process.exit(2)
+}
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 ? process.argv[i + 1] : fallback
+}
+const SECONDS = Number(arg('seconds', '10'))
+const CONCURRENCY = Number(arg('concurrency', '16'))
+const ONLY = arg('only', '').split(',').filter(Boolean)
+const PORT = Number(arg('port', '4477'))
+const BASE = `http://127.0.0.1:${PORT}`
+
+const database = openPostgres(url, 2)
+const ctx: Ctx = { db: database.db, database, config: loadConfig(process.env, { databaseUrl: url }), startedAt: new Date() }
+
+// Viewers: active accounts that follow many others, as home timelines are heaviest for them.
+const viewers = await ctx.db.select({ userId: users.id, accountId: accounts.id }).from(users)
+  .innerJoin(accounts, eq(accounts.id, users.accountId))
+  .where(gt(accounts.followingCount, 0)).orderBy(desc(accounts.followingCount)).limit(50)
+if (!viewers.length) {
+  console.error('no seeded accounts found: run bench/seed.ts first')
+  process.exit(1)
+}
+const tokens = await Promise.all(viewers.map(async (v) => (await issueToken(ctx, { appId: null, userId: v.userId, scopes: ['read', 'write'], withRefresh: false })).accessToken))
+const statusIds = (await ctx.db.select({ id: statuses.id }).from(statuses)
+  .where(and(inArray(statuses.visibility, ['public', 'unlisted']))).orderBy(desc(statuses.id)).limit(2000)).map((r) => r.id)
+
+const server = spawn(process.execPath, ['src/cli/index.ts', 'serve'], {
+  // One client address sends everything: the per-IP rate limits would measure themselves, not the server.
+  env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), ROOKERY_LOG_REQUESTS: 'false', ROOKERY_RATE_LIMITS: 'false' },
+  stdio: ['ignore', 'ignore', 'inherit'],
+})
+const stop = () => server.kill('SIGTERM')
+process.on('exit', stop)
+
+async function waitForServer() {
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`${BASE}/api/v1/instance`)).ok) return
+    } catch {}
+    await Bun.sleep(200)
+  }
+  throw new Error('the server did not start')
+}
+
+const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]
+let posted = 0
+
+interface Scenario {
+  name: string
+  request: () => Request
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'home', request: () => new Request(`${BASE}/api/v1/timelines/home?limit=20`, { headers: { authorization: `Bearer ${pick(tokens)}` } }) },
+  { name: 'home-page-5', request: () => new Request(`${BASE}/api/v1/timelines/home?limit=20&max_id=${statusIds[100 + Math.floor(Math.random() * 100)]}`, { headers: { authorization: `Bearer ${pick(tokens)}` } }) },
+  { name: 'public', request: () => new Request(`${BASE}/api/v1/timelines/public?limit=20`) },
+  { name: 'public-local-auth', request: () => new Request(`${BASE}/api/v1/timelines/public?local=true&limit=20`, { headers: { authorization: `Bearer ${pick(tokens)}` } }) },
+  { name: 'tag', request: () => new Request(`${BASE}/api/v1/timelines/tag/benchtag${1 + Math.floor(Math.random() * 200)}?limit=20`) },
+  { name: 'status', request: () => new Request(`${BASE}/api/v1/statuses/${pick(statusIds)}`, { headers: { authorization: `Bearer ${pick(tokens)}` } }) },
+  {
+    name: 'post',
+    request: () => new Request(`${BASE}/api/v1/statuses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${pick(tokens)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ status: `benchmark post ${++posted} #benchtag${1 + (posted % 200)}`, visibility: 'public' }),
+    }),
+  },
+]
+
+async function run(s: Scenario, seconds: number) {
+  const latencies: number[] = []
+  let errors = 0
+  const deadline = performance.now() + seconds * 1000
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const t0 = performance.now()
+      const res = await fetch(s.request())
+      await res.arrayBuffer()
+      latencies.push(performance.now() - t0)
+      if (!res.ok) errors++
+    }
+  }
+  const t0 = performance.now()
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+  const elapsed = (performance.now() - t0) / 1000
+  latencies.sort((a, b) => a - b)
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]
+  return { name: s.name, requests: latencies.length, rps: latencies.length / elapsed, p50: q(0.5), p99: q(0.99), errors }
+}
+
+try {
+  await waitForServer()
+  const [counts] = resultRows(await database.db.execute(sql`select (select count(*) from accounts)::int as accounts,
+    (select count(*) from statuses)::int as statuses, (select count(*) from follows)::int as follows,
+    (select count(*) from home_feed_entries)::int as feed_entries`))
+  console.log(`dataset: ${JSON.stringify(counts)}; ${CONCURRENCY} concurrent clients, ${SECONDS} s per scenario`)
+  console.log('scenario             req/s    p50 ms   p99 ms   errors')
+  for (const s of SCENARIOS.filter((x) => !ONLY.length || ONLY.includes(x.name))) {
+    await run(s, 2) // warm-up: connections and caches
+    const r = await run(s, SECONDS)
+    console.log(`${r.name.padEnd(18)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(1).padStart(9)} ${r.p99.toFixed(1).padStart(8)} ${String(r.errors).padStart(8)}`)
+  }
+} finally {
+  stop()
+  await database.close()
+}

@@ -1,0 +1,151 @@
+// Seeds a PostgreSQL database with a realistic instance for the benchmarks: accounts with a skewed follow graph
+// (a few popular accounts, a long tail), a year of statuses with hashtags and favourites, and home feeds.
+//
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/rookery_bench bun bench/seed.ts [--accounts 10000] [--statuses 1000000]
+//
+// The database is created if missing; seeding an already seeded database is refused (use --reset to drop it first).
+import postgres from 'postgres'
+import { hashPassword } from '../src/core/accounts/passwords'
+import { idToUuid } from '../src/core/ids'
+import { homeFeedHorizon } from '../src/core/timelines/home-feed'
+import { openPostgres } from '../src/db/client'
+import { migrate } from '../src/db/migrate'
+
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`)
+  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`)
+  return value
+}
+
+const ACCOUNTS = option('accounts', 10_000)
+const STATUSES = option('statuses', 1_000_000)
+const FOLLOWS_PER_ACCOUNT = option('follows', 100)
+const FAVOURITES = option('favourites', 300_000)
+const TAGS = 200
+const BATCH = 100_000
+
+const url = process.env.DATABASE_URL
+if (!url) {
+  console.error('DATABASE_URL is required (a PostgreSQL URL; the database is created if missing)')
+  process.exit(2)
+}
+
+async function ensureDatabase(target: string) {
+  const name = decodeURIComponent(new URL(target).pathname.slice(1))
+  const admin = new URL(target)
+  admin.pathname = '/postgres'
+  const sql = postgres(admin.toString(), { max: 1, onnotice: () => {} })
+  if (process.argv.includes('--reset')) await sql.unsafe(`drop database if exists "${name}" with (force)`)
+  const [exists] = await sql`select 1 from pg_database where datname = ${name}`
+  if (!exists) await sql.unsafe(`create database "${name}"`)
+  await sql.end()
+}
+
+const started = Date.now()
+const step = (label: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${label}`)
+
+await ensureDatabase(url)
+const database = openPostgres(url, 2)
+await migrate(database.db)
+const sql = postgres(url, { max: 1, onnotice: () => {} })
+const [{ n: existing }] = await sql`select count(*)::int as n from accounts`
+if (existing > 0) {
+  console.error(`the database already holds ${existing} accounts; pass --reset to start over`)
+  process.exit(1)
+}
+
+// A flake id (see src/core/ids.ts) as uuid: 64-bit milliseconds, then 64 bits that keep ids unique.
+await sql`create or replace function pg_temp.flake(at timestamptz, n bigint) returns uuid language sql immutable as $$
+  select (lpad(to_hex((extract(epoch from at) * 1000)::bigint), 16, '0') || lpad(to_hex(n), 16, '0'))::uuid $$`
+
+step(`accounts and users: ${ACCOUNTS}`)
+const passwordHash = await hashPassword('bench password')
+await sql`create table bench_accounts (n int primary key, id uuid not null)`
+await sql`
+  insert into bench_accounts (n, id)
+  select g, pg_temp.flake(now() - interval '400 days' + g * interval '1 second', g) from generate_series(1, ${ACCOUNTS}) g`
+await sql`
+  insert into accounts (id, username, display_name, note, created_at, updated_at)
+  select id, 'bench' || n, 'Bench User ' || n, '<p>Benchmark account ' || n || '</p>', now() - interval '400 days', now() from bench_accounts`
+await sql`
+  insert into users (id, account_id, email, password_hash, confirmed_at)
+  select pg_temp.flake(now() - interval '400 days', n + 1000000000), id, 'bench' || n || '@bench.test', ${passwordHash}, now() from bench_accounts`
+
+step(`follows: about ${FOLLOWS_PER_ACCOUNT} per account, skewed towards popular accounts`)
+await sql`
+  insert into follows (id, account_id, target_account_id, created_at)
+  select pg_temp.flake(now() - interval '300 days', x.n::bigint * 100000 + x.g), x.id, t.id, now() - interval '300 days'
+  from (
+    select a.n, a.id, g, 1 + floor(${ACCOUNTS} * power(random(), 2.5))::int as target
+    from bench_accounts a cross join generate_series(1, ${FOLLOWS_PER_ACCOUNT}) g
+  ) x
+  join bench_accounts t on t.n = x.target
+  where t.id <> x.id
+  on conflict do nothing`
+await sql`update accounts a set following_count = c.n from (select account_id, count(*) n from follows group by 1) c where c.account_id = a.id`
+await sql`update accounts a set followers_count = c.n from (select target_account_id, count(*) n from follows group by 1) c where c.target_account_id = a.id`
+
+step(`tags: ${TAGS}`)
+await sql`insert into tags (id, name) select pg_temp.flake(now() - interval '400 days', g), 'benchtag' || g from generate_series(1, ${TAGS}) g`
+
+for (let from = 1; from <= STATUSES; from += BATCH) {
+  const to = Math.min(STATUSES, from + BATCH - 1)
+  step(`statuses ${from}–${to} of ${STATUSES}`)
+  // Authors skewed like the follow graph; a year of history; mostly public.
+  await sql`
+    with inserted as (
+      insert into statuses (id, account_id, text, content, visibility, created_at, updated_at)
+      select pg_temp.flake(at, g), a.id, 'status ' || g || ' #benchtag' || (1 + g % ${TAGS}),
+        '<p>status ' || g || ' <a href="/tags/benchtag' || (1 + g % ${TAGS}) || '" class="mention hashtag" rel="tag">#<span>benchtag' || (1 + g % ${TAGS}) || '</span></a></p>',
+        case when r < 0.80 then 'public' when r < 0.90 then 'unlisted' when r < 0.98 then 'private' else 'direct' end,
+        at, at
+      from (
+        select g, random() as r, now() - random() * interval '365 days' as at, 1 + floor(${ACCOUNTS} * power(random(), 1.5))::int as author
+        from generate_series(${from}::bigint, ${to}::bigint) g
+      ) s
+      join bench_accounts a on a.n = s.author
+      returning id, text
+    )
+    insert into status_tags (status_id, tag_id)
+    select inserted.id, t.id from inserted join tags t on t.name = substring(inserted.text from '#(benchtag[0-9]+)')`
+}
+await sql`update accounts a set statuses_count = c.n, last_status_at = c.last
+  from (select account_id, count(*) n, max(created_at) last from statuses group by 1) c where c.account_id = a.id`
+
+step(`favourites: ${FAVOURITES}`)
+await sql`create table bench_recent (n serial primary key, id uuid not null)`
+await sql`insert into bench_recent (id) select id from statuses where visibility = 'public' and created_at > now() - interval '30 days'`
+await sql`
+  insert into favourites (id, account_id, status_id, created_at)
+  select pg_temp.flake(now(), g), a.id, r.id, now()
+  from (select g, 1 + floor(${ACCOUNTS} * random())::int as fan, random() as pick from generate_series(1, ${FAVOURITES}) g) f
+  join bench_accounts a on a.n = f.fan
+  join bench_recent r on r.n = 1 + floor(f.pick * (select count(*) from bench_recent))::int
+  on conflict do nothing`
+await sql`drop table bench_recent`
+await sql`update statuses s set favourites_count = c.n from (select status_id, count(*) n from favourites group by 1) c where c.status_id = s.id`
+
+step('home feeds (statuses within the feed horizon, fanned out to followers and authors)')
+// A bulk load is far faster into a bare table: the indexes are dropped and rebuilt around it.
+const feedIndexes = await sql<{ name: string; def: string }[]>`
+  select indexname as name, indexdef as def from pg_indexes where tablename = 'home_feed_entries'`
+for (const i of feedIndexes) await sql.unsafe(`drop index "${i.name}"`)
+const horizon = idToUuid(homeFeedHorizon())
+await sql`
+  insert into home_feed_entries (account_id, status_id, author_id)
+  select f.account_id, s.id, s.account_id from statuses s join follows f on f.target_account_id = s.account_id where s.id >= ${horizon}::uuid
+  union all
+  select s.account_id, s.id, s.account_id from statuses s where s.id >= ${horizon}::uuid`
+for (const i of feedIndexes) await sql.unsafe(i.def)
+
+step('analyze')
+await sql`drop table bench_accounts`
+await sql`vacuum analyze`
+const [counts] = await sql`select
+  (select count(*) from accounts)::int as accounts, (select count(*) from follows)::int as follows,
+  (select count(*) from statuses)::int as statuses, (select count(*) from home_feed_entries)::int as feed_entries,
+  (select count(*) from favourites)::int as favourites`
+step(`done: ${JSON.stringify(counts)}`)
+await sql.end()
+await database.close()
