@@ -1,0 +1,29 @@
+import { and, eq } from 'drizzle-orm'
+import { blocks, endorsements, notifications, type AccountRow } from '../../db/schema'
+import type { Ctx } from '../context'
+import { removeFromHomeFeed } from '../timelines/home-feed'
+import { severRelationship } from './graph'
+import { assertNotSelf, lockPair } from './target'
+
+/**
+ * Blocks an account: follows and pending requests go both ways, each other's statuses leave the home feeds, the
+ * actor stops featuring it and loses the notifications it caused. Blocking again changes nothing.
+ */
+export async function blockAccount(ctx: Ctx, actorId: string, target: AccountRow): Promise<void> {
+  assertNotSelf(actorId, target, 'Can not block yourself')
+  await ctx.db.transaction(async (tx) => {
+    await lockPair(tx, actorId, target.id)
+    const [added] = await tx.insert(blocks).values({ accountId: actorId, targetAccountId: target.id }).onConflictDoNothing()
+      .returning({ id: blocks.id })
+    if (!added) return
+    await severRelationship(tx, actorId, target.id)
+    await removeFromHomeFeed(tx, actorId, target.id)
+    await removeFromHomeFeed(tx, target.id, actorId)
+    await tx.delete(endorsements).where(and(eq(endorsements.accountId, actorId), eq(endorsements.targetAccountId, target.id)))
+    await tx.delete(notifications).where(and(eq(notifications.accountId, actorId), eq(notifications.fromAccountId, target.id)))
+  })
+}
+
+export async function unblockAccount(ctx: Ctx, actorId: string, target: AccountRow): Promise<void> {
+  await ctx.db.delete(blocks).where(and(eq(blocks.accountId, actorId), eq(blocks.targetAccountId, target.id)))
+}

@@ -1,0 +1,116 @@
+import { and, eq } from 'drizzle-orm'
+import { follows, type AccountRow } from '../../db/schema'
+import type { Ctx } from '../context'
+import { ForbiddenError, NotFoundError, ValidationError } from '../errors'
+import { notify } from '../notifications/notify'
+import { parseBool, parseStringArray } from '../params'
+import {
+  acceptFollowRequest, createFollow, createFollowRequest, removeFollow, removeFollowRequest, updateFollow, updateFollowRequest,
+  type FollowOptions,
+} from './graph'
+import { assertNotSelf, blockBetween, lockPair, relationshipTarget } from './target'
+
+const LANGUAGE = /^[a-z]{2,3}$/
+
+/** `reblogs`, `notify` and `languages[]` of a follow request; absent ones stay as they are on an existing follow. */
+export function readFollowOptions(input: Record<string, unknown>): FollowOptions {
+  const options: FollowOptions = { reblogs: parseBool(input.reblogs), notify: parseBool(input.notify) }
+  if (input.languages !== undefined) {
+    const languages = [...new Set(parseStringArray(input.languages).map((l) => l.trim().toLowerCase()).filter(Boolean))]
+    const bad = languages.filter((l) => !LANGUAGE.test(l))
+    if (bad.length) throw new ValidationError(`Validation failed: Languages ${bad.join(', ')} is not a language code`)
+    options.languages = languages.length ? languages : null
+  }
+  return options
+}
+
+export type FollowResult = 'following' | 'requested'
+
+/**
+ * Follows an account, or asks to when it is locked (a `follow_request` notification instead of `follow`).
+ * Following again only updates the options given, on the follow or the pending request. Refused for oneself
+ * (400) and between accounts where either blocks the other (403).
+ */
+export async function followAccount(ctx: Ctx, actorId: string, target: AccountRow, options: FollowOptions = {}): Promise<FollowResult> {
+  assertNotSelf(actorId, target, 'Can not follow yourself')
+  return ctx.db.transaction(async (tx) => {
+    await lockPair(tx, actorId, target.id)
+    const { actorBlocks, targetBlocks } = await blockBetween(tx, actorId, target.id)
+    if (targetBlocks) throw new ForbiddenError('Could not follow user: You are blocked by this user.')
+    if (actorBlocks) throw new ForbiddenError('Could not follow user: You are blocking this user.')
+    if (await updateFollow(tx, actorId, target.id, options)) return 'following'
+    if (await updateFollowRequest(tx, actorId, target.id, options)) return 'requested'
+    if (target.locked) {
+      await createFollowRequest(tx, actorId, target.id, options)
+      return 'requested'
+    }
+    if (await createFollow(tx, actorId, target.id, options)) {
+      await notify(tx, { type: 'follow', accountId: target.id, fromAccountId: actorId })
+    }
+    return 'following'
+  })
+}
+
+/** Stops following, or withdraws a pending request. Unfollowing an account one does not follow changes nothing. */
+export async function unfollowAccount(ctx: Ctx, actorId: string, target: AccountRow): Promise<void> {
+  assertNotSelf(actorId, target, 'Can not unfollow yourself')
+  await ctx.db.transaction(async (tx) => {
+    await lockPair(tx, actorId, target.id)
+    await removeFollow(tx, actorId, target.id)
+    await removeFollowRequest(tx, actorId, target.id)
+  })
+}
+
+/** Makes an account stop following the actor (Mastodon's soft removal): its follow, or pending request, goes. */
+export async function removeFromFollowers(ctx: Ctx, actorId: string, follower: AccountRow): Promise<void> {
+  assertNotSelf(actorId, follower, 'Can not unfollow yourself')
+  await ctx.db.transaction(async (tx) => {
+    await lockPair(tx, actorId, follower.id)
+    await removeFollow(tx, follower.id, actorId)
+    await removeFollowRequest(tx, follower.id, actorId)
+  })
+}
+
+/**
+ * Pleroma's subscribe/unsubscribe: notifications of the account's new statuses, which is the `notify` flag of a
+ * follow (or of the pending request). There is nothing to subscribe to without one.
+ */
+export async function setSubscription(ctx: Ctx, actorId: string, target: AccountRow, subscribe: boolean): Promise<void> {
+  assertNotSelf(actorId, target, subscribe ? 'Can not subscribe to yourself' : 'Can not unsubscribe from yourself')
+  await ctx.db.transaction(async (tx) => {
+    const { targetBlocks } = await blockBetween(tx, actorId, target.id)
+    if (subscribe && targetBlocks) throw new ForbiddenError('Could not subscribe: You are blocked by this user.')
+    const changed = (await updateFollow(tx, actorId, target.id, { notify: subscribe }))
+      || (await updateFollowRequest(tx, actorId, target.id, { notify: subscribe }))
+    if (!changed && subscribe) throw new ValidationError('Could not subscribe: You must follow this user first')
+  })
+}
+
+/** Accepts a pending request to follow the actor; 404 when the account asked for nothing. */
+export async function authorizeFollowRequest(ctx: Ctx, actorId: string, requesterId: string): Promise<AccountRow> {
+  const requester = await relationshipTarget(ctx, requesterId)
+  const accepted = await ctx.db.transaction(async (tx) => {
+    await lockPair(tx, actorId, requester.id)
+    return acceptFollowRequest(tx, requester.id, actorId)
+  })
+  if (!accepted) await assertFollowsAlready(ctx, requester.id, actorId)
+  return requester
+}
+
+/** Declines a pending request to follow the actor; 404 when the account asked for nothing. */
+export async function rejectFollowRequest(ctx: Ctx, actorId: string, requesterId: string): Promise<AccountRow> {
+  const requester = await relationshipTarget(ctx, requesterId)
+  const rejected = await ctx.db.transaction(async (tx) => {
+    await lockPair(tx, actorId, requester.id)
+    return removeFollowRequest(tx, requester.id, actorId)
+  })
+  if (!rejected) throw new NotFoundError()
+  return requester
+}
+
+/** Authorizing twice (a double click) answers like the first time; a request that never was is 404. */
+async function assertFollowsAlready(ctx: Ctx, followerId: string, targetId: string) {
+  const [row] = await ctx.db.select({ id: follows.id }).from(follows)
+    .where(and(eq(follows.accountId, followerId), eq(follows.targetAccountId, targetId))).limit(1)
+  if (!row) throw new NotFoundError()
+}
