@@ -1,6 +1,10 @@
 import { and, eq, sql } from 'drizzle-orm'
-import type { DbLike } from '../../db/client'
-import { blocks, notifications, users, type NotificationType } from '../../db/schema'
+import { resultRows, type DbLike } from '../../db/client'
+import { notifications, type NotificationType } from '../../db/schema'
+import { uuidParam } from '../../db/sql'
+import { publishEvent } from '../events'
+import { newId, uuidToId } from '../ids'
+import { mayNotifySql, optionalUuid } from './rules'
 
 export interface NotificationInput {
   type: NotificationType
@@ -16,27 +20,35 @@ export interface NotificationInput {
 }
 
 /**
- * Records a notification inside the caller's transaction, if the recipient is a local user who should get it:
- * never to oneself, never from an account the recipient blocks. Returns the new row's id, or null when skipped.
+ * Records a notification inside the caller's transaction, if the recipient should get it (see `mayNotifySql`: local
+ * users only, not one's own actions, no blocks, mutes, blocked domains, muted threads or strangers when refused).
+ * Returns the new row's id, or null when skipped.
  */
 export async function notify(tx: DbLike, n: NotificationInput): Promise<string | null> {
-  if (n.accountId === n.fromAccountId) return null
-  const [local] = await tx.select({ id: users.id }).from(users).where(eq(users.accountId, n.accountId)).limit(1)
-  if (!local) return null
-  const [blocked] = await tx.select({ id: blocks.id }).from(blocks)
-    .where(and(eq(blocks.accountId, n.accountId), eq(blocks.targetAccountId, n.fromAccountId))).limit(1)
-  if (blocked) return null
-  const [row] = await tx.insert(notifications).values({
-    type: n.type,
-    accountId: n.accountId,
-    fromAccountId: n.fromAccountId,
-    statusId: n.statusId ?? null,
-    targetAccountId: n.targetAccountId ?? null,
-    reportId: n.reportId ?? null,
-    emoji: n.emoji ?? null,
-    emojiUrl: n.emojiUrl ?? null,
-  }).returning({ id: notifications.id })
-  return row.id
+  const { accountId, ...rest } = n
+  const [id] = await notifyAll(tx, rest, [accountId])
+  return id ?? null
+}
+
+/**
+ * The same notification for several recipients, in one statement; returns the ids of the rows created. Each new
+ * notification is published for the streaming API when the transaction commits.
+ */
+export async function notifyAll(tx: DbLike, n: Omit<NotificationInput, 'accountId'>, recipientIds: string[]): Promise<string[]> {
+  const recipients = [...new Set(recipientIds)]
+  if (!recipients.length) return []
+  const values = recipients.map((accountId) => sql`(${uuidParam(newId())}, ${uuidParam(accountId)})`)
+  const sender = uuidParam(n.fromAccountId)
+  const result = await tx.execute(sql`
+    insert into notifications (id, account_id, from_account_id, type, status_id, target_account_id, report_id, emoji, emoji_url)
+    select r.id, r.account_id, ${sender}, ${n.type}::text, ${optionalUuid(n.statusId)}, ${optionalUuid(n.targetAccountId)},
+      ${optionalUuid(n.reportId)}, ${n.emoji ?? null}::text, ${n.emojiUrl ?? null}::text
+    from (values ${sql.join(values, sql`, `)}) as r(id, account_id)
+    where ${mayNotifySql(sql`r.account_id`, sender, n.type, n.statusId)}
+    returning id, account_id`)
+  const created = resultRows<{ id: string; account_id: string }>(result).map((r) => ({ id: uuidToId(r.id), accountId: uuidToId(r.account_id) }))
+  for (const c of created) await publishEvent(tx, { type: 'notification', notificationId: c.id, accountId: c.accountId })
+  return created.map((c) => c.id)
 }
 
 /** Removes the notifications an undone action caused (unfavourite, unreblog, unfollow, reaction removed...). */

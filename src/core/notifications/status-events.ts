@@ -1,0 +1,29 @@
+import { and, eq, ne } from 'drizzle-orm'
+import type { DbLike } from '../../db/client'
+import { follows, statuses, type StatusRow } from '../../db/schema'
+import { notifyAll } from './notify'
+
+/** Visibilities that reach followers' home feeds, and so their subscribers' notifications. */
+const FOLLOWER_VISIBILITIES = new Set(['public', 'unlisted', 'local', 'private'])
+
+/**
+ * `status` notifications for a new status, to the local followers who asked for them (`notify: true` on the follow),
+ * as Mastodon: originals and self-replies only, never reblogs, replies to others, direct or list statuses. Followers it
+ * mentions get the mention instead.
+ */
+export async function notifySubscribers(tx: DbLike, row: StatusRow, mentioned: string[]): Promise<void> {
+  if (row.reblogOfId || !FOLLOWER_VISIBILITIES.has(row.visibility)) return
+  if (row.inReplyToAccountId && row.inReplyToAccountId !== row.accountId) return
+  const subscribers = await tx.select({ accountId: follows.accountId }).from(follows)
+    .where(and(eq(follows.targetAccountId, row.accountId), eq(follows.notify, true)))
+  const skip = new Set(mentioned)
+  const recipients = subscribers.map((s) => s.accountId).filter((id) => !skip.has(id))
+  await notifyAll(tx, { type: 'status', fromAccountId: row.accountId, statusId: row.id }, recipients)
+}
+
+/** `update` notifications for an edited status, to the accounts that reblogged it (Mastodon; Pleroma alike). */
+export async function notifyRebloggersOfEdit(tx: DbLike, row: StatusRow): Promise<void> {
+  const rebloggers = await tx.select({ accountId: statuses.accountId }).from(statuses)
+    .where(and(eq(statuses.reblogOfId, row.id), ne(statuses.accountId, row.accountId)))
+  await notifyAll(tx, { type: 'update', fromAccountId: row.accountId, statusId: row.id }, rebloggers.map((r) => r.accountId))
+}

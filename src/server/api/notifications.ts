@@ -1,0 +1,67 @@
+import { Elysia } from 'elysia'
+import { NotFoundError } from '../../core/errors'
+import { clearNotifications, destroyNotifications, dismissNotification, markNotificationsRead } from '../../core/notifications/actions'
+import { countUnseenNotifications, getNotification, listNotifications, readNotificationFilter } from '../../core/notifications/queries'
+import { updateNotificationSettings } from '../../core/notifications/settings'
+import { parseStringArray } from '../../core/params'
+import type { Base } from '../base'
+import { pageParams, setLinkFor } from '../pagination'
+import { renderNotification, renderNotifications } from '../render/notification'
+
+const READ = { scopes: ['read:notifications'] }
+const WRITE = { scopes: ['write:notifications'] }
+const WRITE_ACCOUNTS = { scopes: ['write:accounts'] }
+
+const MAX_UNREAD_COUNT = 1000
+
+export const notificationsApi = (base: Base) =>
+  new Elysia({ name: 'api.notifications' })
+    .use(base)
+    .get('/api/v1/notifications', async ({ ctx, input, user, request, set }) => {
+      const rows = await listNotifications(ctx, user.accountId, pageParams(input, 40, 80), readNotificationFilter(input))
+      setLinkFor(set, request, ctx.config.baseUrl, rows)
+      return renderNotifications(ctx, rows, user)
+    }, { auth: READ })
+    .get('/api/v1/notifications/unread_count', async ({ ctx, input, user }) => {
+      const raw = Number(input.limit)
+      const limit = Number.isFinite(raw) && raw > 0 ? Math.min(Math.floor(raw), MAX_UNREAD_COUNT) : 100
+      return { count: await countUnseenNotifications(ctx, user.accountId, readNotificationFilter(input), limit) }
+    }, { auth: READ })
+    .get('/api/v1/notifications/:id', async ({ ctx, params, user }) => {
+      const entity = await renderNotification(ctx, await getNotification(ctx, user.accountId, params.id), user)
+      if (!entity) throw new NotFoundError()
+      return entity
+    }, { auth: READ })
+    .post('/api/v1/notifications/clear', async ({ ctx, user }) => {
+      await clearNotifications(ctx, user.accountId)
+      return {}
+    }, { auth: WRITE })
+    .post('/api/v1/notifications/dismiss', async ({ ctx, input, user }) => {
+      await dismissNotification(ctx, user.accountId, input.id)
+      return {}
+    }, { auth: WRITE })
+    .post('/api/v1/notifications/:id/dismiss', async ({ ctx, params, user }) => {
+      await dismissNotification(ctx, user.accountId, params.id)
+      return {}
+    }, { auth: WRITE })
+    .delete('/api/v1/notifications/destroy_multiple', async ({ ctx, input, user }) => {
+      await destroyNotifications(ctx, user.accountId, parseStringArray(input.ids))
+      return {}
+    }, { auth: WRITE })
+    .post('/api/v1/pleroma/notifications/read', async ({ ctx, input, user }) => {
+      const rows = await markNotificationsRead(ctx, user.accountId, { id: input.id, maxId: input.max_id })
+      if (input.id !== undefined && input.id !== '') {
+        const entity = await renderNotification(ctx, rows[0], user)
+        if (!entity) throw new NotFoundError()
+        return entity
+      }
+      return renderNotifications(ctx, rows, user)
+    }, { auth: WRITE })
+    .put('/api/pleroma/notification_settings', async ({ ctx, input, user }) => {
+      await updateNotificationSettings(ctx, user.userId, input)
+      return { status: 'success' }
+    }, { auth: WRITE_ACCOUNTS })
+    .put('/api/v1/pleroma/notification_settings', async ({ ctx, input, user }) => {
+      await updateNotificationSettings(ctx, user.userId, input)
+      return { status: 'success' }
+    }, { auth: WRITE_ACCOUNTS })
