@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
-import { accounts, blocks, follows, statusMentions, statuses, type StatusRow } from '../db/schema'
+import { accounts, blocks, follows, listAccounts, statusMentions, statuses, type StatusRow } from '../db/schema'
 import type { Ctx } from './context'
 import { NotFoundError } from './errors'
 import { isId } from './ids'
@@ -12,7 +12,8 @@ import { isId } from './ids'
  * - nobody sees statuses of suspended accounts (except the author), nor those of an author who blocks them;
  * - public, unlisted and local: everyone else;
  * - private: accepted followers of the author and mentioned accounts;
- * - direct and list: mentioned accounts (list members are added when lists exist);
+ * - direct: mentioned accounts;
+ * - list (`list:ID`): mentioned accounts and the members of that list;
  * - a reblog is visible only if the reblogged status is visible too.
  */
 export function visibleStatusSql(viewerAccountId: string | null, tableAlias?: string): SQL {
@@ -26,7 +27,9 @@ export function visibleStatusSql(viewerAccountId: string | null, tableAlias?: st
   const notBlocked = sql`not exists (select 1 from ${blocks} b where b.account_id = ${authorId} and b.target_account_id = ${viewer})`
   const follower = sql`exists (select 1 from ${follows} f where f.account_id = ${viewer} and f.target_account_id = ${authorId})`
   const mentioned = sql`exists (select 1 from ${statusMentions} m where m.status_id = ${col('id')} and m.account_id = ${viewer})`
-  return sql`(${own} or (${authorActive} and ${notBlocked} and (${openVisibility} or (${col('visibility')} = 'private' and ${follower}) or ${mentioned})))`
+  const listMember = sql`exists (select 1 from ${listAccounts} la where la.list_id = ${col('list_id')} and la.account_id = ${viewer})`
+  return sql`(${own} or (${authorActive} and ${notBlocked} and (${openVisibility} or (${col('visibility')} = 'private' and ${follower})
+    or (${col('visibility')} = 'list' and ${listMember}) or ${mentioned})))`
 }
 
 /** A status and, for reblogs, the reblogged one must both pass the rule. */
