@@ -1,0 +1,112 @@
+import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
+import type { DbLike } from '../../db/client'
+import { accounts, blocks, mutes, statusReactions, users, type AccountRow } from '../../db/schema'
+import { uuidParam } from '../../db/sql'
+import type { Ctx } from '../context'
+import { isId, uuidToId } from '../ids'
+import { getVisibleStatus } from '../visibility'
+import { parseReactionEmoji } from './emoji'
+import { findLocalEmoji } from '../emoji/queries'
+
+/** One emoji's reactions on a status, as the viewer may see them. */
+export interface ReactionSummary {
+  /** the unicode emoji, or a custom emoji's shortcode (without colons) */
+  name: string
+  count: number
+  me: boolean
+  /** the custom emoji's image, null for unicode */
+  url: string | null
+  /** who reacted, in order */
+  accountIds: string[]
+}
+
+export interface SummaryOptions {
+  /** include reactions of accounts the viewer mutes (Pleroma's `with_muted`) */
+  withMuted?: boolean
+  /** only this emoji (already normalized) */
+  emoji?: string
+}
+
+/**
+ * Reactions of many statuses in one query, grouped by emoji and ordered by first use. Reactions of suspended or
+ * deactivated accounts are left out, and for a viewer those of accounts blocking them or blocked or muted by them.
+ */
+export async function loadReactionSummaries(db: DbLike, statusIds: string[], viewerId: string | null, opts: SummaryOptions = {}): Promise<Map<string, ReactionSummary[]>> {
+  const out = new Map<string, ReactionSummary[]>()
+  const ids = [...new Set(statusIds.filter(isId))]
+  if (!ids.length) return out
+  const reactor = statusReactions.accountId
+  const conditions: SQL[] = [
+    inArray(statusReactions.statusId, ids),
+    sql`not exists (select 1 from ${users} u where u.account_id = ${reactor} and not u.is_active)`,
+  ]
+  if (opts.emoji !== undefined) conditions.push(eq(statusReactions.emoji, opts.emoji))
+  if (viewerId) {
+    const viewer = uuidParam(viewerId)
+    conditions.push(sql`not exists (select 1 from ${blocks} b where (b.account_id = ${viewer} and b.target_account_id = ${reactor})
+      or (b.account_id = ${reactor} and b.target_account_id = ${viewer}))`)
+    if (!opts.withMuted) {
+      conditions.push(sql`not exists (select 1 from ${mutes} m where m.account_id = ${viewer} and m.target_account_id = ${reactor}
+        and (m.expires_at is null or m.expires_at > now()))`)
+    }
+  }
+  const rows = await db.select({
+    statusId: statusReactions.statusId,
+    emoji: statusReactions.emoji,
+    url: sql<string | null>`max(${statusReactions.emojiUrl})`,
+    count: sql<number>`count(*)::int`,
+    me: viewerId ? sql<boolean>`bool_or(${reactor} = ${uuidParam(viewerId)})` : sql<boolean>`false`,
+    first: sql<string>`(array_agg(${statusReactions.id}::text order by ${statusReactions.id}))[1]`,
+    accountIds: sql<string>`array_to_string(array_agg(${reactor}::text order by ${statusReactions.id}), ',')`,
+  })
+    .from(statusReactions)
+    .innerJoin(accounts, and(eq(accounts.id, reactor), isNull(accounts.suspendedAt)))
+    .where(and(...conditions))
+    .groupBy(statusReactions.statusId, statusReactions.emoji)
+
+  rows.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0))
+  for (const r of rows) {
+    const list = out.get(r.statusId) ?? []
+    list.push({
+      name: r.emoji,
+      count: Number(r.count),
+      me: r.me === true || (r.me as unknown) === 't',
+      url: r.url,
+      accountIds: r.accountIds ? r.accountIds.split(',').map(uuidToId) : [],
+    })
+    out.set(r.statusId, list)
+  }
+  return out
+}
+
+/** Normalizes an emoji given in a URL to the form reactions are stored in; null when it cannot be one. */
+export async function storedReactionName(db: DbLike, raw: unknown): Promise<string | null> {
+  const parsed = parseReactionEmoji(raw)
+  if (!parsed) return null
+  if (parsed.kind === 'unicode') return parsed.emoji
+  return (await findLocalEmoji(db, parsed.shortcode))?.shortcode ?? parsed.shortcode
+}
+
+export interface ReactionWithAccounts extends ReactionSummary {
+  accounts: AccountRow[]
+}
+
+/**
+ * `GET /api/v1/pleroma/statuses/:id/reactions[/:emoji]`: the reactions of a status the viewer may see, with the
+ * accounts that reacted (loaded in one query for all emoji).
+ */
+export async function listStatusReactions(ctx: Ctx, viewerId: string | null, statusId: string, emoji?: string, opts: { withMuted?: boolean } = {}): Promise<ReactionWithAccounts[]> {
+  const row = await getVisibleStatus(ctx, viewerId, statusId)
+  const target = row.reblogOfId ? await getVisibleStatus(ctx, viewerId, row.reblogOfId) : row
+  let name: string | undefined
+  if (emoji !== undefined) {
+    const stored = await storedReactionName(ctx.db, emoji)
+    if (stored === null) return []
+    name = stored
+  }
+  const summaries = (await loadReactionSummaries(ctx.db, [target.id], viewerId, { ...opts, emoji: name })).get(target.id) ?? []
+  const accountIds = [...new Set(summaries.flatMap((s) => s.accountIds))]
+  const rows = accountIds.length ? await ctx.db.select().from(accounts).where(inArray(accounts.id, accountIds)) : []
+  const byId = new Map(rows.map((a) => [a.id, a]))
+  return summaries.map((s) => ({ ...s, accounts: s.accountIds.map((id) => byId.get(id)).filter((a): a is AccountRow => !!a) }))
+}

@@ -1,0 +1,56 @@
+import type { Ctx } from '../../core/context'
+import { loadEmojisFor, shortcodesIn, type EmojiNeed } from '../../core/emoji/queries'
+import type { ReactionSummary } from '../../core/reactions/queries'
+import type { AccountRow, StatusRow } from '../../db/schema'
+import { buildCustomEmoji } from './instance'
+
+/** Mastodon's CustomEmoji entity, as listed in `emojis` of statuses and accounts. */
+export type CustomEmojiEntity = ReturnType<typeof buildCustomEmoji>
+
+/** Pleroma's `pleroma.emoji_reactions` item. */
+export interface EmojiReactionEntity {
+  name: string
+  count: number
+  me: boolean
+  url: string | null
+  account_ids: string[]
+}
+
+async function loadEntities(ctx: Ctx, needs: EmojiNeed[]): Promise<Map<string, CustomEmojiEntity[]>> {
+  const found = await loadEmojisFor(ctx.db, ctx.config.baseUrl, needs.filter((n) => n.shortcodes.length))
+  return new Map([...found].map(([key, list]) => [key, list.map(buildCustomEmoji)]))
+}
+
+/**
+ * The custom emoji of a page of statuses (content, content warning and poll options), in one query at most:
+ * the author's own server's emoji, so local ones for local statuses.
+ */
+export function loadStatusEmojis(ctx: Ctx, rows: StatusRow[], authors: Map<string, AccountRow>, pollOptions: Map<string, string[]>) {
+  return loadEntities(ctx, rows.map((row) => ({
+    key: row.id,
+    domain: authors.get(row.accountId)?.domain ?? null,
+    shortcodes: shortcodesIn(row.content, row.spoilerText, ...(pollOptions.get(row.id) ?? [])),
+  })))
+}
+
+/** The custom emoji of a page of accounts (display name, bio, profile field names and values), in one query at most. */
+export function loadAccountEmojis(ctx: Ctx, rows: AccountRow[]) {
+  return loadEntities(ctx, rows.map((row) => ({
+    key: row.id,
+    domain: row.domain,
+    shortcodes: shortcodesIn(row.displayName, row.note, ...row.fields.flatMap((f) => [f.name, f.value])),
+  })))
+}
+
+/** The custom emoji of each revision of an edited status (keyed by index), in one query at most. */
+export function loadRevisionEmojis(ctx: Ctx, authorDomain: string | null, revisions: { content: string; spoilerText: string; pollOptions: string[] | null }[]) {
+  return loadEntities(ctx, revisions.map((r, i) => ({
+    key: String(i),
+    domain: authorDomain,
+    shortcodes: shortcodesIn(r.content, r.spoilerText, ...(r.pollOptions ?? [])),
+  })))
+}
+
+export function buildEmojiReactions(list: ReactionSummary[] | undefined): EmojiReactionEntity[] {
+  return (list ?? []).map((r) => ({ name: r.name, count: r.count, me: r.me, url: r.url, account_ids: r.accountIds }))
+}
