@@ -1,0 +1,215 @@
+import type { Ctx } from '../../core/context'
+import type { StreamEvent } from '../../core/events'
+import { applyHideFilters } from '../../core/filters/match'
+import { getNotificationsByIds } from '../../core/notifications/queries'
+import {
+  accountSummary, followersAmong, homeFeedOwners, listsShowing, listsWithMember, loadStatusFacts, participationsIn,
+  viewersWhoMayHearOfDeletion, viewersWhoMaySee, type StatusFacts,
+} from '../../core/streaming/audience'
+import type { FilterContext } from '../../db/schema'
+import { renderConversation } from '../render/conversation'
+import { renderNotification } from '../render/notification'
+import { renderStatus } from '../render/status'
+import type { StreamConnection } from './connection'
+import { canReadNotifications, type StreamName, type Subscription } from './streams'
+
+/** One subscription of one connection that an event may go to. */
+interface Target {
+  connection: StreamConnection
+  subscription: Subscription
+}
+
+const STATUS_STREAMS: StreamName[] = [
+  'public', 'public:media', 'public:local', 'public:local:media', 'public:remote', 'public:remote:media',
+  'hashtag', 'hashtag:local', 'list', 'direct', 'user',
+]
+
+/** The filter context of a stream, for `hide` filters (as the matching timeline applies them). */
+const filterContext = (name: StreamName): FilterContext => (name.startsWith('public') || name.startsWith('hashtag') ? 'public' : 'home')
+
+function targetsOf(connections: Iterable<StreamConnection>, accepts: (connection: StreamConnection, subscription: Subscription) => boolean): Target[] {
+  const targets: Target[] = []
+  for (const connection of connections) {
+    for (const subscription of connection.subscriptions.values()) {
+      if (accepts(connection, subscription)) targets.push({ connection, subscription })
+    }
+  }
+  return targets
+}
+
+const viewerKey = (t: Target) => t.connection.accountId ?? ''
+
+/** Renders once per distinct viewer of the targets (a viewer's relationship flags differ, so no sharing across viewers). */
+async function renderPerViewer<T>(targets: Target[], render: (connection: StreamConnection) => Promise<T | null>): Promise<Map<string, T | null>> {
+  const rendered = new Map<string, T | null>()
+  for (const target of targets) {
+    const key = viewerKey(target)
+    if (!rendered.has(key)) rendered.set(key, await render(target.connection))
+  }
+  return rendered
+}
+
+/** What deciding on the public and hashtag streams takes; known for live statuses and carried by `delete` events. */
+interface PublicFacts {
+  visibility: string
+  reblog: boolean
+  local: boolean
+  hasMedia: boolean
+  tags: string[]
+  authorDomain: string | null
+}
+
+const publicFactsOf = (f: StatusFacts): PublicFacts => ({
+  visibility: f.row.visibility, reblog: !!f.row.reblogOfId, local: f.row.local, hasMedia: f.hasMedia, tags: f.tags, authorDomain: f.authorDomain,
+})
+
+/** What the public and hashtag streams show: public (and local-only) statuses, never reblogs, as the public timelines. */
+function onPublicStream(subscription: Subscription, facts: PublicFacts): boolean {
+  if (!['public', 'local'].includes(facts.visibility) || facts.reblog) return false
+  const name = subscription.name
+  if (name.endsWith(':media') && !facts.hasMedia) return false
+  if ((name.startsWith('public:local') || name === 'hashtag:local') && !facts.local) return false
+  if (name.startsWith('public:remote')) {
+    if (facts.local) return false
+    if (subscription.instance && facts.authorDomain?.toLowerCase() !== subscription.instance) return false
+  }
+  if (name.startsWith('hashtag')) return facts.tags.includes(subscription.tag!)
+  return true
+}
+
+/**
+ * `update` and `status.update`: public and hashtag streams by their timeline's rules, `user` when the status entered
+ * the viewer's home feed, `list` when the list shows it, `direct` for direct statuses; then, for every viewer at once,
+ * the visibility rule and the viewer's blocks and mutes. Each viewer gets the status rendered for them.
+ */
+async function deliverStatus(ctx: Ctx, connections: Iterable<StreamConnection>, statusId: string, event: 'update' | 'status.update') {
+  const targets = targetsOf(connections, (_, s) => STATUS_STREAMS.includes(s.name))
+  if (!targets.length) return
+  const facts = await loadStatusFacts(ctx, statusId)
+  if (!facts) return
+  const candidates = targets.filter(({ subscription: s }) => {
+    if (s.name === 'user' || s.name === 'list') return true
+    if (s.name === 'direct') return facts.row.visibility === 'direct'
+    return onPublicStream(s, publicFactsOf(facts))
+  })
+  const userTargets = candidates.filter((t) => t.subscription.name === 'user')
+  const listTargets = candidates.filter((t) => t.subscription.name === 'list')
+  const [feedOwners, shownInLists] = await Promise.all([
+    userTargets.length ? homeFeedOwners(ctx, statusId, userTargets.map((t) => t.connection.accountId!)) : new Set<string>(),
+    listTargets.length ? listsShowing(ctx, statusId, listTargets.map((t) => t.subscription.listId!)) : new Set<string>(),
+  ])
+  const matched = candidates.filter(({ connection, subscription }) => {
+    if (subscription.name === 'user') return feedOwners.has(connection.accountId!)
+    if (subscription.name === 'list') return shownInLists.has(subscription.listId!)
+    return true
+  })
+  if (!matched.length) return
+  const allowed = await viewersWhoMaySee(ctx, statusId, matched.map((t) => t.connection.accountId))
+  const recipients = matched.filter((t) => allowed.has(t.connection.accountId))
+  const rendered = await renderPerViewer(recipients, (connection) => renderStatus(ctx, facts.row, connection.viewer))
+  for (const target of recipients) {
+    const entity = rendered.get(viewerKey(target))
+    if (!entity || !applyHideFilters([entity], filterContext(target.subscription.name)).length) continue
+    target.connection.send(target.subscription, event, JSON.stringify(entity))
+  }
+}
+
+type DeleteEvent = Extract<StreamEvent, { type: 'delete' }>
+
+/**
+ * `delete`: to the streams that showed (or may have shown) the status, for viewers who could have seen it. The row is
+ * gone, so stream matching uses the facts the event carries and `user` means "would have entered the home feed":
+ * the author, mentioned accounts, followers and, for list posts, the list's members.
+ */
+async function deliverDelete(ctx: Ctx, connections: Iterable<StreamConnection>, event: DeleteEvent) {
+  const targets = targetsOf(connections, (_, s) => STATUS_STREAMS.includes(s.name))
+  if (!targets.length) return
+  const needsDomain = targets.some((t) => t.subscription.instance)
+  const domain = needsDomain ? (await accountSummary(ctx, event.accountId))?.domain ?? null : null
+  const facts: PublicFacts = { visibility: event.visibility, reblog: event.reblog, local: event.local, hasMedia: event.media, tags: event.tags, authorDomain: domain }
+  const userTargets = targets.filter((t) => t.subscription.name === 'user')
+  const listTargets = targets.filter((t) => t.subscription.name === 'list')
+  const [followers, listsOfAuthor] = await Promise.all([
+    userTargets.length ? followersAmong(ctx, event.accountId, userTargets.map((t) => t.connection.accountId!)) : new Set<string>(),
+    listTargets.length ? listsWithMember(ctx, event.accountId, listTargets.map((t) => t.subscription.listId!)) : new Set<string>(),
+  ])
+  const matched = targets.filter(({ connection, subscription: s }) => {
+    const viewer = connection.accountId
+    switch (s.name) {
+      case 'user':
+        return viewer === event.accountId || event.mentions.includes(viewer!) || event.visibility === 'list'
+          || (event.visibility !== 'direct' && followers.has(viewer!))
+      case 'list': return listsOfAuthor.has(s.listId!)
+      case 'direct': return event.visibility === 'direct'
+      default: return onPublicStream(s, facts)
+    }
+  })
+  if (!matched.length) return
+  const allowed = await viewersWhoMayHearOfDeletion(ctx, event, matched.map((t) => t.connection.accountId))
+  for (const target of matched) {
+    if (allowed.has(target.connection.accountId)) target.connection.send(target.subscription, 'delete', event.statusId)
+  }
+}
+
+/** `notification`: to the recipient's `user:notification` stream, and `user` when the token may read notifications. */
+async function deliverNotification(ctx: Ctx, connections: Iterable<StreamConnection>, event: Extract<StreamEvent, { type: 'notification' }>) {
+  const targets = targetsOf(connections, (c, s) => c.accountId === event.accountId
+    && (s.name === 'user:notification' || (s.name === 'user' && canReadNotifications(c.viewer))))
+  if (!targets.length) return
+  const [row] = await getNotificationsByIds(ctx, event.accountId, [event.notificationId])
+  if (!row) return
+  const rendered = await renderPerViewer(targets, (connection) => renderNotification(ctx, row, connection.viewer!))
+  for (const target of targets) {
+    const entity = rendered.get(viewerKey(target))
+    if (!entity || !applyHideFilters([entity], 'notifications', (n) => n.status).length) continue
+    target.connection.send(target.subscription, 'notification', JSON.stringify(entity))
+  }
+}
+
+/** `conversation`: each participant's updated Conversation, on their `direct` stream. */
+async function deliverConversation(ctx: Ctx, connections: Iterable<StreamConnection>, event: Extract<StreamEvent, { type: 'conversation' }>) {
+  const targets = targetsOf(connections, (c, s) => s.name === 'direct' && event.accountIds.includes(c.accountId!))
+  if (!targets.length) return
+  const participations = await participationsIn(ctx, event.conversationId, targets.map((t) => t.connection.accountId!))
+  const rendered = await renderPerViewer(targets, async (connection) => {
+    const participation = participations.get(connection.accountId!)
+    return participation ? renderConversation(ctx, participation, connection.viewer!) : null
+  })
+  for (const target of targets) {
+    const entity = rendered.get(viewerKey(target))
+    if (entity) target.connection.send(target.subscription, 'conversation', JSON.stringify(entity))
+  }
+}
+
+/** Pleroma's `pleroma:follow_relationships_update`, on the follower's `user` stream, with both accounts' counts. */
+async function deliverFollowRelationship(ctx: Ctx, connections: Iterable<StreamConnection>, event: Extract<StreamEvent, { type: 'follow_relationships_update' }>) {
+  const targets = targetsOf(connections, (c, s) => c.accountId === event.followerId && s.name === 'user')
+  if (!targets.length) return
+  const [follower, following] = await Promise.all([accountSummary(ctx, event.followerId), accountSummary(ctx, event.followingId)])
+  if (!follower || !following) return
+  const counts = (a: NonNullable<typeof follower>) => ({ id: a.id, follower_count: a.followersCount, following_count: a.followingCount })
+  const payload = JSON.stringify({ follower: counts(follower), following: counts(following), state: event.state })
+  for (const target of targets) target.connection.send(target.subscription, 'pleroma:follow_relationships_update', payload)
+}
+
+/** Sends one published event to the connections (of this process) it concerns. */
+export async function deliverEvent(ctx: Ctx, connections: Iterable<StreamConnection>, event: StreamEvent): Promise<void> {
+  switch (event.type) {
+    case 'update':
+    case 'status.update':
+      return deliverStatus(ctx, connections, event.statusId, event.type)
+    case 'delete':
+      return deliverDelete(ctx, connections, event)
+    case 'notification':
+      return deliverNotification(ctx, connections, event)
+    case 'conversation':
+      return deliverConversation(ctx, connections, event)
+    case 'filters_changed':
+      for (const t of targetsOf(connections, (c, s) => c.accountId === event.accountId && s.name === 'user')) {
+        t.connection.send(t.subscription, 'filters_changed')
+      }
+      return
+    case 'follow_relationships_update':
+      return deliverFollowRelationship(ctx, connections, event)
+  }
+}
