@@ -12,14 +12,15 @@ export function isStaff(viewer: Viewer | null): boolean {
 }
 
 /**
- * Accounts a viewer may see: not suspended, and for local ones a user that is active and approved.
- * The viewer's own account is always visible.
+ * Accounts a viewer may see: not deleted (a deleted account is only a tombstone keeping its name, even for staff),
+ * not suspended, and for local ones a user that is active and approved. The viewer's own account is always visible.
  */
 export function visibleAccountSql(viewer: Viewer | null): SQL {
-  if (isStaff(viewer)) return sql`true`
+  const alive = sql`${accounts.deletedAt} is null`
+  if (isStaff(viewer)) return alive
   const hiddenUser = sql`exists (select 1 from ${users} where ${users.accountId} = ${accounts.id} and (not ${users.isActive} or not ${users.isApproved}))`
   const visible = sql`(${accounts.suspendedAt} is null and not ${hiddenUser})`
-  return viewer?.accountId ? sql`(${eq(accounts.id, viewer.accountId)} or ${visible})` : visible
+  return viewer?.accountId ? sql`(${alive} and (${eq(accounts.id, viewer.accountId)} or ${visible}))` : sql`(${alive} and ${visible})`
 }
 
 const REMOTE_NAME = /^[A-Za-z0-9_.-]+$/

@@ -8,6 +8,7 @@ import { parseScopes, restrictScopes, validateScopes } from '../oauth/scopes'
 import { issueToken, type IssuedToken } from '../oauth/tokens'
 import { parseBool } from '../params'
 import { createLocalUser } from './create-user'
+import { runDetached, sendConfirmationEmail } from './email-confirmation'
 import { ErrorCollector } from './error-collector'
 import { hashPassword } from './passwords'
 import { formatBio } from './profile-text'
@@ -126,6 +127,7 @@ export async function registerAccount(ctx: Ctx, input: Record<string, unknown>, 
   } else if (ctx.config.accountActivationRequired && !result.user.confirmedAt) {
     pending = { identifier: 'missing_confirmed_email', message: 'You have been registered. Please check your email for further instructions.' }
   }
+  if (ctx.config.accountActivationRequired && !result.user.confirmedAt) await runDetached(() => sendConfirmationEmail(ctx, result.user))
   return { ...result, pending }
 }
 

@@ -1,7 +1,9 @@
 import { eq } from 'drizzle-orm'
 import { accounts, users, type AccountRow, type ProfileField, type UserRow, type Visibility } from '../../db/schema'
 import type { Ctx } from '../context'
-import { NotFoundError } from '../errors'
+import { NotFoundError, ValidationError } from '../errors'
+import { deleteProfileImages, inspectProfileImage, storeProfileImage, type ProfileImageKind } from '../media/profile-images'
+import type { InspectedImage } from '../media/upload'
 import type { UserViewer } from '../oauth/authenticate'
 import { isPlainObject, parseArray, parseBool, parseStringArray } from '../params'
 import { ErrorCollector } from './error-collector'
@@ -128,7 +130,7 @@ function parseAliases(value: unknown, errors: ErrorCollector): string[] | undefi
 /**
  * PATCH /api/v1/accounts/update_credentials: Mastodon's profile and posting settings plus Pleroma's extras.
  * Only parameters that are present change anything; every problem is reported at once as a 422.
- * Image parameters: an empty string resets to the default image; uploaded files are not stored yet.
+ * Image parameters (`avatar`, `header`, `pleroma_background_image`): an image file replaces the picture, "" resets it.
  */
 export async function updateCredentials(ctx: Ctx, viewer: UserViewer, input: Record<string, unknown>): Promise<OwnAccount> {
   const errors = new ErrorCollector()
@@ -237,19 +239,32 @@ export async function updateCredentials(ctx: Ctx, viewer: UserViewer, input: Rec
     else if (locale) user.locale = locale
   }
 
-  // Images: "" resets to the default; files wait for media storage.
-  if (input.avatar === '') account.avatarUrl = null
-  if (input.header === '') account.headerUrl = null
-  if (input.pleroma_background_image === '') account.backgroundUrl = null
+  // Images: "" resets to the default; a file replaces it (checked now, stored once everything else is valid).
+  const imageParams: Array<[ProfileImageKind, string, 'avatarUrl' | 'headerUrl' | 'backgroundUrl']> = [
+    ['avatar', 'avatar', 'avatarUrl'], ['header', 'header', 'headerUrl'], ['background', 'pleroma_background_image', 'backgroundUrl'],
+  ]
+  const newImages: Array<[ProfileImageKind, 'avatarUrl' | 'headerUrl' | 'backgroundUrl', InspectedImage]> = []
+  for (const [kind, key, column] of imageParams) {
+    if (input[key] === '') account[column] = null
+    try {
+      const image = await inspectProfileImage(ctx, kind, input[key])
+      if (image) newImages.push([kind, column, image])
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e
+      errors.absorb(new ValidationError(e.message, { details: { [key]: [{ error: String(e.extra.error_code ?? 'ERR_INVALID'), description: e.message.replace(/^Validation failed: /, '') }] } }))
+    }
+  }
 
   errors.throwIfAny()
+
+  for (const [kind, column, image] of newImages) account[column] = await storeProfileImage(ctx, kind, image)
 
   if (note !== undefined) {
     account.noteSource = note.trim()
     account.note = await formatBio(ctx.db, note, { baseUrl: ctx.config.baseUrl, domain: ctx.config.domain })
   }
 
-  return ctx.db.transaction(async (tx) => {
+  const updated = await ctx.db.transaction(async (tx) => {
     let accountRow = current.account
     let userRow = current.user
     if (Object.keys(account).length) {
@@ -264,5 +279,14 @@ export async function updateCredentials(ctx: Ctx, viewer: UserViewer, input: Rec
       ;[userRow] = await tx.update(users).set({ ...user, updatedAt: new Date() }).where(eq(users.id, viewer.userId)).returning()
     }
     return { account: accountRow, user: userRow }
+  }).catch(async (e) => {
+    await deleteProfileImages(ctx, newImages.map(([, column]) => account[column]))
+    throw e
   })
+  // Replaced or reset pictures of ours are deleted once the new ones are saved.
+  await deleteProfileImages(ctx, imageParams
+    .map(([, , column]) => column)
+    .filter((column) => column in account && current.account[column] !== updated.account[column])
+    .map((column) => current.account[column]))
+  return updated
 }
