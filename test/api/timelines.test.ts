@@ -287,6 +287,19 @@ describe('tag timeline', () => {
     expect(ids(await tag(`${t}A`, { 'none[]': [`${t}B`] }))).toEqual([a.id])
     expect(ids(await tag(`${t}unused`))).toEqual([])
   })
+
+  test('pages with max_id and min_id like every timeline', async () => {
+    const author = await makeUser(ctx)
+    const t = uniqueName('page').replace(/_/g, '')
+    const made = []
+    for (let i = 0; i < 4; i++) made.push((await post(author, { status: `#${t} ${i}` })).id)
+    const first = await call('GET', `/api/v1/timelines/tag/${t}`, { query: { limit: '2' } })
+    expect(ids(first)).toEqual([made[3], made[2]])
+    expect(first.headers.get('link')).toContain(`max_id=${made[2]}`)
+    expect(ids(await call('GET', `/api/v1/timelines/tag/${t}`, { query: { limit: '2', max_id: made[2] } }))).toEqual([made[1], made[0]])
+    expect(ids(await call('GET', `/api/v1/timelines/tag/${t}`, { query: { limit: '2', min_id: made[0] } }))).toEqual([made[2], made[1]])
+    expect(ids(await call('GET', `/api/v1/timelines/tag/${t}`, { query: { since_id: made[1] } }))).toEqual([made[3], made[2]])
+  })
 })
 
 describe('account statuses', () => {
@@ -317,5 +330,25 @@ describe('account statuses', () => {
     await post(author, { status: 'you cannot see me' })
     await ctx.db.insert(blocks).values({ accountId: author.account.id, targetAccountId: blocked.account.id })
     expect((await call('GET', `/api/v1/accounts/${author.account.id}/statuses`, { token: blocked.token })).json).toEqual([])
+  })
+})
+
+describe('hide filters', () => {
+  test('statuses matching a hide filter leave the timelines of its contexts only', async () => {
+    const [me, friend] = await Promise.all([makeUser(ctx), makeUser(ctx)])
+    await follow(me, friend)
+    const word = uniqueName('spoiler').replace(/_/g, '')
+    const s = await post(friend, { status: `the ending of ${word} revealed` })
+    const filter = await call('POST', '/api/v2/filters', {
+      token: me.token, json: { title: 'no spoilers', context: ['home', 'thread'], filter_action: 'hide', keywords_attributes: [{ keyword: word }] },
+    })
+    expect(filter.status).toBe(200)
+    expect(ids(await home(me))).not.toContain(s.id)
+    expect(ids(await call('GET', '/api/v1/timelines/public', { token: me.token, query: { limit: '40' } }))).toContain(s.id)
+    const reply = await post(friend, { status: `more on ${word}`, in_reply_to_id: s.id })
+    const context = await call('GET', `/api/v1/statuses/${s.id}/context`, { token: me.token })
+    expect(context.json.descendants.map((x: any) => x.id)).not.toContain(reply.id)
+    const warned = await call('GET', `/api/v1/statuses/${s.id}`, { token: me.token })
+    expect(warned.json.filtered[0].filter.filter_action).toBe('hide')
   })
 })

@@ -1,5 +1,5 @@
 import { and, eq, getTableColumns, gte, inArray, lt, sql, type SQL } from 'drizzle-orm'
-import { homeFeedEntries, statuses, type StatusRow } from '../../db/schema'
+import { homeFeedEntries, statuses, statusTags, tags, type StatusRow } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
 import type { Ctx } from '../context'
 import { visibleWithReblogSql } from '../visibility'
@@ -109,15 +109,40 @@ const hasTag = (name: string) => sql`exists (select 1 from status_tags st join t
   where st.status_id = ${statuses.id} and t.name = ${name})`
 
 /** Public statuses carrying the hashtags asked for. */
-export function tagTimeline(ctx: Ctx, viewerAccountId: string | null, page: Page, opts: TimelineOptions, scope: PublicScope, q: TagQuery) {
+/** How many tagged status ids are read from the tag index per round while filling a page. */
+const TAG_CANDIDATES = 200
+
+/**
+ * Public statuses carrying the hashtags asked for. Driven by the tag index (`status_tags (tag_id, status_id desc)`):
+ * candidate ids are read newest first a batch at a time and filtered like any timeline, until the page is full.
+ */
+export async function tagTimeline(ctx: Ctx, viewerAccountId: string | null, page: Page, opts: TimelineOptions, scope: PublicScope, q: TagQuery): Promise<StatusRow[]> {
   const any = [...new Set(q.any.map(normalizeTag).filter(Boolean))]
   const all = [...new Set(q.all.map(normalizeTag).filter(Boolean))]
   const none = [...new Set(q.none.map(normalizeTag).filter(Boolean))]
-  if (!any.length) return Promise.resolve([])
+  if (!any.length) return []
+  const tagRows = await ctx.db.select({ id: tags.id }).from(tags).where(inArray(tags.name, any))
+  if (!tagRows.length) return []
   const where = publicConditions(scope)
-  where.push(sql`exists (select 1 from status_tags st join tags t on t.id = st.tag_id
-    where st.status_id = ${statuses.id} and t.name in ${any})`)
   for (const name of all) where.push(hasTag(name))
   for (const name of none) where.push(sql`not ${hasTag(name)}`)
-  return statusPage(ctx, viewerAccountId, page, opts, where)
+  const found: StatusRow[] = []
+  let cursor: Page = { ...page, limit: TAG_CANDIDATES }
+  for (;;) {
+    const k = keyset(statusTags.statusId, cursor)
+    const candidates = newestFirst(await ctx.db.selectDistinct({ id: statusTags.statusId }).from(statusTags)
+      .where(and(inArray(statusTags.tagId, tagRows.map((t) => t.id)), ...k.where))
+      .orderBy(k.orderBy).limit(TAG_CANDIDATES), k.forwards)
+    if (!candidates.length) break
+    const rows = await statusPage(ctx, viewerAccountId, { limit: TAG_CANDIDATES }, opts, [...where, inArray(statuses.id, candidates.map((c) => c.id))])
+    found.push(...rows)
+    if (found.length >= page.limit || candidates.length < TAG_CANDIDATES) break
+    // Forwards (min_id) continues above the newest candidate, backwards below the oldest.
+    cursor = k.forwards
+      ? { minId: candidates[0].id, limit: TAG_CANDIDATES }
+      : { maxId: candidates[candidates.length - 1].id, sinceId: page.sinceId, limit: TAG_CANDIDATES }
+  }
+  // Newest first; with min_id the page is the oldest `limit` of those newer than it.
+  found.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+  return page.minId ? found.slice(-page.limit) : found.slice(0, page.limit)
 }
