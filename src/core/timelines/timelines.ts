@@ -22,6 +22,9 @@ export async function statusPage(ctx: Ctx, viewerAccountId: string | null, page:
   return newestFirst(rows, k.forwards)
 }
 
+/** How many feed entries are read per round while filling a home page. */
+const FEED_CANDIDATES = 60
+
 /**
  * The home timeline: the viewer's own statuses and those of followed accounts (reblogs unless turned off, replies
  * only to accounts the viewer follows too). Recent pages come from the feed written at posting time, through its
@@ -39,13 +42,24 @@ export async function homeTimeline(ctx: Ctx, viewerAccountId: string, page: Page
     notHiddenByViewerSql(viewerAccountId, { withMuted: opts.withMuted }),
     replyVisibilitySql(viewerAccountId, opts.replyVisibility),
   ]
+  // The feed is read through its primary key a batch of candidates at a time, then filtered, until the page is full.
   const fromFeed = async (p: Page) => {
-    const k = keyset(homeFeedEntries.statusId, p)
-    const rows = await ctx.db.select(getTableColumns(statuses)).from(homeFeedEntries)
-      .innerJoin(statuses, eq(statuses.id, homeFeedEntries.statusId))
-      .where(and(eq(homeFeedEntries.accountId, viewerAccountId), gte(homeFeedEntries.statusId, horizon), ...k.where, ...filters))
-      .orderBy(k.orderBy).limit(p.limit)
-    return newestFirst(rows, k.forwards)
+    const found: StatusRow[] = []
+    let cursor: Page = { ...p, limit: FEED_CANDIDATES }
+    for (;;) {
+      const k = keyset(homeFeedEntries.statusId, cursor)
+      const candidates = newestFirst(await ctx.db.select({ id: homeFeedEntries.statusId }).from(homeFeedEntries)
+        .where(and(eq(homeFeedEntries.accountId, viewerAccountId), gte(homeFeedEntries.statusId, horizon), ...k.where))
+        .orderBy(k.orderBy).limit(FEED_CANDIDATES), k.forwards)
+      if (!candidates.length) break
+      found.push(...await ctx.db.select().from(statuses).where(and(inArray(statuses.id, candidates.map((c) => c.id)), ...filters)))
+      if (found.length >= p.limit || candidates.length < FEED_CANDIDATES) break
+      cursor = k.forwards
+        ? { minId: candidates[0].id, limit: FEED_CANDIDATES }
+        : { maxId: candidates[candidates.length - 1].id, sinceId: p.sinceId, limit: FEED_CANDIDATES }
+    }
+    found.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+    return p.minId ? found.slice(-p.limit) : found.slice(0, p.limit)
   }
   const fromGraph = async (p: Page) => {
     const k = keyset(statuses.id, p)
