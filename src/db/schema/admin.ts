@@ -1,0 +1,27 @@
+import { index, jsonb, pgTable, text } from 'drizzle-orm/pg-core'
+import { accounts } from './accounts'
+import { createdAt, flakeId, primaryId, updatedAt } from './columns'
+
+/** What staff did, for Pleroma's moderation log. `actor_account_id` is null for actions taken on the command line. */
+export const moderationLog = pgTable('moderation_log', {
+  id: primaryId(),
+  actorAccountId: flakeId('actor_account_id').references(() => accounts.id, { onDelete: 'set null' }),
+  action: text('action').notNull(),
+  /** Pleroma's log entry data: actor, subject, and the action's own fields */
+  data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+  /** the human-readable line, written when the action happened (names may change later) */
+  message: text('message').notNull(),
+  createdAt: createdAt(),
+}, (t) => [
+  index('moderation_log_id_idx').on(t.id.desc()),
+  index('moderation_log_actor_idx').on(t.actorAccountId, t.id.desc()),
+])
+
+export type ModerationLogRow = typeof moderationLog.$inferSelect
+
+/** Admin-edited HTML pages Pleroma serves as files: `instance-panel` and `terms-of-service`. */
+export const instanceDocuments = pgTable('instance_documents', {
+  name: text('name').primaryKey(),
+  content: text('content').notNull(),
+  updatedAt: updatedAt(),
+})

@@ -1,0 +1,15 @@
+import { Elysia } from 'elysia'
+import { processCounters } from '../../core/admin/runtime'
+import type { Base } from '../base'
+import { adminMastodonApi } from './admin-mastodon'
+import { adminPleromaApi } from './admin-pleroma'
+
+/**
+ * Administration over HTTP: Pleroma's admin API, Mastodon's account moderation, the instance documents' pages,
+ * and the request counter behind the runtime figures (`rookery top`).
+ */
+export const adminApi = (base: Base) =>
+  new Elysia({ name: 'api.admin' })
+    .onRequest(() => processCounters.recordRequest())
+    .use(adminPleromaApi(base))
+    .use(adminMastodonApi(base))
