@@ -6,7 +6,7 @@ BUN="$(command -v bun || echo node_modules/.bin/bun)"
 [ -x node_modules/.bin/bun ] && BUN=node_modules/.bin/bun
 "$BUN" scripts/gen-migrations.ts --check || exit 1
 log=$(mktemp)
-"$BUN" test --timeout 30000 "$@" 2>&1 | tee "$log"
+"$BUN" test --timeout 120000 "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 pass=$(grep -E '^ *[0-9]+ pass$' "$log" | tail -1 | awk '{print $1}')
 fail=$(grep -E '^ *[0-9]+ fail$' "$log" | tail -1 | awk '{print $1}')

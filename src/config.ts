@@ -3,6 +3,55 @@ import { resolve } from 'node:path'
 
 export type RegistrationMode = 'open' | 'invite' | 'approval' | 'closed'
 
+/** A fixed window: at most `limit` requests per `periodSeconds`. */
+export interface RateLimit {
+  limit: number
+  periodSeconds: number
+}
+
+/**
+ * Buckets of the request limits (see src/core/security/rate-limit.ts for what each one counts and by which key).
+ * Defaults follow Mastodon's throttles.
+ */
+export const DEFAULT_RATE_LIMITS = {
+  /** every /api/ request, per token (or per IP without one) */
+  api: { limit: 300, periodSeconds: 300 },
+  /** login attempts (password grant, login form, MFA codes, HTTP Basic), per IP */
+  loginIp: { limit: 25, periodSeconds: 300 },
+  /** login attempts per nickname or e-mail tried */
+  loginAccount: { limit: 25, periodSeconds: 3600 },
+  /** POST /api/v1/accounts, per IP */
+  signUp: { limit: 5, periodSeconds: 1800 },
+  /** POST /api/v1/apps, per IP */
+  apps: { limit: 5, periodSeconds: 600 },
+  /** new statuses and reblogs, per account */
+  statuses: { limit: 300, periodSeconds: 10_800 },
+  /** reports, per account */
+  reports: { limit: 400, periodSeconds: 86_400 },
+  /** actions that check the current password (change password or e-mail, delete, MFA), per account */
+  password: { limit: 10, periodSeconds: 600 },
+  /** password resets and confirmation e-mails, per IP */
+  emailIp: { limit: 25, periodSeconds: 300 },
+  /** password resets and confirmation e-mails, per address or nickname asked for */
+  emailAccount: { limit: 5, periodSeconds: 1800 },
+} satisfies Record<string, RateLimit>
+
+export type RateLimitName = keyof typeof DEFAULT_RATE_LIMITS
+
+/** An S3-compatible bucket for uploads (AWS S3, MinIO, Garage, R2...). */
+export interface S3Config {
+  bucket: string
+  /** e.g. `https://s3.eu-central-1.amazonaws.com` or `http://127.0.0.1:9000`; AWS's default when empty */
+  endpoint: string | null
+  region: string
+  accessKeyId: string
+  secretAccessKey: string
+  /** where clients fetch the files, e.g. `https://media.example.org`; derived from endpoint and bucket when empty */
+  publicUrl: string | null
+  /** `https://<bucket>.<endpoint host>` addressing instead of `<endpoint>/<bucket>` */
+  virtualHostedStyle: boolean
+}
+
 export interface Config {
   /** Public host name (and port, if not standard) the instance is known by, e.g. `social.example.org`. */
   domain: string
@@ -40,17 +89,37 @@ export interface Config {
     maxMediaAttachments: number
     maxPinnedStatuses: number
   }
+  media: {
+    /** Folder of uploaded files when they are kept locally (served at `/media/...`); default `<dataDir>/media`. */
+    dir: string
+    /** Public URL prefix of uploaded files; default `<baseUrl>/media` locally, the bucket's public URL on S3. */
+    baseUrl: string | null
+    /** Store uploads in this bucket instead of `dir`. */
+    s3: S3Config | null
+  }
   /** Require a solved captcha on registration. */
   captcha: boolean
   /** Require e-mail confirmation before login. */
   accountActivationRequired: boolean
   /** Log each request (method, path, status, duration). */
   logRequests: boolean
+  /** Request limits shared by every server process; `enabled: false` turns them all off. */
+  rateLimits: { enabled: boolean; limits: Record<RateLimitName, RateLimit> }
+  /**
+   * Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed. Empty: the client address is
+   * the connection's, whatever the headers say.
+   */
+  trustedProxies: string[]
+  /** Outgoing mail. Without `smtpUrl` (e.g. `smtps://user:pass@mail.example:465`) messages go to the server log. */
+  mail: { smtpUrl: string | null; from: string }
 }
 
-type PartialConfig = Partial<Omit<Config, 'instance' | 'limits'>> & {
+type PartialConfig = Partial<Omit<Config, 'instance' | 'limits' | 'media' | 'rateLimits' | 'mail'>> & {
   instance?: Partial<Config['instance']>
   limits?: Partial<Config['limits']>
+  media?: { dir?: string; baseUrl?: string | null; s3?: Partial<S3Config> | null }
+  rateLimits?: { enabled?: boolean; limits?: Partial<Record<RateLimitName, RateLimit>> }
+  mail?: Partial<Config['mail']>
 }
 
 const DEFAULT_LIMITS: Config['limits'] = {
@@ -68,11 +137,37 @@ const DEFAULT_LIMITS: Config['limits'] = {
   avatarUploadLimit: 2_000_000,
   bannerUploadLimit: 4_000_000,
   backgroundUploadLimit: 4_000_000,
-  maxMediaAttachments: 8,
+  maxMediaAttachments: 4,
   maxPinnedStatuses: 5,
 }
 
 const REGISTRATION_MODES: RegistrationMode[] = ['open', 'invite', 'approval', 'closed']
+
+/** Media storage: the JSON file's `media`, overridden by ROOKERY_MEDIA_* and ROOKERY_S3_* variables. */
+function mediaConfig(env: Record<string, string | undefined>, given: PartialConfig['media'] = {}, dataDir: string): Config['media'] {
+  const s3Given = given?.s3 ?? {}
+  const s3 = {
+    bucket: env.ROOKERY_S3_BUCKET || s3Given.bucket || '',
+    endpoint: (env.ROOKERY_S3_ENDPOINT || s3Given.endpoint || '').replace(/\/+$/, '') || null,
+    region: env.ROOKERY_S3_REGION || s3Given.region || 'us-east-1',
+    accessKeyId: env.ROOKERY_S3_ACCESS_KEY_ID || s3Given.accessKeyId || '',
+    secretAccessKey: env.ROOKERY_S3_SECRET_ACCESS_KEY || s3Given.secretAccessKey || '',
+    publicUrl: (env.ROOKERY_S3_PUBLIC_URL || s3Given.publicUrl || '').replace(/\/+$/, '') || null,
+    virtualHostedStyle: bool(env.ROOKERY_S3_VIRTUAL_HOSTED_STYLE) ?? s3Given.virtualHostedStyle ?? false,
+  }
+  if (s3.bucket && (!s3.accessKeyId || !s3.secretAccessKey)) {
+    throw new Error('S3 media storage needs ROOKERY_S3_ACCESS_KEY_ID and ROOKERY_S3_SECRET_ACCESS_KEY (or media.s3.accessKeyId / secretAccessKey)')
+  }
+  for (const [name, url] of [['ROOKERY_S3_ENDPOINT', s3.endpoint], ['ROOKERY_S3_PUBLIC_URL', s3.publicUrl]] as const) {
+    if (url && !/^https?:\/\/[^/]/.test(url)) throw new Error(`${name} must be an http(s) URL, got "${url}"`)
+  }
+  const baseUrl = (env.ROOKERY_MEDIA_BASE_URL || given?.baseUrl || '').replace(/\/+$/, '') || null
+  return {
+    dir: resolve(env.ROOKERY_MEDIA_DIR || given?.dir || resolve(dataDir, 'media')),
+    baseUrl,
+    s3: s3.bucket ? s3 : null,
+  }
+}
 
 function bool(value: string | undefined): boolean | undefined {
   if (value === undefined || value === '') return undefined
@@ -112,13 +207,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const limits = { ...DEFAULT_LIMITS, ...fromFile.limits, ...overrides.limits }
   const maxChars = int(env.ROOKERY_MAX_TOOT_CHARS)
   if (maxChars !== undefined) limits.maxTootChars = maxChars
+  const rateLimits = {
+    enabled: overrides.rateLimits?.enabled ?? bool(env.ROOKERY_RATE_LIMITS) ?? fromFile.rateLimits?.enabled ?? true,
+    limits: { ...DEFAULT_RATE_LIMITS, ...fromFile.rateLimits?.limits, ...overrides.rateLimits?.limits },
+  }
+  const trustedProxies = overrides.trustedProxies
+    ?? (env.ROOKERY_TRUSTED_PROXIES !== undefined ? env.ROOKERY_TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean) : undefined)
+    ?? fromFile.trustedProxies ?? []
+  const mail = {
+    smtpUrl: overrides.mail?.smtpUrl ?? (env.ROOKERY_SMTP_URL || undefined) ?? fromFile.mail?.smtpUrl ?? null,
+    from: overrides.mail?.from ?? env.ROOKERY_MAIL_FROM ?? fromFile.mail?.from ?? `Rookery <noreply@${domain.replace(/:\d+$/, '')}>`,
+  }
+  const uploadLimit = int(env.ROOKERY_UPLOAD_LIMIT)
+  if (uploadLimit !== undefined) limits.uploadLimit = uploadLimit
+  const dataDir = resolve(overrides.dataDir ?? env.ROOKERY_DATA_DIR ?? fromFile.dataDir ?? 'data')
   return {
     domain,
     baseUrl,
     host,
     port,
     databaseUrl: overrides.databaseUrl !== undefined ? overrides.databaseUrl : env.DATABASE_URL || fromFile.databaseUrl || null,
-    dataDir: resolve(overrides.dataDir ?? env.ROOKERY_DATA_DIR ?? fromFile.dataDir ?? 'data'),
+    dataDir,
     registrations,
     instance: {
       name: env.ROOKERY_INSTANCE_NAME ?? 'Rookery',
@@ -131,8 +240,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ...overrides.instance,
     },
     limits,
+    media: mediaConfig(env, { ...fromFile.media, ...overrides.media }, dataDir),
     captcha: overrides.captcha ?? bool(env.ROOKERY_CAPTCHA) ?? merged.captcha ?? false,
     accountActivationRequired: overrides.accountActivationRequired ?? bool(env.ROOKERY_ACCOUNT_ACTIVATION_REQUIRED) ?? merged.accountActivationRequired ?? false,
     logRequests: overrides.logRequests ?? bool(env.ROOKERY_LOG_REQUESTS) ?? merged.logRequests ?? false,
+    rateLimits,
+    trustedProxies,
+    mail,
   }
 }

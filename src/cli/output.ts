@@ -17,6 +17,11 @@ export interface Output {
   canPrompt: boolean
   /** Runs slow work, with a spinner on a terminal. */
   task<T>(label: string, work: () => Promise<T>): Promise<T>
+  /**
+   * Runs work over `total` items, which calls `step(line)` after each: a progress bar on a terminal, the lines on
+   * stdout when piped (nothing with --json).
+   */
+  progress<T>(label: string, total: number, work: (step: (line: string) => void) => Promise<T>): Promise<T>
   /** Shows a command's result: the JSON value with --json, the blocks otherwise. */
   result(json: unknown, blocks: Block[]): Promise<void>
   /** A side remark (pending migrations applied...): stderr when piped or in JSON mode, so stdout stays parseable. */
@@ -70,6 +75,18 @@ class PlainOutput implements Output {
 
   task<T>(_label: string, work: () => Promise<T>): Promise<T> {
     return work()
+  }
+
+  async progress<T>(_label: string, _total: number, work: (step: (line: string) => void) => Promise<T>): Promise<T> {
+    let written = Promise.resolve()
+    const step = (line: string) => {
+      if (this.mode === 'plain') written = written.then(() => write(process.stdout, line + '\n'))
+    }
+    try {
+      return await work(step)
+    } finally {
+      await written
+    }
   }
 
   async result(json: unknown, blocks: Block[]) {

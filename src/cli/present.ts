@@ -21,6 +21,7 @@ export function userJson(config: Config, { account, user }: AdminAccount) {
     is_approved: user?.isApproved ?? null,
     locked: account.locked,
     locale: user?.locale ?? null,
+    tags: user?.tags ?? [],
     created_at: account.createdAt.toISOString(),
     last_sign_in_at: user?.lastSignInAt?.toISOString() ?? null,
   }
@@ -77,6 +78,7 @@ export function userFields(config: Config, entry: AdminAccount): Block {
       ['Confirmed', user.confirmedAt ? when(user.confirmedAt) : 'no'],
       ['Approved', user.isApproved ? 'yes' : 'no'],
       ['Locale', user.locale],
+      ['Tags', user.tags.join(', ') || 'none'],
       ['Last sign-in', when(user.lastSignInAt) || 'never'],
     )
   }

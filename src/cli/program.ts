@@ -1,8 +1,15 @@
 import { Command } from 'commander'
+import { emojiCommand } from './commands/emoji'
+import { importCommand } from './commands/import'
 import { inviteCommand } from './commands/invite'
+import { mediaCommand } from './commands/media'
 import { migrateCommand } from './commands/migrate'
 import { serveCommand } from './commands/serve'
 import { userCommand } from './commands/user'
+import { configCommand } from './commands/config'
+import { dbCommand } from './commands/db'
+import { instanceCommand } from './commands/instance'
+import { topCommand } from './commands/top'
 import { ROOKERY_VERSION as VERSION } from '../version'
 
 /** Applies settings commander only copies to subcommands made with `.command()`, not to added ones. */
@@ -21,6 +28,13 @@ export function createProgram(): Command {
     .addCommand(migrateCommand())
     .addCommand(userCommand())
     .addCommand(inviteCommand())
+    .addCommand(emojiCommand())
+    .addCommand(importCommand())
+    .addCommand(mediaCommand())
+    .addCommand(dbCommand())
+    .addCommand(instanceCommand())
+    .addCommand(configCommand())
+    .addCommand(topCommand())
     .addHelpText('after', `
 Configuration comes from environment variables (PORT, ROOKERY_HOST, ROOKERY_DOMAIN, ROOKERY_BASE_URL, DATABASE_URL,
 ROOKERY_DATA_DIR, ROOKERY_REGISTRATIONS, ...) and an optional JSON file. Every command accepts --help and --json.
@@ -29,7 +43,9 @@ Examples:
   $ rookery serve --port 4000
   $ rookery user new alice alice@example.com --admin
   $ rookery invite new --max-use 1 --expires-in 7d
-  $ rookery migrate status`)
+  $ rookery migrate status
+  $ rookery db status
+  $ rookery top`)
   configureTree(program)
   return program
 }

@@ -14,6 +14,15 @@ export function Spinner({ label }: { label: string }) {
   )
 }
 
+export function ProgressBar({ label, done, total, width = 30 }: { label: string; done: number; total: number; width?: number }) {
+  const filled = total ? Math.round((Math.min(done, total) / total) * width) : width
+  return (
+    <Text>
+      {label} <Text color="cyan">{'█'.repeat(filled)}</Text><Text dimColor>{'░'.repeat(width - filled)}</Text> {done}/{total}
+    </Text>
+  )
+}
+
 export function Table({ columns, rows }: { columns: string[]; rows: string[][] }) {
   return (
     <Box borderStyle="round" borderColor="gray" alignSelf="flex-start" paddingX={1} columnGap={2}>
@@ -97,6 +106,22 @@ export class TerminalOutput implements Output {
     const ink = render(<Spinner label={label} />, inkOptions)
     try {
       return await work()
+    } finally {
+      ink.clear()
+      ink.unmount()
+      await ink.waitUntilExit().catch(() => {})
+    }
+  }
+
+  async progress<T>(label: string, total: number, work: (step: (line: string) => void) => Promise<T>): Promise<T> {
+    let done = 0
+    const ink = render(<ProgressBar label={label} done={0} total={total} />, inkOptions)
+    const step = () => {
+      done++
+      ink.rerender(<ProgressBar label={label} done={done} total={total} />)
+    }
+    try {
+      return await work(step)
     } finally {
       ink.clear()
       ink.unmount()

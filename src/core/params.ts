@@ -1,7 +1,8 @@
 /**
  * Turns flat form/query pairs into nested objects the way Rails and Phoenix do:
  * `ids[]=1&ids[]=2` → `{ ids: ['1','2'] }`, `poll[options][]=a` → `{ poll: { options: ['a'] } }`,
- * `fields_attributes[0][name]=x` → `{ fields_attributes: { '0': { name: 'x' } } }`.
+ * `fields_attributes[0][name]=x` → `{ fields_attributes: { '0': { name: 'x' } } }`,
+ * `keywords_attributes[][keyword]=a&keywords_attributes[][keyword]=b` → `{ keywords_attributes: [{ keyword: 'a' }, { keyword: 'b' }] }`.
  */
 export function railsParams(entries: Iterable<[string, unknown]>): Record<string, unknown> {
   const out: Record<string, unknown> = Object.create(null)
@@ -16,13 +17,21 @@ export function railsParams(entries: Iterable<[string, unknown]>): Record<string
     for (let i = 0; i < path.length; i++) {
       const key = path[i]
       const last = i === path.length - 1
-      const nextIsArray = !last && path[i + 1] === ''
       if (key === '') break // handled by the parent as an array push
+      if (FORBIDDEN_KEYS.has(key)) break
       if (last) {
         assign(node, key, value, false)
-      } else if (nextIsArray && i + 1 === path.length - 1) {
+      } else if (path[i + 1] === '' && i + 1 === path.length - 1) {
         assign(node, key, value, true)
         break
+      } else if (path[i + 1] === '') {
+        // `list[][name]=a&list[][value]=b`: an array of hashes; a key already set on the last hash starts a new one (Rack).
+        const list = Array.isArray(node[key]) ? (node[key] as unknown[]) : (node[key] = [])
+        const rest = path.slice(i + 2)
+        const lastItem = list[list.length - 1]
+        if (isPlainObject(lastItem) && !hasPath(lastItem, rest)) node = lastItem
+        else list.push((node = Object.create(null)))
+        i++
       } else {
         const existing = node[key]
         if (!isPlainObject(existing)) node[key] = Object.create(null)
@@ -34,6 +43,16 @@ export function railsParams(entries: Iterable<[string, unknown]>): Record<string
 }
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+
+function hasPath(node: Record<string, unknown>, path: string[]): boolean {
+  let current: unknown = node
+  for (const key of path) {
+    if (key === '') return true
+    if (!isPlainObject(current) || !(key in current)) return false
+    current = current[key]
+  }
+  return true
+}
 
 function assign(node: Record<string, unknown>, key: string, value: unknown, asArray: boolean) {
   if (FORBIDDEN_KEYS.has(key)) return

@@ -4,6 +4,9 @@ import m1 from '../../drizzle/0001_foundation.sql' with { type: 'text' }
 import m2 from '../../drizzle/0002_social_media_security.sql' with { type: 'text' }
 import m3 from '../../drizzle/0003_timeline_indexes.sql' with { type: 'text' }
 import m4 from '../../drizzle/0004_home_feed_status_index.sql' with { type: 'text' }
+import m5 from '../../drizzle/0005_poll_end_notifications.sql' with { type: 'text' }
+import m6 from '../../drizzle/0006_admin_moderation.sql' with { type: 'text' }
+import m7 from '../../drizzle/0007_follow_request_languages.sql' with { type: 'text' }
 
 export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: '0000_extensions', when: 1795426585225, breakpoints: true, sql: m0 as unknown as string },
@@ -11,4 +14,7 @@ export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql:
   { tag: '0002_social_media_security', when: 1795441453427, breakpoints: true, sql: m2 as unknown as string },
   { tag: '0003_timeline_indexes', when: 1795441894529, breakpoints: true, sql: m3 as unknown as string },
   { tag: '0004_home_feed_status_index', when: 1795442326833, breakpoints: true, sql: m4 as unknown as string },
+  { tag: '0005_poll_end_notifications', when: 1795442492721, breakpoints: true, sql: m5 as unknown as string },
+  { tag: '0006_admin_moderation', when: 1795442635720, breakpoints: true, sql: m6 as unknown as string },
+  { tag: '0007_follow_request_languages', when: 1795442650660, breakpoints: true, sql: m7 as unknown as string },
 ]

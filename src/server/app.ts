@@ -9,6 +9,21 @@ import { instanceApi } from './api/instance'
 import { wellKnownApi } from './api/well-known'
 import { statusesApi } from './api/statuses'
 import { timelinesApi } from './api/timelines'
+import { accountSecurityApi } from './api/account-security'
+import { listsApi } from './api/lists'
+import { filtersApi } from './api/filters'
+import { notificationsApi } from './api/notifications'
+import { markersApi } from './api/markers'
+import { conversationsApi } from './api/conversations'
+import { pollsApi } from './api/polls'
+import { streamingApi } from './api/streaming'
+import { mediaApi } from './api/media'
+import { relationshipsApi } from './api/relationships'
+import { importsApi } from './api/imports'
+import { emojiApi } from './api/emoji'
+import { emojiPacksApi } from './api/emoji-packs'
+import { reactionsApi } from './api/reactions'
+import { adminApi } from './api/admin'
 
 /** Composes the whole HTTP API; every feature module receives the same base (context + auth macro). */
 export function createApp(ctx: Ctx) {
@@ -23,6 +38,15 @@ export function createApp(ctx: Ctx) {
     .use(wellKnownApi(base))
     .use(statusesApi(base))
     .use(timelinesApi(base))
+    .use(listsApi(base))
+    .use(filtersApi(base))
+    .use(notificationsApi(base)).use(markersApi(base)).use(conversationsApi(base)).use(pollsApi(base))
+    .use(streamingApi(base))
+    .use(mediaApi(base))
+    .use(relationshipsApi(base)).use(importsApi(base))
+    .use(emojiApi(base)).use(emojiPacksApi(base)).use(reactionsApi(base))
+    .use(accountSecurityApi(base))
+    .use(adminApi(base))
 }
 
 export type App = ReturnType<typeof createApp>

@@ -6,6 +6,7 @@ import { viewerFromPassword, viewerFromToken, type UserViewer, type Viewer } fro
 import { corsPlugin } from './plugins/cors'
 import { errorsPlugin } from './plugins/errors'
 import { parsePlugin } from './plugins/parse'
+import { rateLimitPlugin } from './plugins/rate-limit'
 
 /**
  * How a route authenticates; every route declares one (a test walks the route table).
@@ -50,9 +51,14 @@ function assertSameOrigin(request: Request) {
   const origin = request.headers.get('origin') ?? request.headers.get('referer')
   const fetchSite = request.headers.get('sec-fetch-site')
   if (fetchSite === 'cross-site') throw new ForbiddenError('Cross-site request refused')
-  if (origin && new URL(origin).host !== new URL(request.url).host && new URL(origin).host !== request.headers.get('host')) {
-    throw new ForbiddenError('Cross-site request refused')
+  if (!origin) return
+  let host: string
+  try {
+    host = new URL(origin).host
+  } catch {
+    throw new ForbiddenError('Cross-site request refused') // `Origin: null` (sandboxed frames, privacy redirects) or garbage
   }
+  if (host !== new URL(request.url).host && host !== request.headers.get('host')) throw new ForbiddenError('Cross-site request refused')
 }
 
 export async function authenticate(ctx: Ctx, request: Request, input: Record<string, unknown>): Promise<Viewer | null> {
@@ -92,6 +98,7 @@ export function createBase(ctx: Ctx) {
     .use(errorsPlugin)
     .use(corsPlugin)
     .use(parsePlugin)
+    .use(rateLimitPlugin(ctx))
     .decorate('ctx', ctx)
     .macro({
       auth: (rule: AuthRule) => ({

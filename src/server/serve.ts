@@ -3,7 +3,13 @@ import { openContext } from '../context'
 import type { Ctx } from '../core/context'
 import { startJobs, type Jobs } from '../core/jobs'
 import { registerStatusJobs } from '../core/statuses/maintenance'
+import { registerMediaJobs } from '../core/media/prune'
+import { registerImportJobs } from '../core/imports/start-import'
+import { registerRelationshipJobs } from '../core/relationships/maintenance'
+import { registerAccountJobs } from '../core/accounts/delete-account'
 import { createApp } from './app'
+import { startControlSocket } from './control'
+import { processCounters } from '../core/admin/runtime'
 
 export interface RunningServer {
   ctx: Ctx
@@ -43,6 +49,9 @@ function assertPortFree(config: Config) {
   }
 }
 
+/** The largest request body accepted at all: an upload plus a thumbnail of the configured size, and the form around them. */
+const maxRequestBodySize = (config: Config) => 2 * Math.max(config.limits.uploadLimit, config.limits.avatarUploadLimit + config.limits.bannerUploadLimit + config.limits.backgroundUploadLimit) + 1_048_576
+
 /** Opens (and migrates) the database, then serves the API on the configured host and port. */
 export async function startServer(config: Config): Promise<RunningServer> {
   assertPortFree(config)
@@ -52,7 +61,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   try {
     jobs = ctx.jobs = await startJobs(ctx.database)
     await registerStatusJobs({ ...ctx, jobs })
-    app = createApp(ctx).listen({ hostname: config.host, port: config.port })
+    await registerRelationshipJobs({ ...ctx, jobs })
+    await registerImportJobs({ ...ctx, jobs })
+    await registerMediaJobs({ ...ctx, jobs })
+    await registerAccountJobs({ ...ctx, jobs })
+    app = createApp(ctx).listen({ hostname: config.host, port: config.port, maxRequestBodySize: maxRequestBodySize(config) })
   } catch (e) {
     await jobs?.stop().catch(() => {})
     await ctx.database.close().catch(() => {})
@@ -60,6 +73,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   const server = app.server!
   adoptEphemeralPort(config, server.port!)
+  // Streaming clients hear every event committed from now on, by this process or another one on the same database.
+  await app.decorator.streaming.start().catch((e) => console.error('[rookery] streaming: cannot listen for events:', e))
+  // What `rookery top` shows of this process: open streams, and (on the control socket) request rate and memory.
+  processCounters.reportStreams(() => app.decorator.streaming.size)
+  const control = await startControlSocket(config).catch((e) => {
+    console.error('[rookery] control socket unavailable (rookery top will show n/a):', (e as Error).message)
+    return null
+  })
   const host = server.hostname && server.hostname.includes(':') ? `[${server.hostname}]` : server.hostname || config.host
   let stopping: Promise<void> | null = null
   return {
@@ -69,6 +90,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
         let timer: ReturnType<typeof setTimeout> | undefined
+        // Open streams would hold a graceful stop forever: close them (and stop listening) first.
+        await app.decorator.streaming.stop()
+        await control?.stop().catch(() => {})
         const graceful = server.stop(false)
         const forced = new Promise<void>((resolve) => {
           timer = setTimeout(() => { void server.stop(true); resolve() }, graceMs)

@@ -113,3 +113,22 @@ describe('publishing', () => {
     expect(await ctx.db.select().from(scheduledStatuses).where(eq(scheduledStatuses.id, made.id))).toHaveLength(0)
   })
 })
+
+describe('scheduled media', () => {
+  test('media are reserved and shown on the scheduled status, then attached when it is posted', async () => {
+    const { fileOf, pngFixture } = await import('../support/media-fixtures')
+    const user = await makeUser(ctx)
+    const upload = await call('POST', '/api/v2/media', { token: user.token, multipart: { file: fileOf(pngFixture(), 'image/png', 'a.png') } })
+    expect(upload.status).toBe(200)
+    const made = await schedule(user, { status: 'with a picture', media_ids: [upload.json.id], scheduled_at: inMinutes(30) })
+    expect(made.status).toBe(200)
+    expectShape(made.json, 'ScheduledStatus')
+    expect(made.json.media_attachments.map((m: any) => m.id)).toEqual([upload.json.id])
+    expect(made.json.params.media_ids).toEqual([upload.json.id])
+    await makeDue(made.json.id)
+    expect((await publishDueScheduledStatuses(ctx, { onlyId: made.json.id })).published).toEqual([made.json.id])
+    const [posted] = await ctx.db.select().from(statuses).where(eq(statuses.accountId, user.account.id))
+    const shown = await call('GET', `/api/v1/statuses/${posted.id}`, { token: user.token })
+    expect(shown.json.media_attachments.map((m: any) => m.id)).toEqual([upload.json.id])
+  })
+})

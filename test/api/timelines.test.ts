@@ -260,6 +260,17 @@ describe('public timeline', () => {
     expect(instance).toEqual([theirs.id])
   })
 
+  test('a silenced account stays out of public timelines, except for its followers', async () => {
+    const [author, follower, other] = await Promise.all([makeUser(ctx, { account: { silencedAt: new Date() } }), makeUser(ctx), makeUser(ctx)])
+    await follow(follower, author)
+    const s = await post(author, { status: 'quietly public' })
+    expect(ids(await call('GET', '/api/v1/timelines/public', { query: { limit: '40' } }))).not.toContain(s.id)
+    expect(ids(await call('GET', '/api/v1/timelines/public', { token: other.token, query: { limit: '40' } }))).not.toContain(s.id)
+    expect(ids(await call('GET', '/api/v1/timelines/public', { token: follower.token, query: { limit: '40' } }))).toContain(s.id)
+    expect(ids(await call('GET', '/api/v1/timelines/public', { token: author.token, query: { limit: '40' } }))).toContain(s.id)
+    expect((await call('GET', `/api/v1/statuses/${s.id}`)).status).toBe(200)
+  })
+
   test('a status of an author who blocks the viewer is hidden from that viewer only', async () => {
     const [author, blocked] = await Promise.all([makeUser(ctx), makeUser(ctx)])
     const s = await post(author, { status: 'not for blocked' })

@@ -34,8 +34,13 @@ describe('command tree', () => {
   test('has the expected commands', () => {
     expect(all.map((l) => l.path.join(' '))).toEqual([
       'serve', 'migrate up', 'migrate status',
-      'user new', 'user list', 'user show', 'user set', 'user activate', 'user deactivate', 'user reset-password', 'user sign-out', 'user rm',
+      'user new', 'user list', 'user show', 'user set', 'user activate', 'user deactivate', 'user reset-password', 'user sign-out', 'user reset-mfa', 'user rm',
+      'user import', 'user tag', 'user untag', 'user confirm', 'user sessions list', 'user sessions revoke',
       'invite new', 'invite list', 'invite revoke',
+      'emoji list', 'emoji import', 'emoji get-packs', 'emoji ls-packs', 'emoji gen-pack',
+      'import follows', 'import blocks', 'import mutes',
+      'media prune',
+      'db status', 'db vacuum', 'instance show', 'config show', 'top',
     ])
   })
 
@@ -47,7 +52,7 @@ describe('command tree', () => {
       expect(text, path.join(' ')).toContain(`Usage: rookery ${path.join(' ')}`)
       expect(text, path.join(' ')).toMatch(new RegExp(`Examples:\\n  \\$ rookery ${path[0]}`))
     }
-    for (const group of [[], ['user'], ['invite'], ['migrate']]) expect(helpOf(group).text).toContain('Examples:')
+    for (const group of [[], ['user'], ['invite'], ['emoji'], ['migrate'], ['import'], ['media']]) expect(helpOf(group).text).toContain('Examples:')
   })
 })
 

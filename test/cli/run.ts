@@ -111,7 +111,8 @@ export async function startServe(cli: CliEnv, args: string[] = []): Promise<Serv
   const reader = proc.stdout.getReader()
   const decoder = new TextDecoder()
   let stdout = ''
-  const deadline = Date.now() + 25_000
+  // Generous: a fresh embedded data folder is initialised and migrated first, which is slow on a busy machine.
+  const deadline = Date.now() + 100_000
   while (!stdout.includes('\n')) {
     const chunk = await Promise.race([reader.read(), Bun.sleep(Math.max(0, deadline - Date.now())).then(() => null)])
     if (!chunk || chunk.done) {

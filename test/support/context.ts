@@ -1,3 +1,6 @@
+import { rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import postgres from 'postgres'
 import { loadConfig, type Config } from '../../src/config'
 import type { Ctx } from '../../src/core/context'
@@ -10,7 +13,10 @@ let shared: Promise<{ ctx: Ctx; dropDb?: () => Promise<void> }> | null = null
 export const TEST_DOMAIN = 'rookery.test'
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return loadConfig({ ROOKERY_CONFIG: undefined, ROOKERY_DOMAIN: TEST_DOMAIN, PORT: '4000' }, { databaseUrl: null, ...overrides })
+  // Request limits are off for tests; the rate-limit tests switch them on with contextWith.
+  // Uploads made by tests go to a temporary folder, never into the checkout's data/.
+  const media = { dir: join(tmpdir(), `rookery-test-media-${process.pid}`), baseUrl: null, s3: null }
+  return loadConfig({ ROOKERY_CONFIG: undefined, ROOKERY_DOMAIN: TEST_DOMAIN, PORT: '4000' }, { databaseUrl: null, rateLimits: { enabled: false }, media, ...overrides })
 }
 
 async function createDatabase(): Promise<{ database: Database; dropDb?: () => Promise<void> }> {
@@ -47,6 +53,7 @@ export async function closeTestContext() {
   shared = null
   await s.ctx.database.close()
   await s.dropDb?.()
+  rmSync(s.ctx.config.media.dir, { recursive: true, force: true })
 }
 
 /** A context sharing the test database but with another configuration (registration mode, limits...). */

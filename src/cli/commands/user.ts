@@ -1,13 +1,18 @@
+import { readFileSync } from 'node:fs'
 import { Command, Option } from 'commander'
 import {
   createUserAsAdmin, deleteUser, findAccountForAdmin, findLocalUser, listUsers, resetUserPassword, setUserActive, signOutUser,
   updateUser, type UserChanges,
 } from '../../core/admin/users'
+import { importUser, parseUserCsv, type ImportResult } from '../../core/admin/import-users'
+import { listUserSessions, revokeUserSessions } from '../../core/admin/sessions'
+import { confirmUsers, tagUsers } from '../../core/admin/users'
 import { startCommand, withDatabase, type GlobalOptions } from '../context'
 import { CliError } from '../errors'
 import type { Block } from '../output'
 import { positiveInt, readStdin } from '../options'
 import { handle, userFields, userJson, usersTable } from '../present'
+import { resetMfa } from '../../core/security/mfa'
 
 const jsonOption = () => new Option('--json', 'print the result as JSON')
 
@@ -241,6 +246,196 @@ Examples:
     })
 }
 
+function resetMfaCommand() {
+  return new Command('reset-mfa')
+    .description('turn off two-factor authentication of a user who lost their device (they sign in with the password alone)')
+    .argument('<nickname>', 'nickname or account id')
+    .addOption(jsonOption())
+    .addHelpText('after', `
+Examples:
+  $ rookery user reset-mfa alice`)
+    .action(async (nickname: string, _opts: GlobalOptions, cmd: Command) => {
+      const run = await startCommand(cmd)
+      await withDatabase(run, async (ctx) => {
+        const found = await findLocalUser(ctx, nickname)
+        const wasOn = await resetMfa(ctx, found.user.id)
+        await run.out.result({ ...userJson(ctx.config, found), mfa_was_enabled: wasOn },
+          [{ kind: 'success', text: wasOn ? `Turned off two-factor authentication of ${handle(found)}` : `${handle(found)} had no two-factor authentication` }])
+      })
+    })
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+
+function importResultJson(result: ImportResult) {
+  const base = { line: result.row.line, nickname: result.row.nickname, email: result.row.email, status: result.status }
+  if (result.status === 'created') return { ...base, account_id: result.accountId, ...(result.generatedPassword ? { password: result.generatedPassword } : {}) }
+  return { ...base, reason: result.reason }
+}
+
+function importLine(result: ImportResult): string {
+  const who = result.row.nickname || `(line ${result.row.line})`
+  if (result.status === 'created') return `created  ${who}${result.generatedPassword ? `  password: ${result.generatedPassword}` : ''}`
+  return `${result.status.padEnd(7)}  ${who}: ${result.reason}`
+}
+
+function importCommand() {
+  return new Command('import')
+    .description('create local users from a CSV file (one transaction per user; existing nicknames are skipped)')
+    .argument('<file>', 'CSV file with a header row: nickname,email[,password][,admin][,moderator][,tags]')
+    .addOption(jsonOption())
+    .addHelpText('after', `
+The header row names the columns, in any order: nickname and email are required; password (generated and reported
+when empty), admin and moderator (yes/no, true/false, 1/0) and tags (separated by spaces or semicolons) are optional.
+Users are created confirmed and approved. A nickname that already exists is skipped, so an interrupted import can be
+run again. Exits with 1 when any row failed (after creating the others).
+
+Example file:
+  nickname,email,password,admin,moderator,tags
+  alice,alice@example.com,,yes,,
+  bob,bob@example.com,s3cret-enough,,,"mrf_tag:media-force-nsfw staff"
+
+Examples:
+  $ rookery user import people.csv
+  $ rookery user import people.csv --json > report.json`)
+    .action(async (file: string, _opts: GlobalOptions, cmd: Command) => {
+      let text: string
+      try {
+        text = readFileSync(file, 'utf8')
+      } catch (e) {
+        throw new CliError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`)
+      }
+      const rows = parseUserCsv(text)
+      if (!rows.length) throw new CliError(`${file} has a header row but no users`)
+      const run = await startCommand(cmd)
+      await withDatabase(run, async (ctx) => {
+        const results = await run.out.progress(`Importing ${plural(rows.length, 'user')}`, rows.length, async (step) => {
+          const done: ImportResult[] = []
+          for (const row of rows) {
+            const result = await importUser(ctx, row)
+            done.push(result)
+            step(importLine(result))
+          }
+          return done
+        })
+        const count = (status: ImportResult['status']) => results.filter((r) => r.status === status).length
+        const [created, skipped, failed] = [count('created'), count('skipped'), count('failed')]
+        const summary = `Created ${plural(created, 'user')}, skipped ${skipped} (already there), failed ${failed}`
+        const blocks: Block[] = [failed ? { kind: 'warning', text: summary } : { kind: 'success', text: summary }]
+        // on a terminal the progress bar is gone: list every row; piped, each row was printed as it was done
+        if (run.out.mode === 'tty') {
+          blocks.push({
+            kind: 'table',
+            columns: ['Line', 'Nickname', 'Result', 'Detail'],
+            rows: results.map((r) => [String(r.row.line), r.row.nickname, r.status,
+              r.status === 'created' ? (r.generatedPassword ? `password: ${r.generatedPassword}` : '') : r.reason]),
+            empty: '',
+          })
+        }
+        if (results.some((r) => r.status === 'created' && r.generatedPassword)) {
+          blocks.push({ kind: 'note', text: 'Generated passwords are shown only this once: hand them over and ask the users to change them.' })
+        }
+        await run.out.result({ created, skipped, failed, users: results.map(importResultJson) }, blocks)
+        if (failed) throw new CliError(`${plural(failed, 'row')} could not be imported (see above)`)
+      })
+    })
+}
+
+function tagCommand(name: 'tag' | 'untag') {
+  const remove = name === 'untag'
+  return new Command(name)
+    .description(remove ? 'take tags away from a user' : "tag a user (Pleroma's tags, e.g. mrf_tag:media-force-nsfw)")
+    .argument('<nickname>', 'nickname or account id')
+    .argument('<tags...>', 'one or more tags')
+    .addOption(jsonOption())
+    .addHelpText('after', `
+Examples:
+  $ rookery user ${name} alice mrf_tag:media-force-nsfw
+  $ rookery user ${name} alice friend staff --json`)
+    .action(async (nickname: string, tags: string[], _opts: GlobalOptions, cmd: Command) => {
+      const run = await startCommand(cmd)
+      await withDatabase(run, async (ctx) => {
+        const [changed] = await tagUsers(ctx, [nickname], tags, { remove })
+        const now = changed.user.tags.length ? changed.user.tags.join(', ') : 'none'
+        await run.out.result(userJson(ctx.config, changed), [{ kind: 'success', text: `${remove ? 'Untagged' : 'Tagged'} ${handle(changed)}; tags now: ${now}` }])
+      })
+    })
+}
+
+function confirmCommand() {
+  return new Command('confirm')
+    .description("mark a user's e-mail address as confirmed")
+    .argument('<nickname>', 'nickname or account id')
+    .addOption(jsonOption())
+    .addHelpText('after', `
+Examples:
+  $ rookery user confirm alice`)
+    .action(async (nickname: string, _opts: GlobalOptions, cmd: Command) => {
+      const run = await startCommand(cmd)
+      await withDatabase(run, async (ctx) => {
+        const [confirmed] = await confirmUsers(ctx, [nickname])
+        await run.out.result(userJson(ctx.config, confirmed), [{ kind: 'success', text: `Confirmed the e-mail address of ${handle(confirmed)} (${confirmed.user.email})` }])
+      })
+    })
+}
+
+const when = (d: Date | null) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : '')
+
+function sessionsCommand() {
+  const cmd = new Command('sessions')
+    .description("list or revoke a user's sessions (apps and browser logins holding a live token)")
+    .addHelpText('after', `
+Examples:
+  $ rookery user sessions list alice
+  $ rookery user sessions revoke alice                       # every session
+  $ rookery user sessions revoke alice 9xTjSVbMXRYp1bKGnE    # one session, by the id "list" shows`)
+  cmd.command('list')
+    .alias('ls')
+    .description('list the live sessions of a user, newest first')
+    .argument('<nickname>', 'nickname or account id')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', `
+Examples:
+  $ rookery user sessions list alice
+  $ rookery user sessions list alice --json | jq -r '.[].app'`)
+    .action(async (nickname: string, _opts: GlobalOptions, command: Command) => {
+      const run = await startCommand(command)
+      await withDatabase(run, async (ctx) => {
+        const { sessions } = await listUserSessions(ctx, nickname)
+        await run.out.result(
+          sessions.map((s) => ({
+            id: s.id, app: s.appName, website: s.appWebsite, scopes: s.scopes,
+            created_at: s.createdAt.toISOString(), last_used_at: s.lastUsedAt?.toISOString() ?? null, expires_at: s.expiresAt?.toISOString() ?? null,
+          })),
+          [{
+            kind: 'table',
+            columns: ['ID', 'App', 'Scopes', 'Created', 'Last used'],
+            rows: sessions.map((s) => [s.id, s.appName ?? '(browser login)', s.scopes.join(' '), when(s.createdAt), when(s.lastUsedAt) || 'never']),
+            empty: `${nickname} has no live sessions.`,
+          }],
+        )
+      })
+    })
+  cmd.command('revoke')
+    .description('sign a user out of the given sessions, or of all of them')
+    .argument('<nickname>', 'nickname or account id')
+    .argument('[ids...]', 'session ids from "sessions list" (default: every session)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', `
+Examples:
+  $ rookery user sessions revoke alice
+  $ rookery user sessions revoke alice 9xTjSVbMXRYp1bKGnE 9xTjT0wZ3kQb2nLrPu`)
+    .action(async (nickname: string, ids: string[], _opts: GlobalOptions, command: Command) => {
+      const run = await startCommand(command)
+      await withDatabase(run, async (ctx) => {
+        const done = await revokeUserSessions(ctx, nickname, ids)
+        await run.out.result({ ...userJson(ctx.config, done), revoked: done.revoked },
+          [{ kind: 'success', text: `Revoked ${plural(done.revoked.length, 'session')} of ${handle(done)}` }])
+      })
+    })
+  return cmd
+}
+
 export function userCommand() {
   return new Command('user')
     .description('manage users')
@@ -252,11 +447,20 @@ export function userCommand() {
     .addCommand(activationCommand('deactivate'))
     .addCommand(resetPasswordCommand())
     .addCommand(signOutCommand())
+    .addCommand(resetMfaCommand())
     .addCommand(rmCommand())
+    .addCommand(importCommand())
+    .addCommand(tagCommand('tag'))
+    .addCommand(tagCommand('untag'))
+    .addCommand(confirmCommand())
+    .addCommand(sessionsCommand())
     .addHelpText('after', `
 Examples:
   $ rookery user new alice alice@example.com --admin
   $ rookery user list --local
   $ rookery user set alice --moderator
+  $ rookery user import people.csv
+  $ rookery user tag alice mrf_tag:media-force-nsfw
+  $ rookery user sessions list alice
   $ rookery user rm spammer --yes`)
 }

@@ -5,12 +5,6 @@
  * here, in the same change that adds its routes.
  *
  * Names still to add when their feature lands, with what they promise:
- * - "mastodon_api_streaming"   /api/v1/streaming (WebSocket)
- * - "polls"                    polls on statuses
- * - "pleroma:api/v1/notifications:include_types_filter"  `include_types[]` on notifications
- * - "pleroma_emoji_reactions", "pleroma_custom_emoji_reactions"  /api/v1/pleroma/statuses/:id/reactions
- * - "exposable_reactions"      who reacted / favourited is listed
- * - "shareable_emoji_packs"    /api/v1/pleroma/emoji/packs with archives other servers can download
  * - "pleroma_chat_messages"    /api/v1/pleroma/chats
  * - "profile_directory"        /api/v1/directory
  * - "pleroma:bookmark_folders" /api/v1/pleroma/bookmark_folders
@@ -25,6 +19,18 @@ export const FEATURES: readonly string[] = [
   'multifetch',
   'editing',
   'quote_posting',
+  // /api/v1/pleroma/statuses/:id/reactions with unicode and local custom emoji, and who reacted
+  'pleroma_emoji_reactions',
+  'pleroma_custom_emoji_reactions',
+  'exposable_reactions',
+  // /api/v1/pleroma/emoji/packs with archives other servers can download
+  'shareable_emoji_packs',
+  // polls on statuses: /api/v1/polls/:id and voting
+  'polls',
+  // `include_types[]` on /api/v1/notifications
+  'pleroma:api/v1/notifications:include_types_filter',
+  // /api/v1/streaming: WebSocket (and server-sent events) with subscribe/unsubscribe and pleroma:authenticate
+  'mastodon_api_streaming',
 ]
 
 /** The features list to publish: a fresh copy, so callers cannot change the constant. */

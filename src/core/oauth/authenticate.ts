@@ -23,8 +23,10 @@ export type UserViewer = Viewer & { userId: string; accountId: string; username:
 export const ALL_SCOPES = ['read', 'write', 'follow', 'push', 'admin']
 
 /** A deactivated, unconfirmed or unapproved user may not use the API; Mastodon answers 403 with these texts. */
-export function assertUserCanLogIn(ctx: Ctx, user: Pick<UserRow, 'isActive' | 'confirmedAt' | 'isApproved'>): void {
+export function assertUserCanLogIn(ctx: Ctx, user: Pick<UserRow, 'isActive' | 'confirmedAt' | 'isApproved'> & { passwordResetPending?: boolean }): void {
   if (!user.isActive) throw new ForbiddenError('Your login is currently disabled', { identifier: 'account_is_disabled' })
+  // an admin forced a password reset: signing in with the old password is refused (Pleroma's wording)
+  if (user.passwordResetPending) throw new ForbiddenError('Password reset is required', { identifier: 'password_reset_required' })
   if (!user.isApproved) throw new ForbiddenError('Your login is currently pending approval', { identifier: 'awaiting_approval' })
   if (ctx.config.accountActivationRequired && !user.confirmedAt) {
     throw new ForbiddenError('Your login is missing a confirmed e-mail address', { identifier: 'missing_confirmed_email' })
@@ -96,7 +98,8 @@ export async function findUserByLogin(ctx: Ctx, login: string, password: string)
 /** HTTP Basic credentials act as the user with every scope, as Pleroma allows. */
 export async function viewerFromPassword(ctx: Ctx, login: string, password: string): Promise<Viewer | null> {
   const row = await findUserByLogin(ctx, login, password)
-  if (!row) return null
+  // A password alone must not get around a second factor.
+  if (!row || row.user.totpSecret) return null
   assertUserCanLogIn(ctx, { ...row.user, isActive: row.user.isActive && !row.account.suspendedAt })
   return {
     tokenId: null,

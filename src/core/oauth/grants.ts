@@ -2,6 +2,7 @@ import { and, eq, isNull, or } from 'drizzle-orm'
 import { accounts, oauthCodes, oauthTokens, users, type OAuthAppRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { randomToken, safeEqual, sha256 } from '../secrets'
+import { createMfaChallenge, MfaRequiredError, mfaRequired } from '../security/mfa'
 import { findAppByClientId } from './apps'
 import { assertUserCanLogIn } from './authenticate'
 import { appScopes, missingParam, oauthError, requestedScopes, stringParam, verifyCodeVerifier } from './protocol'
@@ -145,6 +146,10 @@ async function passwordGrant(ctx: Ctx, request: TokenRequest & { name?: unknown 
   const scopes = requestedScopes(request.scope, appScopes(app))
   const signedIn = await signIn(ctx, login, password)
   if (!signedIn) throw oauthError('invalid_grant', 'Invalid credentials')
+  if (mfaRequired(signedIn.user)) {
+    // Pleroma's answer: the client completes the login at /oauth/mfa/challenge with this token and a code.
+    throw new MfaRequiredError(await createMfaChallenge(ctx.db, { userId: signedIn.user.id, appId: app.id, scopes }))
+  }
   const issued = await issueToken(ctx, { appId: app.id, userId: signedIn.user.id, scopes })
   return { issued, username: signedIn.account.username }
 }

@@ -4,7 +4,7 @@ import { ValidationError } from '../errors'
 export const KNOWN_SCOPES = new Set([
   'read', 'write', 'follow', 'push', 'admin', 'profile',
   'read:accounts', 'read:blocks', 'read:bookmarks', 'read:favourites', 'read:filters', 'read:follows', 'read:lists',
-  'read:mutes', 'read:notifications', 'read:search', 'read:statuses', 'read:chats', 'read:backups', 'read:reports',
+  'read:mutes', 'read:notifications', 'read:search', 'read:statuses', 'read:chats', 'read:backups', 'read:reports', 'read:security',
   'write:accounts', 'write:blocks', 'write:bookmarks', 'write:conversations', 'write:favourites', 'write:filters',
   'write:follows', 'write:lists', 'write:media', 'write:mutes', 'write:notifications', 'write:reports', 'write:statuses',
   'write:chats', 'write:security',

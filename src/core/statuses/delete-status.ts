@@ -3,23 +3,26 @@ import type { DbLike } from '../../db/client'
 import { statuses, type StatusRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { NotFoundError } from '../errors'
+import { loadDeletionFacts, publishDeletion } from '../streaming/deletion'
 import { bumpAuthorStatuses, bumpStatusCounter } from './counters'
 import { getOwnStatus } from './queries'
 import { countsAsReply, countsPublicly } from './validate'
 
 /**
  * Deletes a status row and undoes what it added to counters, only if this call really deleted it.
- * Reblogs of it go too; replies stay, their `in_reply_to_id` now pointing nowhere.
+ * Reblogs of it go too; replies stay, their `in_reply_to_id` now pointing nowhere. Streaming clients hear `delete`.
  */
 export async function removeStatus(tx: DbLike, id: string): Promise<StatusRow | null> {
+  const deletion = await loadDeletionFacts(tx, id)
   const [gone] = await tx.delete(statuses).where(eq(statuses.id, id)).returning()
   if (!gone) return null
+  await publishDeletion(tx, gone, deletion)
   if (countsPublicly(gone.visibility)) await bumpAuthorStatuses(tx, gone.accountId, -1)
   if (gone.inReplyToId && countsAsReply(gone.visibility)) await bumpStatusCounter(tx, gone.inReplyToId, 'repliesCount', -1)
   if (gone.reblogOfId) await bumpStatusCounter(tx, gone.reblogOfId, 'reblogsCount', -1)
   if (gone.quoteId) await bumpStatusCounter(tx, gone.quoteId, 'quotesCount', -1)
-  const reblogs = await tx.delete(statuses).where(eq(statuses.reblogOfId, gone.id))
-    .returning({ accountId: statuses.accountId, visibility: statuses.visibility })
+  const reblogs = await tx.delete(statuses).where(eq(statuses.reblogOfId, gone.id)).returning()
+  for (const r of reblogs) await publishDeletion(tx, r)
   const perAuthor = new Map<string, number>()
   for (const r of reblogs) if (countsPublicly(r.visibility)) perAuthor.set(r.accountId, (perAuthor.get(r.accountId) ?? 0) + 1)
   for (const [accountId, n] of perAuthor) await bumpAuthorStatuses(tx, accountId, -n)

@@ -2,7 +2,10 @@ import { sql, type SQL } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
 import type { StatusRow } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
-import { notify } from '../notifications/notify'
+import { recordDirectStatus } from '../conversations/record'
+import { publishEvent } from '../events'
+import { notifyAll } from '../notifications/notify'
+import { notifySubscribers } from '../notifications/status-events'
 
 export interface Recipient {
   accountId: string
@@ -10,12 +13,18 @@ export interface Recipient {
 }
 
 /**
- * Everything a newly posted status causes, inside its transaction: home feed entries and notifications.
+ * Everything a newly posted status causes, inside its transaction: home feed entries, notifications (mentions and
+ * subscribers'), for direct statuses the participants' conversations, and the streaming `update` event.
  * Each concern is one function here, so posting, scheduled posting and reblogging all distribute the same way.
  */
 export async function distributeNewStatus(tx: DbLike, row: StatusRow, recipients: Recipient[]) {
   await fanOutToHomeFeeds(tx, row)
-  for (const r of recipients) await notify(tx, { type: 'mention', accountId: r.accountId, fromAccountId: row.accountId, statusId: row.id })
+  if (row.visibility === 'list' && row.listId) await fanOutToListMembers(tx, row)
+  const addressed = recipients.map((r) => r.accountId)
+  await notifyAll(tx, { type: 'mention', fromAccountId: row.accountId, statusId: row.id }, addressed)
+  await notifySubscribers(tx, row, addressed)
+  await recordDirectStatus(tx, row, addressed)
+  await publishEvent(tx, { type: 'update', statusId: row.id })
 }
 
 /**
@@ -44,5 +53,16 @@ export async function fanOutToHomeFeeds(tx: DbLike, row: Pick<StatusRow, 'id' | 
     select f.account_id, ${uuidParam(row.id)}, ${author}, ${reblogOf}
     from follows f join users u on u.account_id = f.account_id
     where f.target_account_id = ${author} ${replyRule} ${reblogRule}
+    on conflict do nothing`)
+}
+
+/** A `list:ID` status also enters the home feeds of that list's local members, who need not follow the author. */
+export async function fanOutToListMembers(tx: DbLike, row: Pick<StatusRow, 'id' | 'accountId' | 'listId'>) {
+  if (!row.listId) return
+  await tx.execute(sql`
+    insert into home_feed_entries (account_id, status_id, author_id, reblog_of_id)
+    select la.account_id, ${uuidParam(row.id)}, ${uuidParam(row.accountId)}, null::uuid
+    from list_accounts la join users u on u.account_id = la.account_id
+    where la.list_id = ${uuidParam(row.listId)}
     on conflict do nothing`)
 }

@@ -3,6 +3,9 @@ import type { Tx } from '../../db/client'
 import { pollVotes, polls, statusEdits, statusMentions, statusTags, statuses, type StatusRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { ValidationError } from '../errors'
+import { publishEvent } from '../events'
+import { checkAttachableMedia, normalizeMediaIds, readMediaEdits, setStatusMedia, statusMediaIds, updateMediaDetails } from '../media/attachments'
+import { notifyRebloggersOfEdit } from '../notifications/status-events'
 import { formatContent, htmlToPlainText, isContentType, type ContentType } from './format'
 import type { EditStatusParams } from './params'
 import { upsertTags } from './post-status'
@@ -12,7 +15,8 @@ import { normalizeLanguage, validateLength, validatePoll, type ValidPoll } from 
 const sameOptions = (a: string[] | null, b: string[] | null) => JSON.stringify(a) === JSON.stringify(b)
 
 /**
- * `PUT /api/v1/statuses/:id`, as Mastodon edits: text, content warning, sensitivity, language, content type and poll.
+ * `PUT /api/v1/statuses/:id`, as Mastodon edits: text, content warning, sensitivity, language, content type, poll and media
+ * (`media_ids` is the new list, in order; media left out are detached but stay visible in the edit history).
  * The previous revision is kept in `status_edits`. Mentions written in the new text are added; earlier recipients keep
  * their access (they become silent mentions) so an edit never hides a status from someone who could read it.
  * Changing the poll's options or kind resets its votes; leaving the poll out removes it.
@@ -20,9 +24,9 @@ const sameOptions = (a: string[] | null, b: string[] | null) => JSON.stringify(a
 export async function editStatus(ctx: Ctx, accountId: string, id: string, params: EditStatusParams): Promise<StatusRow> {
   const current = await getOwnStatus(ctx, accountId, id)
   if (current.reblogOfId) throw new ValidationError('Validation failed: A reblog cannot be edited')
-  if (params.mediaIds?.length) {
-    throw new ValidationError(`Validation failed: Media ${params.mediaIds.slice(0, 8).join(', ')} not found or already attached to another post`)
-  }
+  const mediaIds = normalizeMediaIds(ctx, params.mediaIds)
+  await checkAttachableMedia(ctx.db, accountId, mediaIds, current.id)
+  const mediaEdits = readMediaEdits(params.mediaAttributes ?? [], mediaIds)
 
   const requestedType = params.contentType ?? current.contentType
   const contentType: ContentType = isContentType(requestedType) ? requestedType : 'text/plain'
@@ -34,7 +38,7 @@ export async function editStatus(ctx: Ctx, accountId: string, id: string, params
   const nextPoll: ValidPoll | null = params.poll ? validatePoll(ctx.config, params.poll) : null
 
   const formatted = await formatContent(ctx.db, text, contentType, { baseUrl: ctx.config.baseUrl, domain: ctx.config.domain })
-  if ((!text.trim() || !htmlToPlainText(formatted.html)) && !nextPoll) throw new ValidationError("Validation failed: Text can't be blank")
+  if ((!text.trim() || !htmlToPlainText(formatted.html)) && !nextPoll && !mediaIds.length) throw new ValidationError("Validation failed: Text can't be blank")
 
   return ctx.db.transaction(async (tx) => {
     // Lock the row so two concurrent edits record their revisions one after the other.
@@ -44,7 +48,10 @@ export async function editStatus(ctx: Ctx, accountId: string, id: string, params
     const previousOptions = poll ? poll.options.map((o) => o.title) : null
     const pollChanged = !sameOptions(previousOptions, nextPoll?.options ?? null) || (!!poll && !!nextPoll && poll.multiple !== nextPoll.multiple)
     const pollSettingsChanged = !!poll && !!nextPoll && (poll.hideTotals !== nextPoll.hideTotals)
-    const changed = pollChanged || pollSettingsChanged || text !== locked.text || spoilerText !== locked.spoilerText
+    const previousMedia = await statusMediaIds(tx, locked.id)
+    const described = await updateMediaDetails(tx, accountId, locked.id, mediaEdits)
+    const mediaChanged = previousMedia.join() !== mediaIds.join() || described
+    const changed = pollChanged || pollSettingsChanged || mediaChanged || text !== locked.text || spoilerText !== locked.spoilerText
       || sensitive !== locked.sensitive || language !== locked.language || contentType !== locked.contentType
     if (!changed) return locked
 
@@ -55,8 +62,10 @@ export async function editStatus(ctx: Ctx, accountId: string, id: string, params
       spoilerText: locked.spoilerText,
       sensitive: locked.sensitive,
       pollOptions: previousOptions,
+      mediaIds: previousMedia,
       createdAt: locked.editedAt ?? locked.createdAt,
     })
+    if (mediaChanged) await setStatusMedia(tx, accountId, locked.id, mediaIds)
     await updatePoll(tx, locked.id, poll ?? null, nextPoll, pollChanged)
     await updateMentions(tx, locked.id, formatted.mentions)
     await tx.delete(statusTags).where(eq(statusTags.statusId, locked.id))
@@ -73,6 +82,8 @@ export async function editStatus(ctx: Ctx, accountId: string, id: string, params
       editedAt: sql`now()` as unknown as Date,
       updatedAt: sql`now()` as unknown as Date,
     }).where(eq(statuses.id, locked.id)).returning()
+    await notifyRebloggersOfEdit(tx, row)
+    await publishEvent(tx, { type: 'status.update', statusId: row.id })
     return row
   })
 }
@@ -95,6 +106,7 @@ async function updatePoll(tx: Tx, statusId: string, poll: typeof polls.$inferSel
     multiple: next.multiple,
     hideTotals: next.hideTotals,
     expiresAt: next.expiresAt,
+    endedNotifiedAt: null,
     ...(optionsChanged ? { votesCount: 0, votersCount: 0 } : {}),
   }).where(eq(polls.id, poll.id))
 }

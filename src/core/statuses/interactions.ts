@@ -7,7 +7,7 @@ import { notify, withdrawNotifications } from '../notifications/notify'
 import { getVisibleStatus } from '../visibility'
 import { bumpAuthorStatuses, bumpStatusCounter } from './counters'
 import { removeStatus } from './delete-status'
-import { fanOutToHomeFeeds } from './distribute'
+import { distributeNewStatus } from './distribute'
 import { statusUri, statusUrl } from './post-status'
 import { countsPublicly } from './validate'
 
@@ -54,7 +54,7 @@ export async function reblogStatus(ctx: Ctx, accountId: string, username: string
       .where(eq(statuses.id, row.id)).returning()
     await bumpStatusCounter(tx, original.id, 'reblogsCount', 1)
     if (countsPublicly(chosen)) await bumpAuthorStatuses(tx, accountId, 1)
-    await fanOutToHomeFeeds(tx, withUri)
+    await distributeNewStatus(tx, withUri, [])
     await notify(tx, { type: 'reblog', accountId: original.accountId, fromAccountId: accountId, statusId: original.id })
     return withUri
   })

@@ -1,5 +1,6 @@
 import type { Ctx } from '../context'
 import type { Jobs } from '../jobs'
+import { notifyEndedPolls } from '../polls/ended'
 import { trimHomeFeeds } from '../timelines/home-feed'
 import { deleteExpiredStatuses } from './delete-expired-statuses'
 import { purgeIdempotencyKeys } from './post-status'
@@ -11,9 +12,10 @@ const MAX_BATCHES_PER_RUN = 50
 
 /**
  * Deletes every status whose `expires_in` ran out (in batches), drops stale idempotency keys, posts any scheduled
- * status whose own job did not (a safety net: each is posted exactly once either way) and trims old home feed entries.
+ * status whose own job did not (a safety net: each is posted exactly once either way), trims old home feed entries and
+ * tells voters and authors of polls that ended (once per poll).
  */
-export async function runStatusMaintenance(ctx: Ctx): Promise<{ expired: number; idempotencyKeys: number; scheduled: number; feedEntries: number }> {
+export async function runStatusMaintenance(ctx: Ctx): Promise<{ expired: number; idempotencyKeys: number; scheduled: number; feedEntries: number; endedPolls: number }> {
   let expired = 0
   for (let i = 0; i < MAX_BATCHES_PER_RUN; i++) {
     const n = await deleteExpiredStatuses(ctx, { batchSize: BATCH })
@@ -23,7 +25,8 @@ export async function runStatusMaintenance(ctx: Ctx): Promise<{ expired: number;
   const idempotencyKeys = await purgeIdempotencyKeys(ctx)
   const scheduled = (await publishDueScheduledStatuses(ctx)).published.length
   const feedEntries = await trimHomeFeeds(ctx.db)
-  return { expired, idempotencyKeys, scheduled, feedEntries }
+  const endedPolls = await notifyEndedPolls(ctx)
+  return { expired, idempotencyKeys, scheduled, feedEntries, endedPolls }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors'
-import { isPlainObject, parseBool, parseStringArray } from '../params'
+import { isPlainObject, parseArray, parseBool, parseStringArray } from '../params'
 import { sha256 } from '../secrets'
 
 /** A poll as the client asked for it; limits are checked by `validatePoll`. */
@@ -41,6 +41,21 @@ export interface EditStatusParams {
   contentType?: string
   poll?: PollParams | null
   mediaIds?: string[]
+  /** Mastodon's `media_attributes[]`: new descriptions and focal points of the media kept */
+  mediaAttributes?: MediaAttributeParams[]
+}
+
+export interface MediaAttributeParams {
+  id: string
+  description?: unknown
+  focus?: unknown
+}
+
+function readMediaAttributes(value: unknown): MediaAttributeParams[] {
+  return parseArray(value).flatMap((entry) => {
+    if (!isPlainObject(entry) || (typeof entry.id !== 'string' && typeof entry.id !== 'number')) return []
+    return [{ id: String(entry.id), description: entry.description, focus: entry.focus }]
+  })
 }
 
 function optionalText(input: Record<string, unknown>, key: string): string | undefined {
@@ -118,6 +133,7 @@ export function readEditStatusParams(input: Record<string, unknown>): EditStatus
     contentType: optionalText(input, 'content_type') || undefined,
     poll: readPoll(input.poll) ?? null,
     mediaIds: parseStringArray(input.media_ids),
+    mediaAttributes: readMediaAttributes(input.media_attributes),
   }
 }
 

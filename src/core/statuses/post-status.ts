@@ -6,8 +6,11 @@ import {
 } from '../../db/schema'
 import type { Ctx } from '../context'
 import { ConflictError, NotFoundError, ValidationError } from '../errors'
+import { ownsList } from '../lists/lists'
 import { isId, newId } from '../ids'
+import { checkAttachableMedia, normalizeMediaIds, setStatusMedia } from '../media/attachments'
 import { visibleStatusSql, getVisibleStatus } from '../visibility'
+import { participationAddressing } from '../conversations/record'
 import { distributeNewStatus } from './distribute'
 import { bumpAuthorStatuses, bumpStatusCounter } from './counters'
 import { formatContent, htmlToPlainText, isContentType, type ContentType } from './format'
@@ -79,9 +82,10 @@ export async function previewStatus<T>(ctx: Ctx, poster: Poster, params: PostSta
   return result!.value
 }
 
-/** Checks that `params` could be posted now (every validation posting does), without writing anything. */
-export async function validatePostStatus(ctx: Ctx, poster: Poster, params: PostStatusParams): Promise<void> {
-  await prepareStatus(ctx, poster, params)
+/** Checks that `params` could be posted now (every validation posting does), without writing anything; returns the visibility it would get. */
+export async function validatePostStatus(ctx: Ctx, poster: Poster, params: PostStatusParams): Promise<{ visibility: StatusVisibility }> {
+  const draft = await prepareStatus(ctx, poster, params)
+  return { visibility: draft.visibility }
 }
 
 class PreviewRollback extends Error {}
@@ -145,6 +149,8 @@ interface StatusDraft {
   recipients: Recipient[]
   tags: string[]
   poll: ReturnType<typeof validatePoll> | null
+  /** checked: the poster's own free uploads, in order */
+  mediaIds: string[]
 }
 
 async function loadAuthor(db: DbLike, accountId: string) {
@@ -209,10 +215,8 @@ async function conversationRecipients(ctx: Ctx, posterId: string, conversationId
 async function prepareStatus(ctx: Ctx, poster: Poster, params: PostStatusParams): Promise<StatusDraft> {
   const author = await loadAuthor(ctx.db, poster.accountId)
 
-  if (params.mediaIds?.length) {
-    // Media uploads are not part of this server yet, so no id can belong to the poster.
-    throw new ValidationError(`Validation failed: Media ${params.mediaIds.slice(0, 8).join(', ')} not found or already attached to another post`)
-  }
+  const mediaIds = normalizeMediaIds(ctx, params.mediaIds)
+  await checkAttachableMedia(ctx.db, poster.accountId, mediaIds)
 
   const requestedType = params.contentType ?? author.defaultContentType
   const contentType: ContentType = isContentType(requestedType) ? requestedType : 'text/plain'
@@ -231,8 +235,7 @@ async function prepareStatus(ctx: Ctx, poster: Poster, params: PostStatusParams)
   if (quote && !isQuotable(quote, poster.accountId)) throw new ValidationError('Validation failed: This post cannot be quoted')
 
   let requested: RequestedVisibility = parseVisibility(params.visibility ?? author.defaultVisibility)
-  if (requested.visibility === 'list') {
-    // List timelines are not part of this server yet: no list can belong to the poster.
+  if (requested.visibility === 'list' && !(await ownsList(ctx, poster.accountId, requested.listId))) {
     throw new ValidationError('Validation failed: List not found')
   }
   if (params.localOnly && (requested.visibility === 'public' || requested.visibility === 'unlisted')) {
@@ -241,15 +244,17 @@ async function prepareStatus(ctx: Ctx, poster: Poster, params: PostStatusParams)
   let conversationId = inReplyTo?.conversationId ?? null
   let threadRecipients: string[] = []
   if (params.inReplyToConversationId) {
-    threadRecipients = await conversationRecipients(ctx, poster.accountId, params.inReplyToConversationId)
-    conversationId ??= params.inReplyToConversationId
+    // Pleroma names a participation (the direct conversation's id); a thread id is accepted too.
+    const participation = await participationAddressing(ctx, poster.accountId, params.inReplyToConversationId)
+    threadRecipients = participation?.recipients ?? await conversationRecipients(ctx, poster.accountId, params.inReplyToConversationId)
+    conversationId ??= participation?.conversationId ?? params.inReplyToConversationId
     requested = { visibility: 'direct', listId: null }
   }
   const { visibility, listId } = narrowForReply(requested, inReplyTo)
 
   const formatted = await formatContent(ctx.db, text, contentType, { baseUrl: ctx.config.baseUrl, domain: ctx.config.domain })
   if (!text.trim() || !htmlToPlainText(formatted.html)) {
-    if (!poll) throw new ValidationError("Validation failed: Text can't be blank")
+    if (!poll && !mediaIds.length) throw new ValidationError("Validation failed: Text can't be blank")
   }
 
   // Addressing: the text's mentions, or exactly `to` when given; plus the replied-to author and a thread's members, silently.
@@ -282,6 +287,7 @@ async function prepareStatus(ctx: Ctx, poster: Poster, params: PostStatusParams)
     recipients: [...recipients.values()],
     tags: formatted.tags,
     poll,
+    mediaIds,
   }
 }
 
@@ -338,6 +344,7 @@ async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<StatusRow
       expiresAt: d.poll.expiresAt,
     })
   }
+  if (d.mediaIds.length) await setStatusMedia(tx, d.accountId, row.id, d.mediaIds)
   if (countsPublicly(d.visibility)) await bumpAuthorStatuses(tx, d.accountId, 1)
   if (d.inReplyTo && countsAsReply(d.visibility)) await bumpStatusCounter(tx, d.inReplyTo.id, 'repliesCount', 1)
   if (d.quote) await bumpStatusCounter(tx, d.quote.id, 'quotesCount', 1)

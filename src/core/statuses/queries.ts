@@ -1,9 +1,11 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import { resultRows } from '../../db/client'
-import { blocks, mutes, polls, statusEdits, statuses, type StatusRow } from '../../db/schema'
+import { polls, statusEdits, statuses, type StatusRow } from '../../db/schema'
 import type { Ctx } from '../context'
+import { statusMediaIds } from '../media/attachments'
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors'
 import { isId, uuidToId } from '../ids'
+import { notHiddenByViewerSql } from '../timelines/viewer-filters'
 import { getVisibleStatus, visibleWithReblogSql } from '../visibility'
 
 export const MAX_STATUSES_PER_REQUEST = 100
@@ -32,18 +34,6 @@ export async function getStatusesByIds(ctx: Ctx, viewerAccountId: string | null,
 const CONTEXT_LIMITS = {
   user: { ancestors: 4096, descendants: 4096, depth: 4096 },
   anonymous: { ancestors: 40, descendants: 60, depth: 20 },
-}
-
-/**
- * Statuses by accounts the viewer blocks or mutes are left out of threads (Mastodon's StatusFilter).
- * This is the viewer's own filtering, applied on top of the visibility rule, never instead of it.
- */
-function notFilteredByViewer(viewerAccountId: string | null) {
-  if (!viewerAccountId) return sql`true`
-  const viewer = sql`${statuses.accountId.mapToDriverValue(viewerAccountId)}::uuid`
-  return sql`(not exists (select 1 from ${blocks} b where b.account_id = ${viewer} and b.target_account_id = ${statuses.accountId})
-    and not exists (select 1 from ${mutes} m where m.account_id = ${viewer} and m.target_account_id = ${statuses.accountId}
-      and (m.expires_at is null or m.expires_at > now())))`
 }
 
 export interface StatusContext {
@@ -80,7 +70,7 @@ export async function getStatusContext(ctx: Ctx, viewerAccountId: string | null,
   const all = [...ancestorIds, ...descendantIds]
   if (!all.length) return { ancestors: [], descendants: [] }
   const rows = await ctx.db.select().from(statuses)
-    .where(and(inArray(statuses.id, all), visibleWithReblogSql(viewerAccountId), notFilteredByViewer(viewerAccountId)))
+    .where(and(inArray(statuses.id, all), visibleWithReblogSql(viewerAccountId), notHiddenByViewerSql(viewerAccountId)))
   const byId = new Map(rows.map((r) => [r.id, r]))
   const pick = (ids: string[]) => ids.map((i) => byId.get(i)).filter((r): r is StatusRow => !!r)
   return { ancestors: pick(ancestorIds), descendants: pick(descendantIds) }
@@ -99,18 +89,21 @@ export interface StatusRevision {
   spoilerText: string
   sensitive: boolean
   pollOptions: string[] | null
+  /** the media it showed, in order */
+  mediaIds: string[]
   createdAt: Date
 }
 
 /** Every revision of a visible status, oldest first, ending with the current one. */
 export async function getStatusHistory(ctx: Ctx, viewerAccountId: string | null, id: string): Promise<{ status: StatusRow; revisions: StatusRevision[] }> {
   const status = await getVisibleStatus(ctx, viewerAccountId, id)
-  const [edits, [poll]] = await Promise.all([
+  const [edits, [poll], mediaIds] = await Promise.all([
     ctx.db.select().from(statusEdits).where(eq(statusEdits.statusId, status.id)).orderBy(asc(statusEdits.createdAt), asc(statusEdits.id)),
     ctx.db.select({ options: polls.options }).from(polls).where(eq(polls.statusId, status.id)).limit(1),
+    statusMediaIds(ctx.db, status.id),
   ])
   const revisions: StatusRevision[] = edits.map((e) => ({
-    text: e.text, content: e.content, spoilerText: e.spoilerText, sensitive: e.sensitive, pollOptions: e.pollOptions ?? null, createdAt: e.createdAt,
+    text: e.text, content: e.content, spoilerText: e.spoilerText, sensitive: e.sensitive, pollOptions: e.pollOptions ?? null, mediaIds: e.mediaIds ?? [], createdAt: e.createdAt,
   }))
   revisions.push({
     text: status.text,
@@ -118,6 +111,7 @@ export async function getStatusHistory(ctx: Ctx, viewerAccountId: string | null,
     spoilerText: status.spoilerText,
     sensitive: status.sensitive,
     pollOptions: poll ? poll.options.map((o) => o.title) : null,
+    mediaIds,
     createdAt: status.editedAt ?? status.createdAt,
   })
   return { status, revisions }

@@ -1,6 +1,6 @@
 import { and, count, eq, gte, inArray, lt, lte, ne, sql } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
-import { mediaAttachments, scheduledStatuses } from '../../db/schema'
+import { mediaAttachments, scheduledStatuses, type MediaAttachmentRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { NotFoundError, ValidationError } from '../errors'
 import { isId } from '../ids'
@@ -43,7 +43,9 @@ async function enqueue(ctx: Ctx, tx: DbLike, row: ScheduledStatusRow) {
  * and kept; its media are reserved so pruning leaves them alone.
  */
 export async function scheduleStatus(ctx: Ctx, poster: Poster, params: PostStatusParams, scheduledAt: Date): Promise<ScheduledStatusRow> {
-  await validatePostStatus(ctx, poster, params)
+  const { visibility } = await validatePostStatus(ctx, poster, params)
+  // The visibility is fixed now, as it would be when posting now; later changes of the default do not apply.
+  if (!params.visibility) params = { ...params, visibility }
   return ctx.db.transaction(async (tx) => {
     await lockAccount(tx, poster.accountId)
     await validateSchedule(tx, poster.accountId, scheduledAt)
@@ -136,4 +138,16 @@ export async function publishDueScheduledStatuses(ctx: Ctx, opts: { onlyId?: str
   }
   for (const d of outcome.dropped) console.error(`[rookery] scheduled status ${d.id} could not be posted: ${d.error}`)
   return outcome
+}
+
+/** The media reserved by each scheduled status, in the order its parameters list them (one query). */
+export async function scheduledMedia(ctx: Ctx, rows: ScheduledStatusRow[]): Promise<Map<string, MediaAttachmentRow[]>> {
+  const out = new Map<string, MediaAttachmentRow[]>()
+  if (!rows.length) return out
+  const media = await ctx.db.select().from(mediaAttachments).where(inArray(mediaAttachments.scheduledStatusId, rows.map((r) => r.id)))
+  for (const row of rows) {
+    const order = ((row.params as PostStatusParams).mediaIds ?? [])
+    out.set(row.id, media.filter((m) => m.scheduledStatusId === row.id).sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id)))
+  }
+  return out
 }

@@ -93,9 +93,19 @@ export interface PublicScope {
   instance?: string | null
 }
 
-/** Public statuses (and local-only ones), never reblogs; `local`/`remote`/`instance` narrow by origin. */
-function publicConditions(scope: PublicScope): SQL[] {
-  const where: SQL[] = [inArray(statuses.visibility, ['public', 'local']), sql`${statuses.reblogOfId} is null`]
+/**
+ * Public statuses (and local-only ones), never reblogs; `local`/`remote`/`instance` narrow by origin. Accounts a
+ * moderator silenced stay out, except for their own followers (and themselves), as on Mastodon.
+ */
+function publicConditions(scope: PublicScope, viewerAccountId: string | null): SQL[] {
+  const viewer = viewerAccountId ? uuidParam(viewerAccountId) : null
+  const where: SQL[] = [
+    inArray(statuses.visibility, ['public', 'local']),
+    sql`${statuses.reblogOfId} is null`,
+    sql`(not exists (select 1 from accounts sa where sa.id = ${statuses.accountId} and sa.silenced_at is not null)${viewer
+      ? sql` or ${statuses.accountId} = ${viewer} or exists (select 1 from follows sf where sf.account_id = ${viewer} and sf.target_account_id = ${statuses.accountId})`
+      : sql``})`,
+  ]
   if (scope.local) where.push(eq(statuses.local, true))
   if (scope.remote) where.push(eq(statuses.local, false))
   if (scope.instance) {
@@ -105,7 +115,7 @@ function publicConditions(scope: PublicScope): SQL[] {
 }
 
 export function publicTimeline(ctx: Ctx, viewerAccountId: string | null, page: Page, opts: TimelineOptions, scope: PublicScope) {
-  return statusPage(ctx, viewerAccountId, page, opts, publicConditions(scope))
+  return statusPage(ctx, viewerAccountId, page, opts, publicConditions(scope, viewerAccountId))
 }
 
 export interface TagQuery {
@@ -137,7 +147,7 @@ export async function tagTimeline(ctx: Ctx, viewerAccountId: string | null, page
   if (!any.length) return []
   const tagRows = await ctx.db.select({ id: tags.id }).from(tags).where(inArray(tags.name, any))
   if (!tagRows.length) return []
-  const where = publicConditions(scope)
+  const where = publicConditions(scope, viewerAccountId)
   for (const name of all) where.push(hasTag(name))
   for (const name of none) where.push(sql`not ${hasTag(name)}`)
   const found: StatusRow[] = []

@@ -1,21 +1,16 @@
 import { sql, type SQL } from 'drizzle-orm'
 import { uuidParam } from '../../db/sql'
+import { hiddenAuthorsSql } from '../relationships/filters'
 
 /**
  * The viewer's own filtering of timelines, on top of the visibility rule (never instead of it): statuses whose
- * author (or, for a reblog, the original's author) the viewer blocks, mutes (unless `withMuted`) or whose domain
- * the viewer blocks are left out. `statusAlias` names the statuses row in the surrounding query.
+ * author (or, for a reblog, the original's author) the viewer hides (`hiddenAuthorsSql`: blocks, unexpired mutes
+ * unless `withMuted`, blocked domains) are left out. `statusAlias` names the statuses row in the surrounding query.
  */
 export function notHiddenByViewerSql(viewerAccountId: string | null, opts: { withMuted?: boolean; statusAlias?: string } = {}): SQL {
   if (!viewerAccountId) return sql`true`
   const s = sql.raw(`"${opts.statusAlias ?? 'statuses'}"`)
-  const viewer = uuidParam(viewerAccountId)
-  const hidden = (author: SQL) => sql`(
-    exists (select 1 from blocks b where b.account_id = ${viewer} and b.target_account_id = ${author})
-    ${opts.withMuted ? sql`` : sql`or exists (select 1 from mutes m where m.account_id = ${viewer} and m.target_account_id = ${author}
-      and (m.expires_at is null or m.expires_at > now()))`}
-    or exists (select 1 from account_domain_blocks d join accounts a on a.id = ${author}
-      where d.account_id = ${viewer} and a.domain is not null and lower(d.domain) = lower(a.domain::text)))`
+  const hidden = (author: SQL) => hiddenAuthorsSql(viewerAccountId, author, { withMuted: opts.withMuted })
   return sql`(not ${hidden(sql`${s}.account_id`)} and (${s}.reblog_of_id is null or not exists (
     select 1 from statuses o where o.id = ${s}.reblog_of_id and ${hidden(sql`o.account_id`)})))`
 }

@@ -36,6 +36,10 @@ export const accounts = pgTable('accounts', {
   followingCount: integer('following_count').notNull().default(0),
   lastStatusAt: timestampTz('last_status_at'),
   suspendedAt: timestampTz('suspended_at'),
+  /** Mastodon's limit (silence): hidden from public timelines and from people who do not follow the account */
+  silencedAt: timestampTz('silenced_at'),
+  /** media of the account's statuses are always marked sensitive */
+  sensitizedAt: timestampTz('sensitized_at'),
   /** set when the account was deleted; the row stays as a tombstone so its handle is not reused */
   deletedAt: timestampTz('deleted_at'),
   createdAt: createdAt(),

@@ -25,6 +25,7 @@ export const followRequests = pgTable('follow_requests', {
   targetAccountId: accountRef('target_account_id'),
   showReblogs: boolean('show_reblogs').notNull().default(true),
   notify: boolean('notify').notNull().default(false),
+  languages: text('languages').array(),
   createdAt: createdAt(),
 }, (t) => [
   uniqueIndex('follow_requests_pair_uniq').on(t.accountId, t.targetAccountId),

@@ -113,8 +113,13 @@ export const polls = pgTable('polls', {
   votesCount: integer('votes_count').notNull().default(0),
   votersCount: integer('voters_count').notNull().default(0),
   expiresAt: timestampTz('expires_at'),
+  /** when voters and the author were told the poll ended (`poll` notifications); null while it runs */
+  endedNotifiedAt: timestampTz('ended_notified_at'),
   createdAt: createdAt(),
-}, (t) => [uniqueIndex('polls_status_uniq').on(t.statusId)])
+}, (t) => [
+  uniqueIndex('polls_status_uniq').on(t.statusId),
+  index('polls_ending_idx').on(t.expiresAt).where(sql`${t.expiresAt} is not null and ${t.endedNotifiedAt} is null`),
+])
 
 export const pollVotes = pgTable('poll_votes', {
   id: primaryId(),

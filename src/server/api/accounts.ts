@@ -5,6 +5,7 @@ import { registerAccount } from '../../core/accounts/register'
 import { buildPreferences, getOwnAccount, updateCredentials } from '../../core/accounts/update-credentials'
 import { tokenResponse } from '../../core/oauth/tokens'
 import { parseBool, parseStringArray } from '../../core/params'
+import { applyHideFilters } from '../../core/filters/match'
 import { accountFavourites } from '../../core/timelines/interaction-lists'
 import { accountStatuses } from '../../core/timelines/account-statuses'
 import { readTimelineOptions } from '../../core/timelines/options'
@@ -47,8 +48,8 @@ export const accountsApi = (base: Base) =>
     .get('/api/v1/accounts', async ({ ctx, input, viewer }) =>
       renderAccounts(ctx, await getAccountsByIds(ctx, parseStringArray(input.id ?? input.ids), viewer), viewer),
       { auth: { scopes: ['read:accounts'], optional: true } })
-    .get('/api/v1/accounts/:id', async ({ ctx, params, viewer }) =>
-      renderAccount(ctx, await getAccount(ctx, params.id, viewer), viewer),
+    .get('/api/v1/accounts/:id', async ({ ctx, params, input, viewer }) =>
+      renderAccount(ctx, await getAccount(ctx, params.id, viewer), viewer, { withRelationships: parseBool(input.with_relationships) ?? false }),
       { auth: { scopes: ['read:accounts'], optional: true } })
     .get('/api/v1/accounts/:id/statuses', async ({ ctx, params, input, viewer, request, set }) => {
       const account = await getAccount(ctx, params.id, viewer)
@@ -57,7 +58,7 @@ export const accountsApi = (base: Base) =>
         tagged: typeof input.tagged === 'string' ? input.tagged : null,
       })
       setLinkFor(set, request, ctx.config.baseUrl, rows)
-      return renderStatuses(ctx, rows, viewer)
+      return applyHideFilters(await renderStatuses(ctx, rows, viewer), 'account')
     }, { auth: { scopes: ['read:statuses'], optional: true } })
     .get('/api/v1/pleroma/accounts/:id/favourites', async ({ ctx, params, input, viewer, request, set }) => {
       const account = await getAccount(ctx, params.id, viewer)

@@ -11,10 +11,12 @@ import { authorizationServerMetadata } from '../../core/oauth/discovery'
 import { exchangeToken, revokeClientToken, type ClientCredentials } from '../../core/oauth/grants'
 import { oauthError } from '../../core/oauth/protocol'
 import { endSession, findSession, SESSION_TTL_SECONDS, signIn, startSession } from '../../core/oauth/sessions'
+import { createMfaChallenge, mfaRequired, redeemMfaChallenge } from '../../core/security/mfa'
 import { tokenResponse } from '../../core/oauth/tokens'
 import { SESSION_COOKIE, type Base } from '../base'
 import { consentPage, loginPage, messagePage, oobCodePage, type AuthorizeView, type PageContext } from '../views/authorize'
 import { htmlResponse, readCookie, redirectResponse, serializeCookie } from '../views/http'
+import { mfaPage } from '../views/mfa'
 
 type Input = Record<string, unknown>
 
@@ -114,6 +116,14 @@ async function approve(ctx: Ctx, page: PageContext, request: AuthorizationReques
   const location = approvalLocation(request, code)
   if (location) return redirectResponse(location, cookies)
   return htmlResponse(oobCodePage(page, request.app.name, code), { cookies })
+}
+
+/** A completed sign-in: a new browser session replaces whatever the browser had, then the request is approved. */
+async function signInAndApprove(ctx: Ctx, page: PageContext, request: AuthorizationRequest, userId: string, oldSession: string | null): Promise<Response> {
+  await endSession(ctx, oldSession)
+  const session = await startSession(ctx, userId)
+  const cookie = serializeCookie(SESSION_COOKIE, session.accessToken, { secure: isSecure(ctx), maxAge: SESSION_TTL_SECONDS })
+  return approve(ctx, page, request, userId, [cookie])
 }
 
 function refused(page: PageContext): Response {
@@ -224,11 +234,36 @@ export const oauthApi = (base: Base) =>
         return htmlResponse(loginPage(view, { error: e.message, login: loginText }), { status: 403, formTargets })
       }
       if (!signedIn) return htmlResponse(loginPage(view, { error: 'Invalid credentials', login: loginText }), { status: 422, formTargets })
+      if (mfaRequired(signedIn.user)) {
+        // The password was right; the session starts only once /oauth/mfa/verify gets the second factor.
+        const mfaToken = await createMfaChallenge(ctx.db, {
+          userId: signedIn.user.id, appId: authRequest.app.id, scopes: authRequest.scopes, redirectUri: authRequest.redirectUri,
+        })
+        return htmlResponse(mfaPage(view, { mfaToken }), { formTargets })
+      }
+      return signInAndApprove(ctx, page, authRequest, signedIn.user.id, cookieToken)
+    }, { auth: 'client' })
 
-      await endSession(ctx, cookieToken) // a new sign-in replaces whatever session the browser had
-      const session = await startSession(ctx, signedIn.user.id)
-      const cookie = serializeCookie(SESSION_COOKIE, session.accessToken, { secure: isSecure(ctx), maxAge: SESSION_TTL_SECONDS })
-      return approve(ctx, page, authRequest, signedIn.user.id, [cookie])
+    .post('/oauth/mfa/verify', async ({ ctx, input, request }) => {
+      const p = authorizationInput(isPlainObject(input.mfa) ? { ...input, ...input.mfa } : input)
+      const page = pageContext(ctx, p.lang)
+      if (crossSite(ctx, request) || !csrfValid(ctx, request, p)) return refused(page)
+      let authRequest: AuthorizationRequest
+      try {
+        authRequest = await checkRequest(ctx, p)
+      } catch (e) {
+        return failure(page, e)
+      }
+      const challengeType = p.challenge_type === 'recovery' ? 'recovery' : 'totp'
+      const mfaToken = typeof p.mfa_token === 'string' ? p.mfa_token.slice(0, 200) : ''
+      const redeemed = await redeemMfaChallenge(ctx, mfaToken, { appId: authRequest.app.id }, challengeType, p.code)
+      if (!redeemed || redeemed.challenge.redirectUri !== authRequest.redirectUri || redeemed.challenge.scopes !== authRequest.scopes.join(' ')) {
+        const csrf = csrfFor(ctx, request)
+        const view = authorizeView(page, authRequest, csrf.token, parseBool(p.force_login) === true)
+        return htmlResponse(mfaPage(view, { mfaToken, challengeType, error: 'Two-factor authentication failed.' }),
+          { status: 401, cookies: csrf.cookies, formTargets: [authRequest.redirectUri] })
+      }
+      return signInAndApprove(ctx, page, authRequest, redeemed.user.id, readCookie(request, SESSION_COOKIE))
     }, { auth: 'client' })
 
     .post('/oauth/token', async ({ ctx, input, request, set }) => {

@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia'
+import { applyHideFilters } from '../../core/filters/match'
 import { parseStringArray } from '../../core/params'
 import { deleteStatus } from '../../core/statuses/delete-status'
 import {
@@ -13,7 +14,7 @@ import { getOwnStatus, getStatusContext, getStatusesByIds, getStatusHistory, get
 import { getVisibleStatus } from '../../core/visibility'
 import type { Base } from '../base'
 import { pageParams, setLink, setLinkFor } from '../pagination'
-import { renderScheduledStatus } from '../render/scheduled-status'
+import { renderOneScheduledStatus, renderScheduledStatuses } from '../render/scheduled-status'
 import { renderAccounts } from '../render/account'
 import { buildStatusSource, renderStatus, renderStatuses, renderStatusHistory } from '../render/status'
 
@@ -31,7 +32,7 @@ export const statusesApi = (base: Base) =>
       const params = readPostStatusParams(input)
       const poster = { accountId: user.accountId, appId: user.appId }
       const scheduledAt = readScheduledAt(input)
-      if (scheduledAt) return renderScheduledStatus(await scheduleStatus(ctx, poster, params, scheduledAt))
+      if (scheduledAt) return renderOneScheduledStatus(ctx, await scheduleStatus(ctx, poster, params, scheduledAt))
       if (readPreview(input)) return previewStatus(ctx, poster, params, (c, row) => renderStatus(c, row, user))
       const row = await postStatus(ctx, poster, params, { idempotencyKey: request.headers.get('idempotency-key') })
       return renderStatus(ctx, row, user)
@@ -53,7 +54,10 @@ export const statusesApi = (base: Base) =>
     .get('/api/v1/statuses/:id/context', async ({ ctx, params, viewer }) => {
       const { ancestors, descendants } = await getStatusContext(ctx, viewer?.accountId ?? null, params.id)
       const rendered = await renderStatuses(ctx, [...ancestors, ...descendants], viewer)
-      return { ancestors: rendered.slice(0, ancestors.length), descendants: rendered.slice(ancestors.length) }
+      return {
+        ancestors: applyHideFilters(rendered.slice(0, ancestors.length), 'thread'),
+        descendants: applyHideFilters(rendered.slice(ancestors.length), 'thread'),
+      }
     }, { auth: READ })
     .get('/api/v1/statuses/:id/source', async ({ ctx, params, user }) =>
       buildStatusSource(await getStatusSource(ctx, user.accountId, params.id)), { auth: { scopes: ['read:statuses'] } })
@@ -105,12 +109,12 @@ export const statusesApi = (base: Base) =>
     .get('/api/v1/scheduled_statuses', async ({ ctx, input, user, request, set }) => {
       const rows = await listScheduledStatuses(ctx, user.accountId, pageParams(input))
       setLinkFor(set, request, ctx.config.baseUrl, rows)
-      return rows.map((row) => renderScheduledStatus(row))
+      return renderScheduledStatuses(ctx, rows)
     }, { auth: { scopes: ['read:statuses'] } })
     .get('/api/v1/scheduled_statuses/:id', async ({ ctx, params, user }) =>
-      renderScheduledStatus(await getScheduledStatus(ctx, user.accountId, params.id)), { auth: { scopes: ['read:statuses'] } })
+      renderOneScheduledStatus(ctx, await getScheduledStatus(ctx, user.accountId, params.id)), { auth: { scopes: ['read:statuses'] } })
     .put('/api/v1/scheduled_statuses/:id', async ({ ctx, params, input, user }) =>
-      renderScheduledStatus(await rescheduleStatus(ctx, user.accountId, params.id, readScheduledAt(input))), { auth: WRITE })
+      renderOneScheduledStatus(ctx, await rescheduleStatus(ctx, user.accountId, params.id, readScheduledAt(input))), { auth: WRITE })
     .delete('/api/v1/scheduled_statuses/:id', async ({ ctx, params, user }) => {
       await cancelScheduledStatus(ctx, user.accountId, params.id)
       return {}

@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia'
+import { applyHideFilters } from '../../core/filters/match'
 import { parseBool, parseStringArray } from '../../core/params'
 import { readTimelineOptions } from '../../core/timelines/options'
 import { homeTimeline, publicTimeline, tagTimeline, type PublicScope } from '../../core/timelines/timelines'
@@ -18,12 +19,12 @@ export const timelinesApi = (base: Base) =>
     .get('/api/v1/timelines/home', async ({ ctx, input, user, request, set }) => {
       const rows = await homeTimeline(ctx, user.accountId, pageParams(input), readTimelineOptions(input))
       setLinkFor(set, request, ctx.config.baseUrl, rows)
-      return renderStatuses(ctx, rows, user)
+      return applyHideFilters(await renderStatuses(ctx, rows, user), 'home')
     }, { auth: { scopes: ['read:statuses'] } })
     .get('/api/v1/timelines/public', async ({ ctx, input, viewer, request, set }) => {
       const rows = await publicTimeline(ctx, viewer?.accountId ?? null, pageParams(input), readTimelineOptions(input), readPublicScope(input))
       setLinkFor(set, request, ctx.config.baseUrl, rows)
-      return renderStatuses(ctx, rows, viewer)
+      return applyHideFilters(await renderStatuses(ctx, rows, viewer), 'public')
     }, { auth: { scopes: ['read:statuses'], optional: true } })
     .get('/api/v1/timelines/tag/:hashtag', async ({ ctx, input, params, viewer, request, set }) => {
       const rows = await tagTimeline(ctx, viewer?.accountId ?? null, pageParams(input), readTimelineOptions(input), readPublicScope(input), {
@@ -32,5 +33,5 @@ export const timelinesApi = (base: Base) =>
         none: parseStringArray(input.none),
       })
       setLinkFor(set, request, ctx.config.baseUrl, rows)
-      return renderStatuses(ctx, rows, viewer)
+      return applyHideFilters(await renderStatuses(ctx, rows, viewer), 'public')
     }, { auth: { scopes: ['read:statuses'], optional: true } })

@@ -1,10 +1,14 @@
-import { count, eq, inArray } from 'drizzle-orm'
+import { inArray, sql } from 'drizzle-orm'
 import type { Ctx } from '../../core/context'
 import { DEFAULT_AVATAR_PATH, DEFAULT_HEADER_PATH } from '../../core/accounts/default-images'
 import { formatFieldValue } from '../../core/accounts/profile-text'
 import { POSTING_VISIBILITIES } from '../../core/accounts/update-credentials'
 import type { Viewer } from '../../core/oauth/authenticate'
-import { accounts, followRequests, users, type AccountRow, type UserRow } from '../../db/schema'
+import { loadRelationships } from '../../core/relationships/queries'
+import { accounts, conversationParticipations, followRequests, notifications, users, type AccountRow, type UserRow } from '../../db/schema'
+import { uuidParam } from '../../db/sql'
+import { loadAccountEmojis, type CustomEmojiEntity } from './emoji'
+import { buildRelationship, type RelationshipEntity } from './relationship'
 
 /** What buildAccount needs beside the row; everything is loaded beforehand, in batches. */
 export interface AccountExtras {
@@ -16,7 +20,11 @@ export interface AccountExtras {
   /** The account this one moved to, already rendered (an AccountEntity). */
   moved?: object | null
   /** CredentialAccount: `source`, `role`, settings store and other owner-only fields. */
-  credentials?: { followRequestsCount: number } | null
+  credentials?: { followRequestsCount: number; unreadConversations: number; unreadNotifications: number } | null
+  /** Pleroma's `pleroma.relationship`, when the client asked `with_relationships` */
+  relationship?: RelationshipEntity | null
+  /** custom emoji used in the display name, bio and profile fields */
+  emojis?: CustomEmojiEntity[]
 }
 
 export type AccountEntity = ReturnType<typeof buildAccount>
@@ -81,7 +89,7 @@ export function buildAccount(row: AccountRow, extras: AccountExtras) {
     last_status_at: dateOnly(row.lastStatusAt),
     hide_collections: row.hideFollowers && row.hideFollows,
     noindex: local ? !row.indexable : null,
-    emojis: [] as unknown[],
+    emojis: extras.emojis ?? [],
     roles: local ? (role && user?.showRole ? [{ id: role.id, name: role.name, color: role.color }] : []) : null,
     fields,
     ...(extras.moved ? { moved: extras.moved } : {}),
@@ -100,12 +108,16 @@ export function buildAccount(row: AccountRow, extras: AccountExtras) {
       hide_follows: row.hideFollows,
       hide_followers_count: row.hideFollowersCount,
       hide_follows_count: row.hideFollowsCount,
-      relationship: {},
+      relationship: extras.relationship ?? {},
       skip_thread_containment: user?.skipThreadContainment ?? false,
       accepts_chat_messages: local ? (user?.acceptsChatMessages ?? false) : null,
       favicon: null,
-      ...(self && user ? { allow_following_move: user.allowFollowingMove, email: user.email } : {}),
-      ...(credentials && user ? { settings_store: user.settingsStore } : {}),
+      ...(self && user ? { allow_following_move: user.allowFollowingMove, email: user.email, notification_settings: user.notificationSettings } : {}),
+      ...(credentials && user ? {
+        settings_store: user.settingsStore,
+        unread_conversation_count: credentials.unreadConversations,
+        unread_notifications_count: credentials.unreadNotifications,
+      } : {}),
       ...(staff && user ? { deactivated: !user.isActive, is_approved: user.isApproved } : {}),
     },
     ...(credentials && user ? {
@@ -135,9 +147,11 @@ export function buildAccount(row: AccountRow, extras: AccountExtras) {
 
 /**
  * Renders a page of accounts with a fixed number of queries: the users behind local accounts (with those of
- * moved-to targets), the moved-to accounts, and for the owner's credentials the follow-request count.
+ * moved-to targets), the moved-to accounts, for the owner's credentials the follow-request count, and with
+ * `withRelationships` the viewer's relationships to them (Pleroma's `pleroma.relationship`), and the custom emoji
+ * of their names, bios and fields (only when some shortcode appears).
  */
-export async function renderAccounts(ctx: Ctx, rows: AccountRow[], viewer: Viewer | null, opts: { credentials?: boolean } = {}): Promise<AccountEntity[]> {
+export async function renderAccounts(ctx: Ctx, rows: AccountRow[], viewer: Viewer | null, opts: { credentials?: boolean; withRelationships?: boolean } = {}): Promise<AccountEntity[]> {
   if (!rows.length) return []
   const movedIds = [...new Set(rows.map((r) => r.movedToId).filter((id): id is string => !!id))]
   const movedRows = movedIds.length ? await ctx.db.select().from(accounts).where(inArray(accounts.id, movedIds)) : []
@@ -148,22 +162,34 @@ export async function renderAccounts(ctx: Ctx, rows: AccountRow[], viewer: Viewe
   let credentials: AccountExtras['credentials'] = null
   const own = opts.credentials && viewer?.accountId ? rows.find((r) => r.id === viewer.accountId) : undefined
   if (own) {
-    const [{ n }] = await ctx.db.select({ n: count() }).from(followRequests).where(eq(followRequests.targetAccountId, own.id))
-    credentials = { followRequestsCount: Number(n) }
+    const owner = uuidParam(own.id)
+    const [counts] = await ctx.db.select({
+      requests: sql<number>`(select count(*) from ${followRequests} where ${followRequests.targetAccountId} = ${owner})`.mapWith(Number),
+      conversations: sql<number>`(select count(*) from ${conversationParticipations}
+        where ${conversationParticipations.accountId} = ${owner} and ${conversationParticipations.unread} and not ${conversationParticipations.hidden})`.mapWith(Number),
+      notifications: sql<number>`(select count(*) from ${notifications} where ${notifications.accountId} = ${owner} and not ${notifications.seen})`.mapWith(Number),
+    }).from(sql`(select 1) as one`)
+    credentials = { followRequestsCount: counts.requests, unreadConversations: counts.conversations, unreadNotifications: counts.notifications }
   }
+  const relationships = opts.withRelationships && viewer?.accountId
+    ? await loadRelationships(ctx, viewer.accountId, rows.map((r) => r.id))
+    : null
+  const emojis = await loadAccountEmojis(ctx, [...rows, ...movedRows])
 
   const base = { baseUrl: ctx.config.baseUrl, localDomain: ctx.config.domain, viewer }
-  const moved = new Map(movedRows.map((m) => [m.id, buildAccount(m, { ...base, user: usersByAccount.get(m.id) ?? null })]))
+  const moved = new Map(movedRows.map((m) => [m.id, buildAccount(m, { ...base, user: usersByAccount.get(m.id) ?? null, emojis: emojis.get(m.id) })]))
   return rows.map((row) => buildAccount(row, {
     ...base,
     user: usersByAccount.get(row.id) ?? null,
+    emojis: emojis.get(row.id),
     moved: row.movedToId ? moved.get(row.movedToId) ?? null : null,
     credentials: row.id === own?.id ? credentials : null,
+    relationship: relationships?.has(row.id) ? buildRelationship(relationships.get(row.id)!) : null,
   }))
 }
 
-export async function renderAccount(ctx: Ctx, row: AccountRow, viewer: Viewer | null): Promise<AccountEntity> {
-  const [entity] = await renderAccounts(ctx, [row], viewer)
+export async function renderAccount(ctx: Ctx, row: AccountRow, viewer: Viewer | null, opts: { withRelationships?: boolean } = {}): Promise<AccountEntity> {
+  const [entity] = await renderAccounts(ctx, [row], viewer, opts)
   return entity
 }
 

@@ -1,13 +1,20 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { Ctx } from '../../core/context'
+import { participationIdsByConversation } from '../../core/conversations/conversations'
+import { activeFilters } from '../../core/filters/filters'
+import { compileFilters, type CompiledFilter } from '../../core/filters/match'
+import { mediaStorage } from '../../core/media/storage'
 import type { Viewer } from '../../core/oauth/authenticate'
 import { escapeHtml } from '../../core/statuses/format'
 import { filterVisibleStatusIds, visibleStatusSql } from '../../core/visibility'
 import {
   accounts, bookmarks, conversationMutes, favourites, oauthApps, pollVotes, polls, statusMentions, statusPins, statusTags,
-  statuses, tags, type AccountRow, type StatusRow,
+  mediaAttachments, statuses, tags, type AccountRow, type MediaAttachmentRow, type StatusRow,
 } from '../../db/schema'
+import { loadReactionSummaries, type ReactionSummary } from '../../core/reactions/queries'
 import { renderAccounts, type AccountEntity } from './account'
+import { loadStatusEmojis, type CustomEmojiEntity } from './emoji'
+import { buildMediaAttachment, type MediaAttachmentEntity } from './media'
 
 export type PollRow = typeof polls.$inferSelect
 
@@ -51,6 +58,16 @@ export interface StatusBundle {
   /** statuses whose parent the viewer may see */
   parentVisible: Set<string>
   applications: Map<string, { name: string; website: string | null }>
+  /** MediaAttachment entities per status, in order */
+  media: Map<string, MediaAttachmentEntity[]>
+  /** the viewer's conversation participation per thread, for direct statuses (`pleroma.direct_conversation_id`) */
+  participations: Map<string, string>
+  /** the viewer's filters that apply now, loaded and compiled once for the page (for `filtered`) */
+  filters: CompiledFilter[]
+  /** custom emoji used in each status's content, content warning and poll options */
+  emojis: Map<string, CustomEmojiEntity[]>
+  /** Pleroma emoji reactions per status, as the viewer may see them */
+  reactions: Map<string, ReactionSummary[]>
 }
 
 const unique = <T>(values: (T | null | undefined)[]): T[] => [...new Set(values.filter((v): v is T => v !== null && v !== undefined))]
@@ -94,7 +111,7 @@ export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: View
   const rendered = await renderAccounts(ctx, authorRows, viewer)
   const authors = new Map(authorRows.map((a, i) => [a.id, rendered[i]]))
 
-  const [mentionRows, tagRows, pollRows, flagRows, parentVisible, appRows] = await Promise.all([
+  const [mentionRows, tagRows, pollRows, flagRows, parentVisible, appRows, filterRows, mediaRows] = await Promise.all([
     ctx.db.select({ statusId: statusMentions.statusId, id: accounts.id, username: accounts.username, domain: accounts.domain, url: accounts.url, uri: accounts.uri })
       .from(statusMentions).innerJoin(accounts, eq(accounts.id, statusMentions.accountId))
       .where(inArray(statusMentions.statusId, ids)),
@@ -107,6 +124,8 @@ export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: View
       const appIds = unique(fullRows.map((r) => r.applicationId))
       return appIds.length ? ctx.db.select({ id: oauthApps.id, name: oauthApps.name, website: oauthApps.website }).from(oauthApps).where(inArray(oauthApps.id, appIds)) : []
     })(),
+    viewerId ? activeFilters(ctx.db, viewerId) : [],
+    ctx.db.select().from(mediaAttachments).where(inArray(mediaAttachments.statusId, ids)).orderBy(mediaAttachments.position, mediaAttachments.id),
   ])
 
   const ownVotes = new Map<string, number[]>()
@@ -115,6 +134,12 @@ export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: View
       .where(and(eq(pollVotes.accountId, viewerId), inArray(pollVotes.pollId, pollRows.map((p) => p.id))))
     for (const v of votes) ownVotes.set(v.pollId, [...(ownVotes.get(v.pollId) ?? []), v.choice].sort((a, b) => a - b))
   }
+  const participations = await participationIdsByConversation(ctx, viewerId,
+    unique(fullRows.filter((r) => r.visibility === 'direct').map((r) => r.conversationId)))
+  const [emojis, reactions] = await Promise.all([
+    loadStatusEmojis(ctx, fullRows, accountRows, new Map(pollRows.map((p) => [p.statusId, p.options.map((o) => o.title)]))),
+    loadReactionSummaries(ctx.db, ids, viewerId),
+  ])
 
   const base = ctx.config.baseUrl
   const mentions = new Map<string, MentionEntity[]>()
@@ -156,7 +181,24 @@ export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: View
     ...flagRows,
     parentVisible: parents,
     applications: new Map(appRows.map((a) => [a.id, { name: a.name, website: a.website }])),
+    media: groupMedia(ctx, mediaRows),
+    participations,
+    filters: compileFilters(filterRows),
+    emojis,
+    reactions,
   }
+}
+
+function groupMedia(ctx: Ctx, rows: MediaAttachmentRow[]): Map<string, MediaAttachmentEntity[]> {
+  const storage = mediaStorage(ctx.config)
+  const byStatus = new Map<string, MediaAttachmentEntity[]>()
+  for (const row of rows) {
+    if (!row.statusId) continue
+    const list = byStatus.get(row.statusId) ?? []
+    list.push(buildMediaAttachment(row, storage))
+    byStatus.set(row.statusId, list)
+  }
+  return byStatus
 }
 
 type Flags = Pick<StatusBundle, 'favourited' | 'reblogged' | 'bookmarked' | 'mutedConversations' | 'pinnedAt'>

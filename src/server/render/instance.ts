@@ -266,10 +266,10 @@ export function buildCustomEmoji(emoji: CustomEmoji) {
   }
 }
 
-/** Pleroma's `/api/pleroma/emoji`: `{ shortcode: { image_url, tags } }`. */
+/** Pleroma's `/api/pleroma/emoji`: `{ shortcode: { image_url, tags } }`, the image as a path on this server. */
 export function buildPleromaEmojiMap(emojis: CustomEmoji[]) {
   const out: Record<string, { image_url: string; tags: string[] }> = {}
-  for (const e of emojis) out[e.shortcode] = { image_url: e.url, tags: e.tags }
+  for (const e of emojis) out[e.shortcode] = { image_url: e.path, tags: e.tags }
   return out
 }
 

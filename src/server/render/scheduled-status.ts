@@ -1,8 +1,28 @@
+import type { Ctx } from '../../core/context'
+import type { StatusVisibility } from '../../db/schema'
+import { mediaStorage } from '../../core/media/storage'
 import type { PostStatusParams } from '../../core/statuses/params'
-import type { ScheduledStatusRow } from '../../core/statuses/scheduled'
+import { scheduledMedia, type ScheduledStatusRow } from '../../core/statuses/scheduled'
+import { buildMediaAttachment, type MediaAttachmentEntity } from './media'
+import { MASTODON_VISIBILITY } from './status'
+
+/** `list:ID` shows as private and `local` as public, as on statuses. */
+const mastodonVisibility = (requested: string | undefined) =>
+  MASTODON_VISIBILITY[(requested?.startsWith('list:') ? 'list' : requested) as StatusVisibility] ?? 'public'
+
+/** Scheduled statuses with the media they will carry, loaded in one query. */
+export async function renderScheduledStatuses(ctx: Ctx, rows: ScheduledStatusRow[]) {
+  const media = await scheduledMedia(ctx, rows)
+  const storage = mediaStorage(ctx.config)
+  return rows.map((row) => renderScheduledStatus(row, (media.get(row.id) ?? []).map((m) => buildMediaAttachment(m, storage))))
+}
+
+export async function renderOneScheduledStatus(ctx: Ctx, row: ScheduledStatusRow) {
+  return (await renderScheduledStatuses(ctx, [row]))[0]
+}
 
 /** Mastodon's ScheduledStatus: the posting parameters, in the API's spelling. */
-export function renderScheduledStatus(row: ScheduledStatusRow, mediaAttachments: unknown[] = []) {
+function renderScheduledStatus(row: ScheduledStatusRow, mediaAttachments: MediaAttachmentEntity[]) {
   const p = row.params as PostStatusParams
   return {
     id: row.id,
@@ -13,7 +33,7 @@ export function renderScheduledStatus(row: ScheduledStatusRow, mediaAttachments:
       media_ids: p.mediaIds?.length ? p.mediaIds : null,
       sensitive: p.sensitive ?? null,
       spoiler_text: p.spoilerText ?? null,
-      visibility: p.visibility ?? null,
+      visibility: mastodonVisibility(p.visibility),
       scheduled_at: null,
       in_reply_to_id: p.inReplyToId ?? null,
       quoted_status_id: p.quoteId ?? null,

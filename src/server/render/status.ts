@@ -1,11 +1,16 @@
 import { eq } from 'drizzle-orm'
 import type { Ctx } from '../../core/context'
+import { loadMediaByIds } from '../../core/media/attachments'
+import { mediaStorage } from '../../core/media/storage'
 import type { Viewer } from '../../core/oauth/authenticate'
 import { htmlToPlainText } from '../../core/statuses/format'
 import type { StatusRevision } from '../../core/statuses/queries'
 import { accounts, type StatusRow, type StatusVisibility } from '../../db/schema'
 import { renderAccounts, type AccountEntity } from './account'
 import { accountAcct, loadStatusBundle, type PollRow, type StatusBundle } from './bundle'
+import { buildEmojiReactions, loadRevisionEmojis, type CustomEmojiEntity, type EmojiReactionEntity } from './emoji'
+import { buildMediaAttachment, type MediaAttachmentEntity } from './media'
+import { buildFilterResults, type FilterResultEntity } from './filter'
 
 export interface RenderOptions {
   /** Include the source `text` (DELETE answers, for redrafting). */
@@ -13,14 +18,14 @@ export interface RenderOptions {
 }
 
 /** Mastodon knows four visibilities: list posts show as private, local-only ones as public with `local_only`. */
-const MASTODON_VISIBILITY: Record<StatusVisibility, 'public' | 'unlisted' | 'private' | 'direct'> = {
+export const MASTODON_VISIBILITY: Record<StatusVisibility, 'public' | 'unlisted' | 'private' | 'direct'> = {
   public: 'public', unlisted: 'unlisted', local: 'public', private: 'private', direct: 'direct', list: 'private',
 }
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null)
 
 /** Mastodon's Poll entity for the bundle's viewer; per-option counts hidden while `hide_totals` polls run (but not from the author). */
-export function buildPoll(poll: PollRow, authorId: string, bundle: StatusBundle, now = Date.now()) {
+export function buildPoll(poll: PollRow, authorId: string, bundle: Pick<StatusBundle, 'viewerAccountId' | 'ownVotes'>, now = Date.now()) {
   const viewer = bundle.viewerAccountId
   const expired = !!poll.expiresAt && poll.expiresAt.getTime() <= now
   const own = viewer === authorId
@@ -74,11 +79,11 @@ export interface StatusEntity {
   local_only: boolean
   sensitive: boolean
   spoiler_text: string
-  media_attachments: unknown[]
+  media_attachments: MediaAttachmentEntity[]
   application: { name: string; website: string | null } | null
   mentions: { id: string; username: string; acct: string; url: string }[]
   tags: { name: string; url: string }[]
-  emojis: unknown[]
+  emojis: CustomEmojiEntity[]
   reblogs_count: number
   favourites_count: number
   replies_count: number
@@ -98,12 +103,12 @@ export interface StatusEntity {
   muted: boolean
   bookmarked: boolean
   pinned: boolean
-  filtered: unknown[]
+  filtered: FilterResultEntity[]
   pleroma: {
     local: boolean
     visibility: StatusVisibility
     conversation_id: string | null
-    direct_conversation_id: null
+    direct_conversation_id: string | null
     context: string | null
     in_reply_to_account_acct: string | null
     content: { 'text/plain': string }
@@ -111,7 +116,7 @@ export interface StatusEntity {
     content_type: string
     expires_at: string | null
     thread_muted: boolean
-    emoji_reactions: unknown[]
+    emoji_reactions: EmojiReactionEntity[]
     parent_visible: boolean
     pinned_at: string | null
     quotes_count: number
@@ -165,13 +170,14 @@ function buildOwnStatus(row: StatusRow, bundle: StatusBundle, opts: RenderOption
     content: row.content,
     visibility: MASTODON_VISIBILITY[row.visibility],
     local_only: row.visibility === 'local',
-    sensitive: row.sensitive,
+    // media of an account moderators marked sensitive (Mastodon's `sensitive` action) always show as sensitive
+    sensitive: row.sensitive || (!!bundle.accountRows.get(row.accountId)?.sensitizedAt && !!bundle.media.get(row.id)?.length),
     spoiler_text: row.spoilerText,
-    media_attachments: [] as unknown[],
+    media_attachments: bundle.media.get(row.id) ?? [],
     application: app ? { name: app.name, website: app.website } : null,
     mentions: bundle.mentions.get(row.id) ?? [],
     tags: bundle.tags.get(row.id) ?? [],
-    emojis: [] as unknown[],
+    emojis: bundle.emojis.get(row.id) ?? [],
     reblogs_count: row.reblogsCount,
     favourites_count: row.favouritesCount,
     replies_count: row.repliesCount,
@@ -191,12 +197,12 @@ function buildOwnStatus(row: StatusRow, bundle: StatusBundle, opts: RenderOption
     muted: threadMuted,
     bookmarked: bundle.bookmarked.has(row.id),
     pinned: !!pinnedAt,
-    filtered: [] as unknown[],
+    filtered: buildFilterResults(row, bundle),
     pleroma: {
       local: row.local,
       visibility: row.visibility,
       conversation_id: row.conversationId,
-      direct_conversation_id: null,
+      direct_conversation_id: row.visibility === 'direct' && row.conversationId ? bundle.participations.get(row.conversationId) ?? null : null,
       context: row.conversationId ? `${bundle.baseUrl}/contexts/${row.conversationId}` : null,
       in_reply_to_account_acct: replyAccount ? accountAcct(replyAccount) : null,
       content: { 'text/plain': htmlToPlainText(row.content) },
@@ -204,7 +210,7 @@ function buildOwnStatus(row: StatusRow, bundle: StatusBundle, opts: RenderOption
       content_type: row.contentType,
       expires_at: iso(row.expiresAt),
       thread_muted: threadMuted,
-      emoji_reactions: [] as unknown[],
+      emoji_reactions: buildEmojiReactions(bundle.reactions.get(row.id)),
       parent_visible: bundle.parentVisible.has(row.id),
       pinned_at: iso(pinnedAt),
       quotes_count: row.quotesCount,
@@ -236,17 +242,25 @@ export function buildStatusSource(row: StatusRow) {
 
 /** Mastodon's StatusEdit list (oldest first, the current revision last). */
 export async function renderStatusHistory(ctx: Ctx, status: StatusRow, revisions: StatusRevision[], viewer: Viewer | null) {
-  const [author] = await ctx.db.select().from(accounts).where(eq(accounts.id, status.accountId)).limit(1)
+  const [[author], media] = await Promise.all([
+    ctx.db.select().from(accounts).where(eq(accounts.id, status.accountId)).limit(1),
+    loadMediaByIds(ctx.db, revisions.flatMap((r) => r.mediaIds)),
+  ])
   const [account] = await renderAccounts(ctx, [author], viewer)
-  return revisions.map((r) => ({
+  const emojis = await loadRevisionEmojis(ctx, author.domain, revisions)
+  const storage = mediaStorage(ctx.config)
+  return revisions.map((r, i) => ({
     content: r.content,
     spoiler_text: r.spoilerText,
     sensitive: r.sensitive,
     created_at: r.createdAt.toISOString(),
     account,
     poll: r.pollOptions ? { options: r.pollOptions.map((title) => ({ title })) } : null,
-    media_attachments: [] as unknown[],
-    emojis: [] as unknown[],
+    media_attachments: r.mediaIds.flatMap((id) => {
+      const row = media.get(id)
+      return row ? [buildMediaAttachment(row, storage)] : []
+    }),
+    emojis: emojis.get(String(i)) ?? [],
     pleroma: { content: { 'text/plain': htmlToPlainText(r.content) } },
   }))
 }

@@ -1,0 +1,30 @@
+import { describe, expect, test } from 'bun:test'
+import { parseBool, parseStringArray, railsParams } from '../../src/core/params'
+
+const parse = (query: string) => railsParams(new URLSearchParams(query).entries())
+
+describe('Rails-style parameters', () => {
+  test('arrays, nested hashes and indexed hashes', () => {
+    expect(parse('ids[]=1&ids[]=2')).toEqual({ ids: ['1', '2'] })
+    expect(parse('poll[options][]=a&poll[options][]=b&poll[expires_in]=60')).toEqual({ poll: { options: ['a', 'b'], expires_in: '60' } })
+    expect(parse('fields_attributes[0][name]=x&fields_attributes[0][value]=y')).toEqual({ fields_attributes: { 0: { name: 'x', value: 'y' } } })
+    expect(parse('ids=1&ids=2')).toEqual({ ids: ['1', '2'] })
+  })
+
+  test('arrays of hashes: a repeated key starts the next hash', () => {
+    expect(parse('k[][keyword]=a&k[][whole_word]=true&k[][keyword]=b')).toEqual({ k: [{ keyword: 'a', whole_word: 'true' }, { keyword: 'b' }] })
+    expect(parse('k[][a][x]=1&k[][a][y]=2&k[][a][x]=3')).toEqual({ k: [{ a: { x: '1', y: '2' } }, { a: { x: '3' } }] })
+  })
+
+  test('prototype keys are ignored', () => {
+    const parsed = parse('__proto__[admin]=1&a[__proto__][b]=2&c[][__proto__]=3&constructor[][x]=1')
+    expect(({} as any).admin).toBeUndefined()
+    expect(Object.keys(parsed)).not.toContain('__proto__')
+  })
+
+  test('booleans and string arrays', () => {
+    expect([parseBool('1'), parseBool('true'), parseBool('on'), parseBool('0'), parseBool('false'), parseBool('maybe')]).toEqual([true, true, true, false, false, undefined])
+    expect(parseStringArray(['a', 'b'])).toEqual(['a', 'b'])
+    expect(parseStringArray('a')).toEqual(['a'])
+  })
+})
