@@ -102,7 +102,7 @@ export class S3Storage implements MediaStorage {
   private readonly client: S3Client
   private readonly publicBase: string
 
-  constructor(private readonly s3: S3Config, publicBase?: string | null) {
+  constructor(s3: S3Config, publicBase?: string | null) {
     this.client = new S3Client({
       bucket: s3.bucket,
       region: s3.region,

@@ -8,7 +8,7 @@ import { visibleAccountSql } from '../accounts/queries'
 import type { Ctx } from '../context'
 import { isId } from '../ids'
 import type { Viewer } from '../oauth/authenticate'
-import { keyset, newestFirst, type Page } from '../timelines/page'
+import { keyedPage, keyset, type KeyedPage, type Page } from '../timelines/page'
 import { activeMuteSql } from './mute'
 
 /** Everything Mastodon's Relationship entity says about one account, from the viewer's side. */
@@ -101,16 +101,7 @@ export async function loadRelationships(ctx: Ctx, viewerAccountId: string, targe
 }
 
 /** A page of accounts in the order of a relationship row's id (newest first), with the ids for the Link header. */
-export interface AccountPage<T = AccountRow> {
-  items: T[]
-  firstKey?: string
-  lastKey?: string
-}
-
-function keyed<T>(rows: { key: string; item: T }[], forwards: boolean): AccountPage<T> {
-  const ordered = newestFirst(rows, forwards)
-  return { items: ordered.map((r) => r.item), firstKey: ordered[0]?.key, lastKey: ordered[ordered.length - 1]?.key }
-}
+export type AccountPage<T = AccountRow> = KeyedPage<T>
 
 /** Accounts that may appear in a list the viewer reads: visible to them and not deleted. */
 const listedAccountSql = (viewer: Viewer | null) => and(visibleAccountSql(viewer), isNull(accounts.deletedAt))!
@@ -129,7 +120,7 @@ async function pageOf(
   const rows = await ctx.db.select({ key: table.id, item: getTableColumns(accounts) })
     .from(table).innerJoin(accounts, join).where(and(...where, ...k.where, listedAccountSql(viewer)))
     .orderBy(k.orderBy).limit(page.limit)
-  return keyed(rows, k.forwards)
+  return keyedPage(rows, k.forwards)
 }
 
 /**
@@ -173,7 +164,7 @@ export async function mutedAccounts(ctx: Ctx, viewer: Viewer & { accountId: stri
     .from(mutes).innerJoin(accounts, eq(accounts.id, mutes.targetAccountId))
     .where(and(eq(mutes.accountId, viewer.accountId), activeMuteSql(), ...k.where, listedAccountSql(viewer)))
     .orderBy(k.orderBy).limit(page.limit)
-  return keyed(rows.map((r) => ({ key: r.key, item: { account: r.account, expiresAt: r.expiresAt } })), k.forwards)
+  return keyedPage(rows.map((r) => ({ key: r.key, item: { account: r.account, expiresAt: r.expiresAt } })), k.forwards)
 }
 
 /** The accounts an account features on its profile, most recently endorsed first. */

@@ -4,21 +4,8 @@ import { uuidParam } from '../../db/sql'
 import type { Ctx } from '../context'
 import { ForbiddenError } from '../errors'
 import { getVisibleStatus, visibleWithReblogSql } from '../visibility'
-import { keyset, newestFirst, type Page } from './page'
+import { keyedPage, keyset, type KeyedPage, type Page } from './page'
 import { notHiddenByViewerSql } from './viewer-filters'
-
-/** A page of items paged by their own row id (favourite, bookmark, reblog), for the Link header. */
-export interface KeyedPage<T> {
-  items: T[]
-  /** the paging ids of the first and last item */
-  firstKey?: string
-  lastKey?: string
-}
-
-function keyed<T>(rows: { key: string; item: T }[], forwards: boolean): KeyedPage<T> {
-  const ordered = newestFirst(rows, forwards)
-  return { items: ordered.map((r) => r.item), firstKey: ordered[0]?.key, lastKey: ordered[ordered.length - 1]?.key }
-}
 
 type Interaction = typeof favourites | typeof bookmarks
 
@@ -29,7 +16,7 @@ async function statusesBy(ctx: Ctx, table: Interaction, ownerId: string, viewerA
     .innerJoin(statuses, eq(statuses.id, table.statusId))
     .where(and(eq(table.accountId, ownerId), ...k.where, visibleWithReblogSql(viewerAccountId), notHiddenByViewerSql(viewerAccountId, { withMuted: true })))
     .orderBy(k.orderBy).limit(page.limit)
-  return keyed(rows, k.forwards)
+  return keyedPage(rows, k.forwards)
 }
 
 export const ownFavourites = (ctx: Ctx, accountId: string, page: Page) => statusesBy(ctx, favourites, accountId, accountId, page)
@@ -58,7 +45,7 @@ export async function favouritedBy(ctx: Ctx, viewerAccountId: string | null, sta
     .innerJoin(accounts, eq(accounts.id, favourites.accountId))
     .where(and(eq(favourites.statusId, status.id), ...k.where, shownAccountSql(viewerAccountId)))
     .orderBy(k.orderBy).limit(page.limit)
-  return keyed(rows, k.forwards)
+  return keyedPage(rows, k.forwards)
 }
 
 /** Who reblogged a status the viewer may see: only reblogs the viewer may see themselves, newest first. */
@@ -69,5 +56,5 @@ export async function rebloggedBy(ctx: Ctx, viewerAccountId: string | null, stat
     .innerJoin(accounts, eq(accounts.id, statuses.accountId))
     .where(and(eq(statuses.reblogOfId, status.id), ...k.where, visibleWithReblogSql(viewerAccountId), shownAccountSql(viewerAccountId)))
     .orderBy(k.orderBy).limit(page.limit)
-  return keyed(rows, k.forwards)
+  return keyedPage(rows, k.forwards)
 }

@@ -24,3 +24,42 @@ export function keyset(column: PgColumn, page: Page): { where: SQL[]; orderBy: S
 
 /** Rows fetched in `keyset` order, put newest first. */
 export const newestFirst = <T>(rows: T[], forwards: boolean): T[] => (forwards ? rows.reverse() : rows)
+
+/** A page of items paged by their own row id (a favourite, a follow, a reblog), with the ids for the Link header. */
+export interface KeyedPage<T> {
+  items: T[]
+  firstKey?: string
+  lastKey?: string
+}
+
+/** Rows fetched in `keyset` order with their paging key, as a newest-first `KeyedPage`. */
+export function keyedPage<T>(rows: { key: string; item: T }[], forwards: boolean): KeyedPage<T> {
+  const ordered = newestFirst(rows, forwards)
+  return { items: ordered.map((r) => r.item), firstKey: ordered[0]?.key, lastKey: ordered[ordered.length - 1]?.key }
+}
+
+/**
+ * Fills a page from an index of candidate ids read a batch at a time (newest first, by `readIds` with the given
+ * cursor), keeping those `readRows` lets through, until the page is full or the candidates run out. For pages
+ * whose filters would otherwise make the planner abandon the index order.
+ */
+export async function fillFromCandidates<T extends { id: string }>(
+  page: Page,
+  batch: number,
+  readIds: (cursor: Page) => Promise<string[]>,
+  readRows: (ids: string[]) => Promise<T[]>,
+): Promise<T[]> {
+  const found: T[] = []
+  let cursor: Page = { ...page, limit: batch }
+  for (;;) {
+    const ids = await readIds(cursor)
+    if (!ids.length) break
+    found.push(...await readRows(ids))
+    if (found.length >= page.limit || ids.length < batch) break
+    // Forwards (min_id) continues above the newest candidate, backwards below the oldest.
+    cursor = page.minId ? { minId: ids[0], limit: batch } : { maxId: ids[ids.length - 1], sinceId: page.sinceId, limit: batch }
+  }
+  found.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+  // With min_id the page is the oldest `limit` of those newer than it.
+  return page.minId ? found.slice(-page.limit) : found.slice(0, page.limit)
+}

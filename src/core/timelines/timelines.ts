@@ -1,11 +1,11 @@
-import { and, eq, getTableColumns, gte, inArray, lt, sql, type SQL } from 'drizzle-orm'
+import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm'
 import { homeFeedEntries, statuses, statusTags, tags, type StatusRow } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
 import type { Ctx } from '../context'
 import { visibleWithReblogSql } from '../visibility'
 import { homeFeedHorizon } from './home-feed'
 import { optionConditions, type TimelineOptions } from './options'
-import { keyset, newestFirst, type Page } from './page'
+import { fillFromCandidates, keyset, newestFirst, type Page } from './page'
 import { notHiddenByViewerSql, replyVisibilitySql } from './viewer-filters'
 
 /** Runs one page of a status timeline: the visibility rule, the viewer's own filters and the options always apply. */
@@ -42,25 +42,15 @@ export async function homeTimeline(ctx: Ctx, viewerAccountId: string, page: Page
     notHiddenByViewerSql(viewerAccountId, { withMuted: opts.withMuted }),
     replyVisibilitySql(viewerAccountId, opts.replyVisibility),
   ]
-  // The feed is read through its primary key a batch of candidates at a time, then filtered, until the page is full.
-  const fromFeed = async (p: Page) => {
-    const found: StatusRow[] = []
-    let cursor: Page = { ...p, limit: FEED_CANDIDATES }
-    for (;;) {
+  // The feed is read through its primary key a batch of candidates at a time, then filtered.
+  const fromFeed = (p: Page) => fillFromCandidates(p, FEED_CANDIDATES,
+    async (cursor) => {
       const k = keyset(homeFeedEntries.statusId, cursor)
-      const candidates = newestFirst(await ctx.db.select({ id: homeFeedEntries.statusId }).from(homeFeedEntries)
+      return newestFirst(await ctx.db.select({ id: homeFeedEntries.statusId }).from(homeFeedEntries)
         .where(and(eq(homeFeedEntries.accountId, viewerAccountId), gte(homeFeedEntries.statusId, horizon), ...k.where))
-        .orderBy(k.orderBy).limit(FEED_CANDIDATES), k.forwards)
-      if (!candidates.length) break
-      found.push(...await ctx.db.select().from(statuses).where(and(inArray(statuses.id, candidates.map((c) => c.id)), ...filters)))
-      if (found.length >= p.limit || candidates.length < FEED_CANDIDATES) break
-      cursor = k.forwards
-        ? { minId: candidates[0].id, limit: FEED_CANDIDATES }
-        : { maxId: candidates[candidates.length - 1].id, sinceId: p.sinceId, limit: FEED_CANDIDATES }
-    }
-    found.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
-    return p.minId ? found.slice(-p.limit) : found.slice(0, p.limit)
-  }
+        .orderBy(k.orderBy).limit(FEED_CANDIDATES), k.forwards).map((c) => c.id)
+    },
+    (ids) => ctx.db.select().from(statuses).where(and(inArray(statuses.id, ids), ...filters)))
   const fromGraph = async (p: Page) => {
     const k = keyset(statuses.id, p)
     const rows = await ctx.db.select().from(statuses).where(and(
@@ -150,23 +140,12 @@ export async function tagTimeline(ctx: Ctx, viewerAccountId: string | null, page
   const where = publicConditions(scope, viewerAccountId)
   for (const name of all) where.push(hasTag(name))
   for (const name of none) where.push(sql`not ${hasTag(name)}`)
-  const found: StatusRow[] = []
-  let cursor: Page = { ...page, limit: TAG_CANDIDATES }
-  for (;;) {
-    const k = keyset(statusTags.statusId, cursor)
-    const candidates = newestFirst(await ctx.db.selectDistinct({ id: statusTags.statusId }).from(statusTags)
-      .where(and(inArray(statusTags.tagId, tagRows.map((t) => t.id)), ...k.where))
-      .orderBy(k.orderBy).limit(TAG_CANDIDATES), k.forwards)
-    if (!candidates.length) break
-    const rows = await statusPage(ctx, viewerAccountId, { limit: TAG_CANDIDATES }, opts, [...where, inArray(statuses.id, candidates.map((c) => c.id))])
-    found.push(...rows)
-    if (found.length >= page.limit || candidates.length < TAG_CANDIDATES) break
-    // Forwards (min_id) continues above the newest candidate, backwards below the oldest.
-    cursor = k.forwards
-      ? { minId: candidates[0].id, limit: TAG_CANDIDATES }
-      : { maxId: candidates[candidates.length - 1].id, sinceId: page.sinceId, limit: TAG_CANDIDATES }
-  }
-  // Newest first; with min_id the page is the oldest `limit` of those newer than it.
-  found.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
-  return page.minId ? found.slice(-page.limit) : found.slice(0, page.limit)
+  return fillFromCandidates(page, TAG_CANDIDATES,
+    async (cursor) => {
+      const k = keyset(statusTags.statusId, cursor)
+      return newestFirst(await ctx.db.selectDistinct({ id: statusTags.statusId }).from(statusTags)
+        .where(and(inArray(statusTags.tagId, tagRows.map((t) => t.id)), ...k.where))
+        .orderBy(k.orderBy).limit(TAG_CANDIDATES), k.forwards).map((c) => c.id)
+    },
+    (ids) => statusPage(ctx, viewerAccountId, { limit: TAG_CANDIDATES }, opts, [...where, inArray(statuses.id, ids)]))
 }
