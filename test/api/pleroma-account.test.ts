@@ -91,6 +91,29 @@ describe('POST /api/pleroma/delete_account', () => {
     expect(again.status).toBe(422)
     expect(again.json.error).toContain('Username has already been taken')
   })
+
+  test('the account’s uploaded files, avatar included, are removed', async () => {
+    const { fileOf, pngFixture } = await import('../support/media-fixtures')
+    const { keyFromUrl, mediaStorage } = await import('../../src/core/media/storage')
+    const { mediaAttachments } = await import('../../src/db/schema')
+    const ctx = await getTestContext()
+    const user = await makeUser()
+    const upload = await call('POST', '/api/v2/media', { token: user.token, multipart: { file: fileOf(pngFixture(), 'image/png', 'a.png') } })
+    expect(upload.status).toBe(200)
+    const avatar = await call('PATCH', '/api/v1/accounts/update_credentials', { token: user.token, multipart: { avatar: fileOf(pngFixture(32, 32), 'image/png', 'me.png') } })
+    expect(avatar.status).toBe(200)
+    await call('POST', '/api/v1/statuses', { token: user.token, json: { status: 'with media', media_ids: [upload.json.id] } })
+    const [row] = await ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.id, upload.json.id))
+    const storage = mediaStorage(ctx.config)
+    const keys = [row.fileKey!, row.previewKey, keyFromUrl(storage, avatar.json.avatar)].filter((k): k is string => !!k)
+    expect(keys).toHaveLength(3)
+    for (const key of keys) expect(await storage.get(key)).not.toBeNull()
+
+    const res = await call('POST', '/api/pleroma/delete_account', { token: user.token, json: { password: TEST_PASSWORD } })
+    expect(res.json).toEqual({ status: 'success' })
+    for (const key of keys) expect(await storage.get(key)).toBeNull()
+    expect(await ctx.db.select().from(mediaAttachments).where(eq(mediaAttachments.accountId, user.account.id))).toEqual([])
+  })
 })
 
 describe('POST /api/pleroma/disable_account', () => {

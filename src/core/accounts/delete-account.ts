@@ -3,11 +3,13 @@ import type { DbLike } from '../../db/client'
 import { uuidParam } from '../../db/sql'
 import {
   accountDomainBlocks, accountNotes, accounts, blocks, bookmarks, conversationMutes, conversationParticipations, endorsements,
-  favourites, filters, followRequests, follows, homeFeedEntries, listAccounts, lists, markers, mutes, notifications,
+  favourites, filters, followRequests, follows, homeFeedEntries, listAccounts, lists, markers, mediaAttachments, mutes, notifications,
   scheduledStatuses, statusPins, statuses, users,
 } from '../../db/schema'
 import type { Ctx } from '../context'
 import type { Jobs } from '../jobs'
+import { accountMediaKeys } from '../media/prune'
+import { mediaStorage } from '../media/storage'
 import { removeStatus } from '../statuses/delete-status'
 import { confirmCurrentPassword } from './current-password'
 
@@ -28,6 +30,9 @@ export async function deleteOwnAccount(ctx: Ctx, userId: string, password: unkno
  * Returns false if the account was already deleted.
  */
 export async function deleteLocalAccount(ctx: Ctx, accountId: string): Promise<boolean> {
+  // Files are listed before the profile is blanked and removed once the deletion is committed: nobody can see the
+  // statuses that still point at them, and the purge drops those rows.
+  const files = await accountMediaKeys(ctx, [accountId])
   const deleted = await ctx.db.transaction(async (tx) => {
     const [tombstone] = await tx.update(accounts).set({
       deletedAt: sql`now()` as unknown as Date,
@@ -51,6 +56,7 @@ export async function deleteLocalAccount(ctx: Ctx, accountId: string): Promise<b
     if (ctx.jobs) await ctx.jobs.send(ACCOUNT_PURGE_QUEUE, { accountId }, { within: tx, singletonKey: accountId })
     return true
   })
+  if (deleted) await deleteStoredFiles(ctx, files)
   if (deleted && !ctx.jobs) await purgeAccountContent(ctx, accountId)
   return deleted
 }
@@ -95,6 +101,8 @@ export async function purgeAccountContent(ctx: Ctx, accountId: string): Promise<
     })
   }
   await ctx.db.update(accounts).set({ statusesCount: 0 }).where(eq(accounts.id, accountId))
+  await deleteStoredFiles(ctx, await accountMediaKeys(ctx, [accountId]))
+  await ctx.db.delete(mediaAttachments).where(eq(mediaAttachments.accountId, accountId))
   return removed
 }
 
@@ -102,4 +110,12 @@ export async function registerAccountJobs(ctx: Ctx & { jobs: Jobs }): Promise<vo
   await ctx.jobs.work<{ accountId: string }>(ACCOUNT_PURGE_QUEUE, async ({ accountId }) => {
     await purgeAccountContent(ctx, accountId)
   })
+}
+
+/** Removes stored files, logging (not failing on) the ones storage could not delete: the rows are what matter. */
+async function deleteStoredFiles(ctx: Ctx, keys: string[]) {
+  const storage = mediaStorage(ctx.config)
+  for (const key of keys) {
+    await storage.delete(key).catch((e: Error) => console.error(`[rookery] could not delete ${key}: ${e.message}`))
+  }
 }
