@@ -363,3 +363,15 @@ describe('hide filters', () => {
     expect(warned.json.filtered[0].filter.filter_action).toBe('hide')
   })
 })
+
+describe('silenced accounts and notifications', () => {
+  test('a silenced account notifies only its followers', async () => {
+    const [silenced, stranger, friend] = await Promise.all([makeUser(ctx, { account: { silencedAt: new Date() } }), makeUser(ctx), makeUser(ctx)])
+    await follow(friend, silenced)
+    await post(silenced, { status: `@${stranger.account.username} @${friend.account.username} hello` })
+    const mentions = async (who: MadeUser) => (await call('GET', '/api/v1/notifications', { token: who.token, query: { 'types[]': ['mention'] } })).json
+      .filter((n: any) => n.account.id === silenced.account.id)
+    expect(await mentions(stranger)).toHaveLength(0)
+    expect(await mentions(friend)).toHaveLength(1)
+  })
+})

@@ -24,11 +24,16 @@ const mutesNotifications = (recipient: SQL, sender: SQL) => sql`exists (select 1
 const domainBlocked = (recipient: SQL, sender: SQL) => sql`(exists (select 1 from account_domain_blocks d join accounts a on a.id = ${sender}
   where d.account_id = ${recipient} and a.domain is not null and lower(d.domain) = lower(a.domain::text)) and not ${follows(recipient, sender)})`
 
+/** A moderator silenced the sender and the recipient does not follow them (Mastodon's limited accounts). */
+const silencedStranger = (recipient: SQL, sender: SQL) => sql`(exists (select 1 from accounts sa where sa.id = ${sender}
+  and sa.silenced_at is not null) and not ${follows(recipient, sender)})`
+
 /**
  * Whether a notification of `type` from `sender` (about `statusId`) may be created for `recipient`:
  * - only local users get notifications, and not of their own actions (except the end of their own poll);
  * - never between accounts where either blocks the other, from an account the recipient mutes with notifications,
  *   or from a blocked domain the recipient does not follow;
+ * - from a silenced account, only to its followers (poll endings excepted);
  * - nothing new from a thread the recipient muted;
  * - with Pleroma's `block_from_strangers`, only from accounts the recipient follows (poll endings excepted).
  */
@@ -46,6 +51,7 @@ export function mayNotifySql(recipient: SQL, sender: SQL, type: NotificationType
     and not ${blockedEitherWay(recipient, sender)}
     and not ${mutesNotifications(recipient, sender)}
     and not ${domainBlocked(recipient, sender)}
+    and ${isPoll ? sql`true` : sql`not ${silencedStranger(recipient, sender)}`}
     and not ${threadMuted})`
 }
 
