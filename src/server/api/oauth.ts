@@ -126,6 +126,16 @@ async function signInAndApprove(ctx: Ctx, page: PageContext, request: Authorizat
   return approve(ctx, page, request, userId, [cookie])
 }
 
+/** A posted authorization form: same-site with a valid CSRF token, for a valid request; else the error page to answer with. */
+async function checkedForm(ctx: Ctx, request: Request, p: Input, page: PageContext): Promise<AuthorizationRequest | Response> {
+  if (crossSite(ctx, request) || !csrfValid(ctx, request, p)) return refused(page)
+  try {
+    return await checkRequest(ctx, p)
+  } catch (e) {
+    return failure(page, e)
+  }
+}
+
 function refused(page: PageContext): Response {
   return htmlResponse(messagePage(page, 'Request refused',
     'This form has expired or was not sent from this site. Go back, reload the page and try again.', { error: true }), { status: 403 })
@@ -203,13 +213,8 @@ export const oauthApi = (base: Base) =>
     .post('/oauth/authorize', async ({ ctx, input, request }) => {
       const p = authorizationInput(input)
       const page = pageContext(ctx, p.lang)
-      if (crossSite(ctx, request) || !csrfValid(ctx, request, p)) return refused(page)
-      let authRequest: AuthorizationRequest
-      try {
-        authRequest = await checkRequest(ctx, p)
-      } catch (e) {
-        return failure(page, e)
-      }
+      const authRequest = await checkedForm(ctx, request, p, page)
+      if (authRequest instanceof Response) return authRequest
       if (p.decision === 'deny' || p.deny !== undefined) return failure(page, denialError(authRequest))
 
       const forceLogin = parseBool(p.force_login) === true
@@ -247,13 +252,8 @@ export const oauthApi = (base: Base) =>
     .post('/oauth/mfa/verify', async ({ ctx, input, request }) => {
       const p = authorizationInput(isPlainObject(input.mfa) ? { ...input, ...input.mfa } : input)
       const page = pageContext(ctx, p.lang)
-      if (crossSite(ctx, request) || !csrfValid(ctx, request, p)) return refused(page)
-      let authRequest: AuthorizationRequest
-      try {
-        authRequest = await checkRequest(ctx, p)
-      } catch (e) {
-        return failure(page, e)
-      }
+      const authRequest = await checkedForm(ctx, request, p, page)
+      if (authRequest instanceof Response) return authRequest
       const challengeType = p.challenge_type === 'recovery' ? 'recovery' : 'totp'
       const mfaToken = typeof p.mfa_token === 'string' ? p.mfa_token.slice(0, 200) : ''
       const redeemed = await redeemMfaChallenge(ctx, mfaToken, { appId: authRequest.app.id }, challengeType, p.code)
