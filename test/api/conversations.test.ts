@@ -3,7 +3,7 @@ import type { Ctx } from '../../src/core/context'
 import { blocks } from '../../src/db/schema'
 import { getTestContext } from '../support/context'
 import { makeUser, type MadeUser } from '../support/factories'
-import { call } from '../support/http'
+import { call, postStatus } from '../support/http'
 import { expectShape } from '../support/shape'
 
 let ctx: Ctx
@@ -12,11 +12,7 @@ beforeAll(async () => {
   ctx = await getTestContext()
 })
 
-const post = async (who: MadeUser, json: Record<string, unknown>) => {
-  const res = await call('POST', '/api/v1/statuses', { token: who.token, json })
-  expect(res.status).toBe(200)
-  return res.json as { id: string; pleroma: { direct_conversation_id: string | null } }
-}
+const post = (who: MadeUser, json: Record<string, unknown>) => postStatus<{ id: string; pleroma: { direct_conversation_id: string | null } }>(who, json)
 const dm = (from: MadeUser, to: MadeUser[], text = 'psst', extra: Record<string, unknown> = {}) =>
   post(from, { status: `${to.map((u) => `@${u.account.username}`).join(' ')} ${text}`, visibility: 'direct', ...extra })
 const conversations = (who: MadeUser, query: Record<string, string | string[]> = {}) => call('GET', '/api/v1/conversations', { token: who.token, query })

@@ -7,7 +7,7 @@ import { backfillHomeFeed } from '../../src/core/timelines/home-feed'
 import { filters, follows } from '../../src/db/schema'
 import { getTestContext } from '../support/context'
 import { makeUser, type MadeUser } from '../support/factories'
-import { call } from '../support/http'
+import { call, postStatus } from '../support/http'
 import { expectShape } from '../support/shape'
 
 let ctx: Ctx
@@ -16,11 +16,7 @@ beforeAll(async () => {
   ctx = await getTestContext()
 })
 
-const post = async (who: MadeUser, json: Record<string, unknown>) => {
-  const res = await call('POST', '/api/v1/statuses', { token: who.token, json })
-  expect(res.status).toBe(200)
-  return res.json as { id: string }
-}
+const post = (who: MadeUser, json: Record<string, unknown>) => postStatus<{ id: string }>(who, json)
 
 async function makeFilter(owner: MadeUser, json: Record<string, unknown> = {}) {
   const res = await call('POST', '/api/v2/filters', {

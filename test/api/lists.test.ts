@@ -8,7 +8,7 @@ import { backfillHomeFeed } from '../../src/core/timelines/home-feed'
 import { blocks, follows, listAccounts, lists, mutes } from '../../src/db/schema'
 import { getTestContext } from '../support/context'
 import { makeUser, type MadeUser } from '../support/factories'
-import { call } from '../support/http'
+import { call, postStatus } from '../support/http'
 import { expectShape } from '../support/shape'
 
 let ctx: Ctx
@@ -34,11 +34,7 @@ async function addMembers(owner: MadeUser, listId: string, members: MadeUser[]) 
   expect(res.status).toBe(200)
 }
 
-const post = async (who: MadeUser, json: Record<string, unknown>) => {
-  const res = await call('POST', '/api/v1/statuses', { token: who.token, json })
-  expect(res.status).toBe(200)
-  return res.json as { id: string; visibility: string; pleroma: { visibility: string } }
-}
+const post = (who: MadeUser, json: Record<string, unknown>) => postStatus<{ id: string; visibility: string; pleroma: { visibility: string } }>(who, json)
 
 const ids = (res: { json: any }) => (res.json as { id: string }[]).map((s) => s.id)
 const timeline = (who: MadeUser, listId: string, query: Record<string, string> = {}) =>

@@ -13,7 +13,7 @@ import {
 } from '../../src/db/schema'
 import { getTestContext } from '../support/context'
 import { makeUser, uniqueName, type MadeUser } from '../support/factories'
-import { call } from '../support/http'
+import { call, postStatus } from '../support/http'
 import { expectShape } from '../support/shape'
 
 let ctx: Ctx
@@ -22,11 +22,7 @@ beforeAll(async () => {
   ctx = await getTestContext()
 })
 
-const post = async (who: MadeUser, json: Record<string, unknown>) => {
-  const res = await call('POST', '/api/v1/statuses', { token: who.token, json })
-  expect(res.status).toBe(200)
-  return res.json as { id: string }
-}
+const post = (who: MadeUser, json: Record<string, unknown>) => postStatus<{ id: string }>(who, json)
 const list = (who: MadeUser, query: Record<string, string | string[]> = {}) => call('GET', '/api/v1/notifications', { token: who.token, query })
 const follow = (follower: MadeUser, target: MadeUser, notifyOnPost = false) =>
   ctx.db.insert(follows).values({ accountId: follower.account.id, targetAccountId: target.account.id, notify: notifyOnPost }).onConflictDoNothing()

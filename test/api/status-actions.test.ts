@@ -4,7 +4,7 @@ import type { Ctx } from '../../src/core/context'
 import { blocks, follows, notifications, statuses } from '../../src/db/schema'
 import { getTestContext } from '../support/context'
 import { makeUser, type MadeUser } from '../support/factories'
-import { call } from '../support/http'
+import { call, postStatus } from '../support/http'
 import { expectShape } from '../support/shape'
 
 let ctx: Ctx
@@ -17,11 +17,7 @@ beforeAll(async () => {
   ;[alice, bob, carol] = await Promise.all([makeUser(ctx), makeUser(ctx), makeUser(ctx)])
 })
 
-const post = async (who: MadeUser, json: Record<string, unknown>) => {
-  const res = await call('POST', '/api/v1/statuses', { token: who.token, json })
-  expect(res.status).toBe(200)
-  return res.json as { id: string; reblogs_count: number; favourites_count: number }
-}
+const post = (who: MadeUser, json: Record<string, unknown>) => postStatus<{ id: string; reblogs_count: number; favourites_count: number }>(who, json)
 const show = async (who: MadeUser | null, id: string) => call('GET', `/api/v1/statuses/${id}`, { token: who?.token })
 const act = (who: MadeUser, id: string, action: string, json?: Record<string, unknown>) =>
   call('POST', `/api/v1/statuses/${id}/${action}`, { token: who.token, json: json ?? {} })

@@ -5,7 +5,7 @@ import { backfillHomeFeed, HOME_FEED_DAYS, trimHomeFeeds } from '../../src/core/
 import { accountDomainBlocks, accounts, blocks, follows, homeFeedEntries, listAccounts, lists, mutes, statuses } from '../../src/db/schema'
 import { getTestContext } from '../support/context'
 import { makeUser, uniqueName, type MadeUser } from '../support/factories'
-import { call } from '../support/http'
+import { call, postStatus } from '../support/http'
 import { expectShape } from '../support/shape'
 
 let ctx: Ctx
@@ -20,11 +20,7 @@ async function follow(follower: MadeUser, target: MadeUser, opts: { showReblogs?
   await backfillHomeFeed(ctx.db, follower.account.id, target.account.id)
 }
 
-const post = async (who: MadeUser, json: Record<string, unknown>) => {
-  const res = await call('POST', '/api/v1/statuses', { token: who.token, json })
-  expect(res.status).toBe(200)
-  return res.json as { id: string }
-}
+const post = (who: MadeUser, json: Record<string, unknown>) => postStatus<{ id: string }>(who, json)
 const ids = (res: { json: any }) => (res.json as { id: string }[]).map((s) => s.id)
 const home = (who: MadeUser, query: Record<string, string | string[]> = {}) => call('GET', '/api/v1/timelines/home', { token: who.token, query })
 

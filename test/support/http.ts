@@ -1,3 +1,4 @@
+import { expect } from 'bun:test'
 import type { App } from '../../src/server/app'
 import { testApp } from './context'
 
@@ -46,4 +47,11 @@ export async function call<T = any>(method: string, path: string, opts: CallOpti
     json = text ? JSON.parse(text) : undefined
   } catch {}
   return { status: res.status, headers: res.headers, json, text }
+}
+
+/** Posts a status as `who` through the API; anything but 200 fails the calling test. */
+export async function postStatus<T = any>(who: { token: string }, json: Record<string, unknown>): Promise<T> {
+  const res = await call('POST', '/api/v1/statuses', { token: who.token, json })
+  expect(res.status).toBe(200)
+  return res.json as T
 }
