@@ -3,6 +3,7 @@ import type { DbLike } from '../../db/client'
 import { bookmarks, conversationMutes, favourites, statusPins, statuses, type StatusRow, type StatusVisibility } from '../../db/schema'
 import type { Ctx } from '../context'
 import { NotFoundError, ValidationError } from '../errors'
+import { newId } from '../ids'
 import { notify, withdrawNotifications } from '../notifications/notify'
 import { getVisibleStatus } from '../visibility'
 import { bumpAuthorStatuses, bumpStatusCounter } from './counters'
@@ -36,27 +37,26 @@ export async function reblogStatus(ctx: Ctx, accountId: string, username: string
   if (original.visibility === 'private') chosen = 'private'
   if (original.visibility === 'local') chosen = 'local'
   return ctx.db.transaction(async (tx) => {
-    const [existing] = await tx.select().from(statuses).where(and(eq(statuses.reblogOfId, original.id), eq(statuses.accountId, accountId))).limit(1)
-    if (existing) return existing
-    const base = ctx.config.baseUrl
+    const id = newId()
     const [row] = await tx.insert(statuses).values({
+      id,
       accountId,
       reblogOfId: original.id,
       visibility: chosen,
       conversationId: original.conversationId,
       local: true,
+      uri: `${statusUri(ctx.config.baseUrl, username, id)}/activity`,
+      url: statusUrl(ctx.config.baseUrl, username, id),
     }).onConflictDoNothing().returning()
     if (!row) {
-      const [raced] = await tx.select().from(statuses).where(and(eq(statuses.reblogOfId, original.id), eq(statuses.accountId, accountId))).limit(1)
-      return raced
+      const [existing] = await tx.select().from(statuses).where(and(eq(statuses.reblogOfId, original.id), eq(statuses.accountId, accountId))).limit(1)
+      return existing
     }
-    const [withUri] = await tx.update(statuses).set({ uri: `${statusUri(base, username, row.id)}/activity`, url: statusUrl(base, username, row.id) })
-      .where(eq(statuses.id, row.id)).returning()
     await bumpStatusCounter(tx, original.id, 'reblogsCount', 1)
     if (countsPublicly(chosen)) await bumpAuthorStatuses(tx, accountId, 1)
-    await distributeNewStatus(tx, withUri, [])
+    await distributeNewStatus(tx, row, [])
     await notify(tx, { type: 'reblog', accountId: original.accountId, fromAccountId: accountId, statusId: original.id })
-    return withUri
+    return row
   })
 }
 
