@@ -1,10 +1,10 @@
-import { and, desc, eq, getTableColumns, sql } from 'drizzle-orm'
+import { and, desc, eq, getTableColumns } from 'drizzle-orm'
 import { statusPins, statuses, type AccountRow, type StatusRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { visibleWithReblogSql } from '../visibility'
 import { type TimelineOptions } from './options'
 import type { Page } from './page'
-import { statusPage } from './timelines'
+import { hasTag, normalizeTag, statusPage } from './timelines'
 
 export interface AccountStatusesQuery {
   pinned: boolean
@@ -25,10 +25,8 @@ export async function accountStatuses(ctx: Ctx, viewerAccountId: string | null, 
       .orderBy(desc(statusPins.id)).limit(page.limit)
   }
   const where = [eq(statuses.accountId, account.id)]
-  const tag = q.tagged?.trim().replace(/^#/, '').toLowerCase()
-  if (tag) {
-    where.push(sql`exists (select 1 from status_tags st join tags t on t.id = st.tag_id where st.status_id = ${statuses.id} and t.name = ${tag})`)
-  }
+  const tag = q.tagged ? normalizeTag(q.tagged) : ''
+  if (tag) where.push(hasTag(tag))
   // The viewer's mutes do not hide a profile the viewer chose to open.
   return statusPage(ctx, viewerAccountId, page, { ...opts, withMuted: true }, where)
 }

@@ -117,9 +117,11 @@ export interface TagQuery {
   none: string[]
 }
 
-const normalizeTag = (t: string) => t.trim().replace(/^#/, '').toLowerCase()
+/** `#Tag` or `tag` as stored: without the `#`, lower case. */
+export const normalizeTag = (t: string) => t.trim().replace(/^#/, '').toLowerCase()
 
-const hasTag = (name: string) => sql`exists (select 1 from status_tags st join tags t on t.id = st.tag_id
+/** The status carries the hashtag `name` (normalized). */
+export const hasTag = (name: string) => sql`exists (select 1 from status_tags st join tags t on t.id = st.tag_id
   where st.status_id = ${statuses.id} and t.name = ${name})`
 
 /** Public statuses carrying the hashtags asked for. */
