@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from 'bun:test'
 import type { Ctx } from '../../src/core/context'
 import { newId } from '../../src/core/ids'
 import { eq } from 'drizzle-orm'
-import { accounts, blocks, follows } from '../../src/db/schema'
+import { accounts, blocks, follows, users as usersTable } from '../../src/db/schema'
 import { getTestContext } from '../support/context'
 import { makeUser, uniqueName, type MadeUser } from '../support/factories'
 import { call } from '../support/http'
@@ -192,5 +192,83 @@ describe('GET /api/v1/statuses?id[]=', () => {
     expect(res.status).toBe(422)
     const ok = await call('GET', '/api/v1/statuses', { query: { 'id[]': Array.from({ length: 100 }, () => newId()) } })
     expect(ok.status).toBe(200)
+  })
+})
+
+describe('who is listed, on every list of accounts', () => {
+  type Kind = 'shown' | 'deactivated' | 'unapproved' | 'suspended' | 'blocking' | 'blocked'
+  const KINDS: Kind[] = ['shown', 'deactivated', 'unapproved', 'suspended', 'blocking', 'blocked']
+  /** Hidden from everyone but staff, whatever the relationship. */
+  const HIDDEN_FROM_ALL: Kind[] = ['deactivated', 'unapproved', 'suspended']
+  const PREFIX = uniqueName('lst').replace(/_/g, '')
+  const people = {} as Record<Kind, MadeUser>
+  let viewer: MadeUser
+  let owner: MadeUser
+  let statusId: string
+  let listId: string
+
+  beforeAll(async () => {
+    viewer = await makeUser(ctx)
+    owner = await makeUser(ctx)
+    statusId = (await call('POST', '/api/v1/statuses', { token: owner.token, json: { status: 'listed by everyone' } })).json.id
+    listId = (await call('POST', '/api/v1/lists', { token: viewer.token, json: { title: 'everyone' } })).json.id
+    for (const kind of KINDS) {
+      const person = people[kind] = await makeUser(ctx, { nickname: `${PREFIX}${kind}` })
+      // Every kind interacts while still active; the state that should hide it comes afterwards.
+      for (const [path, method] of [['favourite', 'POST'], ['reblog', 'POST'], ['emoji_reactions/👍', 'PUT']] as const) {
+        expect((await call(method, `/api/v1/statuses/${statusId}/${path}`, { token: person.token })).status).toBe(200)
+      }
+      expect((await call('POST', `/api/v1/accounts/${owner.account.id}/follow`, { token: person.token })).status).toBe(200)
+      expect((await call('POST', `/api/v1/accounts/${person.account.id}/follow`, { token: owner.token })).status).toBe(200)
+      expect((await call('POST', `/api/v1/accounts/${person.account.id}/endorse`, { token: owner.token })).status).toBe(200)
+      expect((await call('POST', `/api/v1/accounts/${person.account.id}/follow`, { token: viewer.token })).status).toBe(200)
+      expect((await call('POST', `/api/v1/lists/${listId}/accounts`, { token: viewer.token, json: { account_ids: [person.account.id] } })).status).toBe(200)
+    }
+    await ctx.db.update(usersTable).set({ isActive: false }).where(eq(usersTable.id, people.deactivated.user.id))
+    await ctx.db.update(usersTable).set({ isApproved: false }).where(eq(usersTable.id, people.unapproved.user.id))
+    await ctx.db.update(accounts).set({ suspendedAt: new Date() }).where(eq(accounts.id, people.suspended.account.id))
+    await ctx.db.insert(blocks).values([
+      { accountId: people.blocking.account.id, targetAccountId: viewer.account.id },
+      { accountId: viewer.account.id, targetAccountId: people.blocked.account.id },
+    ])
+  })
+
+  const LISTS: Record<string, { path: () => string; accounts: (json: any) => string[]; anonymous: boolean }> = {
+    favourited_by: { path: () => `/api/v1/statuses/${statusId}/favourited_by`, accounts: (j) => j.map((a: any) => a.id), anonymous: true },
+    reblogged_by: { path: () => `/api/v1/statuses/${statusId}/reblogged_by`, accounts: (j) => j.map((a: any) => a.id), anonymous: true },
+    reactions: { path: () => `/api/v1/pleroma/statuses/${statusId}/reactions`, accounts: (j) => j.flatMap((r: any) => r.accounts.map((a: any) => a.id)), anonymous: true },
+    'status emoji_reactions': { path: () => `/api/v1/statuses/${statusId}`, accounts: (j) => j.pleroma.emoji_reactions.flatMap((r: any) => r.account_ids), anonymous: true },
+    followers: { path: () => `/api/v1/accounts/${owner.account.id}/followers`, accounts: (j) => j.map((a: any) => a.id), anonymous: true },
+    following: { path: () => `/api/v1/accounts/${owner.account.id}/following`, accounts: (j) => j.map((a: any) => a.id), anonymous: true },
+    endorsements: { path: () => `/api/v1/accounts/${owner.account.id}/endorsements`, accounts: (j) => j.map((a: any) => a.id), anonymous: true },
+    'account search': { path: () => `/api/v1/accounts/search?q=${PREFIX}&limit=40`, accounts: (j) => j.map((a: any) => a.id), anonymous: true },
+    'list members': { path: () => `/api/v1/lists/${listId}/accounts`, accounts: (j) => j.map((a: any) => a.id), anonymous: false },
+  }
+
+  for (const [name, list] of Object.entries(LISTS)) {
+    test(`${name}: only accounts the viewer may see, on neither side of a block`, async () => {
+      const res = await call('GET', list.path(), { token: viewer.token })
+      expect(res.status).toBe(200)
+      const listed = new Set(list.accounts(res.json))
+      for (const kind of KINDS) expect({ kind, listed: listed.has(people[kind].account.id) }).toEqual({ kind, listed: kind === 'shown' })
+    })
+    if (list.anonymous) {
+      test(`${name}: anonymously, every active account and none that is hidden`, async () => {
+        const res = await call('GET', list.path())
+        expect(res.status).toBe(200)
+        const listed = new Set(list.accounts(res.json))
+        for (const kind of KINDS) expect({ kind, listed: listed.has(people[kind].account.id) }).toEqual({ kind, listed: !HIDDEN_FROM_ALL.includes(kind) })
+      })
+    }
+  }
+
+  test('the count of a reaction leaves out the accounts it does not list', async () => {
+    const res = await call('GET', `/api/v1/statuses/${statusId}`, { token: viewer.token })
+    expect(res.json.pleroma.emoji_reactions).toEqual([expect.objectContaining({ name: '👍', count: 1, account_ids: [people.shown.account.id] })])
+  })
+
+  test('the viewer\'s own block list still shows whom they block', async () => {
+    const res = await call('GET', '/api/v1/blocks', { token: viewer.token })
+    expect(res.json.map((a: any) => a.id)).toContain(people.blocked.account.id)
   })
 })

@@ -2,18 +2,11 @@
 import { GifWriter } from 'omggif'
 import { createRaster, encodePng } from '../../src/core/accounts/png'
 import { encodeJpegImage } from '../../src/core/media/codecs'
+import { concatBytes } from '../../src/core/media/metadata'
 
 const text = (s: string) => new TextEncoder().encode(s)
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
+const concat = (...parts: Uint8Array[]) => concatBytes(parts)
 
 function pngChunk(type: string, data: Uint8Array): Uint8Array {
   const body = concat(text(type), data)

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-
 import { accounts, follows, users, type AccountRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { NotFoundError, UnauthorizedError, ValidationError } from '../errors'
+import { uuidParam } from '../../db/sql'
 import { isId } from '../ids'
 import type { Viewer } from '../oauth/authenticate'
 import { NICKNAME_PATTERN } from './validation'
@@ -21,6 +22,22 @@ export function visibleAccountSql(viewer: Viewer | null): SQL {
   const hiddenUser = sql`exists (select 1 from ${users} where ${users.accountId} = ${accounts.id} and (not ${users.isActive} or not ${users.isApproved}))`
   const visible = sql`(${accounts.suspendedAt} is null and not ${hiddenUser})`
   return viewer?.accountId ? sql`(${alive} and (${eq(accounts.id, viewer.accountId)} or ${visible}))` : sql`(${alive} and ${visible})`
+}
+
+/** Neither the viewer blocks the account nor the account blocks the viewer (true without a viewer account). */
+export function notBlockedEitherWaySql(viewerAccountId: string | null): SQL {
+  if (!viewerAccountId) return sql`true`
+  const viewer = uuidParam(viewerAccountId)
+  return sql`not exists (select 1 from blocks b where (b.account_id = ${viewer} and b.target_account_id = ${accounts.id})
+    or (b.account_id = ${accounts.id} and b.target_account_id = ${viewer}))`
+}
+
+/**
+ * Accounts that may appear in any list of accounts a viewer reads (who favourited, followers, reactions, search,
+ * list members…): visible to the viewer and not on either side of a block with them.
+ */
+export function listedAccountSql(viewer: Viewer | null): SQL {
+  return and(visibleAccountSql(viewer), notBlockedEitherWaySql(viewer?.accountId ?? null))!
 }
 
 const REMOTE_NAME = /^[A-Za-z0-9_.-]+$/
@@ -129,7 +146,7 @@ export async function searchAccounts(ctx: Ctx, viewer: Viewer | null, opts: Acco
   const prefix = `${escapeLike(term)}%`
   const exactUsername = sql`lower(${accounts.username}::text) = lower(${term})`
   const conditions: SQL[] = [
-    visibleAccountSql(viewer),
+    listedAccountSql(viewer),
     sql`(${doc} ilike ${like} or ${doc} % ${term})`,
   ]
   if (domainPart) {

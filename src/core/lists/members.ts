@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
 import { accounts, follows, listAccounts, lists, type AccountRow } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
@@ -7,17 +7,19 @@ import { NotFoundError, ValidationError } from '../errors'
 import { isId } from '../ids'
 import { keyset, newestFirst, type Page } from '../timelines/page'
 import { getOwnList, type ListRow } from './lists'
+import { listedAccountSql, visibleAccountSql } from '../accounts/queries'
+import type { UserViewer } from '../oauth/authenticate'
 
 /** At most this many accounts are added or removed per request. */
 export const MAX_MEMBERS_PER_REQUEST = 100
 
 /**
  * A list's members, newest account id first (Mastodon pages list members by account id); `page` null returns them all
- * (`limit=0`). Suspended and deleted accounts are left out.
+ * (`limit=0`). Only accounts the owner may see listed (`listedAccountSql`).
  */
-export async function listMembers(ctx: Ctx, ownerId: string, listId: string, page: Page | null): Promise<AccountRow[]> {
-  const list = await getOwnList(ctx, ownerId, listId)
-  const base = and(eq(listAccounts.listId, list.id), isNull(accounts.suspendedAt), isNull(accounts.deletedAt))
+export async function listMembers(ctx: Ctx, owner: UserViewer, listId: string, page: Page | null): Promise<AccountRow[]> {
+  const list = await getOwnList(ctx, owner.accountId, listId)
+  const base = and(eq(listAccounts.listId, list.id), listedAccountSql(owner))
   const query = ctx.db.select({ account: accounts }).from(listAccounts).innerJoin(accounts, eq(accounts.id, listAccounts.accountId))
   if (!page) return (await query.where(base).orderBy(asc(accounts.id))).map((r) => r.account)
   const k = keyset(accounts.id, page)
@@ -45,7 +47,7 @@ export async function addMembers(ctx: Ctx, ownerId: string, listId: string, acco
   await ctx.db.transaction(async (tx) => {
     const found = await tx.select({ id: accounts.id, followId: follows.id }).from(accounts)
       .leftJoin(follows, and(eq(follows.accountId, ownerId), eq(follows.targetAccountId, accounts.id)))
-      .where(and(inArray(accounts.id, ids), isNull(accounts.suspendedAt), isNull(accounts.deletedAt)))
+      .where(and(inArray(accounts.id, ids), visibleAccountSql(null)))
     if (found.length !== ids.length) throw new NotFoundError()
     const notFollowed = found.filter((a) => a.id !== ownerId && !a.followId)
     if (notFollowed.length) throw new ValidationError('Validation failed: Account follow relationship missing')

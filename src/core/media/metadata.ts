@@ -134,7 +134,7 @@ function stripJpeg(b: Uint8Array): Uint8Array {
     if (!dropJpegSegment(seg.marker)) parts.push(b.subarray(seg.start, seg.end))
   }
   parts.push(b.subarray(parsed.dataStart))
-  return concat(parts)
+  return concatBytes(parts)
 }
 
 /** PNG text chunks (often carrying editor and location data), the eXIf chunk and the modification time are dropped. */
@@ -152,7 +152,7 @@ function stripPng(b: Uint8Array): Uint8Array {
     i = end
   }
   if (i !== b.length) parts.push(b.subarray(i))
-  return concat(parts)
+  return concatBytes(parts)
 }
 
 /** WebP's EXIF and XMP chunks go, and the extended header's flags say so. */
@@ -174,7 +174,7 @@ function stripWebp(b: Uint8Array): Uint8Array {
     }
     i = end
   }
-  const body = concat(parts)
+  const body = concatBytes(parts)
   const out = new Uint8Array(12 + body.length)
   out.set(b.subarray(0, 12))
   const riffSize = 4 + body.length
@@ -193,7 +193,8 @@ export function stripImageMetadata(mime: string, bytes: Uint8Array): Uint8Array 
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+/** The byte arrays one after another, in one new array. */
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
   let at = 0
   for (const p of parts) {

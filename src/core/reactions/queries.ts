@@ -1,12 +1,14 @@
-import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
-import { accounts, blocks, mutes, statusReactions, users, type AccountRow } from '../../db/schema'
+import { accounts, mutes, statusReactions, type AccountRow } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
 import type { Ctx } from '../context'
 import { isId, uuidToId } from '../ids'
 import { getVisibleStatus } from '../visibility'
 import { parseReactionEmoji } from './emoji'
 import { findLocalEmoji } from '../emoji/queries'
+import { listedAccountSql } from '../accounts/queries'
+import type { Viewer } from '../oauth/authenticate'
 
 /** One emoji's reactions on a status, as the viewer may see them. */
 export interface ReactionSummary {
@@ -28,27 +30,20 @@ export interface SummaryOptions {
 }
 
 /**
- * Reactions of many statuses in one query, grouped by emoji and ordered by first use. Reactions of suspended or
- * deactivated accounts are left out, and for a viewer those of accounts blocking them or blocked or muted by them.
+ * Reactions of many statuses in one query, grouped by emoji and ordered by first use. Only reactions of accounts the
+ * viewer may see listed count (`listedAccountSql`), and unless `withMuted` not those of accounts the viewer mutes.
  */
-export async function loadReactionSummaries(db: DbLike, statusIds: string[], viewerId: string | null, opts: SummaryOptions = {}): Promise<Map<string, ReactionSummary[]>> {
+export async function loadReactionSummaries(db: DbLike, statusIds: string[], viewer: Viewer | null, opts: SummaryOptions = {}): Promise<Map<string, ReactionSummary[]>> {
   const out = new Map<string, ReactionSummary[]>()
   const ids = [...new Set(statusIds.filter(isId))]
   if (!ids.length) return out
   const reactor = statusReactions.accountId
-  const conditions: SQL[] = [
-    inArray(statusReactions.statusId, ids),
-    sql`not exists (select 1 from ${users} u where u.account_id = ${reactor} and not u.is_active)`,
-  ]
+  const viewerId = viewer?.accountId ?? null
+  const conditions: SQL[] = [inArray(statusReactions.statusId, ids), listedAccountSql(viewer)]
   if (opts.emoji !== undefined) conditions.push(eq(statusReactions.emoji, opts.emoji))
-  if (viewerId) {
-    const viewer = uuidParam(viewerId)
-    conditions.push(sql`not exists (select 1 from ${blocks} b where (b.account_id = ${viewer} and b.target_account_id = ${reactor})
-      or (b.account_id = ${reactor} and b.target_account_id = ${viewer}))`)
-    if (!opts.withMuted) {
-      conditions.push(sql`not exists (select 1 from ${mutes} m where m.account_id = ${viewer} and m.target_account_id = ${reactor}
-        and (m.expires_at is null or m.expires_at > now()))`)
-    }
+  if (viewerId && !opts.withMuted) {
+    conditions.push(sql`not exists (select 1 from ${mutes} m where m.account_id = ${uuidParam(viewerId)} and m.target_account_id = ${reactor}
+      and (m.expires_at is null or m.expires_at > now()))`)
   }
   const rows = await db.select({
     statusId: statusReactions.statusId,
@@ -60,7 +55,7 @@ export async function loadReactionSummaries(db: DbLike, statusIds: string[], vie
     accountIds: sql<string>`array_to_string(array_agg(${reactor}::text order by ${statusReactions.id}), ',')`,
   })
     .from(statusReactions)
-    .innerJoin(accounts, and(eq(accounts.id, reactor), isNull(accounts.suspendedAt)))
+    .innerJoin(accounts, eq(accounts.id, reactor))
     .where(and(...conditions))
     .groupBy(statusReactions.statusId, statusReactions.emoji)
 
@@ -95,7 +90,8 @@ export interface ReactionWithAccounts extends ReactionSummary {
  * `GET /api/v1/pleroma/statuses/:id/reactions[/:emoji]`: the reactions of a status the viewer may see, with the
  * accounts that reacted (loaded in one query for all emoji).
  */
-export async function listStatusReactions(ctx: Ctx, viewerId: string | null, statusId: string, emoji?: string, opts: { withMuted?: boolean } = {}): Promise<ReactionWithAccounts[]> {
+export async function listStatusReactions(ctx: Ctx, viewer: Viewer | null, statusId: string, emoji?: string, opts: { withMuted?: boolean } = {}): Promise<ReactionWithAccounts[]> {
+  const viewerId = viewer?.accountId ?? null
   const row = await getVisibleStatus(ctx, viewerId, statusId)
   const target = row.reblogOfId ? await getVisibleStatus(ctx, viewerId, row.reblogOfId) : row
   let name: string | undefined
@@ -104,7 +100,7 @@ export async function listStatusReactions(ctx: Ctx, viewerId: string | null, sta
     if (stored === null) return []
     name = stored
   }
-  const summaries = (await loadReactionSummaries(ctx.db, [target.id], viewerId, { ...opts, emoji: name })).get(target.id) ?? []
+  const summaries = (await loadReactionSummaries(ctx.db, [target.id], viewer, { ...opts, emoji: name })).get(target.id) ?? []
   const accountIds = [...new Set(summaries.flatMap((s) => s.accountIds))]
   const rows = accountIds.length ? await ctx.db.select().from(accounts).where(inArray(accounts.id, accountIds)) : []
   const byId = new Map(rows.map((a) => [a.id, a]))

@@ -1,10 +1,10 @@
-import { and, eq, getTableColumns, inArray, isNull, sql, type SQL } from 'drizzle-orm'
+import { and, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import {
   accountNotes, accounts, blocks, endorsements, followRequests, follows, mutes, type AccountRow,
 } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
-import { visibleAccountSql } from '../accounts/queries'
+import { listedAccountSql, visibleAccountSql } from '../accounts/queries'
 import type { Ctx } from '../context'
 import { isId } from '../ids'
 import type { Viewer } from '../oauth/authenticate'
@@ -103,8 +103,11 @@ export async function loadRelationships(ctx: Ctx, viewerAccountId: string, targe
 /** A page of accounts in the order of a relationship row's id (newest first), with the ids for the Link header. */
 export type AccountPage<T = AccountRow> = KeyedPage<T>
 
-/** Accounts that may appear in a list the viewer reads: visible to them and not deleted. */
-const listedAccountSql = (viewer: Viewer | null) => and(visibleAccountSql(viewer), isNull(accounts.deletedAt))!
+/**
+ * Which accounts a page shows: normally `listedAccountSql`; the viewer's own block and mute lists show blocked
+ * accounts too, since managing them is their purpose.
+ */
+type Shown = (viewer: Viewer | null) => SQL
 
 type EdgeTable = typeof follows | typeof followRequests | typeof blocks | typeof endorsements
 
@@ -115,10 +118,11 @@ async function pageOf(
   where: SQL[],
   page: Page,
   viewer: Viewer | null,
+  shown: Shown = listedAccountSql,
 ): Promise<AccountPage> {
   const k = keyset(table.id, page)
   const rows = await ctx.db.select({ key: table.id, item: getTableColumns(accounts) })
-    .from(table).innerJoin(accounts, join).where(and(...where, ...k.where, listedAccountSql(viewer)))
+    .from(table).innerJoin(accounts, join).where(and(...where, ...k.where, shown(viewer)))
     .orderBy(k.orderBy).limit(page.limit)
   return keyedPage(rows, k.forwards)
 }
@@ -155,14 +159,14 @@ export const outgoingFollowRequests = (ctx: Ctx, viewer: Viewer & { accountId: s
   pageOf(ctx, followRequests, eq(accounts.id, followRequests.targetAccountId), [eq(followRequests.accountId, viewer.accountId)], page, viewer)
 
 export const blockedAccounts = (ctx: Ctx, viewer: Viewer & { accountId: string }, page: Page) =>
-  pageOf(ctx, blocks, eq(accounts.id, blocks.targetAccountId), [eq(blocks.accountId, viewer.accountId)], page, viewer)
+  pageOf(ctx, blocks, eq(accounts.id, blocks.targetAccountId), [eq(blocks.accountId, viewer.accountId)], page, viewer, visibleAccountSql)
 
 /** Muted accounts (unexpired mutes only) with when each mute ends. */
 export async function mutedAccounts(ctx: Ctx, viewer: Viewer & { accountId: string }, page: Page): Promise<AccountPage<{ account: AccountRow; expiresAt: Date | null }>> {
   const k = keyset(mutes.id, page)
   const rows = await ctx.db.select({ key: mutes.id, account: getTableColumns(accounts), expiresAt: mutes.expiresAt })
     .from(mutes).innerJoin(accounts, eq(accounts.id, mutes.targetAccountId))
-    .where(and(eq(mutes.accountId, viewer.accountId), activeMuteSql(), ...k.where, listedAccountSql(viewer)))
+    .where(and(eq(mutes.accountId, viewer.accountId), activeMuteSql(), ...k.where, visibleAccountSql(viewer)))
     .orderBy(k.orderBy).limit(page.limit)
   return keyedPage(rows.map((r) => ({ key: r.key, item: { account: r.account, expiresAt: r.expiresAt } })), k.forwards)
 }

@@ -1,8 +1,9 @@
-import { and, eq, getTableColumns, sql } from 'drizzle-orm'
+import { and, eq, getTableColumns } from 'drizzle-orm'
 import { accounts, bookmarks, favourites, statuses, type AccountRow, type StatusRow } from '../../db/schema'
-import { uuidParam } from '../../db/sql'
+import { listedAccountSql } from '../accounts/queries'
 import type { Ctx } from '../context'
 import { ForbiddenError } from '../errors'
+import type { Viewer } from '../oauth/authenticate'
 import { getVisibleStatus, visibleWithReblogSql } from '../visibility'
 import { keyedPage, keyset, type KeyedPage, type Page } from './page'
 import { notHiddenByViewerSql } from './viewer-filters'
@@ -28,33 +29,25 @@ export async function accountFavourites(ctx: Ctx, account: AccountRow, viewerAcc
   return statusesBy(ctx, favourites, account.id, viewerAccountId, page)
 }
 
-/** Accounts the viewer is shown: not deleted or suspended, and neither blocking nor blocked by the viewer. */
-function shownAccountSql(viewerAccountId: string | null) {
-  const alive = sql`${accounts.suspendedAt} is null and ${accounts.deletedAt} is null`
-  if (!viewerAccountId) return alive
-  const viewer = uuidParam(viewerAccountId)
-  return sql`(${alive} and not exists (select 1 from blocks b where (b.account_id = ${viewer} and b.target_account_id = ${accounts.id})
-    or (b.account_id = ${accounts.id} and b.target_account_id = ${viewer})))`
-}
-
 /** Who favourited a status the viewer may see, newest first. */
-export async function favouritedBy(ctx: Ctx, viewerAccountId: string | null, statusId: string, page: Page): Promise<KeyedPage<AccountRow>> {
-  const status = await getVisibleStatus(ctx, viewerAccountId, statusId)
+export async function favouritedBy(ctx: Ctx, viewer: Viewer | null, statusId: string, page: Page): Promise<KeyedPage<AccountRow>> {
+  const status = await getVisibleStatus(ctx, viewer?.accountId ?? null, statusId)
   const k = keyset(favourites.id, page)
   const rows = await ctx.db.select({ key: favourites.id, item: getTableColumns(accounts) }).from(favourites)
     .innerJoin(accounts, eq(accounts.id, favourites.accountId))
-    .where(and(eq(favourites.statusId, status.id), ...k.where, shownAccountSql(viewerAccountId)))
+    .where(and(eq(favourites.statusId, status.id), ...k.where, listedAccountSql(viewer)))
     .orderBy(k.orderBy).limit(page.limit)
   return keyedPage(rows, k.forwards)
 }
 
 /** Who reblogged a status the viewer may see: only reblogs the viewer may see themselves, newest first. */
-export async function rebloggedBy(ctx: Ctx, viewerAccountId: string | null, statusId: string, page: Page): Promise<KeyedPage<AccountRow>> {
+export async function rebloggedBy(ctx: Ctx, viewer: Viewer | null, statusId: string, page: Page): Promise<KeyedPage<AccountRow>> {
+  const viewerAccountId = viewer?.accountId ?? null
   const status = await getVisibleStatus(ctx, viewerAccountId, statusId)
   const k = keyset(statuses.id, page)
   const rows = await ctx.db.select({ key: statuses.id, item: getTableColumns(accounts) }).from(statuses)
     .innerJoin(accounts, eq(accounts.id, statuses.accountId))
-    .where(and(eq(statuses.reblogOfId, status.id), ...k.where, visibleWithReblogSql(viewerAccountId), shownAccountSql(viewerAccountId)))
+    .where(and(eq(statuses.reblogOfId, status.id), ...k.where, visibleWithReblogSql(viewerAccountId), listedAccountSql(viewer)))
     .orderBy(k.orderBy).limit(page.limit)
   return keyedPage(rows, k.forwards)
 }

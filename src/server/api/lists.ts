@@ -31,7 +31,7 @@ export const listsApi = (base: Base) =>
     .get('/api/v1/lists/:id/accounts', async ({ ctx, params, input, user, request, set }) => {
       // `limit=0` lists every member at once, without paging (Mastodon).
       const all = input.limit === '0' || input.limit === 0
-      const rows = await listMembers(ctx, user.accountId, params.id, all ? null : pageParams(input, 40, 80))
+      const rows = await listMembers(ctx, user, params.id, all ? null : pageParams(input, 40, 80))
       if (!all) setLinkFor(set, request, ctx.config.baseUrl, rows)
       return renderAccounts(ctx, rows, user)
     }, { auth: READ })

@@ -32,11 +32,11 @@ export const reactionsApi = (base: Base) =>
   new Elysia({ name: 'api.reactions' })
     .use(base)
     .get('/api/v1/pleroma/statuses/:id/reactions', async ({ ctx, params, input, viewer }) => {
-      const list = await listStatusReactions(ctx, viewer?.accountId ?? null, params.id, undefined, { withMuted: parseBool(input.with_muted) })
+      const list = await listStatusReactions(ctx, viewer, params.id, undefined, { withMuted: parseBool(input.with_muted) })
       return renderReactions(ctx, list, viewer)
     }, { auth: READ })
     .get('/api/v1/pleroma/statuses/:id/reactions/:emoji', async ({ ctx, params, input, viewer }) => {
-      const list = await listStatusReactions(ctx, viewer?.accountId ?? null, params.id, params.emoji, { withMuted: parseBool(input.with_muted) })
+      const list = await listStatusReactions(ctx, viewer, params.id, params.emoji, { withMuted: parseBool(input.with_muted) })
       return renderReactions(ctx, list, viewer)
     }, { auth: READ })
     .put('/api/v1/pleroma/statuses/:id/reactions/:emoji', async ({ ctx, params, user }) =>

@@ -87,12 +87,12 @@ export const statusesApi = (base: Base) =>
     .post('/api/v1/statuses/:id/unmute', async ({ ctx, params, user }) =>
       renderStatus(ctx, await muteThread(ctx, user.accountId, params.id, false), user), { auth: MUTE })
     .get('/api/v1/statuses/:id/favourited_by', async ({ ctx, params, input, viewer, request, set }) => {
-      const page = await favouritedBy(ctx, viewer?.accountId ?? null, params.id, pageParams(input, 40, 80))
+      const page = await favouritedBy(ctx, viewer, params.id, pageParams(input, 40, 80))
       setLink(set, request, ctx.config.baseUrl, page.firstKey, page.lastKey)
       return renderAccounts(ctx, page.items, viewer)
     }, { auth: { scopes: ['read:accounts'], optional: true } })
     .get('/api/v1/statuses/:id/reblogged_by', async ({ ctx, params, input, viewer, request, set }) => {
-      const page = await rebloggedBy(ctx, viewer?.accountId ?? null, params.id, pageParams(input, 40, 80))
+      const page = await rebloggedBy(ctx, viewer, params.id, pageParams(input, 40, 80))
       setLink(set, request, ctx.config.baseUrl, page.firstKey, page.lastKey)
       return renderAccounts(ctx, page.items, viewer)
     }, { auth: { scopes: ['read:accounts'], optional: true } })

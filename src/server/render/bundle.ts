@@ -138,7 +138,7 @@ export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: View
     unique(fullRows.filter((r) => r.visibility === 'direct').map((r) => r.conversationId)))
   const [emojis, reactions] = await Promise.all([
     loadStatusEmojis(ctx, fullRows, accountRows, new Map(pollRows.map((p) => [p.statusId, p.options.map((o) => o.title)]))),
-    loadReactionSummaries(ctx.db, ids, viewerId),
+    loadReactionSummaries(ctx.db, ids, viewer),
   ])
 
   const base = ctx.config.baseUrl
