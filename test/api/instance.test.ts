@@ -258,6 +258,20 @@ describe('GET /api/v2/instance', () => {
     expect((await getJson('/api/v2/instance', app)).description).toBe('Fish & chips\n\ndaily')
   })
 
+  test('without a configured contact address, the contact admin\'s address is published, never an empty string', async () => {
+    const base = await getTestContext()
+    await makeUser(base, { user: { isAdmin: true } })
+    const app = await appWith({ instance: { ...base.config.instance, contactEmail: '' } })
+    const v2 = await getJson('/api/v2/instance', app)
+    expectShape(v2, 'Instance')
+    const v1 = await getJson('/api/v1/instance', app)
+    expectShape(v1, 'V1Instance')
+    const [admin] = await base.db.select({ email: users.email }).from(users).where(eq(users.accountId, v2.contact.account.id))
+    expect(admin.email).toContain('@')
+    expect(v2.contact.email).toBe(admin.email)
+    expect(v1.email).toBe(admin.email)
+  })
+
   test('the thumbnail and every icon it lists are served as PNG', async () => {
     const json = await getJson('/api/v2/instance')
     const urls = [json.thumbnail.url, ...json.icon.map((i: { src: string }) => i.src)]

@@ -32,6 +32,10 @@ describe('reblog', () => {
     expectShape(first.json, 'Status')
     expect(first.json.reblog.id).toBe(original.id)
     expect(first.json.reblog.reblogged).toBe(true)
+    // The reblog itself says so too, as Pleroma answers, and only to the one who reblogged.
+    expect(first.json.reblogged).toBe(true)
+    expect((await show(bob, first.json.id)).json.reblogged).toBe(true)
+    expect((await show(alice, first.json.id)).json.reblogged).toBe(false)
     expect(first.json.reblog.reblogs_count).toBe(1)
     expect(first.json.account.id).toBe(bob.account.id)
     const again = await act(bob, original.id, 'reblog')

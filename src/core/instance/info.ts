@@ -5,12 +5,21 @@ import { findContactAccount, instanceStats, staffAccountUris, type InstanceStats
 export interface InstanceInfo {
   stats: InstanceStats
   contactAccount: AccountRow | null
+  /**
+   * `ROOKERY_CONTACT_EMAIL`, else the contact admin's address, as Pleroma publishes the admin address it was
+   * installed with; null when there is neither (Mastodon's schema has no room for an empty string).
+   */
+  contactEmail: string | null
 }
 
 /** Everything `/api/v1/instance` and `/api/v2/instance` read from the database. */
 export async function loadInstanceInfo(ctx: Ctx): Promise<InstanceInfo> {
-  const [stats, contactAccount] = await Promise.all([instanceStats(ctx), findContactAccount(ctx)])
-  return { stats, contactAccount }
+  const [stats, contact] = await Promise.all([instanceStats(ctx), findContactAccount(ctx)])
+  return {
+    stats,
+    contactAccount: contact?.account ?? null,
+    contactEmail: ctx.config.instance.contactEmail || contact?.email || null,
+  }
 }
 
 export interface NodeinfoData {

@@ -60,15 +60,15 @@ export async function listPeers(ctx: Ctx): Promise<string[]> {
 }
 
 /** The account people can write to about the instance: the longest-standing active admin, if any. */
-export async function findContactAccount(ctx: Ctx): Promise<AccountRow | null> {
+export async function findContactAccount(ctx: Ctx): Promise<{ account: AccountRow; email: string } | null> {
   const [row] = await ctx.db
-    .select({ account: accounts })
+    .select({ account: accounts, email: users.email })
     .from(users)
     .innerJoin(accounts, eq(accounts.id, users.accountId))
     .where(and(eq(users.isAdmin, true), usableUser))
     .orderBy(asc(users.createdAt), asc(users.id))
     .limit(1)
-  return row?.account ?? null
+  return row ?? null
 }
 
 /** ActivityPub ids of the staff (admins and moderators), as Pleroma lists them in NodeInfo. */

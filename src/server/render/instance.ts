@@ -175,7 +175,7 @@ export function buildV1Instance(config: Config, info: InstanceInfo) {
     title: config.instance.name,
     short_description: config.instance.shortDescription,
     description: config.instance.description,
-    email: config.instance.contactEmail,
+    ...(info.contactEmail ? { email: info.contactEmail } : {}),
     version: VERSION_STRING,
     urls: { streaming_api: streamingUrl(config) },
     stats: {
@@ -227,7 +227,7 @@ export function buildV2Instance(config: Config, info: InstanceInfo) {
     },
     api_versions: { mastodon: MASTODON_API_LEVEL },
     contact: {
-      email: config.instance.contactEmail,
+      ...(info.contactEmail ? { email: info.contactEmail } : {}),
       account: info.contactAccount ? buildContactAccount(info.contactAccount, config) : null,
     },
     rules: instanceRules(config).map(buildRule),

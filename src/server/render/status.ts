@@ -192,10 +192,11 @@ function buildOwnStatus(row: StatusRow, bundle: StatusBundle, opts: RenderOption
     language: row.language,
     text: opts.source ? row.text : null,
     edited_at: iso(row.editedAt),
-    favourited: bundle.favourited.has(row.id),
-    reblogged: bundle.reblogged.has(row.id),
+    // A reblog carries the viewer's actions on the original at its top level too, as Pleroma answers.
+    favourited: bundle.favourited.has(row.reblogOfId ?? row.id),
+    reblogged: bundle.reblogged.has(row.reblogOfId ?? row.id),
     muted: threadMuted,
-    bookmarked: bundle.bookmarked.has(row.id),
+    bookmarked: bundle.bookmarked.has(row.reblogOfId ?? row.id),
     pinned: !!pinnedAt,
     filtered: buildFilterResults(row, bundle),
     pleroma: {
