@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia'
 import type { Ctx } from '../core/context'
 import { createBase } from './base'
+import { compressionPlugin } from './plugins/compression'
 import { appsApi } from './api/apps'
 import { oauthApi } from './api/oauth'
 import { accountsApi } from './api/accounts'
@@ -30,6 +31,7 @@ export function createApp(ctx: Ctx) {
   const base = createBase(ctx)
   return new Elysia({ name: 'rookery' })
     .use(base)
+    .use(compressionPlugin)
     .use(appsApi(base))
     .use(oauthApi(base))
     .use(accountsApi(base))
