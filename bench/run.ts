@@ -1,5 +1,6 @@
 // Benchmarks the HTTP API against a seeded PostgreSQL database (see bench/seed.ts): starts `rookery serve` as its own
-// process, then drives each scenario with concurrent clients and prints requests/s, p50 and p99 latency.
+// process, then drives each scenario with concurrent clients and prints requests/s, p50 and p99 latency, and the rate
+// as a fraction of the same-run floor (bench/floor.ts, measured first with the same clients).
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/rookery_bench bun bench/run.ts [--seconds 10] [--concurrency 16] [--only home,public]
 import { spawn } from 'node:child_process'
@@ -24,6 +25,7 @@ const CONCURRENCY = Number(arg('concurrency', '16'))
 const ONLY = arg('only', '').split(',').filter(Boolean)
 const PORT = Number(arg('port', '4477'))
 const BASE = `http://127.0.0.1:${PORT}`
+const FLOOR_PORT = PORT + 1
 
 const database = openPostgres(url, 2)
 const ctx: Ctx = { db: database.db, database, config: loadConfig(process.env, { databaseUrl: url }), startedAt: new Date() }
@@ -39,23 +41,28 @@ if (!viewers.length) {
 const tokens = await Promise.all(viewers.map(async (v) => (await issueToken(ctx, { appId: null, userId: v.userId, scopes: ['read', 'write'], withRefresh: false })).accessToken))
 const statusIds = (await ctx.db.select({ id: statuses.id }).from(statuses)
   .where(and(inArray(statuses.visibility, ['public', 'unlisted']))).orderBy(desc(statuses.id)).limit(2000)).map((r) => r.id)
+const accountIds = (await ctx.db.select({ id: accounts.id }).from(accounts).orderBy(desc(accounts.followersCount)).limit(200)).map((r) => r.id)
 
 const server = spawn(process.execPath, ['src/cli/index.ts', 'serve'], {
   // One client address sends everything: the per-IP rate limits would measure themselves, not the server.
   env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), ROOKERY_LOG_REQUESTS: 'false', ROOKERY_RATE_LIMITS: 'false' },
   stdio: ['ignore', 'ignore', 'inherit'],
 })
-const stop = () => server.kill('SIGTERM')
+const floor = spawn(process.execPath, ['bench/floor.ts', String(FLOOR_PORT)], { env: { ...process.env, DATABASE_URL: url }, stdio: ['ignore', 'ignore', 'inherit'] })
+const stop = () => {
+  server.kill('SIGTERM')
+  floor.kill('SIGTERM')
+}
 process.on('exit', stop)
 
-async function waitForServer() {
+async function waitFor(url: string) {
   for (let i = 0; i < 600; i++) {
     try {
-      if ((await fetch(`${BASE}/api/v1/instance`)).ok) return
+      if ((await fetch(url)).ok) return
     } catch {}
     await Bun.sleep(200)
   }
-  throw new Error('the server did not start')
+  throw new Error(`${url} did not answer`)
 }
 
 const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]
@@ -66,12 +73,20 @@ interface Scenario {
   request: () => Request
 }
 
+const FLOOR: Scenario = { name: 'floor', request: () => new Request(`http://127.0.0.1:${FLOOR_PORT}/`) }
+
+const authorized = (path: string) => new Request(`${BASE}${path}`, { headers: { authorization: `Bearer ${pick(tokens)}` } })
+const someAccounts = () => Array.from({ length: 10 }, () => `id[]=${pick(accountIds)}`).join('&')
+
 const SCENARIOS: Scenario[] = [
   { name: 'home', request: () => new Request(`${BASE}/api/v1/timelines/home?limit=20`, { headers: { authorization: `Bearer ${pick(tokens)}` } }) },
   { name: 'home-page-5', request: () => new Request(`${BASE}/api/v1/timelines/home?limit=20&max_id=${statusIds[100 + Math.floor(Math.random() * 100)]}`, { headers: { authorization: `Bearer ${pick(tokens)}` } }) },
   { name: 'public', request: () => new Request(`${BASE}/api/v1/timelines/public?limit=20`) },
   { name: 'public-local-auth', request: () => new Request(`${BASE}/api/v1/timelines/public?local=true&limit=20`, { headers: { authorization: `Bearer ${pick(tokens)}` } }) },
   { name: 'tag', request: () => new Request(`${BASE}/api/v1/timelines/tag/benchtag${1 + Math.floor(Math.random() * 200)}?limit=20`) },
+  { name: 'verify_credentials', request: () => authorized('/api/v1/accounts/verify_credentials') },
+  { name: 'relationships', request: () => authorized(`/api/v1/accounts/relationships?${someAccounts()}`) },
+  { name: 'notifications', request: () => authorized('/api/v1/notifications?limit=20') },
   { name: 'status', request: () => new Request(`${BASE}/api/v1/statuses/${pick(statusIds)}`, { headers: { authorization: `Bearer ${pick(tokens)}` } }) },
   {
     name: 'post',
@@ -104,17 +119,22 @@ async function run(s: Scenario, seconds: number) {
   return { name: s.name, requests: latencies.length, rps: latencies.length / elapsed, p50: q(0.5), p99: q(0.99), errors }
 }
 
+const row = (r: Awaited<ReturnType<typeof run>>, floorRps: number) =>
+  `${r.name.padEnd(18)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(1).padStart(9)} ${r.p99.toFixed(1).padStart(8)} ${String(r.errors).padStart(8)}   1/${(floorRps / r.rps).toFixed(1)}`
+
 try {
-  await waitForServer()
+  await Promise.all([waitFor(`${BASE}/api/v1/instance`), waitFor(`http://127.0.0.1:${FLOOR_PORT}/`)])
   const [counts] = resultRows(await database.db.execute(sql`select (select count(*) from accounts)::int as accounts,
     (select count(*) from statuses)::int as statuses, (select count(*) from follows)::int as follows,
     (select count(*) from home_feed_entries)::int as feed_entries`))
   console.log(`dataset: ${JSON.stringify(counts)}; ${CONCURRENCY} concurrent clients, ${SECONDS} s per scenario`)
-  console.log('scenario             req/s    p50 ms   p99 ms   errors')
+  console.log('scenario             req/s    p50 ms   p99 ms   errors   of floor')
+  await run(FLOOR, 2)
+  const floorResult = await run(FLOOR, SECONDS)
+  console.log(row(floorResult, floorResult.rps))
   for (const s of SCENARIOS.filter((x) => !ONLY.length || ONLY.includes(x.name))) {
     await run(s, 2) // warm-up: connections and caches
-    const r = await run(s, SECONDS)
-    console.log(`${r.name.padEnd(18)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(1).padStart(9)} ${r.p99.toFixed(1).padStart(8)} ${String(r.errors).padStart(8)}`)
+    console.log(row(await run(s, SECONDS), floorResult.rps))
   }
 } finally {
   stop()
