@@ -25,6 +25,7 @@ import { emojiApi } from './api/emoji'
 import { emojiPacksApi } from './api/emoji-packs'
 import { reactionsApi } from './api/reactions'
 import { adminApi } from './api/admin'
+import { bookmarkFoldersApi } from './api/bookmark-folders'
 
 /** Composes the whole HTTP API; every feature module receives the same base (context + auth macro). */
 export function createApp(ctx: Ctx) {
@@ -46,6 +47,7 @@ export function createApp(ctx: Ctx) {
     .use(streamingApi(base))
     .use(mediaApi(base))
     .use(relationshipsApi(base)).use(importsApi(base))
+    .use(bookmarkFoldersApi(base))
     .use(emojiApi(base)).use(emojiPacksApi(base)).use(reactionsApi(base))
     .use(accountSecurityApi(base))
     .use(adminApi(base))

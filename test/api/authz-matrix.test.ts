@@ -123,6 +123,7 @@ const FAMILIES: [RegExp, string][] = [
   [/^\/api\/v1\/notifications\/:id(\/|$)/, 'notification'],
   [/^\/api\/v1\/(pleroma\/)?conversations\/:id(\/|$)/, 'conversation'],
   [/^\/api\/(v1|v0\/pleroma)\/reports\/:id(\/|$)/, 'report'],
+  [/^\/api\/v1\/pleroma\/bookmark_folders\/:id(\/|$)/, 'bookmarkFolder'],
   // authorising or rejecting someone who never asked to follow
   [/^\/api\/v1\/follow_requests\/:id(\/|$)/, 'nonRequester'],
 ]
@@ -157,6 +158,7 @@ async function makeFixtures(owner: MadeUser, other: MadeUser): Promise<Fixtures>
   await ok(call('POST', '/api/v1/statuses', { token: t, json: { status: `@${other.account.username} just us`, visibility: 'direct' } }), 'dm')
   const conversations = await ok(call('GET', '/api/v1/conversations', { token: t }), 'conversations')
   const report = await ok(call('POST', '/api/v1/reports', { token: t, json: { account_id: other.account.id } }), 'report')
+  const bookmarkFolder = await ok(call('POST', '/api/v1/pleroma/bookmark_folders', { token: t, json: { name: 'mine' } }), 'bookmark folder')
   return {
     status: secret.id,
     poll: withPoll.poll.id,
@@ -170,6 +172,7 @@ async function makeFixtures(owner: MadeUser, other: MadeUser): Promise<Fixtures>
     notification: notifications[0].id,
     conversation: conversations[0].id,
     report: report.id,
+    bookmarkFolder: bookmarkFolder.id,
     nonRequester: owner.account.id,
   }
 }

@@ -7,7 +7,6 @@
  * Names still to add when their feature lands, with what they promise:
  * - "pleroma_chat_messages"    /api/v1/pleroma/chats
  * - "profile_directory"        /api/v1/directory
- * - "pleroma:bookmark_folders" /api/v1/pleroma/bookmark_folders
  * - "v2_suggestions"           /api/v2/suggestions
  * - "blockers_visible"         blocked users can see who blocks them
  */
@@ -31,6 +30,8 @@ export const FEATURES: readonly string[] = [
   'pleroma:api/v1/notifications:include_types_filter',
   // /api/v1/streaming: WebSocket (and server-sent events) with subscribe/unsubscribe and pleroma:authenticate
   'mastodon_api_streaming',
+  // /api/v1/pleroma/bookmark_folders, `folder_id` on bookmarking and on /api/v1/bookmarks
+  'pleroma:bookmark_folders',
 ]
 
 /** The features list to publish: a fresh copy, so callers cannot change the constant. */

@@ -1,6 +1,7 @@
 import { and, count, eq, sql } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
 import { bookmarks, conversationMutes, favourites, statusPins, statuses, type StatusRow, type StatusVisibility } from '../../db/schema'
+import { getOwnFolder } from '../bookmarks/folders'
 import type { Ctx } from '../context'
 import { NotFoundError, ValidationError } from '../errors'
 import { newId } from '../ids'
@@ -96,9 +97,17 @@ export async function unfavouriteStatus(ctx: Ctx, accountId: string, id: string)
   return reloaded(ctx, accountId, status.id)
 }
 
-export async function bookmarkStatus(ctx: Ctx, accountId: string, id: string): Promise<StatusRow> {
+/**
+ * Bookmarks a status; with `folderId` (one of the account's bookmark folders) it is filed there, or moved there when
+ * already bookmarked. Without it an existing bookmark stays where it is.
+ */
+export async function bookmarkStatus(ctx: Ctx, accountId: string, id: string, folderId?: unknown): Promise<StatusRow> {
   const status = await target(ctx, accountId, id)
-  await ctx.db.insert(bookmarks).values({ accountId, statusId: status.id }).onConflictDoNothing()
+  const folder = folderId !== undefined && folderId !== null && folderId !== '' ? await getOwnFolder(ctx, accountId, folderId) : null
+  const insert = ctx.db.insert(bookmarks).values({ accountId, statusId: status.id, folderId: folder?.id ?? null })
+  await (folder
+    ? insert.onConflictDoUpdate({ target: [bookmarks.accountId, bookmarks.statusId], set: { folderId: folder.id } })
+    : insert.onConflictDoNothing())
   return status
 }
 

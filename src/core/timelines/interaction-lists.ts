@@ -1,6 +1,7 @@
-import { and, eq, getTableColumns } from 'drizzle-orm'
+import { and, eq, getTableColumns, type SQL } from 'drizzle-orm'
 import { accounts, bookmarks, favourites, statuses, type AccountRow, type StatusRow } from '../../db/schema'
 import { listedAccountSql } from '../accounts/queries'
+import { getOwnFolder } from '../bookmarks/folders'
 import type { Ctx } from '../context'
 import { ForbiddenError } from '../errors'
 import type { Viewer } from '../oauth/authenticate'
@@ -11,17 +12,22 @@ import { notHiddenByViewerSql } from './viewer-filters'
 type Interaction = typeof favourites | typeof bookmarks
 
 /** The statuses an account favourited or bookmarked, most recent action first; only those the viewer may see. */
-async function statusesBy(ctx: Ctx, table: Interaction, ownerId: string, viewerAccountId: string | null, page: Page): Promise<KeyedPage<StatusRow>> {
+async function statusesBy(ctx: Ctx, table: Interaction, ownerId: string, viewerAccountId: string | null, page: Page, extra?: SQL): Promise<KeyedPage<StatusRow>> {
   const k = keyset(table.id, page)
   const rows = await ctx.db.select({ key: table.id, item: getTableColumns(statuses) }).from(table)
     .innerJoin(statuses, eq(statuses.id, table.statusId))
-    .where(and(eq(table.accountId, ownerId), ...k.where, visibleWithReblogSql(viewerAccountId), notHiddenByViewerSql(viewerAccountId, { withMuted: true })))
+    .where(and(eq(table.accountId, ownerId), extra, ...k.where, visibleWithReblogSql(viewerAccountId), notHiddenByViewerSql(viewerAccountId, { withMuted: true })))
     .orderBy(k.orderBy).limit(page.limit)
   return keyedPage(rows, k.forwards)
 }
 
 export const ownFavourites = (ctx: Ctx, accountId: string, page: Page) => statusesBy(ctx, favourites, accountId, accountId, page)
-export const ownBookmarks = (ctx: Ctx, accountId: string, page: Page) => statusesBy(ctx, bookmarks, accountId, accountId, page)
+/** The account's bookmarks, or with `folderId` only those filed in that folder of theirs (404 for any other). */
+export async function ownBookmarks(ctx: Ctx, accountId: string, page: Page, folderId?: unknown): Promise<KeyedPage<StatusRow>> {
+  if (folderId === undefined || folderId === null || folderId === '') return statusesBy(ctx, bookmarks, accountId, accountId, page)
+  const folder = await getOwnFolder(ctx, accountId, folderId)
+  return statusesBy(ctx, bookmarks, accountId, accountId, page, eq(bookmarks.folderId, folder.id))
+}
 
 /** Pleroma's `/api/v1/pleroma/accounts/:id/favourites`: refused when the account hides its favourites from others. */
 export async function accountFavourites(ctx: Ctx, account: AccountRow, viewerAccountId: string | null, page: Page): Promise<KeyedPage<StatusRow>> {

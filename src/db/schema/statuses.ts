@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core'
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, type ExtraConfigColumn } from 'drizzle-orm/pg-core'
 import { accounts } from './accounts'
 import { citext, createdAt, flakeId, primaryId, timestampTz, updatedAt } from './columns'
 import { oauthApps } from './oauth'
@@ -81,19 +81,41 @@ export const statusTags = pgTable('status_tags', {
   index('status_tags_tag_idx').on(t.tagId, t.statusId.desc()),
 ])
 
-const interaction = (name: string) => pgTable(name, {
+const interactionColumns = () => ({
   id: primaryId(),
   accountId: flakeId('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
   statusId: flakeId('status_id').notNull().references(() => statuses.id, { onDelete: 'cascade' }),
   createdAt: createdAt(),
-}, (t) => [
+})
+
+type InteractionColumns = { id: ExtraConfigColumn; accountId: ExtraConfigColumn; statusId: ExtraConfigColumn }
+
+const interactionIndexes = (name: string, t: InteractionColumns) => [
   uniqueIndex(`${name}_pair_uniq`).on(t.accountId, t.statusId),
   index(`${name}_status_idx`).on(t.statusId, t.id),
   index(`${name}_account_idx`).on(t.accountId, t.id.desc()),
-])
+]
+
+const interaction = (name: string) => pgTable(name, interactionColumns(), (t) => interactionIndexes(name, t))
 
 export const favourites = interaction('favourites')
-export const bookmarks = interaction('bookmarks')
+
+/** Pleroma's bookmark folders: a user's named (optionally emoji-marked) groups of bookmarks. */
+export const bookmarkFolders = pgTable('bookmark_folders', {
+  id: primaryId(),
+  accountId: flakeId('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  /** a unicode emoji, or a local custom emoji's shortcode */
+  emoji: text('emoji'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+}, (t) => [uniqueIndex('bookmark_folders_account_name_uniq').on(t.accountId, t.name)])
+
+export const bookmarks = pgTable('bookmarks', {
+  ...interactionColumns(),
+  /** the folder it is filed in; none when unfiled or the folder was deleted */
+  folderId: flakeId('folder_id').references(() => bookmarkFolders.id, { onDelete: 'set null' }),
+}, (t) => [...interactionIndexes('bookmarks', t), index('bookmarks_folder_idx').on(t.folderId, t.id.desc())])
 export const statusPins = interaction('status_pins')
 
 /** Threads a user muted: no notifications from them. */

@@ -74,8 +74,8 @@ export const statusesApi = (base: Base) =>
       renderStatus(ctx, await favouriteStatus(ctx, user.accountId, params.id), user), { auth: FAVOURITE })
     .post('/api/v1/statuses/:id/unfavourite', async ({ ctx, params, user }) =>
       renderStatus(ctx, await unfavouriteStatus(ctx, user.accountId, params.id), user), { auth: FAVOURITE })
-    .post('/api/v1/statuses/:id/bookmark', async ({ ctx, params, user }) =>
-      renderStatus(ctx, await bookmarkStatus(ctx, user.accountId, params.id), user), { auth: BOOKMARK })
+    .post('/api/v1/statuses/:id/bookmark', async ({ ctx, params, input, user }) =>
+      renderStatus(ctx, await bookmarkStatus(ctx, user.accountId, params.id, input.folder_id), user), { auth: BOOKMARK })
     .post('/api/v1/statuses/:id/unbookmark', async ({ ctx, params, user }) =>
       renderStatus(ctx, await unbookmarkStatus(ctx, user.accountId, params.id), user), { auth: BOOKMARK })
     .post('/api/v1/statuses/:id/pin', async ({ ctx, params, user }) =>
@@ -102,7 +102,7 @@ export const statusesApi = (base: Base) =>
       return renderStatuses(ctx, page.items, user)
     }, { auth: { scopes: ['read:favourites'] } })
     .get('/api/v1/bookmarks', async ({ ctx, input, user, request, set }) => {
-      const page = await ownBookmarks(ctx, user.accountId, pageParams(input, 20, 40))
+      const page = await ownBookmarks(ctx, user.accountId, pageParams(input, 20, 40), input.folder_id)
       setLink(set, request, ctx.config.baseUrl, page.firstKey, page.lastKey)
       return renderStatuses(ctx, page.items, user)
     }, { auth: { scopes: ['read:bookmarks'] } })

@@ -51,7 +51,8 @@ export interface StatusBundle {
   ownVotes: Map<string, number[]>
   favourited: Set<string>
   reblogged: Set<string>
-  bookmarked: Set<string>
+  /** the viewer's bookmarks: status id → the bookmark folder it is filed in, if any */
+  bookmarked: Map<string, string | null>
   mutedConversations: Set<string>
   /** when the author pinned the status */
   pinnedAt: Map<string, Date>
@@ -205,10 +206,11 @@ type Flags = Pick<StatusBundle, 'favourited' | 'reblogged' | 'bookmarked' | 'mut
 
 /** The viewer's favourites, reblogs, bookmarks and thread mutes, and the authors' pins, in one UNION ALL query. */
 async function loadFlags(ctx: Ctx, viewerId: string | null, ids: string[], conversationIds: string[]): Promise<Flags> {
-  const flags: Flags = { favourited: new Set(), reblogged: new Set(), bookmarked: new Set(), mutedConversations: new Set(), pinnedAt: new Map() }
+  const flags: Flags = { favourited: new Set(), reblogged: new Set(), bookmarked: new Map(), mutedConversations: new Set(), pinnedAt: new Map() }
   const kind = (k: 'pin' | 'favourite' | 'bookmark' | 'reblog' | 'mute') => sql<string>`${sql.raw(`'${k}'::text`)}`.as('kind')
   const noTime = sql<Date | null>`null::timestamptz`.mapWith(statusPins.createdAt).as('at')
-  const pins = ctx.db.select({ kind: kind('pin'), id: statusPins.statusId, at: sql<Date | null>`${statusPins.createdAt}`.mapWith(statusPins.createdAt).as('at') })
+  const noFolder = sql<string | null>`null::uuid`.mapWith(bookmarks.folderId).as('folder')
+  const pins = ctx.db.select({ kind: kind('pin'), id: statusPins.statusId, at: sql<Date | null>`${statusPins.createdAt}`.mapWith(statusPins.createdAt).as('at'), folder: noFolder })
     .from(statusPins).innerJoin(statuses, and(eq(statuses.id, statusPins.statusId), eq(statuses.accountId, statusPins.accountId)))
     .where(inArray(statusPins.statusId, ids))
   if (!viewerId) {
@@ -216,18 +218,18 @@ async function loadFlags(ctx: Ctx, viewerId: string | null, ids: string[], conve
     return flags
   }
   const rows = await pins
-    .unionAll(ctx.db.select({ kind: kind('favourite'), id: favourites.statusId, at: noTime }).from(favourites)
+    .unionAll(ctx.db.select({ kind: kind('favourite'), id: favourites.statusId, at: noTime, folder: noFolder }).from(favourites)
       .where(and(eq(favourites.accountId, viewerId), inArray(favourites.statusId, ids))))
-    .unionAll(ctx.db.select({ kind: kind('bookmark'), id: bookmarks.statusId, at: noTime }).from(bookmarks)
+    .unionAll(ctx.db.select({ kind: kind('bookmark'), id: bookmarks.statusId, at: noTime, folder: sql<string | null>`${bookmarks.folderId}`.mapWith(bookmarks.folderId).as('folder') }).from(bookmarks)
       .where(and(eq(bookmarks.accountId, viewerId), inArray(bookmarks.statusId, ids))))
-    .unionAll(ctx.db.select({ kind: kind('reblog'), id: sql`${statuses.reblogOfId}`.mapWith(statuses.reblogOfId).as('id'), at: noTime }).from(statuses)
+    .unionAll(ctx.db.select({ kind: kind('reblog'), id: sql`${statuses.reblogOfId}`.mapWith(statuses.reblogOfId).as('id'), at: noTime, folder: noFolder }).from(statuses)
       .where(and(eq(statuses.accountId, viewerId), inArray(statuses.reblogOfId, ids))))
-    .unionAll(ctx.db.select({ kind: kind('mute'), id: conversationMutes.conversationId, at: noTime }).from(conversationMutes)
+    .unionAll(ctx.db.select({ kind: kind('mute'), id: conversationMutes.conversationId, at: noTime, folder: noFolder }).from(conversationMutes)
       .where(and(eq(conversationMutes.accountId, viewerId), inArray(conversationMutes.conversationId, conversationIds))))
   for (const r of rows) {
     if (r.kind === 'pin' && r.at) flags.pinnedAt.set(r.id, new Date(r.at))
     else if (r.kind === 'favourite') flags.favourited.add(r.id)
-    else if (r.kind === 'bookmark') flags.bookmarked.add(r.id)
+    else if (r.kind === 'bookmark') flags.bookmarked.set(r.id, r.folder ?? null)
     else if (r.kind === 'reblog') flags.reblogged.add(r.id)
     else if (r.kind === 'mute') flags.mutedConversations.add(r.id)
   }

@@ -116,6 +116,8 @@ export interface StatusEntity {
     content_type: string
     expires_at: string | null
     thread_muted: boolean
+    /** the viewer's bookmark folder holding it */
+    bookmark_folder: string | null
     emoji_reactions: EmojiReactionEntity[]
     parent_visible: boolean
     pinned_at: string | null
@@ -211,6 +213,7 @@ function buildOwnStatus(row: StatusRow, bundle: StatusBundle, opts: RenderOption
       content_type: row.contentType,
       expires_at: iso(row.expiresAt),
       thread_muted: threadMuted,
+      bookmark_folder: bundle.bookmarked.get(row.reblogOfId ?? row.id) ?? null,
       emoji_reactions: buildEmojiReactions(bundle.reactions.get(row.id)),
       parent_visible: bundle.parentVisible.has(row.id),
       pinned_at: iso(pinnedAt),
