@@ -24,6 +24,8 @@ import { emojiApi } from './api/emoji'
 import { emojiPacksApi } from './api/emoji-packs'
 import { reactionsApi } from './api/reactions'
 import { adminApi } from './api/admin'
+import { searchApi } from './api/search'
+import { tagsApi } from './api/tags'
 
 /** Composes the whole HTTP API; every feature module receives the same base (context + auth macro). */
 export function createApp(ctx: Ctx) {
@@ -46,6 +48,7 @@ export function createApp(ctx: Ctx) {
     .use(relationshipsApi(base)).use(importsApi(base))
     .use(emojiApi(base)).use(emojiPacksApi(base)).use(reactionsApi(base))
     .use(accountSecurityApi(base))
+    .use(searchApi(base)).use(tagsApi(base))
     .use(adminApi(base))
 }
 

@@ -120,6 +120,7 @@ const FAMILIES: [RegExp, string][] = [
   [/^\/api\/v2\/(filters\/statuses|filter_statuses)\/:id(\/|$)/, 'filterStatus'],
   [/^\/api\/v1\/scheduled_statuses\/:id(\/|$)/, 'scheduled'],
   [/^\/api\/v1\/media\/:id(\/|$)/, 'media'],
+  [/^\/api\/v1\/featured_tags\/:id(\/|$)/, 'featuredTag'],
   [/^\/api\/v1\/notifications\/:id(\/|$)/, 'notification'],
   [/^\/api\/v1\/(pleroma\/)?conversations\/:id(\/|$)/, 'conversation'],
   [/^\/api\/(v1|v0\/pleroma)\/reports\/:id(\/|$)/, 'report'],
@@ -157,6 +158,7 @@ async function makeFixtures(owner: MadeUser, other: MadeUser): Promise<Fixtures>
   await ok(call('POST', '/api/v1/statuses', { token: t, json: { status: `@${other.account.username} just us`, visibility: 'direct' } }), 'dm')
   const conversations = await ok(call('GET', '/api/v1/conversations', { token: t }), 'conversations')
   const report = await ok(call('POST', '/api/v1/reports', { token: t, json: { account_id: other.account.id } }), 'report')
+  const featuredTag = await ok(call('POST', '/api/v1/featured_tags', { token: t, json: { name: 'mine' } }), 'featured tag')
   return {
     status: secret.id,
     poll: withPoll.poll.id,
@@ -170,6 +172,7 @@ async function makeFixtures(owner: MadeUser, other: MadeUser): Promise<Fixtures>
     notification: notifications[0].id,
     conversation: conversations[0].id,
     report: report.id,
+    featuredTag: featuredTag.id,
     nonRequester: owner.account.id,
   }
 }
