@@ -159,7 +159,7 @@ export async function searchAccounts(ctx: Ctx, viewer: Viewer | null, opts: Acco
     .orderBy(
       desc(sql`(${exactUsername} and ${domainPart ? sql`true` : isNull(accounts.domain)})`),
       desc(exactUsername),
-      desc(followsTarget),
+      ...(viewerAccountId ? [desc(followsTarget)] : []),
       desc(sql`${accounts.username}::text ilike ${prefix}`),
       desc(sql`${accounts.displayName} ilike ${prefix}`),
       desc(sql`similarity(${doc}, ${term})`),
