@@ -287,7 +287,7 @@ describe('GET /api/v2/search with resolve', () => {
 describe('GET /api/v2/search: unhappy paths', () => {
   test('missing q is 400, an unknown type 422, a token without read:search 403', async () => {
     const reader = await makeUser(ctx)
-    for (const query of [{}, { q: '   ' }]) {
+    for (const query of [{}, { q: '   ' }] as Record<string, string>[]) {
       const res = await search(query, reader.token)
       expect(res.status).toBe(400)
       expect(typeof res.json.error).toBe('string')
