@@ -175,7 +175,7 @@ describe('following hashtags', () => {
     expect(await home(me)).not.toContain(later.id)
   })
 
-  test('the user stream gets statuses with a followed tag', async () => {
+  test('the user stream gets statuses with a followed tag, and their deletion', async () => {
     const [me, poster] = await Promise.all([makeUser(ctx), makeUser(ctx)])
     const name = tagName()
     await call('POST', `/api/v1/tags/${name}/follow`, { token: me.token })
@@ -186,6 +186,9 @@ describe('following hashtags', () => {
     const msg = await socket.next((m) => m.event === 'update' && (m.body as { id: string })?.id === loud.id, 10_000)
     expect(msg.stream).toEqual(['user'])
     expect(socket.pending().some((m) => (m.body as { id?: string } | undefined)?.id === quiet.id)).toBe(false)
+    expect((await call('DELETE', `/api/v1/statuses/${loud.id}`, { token: poster.token })).status).toBe(200)
+    const gone = await socket.next((m) => m.event === 'delete' && m.payload === loud.id, 10_000)
+    expect(gone.stream).toEqual(['user'])
   })
 })
 
