@@ -8,6 +8,7 @@ import m5 from '../../drizzle/0005_poll_end_notifications.sql' with { type: 'tex
 import m6 from '../../drizzle/0006_admin_moderation.sql' with { type: 'text' }
 import m7 from '../../drizzle/0007_follow_request_languages.sql' with { type: 'text' }
 import m8 from '../../drizzle/0008_bookmark_folders.sql' with { type: 'text' }
+import m9 from '../../drizzle/0009_search_discovery.sql' with { type: 'text' }
 
 export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: '0000_extensions', when: 1795426585225, breakpoints: true, sql: m0 as unknown as string },
@@ -19,4 +20,5 @@ export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql:
   { tag: '0006_admin_moderation', when: 1795442635720, breakpoints: true, sql: m6 as unknown as string },
   { tag: '0007_follow_request_languages', when: 1795442650660, breakpoints: true, sql: m7 as unknown as string },
   { tag: '0008_bookmark_folders', when: 1796524645561, breakpoints: true, sql: m8 as unknown as string },
+  { tag: '0009_search_discovery', when: 1796524918134, breakpoints: true, sql: m9 as unknown as string },
 ]

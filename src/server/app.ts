@@ -26,6 +26,8 @@ import { emojiPacksApi } from './api/emoji-packs'
 import { reactionsApi } from './api/reactions'
 import { adminApi } from './api/admin'
 import { bookmarkFoldersApi } from './api/bookmark-folders'
+import { searchApi } from './api/search'
+import { tagsApi } from './api/tags'
 
 /** Composes the whole HTTP API; every feature module receives the same base (context + auth macro). */
 export function createApp(ctx: Ctx) {
@@ -50,6 +52,7 @@ export function createApp(ctx: Ctx) {
     .use(bookmarkFoldersApi(base))
     .use(emojiApi(base)).use(emojiPacksApi(base)).use(reactionsApi(base))
     .use(accountSecurityApi(base))
+    .use(searchApi(base)).use(tagsApi(base))
     .use(adminApi(base))
 }
 

@@ -120,6 +120,7 @@ const FAMILIES: [RegExp, string][] = [
   [/^\/api\/v2\/(filters\/statuses|filter_statuses)\/:id(\/|$)/, 'filterStatus'],
   [/^\/api\/v1\/scheduled_statuses\/:id(\/|$)/, 'scheduled'],
   [/^\/api\/v1\/media\/:id(\/|$)/, 'media'],
+  [/^\/api\/v1\/featured_tags\/:id(\/|$)/, 'featuredTag'],
   [/^\/api\/v1\/notifications\/:id(\/|$)/, 'notification'],
   [/^\/api\/v1\/(pleroma\/)?conversations\/:id(\/|$)/, 'conversation'],
   [/^\/api\/(v1|v0\/pleroma)\/reports\/:id(\/|$)/, 'report'],
@@ -159,6 +160,7 @@ async function makeFixtures(owner: MadeUser, other: MadeUser): Promise<Fixtures>
   const conversations = await ok(call('GET', '/api/v1/conversations', { token: t }), 'conversations')
   const report = await ok(call('POST', '/api/v1/reports', { token: t, json: { account_id: other.account.id } }), 'report')
   const bookmarkFolder = await ok(call('POST', '/api/v1/pleroma/bookmark_folders', { token: t, json: { name: 'mine' } }), 'bookmark folder')
+  const featuredTag = await ok(call('POST', '/api/v1/featured_tags', { token: t, json: { name: 'mine' } }), 'featured tag')
   return {
     status: secret.id,
     poll: withPoll.poll.id,
@@ -173,6 +175,7 @@ async function makeFixtures(owner: MadeUser, other: MadeUser): Promise<Fixtures>
     conversation: conversations[0].id,
     report: report.id,
     bookmarkFolder: bookmarkFolder.id,
+    featuredTag: featuredTag.id,
     nonRequester: owner.account.id,
   }
 }

@@ -37,7 +37,36 @@ describe('masto.js', () => {
   })
 })
 
+/** A word no other status contains (letters only). */
+const word = () => `zq${Math.random().toString(36).slice(2, 12).replace(/[0-9]/g, (d) => 'abcdefghij'[Number(d)])}`
+
+describe('masto.js', () => {
+  test('v2.search.list returns accounts, statuses and hashtags', async () => {
+    const { account, token } = await makeUser(undefined, { nickname: word() })
+    const client = createRestAPIClient({ url: server.url, accessToken: token })
+    const w = word()
+    const status = await client.v1.statuses.create({ status: `${w} and #${w}` })
+    const found = await client.v2.search.list({ q: w })
+    expect(found.statuses.map((s) => s.id)).toEqual([status.id])
+    expect(found.hashtags.map((t) => t.name)).toEqual([w])
+    const people = await client.v2.search.list({ q: account.username, type: 'accounts' })
+    expect(people.accounts.map((a) => a.id)).toContain(account.id)
+  })
+})
+
 describe('megalodon', () => {
+  test('search returns accounts, statuses and hashtags through the Pleroma adapter', async () => {
+    const { account, token } = await makeUser(undefined, { nickname: word() })
+    const client = generator('pleroma', server.url, token)
+    const w = word()
+    const posted = await client.postStatus(`${w} and #${w}`)
+    const found = await client.search(w)
+    expect(found.data.statuses.map((s) => s.id)).toEqual([(posted.data as { id: string }).id])
+    expect(found.data.hashtags.map((t) => t.name)).toEqual([w])
+    const people = await client.search(account.username, { type: 'accounts' })
+    expect(people.data.accounts.map((a) => a.id)).toContain(account.id)
+  })
+
   test('detects the server and logs in through the Pleroma adapter', async () => {
     const { account } = await makeUser()
     expect(['mastodon', 'pleroma']).toContain(await detector(server.url))

@@ -120,9 +120,10 @@ function escapeLike(s: string): string {
 
 /**
  * GET /api/v1/accounts/search. Matches username and display name by substring and trigram similarity;
- * an exact username comes first, then username and display-name prefixes, then the closest matches.
- * Accounts that opted out of discovery only show up for an exact username, for their followers or themselves.
- * `resolve` (WebFinger) needs federation and is ignored until then.
+ * an exact username comes first, then accounts the viewer follows, then username and display-name prefixes, then
+ * the closest matches. Accounts that blocked the viewer, or that the viewer blocked
+ * or muted, stay out. Accounts that opted out of discovery only show up for an exact username, for their followers or themselves.
+ * Resolving unknown remote addresses is the search module's job (`core/search/search.ts`).
  */
 export async function searchAccounts(ctx: Ctx, viewer: Viewer | null, opts: AccountSearchOptions): Promise<AccountRow[]> {
   const raw = typeof opts.q === 'string' ? opts.q.trim() : ''
@@ -161,12 +162,18 @@ export async function searchAccounts(ctx: Ctx, viewer: Viewer | null, opts: Acco
   const self = viewerAccountId ? eq(accounts.id, viewerAccountId) : sql`false`
   conditions.push(sql`(${accounts.discoverable} or ${exactUsername} or ${followsTarget} or ${self})`)
   if (opts.following) conditions.push(followsTarget)
+  // Blocks either way are left out by listedAccountSql; search also leaves out the accounts the viewer mutes.
+  if (viewerAccountId) {
+    conditions.push(sql`not exists (select 1 from mutes sm where sm.account_id = ${uuidParam(viewerAccountId)} and sm.target_account_id = ${accounts.id}
+      and (sm.expires_at is null or sm.expires_at > now()))`)
+  }
 
   return ctx.db.select().from(accounts)
     .where(and(...conditions))
     .orderBy(
       desc(sql`(${exactUsername} and ${domainPart ? sql`true` : isNull(accounts.domain)})`),
       desc(exactUsername),
+      ...(viewerAccountId ? [desc(followsTarget)] : []),
       desc(sql`${accounts.username}::text ilike ${prefix}`),
       desc(sql`${accounts.displayName} ilike ${prefix}`),
       desc(sql`similarity(${doc}, ${term})`),

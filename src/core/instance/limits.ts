@@ -6,8 +6,8 @@
 /** Pinned statuses per account (Mastodon's default). */
 export const MAX_PINNED_STATUSES = 5
 
-/** Featured hashtags per account; 0 while featured tags are not supported. */
-export const MAX_FEATURED_TAGS = 0
+/** Featured hashtags per account (Mastodon's limit). */
+export const MAX_FEATURED_TAGS = 10
 
 /**
  * How many characters a URL counts for in a status. 0 means "its real length", as Pleroma counts, which is

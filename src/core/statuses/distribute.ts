@@ -13,12 +13,13 @@ export interface Recipient {
 }
 
 /**
- * Everything a newly posted status causes, inside its transaction: home feed entries, notifications (mentions and
+ * Everything a newly posted status causes, inside its transaction: home feed entries (followers' and hashtag followers'), notifications (mentions and
  * subscribers'), for direct statuses the participants' conversations, and the streaming `update` event.
  * Each concern is one function here, so posting, scheduled posting and reblogging all distribute the same way.
  */
 export async function distributeNewStatus(tx: DbLike, row: StatusRow, recipients: Recipient[]) {
   await fanOutToHomeFeeds(tx, row)
+  await fanOutToTagFollowers(tx, row)
   if (row.visibility === 'list' && row.listId) await fanOutToListMembers(tx, row)
   const addressed = recipients.map((r) => r.accountId)
   await notifyAll(tx, { type: 'mention', fromAccountId: row.accountId, statusId: row.id }, addressed)
@@ -53,6 +54,28 @@ export async function fanOutToHomeFeeds(tx: DbLike, row: Pick<StatusRow, 'id' | 
     select f.account_id, ${uuidParam(row.id)}, ${author}, ${reblogOf}
     from follows f join users u on u.account_id = f.account_id
     where f.target_account_id = ${author} ${replyRule} ${reblogRule}
+    on conflict do nothing`)
+}
+
+/**
+ * A public status with hashtags also enters the home feeds of local users following one of them, as on Mastodon:
+ * not reblogs, not from silenced authors, and not for followers who block or mute the author or are blocked by them.
+ */
+export async function fanOutToTagFollowers(tx: DbLike, row: Pick<StatusRow, 'id' | 'accountId' | 'reblogOfId' | 'visibility'>) {
+  if (row.reblogOfId || !['public', 'local'].includes(row.visibility)) return
+  const author = uuidParam(row.accountId)
+  await tx.execute(sql`
+    insert into home_feed_entries (account_id, status_id, author_id, reblog_of_id)
+    select distinct tf.account_id, ${uuidParam(row.id)}, ${author}, null::uuid
+    from status_tags st
+    join tag_follows tf on tf.tag_id = st.tag_id
+    join users u on u.account_id = tf.account_id
+    where st.status_id = ${uuidParam(row.id)}
+      and not exists (select 1 from accounts a where a.id = ${author} and a.silenced_at is not null)
+      and not exists (select 1 from blocks b where (b.account_id = tf.account_id and b.target_account_id = ${author})
+        or (b.account_id = ${author} and b.target_account_id = tf.account_id))
+      and not exists (select 1 from mutes m where m.account_id = tf.account_id and m.target_account_id = ${author}
+        and (m.expires_at is null or m.expires_at > now()))
     on conflict do nothing`)
 }
 

@@ -135,6 +135,18 @@ export async function followersAmong(ctx: Ctx, targetId: string, accountIds: str
   }))))
 }
 
+/** Of the accounts, those following one of the hashtags (by name). */
+export async function tagFollowersAmong(ctx: Ctx, tagNames: string[], accountIds: string[]): Promise<Set<string>> {
+  const names = [...new Set(tagNames)]
+  if (!names.length) return new Set()
+  const distinct = [...new Set(accountIds)]
+  return inChunks(distinct, (chunk) => labelsWhere(ctx, chunk.map((id) => ({
+    label: id,
+    condition: sql`exists (select 1 from tag_follows tf join tags t on t.id = tf.tag_id
+      where tf.account_id = ${uuidParam(id)} and t.name in (${sql.join(names.map((n) => sql`${n}`), sql`, `)}))`,
+  }))))
+}
+
 /** Of the lists, those with `accountId` as a member. */
 export async function listsWithMember(ctx: Ctx, accountId: string, listIds: string[]): Promise<Set<string>> {
   const valid = [...new Set(listIds.filter(isId))]

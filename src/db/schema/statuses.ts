@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, type ExtraConfigColumn } from 'drizzle-orm/pg-core'
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, type AnyPgColumn, type ExtraConfigColumn } from 'drizzle-orm/pg-core'
 import { accounts } from './accounts'
 import { citext, createdAt, flakeId, primaryId, timestampTz, updatedAt } from './columns'
 import { oauthApps } from './oauth'
@@ -11,6 +11,13 @@ export const conversations = pgTable('conversations', {
   id: primaryId(),
   createdAt: createdAt(),
 })
+
+/**
+ * What status search matches: the content warning and the text without HTML tags. Queries must repeat this exact
+ * expression for the GIN index to serve them.
+ */
+export const statusSearchDocument = (t: { spoilerText: AnyPgColumn; content: AnyPgColumn }) =>
+  sql`to_tsvector('simple'::regconfig, ${t.spoilerText} || ' ' || regexp_replace(${t.content}, '<[^>]*>', ' ', 'g'))`
 
 export const statuses = pgTable('statuses', {
   id: primaryId(),
@@ -53,6 +60,8 @@ export const statuses = pgTable('statuses', {
   index('statuses_public_timeline_idx').on(t.id.desc()).where(sql`${t.visibility} in ('public', 'local') and ${t.reblogOfId} is null`),
   index('statuses_local_idx').on(t.id.desc()).where(sql`${t.local} and ${t.visibility} in ('public', 'local') and ${t.reblogOfId} is null`),
   index('statuses_expires_idx').on(t.expiresAt).where(sql`${t.expiresAt} is not null`),
+  /** full-text search (`statusSearchDocument`); the 'simple' configuration works for every language and on PGlite */
+  index('statuses_search_idx').using('gin', statusSearchDocument(t)),
 ])
 
 export type StatusRow = typeof statuses.$inferSelect
@@ -71,7 +80,32 @@ export const tags = pgTable('tags', {
   id: primaryId(),
   name: citext('name').notNull(),
   createdAt: createdAt(),
-}, (t) => [uniqueIndex('tags_name_uniq').on(t.name)])
+}, (t) => [
+  uniqueIndex('tags_name_uniq').on(t.name),
+  /** hashtag search by prefix: `lower(name::text) like 'pre%'` */
+  index('tags_name_prefix_idx').on(sql`lower(${t.name}::text) text_pattern_ops`),
+])
+
+/** Hashtags a user follows: their public statuses enter the follower's home feed. */
+export const tagFollows = pgTable('tag_follows', {
+  id: primaryId(),
+  accountId: flakeId('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+  tagId: flakeId('tag_id').notNull().references(() => tags.id, { onDelete: 'cascade' }),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('tag_follows_pair_uniq').on(t.accountId, t.tagId),
+  index('tag_follows_tag_idx').on(t.tagId),
+])
+
+/** Hashtags featured on a profile. */
+export const featuredTags = pgTable('featured_tags', {
+  id: primaryId(),
+  accountId: flakeId('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+  tagId: flakeId('tag_id').notNull().references(() => tags.id, { onDelete: 'cascade' }),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('featured_tags_pair_uniq').on(t.accountId, t.tagId)])
+
+export type FeaturedTagRow = typeof featuredTags.$inferSelect
 
 export const statusTags = pgTable('status_tags', {
   statusId: flakeId('status_id').notNull().references(() => statuses.id, { onDelete: 'cascade' }),

@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia'
 import { DEFAULT_AVATAR_PATH, DEFAULT_HEADER_PATH, defaultAvatarPng, defaultHeaderPng } from '../../core/accounts/default-images'
-import { getAccount, getAccountsByIds, lookupAccount, searchAccounts } from '../../core/accounts/queries'
+import { getAccount, getAccountsByIds, lookupAccount } from '../../core/accounts/queries'
+import { findAccounts } from '../../core/search/search'
 import { registerAccount } from '../../core/accounts/register'
 import { buildPreferences, getOwnAccount, updateCredentials } from '../../core/accounts/update-credentials'
 import { tokenResponse } from '../../core/oauth/tokens'
@@ -36,8 +37,7 @@ export const accountsApi = (base: Base) =>
     .get('/api/v1/accounts/lookup', async ({ ctx, input, viewer }) =>
       renderAccount(ctx, await lookupAccount(ctx, input.acct, viewer), viewer), { auth: 'public' })
     .get('/api/v1/accounts/search', async ({ ctx, input, viewer }) => {
-      const rows = await searchAccounts(ctx, viewer, {
-        q: input.q,
+      const rows = await findAccounts(ctx, viewer, input.q, {
         limit: input.limit,
         offset: input.offset,
         following: parseBool(input.following) ?? false,

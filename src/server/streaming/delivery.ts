@@ -3,7 +3,7 @@ import type { StreamEvent } from '../../core/events'
 import { applyHideFilters } from '../../core/filters/match'
 import { getNotificationsByIds } from '../../core/notifications/queries'
 import {
-  accountSummary, followersAmong, homeFeedOwners, listsShowing, listsWithMember, loadStatusFacts, participationsIn,
+  accountSummary, followersAmong, homeFeedOwners, tagFollowersAmong, listsShowing, listsWithMember, loadStatusFacts, participationsIn,
   viewersWhoMayHearOfDeletion, viewersWhoMaySee, type StatusFacts,
 } from '../../core/streaming/audience'
 import type { FilterContext } from '../../db/schema'
@@ -119,7 +119,7 @@ type DeleteEvent = Extract<StreamEvent, { type: 'delete' }>
 /**
  * `delete`: to the streams that showed (or may have shown) the status, for viewers who could have seen it. The row is
  * gone, so stream matching uses the facts the event carries and `user` means "would have entered the home feed":
- * the author, mentioned accounts, followers and, for list posts, the list's members.
+ * the author, mentioned accounts, followers, followers of its hashtags and, for list posts, the list's members.
  */
 async function deliverDelete(ctx: Ctx, connections: Iterable<StreamConnection>, event: DeleteEvent) {
   const targets = targetsOf(connections, (_, s) => STATUS_STREAMS.includes(s.name))
@@ -129,16 +129,18 @@ async function deliverDelete(ctx: Ctx, connections: Iterable<StreamConnection>, 
   const facts: PublicFacts = { visibility: event.visibility, reblog: event.reblog, local: event.local, hasMedia: event.media, tags: event.tags, authorDomain: domain }
   const userTargets = targets.filter((t) => t.subscription.name === 'user')
   const listTargets = targets.filter((t) => t.subscription.name === 'list')
-  const [followers, listsOfAuthor] = await Promise.all([
+  const tagged = !event.reblog && ['public', 'local'].includes(event.visibility) && event.tags.length > 0
+  const [followers, listsOfAuthor, tagFollowers] = await Promise.all([
     userTargets.length ? followersAmong(ctx, event.accountId, userTargets.map((t) => t.connection.accountId!)) : new Set<string>(),
     listTargets.length ? listsWithMember(ctx, event.accountId, listTargets.map((t) => t.subscription.listId!)) : new Set<string>(),
+    userTargets.length && tagged ? tagFollowersAmong(ctx, event.tags, userTargets.map((t) => t.connection.accountId!)) : new Set<string>(),
   ])
   const matched = targets.filter(({ connection, subscription: s }) => {
     const viewer = connection.accountId
     switch (s.name) {
       case 'user':
         return viewer === event.accountId || event.mentions.includes(viewer!) || event.visibility === 'list'
-          || (event.visibility !== 'direct' && followers.has(viewer!))
+          || (event.visibility !== 'direct' && followers.has(viewer!)) || tagFollowers.has(viewer!)
       case 'list': return listsOfAuthor.has(s.listId!)
       case 'direct': return event.visibility === 'direct'
       default: return onPublicStream(s, facts)
