@@ -191,6 +191,23 @@ describe('PATCH /api/v1/accounts/update_credentials', () => {
     expect(row.avatarUrl).toBeNull()
   })
 
+  test('DELETE /api/v1/profile/avatar and /header put the default pictures back', async () => {
+    const { token, account } = await makeUser(ctx, { account: { avatarUrl: 'https://cdn.example/a.png', headerUrl: 'https://cdn.example/h.png' } })
+    const avatar = await call('DELETE', '/api/v1/profile/avatar', { token })
+    expect(avatar.status).toBe(200)
+    expectShape(avatar.json, 'CredentialAccount')
+    expect(avatar.json.avatar).toBe(`${ctx.config.baseUrl}/images/avi.png`)
+    expect(avatar.json.header).toBe('https://cdn.example/h.png')
+    const header = await call('DELETE', '/api/v1/profile/header', { token })
+    expect(header.json.header).toBe(`${ctx.config.baseUrl}/images/banner.png`)
+    const [row] = await ctx.db.select().from(accounts).where(eq(accounts.id, account.id))
+    expect([row.avatarUrl, row.headerUrl]).toEqual([null, null])
+    expect((await call('DELETE', '/api/v1/profile/avatar', { token })).status).toBe(200)
+    expect((await call('DELETE', '/api/v1/profile/avatar')).status).toBe(401)
+    const readOnly = await makeUser(ctx, { scopes: ['read'] })
+    expect((await call('DELETE', '/api/v1/profile/header', { token: readOnly.token })).status).toBe(403)
+  })
+
   test('merges pleroma_settings_store per frontend, from objects or JSON strings', async () => {
     const { token } = await makeUser(ctx)
     const first = await call('PATCH', '/api/v1/accounts/update_credentials', { token, json: { pleroma_settings_store: { 'pleroma-fe': { theme: 'dark', collapse: true } } } })

@@ -34,6 +34,11 @@ export const accountsApi = (base: Base) =>
       const own = await updateCredentials(ctx, user, input)
       return renderCredentialAccount(ctx, own.account, user)
     }, { auth: { scopes: ['write:accounts'] } })
+    // Mastodon 4.2: removing a picture puts the default one back, as `avatar=""` on update_credentials does.
+    .delete('/api/v1/profile/avatar', async ({ ctx, user }) =>
+      renderCredentialAccount(ctx, (await updateCredentials(ctx, user, { avatar: '' })).account, user), { auth: { scopes: ['write:accounts'] } })
+    .delete('/api/v1/profile/header', async ({ ctx, user }) =>
+      renderCredentialAccount(ctx, (await updateCredentials(ctx, user, { header: '' })).account, user), { auth: { scopes: ['write:accounts'] } })
     .get('/api/v1/accounts/lookup', async ({ ctx, input, viewer }) =>
       renderAccount(ctx, await lookupAccount(ctx, input.acct, viewer), viewer), { auth: 'public' })
     .get('/api/v1/accounts/search', async ({ ctx, input, viewer }) => {
