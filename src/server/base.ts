@@ -17,11 +17,12 @@ import { rateLimitPlugin } from './plugins/rate-limit'
  * - `{ scopes, optional: true }`: anonymous allowed; a token, if given, must hold a scope.
  * - `{ scopes, app: true }`: an app-only token (client_credentials) is enough.
  * - `{ scopes, role }`: the user must also be an admin (or moderator).
+ * - `{ scopes, unconfirmed: true }`: also a user whose e-mail address awaits confirmation.
  */
 export type AuthRule =
   | 'public'
   | 'client'
-  | { scopes: string[]; optional?: boolean; app?: boolean; role?: 'admin' | 'moderator' }
+  | { scopes: string[]; optional?: boolean; app?: boolean; role?: 'admin' | 'moderator'; unconfirmed?: boolean }
 
 export const SESSION_COOKIE = '_pleroma_key'
 
@@ -61,7 +62,7 @@ function assertSameOrigin(request: Request) {
   if (host !== new URL(request.url).host && host !== request.headers.get('host')) throw new ForbiddenError('Cross-site request refused')
 }
 
-export async function authenticate(ctx: Ctx, request: Request, input: Record<string, unknown>): Promise<Viewer | null> {
+export async function authenticate(ctx: Ctx, request: Request, input: Record<string, unknown>, opts: { allowUnconfirmed?: boolean } = {}): Promise<Viewer | null> {
   const credentials = readCredentials(request, input)
   if (!credentials) return null
   if (credentials.kind === 'basic') {
@@ -69,7 +70,7 @@ export async function authenticate(ctx: Ctx, request: Request, input: Record<str
     if (!viewer) throw new UnauthorizedError('Invalid credentials')
     return viewer
   }
-  const viewer = await viewerFromToken(ctx, credentials.token)
+  const viewer = await viewerFromToken(ctx, credentials.token, opts)
   if (!viewer) {
     if (credentials.kind === 'cookie') return null // a stale session cookie is simply no session
     throw new UnauthorizedError()
@@ -106,7 +107,8 @@ export function createBase(ctx: Ctx) {
       auth: (rule: AuthRule) => ({
         detail: { 'x-auth': rule } as Record<string, unknown>,
         async resolve({ request, input }: { request: Request; input: Record<string, unknown> }) {
-          const viewer = rule === 'client' ? null : enforceRule(rule, await authenticate(ctx, request, input))
+          const allowUnconfirmed = typeof rule === 'object' && !!rule.unconfirmed
+          const viewer = rule === 'client' ? null : enforceRule(rule, await authenticate(ctx, request, input, { allowUnconfirmed }))
           return { viewer, user: viewer as UserViewer }
         },
       }),

@@ -340,6 +340,42 @@ describe('e-mail confirmation', () => {
   })
 })
 
+describe('POST /api/v1/emails/confirmations', () => {
+  test('the user\'s own token asks for a new link while the address awaits confirmation, optionally to a new address', async () => {
+    const ctx = await contextWith({ accountActivationRequired: true })
+    const app = await testApp(ctx)
+    const waiting = await makeUser(ctx, { user: { confirmedAt: null } })
+    // the token is refused everywhere else while the address is unconfirmed
+    const elsewhere = await call('GET', '/api/v1/accounts/verify_credentials', { app, token: waiting.token })
+    expect(elsewhere.status).toBe(403)
+    expect(elsewhere.json.identifier).toBe('missing_confirmed_email')
+
+    const again = await call('POST', '/api/v1/emails/confirmations', { app, token: waiting.token })
+    expect(again.status).toBe(200)
+    expect(again.json).toEqual({})
+    linkIn(await mail.next(waiting.user.email))
+
+    const fixed = `${uniqueName('fixed')}@example.test`
+    expect((await call('POST', '/api/v1/emails/confirmations', { app, token: waiting.token, form: { email: fixed } })).status).toBe(200)
+    const link = linkIn(await mail.next(fixed))
+    const [row] = await ctx.db.select().from(users).where(eq(users.id, waiting.user.id))
+    expect(row.email).toBe(fixed)
+
+    const other = await makeUser(ctx)
+    const taken = await call('POST', '/api/v1/emails/confirmations', { app, token: waiting.token, json: { email: other.user.email } })
+    expect(taken.status).toBe(422)
+    expect((await call('POST', '/api/v1/emails/confirmations', { app, token: waiting.token, json: { email: 'not an address' } })).status).toBe(422)
+
+    expect((await call('GET', new URL(link).pathname, { app })).status).toBe(200)
+    const done = await call('POST', '/api/v1/emails/confirmations', { app, token: waiting.token })
+    expect(done.status).toBe(403)
+    expect(done.json.error).toContain('awaiting confirmation')
+    expect((await call('POST', '/api/v1/emails/confirmations', { app })).status).toBe(401)
+    const readOnly = await makeUser(ctx, { scopes: ['read'], user: { confirmedAt: null } })
+    expect((await call('POST', '/api/v1/emails/confirmations', { app, token: readOnly.token })).status).toBe(403)
+  })
+})
+
 describe('password reset', () => {
   test('POST /auth/password is 204 for known and unknown accounts and mails only the known one', async () => {
     const alice = await makeUser()

@@ -1,11 +1,12 @@
 import { and, eq, isNull, ne, sql } from 'drizzle-orm'
 import { users, type UserRow } from '../../db/schema'
 import type { Ctx } from '../context'
-import { NotFoundError } from '../errors'
+import { ForbiddenError, NotFoundError, ValidationError } from '../errors'
 import { isId } from '../ids'
 import { sendMail } from '../mail'
 import { consumeEmailToken, issueEmailToken } from './email-tokens'
 import { findUserByEmailOrNickname } from './lookup-user'
+import { validateEmail } from './validation'
 
 /** Pleroma's confirmation link: `GET /api/account/confirm_email/:user_id/:token`. */
 export const confirmationUrl = (ctx: Ctx, userId: string, token: string) => `${ctx.config.baseUrl}/api/account/confirm_email/${userId}/${token}`
@@ -37,6 +38,25 @@ export function resendConfirmation(ctx: Ctx, emailOrNickname: unknown): Promise<
     if (!found || found.user.confirmedAt || !found.user.isActive) return
     await sendConfirmationEmail(ctx, found.user)
   })
+}
+
+/**
+ * `POST /api/v1/emails/confirmations`: mails a new confirmation link to the user, first switching to `email` when one
+ * is given (a typo made at sign-up). Only while the address awaits confirmation, as Mastodon.
+ */
+export async function resendOwnConfirmation(ctx: Ctx, userId: string, email?: unknown): Promise<void> {
+  let [user] = await ctx.db.select().from(users).where(eq(users.id, userId)).limit(1)
+  if (!user) throw new NotFoundError()
+  if (user.confirmedAt) throw new ForbiddenError('This method is only available while the e-mail is awaiting confirmation')
+  if (email !== undefined && email !== null && email !== '') {
+    const address = validateEmail(email)
+    if (address.toLowerCase() !== user.email.toLowerCase()) {
+      const [taken] = await ctx.db.select({ id: users.id }).from(users).where(and(eq(users.email, address), ne(users.id, userId))).limit(1)
+      if (taken) throw new ValidationError('Validation failed: Email has already been taken')
+      ;[user] = await ctx.db.update(users).set({ email: address, updatedAt: new Date() }).where(eq(users.id, userId)).returning()
+    }
+  }
+  await sendConfirmationEmail(ctx, user)
 }
 
 /** Runs mail work without making the caller wait (or fail); the returned promise settles when it is done, for tests. */

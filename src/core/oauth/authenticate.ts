@@ -23,20 +23,27 @@ export type UserViewer = Viewer & { userId: string; accountId: string; username:
 export const ALL_SCOPES = ['read', 'write', 'follow', 'push', 'admin']
 
 /** A deactivated, unconfirmed or unapproved user may not use the API; Mastodon answers 403 with these texts. */
-export function assertUserCanLogIn(ctx: Ctx, user: Pick<UserRow, 'isActive' | 'confirmedAt' | 'isApproved'> & { passwordResetPending?: boolean }): void {
+export function assertUserCanLogIn(
+  ctx: Ctx,
+  user: Pick<UserRow, 'isActive' | 'confirmedAt' | 'isApproved'> & { passwordResetPending?: boolean },
+  opts: { allowUnconfirmed?: boolean } = {},
+): void {
   if (!user.isActive) throw new ForbiddenError('Your login is currently disabled', { identifier: 'account_is_disabled' })
   // an admin forced a password reset: signing in with the old password is refused (Pleroma's wording)
   if (user.passwordResetPending) throw new ForbiddenError('Password reset is required', { identifier: 'password_reset_required' })
   if (!user.isApproved) throw new ForbiddenError('Your login is currently pending approval', { identifier: 'awaiting_approval' })
-  if (ctx.config.accountActivationRequired && !user.confirmedAt) {
+  if (ctx.config.accountActivationRequired && !user.confirmedAt && !opts.allowUnconfirmed) {
     throw new ForbiddenError('Your login is missing a confirmed e-mail address', { identifier: 'missing_confirmed_email' })
   }
 }
 
 const TOKEN_TOUCH_INTERVAL_MS = 60 * 60 * 1000
 
-/** Resolves a bearer token; null when it is unknown, revoked or expired. */
-export async function viewerFromToken(ctx: Ctx, token: string): Promise<Viewer | null> {
+/**
+ * Resolves a bearer token; null when it is unknown, revoked or expired. `allowUnconfirmed` lets a user whose e-mail
+ * awaits confirmation through (only for asking for the confirmation mail again).
+ */
+export async function viewerFromToken(ctx: Ctx, token: string, opts: { allowUnconfirmed?: boolean } = {}): Promise<Viewer | null> {
   if (!token || token.length > 512) return null
   const [row] = await ctx.db
     .select({
@@ -61,7 +68,7 @@ export async function viewerFromToken(ctx: Ctx, token: string): Promise<Viewer |
     .limit(1)
   if (!row) return null
   if (row.userId) {
-    assertUserCanLogIn(ctx, { isActive: row.isActive! && !row.suspendedAt, isApproved: row.isApproved!, confirmedAt: row.confirmedAt })
+    assertUserCanLogIn(ctx, { isActive: row.isActive! && !row.suspendedAt, isApproved: row.isApproved!, confirmedAt: row.confirmedAt }, opts)
   }
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > TOKEN_TOUCH_INTERVAL_MS) {
     await ctx.db.update(oauthTokens).set({ lastUsedAt: new Date() }).where(eq(oauthTokens.id, row.tokenId))

@@ -4,7 +4,7 @@ import { changeEmail } from '../../core/accounts/change-email'
 import { changePassword } from '../../core/accounts/change-password'
 import { deleteOwnAccount } from '../../core/accounts/delete-account'
 import { disableOwnAccount } from '../../core/accounts/disable-account'
-import { confirmEmail, resendConfirmation } from '../../core/accounts/email-confirmation'
+import { confirmEmail, resendConfirmation, resendOwnConfirmation } from '../../core/accounts/email-confirmation'
 import { moveAccount } from '../../core/accounts/move-account'
 import { findPasswordReset, requestPasswordReset, resetPassword } from '../../core/accounts/password-reset'
 import type { Ctx } from '../../core/context'
@@ -97,6 +97,11 @@ export const pleromaAccountApi = (base: Base) =>
       void resendConfirmation(ctx, input.email ?? input.nickname)
       return noContent()
     }, { auth: 'client' })
+    // Mastodon: the signed-up user's own token may ask again (and fix the address) while it awaits confirmation.
+    .post('/api/v1/emails/confirmations', async ({ ctx, input, user }) => {
+      await resendOwnConfirmation(ctx, user.userId, input.email)
+      return {}
+    }, { auth: { scopes: ['write:accounts'], unconfirmed: true } })
     .get('/api/account/confirm_email/:user_id/:token', async ({ ctx, params }) => {
       const p = page(ctx)
       try {
