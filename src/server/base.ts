@@ -3,6 +3,7 @@ import type { Ctx } from '../core/context'
 import { ForbiddenError, UnauthorizedError, ValidationError } from '../core/errors'
 import { hasAnyScope } from '../core/oauth/scopes'
 import { viewerFromPassword, viewerFromToken, type UserViewer, type Viewer } from '../core/oauth/authenticate'
+import { bodyLimits, bodyPlugin } from './plugins/body'
 import { corsPlugin } from './plugins/cors'
 import { errorsPlugin } from './plugins/errors'
 import { parsePlugin } from './plugins/parse'
@@ -94,10 +95,12 @@ export function enforceRule(rule: AuthRule, viewer: Viewer | null): Viewer | nul
 
 /** The shared base of every feature module: context, body parsing, errors, CORS and the `auth` macro. */
 export function createBase(ctx: Ctx) {
+  const limits = bodyLimits(ctx.config)
   return new Elysia({ name: 'base', seed: ctx.startedAt.getTime() })
+    .use(bodyPlugin(limits))
     .use(errorsPlugin)
     .use(corsPlugin)
-    .use(parsePlugin)
+    .use(parsePlugin(limits))
     .use(rateLimitPlugin(ctx))
     .decorate('ctx', ctx)
     .macro({
