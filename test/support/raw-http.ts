@@ -31,7 +31,7 @@ export function rawRequest(port: number, head: string, write?: (send: (chunk: st
       if (!tryParse()) finish(e)
     })
     socket.on('close', () => tryParse() || finish(new Error(`connection closed without a complete response: ${buf.toString('latin1').slice(0, 200)}`)))
-    socket.on('data', (d) => {
+    socket.on('data', (d: Buffer) => {
       buf = Buffer.concat([buf, d])
       tryParse()
     })

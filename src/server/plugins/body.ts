@@ -64,15 +64,24 @@ const withBaseHeaders = (response: Response) => {
 }
 
 /**
- * Runs first on every request: refuses a request whose URL cannot be parsed (a malformed `Host` header) and a body whose
+ * Runs first on every request: refuses a request whose URL cannot be parsed (a malformed `Host` header or path) and a body whose
  * declared length is over the limit for its type, before anything reads it.
  */
 export function bodyPlugin(limits: BodyLimits) {
   return new Elysia().onRequest(({ request }) => {
+    let url: URL
     try {
-      new URL(request.url)
+      url = new URL(request.url)
     } catch {
       return withBaseHeaders(errorResponse(new BadRequestError('Malformed request URL or Host header')))
+    }
+    // The router decodes path parameters and hands a broken escape (`/tags/%E0%A4%A`) on as null.
+    if (url.pathname.includes('%')) {
+      try {
+        decodeURIComponent(url.pathname)
+      } catch {
+        return withBaseHeaders(errorResponse(new BadRequestError('Malformed percent-encoding in the path')))
+      }
     }
     const declared = request.headers.get('content-length')
     if (declared === null) return

@@ -47,7 +47,7 @@ export function parsePlugin(limits: BodyLimits) {
         try {
           form = request.headers.get('content-length') !== null
             ? await request.formData()
-            : await new Response(await readBody(request, limits.other), { headers: { 'content-type': contentType } }).formData()
+            : await new Response(await readBody(request, limits.other), { headers: { 'content-type': request.headers.get('content-type') ?? contentType } }).formData()
         } catch (e) {
           if (e instanceof Error && 'status' in e) throw e
           throw new BadRequestError('The multipart body could not be parsed')
