@@ -3,6 +3,7 @@ import type { Ctx } from '../core/context'
 import { ForbiddenError, UnauthorizedError, ValidationError } from '../core/errors'
 import { hasAnyScope } from '../core/oauth/scopes'
 import { viewerFromPassword, viewerFromToken, type UserViewer, type Viewer } from '../core/oauth/authenticate'
+import { availabilityPlugin } from './plugins/availability'
 import { bodyLimits, bodyPlugin } from './plugins/body'
 import { corsPlugin } from './plugins/cors'
 import { errorsPlugin } from './plugins/errors'
@@ -98,6 +99,7 @@ export function createBase(ctx: Ctx) {
   const limits = bodyLimits(ctx.config)
   return new Elysia({ name: 'base', seed: ctx.startedAt.getTime() })
     .use(bodyPlugin(limits))
+    .use(availabilityPlugin(ctx))
     .use(errorsPlugin)
     .use(corsPlugin)
     .use(parsePlugin(limits))

@@ -57,7 +57,7 @@ export async function readBody(request: Request, limit: number): Promise<Buffer<
   return Buffer.concat(chunks, total) as Buffer<ArrayBuffer>
 }
 
-const withBaseHeaders = (response: Response) => {
+export const withBaseHeaders = (response: Response) => {
   response.headers.set('x-content-type-options', 'nosniff')
   response.headers.set('referrer-policy', 'same-origin')
   return response
