@@ -3,18 +3,24 @@ import { Socket } from 'node:net'
 /** Retry-After for requests refused while the database is unreachable. */
 export const RETRY_AFTER_SECONDS = 5
 
-/** postgres.js and socket codes, and PostgreSQL's connection-exception and shutdown SQLSTATEs. */
+/** postgres.js's own connection failures, and PostgreSQL's connection-exception and shutdown SQLSTATEs. */
 const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
   'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED',
   '08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03',
 ])
 
+/** Marks socket errors of database connections, so that a refused connection elsewhere (S3, a remote server) is not one. */
+const DATABASE_SOCKET = Symbol('database socket error')
+
+const markSocketErrors = (socket: Socket) => socket.on('error', (e) => {
+  ;(e as unknown as Record<symbol, boolean>)[DATABASE_SOCKET] = true
+})
+
 /** Whether an error (or one it wraps, as Drizzle does) says the database cannot be reached, rather than that a query failed. */
 export function isUnavailableError(error: unknown): boolean {
   for (let e: any = error, depth = 0; e && depth < 5; e = e.cause, depth++) {
+    if (e[DATABASE_SOCKET]) return true
     if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true
-    if (typeof e.errno === 'string' && UNAVAILABLE_CODES.has(e.errno)) return true
   }
   return false
 }
@@ -74,15 +80,14 @@ export class DatabaseAvailability {
   connect(open: () => Socket): Socket {
     const now = Date.now()
     if (!this.up && !(this.probing && now - this.lastAttemptAt >= 200)) {
-      const refused = new Socket()
-      refused.on('error', () => {}) // the driver attaches its own handler after an await
+      const refused = markSocketErrors(new Socket()) // also handles the error before the driver's handler is attached
       // Fail the driver's first write (its startup message) rather than close before it: postgres.js loses the next
       // connection's first write when a socket closes with one still pending.
       refused._write = (_chunk, _encoding, callback) => callback(Object.assign(new Error('database unavailable'), { code: 'ECONNREFUSED' }))
       return refused
     }
     this.lastAttemptAt = now
-    const socket = open()
+    const socket = markSocketErrors(open())
     let answered = false
     socket.on('data', () => {
       answered = true

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Ctx } from '../../src/core/context'
+import { isUnavailableError } from '../../src/db/availability'
 import { openPostgres, type Database } from '../../src/db/client'
 import { createApp, type App } from '../../src/server/app'
 import { getTestContext } from '../support/context'
@@ -8,6 +9,17 @@ import { call } from '../support/http'
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy'
 
 const onPostgres = !!process.env.TEST_DATABASE_URL
+
+describe('what counts as the database being unreachable', () => {
+  test("postgres.js's connection failures and PostgreSQL's shutdown codes, also wrapped; not other services' refusals", () => {
+    const wrapped = (cause: unknown) => Object.assign(new Error('Failed query: select 1'), { cause })
+    expect(isUnavailableError(wrapped(Object.assign(new Error('closed'), { code: 'CONNECTION_CLOSED' })))).toBe(true)
+    expect(isUnavailableError(Object.assign(new Error('terminating connection'), { code: '57P01' }))).toBe(true)
+    expect(isUnavailableError(wrapped(Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' })))).toBe(false)
+    expect(isUnavailableError(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false)
+    expect(isUnavailableError(null)).toBe(false)
+  })
+})
 
 describe.skipIf(!onPostgres)('PostgreSQL outage', () => {
   let proxy: TcpProxy
