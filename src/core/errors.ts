@@ -25,6 +25,10 @@ export class BadRequestError extends AppError {
   constructor(message: string) { super(400, message) }
 }
 
+export class PayloadTooLargeError extends AppError {
+  constructor(message = 'Request entity too large') { super(413, message) }
+}
+
 export class ConflictError extends AppError {
   constructor(message: string) { super(409, message) }
 }

@@ -1,3 +1,5 @@
+import { BadRequestError, PayloadTooLargeError } from './errors'
+
 /**
  * Turns flat form/query pairs into nested objects the way Rails and Phoenix do:
  * `ids[]=1&ids[]=2` → `{ ids: ['1','2'] }`, `poll[options][]=a` → `{ poll: { options: ['a'] } }`,
@@ -6,13 +8,21 @@
  */
 export function railsParams(entries: Iterable<[string, unknown]>): Record<string, unknown> {
   const out: Record<string, unknown> = Object.create(null)
+  const seen = new Map<string, number>()
+  let count = 0
   for (const [rawKey, value] of entries) {
+    if (++count > PARAM_LIMITS.params) throw new PayloadTooLargeError(`Too many parameters (more than ${PARAM_LIMITS.params})`)
+    const repeats = (seen.get(rawKey) ?? 0) + 1
+    if (repeats > PARAM_LIMITS.repeats) throw new PayloadTooLargeError(`Too many values for one parameter (more than ${PARAM_LIMITS.repeats})`)
+    seen.set(rawKey, repeats)
+    if (rawKey.includes('\0') || (typeof value === 'string' && value.includes('\0'))) throw new BadRequestError('Parameters must not contain NUL characters')
     const match = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(rawKey)
     if (!match) {
       assign(out, rawKey, value, false)
       continue
     }
     const path = [match[1], ...[...match[2].matchAll(/\[([^[\]]*)\]/g)].map((m) => m[1])]
+    if (path.length - 1 > PARAM_LIMITS.depth) throw new BadRequestError(`Parameters are nested too deeply (more than ${PARAM_LIMITS.depth} levels)`)
     let node: Record<string, unknown> = out
     for (let i = 0; i < path.length; i++) {
       const key = path[i]
@@ -42,6 +52,9 @@ export function railsParams(entries: Iterable<[string, unknown]>): Record<string
   return out
 }
 
+/** Rack's defaults: parsing stays cheap whatever an anonymous client sends, since it runs before authentication. */
+export const PARAM_LIMITS = { params: 4096, repeats: 1000, depth: 32 }
+
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 
 function hasPath(node: Record<string, unknown>, path: string[]): boolean {
@@ -62,7 +75,8 @@ function assign(node: Record<string, unknown>, key: string, value: unknown, asAr
     else node[key] = [value]
   } else if (existing !== undefined && !isPlainObject(existing)) {
     // A repeated plain key (`ids=1&ids=2`) collects values, as Rack does for arrays.
-    node[key] = Array.isArray(existing) ? [...existing, value] : [existing, value]
+    if (Array.isArray(existing)) existing.push(value)
+    else node[key] = [existing, value]
   } else {
     node[key] = value
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
@@ -8,6 +9,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
+import { DatabaseAvailability } from './availability'
 import { acquireLock, readLock, DataDirLockedError } from './lock'
 import { pgliteExtensions, pgliteFsBundle, pgliteModules } from './pglite-assets'
 import { servePgliteSocket, type PgliteSocketServer } from './pglite-socket'
@@ -26,6 +28,8 @@ export interface Database {
   pglite?: PGlite
   /** How this process reached the database, for status output. */
   describe: string
+  /** Reachability of a PostgreSQL server; the embedded database runs in-process and has none. */
+  availability?: DatabaseAvailability
   close(): Promise<void>
 }
 
@@ -40,9 +44,22 @@ export interface OpenOptions {
 }
 
 export function openPostgres(url: string, poolSize = 10, label = url.replace(/\/\/[^@/]*@/, '//***@')): Database {
-  const client = postgres(url, { max: poolSize, onnotice: () => {}, connection: { application_name: 'rookery' } })
+  // A short connect timeout: while the server is unreachable, requests should fail fast, not queue for 30 s.
+  const availability = new DatabaseAvailability(() => client`select 1`)
+  const socket = ({ path, host, port }: { path?: string | false; host: string[]; port: number[] }) =>
+    availability.connect(() => (path ? connect(path) : connect(port[0], host[0])))
+  const client = postgres(url, {
+    max: poolSize,
+    connect_timeout: 3,
+    // Attempts refused while the database is down count as failures; postgres.js's growing backoff (up to 20 s) would
+    // then delay the first connection after it is back.
+    backoff: () => 0.25,
+    socket, // postgres.js supports it; its types do not declare it
+    onnotice: () => {},
+    connection: { application_name: 'rookery' },
+  } as postgres.Options<{}>)
   const db = drizzlePostgres(client, { schema }) as unknown as Db
-  return { db, kind: 'postgres', describe: `PostgreSQL ${label}`, close: () => client.end({ timeout: 5 }) }
+  return { db, kind: 'postgres', describe: `PostgreSQL ${label}`, availability, close: () => client.end({ timeout: 5 }) }
 }
 
 export async function openPglite(dataDir: string | null): Promise<Database> {

@@ -46,13 +46,31 @@ class Connection {
     socket.on('close', () => this.close())
   }
 
+  /** Received chunks (copied: the socket may reuse its buffer) not yet joined, until the next message is complete. */
+  private pending: Buffer[] = []
+  private pendingBytes = 0
+  private needed = 8
+
   private receive(data: Buffer) {
-    this.buffer = Buffer.concat([this.buffer, data])
+    this.pending.push(Buffer.from(data))
+    this.pendingBytes += data.length
+    // Joining on every chunk would copy a large message once per chunk.
+    if (this.buffer.length + this.pendingBytes < this.needed) return
+    this.buffer = Buffer.concat([this.buffer, ...this.pending])
+    this.pending = []
+    this.pendingBytes = 0
     for (;;) {
       const msg = this.nextMessage()
       if (!msg) break
       this.chain = this.chain.then(() => this.handle(msg)).catch(() => this.close())
     }
+    this.needed = this.bytesNeeded()
+  }
+
+  /** How many buffered bytes the next message needs, as far as its header tells. */
+  private bytesNeeded(): number {
+    if (!this.started) return this.buffer.length < 8 ? 8 : Math.max(8, this.buffer.readInt32BE(0))
+    return this.buffer.length < 5 ? 5 : 1 + Math.max(4, this.buffer.readInt32BE(1))
   }
 
   /** Cuts one complete message off the buffer; the startup packet (and SSL/GSS probes) carry no type byte. */
@@ -77,6 +95,10 @@ class Connection {
     }
     if (this.buffer.length < 5) return null
     const length = 1 + this.buffer.readInt32BE(1)
+    if (length < 5) {
+      this.close() // not the PostgreSQL protocol
+      return null
+    }
     if (this.buffer.length < length) return null
     return this.take(this.buffer[0], length)
   }
@@ -101,7 +123,9 @@ class Connection {
       })
     }
     await this.pglite.runExclusive(() => this.pglite.execProtocolRawStream(bytes, {
-      onRawData: (data) => { if (!this.closed && this.socket.writable) this.socket.write(data) },
+      // PGlite hands out views of memory it reuses for the next chunk, while the socket may still hold on to
+      // what it could not send yet: every chunk is copied.
+      onRawData: (data) => { if (!this.closed && this.socket.writable) this.socket.write(Buffer.from(data)) },
     }))
     // Sync, a simple Query and the startup packet end a unit of work; the lock is kept while a transaction is open.
     if ((type === 0x53 || type === 0x51 || type === 0) && !this.pglite.isInTransaction()) this.letGo()

@@ -3,6 +3,8 @@ import type { Ctx } from '../core/context'
 import { ForbiddenError, UnauthorizedError, ValidationError } from '../core/errors'
 import { hasAnyScope } from '../core/oauth/scopes'
 import { viewerFromPassword, viewerFromToken, type UserViewer, type Viewer } from '../core/oauth/authenticate'
+import { availabilityPlugin } from './plugins/availability'
+import { bodyLimits, bodyPlugin } from './plugins/body'
 import { corsPlugin } from './plugins/cors'
 import { errorsPlugin } from './plugins/errors'
 import { parsePlugin } from './plugins/parse'
@@ -95,10 +97,13 @@ export function enforceRule(rule: AuthRule, viewer: Viewer | null): Viewer | nul
 
 /** The shared base of every feature module: context, body parsing, errors, CORS and the `auth` macro. */
 export function createBase(ctx: Ctx) {
+  const limits = bodyLimits(ctx.config)
   return new Elysia({ name: 'base', seed: ctx.startedAt.getTime() })
+    .use(bodyPlugin(limits))
+    .use(availabilityPlugin(ctx))
     .use(errorsPlugin)
     .use(corsPlugin)
-    .use(parsePlugin)
+    .use(parsePlugin(limits))
     .use(rateLimitPlugin(ctx))
     // Elysia deep-merges decorators on every `.use()` but leaves frozen values as they are: a frozen ctx keeps it from
     // walking the database clients' object graphs once per module (seconds of start and, on PGlite, 0.5 GB of garbage).

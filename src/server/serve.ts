@@ -8,6 +8,7 @@ import { registerImportJobs } from '../core/imports/start-import'
 import { registerRelationshipJobs } from '../core/relationships/maintenance'
 import { registerAccountJobs } from '../core/accounts/delete-account'
 import { createApp } from './app'
+import { maxRequestBodySize } from './plugins/body'
 import { startControlSocket } from './control'
 import { processCounters } from '../core/admin/runtime'
 
@@ -48,9 +49,6 @@ function assertPortFree(config: Config) {
     throw listenError(e, config)
   }
 }
-
-/** The largest request body accepted at all: an upload plus a thumbnail of the configured size, and the form around them. */
-const maxRequestBodySize = (config: Config) => 2 * Math.max(config.limits.uploadLimit, config.limits.avatarUploadLimit + config.limits.bannerUploadLimit + config.limits.backgroundUploadLimit) + 1_048_576
 
 /** Opens (and migrates) the database, then serves the API on the configured host and port. */
 export async function startServer(config: Config): Promise<RunningServer> {

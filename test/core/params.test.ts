@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { parseBool, parseStringArray, railsParams } from '../../src/core/params'
+import { BadRequestError, PayloadTooLargeError } from '../../src/core/errors'
+import { PARAM_LIMITS, parseBool, parseStringArray, railsParams } from '../../src/core/params'
 
 const parse = (query: string) => railsParams(new URLSearchParams(query).entries())
 
@@ -26,5 +27,33 @@ describe('Rails-style parameters', () => {
     expect([parseBool('1'), parseBool('true'), parseBool('on'), parseBool('0'), parseBool('false'), parseBool('maybe')]).toEqual([true, true, true, false, false, undefined])
     expect(parseStringArray(['a', 'b'])).toEqual(['a', 'b'])
     expect(parseStringArray('a')).toEqual(['a'])
+  })
+
+  test('a repeated plain key is collected in linear time', () => {
+    const started = performance.now()
+    for (let round = 0; round < 200; round++) {
+      const parsed = parse(Array.from({ length: PARAM_LIMITS.repeats }, (_, i) => `a=${i}`).join('&'))
+      expect((parsed.a as string[]).length).toBe(PARAM_LIMITS.repeats)
+    }
+    // 200 × 1000 repeats: a copy per repeat would be 10^8 element copies
+    expect(performance.now() - started).toBeLessThan(2000)
+    expect(parse('a=1&a=2&a[]=3&a=4')).toEqual({ a: ['1', '2', '3', '4'] })
+  })
+
+  test('too many parameters or repeats are refused with 413, too deep nesting with 400', () => {
+    const many = Array.from({ length: PARAM_LIMITS.params + 1 }, (_, i) => `k${i}=1`).join('&')
+    expect(() => parse(many)).toThrow(PayloadTooLargeError)
+    expect(() => parse(Array.from({ length: PARAM_LIMITS.params }, (_, i) => `k${i}=1`).join('&'))).not.toThrow()
+    expect(() => parse('a&'.repeat(PARAM_LIMITS.repeats + 1))).toThrow(PayloadTooLargeError)
+    expect(() => parse('ids[]=1&'.repeat(PARAM_LIMITS.repeats + 1))).toThrow(PayloadTooLargeError)
+    expect(() => parse('ids[]=1&'.repeat(PARAM_LIMITS.repeats))).not.toThrow()
+    expect(() => parse(`a${'[x]'.repeat(PARAM_LIMITS.depth + 1)}=1`)).toThrow(BadRequestError)
+    expect(parse(`a${'[x]'.repeat(PARAM_LIMITS.depth)}=1`).a).toBeDefined()
+  })
+
+  test('NUL characters in keys or values are refused', () => {
+    expect(() => parse('email=x%00y')).toThrow(BadRequestError)
+    expect(() => parse('a%00b=1')).toThrow(BadRequestError)
+    expect(() => railsParams([['file', new Blob(['\0\0'])]])).not.toThrow()
   })
 })

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm'
+import { isUnavailableError } from '../../db/availability'
 import { resultRows } from '../../db/client'
 import type { Ctx } from '../context'
 
@@ -7,6 +8,8 @@ export interface Health {
   database: 'postgres' | 'pglite'
   /** why the check failed; never the driver's own message, which may hold host names */
   problem: string | null
+  /** since when requests are refused because the database cannot be reached */
+  unavailableSince: Date | null
   /** round trip of `select 1`, in milliseconds */
   latencyMs: number | null
   /** connections the pool may open, and ours the server currently sees busy / idle */
@@ -18,7 +21,7 @@ export interface Health {
   uptimeSeconds: number
 }
 
-const DEFAULT_TIMEOUT_MS = 5000
+const DEFAULT_TIMEOUT_MS = 3000
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -47,12 +50,20 @@ export async function checkHealth(ctx: Ctx, opts: { timeoutMs?: number } = {}): 
     memoryUsedMb: Math.round((process.memoryUsage().rss / 1024 / 1024) * 100) / 100,
     uptimeSeconds: Math.floor((Date.now() - ctx.startedAt.getTime()) / 1000),
   }
+  const availability = ctx.database.availability
+  const unhealthy = (problem: string) => ({ ...base, healthy: false, problem, unavailableSince: availability?.unavailableSince ?? null, latencyMs: null, active: 0, idle: 0 })
   const started = performance.now()
-  try {
-    await withTimeout(ctx.db.execute(sql`select 1`), timeoutMs)
-  } catch (e) {
-    const problem = (e as Error).message === 'timeout' ? `database did not answer within ${timeoutMs} ms` : 'database unavailable'
-    return { ...base, healthy: false, problem, latencyMs: null, active: 0, idle: 0 }
+  if (availability && !availability.up) {
+    // Known to be down: one shared probe tells whether it is back, without a query of our own queuing for a connection.
+    if (!(await availability.probeNow())) return unhealthy('database unavailable')
+  } else {
+    try {
+      await withTimeout(ctx.db.execute(sql`select 1`), timeoutMs)
+    } catch (e) {
+      const timedOut = (e as Error).message === 'timeout'
+      if (timedOut || isUnavailableError(e)) availability?.markDown()
+      return unhealthy(timedOut ? `database did not answer within ${timeoutMs} ms` : 'database unavailable')
+    }
   }
   const latencyMs = Math.round((performance.now() - started) * 100) / 100
   let active = 0
@@ -69,5 +80,5 @@ export async function checkHealth(ctx: Ctx, opts: { timeoutMs?: number } = {}): 
   } catch {
     // Connection counts are informative only; a role without access to pg_stat_activity is still healthy.
   }
-  return { ...base, healthy: true, problem: null, latencyMs, active, idle }
+  return { ...base, healthy: true, problem: null, unavailableSince: null, latencyMs, active, idle }
 }

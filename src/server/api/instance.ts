@@ -5,6 +5,7 @@ import { weeklyActivity } from '../../core/instance/activity'
 import { listPublicDomainBlocks } from '../../core/instance/domain-blocks'
 import { listCustomEmojis } from '../../core/instance/emojis'
 import { checkHealth } from '../../core/instance/health'
+import { RETRY_AFTER_SECONDS } from '../../db/availability'
 import { defaultIcon, defaultThumbnail } from '../../core/instance/images'
 import { extendedDescription, loadInstanceInfo } from '../../core/instance/info'
 import { instanceRules } from '../../core/instance/registration'
@@ -18,7 +19,9 @@ import {
 /** 200 while the database answers, 503 otherwise, so load balancers and monitors can act on the status alone. */
 async function healthResponse(ctx: Ctx): Promise<Response> {
   const health = await checkHealth(ctx)
-  return Response.json(buildHealth(health), { status: health.healthy ? 200 : 503, headers: { 'cache-control': 'no-store' } })
+  const headers: Record<string, string> = { 'cache-control': 'no-store' }
+  if (!health.healthy) headers['retry-after'] = String(RETRY_AFTER_SECONDS)
+  return Response.json(buildHealth(health), { status: health.healthy ? 200 : 503, headers })
 }
 
 const png = (bytes: Uint8Array<ArrayBuffer>) =>

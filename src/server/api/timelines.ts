@@ -28,7 +28,7 @@ export const timelinesApi = (base: Base) =>
     }, { auth: { scopes: ['read:statuses'], optional: true } })
     .get('/api/v1/timelines/tag/:hashtag', async ({ ctx, input, params, viewer, request, set }) => {
       const rows = await tagTimeline(ctx, viewer?.accountId ?? null, pageParams(input), readTimelineOptions(input), readPublicScope(input), {
-        any: [decodeURIComponent(params.hashtag), ...parseStringArray(input.any)],
+        any: [params.hashtag, ...parseStringArray(input.any)],
         all: parseStringArray(input.all),
         none: parseStringArray(input.none),
       })

@@ -24,6 +24,8 @@ function pgCode(error: unknown): string | undefined {
 
 /** Maps any error to Mastodon's `{"error": "..."}` JSON; only AppErrors' messages reach the client. */
 export function errorResponse(error: unknown, code?: string | number): Response {
+  // Elysia wraps whatever a body parser throws; our own parser throws errors meant for the client.
+  if (code === 'PARSE' && (error as { cause?: unknown })?.cause instanceof AppError) error = (error as { cause: unknown }).cause
   if (error instanceof OAuthError) return json(error.status, { error: error.code, error_description: error.message })
   if (error instanceof AppError) return json(error.status, { error: error.message, ...error.extra })
   switch (code) {
@@ -32,6 +34,7 @@ export function errorResponse(error: unknown, code?: string | number): Response 
     case 'VALIDATION': return json(422, { error: validationMessage(error) })
     case 'INVALID_COOKIE_SIGNATURE': return json(400, { error: 'Invalid cookie' })
   }
+  if (error instanceof URIError) return json(400, { error: 'Malformed percent-encoding' })
   const status = (error as { status?: unknown })?.status
   if (typeof status === 'number' && status >= 400 && status < 500) return json(status, { error: 'Bad request' })
   const pg = pgCode(error)

@@ -279,6 +279,8 @@ export function buildHealth(health: Health) {
     healthy: health.healthy,
     database: health.database,
     ...(health.problem ? { problem: health.problem } : {}),
+    database_state: health.healthy ? 'available' : 'unavailable',
+    ...(health.unavailableSince ? { database_unavailable_since: health.unavailableSince.toISOString() } : {}),
     latency_ms: health.latencyMs,
     pool_size: health.poolSize,
     active: health.active,
