@@ -1,10 +1,10 @@
 import { and, eq, sql } from 'drizzle-orm'
 import { resultRows, type DbLike } from '../../db/client'
-import { notifications, type NotificationType } from '../../db/schema'
+import { notificationRequests, notifications, type NotificationType } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
 import { publishEvent } from '../events'
 import { newId, uuidToId } from '../ids'
-import { mayNotifySql, optionalUuid } from './rules'
+import { filteredByPolicySql, mayNotifySql, optionalUuid } from './rules'
 
 export interface NotificationInput {
   type: NotificationType
@@ -30,6 +30,16 @@ export async function notify(tx: DbLike, n: NotificationInput): Promise<string |
   return id ?? null
 }
 
+/** Mastodon groups favourites and reblogs of one status, and follows, that come within the same 12 hours. */
+const GROUP_SPAN_MS = 12 * 3600_000
+
+export function groupKeyFor(n: Pick<NotificationInput, 'type' | 'statusId'>, at = Date.now()): string | null {
+  const bucket = Math.floor(at / GROUP_SPAN_MS)
+  if ((n.type === 'favourite' || n.type === 'reblog') && n.statusId) return `${n.type}-${n.statusId}-${bucket}`
+  if (n.type === 'follow') return `follow-${bucket}`
+  return null
+}
+
 /**
  * The same notification for several recipients, in one statement; returns the ids of the rows created. Each new
  * notification is published for the streaming API when the transaction commits.
@@ -40,14 +50,26 @@ export async function notifyAll(tx: DbLike, n: Omit<NotificationInput, 'accountI
   const values = recipients.map((accountId) => sql`(${uuidParam(newId())}, ${uuidParam(accountId)})`)
   const sender = uuidParam(n.fromAccountId)
   const result = await tx.execute(sql`
-    insert into notifications (id, account_id, from_account_id, type, status_id, target_account_id, report_id, emoji, emoji_url)
+    insert into notifications (id, account_id, from_account_id, type, status_id, target_account_id, report_id, emoji, emoji_url, group_key, filtered)
     select r.id, r.account_id, ${sender}, ${n.type}::text, ${optionalUuid(n.statusId)}, ${optionalUuid(n.targetAccountId)},
-      ${optionalUuid(n.reportId)}, ${n.emoji ?? null}::text, ${n.emojiUrl ?? null}::text
+      ${optionalUuid(n.reportId)}, ${n.emoji ?? null}::text, ${n.emojiUrl ?? null}::text,
+      case when pf.filtered then null else ${groupKeyFor(n)}::text end, pf.filtered
     from (values ${sql.join(values, sql`, `)}) as r(id, account_id)
+    cross join lateral (select ${filteredByPolicySql(sql`r.account_id`, sender, n.type, n.statusId)} as filtered) pf
     where ${mayNotifySql(sql`r.account_id`, sender, n.type, n.statusId)}
-    returning id, account_id`)
-  const created = resultRows<{ id: string; account_id: string }>(result).map((r) => ({ id: uuidToId(r.id), accountId: uuidToId(r.account_id) }))
-  for (const c of created) await publishEvent(tx, { type: 'notification', notificationId: c.id, accountId: c.accountId })
+    returning id, account_id, filtered`)
+  const created = resultRows<{ id: string; account_id: string; filtered: boolean }>(result)
+    .map((r) => ({ id: uuidToId(r.id), accountId: uuidToId(r.account_id), filtered: r.filtered }))
+  const held = created.filter((c) => c.filtered)
+  if (held.length) {
+    await tx.insert(notificationRequests)
+      .values(held.map((c) => ({ accountId: c.accountId, fromAccountId: n.fromAccountId, lastStatusId: n.statusId ?? null })))
+      .onConflictDoUpdate({
+        target: [notificationRequests.accountId, notificationRequests.fromAccountId],
+        set: { lastStatusId: sql`coalesce(excluded.last_status_id, ${notificationRequests.lastStatusId})`, updatedAt: sql`now()` },
+      })
+  }
+  for (const c of created) if (!c.filtered) await publishEvent(tx, { type: 'notification', notificationId: c.id, accountId: c.accountId })
   return created.map((c) => c.id)
 }
 
