@@ -11,7 +11,10 @@ let ctx: Ctx
 
 beforeAll(async () => {
   ctx = await getTestContext()
-})
+  // the first request builds the app and warms the database connections: slow on a busy machine, so not in a test
+  const warm = await makeUser(ctx)
+  await call('GET', '/api/v2/notifications', { token: warm.token })
+}, { timeout: 60_000 })
 
 const post = (who: MadeUser, json: Record<string, unknown>) => postStatus<{ id: string }>(who, json)
 const users = (n: number) => Promise.all(Array.from({ length: n }, () => makeUser(ctx)))
@@ -154,6 +157,16 @@ describe('filtered notifications and requests', () => {
     expect(again).toHaveLength(1)
     expect(again[0].id).not.toBe(req.id)
     expect(again[0].notifications_count).toBe('1')
+  })
+
+  test('a request whose notifications were all withdrawn is gone', async () => {
+    const [alice, bob] = await users(2)
+    const own = await post(alice, { status: 'undo' })
+    await setPolicy(alice, { for_not_following: 'filter' })
+    await call('POST', `/api/v1/statuses/${own.id}/favourite`, { token: bob.token })
+    expect((await requests(alice)).json).toHaveLength(1)
+    await call('POST', `/api/v1/statuses/${own.id}/unfavourite`, { token: bob.token })
+    expect((await requests(alice)).json).toEqual([])
   })
 
   test('bulk accept and dismiss with id[]; another user\'s ids are ignored; none given is 422', async () => {

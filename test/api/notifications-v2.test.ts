@@ -11,7 +11,10 @@ let ctx: Ctx
 
 beforeAll(async () => {
   ctx = await getTestContext()
-})
+  // the first request builds the app and warms the database connections: slow on a busy machine, so not in a test
+  const warm = await makeUser(ctx)
+  await call('GET', '/api/v2/notifications', { token: warm.token })
+}, { timeout: 60_000 })
 
 const post = (who: MadeUser, json: Record<string, unknown>) => postStatus<{ id: string }>(who, json)
 const grouped = (who: MadeUser, query: Record<string, string | string[]> = {}) =>
@@ -68,6 +71,21 @@ describe('GET /api/v2/notifications', () => {
     const none = await grouped(alice, { 'grouped_types[]': 'no-such-type' })
     expect(byType(none)).toEqual(['follow:1', 'follow:1', 'reblog:1', 'reblog:1'])
     for (const g of none.json.notification_groups) expect(g.group_key).toBe(`ungrouped-${g.most_recent_notification_id}`)
+  })
+
+  test('an accepted follow request joins the follows group', async () => {
+    const alice = await makeUser(ctx, { account: { locked: true } })
+    const [bob, carol] = await users(2)
+    await call('POST', `/api/v1/accounts/${alice.account.id}/follow`, { token: bob.token })
+    await call('POST', `/api/v1/accounts/${alice.account.id}/follow`, { token: carol.token })
+    expect((await grouped(alice)).json.notification_groups.map((g: any) => `${g.type}:${g.notifications_count}`))
+      .toEqual(['follow_request:1', 'follow_request:1'])
+    for (const who of [bob, carol]) {
+      expect((await call('POST', `/api/v1/follow_requests/${who.account.id}/authorize`, { token: alice.token })).status).toBe(200)
+    }
+    const groups = (await grouped(alice)).json.notification_groups
+    expect(groups.map((g: any) => `${g.type}:${g.notifications_count}`)).toEqual(['follow:2'])
+    expect(groups[0].group_key).toMatch(/^follow-\d+$/)
   })
 
   test('expand_accounts=partial_avatars gives the first account of each group in full, the others partially', async () => {
@@ -127,7 +145,12 @@ describe('GET /api/v2/notifications', () => {
     expect(up.json.notification_groups.map((g: any) => g.most_recent_notification_id)).toEqual(ids.slice(1, 3))
     const since = await grouped(alice, { since_id: String(ids[2]) })
     expect(since.json.notification_groups.map((g: any) => g.most_recent_notification_id)).toEqual(ids.slice(0, 2))
-    // ids that are not integers are ignored
+    // a v1 id of one's own notification stands for it; other ids that are not integers are ignored
+    const v1 = (await call('GET', '/api/v1/notifications', { token: alice.token })).json
+    const byV1 = await grouped(alice, { limit: '2', max_id: v1[1].id })
+    expect(byV1.json.notification_groups.map((g: any) => g.most_recent_notification_id)).toEqual(ids.slice(2, 4))
+    const [, mallory] = await users(2)
+    expect((await grouped(mallory, { max_id: v1[1].id })).json.notification_groups).toEqual([])
     expect((await grouped(alice, { max_id: 'not-a-number' })).json.notification_groups).toHaveLength(4)
     expect((await grouped(alice, { limit: '1000' })).status).toBe(200)
   })

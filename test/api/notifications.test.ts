@@ -20,7 +20,10 @@ let ctx: Ctx
 
 beforeAll(async () => {
   ctx = await getTestContext()
-})
+  // the first request builds the app and warms the database connections: slow on a busy machine, so not in a test
+  const warm = await makeUser(ctx)
+  await call('GET', '/api/v1/notifications', { token: warm.token })
+}, { timeout: 60_000 })
 
 const post = (who: MadeUser, json: Record<string, unknown>) => postStatus<{ id: string }>(who, json)
 const list = (who: MadeUser, query: Record<string, string | string[]> = {}) => call('GET', '/api/v1/notifications', { token: who.token, query })

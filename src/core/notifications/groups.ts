@@ -32,11 +32,21 @@ export function parseSeq(value: unknown): number | undefined {
   return typeof value === 'string' && SEQ_PATTERN.test(value) ? Number(value) : undefined
 }
 
-/** Paging parameters; ids that are not integers are ignored, as if absent. */
-export function groupPageParams(input: Record<string, unknown>, defaultLimit = 40, maxLimit = 80): GroupPage {
+/**
+ * Paging parameters. Ids are the integer ones of this API; a v1 (flake) id of one of the viewer's notifications, as a
+ * client may hold from the streaming API, stands for that notification's integer id. Other ids are ignored, as if absent.
+ */
+export async function groupPageParams(ctx: Ctx, viewerAccountId: string, input: Record<string, unknown>): Promise<GroupPage> {
   const raw = Number(input.limit)
-  const limit = Number.isFinite(raw) && raw > 0 ? Math.min(Math.floor(raw), maxLimit) : defaultLimit
-  return { maxId: parseSeq(input.max_id), sinceId: parseSeq(input.since_id), minId: parseSeq(input.min_id), limit }
+  const limit = Number.isFinite(raw) && raw > 0 ? Math.min(Math.floor(raw), 80) : 40
+  const given = { maxId: input.max_id, sinceId: input.since_id, minId: input.min_id }
+  const flakes = Object.values(given).filter((v): v is string => parseSeq(v) === undefined && isId(v))
+  const known = flakes.length
+    ? new Map((await ctx.db.select({ id: notifications.id, seq: notifications.seq }).from(notifications)
+      .where(and(eq(notifications.accountId, viewerAccountId), inArray(notifications.id, flakes)))).map((r) => [r.id, r.seq]))
+    : new Map<string, number>()
+  const resolve = (v: unknown) => parseSeq(v) ?? (typeof v === 'string' ? known.get(v) : undefined)
+  return { maxId: resolve(given.maxId), sinceId: resolve(given.sinceId), minId: resolve(given.minId), limit }
 }
 
 /** `grouped_types[]`: the groupable types among those given; every groupable type when absent. */

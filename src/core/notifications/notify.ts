@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm'
+import { and, eq, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import { resultRows, type DbLike } from '../../db/client'
 import { notificationRequests, notifications, type NotificationType } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
@@ -39,6 +39,10 @@ export function groupKeyFor(n: Pick<NotificationInput, 'type' | 'statusId'>, at 
   if (n.type === 'follow') return `follow-${bucket}`
   return null
 }
+
+/** `groupKeyFor` of a `follow` notification, in SQL, for one that becomes a follow later (an accepted request). */
+export const followGroupKeySql = (createdAt: SQLWrapper, filtered: SQLWrapper): SQL<string | null> =>
+  sql`case when ${filtered} then null else 'follow-' || floor(extract(epoch from ${createdAt}) * 1000 / ${GROUP_SPAN_MS})::bigint end`
 
 /**
  * The same notification for several recipients, in one statement; returns the ids of the rows created. Each new
@@ -82,4 +86,8 @@ export async function withdrawNotifications(tx: DbLike, where: { type: Notificat
     where.accountId ? eq(notifications.accountId, where.accountId) : sql`true`,
     where.emoji ? eq(notifications.emoji, where.emoji) : sql`true`,
   ))
+  // A request left without filtered notifications has nothing to show.
+  await tx.execute(sql`delete from notification_requests nr where nr.from_account_id = ${uuidParam(where.fromAccountId)}
+    ${where.accountId ? sql`and nr.account_id = ${uuidParam(where.accountId)}` : sql``}
+    and not exists (select 1 from notifications fn where fn.account_id = nr.account_id and fn.from_account_id = nr.from_account_id and fn.filtered)`)
 }

@@ -41,7 +41,9 @@ export const notificationsApi = (base: Base) =>
       return { count: await countUnseenNotifications(ctx, user.accountId, readNotificationFilter(input), unreadLimit(input)) }
     }, { auth: READ })
     .get('/api/v2/notifications', async ({ ctx, input, user, request, set }) => {
-      const page = await listNotificationGroups(ctx, user.accountId, groupPageParams(input), readNotificationFilter(input), readGroupedTypes(input))
+      const page = await listNotificationGroups(
+        ctx, user.accountId, await groupPageParams(ctx, user.accountId, input), readNotificationFilter(input), readGroupedTypes(input),
+      )
       if (page.newestSeq !== undefined) setLink(set, request, ctx.config.baseUrl, String(page.newestSeq), String(page.oldestSeq))
       return renderNotificationGroups(ctx, page.groups, user, { partialAvatars: input.expand_accounts === 'partial_avatars' })
     }, { auth: READ })
@@ -99,7 +101,7 @@ export const notificationsApi = (base: Base) =>
       return rendered
     }, { auth: READ })
     .get('/api/v2/notifications/:group_key/accounts', async ({ ctx, input, params, user }) => {
-      const { limit } = groupPageParams(input, 40, 80)
+      const { limit } = pageParams(input, 40, 80)
       return renderAccounts(ctx, await listNotificationGroupAccounts(ctx, user.accountId, params.group_key, limit), user)
     }, { auth: READ })
     .post('/api/v2/notifications/:group_key/dismiss', async ({ ctx, params, user }) => {
