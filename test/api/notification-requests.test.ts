@@ -88,7 +88,7 @@ describe('notification policy', () => {
 })
 
 describe('filtered notifications and requests', () => {
-  test('a filtered notification waits in a request; accepting lets it and later ones through', async () => {
+  test('a filtered notification waits in a request, shown with include_filtered and counted in the summary', async () => {
     const [alice, bob, carol] = await users(3)
     await setPolicy(alice, { for_not_following: 'filter' })
     expect((await followAccount(alice, carol)).status).toBe(200)
@@ -115,16 +115,27 @@ describe('filtered notifications and requests', () => {
     expect(shown.json.notifications_count).toBe('2')
     expectShape(shown.json, 'NotificationRequest')
 
+    expect((await call('GET', '/api/v1/notifications/requests/merged', { token: alice.token })).json).toEqual({ merged: true })
+  })
+
+  test('accepting lets the held notifications and later ones through, even past a dropping policy', async () => {
+    const [alice, bob, dave] = await users(3)
+    await setPolicy(alice, { for_not_following: 'filter' })
+    await mention(bob, alice)
+    await mention(bob, alice)
+    const [req] = (await requests(alice)).json
     const accepted = await call('POST', `/api/v1/notifications/requests/${req.id}/accept`, { token: alice.token })
     expect(accepted.status).toBe(200)
     expect(accepted.json).toEqual({})
     expect((await call('GET', `/api/v1/notifications/requests/${req.id}`, { token: alice.token })).status).toBe(404)
-    expect(await v1Senders(alice)).toEqual([bob.account.id, carol.account.id, bob.account.id])
-    await mention(bob, alice)
-    expect((await v1Senders(alice))[0]).toBe(bob.account.id)
+    expect(await v1Senders(alice)).toEqual([bob.account.id, bob.account.id])
     expect((await requests(alice)).json).toEqual([])
     expect((await policy(alice)).json.summary).toEqual({ pending_requests_count: 0, pending_notifications_count: 0 })
-    expect((await call('GET', '/api/v1/notifications/requests/merged', { token: alice.token })).json).toEqual({ merged: true })
+
+    await setPolicy(alice, { for_not_following: 'accept', for_not_followers: 'drop' })
+    await mention(dave, alice)
+    await mention(bob, alice)
+    expect(await v1Senders(alice, { include_filtered: 'true' })).toEqual([bob.account.id, bob.account.id, bob.account.id])
   })
 
   test('accepted favourites join their group', async () => {

@@ -38,7 +38,8 @@ const NEW_ACCOUNT_DAYS = 30
 
 /**
  * The recipient's notification policy: for each condition the sender meets, its value (`accept`, `filter`, `drop`) in the
- * recipient's policy row or the default (see `notificationPolicies`).
+ * recipient's policy row or the default (see `notificationPolicies`). A sender whose notifications the recipient accepted
+ * before (a notification request) meets none.
  */
 function policyMatches(recipient: SQL, sender: SQL, type: NotificationType, statusId: string | null | undefined, value: 'filter' | 'drop'): SQL {
   const setting = (column: string, fallback: string) =>
@@ -47,22 +48,19 @@ function policyMatches(recipient: SQL, sender: SQL, type: NotificationType, stat
     ? sql`exists (select 1 from statuses ps where ps.id = ${uuidParam(statusId)} and ps.visibility = 'direct'
         and ps.in_reply_to_account_id is distinct from ${recipient}) and not ${follows(recipient, sender)}`
     : sql`false`
-  return sql`((${setting('for_not_following', 'accept')} and not ${follows(recipient, sender)})
+  return sql`(((${setting('for_not_following', 'accept')} and not ${follows(recipient, sender)})
     or (${setting('for_not_followers', 'accept')} and not ${follows(sender, recipient)})
     or (${setting('for_new_accounts', 'accept')} and exists (select 1 from accounts na where na.id = ${sender}
       and na.created_at > now() - ${sql.raw(`interval '${NEW_ACCOUNT_DAYS} days'`)}))
     or (${setting('for_private_mentions', 'accept')} and ${privateMention})
-    or (${setting('for_limited_accounts', 'filter')} and ${silencedStranger(recipient, sender)}))`
+    or (${setting('for_limited_accounts', 'filter')} and ${silencedStranger(recipient, sender)}))
+    and not exists (select 1 from notification_permissions pp where pp.account_id = ${recipient} and pp.from_account_id = ${sender}))`
 }
 
-/**
- * Whether the recipient's policy holds this notification back as filtered (it waits in a notification request), unless
- * the recipient accepted the sender's notifications before.
- */
+/** Whether the recipient's policy holds this notification back as filtered (it waits in a notification request). */
 export function filteredByPolicySql(recipient: SQL, sender: SQL, type: NotificationType, statusId: string | null | undefined): SQL {
   if (!FILTERABLE_TYPES.has(type)) return sql`false`
-  return sql`(${policyMatches(recipient, sender, type, statusId, 'filter')}
-    and not exists (select 1 from notification_permissions pp where pp.account_id = ${recipient} and pp.from_account_id = ${sender}))`
+  return policyMatches(recipient, sender, type, statusId, 'filter')
 }
 
 /**
