@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lte, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, sql } from 'drizzle-orm'
 import type { DbLike } from '../db/client'
 import { markers, notifications } from '../db/schema'
 import { uuidParam } from '../db/sql'
@@ -6,6 +6,7 @@ import type { Ctx } from './context'
 import { ValidationError } from './errors'
 import { isId } from './ids'
 import { isPlainObject } from './params'
+import { upToMarkerSql } from './notifications/groups'
 import { countUnseenNotifications } from './notifications/queries'
 
 export const MARKER_TIMELINES = ['home', 'notifications'] as const
@@ -52,7 +53,7 @@ export async function setMarkers(ctx: Ctx, accountId: string, input: Record<stri
       saved.push(await upsertMarker(tx, accountId, u.timeline, u.lastReadId))
       if (u.timeline === 'notifications') {
         await tx.update(notifications).set({ seen: true })
-          .where(and(eq(notifications.accountId, accountId), eq(notifications.seen, false), lte(notifications.id, u.lastReadId)))
+          .where(and(eq(notifications.accountId, accountId), eq(notifications.seen, false), upToMarkerSql(u.lastReadId)))
       }
     }
     return saved

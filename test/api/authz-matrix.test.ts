@@ -122,6 +122,7 @@ const FAMILIES: [RegExp, string][] = [
   [/^\/api\/v1\/media\/:id(\/|$)/, 'media'],
   [/^\/api\/v1\/featured_tags\/:id(\/|$)/, 'featuredTag'],
   [/^\/api\/v1\/notifications\/:id(\/|$)/, 'notification'],
+  [/^\/api\/v1\/notifications\/requests\/:id(\/|$)/, 'notificationRequest'],
   [/^\/api\/v1\/(pleroma\/)?conversations\/:id(\/|$)/, 'conversation'],
   [/^\/api\/(v1|v0\/pleroma)\/reports\/:id(\/|$)/, 'report'],
   [/^\/api\/v1\/pleroma\/bookmark_folders\/:id(\/|$)/, 'bookmarkFolder'],
@@ -156,6 +157,9 @@ async function makeFixtures(owner: MadeUser, other: MadeUser): Promise<Fixtures>
   const media = await ok(call('POST', '/api/v1/media', { token: t, multipart: { file: fileOf(pngFixture(), 'image/png', 'a.png') } }), 'media')
   await ok(call('POST', '/api/v1/statuses', { token: other.token, json: { status: `@${owner.account.username} hello` } }), 'mention')
   const notifications = await ok(call('GET', '/api/v1/notifications', { token: t }), 'notifications')
+  await ok(call('PATCH', '/api/v2/notifications/policy', { token: t, json: { for_not_following: 'filter' } }), 'notification policy')
+  await ok(call('POST', '/api/v1/statuses', { token: other.token, json: { status: `@${owner.account.username} filtered` } }), 'filtered mention')
+  const [notificationRequest] = await ok(call('GET', '/api/v1/notifications/requests', { token: t }), 'notification requests')
   await ok(call('POST', '/api/v1/statuses', { token: t, json: { status: `@${other.account.username} just us`, visibility: 'direct' } }), 'dm')
   const conversations = await ok(call('GET', '/api/v1/conversations', { token: t }), 'conversations')
   const report = await ok(call('POST', '/api/v1/reports', { token: t, json: { account_id: other.account.id } }), 'report')
@@ -172,6 +176,7 @@ async function makeFixtures(owner: MadeUser, other: MadeUser): Promise<Fixtures>
     scheduled: scheduled.id,
     media: media.id,
     notification: notifications[0].id,
+    notificationRequest: notificationRequest.id,
     conversation: conversations[0].id,
     report: report.id,
     bookmarkFolder: bookmarkFolder.id,

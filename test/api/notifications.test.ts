@@ -20,7 +20,10 @@ let ctx: Ctx
 
 beforeAll(async () => {
   ctx = await getTestContext()
-})
+  // the first request builds the app and warms the database connections: slow on a busy machine, so not in a test
+  const warm = await makeUser(ctx)
+  await call('GET', '/api/v1/notifications', { token: warm.token })
+}, { timeout: 60_000 })
 
 const post = (who: MadeUser, json: Record<string, unknown>) => postStatus<{ id: string }>(who, json)
 const list = (who: MadeUser, query: Record<string, string | string[]> = {}) => call('GET', '/api/v1/notifications', { token: who.token, query })
@@ -44,7 +47,7 @@ describe('GET /api/v1/notifications', () => {
     for (const n of res.json) {
       expectShape(n, 'Notification')
       expect(n.account.id).toBe(bob.account.id)
-      expect(n.group_key).toBe(`ungrouped-${n.id}`)
+      expect(n.group_key).toMatch(n.type === 'mention' ? /^ungrouped-\d+$/ : new RegExp(`^${n.type}-${own.id}-\\d+$`))
       expect(n.pleroma).toEqual({ is_seen: false, is_muted: false })
     }
     expect(res.json[2].status.id).toBe(mention.id)

@@ -25,6 +25,8 @@ export interface NotificationFilter {
   accountId: string | null
   /** Pleroma: include notifications from muted accounts */
   withMuted: boolean
+  /** Mastodon: include notifications the policy filtered */
+  includeFiltered: boolean
 }
 
 /** Mastodon knows four visibilities; excluding one also excludes what Rookery shows as it (local as public, list as private). */
@@ -40,22 +42,24 @@ export function readNotificationFilter(input: Record<string, unknown>): Notifica
     excludeVisibilities: [...new Set(parseStringArray(input.exclude_visibilities).flatMap((v) => VISIBILITY_GROUPS[v] ?? []))],
     accountId,
     withMuted: parseBool(input.with_muted) ?? false,
+    includeFiltered: parseBool(input.include_filtered) ?? false,
   }
 }
 
 /** An `account_id` filter must name an existing account (Pleroma answers 404 otherwise). */
-async function checkAccountFilter(ctx: Ctx, filter: NotificationFilter) {
+export async function checkAccountFilter(ctx: Ctx, filter: NotificationFilter) {
   if (!filter.accountId) return
   if (!isId(filter.accountId)) throw new NotFoundError('Account is not found')
   const [found] = await ctx.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, filter.accountId)).limit(1)
   if (!found) throw new NotFoundError('Account is not found')
 }
 
-function filterConditions(viewerAccountId: string, filter: NotificationFilter): SQL[] {
+export function filterConditions(viewerAccountId: string, filter: NotificationFilter): SQL[] {
   const where: SQL[] = [
     eq(notifications.accountId, viewerAccountId),
     not(hiddenFromViewerSql(viewerAccountId, { withMuted: filter.withMuted })),
   ]
+  if (!filter.includeFiltered) where.push(eq(notifications.filtered, false))
   const types = filter.types.filter((t) => NOTIFICATION_TYPES.includes(t as NotificationType))
   if (filter.types.length) where.push(types.length ? inArray(notifications.type, types as NotificationType[]) : sql`false`)
   else where.push(not(inArray(notifications.type, NOT_BY_DEFAULT)))
@@ -78,7 +82,9 @@ export async function listNotifications(ctx: Ctx, viewerAccountId: string, page:
   return newestFirst(rows, k.forwards)
 }
 
-const NO_FILTER: NotificationFilter = { types: [], excludeTypes: [], excludeVisibilities: [], accountId: null, withMuted: false }
+export const NO_FILTER: NotificationFilter = {
+  types: [], excludeTypes: [], excludeVisibilities: [], accountId: null, withMuted: false, includeFiltered: false,
+}
 
 /** One of the viewer's own notifications, if the viewer may still see it; 404 otherwise. */
 export async function getNotification(ctx: Ctx, viewerAccountId: string, id: string): Promise<NotificationRow> {

@@ -28,13 +28,49 @@ const domainBlocked = (recipient: SQL, sender: SQL) => sql`(exists (select 1 fro
 const silencedStranger = (recipient: SQL, sender: SQL) => sql`(exists (select 1 from accounts sa where sa.id = ${sender}
   and sa.silenced_at is not null) and not ${follows(recipient, sender)})`
 
+/** Types a notification policy may filter or drop (Mastodon's `filterable`); the rest always come through. */
+export const FILTERABLE_TYPES: ReadonlySet<NotificationType> = new Set<NotificationType>([
+  'mention', 'reblog', 'favourite', 'follow', 'follow_request', 'pleroma:emoji_reaction',
+])
+
+/** How long an account counts as new for `for_new_accounts`. */
+const NEW_ACCOUNT_DAYS = 30
+
+/**
+ * The recipient's notification policy: for each condition the sender meets, its value (`accept`, `filter`, `drop`) in the
+ * recipient's policy row or the default (see `notificationPolicies`). A sender whose notifications the recipient accepted
+ * before (a notification request) meets none.
+ */
+function policyMatches(recipient: SQL, sender: SQL, type: NotificationType, statusId: string | null | undefined, value: 'filter' | 'drop'): SQL {
+  const setting = (column: string, fallback: string) =>
+    sql`coalesce((select ${sql.raw(`np.${column}`)} from notification_policies np where np.account_id = ${recipient}), ${fallback}::text) = ${value}::text`
+  const privateMention = type === 'mention' && statusId
+    ? sql`exists (select 1 from statuses ps where ps.id = ${uuidParam(statusId)} and ps.visibility = 'direct'
+        and ps.in_reply_to_account_id is distinct from ${recipient}) and not ${follows(recipient, sender)}`
+    : sql`false`
+  return sql`(((${setting('for_not_following', 'accept')} and not ${follows(recipient, sender)})
+    or (${setting('for_not_followers', 'accept')} and not ${follows(sender, recipient)})
+    or (${setting('for_new_accounts', 'accept')} and exists (select 1 from accounts na where na.id = ${sender}
+      and na.created_at > now() - ${sql.raw(`interval '${NEW_ACCOUNT_DAYS} days'`)}))
+    or (${setting('for_private_mentions', 'accept')} and ${privateMention})
+    or (${setting('for_limited_accounts', 'filter')} and ${silencedStranger(recipient, sender)}))
+    and not exists (select 1 from notification_permissions pp where pp.account_id = ${recipient} and pp.from_account_id = ${sender}))`
+}
+
+/** Whether the recipient's policy holds this notification back as filtered (it waits in a notification request). */
+export function filteredByPolicySql(recipient: SQL, sender: SQL, type: NotificationType, statusId: string | null | undefined): SQL {
+  if (!FILTERABLE_TYPES.has(type)) return sql`false`
+  return policyMatches(recipient, sender, type, statusId, 'filter')
+}
+
 /**
  * Whether a notification of `type` from `sender` (about `statusId`) may be created for `recipient`:
  * - only local users get notifications, and not of their own actions (except the end of their own poll);
  * - never between accounts where either blocks the other, from an account the recipient mutes with notifications,
  *   or from a blocked domain the recipient does not follow;
- * - from a silenced account, only to its followers (poll endings excepted);
  * - nothing new from a thread the recipient muted;
+ * - from a silenced account, types no policy covers only to its followers (poll endings excepted);
+ * - nothing the recipient's notification policy drops (filtered ones are made, marked, by `filteredByPolicySql`);
  * - with Pleroma's `block_from_strangers`, only from accounts the recipient follows (poll endings excepted).
  */
 export function mayNotifySql(recipient: SQL, sender: SQL, type: NotificationType, statusId: string | null | undefined): SQL {
@@ -51,7 +87,8 @@ export function mayNotifySql(recipient: SQL, sender: SQL, type: NotificationType
     and not ${blockedEitherWay(recipient, sender)}
     and not ${mutesNotifications(recipient, sender)}
     and not ${domainBlocked(recipient, sender)}
-    and ${isPoll ? sql`true` : sql`not ${silencedStranger(recipient, sender)}`}
+    and ${FILTERABLE_TYPES.has(type) ? sql`not ${policyMatches(recipient, sender, type, statusId, 'drop')}`
+      : isPoll ? sql`true` : sql`not ${silencedStranger(recipient, sender)}`}
     and not ${threadMuted})`
 }
 

@@ -3,6 +3,7 @@ import { users } from '../../db/schema'
 import type { Ctx } from '../context'
 import { NotFoundError, ValidationError } from '../errors'
 import { parseBool } from '../params'
+import { syncPolicyWithStrangers } from './policy'
 
 export type NotificationSettings = typeof users.$inferSelect.notificationSettings
 
@@ -28,13 +29,14 @@ export async function updateNotificationSettings(ctx: Ctx, userId: string, input
   const hideContents = flag('hide_notification_contents') ?? privacyOption
 
   return ctx.db.transaction(async (tx) => {
-    const [user] = await tx.select({ settings: users.notificationSettings }).from(users).where(eq(users.id, userId)).for('update')
+    const [user] = await tx.select({ accountId: users.accountId, settings: users.notificationSettings }).from(users).where(eq(users.id, userId)).for('update')
     if (!user) throw new NotFoundError()
     const settings: NotificationSettings = {
       block_from_strangers: blockFromStrangers ?? user.settings.block_from_strangers ?? false,
       hide_notification_contents: hideContents ?? user.settings.hide_notification_contents ?? false,
     }
     await tx.update(users).set({ notificationSettings: settings, updatedAt: new Date() }).where(eq(users.id, userId))
+    if (settings.block_from_strangers !== !!user.settings.block_from_strangers) await syncPolicyWithStrangers(tx, user.accountId)
     return settings
   })
 }

@@ -3,7 +3,7 @@ import type { DbLike } from '../../db/client'
 import { accounts, endorsements, followRequests, follows, listAccounts, lists, notifications } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
 import { publishFollowRelationshipUpdate } from '../events'
-import { notify, withdrawNotifications } from '../notifications/notify'
+import { followGroupKeySql, notify, withdrawNotifications } from '../notifications/notify'
 import { backfillHomeFeed, removeFromHomeFeed } from '../timelines/home-feed'
 
 // The edges of the social graph and everything that hangs off them, changed inside the caller's transaction.
@@ -111,7 +111,7 @@ export async function acceptFollowRequest(tx: DbLike, followerId: string, target
     .where(and(eq(followRequests.accountId, followerId), eq(followRequests.targetAccountId, targetId))).returning()
   if (!request) return false
   await createFollow(tx, followerId, targetId, { reblogs: request.showReblogs, notify: request.notify, languages: request.languages })
-  const retyped = await tx.update(notifications).set({ type: 'follow' })
+  const retyped = await tx.update(notifications).set({ type: 'follow', groupKey: followGroupKeySql(notifications.createdAt, notifications.filtered) })
     .where(and(eq(notifications.type, 'follow_request'), eq(notifications.fromAccountId, followerId), eq(notifications.accountId, targetId)))
     .returning({ id: notifications.id })
   if (!retyped.length) await notify(tx, { type: 'follow', accountId: targetId, fromAccountId: followerId })

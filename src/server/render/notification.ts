@@ -1,5 +1,6 @@
 import { and, eq, gt, inArray, isNull, or } from 'drizzle-orm'
 import type { Ctx } from '../../core/context'
+import type { NotificationGroupData } from '../../core/notifications/groups'
 import type { Viewer } from '../../core/oauth/authenticate'
 import { visibleWithReblogSql } from '../../core/visibility'
 import { accounts, mutes, reports, statuses, type NotificationRow, type ReportRow } from '../../db/schema'
@@ -44,7 +45,7 @@ function buildNotificationEntity(
     id: n.id,
     type: n.type,
     created_at: n.createdAt.toISOString(),
-    group_key: `ungrouped-${n.id}`,
+    group_key: n.groupKey ?? `ungrouped-${n.seq}`,
     account,
     ...(extras.status ? { status: extras.status } : {}),
     ...(n.type === 'move' ? { target: extras.target ?? null } : {}),
@@ -55,17 +56,16 @@ function buildNotificationEntity(
 }
 
 /**
- * Renders a page of notifications with a fixed number of queries: reports, accounts (senders, move targets, report
- * parties), the statuses (through the visibility rule, rendered in one batch) and the viewer's mutes. A notification whose
- * sender, status or report cannot be shown is left out.
+ * What rendering notifications needs, in a fixed number of queries: reports, accounts (senders and `extraAccountIds`,
+ * move targets, report parties), the statuses (through the visibility rule, rendered in one batch) and the viewer's mutes.
  */
-export async function renderNotifications(ctx: Ctx, rows: NotificationRow[], viewer: Viewer): Promise<NotificationEntity[]> {
-  if (!rows.length) return []
+async function preloadNotifications(ctx: Ctx, rows: NotificationRow[], viewer: Viewer, extraAccountIds: string[] = []) {
   const unique = (values: (string | null)[]) => [...new Set(values.filter((v): v is string => !!v))]
   const reportIds = unique(rows.map((r) => r.reportId))
   const reportRows = reportIds.length ? await ctx.db.select().from(reports).where(inArray(reports.id, reportIds)) : []
   const accountIds = unique([
     ...rows.flatMap((r) => [r.fromAccountId, r.targetAccountId]),
+    ...extraAccountIds,
     ...reportRows.flatMap((r) => [r.accountId, r.targetAccountId]),
   ])
   const statusIds = unique(rows.map((r) => r.statusId))
@@ -92,23 +92,93 @@ export async function renderNotifications(ctx: Ctx, rows: NotificationRow[], vie
     })(),
   ])
   const reportsById = new Map(reportRows.map((r) => [r.id, buildReport(r, accountEntities)]))
+  return { accountEntities, statusEntities, muted, reportsById }
+}
 
+/** The status and report a notification is about, or null when it is about one the viewer cannot be shown. */
+function subjectOf(n: NotificationRow, loaded: Awaited<ReturnType<typeof preloadNotifications>>) {
+  const status = n.statusId ? loaded.statusEntities.get(n.statusId) : undefined
+  if (STATUS_TYPES.has(n.type) && !status) return null
+  const report = n.reportId ? loaded.reportsById.get(n.reportId) ?? undefined : undefined
+  if (n.type === 'pleroma:report' && !report) return null
+  return { status, report }
+}
+
+/**
+ * Renders a page of notifications with a fixed number of queries (see `preloadNotifications`). A notification whose
+ * sender, status or report cannot be shown is left out.
+ */
+export async function renderNotifications(ctx: Ctx, rows: NotificationRow[], viewer: Viewer): Promise<NotificationEntity[]> {
+  if (!rows.length) return []
+  const loaded = await preloadNotifications(ctx, rows, viewer)
   const out: NotificationEntity[] = []
   for (const n of rows) {
-    const account = accountEntities.get(n.fromAccountId)
-    if (!account) continue
-    const status = n.statusId ? statusEntities.get(n.statusId) : undefined
-    if (STATUS_TYPES.has(n.type) && !status) continue
-    const report = n.reportId ? reportsById.get(n.reportId) ?? undefined : undefined
-    if (n.type === 'pleroma:report' && !report) continue
+    const account = loaded.accountEntities.get(n.fromAccountId)
+    const subject = subjectOf(n, loaded)
+    if (!account || !subject) continue
     out.push(buildNotificationEntity(n, account, {
-      status,
-      target: n.targetAccountId ? accountEntities.get(n.targetAccountId) : undefined,
-      report,
-      muted: muted.has(n.fromAccountId),
+      ...subject,
+      target: n.targetAccountId ? loaded.accountEntities.get(n.targetAccountId) : undefined,
+      muted: loaded.muted.has(n.fromAccountId),
     }))
   }
   return out
+}
+
+/** Mastodon's PartialAccountWithAvatar: just enough of an account to show its avatar in a group. */
+function partialAccount(a: AccountEntity) {
+  return {
+    id: a.id, acct: a.acct, locked: a.locked, bot: a.bot, url: a.url, avatar: a.avatar, avatar_static: a.avatar_static,
+    avatar_description: null,
+  }
+}
+
+/**
+ * Mastodon's GroupedNotificationsResults: the groups, and once each the accounts and statuses they name. With
+ * `partialAvatars`, only each group's first account is given in full and the other sample accounts as partial ones.
+ * A group whose status or report the viewer cannot see, or whose accounts are all hidden, is left out.
+ */
+export async function renderNotificationGroups(
+  ctx: Ctx, groups: NotificationGroupData[], viewer: Viewer, opts: { partialAvatars?: boolean } = {},
+) {
+  const loaded = await preloadNotifications(ctx, groups.map((g) => g.latest), viewer, groups.flatMap((g) => g.sampleAccountIds))
+  const full = new Map<string, AccountEntity>()
+  const partial = new Map<string, AccountEntity>()
+  const statusList = new Map<string, StatusEntity>()
+  const notificationGroups = []
+  for (const g of groups) {
+    const n = g.latest
+    const subject = subjectOf(n, loaded)
+    const samples = g.sampleAccountIds.map((id) => loaded.accountEntities.get(id)).filter((a): a is AccountEntity => !!a)
+    if (!subject || !samples.length) continue
+    samples.forEach((a, i) => (i === 0 || !opts.partialAvatars ? full : partial).set(a.id, a))
+    const target = n.targetAccountId ? loaded.accountEntities.get(n.targetAccountId) : undefined
+    if (target) full.set(target.id, target)
+    if (subject.status) statusList.set(subject.status.id, subject.status)
+    notificationGroups.push({
+      group_key: g.groupKey,
+      notifications_count: g.count,
+      type: n.type,
+      most_recent_notification_id: n.seq,
+      ...(g.page ? {
+        page_min_id: String(g.page.minSeq),
+        page_max_id: String(g.page.maxSeq),
+        latest_page_notification_at: n.createdAt.toISOString(),
+      } : {}),
+      sample_account_ids: samples.map((a) => a.id),
+      ...(subject.status ? { status_id: subject.status.id } : {}),
+      ...(subject.report ? { report: subject.report } : {}),
+      ...(target ? { target_account_id: target.id } : {}),
+      ...(n.type === 'pleroma:emoji_reaction' ? { emoji: n.emoji, emoji_url: n.emojiUrl } : {}),
+    })
+  }
+  for (const id of full.keys()) partial.delete(id)
+  return {
+    accounts: [...full.values()],
+    ...(opts.partialAvatars ? { partial_accounts: [...partial.values()].map(partialAccount) } : {}),
+    statuses: [...statusList.values()],
+    notification_groups: notificationGroups,
+  }
 }
 
 export async function renderNotification(ctx: Ctx, row: NotificationRow, viewer: Viewer): Promise<NotificationEntity | null> {
