@@ -24,6 +24,7 @@ import { emojiApi } from './api/emoji'
 import { emojiPacksApi } from './api/emoji-packs'
 import { reactionsApi } from './api/reactions'
 import { adminApi } from './api/admin'
+import { pushApi } from './api/push'
 
 /** Composes the whole HTTP API; every feature module receives the same base (context + auth macro). */
 export function createApp(ctx: Ctx) {
@@ -41,6 +42,7 @@ export function createApp(ctx: Ctx) {
     .use(listsApi(base))
     .use(filtersApi(base))
     .use(notificationsApi(base)).use(markersApi(base)).use(conversationsApi(base)).use(pollsApi(base))
+    .use(pushApi(base))
     .use(streamingApi(base))
     .use(mediaApi(base))
     .use(relationshipsApi(base)).use(importsApi(base))

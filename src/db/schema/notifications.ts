@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { boolean, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core'
+import { bigint, boolean, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core'
 import { accounts } from './accounts'
 import { createdAt, flakeId, primaryId, updatedAt } from './columns'
 import { statuses } from './statuses'
@@ -10,6 +10,8 @@ export type NotificationType =
 
 export const notifications = pgTable('notifications', {
   id: primaryId(),
+  /** Integer position, the id of the v2 (grouped) API: Mastodon clients parse notification ids there as integers. */
+  seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
   /** the recipient */
   accountId: flakeId('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
   /** who caused it */
@@ -25,6 +27,8 @@ export const notifications = pgTable('notifications', {
   seen: boolean('seen').notNull().default(false),
   createdAt: createdAt(),
 }, (t) => [
+  uniqueIndex('notifications_seq_uniq').on(t.seq),
+  index('notifications_account_seq_idx').on(t.accountId, t.seq.desc()),
   index('notifications_account_idx').on(t.accountId, t.id.desc()),
   index('notifications_unseen_idx').on(t.accountId, t.id).where(sql`not ${t.seen}`),
   index('notifications_status_idx').on(t.statusId).where(sql`${t.statusId} is not null`),
