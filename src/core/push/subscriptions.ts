@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto'
 import { isIP } from 'node:net'
 import { and, eq, sql } from 'drizzle-orm'
+import { uuidParam } from '../../db/sql'
 import { notifications, pushSubscriptions, type PushPolicy, type PushSubscriptionRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { BadRequestError, NotFoundError, ValidationError } from '../errors'
@@ -113,7 +114,7 @@ export async function subscribePush(ctx: Ctx, subscriber: PushSubscriber, input:
       accountId: subscriber.accountId,
       endpoint, p256dh, auth, standard, alerts, policy,
       accessTokenSealed: sealToken(tokenKey, subscriber.accessToken),
-      lastSeq: sql`(select coalesce(max(${notifications.seq}), 0) from ${notifications} where ${notifications.accountId} = ${subscriber.accountId})` as unknown as number,
+      lastSeq: sql`(select coalesce(max(${notifications.seq}), 0) from ${notifications} where ${notifications.accountId} = ${uuidParam(subscriber.accountId)})` as unknown as number,
     }).returning()
     return row
   })
