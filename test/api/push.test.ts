@@ -118,6 +118,9 @@ describe('/api/v1/push/subscription', () => {
       [{ subscription: { endpoint: 'http://push.example.net/x', keys: { p256dh: keys.p256dh, auth: keys.authB64 } } }, 422],
       [{ subscription: { endpoint: 'ftp://push.example.net/x', keys: { p256dh: keys.p256dh, auth: keys.authB64 } } }, 422],
       [{ subscription: { endpoint: 'http://10.0.0.1/x', keys: { p256dh: keys.p256dh, auth: keys.authB64 } } }, 422],
+      [{ subscription: { endpoint: 'https://192.168.1.20/x', keys: { p256dh: keys.p256dh, auth: keys.authB64 } } }, 422],
+      [{ subscription: { endpoint: 'https://[fd00::1]/x', keys: { p256dh: keys.p256dh, auth: keys.authB64 } } }, 422],
+      [{ subscription: { endpoint: 'https://169.254.169.254/latest', keys: { p256dh: keys.p256dh, auth: keys.authB64 } } }, 422],
       [{ subscription: { endpoint: `https://push.example.net/${'a'.repeat(3000)}`, keys: { p256dh: keys.p256dh, auth: keys.authB64 } } }, 422],
       [{ subscription: { endpoint, keys: { auth: keys.authB64 } } }, 400],
       [{ subscription: { endpoint, keys: { p256dh: keys.p256dh } } }, 400],
@@ -141,6 +144,9 @@ describe('/api/v1/push/subscription', () => {
     const strictApp = createApp(await getTestContext())
     const loopback = await callApp('POST', '/api/v1/push/subscription', { app: strictApp, token: bob.token, form: subscribeForm('http://127.0.0.1:9/x', keys) })
     expect(loopback.status).toBe(422)
+    expect((await callApp('POST', '/api/v1/push/subscription', { app: strictApp, token: bob.token, form: subscribeForm('https://127.0.0.1/x', keys) })).status).toBe(422)
+    expect((await callApp('POST', '/api/v1/push/subscription', { app: strictApp, token: bob.token, form: subscribeForm('https://localhost/x', keys) })).status).toBe(422)
+    expect((await call('POST', '/api/v1/push/subscription', { token: bob.token, form: subscribeForm('http://10.1.2.3/x', keys) })).status).toBe(422)
     expect((await call('POST', '/api/v1/push/subscription', { token: bob.token, form: subscribeForm('http://127.0.0.1:9/x', keys) })).status).toBe(200)
     // standard base64 with padding, as some clients send it, is the same key
     const padded = await call('POST', '/api/v1/push/subscription', {

@@ -1,11 +1,11 @@
 import { createPublicKey } from 'node:crypto'
-import { isIP } from 'node:net'
 import { and, eq, sql } from 'drizzle-orm'
 import { uuidParam } from '../../db/sql'
 import { notifications, pushSubscriptions, type PushPolicy, type PushSubscriptionRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { BadRequestError, NotFoundError, ValidationError } from '../errors'
 import { isPlainObject, parseBool } from '../params'
+import { inRange, normalizeIp } from '../security/client-ip'
 import { pushKeys, sealToken } from './keys'
 
 /** Every alert a subscription may ask for: Mastodon's notification types and Pleroma's. */
@@ -25,9 +25,21 @@ export interface PushSubscriber {
   accessToken: string
 }
 
+/** Addresses no public push service has: the instance must not be made to post into its own network. */
+const INTERNAL_RANGES = [
+  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16',
+  '::/128', '::1/128', 'fc00::/7', 'fe80::/10',
+]
+const LOOPBACK_RANGES = ['127.0.0.0/8', '::1/128']
+
 const isLoopback = (host: string) => {
-  const bare = host.replace(/^\[|\]$/g, '')
-  return bare === 'localhost' || (isIP(bare) === 4 && bare.startsWith('127.')) || bare === '::1'
+  const ip = normalizeIp(host)
+  return host === 'localhost' || (!!ip && LOOPBACK_RANGES.some((r) => inRange(ip, r)))
+}
+
+const isInternal = (host: string) => {
+  const ip = normalizeIp(host)
+  return host === 'localhost' || host.endsWith('.localhost') || (!!ip && INTERNAL_RANGES.some((r) => inRange(ip, r)))
 }
 
 function readEndpoint(ctx: Ctx, value: unknown): string {
@@ -38,9 +50,10 @@ function readEndpoint(ctx: Ctx, value: unknown): string {
   } catch {
     throw new ValidationError('Validation failed: Endpoint is not a valid URL')
   }
-  const plainAllowed = ctx.config.pushAllowLoopbackHttp && url.protocol === 'http:' && isLoopback(url.hostname)
-  if ((url.protocol !== 'https:' && !plainAllowed) || value.length > MAX_ENDPOINT_LENGTH || url.username || url.password) {
-    throw new ValidationError('Validation failed: Endpoint must be an https URL')
+  const loopbackAllowed = ctx.config.pushAllowLoopbackHttp && isLoopback(url.hostname)
+  const schemeAllowed = url.protocol === 'https:' || (url.protocol === 'http:' && loopbackAllowed)
+  if (!schemeAllowed || (isInternal(url.hostname) && !loopbackAllowed) || value.length > MAX_ENDPOINT_LENGTH || url.username || url.password) {
+    throw new ValidationError('Validation failed: Endpoint must be a public https URL')
   }
   return url.toString()
 }
