@@ -16,6 +16,7 @@ CREATE TABLE "push_subscriptions" (
 	"policy" text DEFAULT 'all' NOT NULL,
 	"access_token_sealed" text NOT NULL,
 	"last_seq" bigint DEFAULT 0 NOT NULL,
+	"recent_seqs" bigint[] DEFAULT '{}'::bigint[] NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );

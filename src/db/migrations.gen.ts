@@ -18,5 +18,5 @@ export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql:
   { tag: '0005_poll_end_notifications', when: 1795442492721, breakpoints: true, sql: m5 as unknown as string },
   { tag: '0006_admin_moderation', when: 1795442635720, breakpoints: true, sql: m6 as unknown as string },
   { tag: '0007_follow_request_languages', when: 1795442650660, breakpoints: true, sql: m7 as unknown as string },
-  { tag: '0008_web_push', when: 1796524239290, breakpoints: true, sql: m8 as unknown as string },
+  { tag: '0008_web_push', when: 1796525674762, breakpoints: true, sql: m8 as unknown as string },
 ]

@@ -389,6 +389,24 @@ describe('delivery', () => {
     expect(bodies()[1]).toContain('under policy all')
   }, 60_000)
 
+  test('a notification whose transaction committed after a later one was dispatched is pushed once', async () => {
+    const [alice, bob] = [await makeUser(ctx), await makeUser(ctx, { displayName: 'Bob' })]
+    const keys = browserKeys()
+    const path = `/late/${alice.account.id}`
+    const sub = await subscribe(alice, path, keys, { 'subscription[standard]': 'true', 'data[alerts][mention]': 'true', 'data[alerts][follow]': 'true' })
+    // the cursor already went past it, as when a later notification's transaction committed and was dispatched first
+    const [late] = await ctx.db.insert(notifications).values({ accountId: alice.account.id, fromAccountId: bob.account.id, type: 'follow' }).returning()
+    await ctx.db.update(pushSubscriptions).set({ lastSeq: late.seq }).where(eq(pushSubscriptions.id, sub.id))
+    expect((await call('POST', '/api/v1/statuses', { token: bob.token, json: { status: `@${alice.account.username} first` } })).status).toBe(200)
+    expect(await waitFor(() => arrivals(path).length >= 2)).toBe(true)
+    const types = () => arrivals(path).map((r) => JSON.parse(decryptAes128gcm(r.body, keys)).notification_type as string).sort()
+    expect(types()).toEqual(['follow', 'mention'])
+    expect((await call('POST', '/api/v1/statuses', { token: bob.token, json: { status: `@${alice.account.username} second` } })).status).toBe(200)
+    expect(await waitFor(() => arrivals(path).length >= 3)).toBe(true)
+    await Bun.sleep(300)
+    expect(types()).toEqual(['follow', 'mention', 'mention'])
+  }, 60_000)
+
   test('a push service answering 410 removes the subscription', async () => {
     const [alice, bob] = [await makeUser(ctx), await makeUser(ctx)]
     const path = `/gone/${alice.account.id}`

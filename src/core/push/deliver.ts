@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm'
+import { and, eq, gt, inArray, isNull, lte, notInArray, or, sql } from 'drizzle-orm'
 import webpush from 'web-push'
 import { uuidParam } from '../../db/sql'
 import { accounts, notifications, oauthTokens, pushSubscriptions, statuses, users, type NotificationType, type PushSubscriptionRow } from '../../db/schema'
@@ -16,6 +16,8 @@ export const PUSH_DELIVER_QUEUE = 'push.deliver'
 /** Notifications a push service keeps for an offline device: two days, as Mastodon. */
 const PUSH_TTL_SECONDS = 48 * 3600
 const BATCH = 200
+/** how long a notification's transaction may stay open and still be pushed when it commits after later ones */
+const LATE_WINDOW = '5 minutes'
 const MAX_BATCHES = 10
 const BODY_CHARS = 140
 const REQUEST_TIMEOUT_MS = 15_000
@@ -44,6 +46,8 @@ function wanted(sub: PushSubscriptionRow, row: { type: NotificationType; hidden:
  * Queues a delivery for each notification after the subscription's cursor that its alerts and policy ask for, and
  * moves the cursor past everything looked at, in one transaction: each notification is queued once, even with several
  * processes dispatching at the same time (the subscription row is locked; a busy one is left to its holder).
+ * A notification whose transaction commits after a later one's was dispatched lies behind the cursor: the recent
+ * ones behind it are looked at again, and those already looked at are remembered in `recentSeqs`.
  */
 async function dispatchSubscription(ctx: JobCtx, subscriptionId: string): Promise<void> {
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
@@ -53,8 +57,13 @@ async function dispatchSubscription(ctx: JobCtx, subscriptionId: string): Promis
         .where(and(eq(pushSubscriptions.id, subscriptionId), liveToken()))
         .for('update', { of: pushSubscriptions, skipLocked: true })
       if (!sub) return false
-      const { accountId, lastSeq } = sub.sub
+      const { accountId, lastSeq, recentSeqs, createdAt } = sub.sub
       const recipient = uuidParam(accountId)
+      const late = and(
+        lte(notifications.seq, lastSeq),
+        gt(notifications.createdAt, sql`greatest(now() - ${LATE_WINDOW}::interval, ${createdAt.toISOString()}::timestamptz)`),
+        recentSeqs.length ? notInArray(notifications.seq, recentSeqs) : undefined,
+      )
       const list = await tx.select({
         id: notifications.id,
         seq: notifications.seq,
@@ -63,14 +72,20 @@ async function dispatchSubscription(ctx: JobCtx, subscriptionId: string): Promis
         followed: sql<boolean>`exists (select 1 from follows f where f.account_id = ${recipient} and f.target_account_id = ${notifications.fromAccountId})`,
         follower: sql<boolean>`exists (select 1 from follows f where f.account_id = ${notifications.fromAccountId} and f.target_account_id = ${recipient})`,
       }).from(notifications)
-        .where(and(eq(notifications.accountId, accountId), gt(notifications.seq, lastSeq)))
+        .where(and(eq(notifications.accountId, accountId), or(gt(notifications.seq, lastSeq), late)))
         .orderBy(notifications.seq).limit(BATCH)
       if (!list.length) return false
       for (const row of list) {
         if (!wanted(sub.sub, row)) continue
         await ctx.jobs.send(PUSH_DELIVER_QUEUE, { subscriptionId, notificationId: row.id }, { within: tx })
       }
-      await tx.update(pushSubscriptions).set({ lastSeq: list[list.length - 1].seq }).where(eq(pushSubscriptions.id, subscriptionId))
+      const seen = [...recentSeqs, ...list.map((r) => r.seq)]
+      const stillRecent = await tx.select({ seq: notifications.seq }).from(notifications)
+        .where(and(inArray(notifications.seq, seen), gt(notifications.createdAt, sql`now() - ${LATE_WINDOW}::interval`)))
+      await tx.update(pushSubscriptions).set({
+        lastSeq: Math.max(lastSeq, ...list.map((r) => r.seq)),
+        recentSeqs: stillRecent.map((r) => r.seq),
+      }).where(eq(pushSubscriptions.id, subscriptionId))
       return list.length === BATCH
     })
     if (!more) return

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { bigint, boolean, index, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core'
 import { accounts } from './accounts'
 import { createdAt, flakeId, primaryId, updatedAt } from './columns'
@@ -28,6 +29,8 @@ export const pushSubscriptions = pgTable('push_subscriptions', {
   accessTokenSealed: text('access_token_sealed').notNull(),
   /** the `seq` of the last notification dispatched to this subscription */
   lastSeq: bigint('last_seq', { mode: 'number' }).notNull().default(0),
+  /** recent notifications at or before `last_seq` already looked at (see the dispatcher) */
+  recentSeqs: bigint('recent_seqs', { mode: 'number' }).array().notNull().default(sql`'{}'::bigint[]`),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 }, (t) => [
