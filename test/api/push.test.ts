@@ -5,7 +5,7 @@ import { createECDH, createPublicKey, createDecipheriv, hkdfSync, randomBytes, v
 import { and, desc, eq } from 'drizzle-orm'
 import type { Ctx } from '../../src/core/context'
 import { startJobs, type Jobs } from '../../src/core/jobs'
-import { purgeDeadSubscriptions, registerPushJobs } from '../../src/core/push/deliver'
+import { dispatchPush, purgeDeadSubscriptions, registerPushJobs } from '../../src/core/push/deliver'
 import { notifications, oauthTokens, pushSubscriptions } from '../../src/db/schema'
 import { createApp, type App } from '../../src/server/app'
 import { contextWith, getTestContext } from '../support/context'
@@ -405,6 +405,20 @@ describe('delivery', () => {
     expect(await waitFor(() => arrivals(path).length >= 3)).toBe(true)
     await Bun.sleep(300)
     expect(types()).toEqual(['follow', 'mention', 'mention'])
+  }, 60_000)
+
+  test('the periodic sweep pushes what no event announced', async () => {
+    const [alice, bob] = [await makeUser(ctx), await makeUser(ctx, { displayName: 'Bob' })]
+    const keys = browserKeys()
+    const path = `/sweep/${alice.account.id}`
+    await subscribe(alice, path, keys, { 'data[alerts][follow]': 'true' })
+    await ctx.db.insert(notifications).values({ accountId: alice.account.id, fromAccountId: bob.account.id, type: 'follow' })
+    await dispatchPush({ ...ctx, jobs })
+    expect(await waitFor(() => arrivals(path).length >= 1)).toBe(true)
+    expect(JSON.parse(decryptAesgcm(arrivals(path)[0], keys))).toMatchObject({ notification_type: 'follow', title: 'Bob is now following you' })
+    await dispatchPush({ ...ctx, jobs })
+    await Bun.sleep(2500)
+    expect(arrivals(path)).toHaveLength(1)
   }, 60_000)
 
   test('a push service answering 410 removes the subscription', async () => {

@@ -95,8 +95,10 @@ async function dispatchSubscription(ctx: JobCtx, subscriptionId: string): Promis
 /** Pushes what is pending for these accounts' subscriptions (every subscription when none are named). */
 export async function dispatchPush(ctx: JobCtx, accountIds?: string[]): Promise<void> {
   if (accountIds && !accountIds.length) return
+  const pending = sql`exists (select 1 from ${notifications} pn where pn.account_id = ${pushSubscriptions.accountId}
+    and (pn.seq > ${pushSubscriptions.lastSeq} or pn.created_at > now() - ${LATE_WINDOW}::interval))`
   const subs = await ctx.db.select({ id: pushSubscriptions.id }).from(pushSubscriptions)
-    .where(accountIds ? inArray(pushSubscriptions.accountId, accountIds) : undefined)
+    .where(and(accountIds ? inArray(pushSubscriptions.accountId, accountIds) : undefined, pending))
   for (const s of subs) await dispatchSubscription(ctx, s.id)
 }
 
