@@ -112,6 +112,8 @@ export interface Config {
   trustedProxies: string[]
   /** Outgoing mail. Without `smtpUrl` (e.g. `smtps://user:pass@mail.example:465`) messages go to the server log. */
   mail: { smtpUrl: string | null; from: string }
+  /** Accept Web Push endpoints over plain http on loopback addresses (for tests and local push relays). */
+  pushAllowLoopbackHttp: boolean
 }
 
 type PartialConfig = Partial<Omit<Config, 'instance' | 'limits' | 'media' | 'rateLimits' | 'mail'>> & {
@@ -247,5 +249,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimits,
     trustedProxies,
     mail,
+    pushAllowLoopbackHttp: overrides.pushAllowLoopbackHttp ?? bool(env.ROOKERY_PUSH_ALLOW_LOOPBACK_HTTP) ?? merged.pushAllowLoopbackHttp ?? false,
   }
 }

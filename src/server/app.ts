@@ -28,6 +28,7 @@ import { adminApi } from './api/admin'
 import { bookmarkFoldersApi } from './api/bookmark-folders'
 import { searchApi } from './api/search'
 import { tagsApi } from './api/tags'
+import { pushApi } from './api/push'
 
 /** Composes the whole HTTP API; every feature module receives the same base (context + auth macro). */
 export function createApp(ctx: Ctx) {
@@ -46,6 +47,7 @@ export function createApp(ctx: Ctx) {
     .use(listsApi(base))
     .use(filtersApi(base))
     .use(notificationsApi(base)).use(markersApi(base)).use(conversationsApi(base)).use(pollsApi(base))
+    .use(pushApi(base))
     .use(streamingApi(base))
     .use(mediaApi(base))
     .use(relationshipsApi(base)).use(importsApi(base))

@@ -30,7 +30,7 @@ export const SESSION_COOKIE = '_pleroma_key'
 
 type Credentials = { kind: 'bearer' | 'cookie'; token: string } | { kind: 'basic'; login: string; password: string } | null
 
-function readCredentials(request: Request, input: Record<string, unknown>): Credentials {
+export function readCredentials(request: Request, input: Record<string, unknown>): Credentials {
   const header = request.headers.get('authorization')
   if (header) {
     const [scheme, value = ''] = header.trim().split(/\s+/, 2)

@@ -7,6 +7,7 @@ import { registerMediaJobs } from '../core/media/prune'
 import { registerImportJobs } from '../core/imports/start-import'
 import { registerRelationshipJobs } from '../core/relationships/maintenance'
 import { registerAccountJobs } from '../core/accounts/delete-account'
+import { registerPushJobs } from '../core/push/deliver'
 import { createApp } from './app'
 import { maxRequestBodySize } from './plugins/body'
 import { startControlSocket } from './control'
@@ -56,6 +57,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const ctx = await openContext({ config, role: 'serve', migrate: true })
   let app: ReturnType<typeof createApp>
   let jobs: Jobs | undefined
+  let stopPush: (() => Promise<void>) | undefined
   try {
     jobs = ctx.jobs = await startJobs(ctx.database)
     await registerStatusJobs({ ...ctx, jobs })
@@ -63,8 +65,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await registerImportJobs({ ...ctx, jobs })
     await registerMediaJobs({ ...ctx, jobs })
     await registerAccountJobs({ ...ctx, jobs })
+    stopPush = await registerPushJobs({ ...ctx, jobs })
     app = createApp(ctx).listen({ hostname: config.host, port: config.port, maxRequestBodySize: maxRequestBodySize(config) })
   } catch (e) {
+    await stopPush?.().catch(() => {})
     await jobs?.stop().catch(() => {})
     await ctx.database.close().catch(() => {})
     throw listenError(e, config)
@@ -97,6 +101,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         })
         await Promise.race([graceful, forced])
         clearTimeout(timer)
+        await stopPush?.().catch(() => {})
         await jobs?.stop().catch((e) => console.error('[rookery] stopping the job queue:', e))
         await ctx.database.close()
       })()

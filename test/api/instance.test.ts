@@ -123,8 +123,7 @@ describe('GET /api/v1/instance', () => {
     })
     expect(meta).toMatchObject({ account_activation_required: false, privileged_staff: false, birthday_required: false, birthday_min_age: 0 })
     expect(json.pleroma.stats.mau).toBeNumber()
-    // No Web Push key exists yet, so none is advertised.
-    expect('vapid_public_key' in json.pleroma).toBe(false)
+    expect(json.pleroma.vapid_public_key).toMatch(/^[A-Za-z0-9_-]{87}$/)
   })
 
   test('limits follow the configuration', async () => {

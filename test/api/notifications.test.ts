@@ -139,6 +139,11 @@ describe('privacy', () => {
     expect(own.status).toBe(200)
     expectShape(own.json, 'Notification')
     expect((await call('GET', `/api/v1/notifications/${row.id}`, { token: bob.token })).status).toBe(404)
+    // the integer position a push carries opens the same notification, for its owner only
+    const bySeq = await call('GET', `/api/v1/notifications/${row.seq}`, { token: alice.token })
+    expect(bySeq.status).toBe(200)
+    expect(bySeq.json.id).toBe(row.id)
+    expect((await call('GET', `/api/v1/notifications/${row.seq}`, { token: bob.token })).status).toBe(404)
     expect((await call('GET', '/api/v1/notifications/AAAAAAAAAAAAAAAAAA', { token: alice.token })).status).toBe(404)
     expect((await call('GET', '/api/v1/notifications/nope!', { token: alice.token })).status).toBe(404)
   })

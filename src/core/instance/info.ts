@@ -1,5 +1,6 @@
 import type { AccountRow } from '../../db/schema'
 import type { Ctx } from '../context'
+import { vapidPublicKey } from '../push/keys'
 import { findContactAccount, instanceStats, staffAccountUris, type InstanceStats } from './stats'
 
 export interface InstanceInfo {
@@ -10,15 +11,18 @@ export interface InstanceInfo {
    * installed with; null when there is neither (Mastodon's schema has no room for an empty string).
    */
   contactEmail: string | null
+  /** the Web Push VAPID public key */
+  vapidKey: string
 }
 
 /** Everything `/api/v1/instance` and `/api/v2/instance` read from the database. */
 export async function loadInstanceInfo(ctx: Ctx): Promise<InstanceInfo> {
-  const [stats, contact] = await Promise.all([instanceStats(ctx), findContactAccount(ctx)])
+  const [stats, contact, vapidKey] = await Promise.all([instanceStats(ctx), findContactAccount(ctx), vapidPublicKey(ctx)])
   return {
     stats,
     contactAccount: contact?.account ?? null,
     contactEmail: ctx.config.instance.contactEmail || contact?.email || null,
+    vapidKey,
   }
 }
 

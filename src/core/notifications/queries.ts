@@ -87,10 +87,15 @@ export const NO_FILTER: NotificationFilter = {
 }
 
 /** One of the viewer's own notifications, if the viewer may still see it; 404 otherwise. */
+/** A notification's integer position (v2 ids, Web Push's `notification_id`): all digits, shorter than a flake id. */
+const SEQ_ID = /^[0-9]{1,17}$/
+
+/** One of the viewer's notifications, by its id or by its integer position, as mobile clients open a push with. */
 export async function getNotification(ctx: Ctx, viewerAccountId: string, id: string): Promise<NotificationRow> {
-  if (!isId(id)) throw new NotFoundError()
+  const bySeq = SEQ_ID.test(id)
+  if (!bySeq && !isId(id)) throw new NotFoundError()
   const [row] = await ctx.db.select().from(notifications).where(and(
-    eq(notifications.id, id),
+    bySeq ? eq(notifications.seq, Number(id)) : eq(notifications.id, id),
     eq(notifications.accountId, viewerAccountId),
     not(hiddenFromViewerSql(viewerAccountId)),
   )).limit(1)

@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia'
 import { getApp, registerApp } from '../../core/oauth/apps'
 import { UnauthorizedError } from '../../core/errors'
+import { vapidPublicKey } from '../../core/push/keys'
 import type { Base } from '../base'
 import { buildApplication } from '../render/app'
 
@@ -15,9 +16,9 @@ export const appsApi = (base: Base) =>
         website: input.website,
         ownerUserId: viewer?.userId ?? null,
       })
-      return buildApplication(app, true)
+      return buildApplication(app, await vapidPublicKey(ctx), true)
     }, { auth: 'public' })
     .get('/api/v1/apps/verify_credentials', async ({ ctx, viewer }) => {
       if (!viewer?.appId) throw new UnauthorizedError()
-      return buildApplication(await getApp(ctx, viewer.appId))
+      return buildApplication(await getApp(ctx, viewer.appId), await vapidPublicKey(ctx))
     }, { auth: { scopes: [], app: true } })

@@ -1,7 +1,7 @@
 import type { OAuthAppRow } from '../../db/schema'
 
 /** Mastodon's Application entity; `withSecrets` for the registering client only (CredentialApplication). */
-export function buildApplication(app: OAuthAppRow, withSecrets = false) {
+export function buildApplication(app: OAuthAppRow, vapidKey: string, withSecrets = false) {
   const redirectUris = app.redirectUris.split('\n')
   return {
     id: app.id,
@@ -10,7 +10,7 @@ export function buildApplication(app: OAuthAppRow, withSecrets = false) {
     scopes: app.scopes.split(' '),
     redirect_uri: redirectUris.join('\n'),
     redirect_uris: redirectUris,
-    vapid_key: '',
+    vapid_key: vapidKey,
     ...(withSecrets ? { client_id: app.clientId, client_secret: app.clientSecret, client_secret_expires_at: 0 } : {}),
   }
 }

@@ -90,7 +90,7 @@ function pollLimits(config: Config) {
 }
 
 /** Mastodon's `configuration` block; `v2` adds the parts only the v2 entity has. */
-function configuration(config: Config, v2: boolean) {
+function configuration(config: Config, v2: boolean, vapidKey = '') {
   const l = config.limits
   const v1 = {
     accounts: { max_featured_tags: MAX_FEATURED_TAGS, max_pinned_statuses: MAX_PINNED_STATUSES },
@@ -129,7 +129,7 @@ function configuration(config: Config, v2: boolean) {
     media_attachments: { ...v1.media_attachments, description_limit: MEDIA_DESCRIPTION_LIMIT },
     polls: v1.polls,
     translation: { enabled: false },
-    // `vapid` is added once Web Push has a key to publish.
+    vapid: { public_key: vapidKey },
   }
 }
 
@@ -199,6 +199,7 @@ export function buildV1Instance(config: Config, info: InstanceInfo) {
     pleroma: {
       metadata: pleromaMetadata(config),
       stats: { mau: info.stats.activeMonth },
+      vapid_public_key: info.vapidKey,
     },
   }
 }
@@ -216,7 +217,7 @@ export function buildV2Instance(config: Config, info: InstanceInfo) {
     thumbnail: { url: thumbnailUrl(config) },
     icon: ICON_SIZES.map((size) => ({ src: iconUrl(config, size), size: `${size}x${size}` })),
     languages: config.instance.languages,
-    configuration: configuration(config, true),
+    configuration: configuration(config, true, info.vapidKey),
     registrations: {
       enabled: flags.open,
       approval_required: flags.approvalRequired,
@@ -234,6 +235,7 @@ export function buildV2Instance(config: Config, info: InstanceInfo) {
     pleroma: {
       metadata: { ...pleromaMetadata(config), ...pleromaLimits(config), invites_enabled: flags.invitesEnabled },
       stats: { mau: info.stats.activeMonth },
+      vapid_public_key: info.vapidKey,
     },
   }
 }
