@@ -28,7 +28,7 @@ export const RSS_CONTENT_TYPE = 'application/rss+xml; charset=utf-8'
 export const ATOM_CONTENT_TYPE = 'application/atom+xml; charset=utf-8'
 
 function entryTitle(s: StatusEntity): string {
-  const text = s.spoiler_text ? `CW: ${s.spoiler_text}` : htmlToText(s.content).replace(/\s+/g, ' ').trim()
+  const text = (s.spoiler_text ? `CW: ${s.spoiler_text}` : htmlToText(s.content)).replace(NOT_XML, '').replace(/\s+/g, ' ').trim()
   const title = text || (s.media_attachments.length ? `${s.media_attachments.length} attachment(s)` : 'Post')
   return title.length > 80 ? `${title.slice(0, 77)}…` : title
 }
