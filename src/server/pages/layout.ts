@@ -10,12 +10,11 @@ body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-appl
 a{color:var(--accent)}
 .site{display:flex;gap:1rem;align-items:center;justify-content:space-between;max-width:42rem;margin:0 auto;padding:.75rem 1rem}
 .site a{text-decoration:none;font-weight:700;color:var(--fg)}
-.site nav{display:flex;gap:1rem;font-size:.9375rem}
-.site nav a{color:var(--accent);font-weight:600}
 main{max-width:42rem;margin:0 auto;padding:0 .5rem 2rem}
 .card{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:1rem 1.25rem;margin:0 0 .75rem;overflow-wrap:anywhere}
 h1{font-size:1.375rem;line-height:1.3;margin:0 0 .5rem}
 h2{font-size:1.0625rem;margin:1.25rem 0 .5rem}
+.card>h2:first-child{margin-top:0}
 p{margin:0 0 .75rem}
 .muted{color:var(--muted);font-size:.875rem}
 .error{background:var(--danger-bg);color:var(--danger);border-radius:8px;padding:.75rem 1rem;margin:0 0 1rem}
@@ -83,11 +82,12 @@ export function publicLayout(page: PublicPage): string {
 <meta name="referrer" content="same-origin">
 ${page.indexable === false ? html`<meta name="robots" content="noindex, noarchive">` : ''}
 <title>${page.title === page.instanceName ? page.title : `${page.title} · ${page.instanceName}`}</title>
+<link rel="icon" type="image/png" sizes="36x36" href="/instance/icons/36.png">
 <style>${new SafeHtml(PUBLIC_STYLE)}</style>
 ${page.head ?? ''}
 </head>
 <body>
-<header class="site"><a href="/">${page.instanceName}</a><nav aria-label="Site"><a href="/auth/sign_up">Sign up</a></nav></header>
+<header class="site"><a href="/">${page.instanceName}</a></header>
 <main>
 ${page.body}
 </main>

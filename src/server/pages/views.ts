@@ -35,6 +35,8 @@ function relMe(sanitized: string): string {
   }).join('')
 }
 
+const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
+
 const localPath = (account: AccountEntity) => `/@${account.acct}`
 const displayName = (account: AccountEntity) => plainText(account.display_name || account.username, account.emojis)
 
@@ -81,7 +83,7 @@ export function statusCard(s: StatusEntity, opts: { focus?: boolean } = {}) {
 <div class="who"><img class="avatar" src="${s.account.avatar}" alt="" loading="lazy"><div class="names"><a class="name" href="${localPath(s.account)}">${displayName(s.account)}</a><span class="acct">@${s.account.acct}</span></div></div>
 ${s.in_reply_to_id && s.pleroma.in_reply_to_account_acct ? html`<p class="reply-of">Replying to @${s.pleroma.in_reply_to_account_acct}</p>` : ''}
 ${s.spoiler_text ? html`<details class="cw"><summary>${plainText(s.spoiler_text, s.emojis)}</summary>${body}</details>` : body}
-<div class="meta"><a href="${statusPath(s)}">${dateTime(s.created_at)}</a>${s.edited_at ? html`<span>edited</span>` : ''}<span>${s.replies_count} replies</span><span>${s.reblogs_count} boosts</span><span>${s.favourites_count} favourites</span>${s.visibility === 'unlisted' ? html`<span>unlisted</span>` : ''}</div>
+<div class="meta"><a href="${statusPath(s)}">${dateTime(s.created_at)}</a>${s.edited_at ? html`<span>edited</span>` : ''}<span>${count(s.replies_count, 'reply', 'replies')}</span><span>${count(s.reblogs_count, 'boost')}</span><span>${count(s.favourites_count, 'favourite')}</span>${s.visibility === 'unlisted' ? html`<span>unlisted</span>` : ''}</div>
 </article>`
 }
 
@@ -147,7 +149,7 @@ export function homePage(v: HomeView): string {
   const body = html`<section class="card">
 <h1>${v.instanceName}</h1>
 <p>${v.description}</p>
-<p class="muted">${v.domain} · ${v.stats.userCount} members · ${v.stats.statusCount} posts</p>
+<p class="muted">${v.domain} · ${count(v.stats.userCount, 'member')} · ${count(v.stats.statusCount, 'post')}</p>
 <p>${REGISTRATION_TEXT[v.registrations]}</p>
 <div class="actions">
 ${v.registrations === 'closed' ? '' : html`<a class="button" href="/auth/sign_up">Create an account</a>`}
