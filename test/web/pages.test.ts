@@ -377,3 +377,47 @@ describe('sign-up form', () => {
     expect(await ctx.db.select().from(accounts).where(eq(accounts.username, who.username))).toEqual([])
   })
 })
+
+describe('sign-in form', () => {
+  async function openForm() {
+    const res = await page('/auth/sign_in')
+    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
+    return { res, cookie, token: /name="authenticity_token" value="([^"]*)"/.exec(res.text)![1] }
+  }
+  const submit = (cookie: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
+    call('POST', '/auth/sign_in', { form, headers: { ...BROWSER, cookie, ...headers } })
+  const sessionOf = (res: { headers: Headers }) => res.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))
+
+  test('the landing page links to it, and the right password starts a browser session', async () => {
+    expect((await page('/')).text).toContain('href="/auth/sign_in"')
+    const who = await makeUser(ctx)
+    const form = await openForm()
+    expect(form.res.status).toBe(200)
+    const res = await submit(form.cookie, { username: who.account.username, password: who.password, authenticity_token: form.token })
+    expect(res.status).toBe(302)
+    expect(res.headers.get('location')).toBe('/')
+    const session = sessionOf(res)!
+    expect(session).toContain('HttpOnly')
+    expect((await page('/', { headers: { cookie: session.split(';')[0] } })).text).toContain(`Signed in as @${who.account.username}`)
+  })
+
+  test('a wrong password, a missing or foreign CSRF token, a deactivated or two-factor account start no session', async () => {
+    const who = await makeUser(ctx)
+    const form = await openForm()
+    const good = { username: who.account.username, password: who.password, authenticity_token: form.token }
+    const wrong = await submit(form.cookie, { ...good, password: 'not the password' })
+    expect(wrong.status).toBe(422)
+    expect(wrong.text).toContain('Invalid credentials')
+    expect(wrong.text).toContain(`value="${who.account.username}"`)
+    expect((await submit(form.cookie, { ...good, authenticity_token: '' })).status).toBe(403)
+    expect((await submit('', good)).status).toBe(403)
+    expect((await submit(form.cookie, good, { origin: 'https://evil.example' })).status).toBe(403)
+    const off = await makeUser(ctx, { user: { isActive: false } })
+    expect((await submit(form.cookie, { ...good, username: off.account.username, password: off.password })).status).toBe(403)
+    const mfa = await makeUser(ctx, { user: { totpSecret: 'JBSWY3DPEHPK3PXP' } })
+    const res = await submit(form.cookie, { ...good, username: mfa.account.username, password: mfa.password })
+    expect(res.status).toBe(403)
+    expect(res.text).toContain('two-factor')
+    for (const r of [wrong, res]) expect(sessionOf(r)).toBeUndefined()
+  })
+})

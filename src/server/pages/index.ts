@@ -2,11 +2,12 @@ import { Elysia } from 'elysia'
 import { registerAccount } from '../../core/accounts/register'
 import { createCaptcha } from '../../core/captcha'
 import type { Ctx } from '../../core/context'
-import { AppError, NotFoundError } from '../../core/errors'
+import { AppError, ForbiddenError, NotFoundError } from '../../core/errors'
 import { isId } from '../../core/ids'
 import { loadInstanceInfo } from '../../core/instance/info'
 import { instanceRules } from '../../core/instance/registration'
-import { findSession, SESSION_TTL_SECONDS } from '../../core/oauth/sessions'
+import { endSession, findSession, SESSION_TTL_SECONDS, signIn, startSession } from '../../core/oauth/sessions'
+import { mfaRequired } from '../../core/security/mfa'
 import type { Page } from '../../core/timelines/page'
 import {
   findPublicAccount, findPublicLocalAccount, findPublicStatus, publicAccountStatuses, publicTagStatuses, publicThread, type PublicReach,
@@ -20,7 +21,7 @@ import { htmlResponse, readCookie, redirectResponse, serializeCookie } from '../
 import { ATOM_CONTENT_TYPE, buildAtom, buildRss, RSS_CONTENT_TYPE, type FeedView } from './feeds'
 import { PUBLIC_STYLE_HASH } from './layout'
 import { prefersData, prefersHtml } from './negotiate'
-import { homePage, messagePage, profilePage, signUpPage, statusPage, statusPath, tagPage, type Pager } from './views'
+import { homePage, messagePage, profilePage, signInPage, signUpPage, statusPage, statusPath, tagPage, type Pager } from './views'
 
 type Input = Record<string, unknown>
 
@@ -183,8 +184,38 @@ async function signUp(ctx: Ctx, request: Request, input: Input): Promise<Respons
     return signUpForm(ctx, request, { inviteToken: fields.token, values, errors, status: e.status === 403 ? 403 : 422 })
   }
   if (result.pending) return page(messagePage(name, 'Thank you for signing up', result.pending.message))
+  await endSession(ctx, readCookie(request, SESSION_COOKIE))
   const cookie = serializeCookie(SESSION_COOKIE, result.token.accessToken, { secure: isSecure(ctx), maxAge: SESSION_TTL_SECONDS })
   return redirectResponse(`/@${result.account.username}`, [cookie])
+}
+
+function signInForm(ctx: Ctx, request: Request, opts: { login?: string; error?: string; status?: number } = {}): Response {
+  const csrf = csrfFor(ctx, request)
+  const body = signInPage({ instanceName: ctx.config.instance.name, csrfToken: csrf.token, login: opts.login ?? '', error: opts.error ?? null })
+  return page(body, { status: opts.status, cookies: csrf.cookies })
+}
+
+/** Checks the password like the OAuth login page and starts a browser session in place of any earlier one. */
+async function signInPost(ctx: Ctx, request: Request, input: Input): Promise<Response> {
+  const name = ctx.config.instance.name
+  if (!formTrusted(ctx, request, input)) {
+    return page(messagePage(name, 'Request refused', 'This form has expired or was not sent from this site. Go back, reload the page and try again.', { error: true }), { status: 403 })
+  }
+  const login = typeof input.username === 'string' ? input.username.slice(0, 320) : ''
+  let signedIn
+  try {
+    signedIn = await signIn(ctx, login, input.password)
+  } catch (e) {
+    if (!(e instanceof ForbiddenError)) throw e
+    return signInForm(ctx, request, { login, error: e.message, status: 403 })
+  }
+  if (!signedIn) return signInForm(ctx, request, { login, error: 'Invalid credentials', status: 422 })
+  if (mfaRequired(signedIn.user)) {
+    return page(messagePage(name, 'Two-factor authentication', 'This account uses two-factor authentication: sign in from an app, which asks for the code.'), { status: 403 })
+  }
+  await endSession(ctx, readCookie(request, SESSION_COOKIE))
+  const session = await startSession(ctx, signedIn.user.id)
+  return redirectResponse('/', [serializeCookie(SESSION_COOKIE, session.accessToken, { secure: isSecure(ctx), maxAge: SESSION_TTL_SECONDS })])
 }
 
 async function home(ctx: Ctx, request: Request): Promise<Response> {
@@ -203,7 +234,7 @@ async function home(ctx: Ctx, request: Request): Promise<Response> {
   return page(body, { cookies: csrf?.cookies })
 }
 
-/** The web's front door: landing page, sign-up form, public profiles, posts and hashtags, and their feeds. */
+/** The web's front door: landing page, sign-up and sign-in forms, public profiles, posts and hashtags, and their feeds. */
 export const pagesApi = (base: Base) =>
   new Elysia({ name: 'pages' })
     .use(base)
@@ -211,6 +242,8 @@ export const pagesApi = (base: Base) =>
     .get('/auth/sign_up', ({ ctx, request, input }) =>
       signUpForm(ctx, request, { inviteToken: typeof input.invite === 'string' ? input.invite.slice(0, 200) : '' }), { auth: 'client' })
     .post('/auth/sign_up', ({ ctx, request, input }) => signUp(ctx, request, input), { auth: 'client' })
+    .get('/auth/sign_in', ({ ctx, request }) => signInForm(ctx, request), { auth: 'client' })
+    .post('/auth/sign_in', ({ ctx, request, input }) => signInPost(ctx, request, input), { auth: 'client' })
     .get('/registration/:token', ({ ctx, request, params }) => signUpForm(ctx, request, { inviteToken: decode(params.token).slice(0, 200) }), { auth: 'client' })
 
     .get('/@:name', async ({ ctx, request, params, input }) => {

@@ -156,7 +156,7 @@ ${v.registrations === 'closed' ? '' : html`<a class="button" href="/auth/sign_up
 </div>
 ${v.signedInAs
     ? html`<form method="post" action="/auth/sign_out"><input type="hidden" name="authenticity_token" value="${v.csrfToken ?? ''}"><p>Signed in as @${v.signedInAs}. <button type="submit" class="button secondary">Sign out</button></p></form>`
-    : html`<p class="muted">To sign in, open one of the apps below and enter <strong>${v.domain}</strong>: it takes you to this server's sign-in page.</p>`}
+    : html`<p><a href="/auth/sign_in">Sign in</a> <span class="muted">· or open one of the apps below and enter <strong>${v.domain}</strong>: it takes you to this server's sign-in page.</span></p>`}
 </section>
 ${v.rules.length ? html`<section class="card"><h2>Rules</h2><ol class="rules">${v.rules.map((r) => html`<li>${r.text}${r.hint ? html`<span class="hint">${r.hint}</span>` : ''}</li>`)}</ol></section>` : ''}
 <section class="card"><h2>Use an app</h2>
@@ -307,4 +307,31 @@ ${v.rules.length ? html`<h2>Rules</h2><ol class="rules">${v.rules.map((r) => htm
 </form>
 </section>`
   return publicLayout({ title: 'Sign up', instanceName: v.instanceName, body, indexable: false })
+}
+
+export interface SignInView {
+  instanceName: string
+  csrfToken: string
+  login: string
+  error: string | null
+}
+
+/** The browser sign-in: it starts the session that the OAuth consent page and the sign-out form use. */
+export function signInPage(v: SignInView): string {
+  const body = html`<section class="card">
+<h1>Sign in to ${v.instanceName}</h1>
+${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
+<form method="post" action="/auth/sign_in">
+<input type="hidden" name="authenticity_token" value="${v.csrfToken}">
+<label>Username or e-mail address
+<input type="text" name="username" value="${v.login}" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="320" required>
+</label>
+<label>Password
+<input type="password" name="password" autocomplete="current-password" maxlength="1024" required>
+</label>
+<div class="actions"><button type="submit">Sign in</button></div>
+</form>
+<p class="muted">No account yet? <a href="/auth/sign_up">Create one</a>.</p>
+</section>`
+  return publicLayout({ title: 'Sign in', instanceName: v.instanceName, body, indexable: false })
 }
