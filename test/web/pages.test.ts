@@ -8,6 +8,7 @@ import { prefersData, prefersHtml } from '../../src/server/pages/negotiate'
 import { contextWith, getTestContext, testApp } from '../support/context'
 import { makeInvite, makeUser, uniqueName, type MadeUser } from '../support/factories'
 import { call, postStatus, type CallOptions } from '../support/http'
+import { fileOf, pngFixture } from '../support/media-fixtures'
 
 const BROWSER = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8' }
 
@@ -203,6 +204,18 @@ describe('status pages', () => {
     expect(root.text).not.toContain('secret')
     expect(root.text).toContain('<meta property="og:description" content="a public post about #pagetest">')
     expect(root.headers.get('cache-control')).toContain('public')
+  })
+
+  test('content warnings fold the post, media shows with its description, and the link preview uses it', async () => {
+    const upload = await call('POST', '/api/v1/media', { token: alice.token, multipart: { file: fileOf(pngFixture(), 'image/png', 'a.png'), description: 'a heron <standing>' } })
+    expect(upload.status).toBe(200)
+    const post = await postStatus(alice, { status: 'behind the fold', spoiler_text: 'birds <ahead>', media_ids: [upload.json.id] })
+    const res = await page(`/@${alice.account.username}/${post.id}`)
+    expect(res.status).toBe(200)
+    expect(res.text).toContain('<details class="cw"><summary>birds &lt;ahead&gt;</summary>')
+    expect(res.text).toContain(`<img src="${upload.json.preview_url}" alt="a heron &lt;standing&gt;" loading="lazy">`)
+    expect(res.text).toContain('<meta property="og:description" content="CW: birds &lt;ahead&gt;">')
+    expect(res.text).toContain(`<meta property="og:image" content="${upload.json.preview_url}">`)
   })
 
   test('an unlisted post opens by its link; private and direct posts, unknown ids and wrong authors are 404', async () => {
