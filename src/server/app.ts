@@ -29,6 +29,7 @@ import { bookmarkFoldersApi } from './api/bookmark-folders'
 import { searchApi } from './api/search'
 import { tagsApi } from './api/tags'
 import { pushApi } from './api/push'
+import { pagesApi } from './pages'
 
 /** Composes the whole HTTP API; every feature module receives the same base (context + auth macro). */
 export function createApp(ctx: Ctx) {
@@ -56,6 +57,7 @@ export function createApp(ctx: Ctx) {
     .use(accountSecurityApi(base))
     .use(searchApi(base)).use(tagsApi(base))
     .use(adminApi(base))
+    .use(pagesApi(base))
 }
 
 export type App = ReturnType<typeof createApp>

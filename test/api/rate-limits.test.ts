@@ -121,6 +121,16 @@ describe('login limits', () => {
     expect((await call('POST', '/oauth/authorize', { app, form })).status).not.toBe(429)
     expect((await call('POST', '/oauth/authorize', { app, form })).status).toBe(429)
   })
+
+  test('the web sign-in and sign-up forms count in the login and sign-up buckets', async () => {
+    const { app } = await limited({ loginIp: { limit: 1, periodSeconds: 300 }, signUp: { limit: 1, periodSeconds: 1800 } })
+    const signIn = { username: 'someone', password: 'x', authenticity_token: 'y' }
+    expect((await call('POST', '/auth/sign_in', { app, form: signIn })).status).toBe(403)
+    expect((await call('POST', '/auth/sign_in', { app, form: signIn })).status).toBe(429)
+    const signUp = { username: 'someone', email: 'someone@example.test', password: 'a long password', authenticity_token: 'y' }
+    expect((await call('POST', '/auth/sign_up', { app, form: signUp })).status).toBe(403)
+    expect((await call('POST', '/auth/sign_up', { app, form: signUp })).status).toBe(429)
+  })
 })
 
 describe('per token, per account and per address', () => {

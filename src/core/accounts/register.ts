@@ -5,6 +5,7 @@ import { AppError, ForbiddenError } from '../errors'
 import { consumeInvite } from '../invites'
 import { getApp } from '../oauth/apps'
 import { parseScopes, restrictScopes, validateScopes } from '../oauth/scopes'
+import { SESSION_SCOPES, SESSION_TTL_SECONDS } from '../oauth/sessions'
 import { issueToken, type IssuedToken } from '../oauth/tokens'
 import { parseBool } from '../params'
 import { createLocalUser } from './create-user'
@@ -20,6 +21,8 @@ export const MAX_REASON_LENGTH = 1000
 export interface RegistrationCaller {
   appId: string | null
   scopes: string[]
+  /** the sign-up form of our own pages: the token is a browser session, not an app's */
+  session?: boolean
 }
 
 export type PendingIdentifier = 'awaiting_approval' | 'missing_confirmed_email'
@@ -86,7 +89,7 @@ export async function registerAccount(ctx: Ctx, input: Record<string, unknown>, 
   }
   errors.throwIfAny()
 
-  const scopes = await tokenScopes(ctx, input, caller)
+  const scopes = caller.session ? SESSION_SCOPES : await tokenScopes(ctx, input, caller)
 
   if (ctx.config.captcha) {
     await verifyCaptcha(ctx, { token: input.captcha_token, solution: input.captcha_solution, answerData: input.captcha_answer_data })
@@ -117,7 +120,9 @@ export async function registerAccount(ctx: Ctx, input: Record<string, unknown>, 
       registrationReason: reason,
       inviteId: invite?.id ?? null,
     }, tx)
-    const token = await issueToken(ctx, { appId: caller.appId, userId: user.id, scopes }, tx)
+    const token = await issueToken(ctx, caller.session
+      ? { appId: null, userId: user.id, scopes, withRefresh: false, expiresInSeconds: SESSION_TTL_SECONDS }
+      : { appId: caller.appId, userId: user.id, scopes }, tx)
     return { user, account, token }
   })
 

@@ -153,8 +153,12 @@ export function requestLimits(req: LimitedRequest): RateLimitHit[] {
       login('loginAccount', form.name ?? form.username)
     }
   }
+  if (post && path === '/auth/sign_in') {
+    hits.push({ name: 'loginIp', subject: ip })
+    login('loginAccount', req.input.username)
+  }
   if (post && (path === '/oauth/mfa/challenge' || path === '/oauth/mfa/verify')) hits.push({ name: 'loginIp', subject: ip })
-  if (post && path === '/api/v1/accounts') hits.push({ name: 'signUp', subject: ip })
+  if (post && (path === '/api/v1/accounts' || path === '/auth/sign_up')) hits.push({ name: 'signUp', subject: ip })
   if (post && path === '/api/v1/apps') hits.push({ name: 'apps', subject: ip })
   if (post && (path === '/api/v1/statuses' || /^\/api\/v1\/statuses\/[^/]+\/reblog$/.test(path))) perAccount('statuses')
   if (post && path === '/api/v1/reports') perAccount('reports')

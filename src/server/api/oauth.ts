@@ -2,7 +2,6 @@ import { Elysia } from 'elysia'
 import type { Ctx } from '../../core/context'
 import { ForbiddenError, OAuthError } from '../../core/errors'
 import { isPlainObject, parseBool } from '../../core/params'
-import { randomToken, safeEqual } from '../../core/secrets'
 import {
   approvalLocation, AuthorizationPageError, AuthorizationRedirectError, checkAuthorizationRequest, createAuthorizationCode,
   denialError, hasPriorConsent, type AuthorizationRequest,
@@ -15,6 +14,7 @@ import { createMfaChallenge, mfaRequired, redeemMfaChallenge } from '../../core/
 import { tokenResponse } from '../../core/oauth/tokens'
 import { SESSION_COOKIE, type Base } from '../base'
 import { consentPage, loginPage, messagePage, oobCodePage, type AuthorizeView, type PageContext } from '../views/authorize'
+import { crossSite, csrfFor, csrfValid, isSecure } from '../views/csrf'
 import { htmlResponse, readCookie, redirectResponse, serializeCookie } from '../views/http'
 import { mfaPage } from '../views/mfa'
 
@@ -25,40 +25,6 @@ const SUPPORTED_LANGS = ['en']
 function pageContext(ctx: Ctx, lang: unknown): PageContext {
   const wanted = typeof lang === 'string' ? lang.toLowerCase().split(/[-_]/)[0] : ''
   return { lang: SUPPORTED_LANGS.includes(wanted) ? wanted : 'en', instanceName: ctx.config.instance.name, domain: ctx.config.domain }
-}
-
-const isSecure = (ctx: Ctx) => ctx.config.baseUrl.startsWith('https:')
-
-// ---- CSRF: a random token in an HttpOnly cookie that the form must echo (double submit) ----
-
-const csrfCookieName = (ctx: Ctx) => (isSecure(ctx) ? '__Host-rookery_csrf' : 'rookery_csrf')
-const CSRF_TOKEN = /^[A-Za-z0-9_-]{43}$/
-
-/** The browser's CSRF token, or a new one with the cookie that sets it. */
-function csrfFor(ctx: Ctx, request: Request): { token: string; cookies: string[] } {
-  const existing = readCookie(request, csrfCookieName(ctx))
-  if (existing && CSRF_TOKEN.test(existing)) return { token: existing, cookies: [] }
-  const token = randomToken(32)
-  return { token, cookies: [serializeCookie(csrfCookieName(ctx), token, { secure: isSecure(ctx) })] }
-}
-
-function csrfValid(ctx: Ctx, request: Request, input: Input): boolean {
-  const cookie = readCookie(request, csrfCookieName(ctx))
-  const sent = input.authenticity_token ?? input._csrf_token ?? request.headers.get('x-csrf-token')
-  return !!cookie && CSRF_TOKEN.test(cookie) && typeof sent === 'string' && safeEqual(sent, cookie)
-}
-
-/** Browsers say where a form came from; refuse anything another site sent, whatever the token says. */
-function crossSite(ctx: Ctx, request: Request): boolean {
-  if (request.headers.get('sec-fetch-site') === 'cross-site') return true
-  const origin = request.headers.get('origin')
-  if (!origin || origin === 'null') return false
-  try {
-    const host = new URL(origin).host
-    return host !== new URL(request.url).host && host !== new URL(ctx.config.baseUrl).host && host !== request.headers.get('host')
-  } catch {
-    return true
-  }
 }
 
 // ---- /oauth/authorize ----

@@ -1,5 +1,9 @@
 import { Elysia } from 'elysia'
 import { AppError, OAuthError } from '../../core/errors'
+import { PUBLIC_STYLE_HASH } from '../pages/layout'
+import { prefersHtml } from '../pages/negotiate'
+import { notFoundPage } from '../pages/views'
+import { htmlResponse } from '../views/http'
 
 const json = (status: number, body: Record<string, unknown>) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } })
@@ -52,4 +56,15 @@ function validationMessage(error: unknown): string {
   return path ? `Validation failed: ${path} ${e.valueError?.message ?? 'is invalid'}` : 'Validation failed'
 }
 
-export const errorsPlugin = new Elysia({ name: 'plugin.errors' }).onError({ as: 'global' }, ({ code, error }) => errorResponse(error, code))
+/** Paths of the APIs and machine documents, which answer JSON errors whatever the client accepts. */
+const DATA_PATH = /^\/(api|oauth|\.well-known|nodeinfo|media|proxy|emoji)(\/|$)/
+
+/** A browser that opens a missing page gets a page saying so; clients of the APIs keep Mastodon's JSON errors. */
+function htmlNotFound(request: Request, error: unknown, code?: string | number): Response | null {
+  const notFound = code === 'NOT_FOUND' || (error instanceof AppError && error.status === 404 && !(error instanceof OAuthError))
+  if (!notFound || DATA_PATH.test(new URL(request.url).pathname) || !prefersHtml(request)) return null
+  return htmlResponse(notFoundPage(), { status: 404, styleHash: PUBLIC_STYLE_HASH })
+}
+
+export const errorsPlugin = new Elysia({ name: 'plugin.errors' })
+  .onError({ as: 'global' }, ({ code, error, request }) => htmlNotFound(request, error, code) ?? errorResponse(error, code))

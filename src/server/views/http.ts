@@ -11,16 +11,27 @@ export function formTargetSource(uri: string): string | null {
   }
 }
 
+/** The origin of an http(s) image URL, for `img-src`; anything else is not allowed to load. */
+function imageSource(uri: string): string | null {
+  try {
+    const url = new URL(uri)
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : null
+  } catch {
+    return null
+  }
+}
+
 /**
  * Strict policy for our server-rendered pages: no scripts at all, the one inline stylesheet by hash, no framing.
  * Chrome applies `form-action` to the redirect after a POST, so the client's redirect target is allowed there too.
  */
-export function contentSecurityPolicy(formTargets: string[] = []): string {
+export function contentSecurityPolicy(formTargets: string[] = [], opts: { styleHash?: string; imgSources?: string[] } = {}): string {
   const targets = formTargets.map(formTargetSource).filter((s): s is string => !!s)
+  const images = [...new Set((opts.imgSources ?? []).map(imageSource).filter((s): s is string => !!s))]
   return [
     "default-src 'none'",
-    `style-src '${PAGE_STYLE_HASH}'`,
-    "img-src 'self' data:",
+    `style-src '${opts.styleHash ?? PAGE_STYLE_HASH}'`,
+    `img-src 'self' data:${images.map((i) => ` ${i}`).join('')}`,
     `form-action 'self'${targets.map((t) => ` ${t}`).join('')}`,
     "frame-ancestors 'none'",
     "base-uri 'none'",
@@ -31,6 +42,12 @@ export interface PageResponseOptions {
   status?: number
   cookies?: string[]
   formTargets?: string[]
+  /** hash of the page's inline stylesheet, when it is not the authorization pages' one */
+  styleHash?: string
+  /** URLs of images the page shows from other origins (media storage, remote avatars) */
+  imgSources?: string[]
+  /** Cache-Control for pages that are the same for every reader; the default is no-store */
+  cacheControl?: string
 }
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
@@ -38,9 +55,9 @@ const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
 export function htmlResponse(body: string, opts: PageResponseOptions = {}): Response {
   const headers = new Headers({
     'content-type': 'text/html; charset=utf-8',
-    ...NO_STORE,
+    ...(opts.cacheControl ? { 'cache-control': opts.cacheControl } : NO_STORE),
     'x-frame-options': 'DENY',
-    'content-security-policy': contentSecurityPolicy(opts.formTargets),
+    'content-security-policy': contentSecurityPolicy(opts.formTargets, { styleHash: opts.styleHash, imgSources: opts.imgSources }),
   })
   for (const cookie of opts.cookies ?? []) headers.append('set-cookie', cookie)
   return new Response(body, { status: opts.status ?? 200, headers })
