@@ -1,6 +1,6 @@
-// `rookery db backup | restore | move` as real processes, each on databases of their own: a backup restored into a
-// fresh database holds every row of every table, refusals leave the target untouched, and (with TEST_DATABASE_URL)
-// an embedded instance moves to PostgreSQL.
+// `rookery db backup | restore | move` as real processes on databases of their own: a backup of an embedded instance
+// restored into a fresh database (PostgreSQL with TEST_DATABASE_URL, else embedded) holds every row of every table,
+// refusals leave the target untouched, and (with TEST_DATABASE_URL) the embedded instance moves to PostgreSQL.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -88,7 +88,7 @@ function rewriteBackup(from: string, to: string, edit: (lines: string[]) => stri
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'rookery-db-backup-'))
   backup = join(work, 'instance.jsonl.gz')
-  ;[source, target] = [await cliEnvironment(), await cliEnvironment()]
+  ;[source, target] = [await cliEnvironment({ embedded: true }), await cliEnvironment()]
   for (const cli of [source, target]) cli.env.ROOKERY_MEDIA_DIR = join(work, 'media')
   original = await withCtx(source, async (ctx) => {
     await populate(ctx)
@@ -190,11 +190,6 @@ describe('db backup and restore', () => {
 
 describe.skipIf(!process.env.TEST_DATABASE_URL)('db move', () => {
   test('an embedded instance moves to an empty PostgreSQL database with every row; a second move is refused', async () => {
-    const embedded = await cliEnvironment({ embedded: true })
-    cleanups.push(() => embedded.cleanup())
-    embedded.env.ROOKERY_MEDIA_DIR = join(work, 'media')
-    expect((await rookery(embedded, ['db', 'restore', backup])).code).toBe(0)
-
     const name = unique('rookery_move_')
     const admin = postgres(process.env.TEST_DATABASE_URL!, { max: 1, onnotice: () => {} })
     await admin.unsafe(`create database "${name}"`)
@@ -205,20 +200,20 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('db move', () => {
     const url = new URL(process.env.TEST_DATABASE_URL!)
     url.pathname = `/${name}`
 
-    const moved = await rookery(embedded, ['db', 'move', '--to', url.toString(), '--json'])
+    const moved = await rookery(source, ['db', 'move', '--to', url.toString(), '--json'])
     expect(moved.code).toBe(0)
     const result = moved.json()
     expect(result.tables.every((t: { source: number; target: number }) => t.source === t.target)).toBe(true)
     expect(result.next.join(' ')).toContain('DATABASE_URL=')
 
-    const onPostgres: CliEnv = { env: { ...embedded.env, DATABASE_URL: url.toString() }, dataDir: null, databaseUrl: url.toString(), cleanup: async () => {} }
+    const onPostgres: CliEnv = { env: { ...source.env, DATABASE_URL: url.toString() }, dataDir: null, databaseUrl: url.toString(), cleanup: async () => {} }
     const copied = await dump(onPostgres)
     for (const table of Object.keys(original)) expect({ table, rows: copied[table] }).toEqual({ table, rows: original[table] })
 
-    const twice = await rookery(embedded, ['db', 'move', '--to', url.toString()])
+    const twice = await rookery(source, ['db', 'move', '--to', url.toString()])
     expect(twice.code).toBe(1)
     expect(twice.stderr).toContain('not empty')
-    const bad = await rookery(embedded, ['db', 'move', '--to', 'mysql://x@y/z'])
+    const bad = await rookery(source, ['db', 'move', '--to', 'mysql://x@y/z'])
     expect(bad.code).toBe(2)
   }, 60_000)
 })

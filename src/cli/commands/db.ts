@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Command } from 'commander'
-import { assertRestorable, backupDatabase, backupTables, moveDatabase, readBackupHeader, restoreDatabase, type MoveSummary, type TableCount } from '../../core/admin/backup'
+import { assertRestorable, backupDatabase, backupTables, checkTarget, moveDatabase, readBackupHeader, restoreDatabase, type TableCount } from '../../core/admin/backup'
 import { databaseStatus, vacuumDatabase } from '../../core/admin/database'
 import { openPostgres } from '../../db/client'
 import { readLock } from '../../db/lock'
@@ -216,34 +216,33 @@ Examples:
       if (run.config.databaseUrl && run.config.databaseUrl === opts.to) throw new CliError('--to names the database this instance already uses')
       refuseWhileServing(run, 'moving its database')
       const masked = opts.to.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')
-      await withDatabase(run, async (ctx) => {
-        const total = (await backupTables(ctx.db)).length
-        const target = openPostgres(opts.to, 2, masked)
-        let done: MoveSummary
-        try {
-          done = await run.out.progress(`Moving to ${masked}`, total, (step) =>
+      const target = openPostgres(opts.to, 2, masked)
+      try {
+        await checkTarget(target.db, { force: opts.force })
+        await withDatabase(run, async (ctx) => {
+          const total = (await backupTables(ctx.db)).length
+          const done = await run.out.progress(`Moving to ${masked}`, total, (step) =>
             moveDatabase(ctx, target, { force: opts.force, onTable: (t) => step(tableLine(t)) }))
-        } finally {
-          await target.close()
-        }
-        const where = run.config.media.s3 ? `in the bucket ${run.config.media.s3.bucket}` : `in ${run.config.media.dir}`
-        const next = [
-          `Next: stop using the old database by setting DATABASE_URL=${masked} (environment, or "databaseUrl" in rookery.json), then start "rookery serve".`,
-          `Uploaded files stay ${where}; keep the media settings as they are.${run.config.databaseUrl ? '' : ` The embedded data folder ${run.config.dataDir} is left as it was: keep it until the new setup runs well.`}`,
-        ]
-        await run.out.result({
-          to: masked,
-          rows: done.rows,
-          seconds: done.seconds,
-          sequences: done.sequences,
-          tables: done.checked,
-          next,
-        }, [
-          { kind: 'table', columns: ['Table', 'Rows'], rows: done.checked.filter((c) => c.target > 0).map((c) => [c.name, String(c.target)]), empty: 'No rows to move.' },
-          { kind: 'success', text: `Moved ${done.rows} rows of ${done.checked.length} tables in ${done.seconds}s; row counts match table by table` },
-          ...next.map((text) => ({ kind: 'note' as const, text })),
-        ])
-      })
+          const where = run.config.media.s3 ? `in the bucket ${run.config.media.s3.bucket}` : `in ${run.config.media.dir}`
+          const next = [
+            `Next: stop using the old database by setting DATABASE_URL=${masked} (environment, or "databaseUrl" in rookery.json), then start "rookery serve".`,
+            `Uploaded files stay ${where}; keep the media settings as they are.${run.config.databaseUrl ? '' : ` The embedded data folder ${run.config.dataDir} is left as it was: keep it until the new setup runs well.`}`,
+          ]
+          await run.out.result({
+            to: masked,
+            rows: done.rows,
+            seconds: done.seconds,
+            sequences: done.sequences,
+            tables: done.checked,
+            next,
+          }, [
+            { kind: 'success', text: `Moved ${done.rows} rows of ${done.checked.length} tables in ${done.seconds}s; row counts match table by table` },
+            ...next.map((text) => ({ kind: 'note' as const, text })),
+          ])
+        })
+      } finally {
+        await target.close()
+      }
     })
 }
 

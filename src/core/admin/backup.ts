@@ -391,6 +391,19 @@ async function appTablesWithRows(db: DbLike): Promise<string[]> {
   return full
 }
 
+/** Refuses a target that holds data (unless `force`) or that a newer Rookery has migrated. */
+export async function checkTarget(db: DbLike, opts: { force?: boolean } = {}) {
+  const [known] = await query<{ ok: boolean }>(db, sql`select to_regclass('drizzle.__drizzle_migrations') is not null as ok`)
+  if (known?.ok) {
+    const [row] = await query<{ n: string }>(db, sql`select count(*)::text as n from drizzle.__drizzle_migrations`)
+    if (Number(row.n) > MIGRATIONS.length) throw new BackupRefusedError(`the target database has ${row.n} migrations applied, more than this Rookery knows (${MIGRATIONS.length}): it belongs to a newer version`)
+  }
+  const full = await appTablesWithRows(db)
+  if (full.length && !opts.force) {
+    throw new BackupRefusedError(`the target database is not empty (${full.length} table${full.length === 1 ? '' : 's'} with rows, e.g. ${full.slice(0, 3).join(', ')}); use an empty one, or add --force to replace everything in it`)
+  }
+}
+
 /** Loads the entries that follow the header into `target`, in one transaction. */
 async function load(target: Database, header: BackupHeader, entries: AsyncIterator<Entry>, opts: { force?: boolean; onTable?: (t: TableCount) => void }) {
   const tables: TableCount[] = []
@@ -476,15 +489,7 @@ async function restoreEntries(target: Database, domain: string, entries: AsyncIt
   const header = first.value
   assertRestorable(header)
 
-  const [known] = await query<{ ok: boolean }>(target.db, sql`select to_regclass('drizzle.__drizzle_migrations') is not null as ok`)
-  if (known?.ok) {
-    const [row] = await query<{ n: string }>(target.db, sql`select count(*)::text as n from drizzle.__drizzle_migrations`)
-    if (Number(row.n) > MIGRATIONS.length) throw new BackupRefusedError(`the target database has ${row.n} migrations applied, more than this Rookery knows (${MIGRATIONS.length}): it belongs to a newer version`)
-  }
-  const full = await appTablesWithRows(target.db)
-  if (full.length && !opts.force) {
-    throw new BackupRefusedError(`the target database is not empty (${full.length} table${full.length === 1 ? '' : 's'} with rows, e.g. ${full.slice(0, 3).join(', ')}); restore into an empty one, or add --force to replace everything in it`)
-  }
+  await checkTarget(target.db, opts)
   await migrate(target.db)
   if (header.pgboss_version !== null) {
     const ours = await pgbossVersion(target.db)
