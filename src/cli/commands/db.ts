@@ -159,8 +159,9 @@ an older backup with the version that made it, then start the new version to upg
 Start the restored instance with the same domain (ROOKERY_DOMAIN) as the backup's: it is part of every address.
 
 Examples:
-  $ ROOKERY_DATA_DIR=/var/lib/rookery rookery db restore rookery-2026-01-31.jsonl.gz
-  $ DATABASE_URL=postgres://rookery@localhost/rookery rookery db restore backup.jsonl.gz --json`)
+  $ rookery db restore rookery-2026-01-31.jsonl.gz
+  $ rookery --data-dir /var/lib/rookery db restore rookery-2026-01-31.jsonl.gz --json
+  $ DATABASE_URL=postgres://rookery@localhost/rookery rookery db restore rookery-2026-01-31.jsonl.gz`)
     .action(async (file: string, opts: { force?: boolean }, cmd: Command) => {
       const run = await startCommand(cmd)
       const path = resolve(file)
