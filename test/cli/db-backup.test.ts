@@ -63,7 +63,9 @@ async function populate(ctx: Ctx) {
   try {
     const [alice, bob, carol] = [await makeUser(c, { nickname: 'alice' }), await makeUser(c, { nickname: 'bob' }), await makeUser(c, { nickname: 'carol' })]
     await followAccount(c, bob.account.id, alice.account)
-    await followAccount(c, carol.account.id, alice.account)
+    await followAccount(c, carol.account.id, alice.account, { languages: ['en', 'de'] })
+    const locked = await makeUser(c, { nickname: 'dora', account: { locked: true } })
+    await followAccount(c, alice.account.id, locked.account, { languages: ['fr'], notify: true })
     const media = await uploadMedia(c, alice.account.id, { file: fileOf(pngFixture(), 'image/png', 'p.png'), description: 'a red square' })
     const first = await postStatus(c, { accountId: alice.account.id }, { status: 'hello #rookery @bob', mediaIds: [media.id] })
     await postStatus(c, { accountId: bob.account.id }, { status: '@alice welcome', inReplyToId: first.id })
@@ -113,6 +115,7 @@ describe('db backup and restore', () => {
     const counts = Object.fromEntries(summary.tables.map((t: { name: string; rows: number }) => [t.name, t.rows]))
     expect(counts['public.statuses']).toBe(1204)
     expect(counts['public.follows']).toBe(2)
+    expect(counts['public.follow_requests']).toBe(1)
     expect(counts['public.media_attachments']).toBe(1)
     expect(counts['pgboss.job']).toBeGreaterThanOrEqual(1)
     expect(made.stderr).toContain('Uploaded files are not in the backup')
@@ -129,7 +132,12 @@ describe('db backup and restore', () => {
     expect(restored.code).toBe(0)
     expect(restored.json()).toMatchObject({ rows: summary.rows, domain_mismatch: null })
 
-    const after = await dump(target)
+    const after = await withCtx(target, async (ctx) => {
+      const rows = await dumpOf(ctx)
+      // marks the restored database, for the refusals below to show they leave it untouched
+      await ctx.db.execute(sql`update accounts set note = 'changed after the restore' where username = 'bob'`)
+      return rows
+    })
     expect(Object.keys(after)).toEqual(Object.keys(original))
     for (const name of Object.keys(original)) expect({ name, rows: after[name] }).toEqual({ name, rows: original[name] })
     expect(after['pgboss.job'].some((j) => j.includes('queued for later'))).toBe(true)
@@ -175,7 +183,6 @@ describe('db backup and restore', () => {
     const cut = join(work, 'cut.jsonl.gz')
     rewriteBackup(backup, cut, (lines) => lines.slice(0, -1))
     const bobNote = (ctx: Ctx) => ctx.db.execute(sql`select note from accounts where username = 'bob'`).then((r) => resultRows<{ note: string }>(r)[0].note)
-    await withCtx(target, (ctx) => ctx.db.execute(sql`update accounts set note = 'changed after the restore' where username = 'bob'`))
     const damaged = await rookery(target, ['db', 'restore', cut, '--force'])
     expect(damaged.code).toBe(1)
     expect(damaged.stderr).toContain('cut short')
