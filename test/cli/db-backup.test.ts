@@ -77,6 +77,8 @@ async function populate(ctx: Ctx) {
       select gen_random_uuid(), ${idToUuid(carol.account.id)}::uuid, 'https://remote.example/s/' || g, 'bulk ' || g, '<p>bulk ' || g || '</p>', false, now() - make_interval(secs => g)
         from generate_series(1, 1200) g`)
     await jobs.send('imports', { probe: 'queued for later' }, { startAfterSeconds: 3600 })
+    // a JSON null, which must not come back as an SQL NULL
+    await c.db.execute(sql`update pgboss.job set output = 'null'::jsonb where data->>'probe' = 'queued for later'`)
   } finally {
     await jobs.stop()
   }
@@ -134,6 +136,8 @@ describe('db backup and restore', () => {
 
     const after = await withCtx(target, async (ctx) => {
       const rows = await dumpOf(ctx)
+      const [nulls] = resultRows<{ n: number }>(await ctx.db.execute(sql`select count(*)::int as n from pgboss.job where output = 'null'::jsonb`))
+      expect(nulls.n).toBe(1)
       // marks the restored database, for the refusals below to show they leave it untouched
       await ctx.db.execute(sql`update accounts set note = 'changed after the restore' where username = 'bob'`)
       return rows

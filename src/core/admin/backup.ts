@@ -8,8 +8,8 @@
 //   {"kind":"end","name":"public.accounts","rows":N}
 //   {"kind":"sequence","name":"public.x_seq","value":"42","called":true}
 //   {"kind":"done","tables":{"public.accounts":N,...}}
-// Row values are PostgreSQL's own JSON rendering (row_to_json), loaded back with json_populate_recordset, so no value
-// passes through a JavaScript number or date on its way.
+// Row values are PostgreSQL's own JSON rendering (row_to_json), loaded back with json_to_recordset, so no value
+// passes through a JavaScript number or date on its way; json(b) columns are written as their text.
 import { once } from 'node:events'
 import { createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs'
 import { createInterface } from 'node:readline'
@@ -104,6 +104,8 @@ async function tableInfo(db: DbLike, name: string): Promise<TableInfo> {
   return { name, columns: columns.filter((c) => !c.generated).map(({ name, type }) => ({ name, type })), key }
 }
 
+const isJson = (type: string) => type === 'json' || type === 'jsonb'
+
 async function pgbossVersion(db: DbLike): Promise<number | null> {
   const [present] = await query<{ ok: boolean }>(db, sql`select to_regclass('pgboss.version') is not null as ok`)
   if (!present?.ok) return null
@@ -113,13 +115,14 @@ async function pgbossVersion(db: DbLike): Promise<number | null> {
 
 /** Reads one table in keyset pages (by its primary key, or by row position when it has none). */
 async function readTable(tx: DbLike, table: TableInfo, emit: (e: Entry) => Promise<void>): Promise<number> {
-  const cols = sql.raw(table.columns.map((c) => ident(c.name)).join(', '))
+  // json(b) values travel as their text, so a JSON null stays apart from an SQL NULL
+  const cols = sql.raw(table.columns.map((c) => (isJson(c.type) ? `${ident(c.name)}::text as ${ident(c.name)}` : ident(c.name))).join(', '))
   const from = sql.raw(qualified(table.name))
   const keyCols = table.key.length ? table.key : [{ name: 'ctid', type: 'tid' }]
   const keyList = sql.raw(keyCols.map((k) => ident(k.name)).join(', '))
   const keyOut = sql.raw(keyCols.map((k, i) => `r.${ident(k.name)}::text as k${i}`).join(', '))
   const inner = table.key.length ? cols : sql`ctid, ${cols}`
-  const rowJson = table.key.length ? sql`row_to_json(r)::text` : sql.raw(`json_build_object(${table.columns.map((c) => `'${c.name.replaceAll("'", "''")}', r.${ident(c.name)}`).join(', ')})::text`)
+  const rowJson = table.key.length ? sql`row_to_json(r)::text` : sql`(to_jsonb(r) - 'ctid')::text`
   let after: string[] | null = null
   let count = 0
   for (;;) {
@@ -424,7 +427,7 @@ async function load(target: Database, header: BackupHeader, entries: AsyncIterat
         from pg_constraint where contype = 'f' and connamespace = ${APP_SCHEMA}::regnamespace`)
     for (const fk of foreignKeys) await tx.execute(sql.raw(`alter table ${fk.tbl} drop constraint ${ident(fk.name)}`))
 
-    let current: { name: string; rows: number; insert: string; conflict: string } | null = null
+    let current: { name: string; rows: number; insert: string; shape: string; conflict: string } | null = null
     for (let next = await entries.next(); !next.done; next = await entries.next()) {
       const e = next.value
       if (e.kind === 'table') {
@@ -432,12 +435,15 @@ async function load(target: Database, header: BackupHeader, entries: AsyncIterat
         if (!info) throw new BackupRefusedError(`the backup has a table ${e.name} that this database does not have`)
         const missing = e.columns.filter((c) => !info.columns.some((i) => i.name === c))
         if (missing.length) throw new BackupRefusedError(`the backup has columns ${missing.join(', ')} in ${e.name} that this database does not have`)
+        const columns = e.columns.map((c) => info.columns.find((i) => i.name === c)!)
         const cols = e.columns.map(ident).join(', ')
-        const from = qualified(e.name)
+        const values = columns.map((c) => (isJson(c.type) ? `x.${ident(c.name)}::${c.type}` : `x.${ident(c.name)}`)).join(', ')
+        const shape = columns.map((c) => `${ident(c.name)} ${isJson(c.type) ? 'text' : c.type}`).join(', ')
         current = {
           name: e.name,
           rows: 0,
-          insert: `insert into ${from} (${cols}) overriding system value select ${cols} from json_populate_recordset(null::${from}, `,
+          insert: `insert into ${qualified(e.name)} (${cols}) overriding system value select ${values} from json_to_recordset(`,
+          shape: `) as x(${shape})`,
           // the target's own queues are already there: the backup's settings replace theirs
           conflict: e.name === `${QUEUE_SCHEMA}.queue`
             ? ` on conflict (name) do update set ${e.columns.filter((c) => c !== 'name').map((c) => `${ident(c)} = excluded.${ident(c)}`).join(', ')}`
@@ -450,7 +456,7 @@ async function load(target: Database, header: BackupHeader, entries: AsyncIterat
           // each queue needs its partition of the job table, which pg-boss's create_queue makes
           await tx.execute(sql`select pgboss.create_queue(q.name, '{}'::json) from json_populate_recordset(null::pgboss.queue, ${json}::json) q`)
         }
-        await tx.execute(sql`${sql.raw(current.insert)}${json}::json)${sql.raw(current.conflict)}`)
+        await tx.execute(sql`${sql.raw(current.insert)}${json}::json${sql.raw(current.shape)}${sql.raw(current.conflict)}`)
         current.rows += e.rows.length
       } else if (e.kind === 'end') {
         if (!current || current.name !== e.name) throw new BackupRefusedError(`the backup is damaged: the end of ${e.name} comes unexpectedly`)
