@@ -19,7 +19,7 @@ export interface Output {
   task<T>(label: string, work: () => Promise<T>): Promise<T>
   /**
    * Runs work over `total` items, which calls `step(line)` after each: a progress bar on a terminal, the lines on
-   * stdout when piped (nothing with --json).
+   * stdout when piped (an empty line is not printed; nothing with --json).
    */
   progress<T>(label: string, total: number, work: (step: (line: string) => void) => Promise<T>): Promise<T>
   /** Shows a command's result: the JSON value with --json, the blocks otherwise. */
@@ -80,7 +80,7 @@ class PlainOutput implements Output {
   async progress<T>(_label: string, _total: number, work: (step: (line: string) => void) => Promise<T>): Promise<T> {
     let written = Promise.resolve()
     const step = (line: string) => {
-      if (this.mode === 'plain') written = written.then(() => write(process.stdout, line + '\n'))
+      if (this.mode === 'plain' && line) written = written.then(() => write(process.stdout, line + '\n'))
     }
     try {
       return await work(step)
