@@ -24,6 +24,7 @@ import { emojiApi } from './api/emoji'
 import { emojiPacksApi } from './api/emoji-packs'
 import { reactionsApi } from './api/reactions'
 import { adminApi } from './api/admin'
+import { announcementsApi } from './api/announcements'
 
 /** Composes the whole HTTP API; every feature module receives the same base (context + auth macro). */
 export function createApp(ctx: Ctx) {
@@ -47,6 +48,7 @@ export function createApp(ctx: Ctx) {
     .use(emojiApi(base)).use(emojiPacksApi(base)).use(reactionsApi(base))
     .use(accountSecurityApi(base))
     .use(adminApi(base))
+    .use(announcementsApi(base))
 }
 
 export type App = ReturnType<typeof createApp>
