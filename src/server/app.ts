@@ -25,6 +25,7 @@ import { emojiPacksApi } from './api/emoji-packs'
 import { reactionsApi } from './api/reactions'
 import { adminApi } from './api/admin'
 import { announcementsApi } from './api/announcements'
+import { discoveryApi } from './api/discovery'
 
 /** Composes the whole HTTP API; every feature module receives the same base (context + auth macro). */
 export function createApp(ctx: Ctx) {
@@ -49,6 +50,7 @@ export function createApp(ctx: Ctx) {
     .use(accountSecurityApi(base))
     .use(adminApi(base))
     .use(announcementsApi(base))
+    .use(discoveryApi(base))
 }
 
 export type App = ReturnType<typeof createApp>
