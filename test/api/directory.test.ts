@@ -84,7 +84,7 @@ describe('directory', () => {
   })
 
   test('bad parameters are 422, the limit is capped', async () => {
-    for (const query of [{ order: 'random' }, { limit: '0' }, { limit: 'x' }, { offset: '-1' }]) {
+    for (const query of [{ order: 'random' }, { limit: '0' }, { limit: 'x' }, { offset: '-1' }] as Record<string, string>[]) {
       const res = await call('GET', '/api/v1/directory', { query })
       expect(res.status).toBe(422)
       expect(typeof res.json.error).toBe('string')

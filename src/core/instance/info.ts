@@ -1,16 +1,19 @@
 import type { AccountRow } from '../../db/schema'
 import type { Ctx } from '../context'
+import type { InstanceRule } from './registration'
+import { effectiveRules } from './texts'
 import { findContactAccount, instanceStats, staffAccountUris, type InstanceStats } from './stats'
 
 export interface InstanceInfo {
   stats: InstanceStats
   contactAccount: AccountRow | null
+  rules: InstanceRule[]
 }
 
 /** Everything `/api/v1/instance` and `/api/v2/instance` read from the database. */
 export async function loadInstanceInfo(ctx: Ctx): Promise<InstanceInfo> {
-  const [stats, contactAccount] = await Promise.all([instanceStats(ctx), findContactAccount(ctx)])
-  return { stats, contactAccount }
+  const [stats, contactAccount, rules] = await Promise.all([instanceStats(ctx), findContactAccount(ctx), effectiveRules(ctx)])
+  return { stats, contactAccount, rules }
 }
 
 export interface NodeinfoData {
@@ -24,13 +27,4 @@ export async function loadNodeinfoData(ctx: Ctx): Promise<NodeinfoData> {
   return { stats, staffAccounts }
 }
 
-export interface ExtendedDescription {
-  /** HTML written by the admin */
-  content: string
-  updatedAt: Date
-}
 
-/** The about-page text. It lives in the configuration, so it changes when the server (re)starts with it. */
-export function extendedDescription(ctx: Ctx): ExtendedDescription {
-  return { content: ctx.config.instance.description, updatedAt: ctx.startedAt }
-}
