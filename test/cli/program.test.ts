@@ -40,7 +40,7 @@ describe('command tree', () => {
       'emoji list', 'emoji import', 'emoji get-packs', 'emoji ls-packs', 'emoji gen-pack',
       'import follows', 'import blocks', 'import mutes',
       'media prune',
-      'db status', 'db vacuum', 'instance show', 'announcement new', 'announcement list', 'announcement rm', 'config show', 'top',
+      'db status', 'db vacuum', 'instance show', 'instance set', 'announcement new', 'announcement list', 'announcement rm', 'config show', 'top',
     ])
   })
 
