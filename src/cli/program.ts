@@ -1,4 +1,5 @@
 import { Command } from 'commander'
+import { announcementCommand } from './commands/announcement'
 import { emojiCommand } from './commands/emoji'
 import { importCommand } from './commands/import'
 import { inviteCommand } from './commands/invite'
@@ -33,6 +34,7 @@ export function createProgram(): Command {
     .addCommand(mediaCommand())
     .addCommand(dbCommand())
     .addCommand(instanceCommand())
+    .addCommand(announcementCommand())
     .addCommand(configCommand())
     .addCommand(topCommand())
     .addHelpText('after', `

@@ -43,6 +43,12 @@ export type StreamEvent =
   | { type: 'filters_changed'; accountId: string }
   /** Pleroma's `pleroma:follow_relationships_update`, sent to the follower */
   | { type: 'follow_relationships_update'; followerId: string; followingId: string; state: FollowRelationshipState }
+  /** an announcement was published or edited while shown */
+  | { type: 'announcement'; announcementId: string }
+  /** someone added or removed a reaction `name` to an announcement */
+  | { type: 'announcement.reaction'; announcementId: string; name: string }
+  /** an announcement was deleted, unpublished or moved out of its shown period */
+  | { type: 'announcement.delete'; announcementId: string }
 
 /**
  * Publishes an event when the caller's transaction commits (immediately when `db` is not a transaction).

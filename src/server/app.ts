@@ -30,6 +30,8 @@ import { searchApi } from './api/search'
 import { tagsApi } from './api/tags'
 import { pushApi } from './api/push'
 import { pagesApi } from './pages'
+import { announcementsApi } from './api/announcements'
+import { discoveryApi } from './api/discovery'
 
 /** Composes the whole HTTP API; every feature module receives the same base (context + auth macro). */
 export function createApp(ctx: Ctx) {
@@ -58,6 +60,8 @@ export function createApp(ctx: Ctx) {
     .use(searchApi(base)).use(tagsApi(base))
     .use(adminApi(base))
     .use(pagesApi(base))
+    .use(announcementsApi(base))
+    .use(discoveryApi(base))
 }
 
 export type App = ReturnType<typeof createApp>

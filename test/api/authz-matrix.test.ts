@@ -130,8 +130,14 @@ const FAMILIES: [RegExp, string][] = [
   [/^\/api\/v1\/follow_requests\/:id(\/|$)/, 'nonRequester'],
 ]
 
-/** Records anyone may address (accounts are public; hiding one is the visibility rule's job, tested elsewhere). */
-const PUBLIC_RECORDS = [/^\/api\/v1\/(pleroma\/)?accounts\/:id(\/|$)/, /^\/api\/account\/confirm_email\/:user_id\//]
+/**
+ * Records anyone may address (accounts are public; hiding one is the visibility rule's job, tested elsewhere;
+ * announcements are written for every user).
+ */
+const PUBLIC_RECORDS = [
+  /^\/api\/v1\/(pleroma\/)?accounts\/:id(\/|$)/, /^\/api\/account\/confirm_email\/:user_id\//, /^\/api\/v1\/announcements\/:id\//,
+  /^\/api\/v1\/suggestions\/:account_id$/,
+]
 
 async function ok(res: Promise<{ status: number; json: any; text: string }>, what: string) {
   const r = await res

@@ -12,25 +12,34 @@ export const INSTANCE_DOCUMENTS = {
   'terms-of-service': '/static/terms-of-service.html',
 } as const
 
-export type InstanceDocumentName = keyof typeof INSTANCE_DOCUMENTS
+/** Documents clients read through Mastodon's API instead of as a page. */
+export const API_DOCUMENTS = {
+  'extended-description': '/api/v1/instance/extended_description',
+  'privacy-policy': '/api/v1/instance/privacy_policy',
+} as const
+
+export type InstanceDocumentName = keyof typeof INSTANCE_DOCUMENTS | keyof typeof API_DOCUMENTS
 
 export const MAX_DOCUMENT_BYTES = 512 * 1024
 
 function documentName(name: string): InstanceDocumentName {
-  if (!Object.hasOwn(INSTANCE_DOCUMENTS, name)) throw new NotFoundError('Not found')
+  if (!Object.hasOwn(INSTANCE_DOCUMENTS, name) && !Object.hasOwn(API_DOCUMENTS, name)) throw new NotFoundError('Not found')
   return name as InstanceDocumentName
 }
 
 export function documentUrl(ctx: Ctx, name: InstanceDocumentName): string {
-  return `${ctx.config.baseUrl}${INSTANCE_DOCUMENTS[name]}`
+  return `${ctx.config.baseUrl}${name in INSTANCE_DOCUMENTS ? INSTANCE_DOCUMENTS[name as keyof typeof INSTANCE_DOCUMENTS] : API_DOCUMENTS[name as keyof typeof API_DOCUMENTS]}`
 }
 
 /** What a document says until an admin writes one. */
 function defaultDocument(ctx: Ctx, name: InstanceDocumentName): string {
   const instance = escapeHtml(ctx.config.instance.name)
-  return name === 'instance-panel'
-    ? `<h4>Welcome to ${instance}</h4>\n`
-    : `<h4>Terms of service</h4>\n<p>The administrators of ${instance} have not written terms of service yet.</p>\n`
+  switch (name) {
+    case 'instance-panel': return `<h4>Welcome to ${instance}</h4>\n`
+    case 'terms-of-service': return `<h4>Terms of service</h4>\n<p>The administrators of ${instance} have not written terms of service yet.</p>\n`
+    case 'extended-description': return ctx.config.instance.description
+    case 'privacy-policy': return ''
+  }
 }
 
 /** The document's HTML: the admin's, or the default. Unknown names are 404. */

@@ -1,6 +1,8 @@
 import type { AccountRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { vapidPublicKey } from '../push/keys'
+import type { InstanceRule } from './registration'
+import { effectiveRules } from './texts'
 import { findContactAccount, instanceStats, staffAccountUris, type InstanceStats } from './stats'
 
 export interface InstanceInfo {
@@ -13,16 +15,18 @@ export interface InstanceInfo {
   contactEmail: string | null
   /** the Web Push VAPID public key */
   vapidKey: string
+  rules: InstanceRule[]
 }
 
 /** Everything `/api/v1/instance` and `/api/v2/instance` read from the database. */
 export async function loadInstanceInfo(ctx: Ctx): Promise<InstanceInfo> {
-  const [stats, contact, vapidKey] = await Promise.all([instanceStats(ctx), findContactAccount(ctx), vapidPublicKey(ctx)])
+  const [stats, contact, vapidKey, rules] = await Promise.all([instanceStats(ctx), findContactAccount(ctx), vapidPublicKey(ctx), effectiveRules(ctx)])
   return {
     stats,
     contactAccount: contact?.account ?? null,
     contactEmail: ctx.config.instance.contactEmail || contact?.email || null,
     vapidKey,
+    rules,
   }
 }
 
@@ -37,13 +41,4 @@ export async function loadNodeinfoData(ctx: Ctx): Promise<NodeinfoData> {
   return { stats, staffAccounts }
 }
 
-export interface ExtendedDescription {
-  /** HTML written by the admin */
-  content: string
-  updatedAt: Date
-}
 
-/** The about-page text. It lives in the configuration, so it changes when the server (re)starts with it. */
-export function extendedDescription(ctx: Ctx): ExtendedDescription {
-  return { content: ctx.config.instance.description, updatedAt: ctx.startedAt }
-}

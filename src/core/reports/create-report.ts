@@ -4,7 +4,7 @@ import { visibleAccountSql } from '../accounts/queries'
 import type { Ctx } from '../context'
 import { NotFoundError, ValidationError } from '../errors'
 import { isId } from '../ids'
-import { instanceRules } from '../instance/registration'
+import { effectiveRules } from '../instance/texts'
 import { notify } from '../notifications/notify'
 import type { Viewer } from '../oauth/authenticate'
 import { parseBool, parseStringArray } from '../params'
@@ -55,7 +55,7 @@ export async function createReport(ctx: Ctx, reporter: Viewer & { accountId: str
   }
 
   const ruleIds = [...new Set(parseStringArray(input.rule_ids))]
-  const known = new Set(instanceRules(ctx.config).map((r) => r.id))
+  const known = new Set((await effectiveRules(ctx)).map((r) => r.id))
   if (ruleIds.some((id) => !known.has(id))) throw new ValidationError('Validation failed: Rule ids contain an unknown rule')
   let category: ReportCategory = 'other'
   if (input.category !== undefined && input.category !== null && input.category !== '') {

@@ -17,6 +17,7 @@ import {
   type AdminCreateUserInput, type StaffRole, type UserSearch,
 } from '../../core/admin/users'
 import { BadRequestError, NotFoundError } from '../../core/errors'
+import { createRule, deleteRule, listRulesForAdmin, updateRule } from '../../core/instance/texts'
 import { listInvites, revokeInvite } from '../../core/invites'
 import { isPlainObject, parseArray, parseBool, parseStringArray } from '../../core/params'
 import { getReport, listReportsPaged, REPORT_STATES } from '../../core/reports/queries'
@@ -304,6 +305,13 @@ const routes = (base: Base, prefix: string) =>
       ({ url: await putInstanceDocument(ctx, params.name, await documentContent(input), actorOf(user)) }), { auth: admin('admin:write') })
     .delete('/instance_document/:name', async ({ ctx, params, user }) => {
       await deleteInstanceDocument(ctx, params.name, actorOf(user))
+      return {}
+    }, { auth: admin('admin:write') })
+    .get('/rules', async ({ ctx }) => listRulesForAdmin(ctx), { auth: admin('admin:read') })
+    .post('/rules', ({ ctx, input, user }) => createRule(ctx, input, actorOf(user)), { auth: admin('admin:write') })
+    .patch('/rules/:id', ({ ctx, params, input, user }) => updateRule(ctx, params.id, input, actorOf(user)), { auth: admin('admin:write') })
+    .delete('/rules/:id', async ({ ctx, params, user }) => {
+      await deleteRule(ctx, params.id, actorOf(user))
       return {}
     }, { auth: admin('admin:write') })
     .get('/stats', async ({ ctx, input }) => ({ status_visibility: await statusVisibilityCounts(ctx, stringParam(input, 'instance')) }),

@@ -7,13 +7,13 @@ import { listCustomEmojis } from '../../core/instance/emojis'
 import { checkHealth } from '../../core/instance/health'
 import { RETRY_AFTER_SECONDS } from '../../db/availability'
 import { defaultIcon, defaultThumbnail } from '../../core/instance/images'
-import { extendedDescription, loadInstanceInfo } from '../../core/instance/info'
-import { instanceRules } from '../../core/instance/registration'
+import { loadInstanceInfo } from '../../core/instance/info'
+import { effectiveRules, extendedDescription, privacyPolicy, termsOfService } from '../../core/instance/texts'
 import { listPeers } from '../../core/instance/stats'
 import type { Base } from '../base'
 import {
   buildActivityWeek, buildCustomEmoji, buildDomainBlock, buildExtendedDescription, buildHealth, buildManifest,
-  buildPleromaEmojiMap, buildRule, buildV1Instance, buildV2Instance,
+  buildPleromaEmojiMap, buildPrivacyPolicy, buildRule, buildTermsOfService, buildV1Instance, buildV2Instance,
 } from '../render/instance'
 
 /** 200 while the database answers, 503 otherwise, so load balancers and monitors can act on the status alone. */
@@ -34,9 +34,16 @@ export const instanceApi = (base: Base) =>
     .get('/api/v1/instance', async ({ ctx }) => buildV1Instance(ctx.config, await loadInstanceInfo(ctx)), { auth: 'public' })
     .get('/api/v2/instance', async ({ ctx }) => buildV2Instance(ctx.config, await loadInstanceInfo(ctx)), { auth: 'public' })
     .get('/api/v1/instance/peers', ({ ctx }) => listPeers(ctx), { auth: 'public' })
-    .get('/api/v1/instance/rules', ({ ctx }) => instanceRules(ctx.config).map(buildRule), { auth: 'public' })
+    .get('/api/v1/instance/rules', async ({ ctx }) => (await effectiveRules(ctx)).map(buildRule), { auth: 'public' })
     .get('/api/v1/instance/activity', async ({ ctx }) => (await weeklyActivity(ctx)).map(buildActivityWeek), { auth: 'public' })
-    .get('/api/v1/instance/extended_description', ({ ctx }) => buildExtendedDescription(extendedDescription(ctx)), { auth: 'public' })
+    .get('/api/v1/instance/extended_description', async ({ ctx }) => buildExtendedDescription(await extendedDescription(ctx)), { auth: 'public' })
+    .get('/api/v1/instance/privacy_policy', async ({ ctx }) => buildPrivacyPolicy(await privacyPolicy(ctx)), { auth: 'public' })
+    .get('/api/v1/instance/terms_of_service', async ({ ctx }) => buildTermsOfService(await termsOfService(ctx)), { auth: 'public' })
+    .get('/api/v1/instance/terms_of_service/:date', async ({ ctx, params }) => {
+      const terms = buildTermsOfService(await termsOfService(ctx))
+      if (params.date !== terms.effective_date) throw new NotFoundError()
+      return terms
+    }, { auth: 'public' })
     // Translation is not offered, so no language pairs.
     .get('/api/v1/instance/translation_languages', () => ({}), { auth: 'public' })
     .get('/api/v1/instance/domain_blocks', async ({ ctx }) => (await listPublicDomainBlocks(ctx)).map(buildDomainBlock), { auth: 'public' })

@@ -5,12 +5,13 @@ import type { CustomEmoji } from '../../core/instance/emojis'
 import { instanceFeatures } from '../../core/instance/features'
 import type { Health } from '../../core/instance/health'
 import { ICON_SIZES, THEME_COLOUR } from '../../core/instance/images'
-import type { ExtendedDescription, InstanceInfo, NodeinfoData } from '../../core/instance/info'
+import type { InstanceInfo, NodeinfoData } from '../../core/instance/info'
+import type { InstanceText } from '../../core/instance/texts'
 import {
   CHARACTERS_RESERVED_PER_URL, IMAGE_MATRIX_LIMIT, MAX_FEATURED_TAGS, MAX_PINNED_STATUSES, MAX_REMOTE_PROFILE_FIELDS,
   MEDIA_DESCRIPTION_LIMIT, POST_FORMATS, SUPPORTED_MIME_TYPES, VIDEO_FRAME_RATE_LIMIT, VIDEO_MATRIX_LIMIT,
 } from '../../core/instance/limits'
-import { instanceRules, registrationFlags, type InstanceRule } from '../../core/instance/registration'
+import { registrationFlags, type InstanceRule } from '../../core/instance/registration'
 import type { AccountRow } from '../../db/schema'
 import {
   MASTODON_API_LEVEL, MASTODON_API_VERSION, ROOKERY_REPOSITORY, ROOKERY_VERSION, SOFTWARE_NAME, VERSION_STRING,
@@ -190,7 +191,7 @@ export function buildV1Instance(config: Config, info: InstanceInfo) {
     invites_enabled: flags.invitesEnabled,
     configuration: configuration(config, false),
     contact_account: info.contactAccount ? buildContactAccount(info.contactAccount, config) : null,
-    rules: instanceRules(config).map(buildRule),
+    rules: info.rules.map(buildRule),
     // Pleroma extras
     max_toot_chars: config.limits.maxTootChars,
     max_media_attachments: config.limits.maxMediaAttachments,
@@ -231,7 +232,7 @@ export function buildV2Instance(config: Config, info: InstanceInfo) {
       ...(info.contactEmail ? { email: info.contactEmail } : {}),
       account: info.contactAccount ? buildContactAccount(info.contactAccount, config) : null,
     },
-    rules: instanceRules(config).map(buildRule),
+    rules: info.rules.map(buildRule),
     pleroma: {
       metadata: { ...pleromaMetadata(config), ...pleromaLimits(config), invites_enabled: flags.invitesEnabled },
       stats: { mau: info.stats.activeMonth },
@@ -240,7 +241,23 @@ export function buildV2Instance(config: Config, info: InstanceInfo) {
   }
 }
 
-export function buildExtendedDescription(description: ExtendedDescription) {
+/** Mastodon's PrivacyPolicy. */
+export function buildPrivacyPolicy(policy: InstanceText) {
+  return { updated_at: policy.updatedAt.toISOString(), content: policy.content }
+}
+
+/** Mastodon 4.4's TermsOfService: one version, in effect since it was written. */
+export function buildTermsOfService(terms: InstanceText) {
+  return {
+    effective_date: terms.updatedAt.toISOString().slice(0, 10),
+    effective: true,
+    succeeded_by: null,
+    content: terms.content,
+    updated_at: terms.updatedAt.toISOString(),
+  }
+}
+
+export function buildExtendedDescription(description: InstanceText) {
   return { updated_at: description.updatedAt.toISOString(), content: description.content }
 }
 

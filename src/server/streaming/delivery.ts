@@ -1,3 +1,4 @@
+import { getCurrentAnnouncement, reactionCount } from '../../core/announcements/announcements'
 import type { Ctx } from '../../core/context'
 import type { StreamEvent } from '../../core/events'
 import { applyHideFilters } from '../../core/filters/match'
@@ -7,6 +8,7 @@ import {
   viewersWhoMayHearOfDeletion, viewersWhoMaySee, type StatusFacts,
 } from '../../core/streaming/audience'
 import type { FilterContext } from '../../db/schema'
+import { renderAnnouncement } from '../render/announcement'
 import { renderConversation } from '../render/conversation'
 import { renderNotification } from '../render/notification'
 import { renderStatus } from '../render/status'
@@ -194,6 +196,29 @@ async function deliverFollowRelationship(ctx: Ctx, connections: Iterable<StreamC
   for (const target of targets) target.connection.send(target.subscription, 'pleroma:follow_relationships_update', payload)
 }
 
+/** Announcements go to the `user` stream of every signed-in connection. */
+async function deliverAnnouncement(ctx: Ctx, connections: Iterable<StreamConnection>, event: Extract<StreamEvent, { type: `announcement${string}` }>) {
+  const targets = targetsOf(connections, (c, s) => !!c.accountId && s.name === 'user')
+  if (!targets.length) return
+  if (event.type === 'announcement.delete') {
+    for (const t of targets) t.connection.send(t.subscription, 'announcement.delete', event.announcementId)
+    return
+  }
+  if (event.type === 'announcement.reaction') {
+    const { count, url } = await reactionCount(ctx.db, event.announcementId, event.name)
+    const payload = JSON.stringify({ name: event.name, count, announcement_id: event.announcementId, ...(url ? { url, static_url: url } : {}) })
+    for (const t of targets) t.connection.send(t.subscription, 'announcement.reaction', payload)
+    return
+  }
+  const row = await getCurrentAnnouncement(ctx.db, event.announcementId).catch(() => null)
+  if (!row) return
+  const rendered = await renderPerViewer(targets, async (connection) => JSON.stringify(await renderAnnouncement(ctx, row, connection.accountId)))
+  for (const t of targets) {
+    const payload = rendered.get(viewerKey(t))
+    if (payload) t.connection.send(t.subscription, 'announcement', payload)
+  }
+}
+
 /** Sends one published event to the connections (of this process) it concerns. */
 export async function deliverEvent(ctx: Ctx, connections: Iterable<StreamConnection>, event: StreamEvent): Promise<void> {
   switch (event.type) {
@@ -213,5 +238,9 @@ export async function deliverEvent(ctx: Ctx, connections: Iterable<StreamConnect
       return
     case 'follow_relationships_update':
       return deliverFollowRelationship(ctx, connections, event)
+    case 'announcement':
+    case 'announcement.reaction':
+    case 'announcement.delete':
+      return deliverAnnouncement(ctx, connections, event)
   }
 }
