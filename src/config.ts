@@ -57,6 +57,11 @@ export interface Config {
   domain: string
   /** Scheme + domain used to build absolute URLs. */
   baseUrl: string
+  /**
+   * Whether `domain` / `baseUrl` were given (file, environment or flags) rather than derived from the port. Given
+   * ones must match the identity stored at first start (src/core/instance/identity.ts); derived ones yield to it.
+   */
+  identityGiven: { domain: boolean; baseUrl: boolean }
   host: string
   port: number
   /** PostgreSQL connection string; embedded PGlite in `dataDir` when absent. */
@@ -114,7 +119,7 @@ export interface Config {
   mail: { smtpUrl: string | null; from: string }
 }
 
-type PartialConfig = Partial<Omit<Config, 'instance' | 'limits' | 'media' | 'rateLimits' | 'mail'>> & {
+type PartialConfig = Partial<Omit<Config, 'instance' | 'limits' | 'media' | 'rateLimits' | 'mail' | 'identityGiven'>> & {
   instance?: Partial<Config['instance']>
   limits?: Partial<Config['limits']>
   media?: { dir?: string; baseUrl?: string | null; s3?: Partial<S3Config> | null }
@@ -221,9 +226,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const uploadLimit = int(env.ROOKERY_UPLOAD_LIMIT)
   if (uploadLimit !== undefined) limits.uploadLimit = uploadLimit
   const dataDir = resolve(overrides.dataDir ?? env.ROOKERY_DATA_DIR ?? fromFile.dataDir ?? 'data')
+  const identityGiven = {
+    domain: (overrides.domain ?? env.ROOKERY_DOMAIN ?? fromFile.domain) !== undefined,
+    baseUrl: (overrides.baseUrl ?? env.ROOKERY_BASE_URL ?? fromFile.baseUrl) !== undefined,
+  }
   return {
     domain,
     baseUrl,
+    identityGiven,
     host,
     port,
     databaseUrl: overrides.databaseUrl !== undefined ? overrides.databaseUrl : env.DATABASE_URL || fromFile.databaseUrl || null,

@@ -7,6 +7,7 @@ import m4 from '../../drizzle/0004_home_feed_status_index.sql' with { type: 'tex
 import m5 from '../../drizzle/0005_poll_end_notifications.sql' with { type: 'text' }
 import m6 from '../../drizzle/0006_admin_moderation.sql' with { type: 'text' }
 import m7 from '../../drizzle/0007_follow_request_languages.sql' with { type: 'text' }
+import m8 from '../../drizzle/0008_federation.sql' with { type: 'text' }
 
 export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: '0000_extensions', when: 1795426585225, breakpoints: true, sql: m0 as unknown as string },
@@ -17,4 +18,5 @@ export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql:
   { tag: '0005_poll_end_notifications', when: 1795442492721, breakpoints: true, sql: m5 as unknown as string },
   { tag: '0006_admin_moderation', when: 1795442635720, breakpoints: true, sql: m6 as unknown as string },
   { tag: '0007_follow_request_languages', when: 1795442650660, breakpoints: true, sql: m7 as unknown as string },
+  { tag: '0008_federation', when: 1796523255981, breakpoints: true, sql: m8 as unknown as string },
 ]

@@ -10,6 +10,7 @@ import { registerAccountJobs } from '../core/accounts/delete-account'
 import { createApp } from './app'
 import { startControlSocket } from './control'
 import { processCounters } from '../core/admin/runtime'
+import { adoptIdentity, IdentityMismatchError } from '../core/instance/identity'
 
 export interface RunningServer {
   ctx: Ctx
@@ -56,6 +57,14 @@ const maxRequestBodySize = (config: Config) => 2 * Math.max(config.limits.upload
 export async function startServer(config: Config): Promise<RunningServer> {
   assertPortFree(config)
   const ctx = await openContext({ config, role: 'serve', migrate: true })
+  // A first start on a port the system picks stores the identity once the port is known.
+  const claimAfterListen = config.port === 0 && !config.identityGiven.domain
+  try {
+    await adoptIdentity(ctx.db, config, { claim: !claimAfterListen })
+  } catch (e) {
+    await ctx.database.close().catch(() => {})
+    throw e instanceof IdentityMismatchError ? new ServeError(e.message) : e
+  }
   let app: ReturnType<typeof createApp>
   let jobs: Jobs | undefined
   try {
@@ -73,6 +82,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   const server = app.server!
   adoptEphemeralPort(config, server.port!)
+  if (claimAfterListen) await adoptIdentity(ctx.db, config, { claim: true })
   // Streaming clients hear every event committed from now on, by this process or another one on the same database.
   await app.decorator.streaming.start().catch((e) => console.error('[rookery] streaming: cannot listen for events:', e))
   // What `rookery top` shows of this process: open streams, and (on the control socket) request rate and memory.
