@@ -117,9 +117,17 @@ export interface Config {
   trustedProxies: string[]
   /** Outgoing mail. Without `smtpUrl` (e.g. `smtps://user:pass@mail.example:465`) messages go to the server log. */
   mail: { smtpUrl: string | null; from: string }
+  federation: {
+    /**
+     * Fetch actors and objects from private, loopback and link-local addresses. For tests on one machine only:
+     * on a public instance it would let remote servers make this one probe its own network.
+     */
+    allowPrivate: boolean
+  }
 }
 
-type PartialConfig = Partial<Omit<Config, 'instance' | 'limits' | 'media' | 'rateLimits' | 'mail' | 'identityGiven'>> & {
+type PartialConfig = Partial<Omit<Config, 'instance' | 'limits' | 'media' | 'rateLimits' | 'mail' | 'identityGiven' | 'federation'>> & {
+  federation?: Partial<Config['federation']>
   instance?: Partial<Config['instance']>
   limits?: Partial<Config['limits']>
   media?: { dir?: string; baseUrl?: string | null; s3?: Partial<S3Config> | null }
@@ -257,5 +265,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimits,
     trustedProxies,
     mail,
+    federation: {
+      allowPrivate: overrides.federation?.allowPrivate ?? bool(env.ROOKERY_FEDERATION_ALLOW_PRIVATE) ?? fromFile.federation?.allowPrivate ?? false,
+    },
   }
 }

@@ -24,12 +24,14 @@ import { emojiApi } from './api/emoji'
 import { emojiPacksApi } from './api/emoji-packs'
 import { reactionsApi } from './api/reactions'
 import { adminApi } from './api/admin'
+import { federationMount } from '../federation/mount'
 
 /** Composes the whole HTTP API; every feature module receives the same base (context + auth macro). */
 export function createApp(ctx: Ctx) {
   const base = createBase(ctx)
   return new Elysia({ name: 'rookery' })
     .use(base)
+    .use(federationMount(ctx))
     .use(appsApi(base))
     .use(oauthApi(base))
     .use(accountsApi(base))

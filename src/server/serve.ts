@@ -8,6 +8,7 @@ import { registerImportJobs } from '../core/imports/start-import'
 import { registerRelationshipJobs } from '../core/relationships/maintenance'
 import { registerAccountJobs } from '../core/accounts/delete-account'
 import { createApp } from './app'
+import { startFederationWorkers } from '../federation'
 import { startControlSocket } from './control'
 import { processCounters } from '../core/admin/runtime'
 import { adoptIdentity, IdentityMismatchError } from '../core/instance/identity'
@@ -67,6 +68,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   let app: ReturnType<typeof createApp>
   let jobs: Jobs | undefined
+  const federationStop = new AbortController()
   try {
     jobs = ctx.jobs = await startJobs(ctx.database)
     await registerStatusJobs({ ...ctx, jobs })
@@ -74,6 +76,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await registerImportJobs({ ...ctx, jobs })
     await registerMediaJobs({ ...ctx, jobs })
     await registerAccountJobs({ ...ctx, jobs })
+    await startFederationWorkers(ctx, federationStop.signal)
     app = createApp(ctx).listen({ hostname: config.host, port: config.port, maxRequestBodySize: maxRequestBodySize(config) })
   } catch (e) {
     await jobs?.stop().catch(() => {})
@@ -109,6 +112,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         })
         await Promise.race([graceful, forced])
         clearTimeout(timer)
+        federationStop.abort()
         await jobs?.stop().catch((e) => console.error('[rookery] stopping the job queue:', e))
         await ctx.database.close()
       })()
