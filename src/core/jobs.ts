@@ -95,7 +95,7 @@ export async function startJobs(database: Database, opts: { supervise?: boolean;
     },
     async work(queue, handler, o = {}) {
       ensureQueue(queue)
-      return boss.work(queue, { pollingIntervalSeconds: 2, batchSize: o.batchSize }, async (jobs) => {
+      return boss.work(queue, { pollingIntervalSeconds: 2, ...(o.batchSize ? { batchSize: o.batchSize } : {}) }, async (jobs) => {
         // One failing job of a batch is retried alone; the rest complete.
         for (const job of jobs) {
           try {
