@@ -50,7 +50,7 @@ describe('actors', () => {
     // the keys are made once and kept
     const again = await Person.fromJsonLd((await getAp(`/users/${alice.account.username}`, LD)).json, { documentLoader })
     expect((await again.getPublicKey({ documentLoader }))?.publicKey).toEqual(key!.publicKey)
-  })
+  }, 30_000)
 
   test('a bot is a Service', async () => {
     const bot = await makeUser(undefined, { account: { bot: true } })

@@ -18,7 +18,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await peer?.stop()
   await rookery?.stop()
-})
+}, 60_000)
 
 let seq = 0
 const followId = (name: string) => new URL(`${peer.baseUrl}/users/${name}/follows/${Date.now()}-${++seq}`)
@@ -152,7 +152,7 @@ describe('without federation.allowPrivate', () => {
   afterAll(async () => {
     await stranger?.stop()
     await closed?.stop()
-  })
+  }, 60_000)
 
   test('an actor on a private address is not fetched, so its signed Follow is refused', async () => {
     const gina = await makeUser(closed.ctx)

@@ -73,8 +73,8 @@ describe('DrizzleKvStore', () => {
 describe('PgBossMessageQueue', () => {
   const started: Jobs[] = []
   afterAll(async () => {
-    for (const jobs of started) await jobs.stop()
-  })
+    await Promise.all(started.map((jobs) => jobs.stop()))
+  }, 60_000)
 
   test('passes Fedify\'s message queue suite with two workers on one database', async () => {
     const ctx = await getTestContext()
