@@ -50,7 +50,6 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
     })
 
   const collection = (direction: 'followers' | 'following') => ({
-    hidden: (a: AccountRow) => (direction === 'followers' ? a.hideFollowers : a.hideFollows),
     counter: async (_c: Context<Ctx>, identifier: string) => {
       const account = await findLocalActor(ctx, identifier)
       if (!account || (direction === 'followers' ? account.hideFollowersCount : account.hideFollowsCount)) return null
