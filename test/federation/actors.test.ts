@@ -52,6 +52,16 @@ describe('actors', () => {
     expect((await again.getPublicKey({ documentLoader }))?.publicKey).toEqual(key!.publicKey)
   }, 30_000)
 
+  test('WebFinger\'s self link is the actor Fedify serves', async () => {
+    const dan = await makeUser()
+    const jrd = await call('GET', '/.well-known/webfinger', { query: { resource: `acct:${dan.account.username}@${TEST_DOMAIN}` } })
+    expect(jrd.status).toBe(200)
+    const self = (jrd.json.links as { rel: string; type?: string; href: string }[]).find((l) => l.rel === 'self' && l.type === AP)
+    expect(self?.href).toBe(`${base}/users/${dan.account.username}`)
+    const actor = await getAp(new URL(self!.href).pathname)
+    expect(actor.json.id).toBe(self!.href)
+  })
+
   test('a bot is a Service', async () => {
     const bot = await makeUser(undefined, { account: { bot: true } })
     const res = await getAp(`/users/${bot.account.username}`)
