@@ -3,7 +3,7 @@ import {
   Accept, Application, Endpoints, Follow, Image, isActor, Person, PropertyValue, Reject, Service, Undo, type Actor, type Recipient,
 } from '@fedify/vocab'
 import type { Ctx } from '../core/context'
-import { findAccountByUri, findLocalActor, findRemoteActor, followUris, upsertRemoteActor } from '../core/federation/actors'
+import { findAccountById, findAccountByUri, findLocalActor, findRemoteActor, followUris, upsertRemoteActor } from '../core/federation/actors'
 import { actorKeys, INSTANCE_KEY_OWNER } from '../core/federation/keys'
 import { FEDERATION_PUBLISH_QUEUE, type PublishEvent } from '../core/federation/publish'
 import { ForbiddenError } from '../core/errors'
@@ -181,7 +181,7 @@ async function localActor(c: Context<Ctx>, account: AccountRow) {
 async function sendFollowAnswer(c: Context<Ctx>, event: PublishEvent) {
   const ctx = c.data
   const [actor, follower] = await Promise.all([
-    ctx.db.query.accounts.findFirst({ where: (a, { eq }) => eq(a.id, event.actorId) }),
+    findAccountById(ctx, event.actorId),
     findRemoteActor(ctx, event.followerId),
   ])
   if (!actor || actor.domain || !follower?.account.uri) return

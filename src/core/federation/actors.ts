@@ -106,3 +106,8 @@ export async function findAccountByUri(ctx: Ctx, uri: string): Promise<AccountRo
   const [row] = await ctx.db.select().from(accounts).where(eq(accounts.uri, uri)).limit(1)
   return row ?? null
 }
+
+export async function findAccountById(ctx: Ctx, id: string): Promise<AccountRow | null> {
+  const [row] = await ctx.db.select().from(accounts).where(eq(accounts.id, id)).limit(1)
+  return row ?? null
+}
