@@ -57,6 +57,11 @@ export interface Config {
   domain: string
   /** Scheme + domain used to build absolute URLs. */
   baseUrl: string
+  /**
+   * Whether `domain` / `baseUrl` were given (file, environment or flags) rather than derived from the port. Given
+   * ones must match the identity stored at first start (src/core/instance/identity.ts); derived ones yield to it.
+   */
+  identityGiven: { domain: boolean; baseUrl: boolean }
   host: string
   port: number
   /** PostgreSQL connection string; embedded PGlite in `dataDir` when absent. */
@@ -114,9 +119,17 @@ export interface Config {
   mail: { smtpUrl: string | null; from: string }
   /** Accept Web Push endpoints over plain http on loopback addresses (for tests and local push relays). */
   pushAllowLoopbackHttp: boolean
+  federation: {
+    /**
+     * Fetch actors and objects from private, loopback and link-local addresses. For tests on one machine only:
+     * on a public instance it would let remote servers make this one probe its own network.
+     */
+    allowPrivate: boolean
+  }
 }
 
-type PartialConfig = Partial<Omit<Config, 'instance' | 'limits' | 'media' | 'rateLimits' | 'mail'>> & {
+type PartialConfig = Partial<Omit<Config, 'instance' | 'limits' | 'media' | 'rateLimits' | 'mail' | 'identityGiven' | 'federation'>> & {
+  federation?: Partial<Config['federation']>
   instance?: Partial<Config['instance']>
   limits?: Partial<Config['limits']>
   media?: { dir?: string; baseUrl?: string | null; s3?: Partial<S3Config> | null }
@@ -223,9 +236,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const uploadLimit = int(env.ROOKERY_UPLOAD_LIMIT)
   if (uploadLimit !== undefined) limits.uploadLimit = uploadLimit
   const dataDir = resolve(overrides.dataDir ?? env.ROOKERY_DATA_DIR ?? fromFile.dataDir ?? 'data')
+  const identityGiven = {
+    domain: (overrides.domain ?? env.ROOKERY_DOMAIN ?? fromFile.domain) !== undefined,
+    baseUrl: (overrides.baseUrl ?? env.ROOKERY_BASE_URL ?? fromFile.baseUrl) !== undefined,
+  }
   return {
     domain,
     baseUrl,
+    identityGiven,
     host,
     port,
     databaseUrl: overrides.databaseUrl !== undefined ? overrides.databaseUrl : env.DATABASE_URL || fromFile.databaseUrl || null,
@@ -250,5 +268,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustedProxies,
     mail,
     pushAllowLoopbackHttp: overrides.pushAllowLoopbackHttp ?? bool(env.ROOKERY_PUSH_ALLOW_LOOPBACK_HTTP) ?? merged.pushAllowLoopbackHttp ?? false,
+    federation: {
+      allowPrivate: overrides.federation?.allowPrivate ?? bool(env.ROOKERY_FEDERATION_ALLOW_PRIVATE) ?? fromFile.federation?.allowPrivate ?? false,
+    },
   }
 }

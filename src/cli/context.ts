@@ -3,6 +3,7 @@ import { loadConfig, type Config } from '../config'
 import { openContext } from '../context'
 import type { Ctx } from '../core/context'
 import { migrate, migrationStatus } from '../db/migrate'
+import { adoptIdentity } from '../core/instance/identity'
 import { createOutput, type Output } from './output'
 
 export interface GlobalOptions {
@@ -41,7 +42,9 @@ export async function withDatabase<T>(run: CommandRun, work: (ctx: Ctx) => Promi
     try {
       // only when needed: migrate() runs DDL (create schema/table if not exists) even when nothing is pending
       const pending = opts.migrate !== false && (await migrationStatus(opened.db)).some((m) => !m.applied)
-      return { ctx: opened, applied: pending ? await migrate(opened.db) : [] }
+      const applied = pending ? await migrate(opened.db) : []
+      await adoptIdentity(opened.db, config, { claim: true })
+      return { ctx: opened, applied }
     } catch (e) {
       await opened.database.close().catch(() => {})
       throw e

@@ -6,8 +6,11 @@ import type { Database, DbLike } from '../db/client'
  * A job sent with `{ within: tx }` commits or rolls back with the caller's transaction, so no work is lost or orphaned.
  */
 export interface Jobs {
-  send<T extends object>(queue: string, data: T, opts?: { within?: DbLike; startAfterSeconds?: number; singletonKey?: string; retryLimit?: number }): Promise<string | null>
-  work<T extends object>(queue: string, handler: (data: T, jobId: string) => Promise<void>): Promise<void>
+  send<T extends object>(queue: string, data: T, opts?: { within?: DbLike; startAfterSeconds?: number; singletonKey?: string; retryLimit?: number; retryDelaySeconds?: number }): Promise<string | null>
+  /** Runs `handler` for each job; a thrown error fails the job, which is retried with backoff up to its limit. */
+  work<T extends object>(queue: string, handler: (data: T, jobId: string) => Promise<void>, opts?: { batchSize?: number }): Promise<string>
+  /** Stops the worker `work` returned, after the jobs it holds. */
+  offWork(workerId: string): Promise<void>
   schedule(queue: string, cron: string, data?: object): Promise<void>
   /** Jobs waiting or running per queue, for status output. */
   depth(): Promise<Record<string, number>>
@@ -68,7 +71,11 @@ function executorFor(db: DbLike): Executor {
 }
 
 /** Every queue the application uses; created at start so sending never needs DDL inside a caller's transaction. */
-export const QUEUES = ['statuses.maintenance', 'statuses.scheduled', 'imports', 'relationships.maintenance', 'media.prune', 'accounts.purge', 'push.dispatch', 'push.deliver'] as const
+export const QUEUES = [
+  'statuses.maintenance', 'statuses.scheduled', 'imports', 'relationships.maintenance', 'media.prune', 'accounts.purge',
+  'push.dispatch', 'push.deliver',
+  'federation.publish', 'federation.inbox', 'federation.outbox', 'federation.fanout', 'federation.kv.sweep',
+] as const
 
 export async function startJobs(database: Database, opts: { supervise?: boolean; queues?: readonly string[] } = {}): Promise<Jobs> {
   const executor = executorFor(database.db)
@@ -93,15 +100,24 @@ export async function startJobs(database: Database, opts: { supervise?: boolean;
         startAfter: o.startAfterSeconds,
         singletonKey: o.singletonKey,
         retryLimit: o.retryLimit ?? 5,
+        ...(o.retryDelaySeconds !== undefined ? { retryDelay: o.retryDelaySeconds } : {}),
         retryBackoff: true,
       } as PgBoss.SendOptions)
     },
-    async work(queue, handler) {
+    async work(queue, handler, o = {}) {
       ensureQueue(queue)
-      await boss.work(queue, { pollingIntervalSeconds: 2 }, async (jobs) => {
-        for (const job of jobs) await handler(job.data as any, job.id)
+      return boss.work(queue, { pollingIntervalSeconds: 2, ...(o.batchSize ? { batchSize: o.batchSize } : {}) }, async (jobs) => {
+        // One failing job of a batch is retried alone; the rest complete.
+        for (const job of jobs) {
+          try {
+            await handler(job.data as any, job.id)
+          } catch (e) {
+            await boss.fail(queue, job.id, { message: (e as Error)?.message ?? String(e) })
+          }
+        }
       })
     },
+    offWork: (workerId) => boss.offWork({ id: workerId } as any),
     async schedule(queue, cron, data) {
       ensureQueue(queue)
       await boss.schedule(queue, cron, data ?? {})

@@ -32,6 +32,7 @@ import { pushApi } from './api/push'
 import { pagesApi } from './pages'
 import { announcementsApi } from './api/announcements'
 import { discoveryApi } from './api/discovery'
+import { federationMount } from '../federation/mount'
 
 /** Composes the whole HTTP API; every feature module receives the same base (context + auth macro). */
 export function createApp(ctx: Ctx) {
@@ -39,6 +40,7 @@ export function createApp(ctx: Ctx) {
   return new Elysia({ name: 'rookery' })
     .use(base)
     .use(compressionPlugin)
+    .use(federationMount(ctx))
     .use(appsApi(base))
     .use(oauthApi(base))
     .use(accountsApi(base))

@@ -10,8 +10,10 @@ import { registerAccountJobs } from '../core/accounts/delete-account'
 import { registerPushJobs } from '../core/push/deliver'
 import { createApp } from './app'
 import { maxRequestBodySize } from './plugins/body'
+import { startFederationWorkers } from '../federation'
 import { startControlSocket } from './control'
 import { processCounters } from '../core/admin/runtime'
+import { adoptIdentity, IdentityMismatchError } from '../core/instance/identity'
 
 export interface RunningServer {
   ctx: Ctx
@@ -55,9 +57,18 @@ function assertPortFree(config: Config) {
 export async function startServer(config: Config): Promise<RunningServer> {
   assertPortFree(config)
   const ctx = await openContext({ config, role: 'serve', migrate: true })
+  // A first start on a port the system picks stores the identity once the port is known.
+  const claimAfterListen = config.port === 0 && !config.identityGiven.domain
+  try {
+    await adoptIdentity(ctx.db, config, { claim: !claimAfterListen })
+  } catch (e) {
+    await ctx.database.close().catch(() => {})
+    throw e instanceof IdentityMismatchError ? new ServeError(e.message) : e
+  }
   let app: ReturnType<typeof createApp>
   let jobs: Jobs | undefined
   let stopPush: (() => Promise<void>) | undefined
+  const federationStop = new AbortController()
   try {
     jobs = ctx.jobs = await startJobs(ctx.database)
     await registerStatusJobs({ ...ctx, jobs })
@@ -66,6 +77,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await registerMediaJobs({ ...ctx, jobs })
     await registerAccountJobs({ ...ctx, jobs })
     stopPush = await registerPushJobs({ ...ctx, jobs })
+    await startFederationWorkers(ctx, federationStop.signal)
     app = createApp(ctx).listen({ hostname: config.host, port: config.port, maxRequestBodySize: maxRequestBodySize(config) })
   } catch (e) {
     await stopPush?.().catch(() => {})
@@ -75,6 +87,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   const server = app.server!
   adoptEphemeralPort(config, server.port!)
+  if (claimAfterListen) await adoptIdentity(ctx.db, config, { claim: true })
   // Streaming clients hear every event committed from now on, by this process or another one on the same database.
   await app.decorator.streaming.start().catch((e) => console.error('[rookery] streaming: cannot listen for events:', e))
   // What `rookery top` shows of this process: open streams, and (on the control socket) request rate and memory.
@@ -102,6 +115,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await Promise.race([graceful, forced])
         clearTimeout(timer)
         await stopPush?.().catch(() => {})
+        federationStop.abort()
         await jobs?.stop().catch((e) => console.error('[rookery] stopping the job queue:', e))
         await ctx.database.close()
       })()

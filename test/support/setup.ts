@@ -4,4 +4,5 @@ import { afterAll } from 'bun:test'
 import { closeTestContext, getTestContext } from './context'
 
 await getTestContext()
-afterAll(closeTestContext)
+// closing waits for connections pg-boss reserved (up to 5 s on postgres.js), and dropping the database takes a while on a busy machine
+afterAll(closeTestContext, 30_000)

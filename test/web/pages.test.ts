@@ -120,12 +120,16 @@ describe('profiles', () => {
     const html = await page(`/users/${alice.account.username}`)
     expect(html.status).toBe(200)
     expect(html.text).toContain('a public post about')
-    for (const accept of ['application/activity+json', 'application/json', '*/*']) {
-      const res = await call('GET', `/users/${alice.account.username}`, { headers: { accept } })
-      expect(res.status).toBe(404)
-      expect(res.headers.get('content-type')).toContain('application/json')
-      expect(res.json.error).toBeString()
+    // ActivityPub and JSON clients get the actor from the federation front door
+    for (const accept of ['application/activity+json', 'application/json']) {
+      const actor = await call('GET', `/users/${alice.account.username}`, { headers: { accept } })
+      expect(actor.status).toBe(200)
+      expect(actor.headers.get('content-type')).toContain('application/activity+json')
+      expect(actor.json.type).toBe('Person')
     }
+    const unsure = await call('GET', `/users/${alice.account.username}`, { headers: { accept: '*/*' } })
+    expect(unsure.status).toBe(404)
+    expect(unsure.json.error).toBeString()
   })
 
   test('hidden follower and follow counts stay hidden; an account that is not indexable asks not to be', async () => {

@@ -1,5 +1,7 @@
 import { and, eq } from 'drizzle-orm'
-import { follows, type AccountRow } from '../../db/schema'
+import type { DbLike } from '../../db/client'
+import { followRequests, follows, type AccountRow } from '../../db/schema'
+import { enqueuePublish } from '../federation/publish'
 import type { Ctx } from '../context'
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors'
 import { notify } from '../notifications/notify'
@@ -38,7 +40,12 @@ export async function followAccount(ctx: Ctx, actorId: string, target: AccountRo
     const { actorBlocks, targetBlocks } = await blockBetween(tx, actorId, target.id)
     if (targetBlocks) throw new ForbiddenError('Could not follow user: You are blocked by this user.')
     if (actorBlocks) throw new ForbiddenError('Could not follow user: You are blocking this user.')
-    if (await updateFollow(tx, actorId, target.id, options)) return 'following'
+    // A remote Follow (it has an activity id) is answered with an Accept once it is a follow, again on a repeat.
+    const accepted = async () => {
+      if (options.uri) await enqueuePublish(ctx, tx, { type: 'follow.accept', actorId: target.id, followerId: actorId, followUri: options.uri })
+      return 'following' as const
+    }
+    if (await updateFollow(tx, actorId, target.id, options)) return accepted()
     if (await updateFollowRequest(tx, actorId, target.id, options)) return 'requested'
     if (target.locked) {
       await createFollowRequest(tx, actorId, target.id, options)
@@ -47,8 +54,15 @@ export async function followAccount(ctx: Ctx, actorId: string, target: AccountRo
     if (await createFollow(tx, actorId, target.id, options)) {
       await notify(tx, { type: 'follow', accountId: target.id, fromAccountId: actorId })
     }
-    return 'following'
+    return accepted()
   })
+}
+
+/** The remote Follow activity behind a pending request, when the requester is a remote account. */
+async function pendingRemoteFollow(tx: DbLike, followerId: string, targetId: string): Promise<string | null> {
+  const [row] = await tx.select({ uri: followRequests.uri }).from(followRequests)
+    .where(and(eq(followRequests.accountId, followerId), eq(followRequests.targetAccountId, targetId))).limit(1)
+  return row?.uri ?? null
 }
 
 /** Stops following, or withdraws a pending request. Unfollowing an account one does not follow changes nothing. */
@@ -91,7 +105,10 @@ export async function authorizeFollowRequest(ctx: Ctx, actorId: string, requeste
   const requester = await relationshipTarget(ctx, requesterId)
   const accepted = await ctx.db.transaction(async (tx) => {
     await lockPair(tx, actorId, requester.id)
-    return acceptFollowRequest(tx, requester.id, actorId)
+    const followUri = await pendingRemoteFollow(tx, requester.id, actorId)
+    const done = await acceptFollowRequest(tx, requester.id, actorId)
+    if (done && followUri) await enqueuePublish(ctx, tx, { type: 'follow.accept', actorId, followerId: requester.id, followUri })
+    return done
   })
   if (!accepted) await assertFollowsAlready(ctx, requester.id, actorId)
   return requester
@@ -102,7 +119,10 @@ export async function rejectFollowRequest(ctx: Ctx, actorId: string, requesterId
   const requester = await relationshipTarget(ctx, requesterId)
   const rejected = await ctx.db.transaction(async (tx) => {
     await lockPair(tx, actorId, requester.id)
-    return removeFollowRequest(tx, requester.id, actorId)
+    const followUri = await pendingRemoteFollow(tx, requester.id, actorId)
+    const done = await removeFollowRequest(tx, requester.id, actorId)
+    if (done && followUri) await enqueuePublish(ctx, tx, { type: 'follow.reject', actorId, followerId: requester.id, followUri })
+    return done
   })
   if (!rejected) throw new NotFoundError()
   return requester

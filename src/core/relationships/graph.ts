@@ -14,6 +14,8 @@ export interface FollowOptions {
   notify?: boolean
   /** null: every language */
   languages?: string[] | null
+  /** id of the remote Follow activity this follow or request comes from */
+  uri?: string
 }
 
 async function bumpFollowCounts(tx: DbLike, followerId: string, targetId: string, delta: 1 | -1) {
@@ -25,6 +27,7 @@ const optionColumns = (o: FollowOptions) => ({
   ...(o.reblogs !== undefined ? { showReblogs: o.reblogs } : {}),
   ...(o.notify !== undefined ? { notify: o.notify } : {}),
   ...(o.languages !== undefined ? { languages: o.languages } : {}),
+  ...(o.uri !== undefined ? { uri: o.uri } : {}),
 })
 
 /**
@@ -110,7 +113,9 @@ export async function acceptFollowRequest(tx: DbLike, followerId: string, target
   const [request] = await tx.delete(followRequests)
     .where(and(eq(followRequests.accountId, followerId), eq(followRequests.targetAccountId, targetId))).returning()
   if (!request) return false
-  await createFollow(tx, followerId, targetId, { reblogs: request.showReblogs, notify: request.notify, languages: request.languages })
+  await createFollow(tx, followerId, targetId, {
+    reblogs: request.showReblogs, notify: request.notify, languages: request.languages, uri: request.uri ?? undefined,
+  })
   const retyped = await tx.update(notifications).set({ type: 'follow', groupKey: followGroupKeySql(notifications.createdAt, notifications.filtered) })
     .where(and(eq(notifications.type, 'follow_request'), eq(notifications.fromAccountId, followerId), eq(notifications.accountId, targetId)))
     .returning({ id: notifications.id })

@@ -13,6 +13,8 @@ export const follows = pgTable('follows', {
   showReblogs: boolean('show_reblogs').notNull().default(true),
   notify: boolean('notify').notNull().default(false),
   languages: text('languages').array(),
+  /** the Follow activity's id, for Accept, Reject and Undo to refer to */
+  uri: text('uri'),
   createdAt: createdAt(),
 }, (t) => [
   uniqueIndex('follows_pair_uniq').on(t.accountId, t.targetAccountId),
@@ -26,6 +28,8 @@ export const followRequests = pgTable('follow_requests', {
   showReblogs: boolean('show_reblogs').notNull().default(true),
   notify: boolean('notify').notNull().default(false),
   languages: text('languages').array(),
+  /** the Follow activity's id, for Accept, Reject and Undo to refer to */
+  uri: text('uri'),
   createdAt: createdAt(),
 }, (t) => [
   uniqueIndex('follow_requests_pair_uniq').on(t.accountId, t.targetAccountId),

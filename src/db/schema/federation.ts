@@ -1,0 +1,47 @@
+import { sql } from 'drizzle-orm'
+import { check, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
+import { accounts } from './accounts'
+import { createdAt, flakeId, timestampTz } from './columns'
+
+/**
+ * The instance's public identity, written once at first start: every actor URI, handle and signature hangs on it,
+ * so every process (server, command line, workers) takes it from here rather than from its own configuration.
+ */
+export const instanceIdentity = pgTable('instance_identity', {
+  /** always 1: there is one identity */
+  id: integer('id').primaryKey().default(1),
+  domain: text('domain').notNull(),
+  baseUrl: text('base_url').notNull(),
+  createdAt: createdAt(),
+}, (t) => [check('instance_identity_single_row', sql`${t.id} = 1`)])
+
+export type InstanceIdentityRow = typeof instanceIdentity.$inferSelect
+
+/** Fedify's key-value store (remote documents, public keys, idempotence, circuit breaker). */
+export const federationKv = pgTable('federation_kv', {
+  key: text('key').array().primaryKey(),
+  value: jsonb('value').notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
+}, (t) => [index('federation_kv_expires_idx').on(t.expiresAt).where(sql`${t.expiresAt} is not null`)])
+
+/** Signing keys of local actors (and of the instance actor) as JWKs, made on first federated use. */
+export const accountKeys = pgTable('account_keys', {
+  /** a local account's id, or `__instance__` for the instance actor */
+  owner: text('owner').primaryKey(),
+  rsaPublic: jsonb('rsa_public').$type<JsonWebKey>().notNull(),
+  rsaPrivate: jsonb('rsa_private').$type<JsonWebKey>().notNull(),
+  ed25519Public: jsonb('ed25519_public').$type<JsonWebKey>().notNull(),
+  ed25519Private: jsonb('ed25519_private').$type<JsonWebKey>().notNull(),
+  createdAt: createdAt(),
+})
+
+/** What federation needs of a remote actor beyond its `accounts` row. */
+export const remoteActors = pgTable('remote_actors', {
+  accountId: flakeId('account_id').primaryKey().references(() => accounts.id, { onDelete: 'cascade' }),
+  inboxUrl: text('inbox_url').notNull(),
+  sharedInboxUrl: text('shared_inbox_url'),
+  followersUrl: text('followers_url'),
+  followingUrl: text('following_url'),
+  outboxUrl: text('outbox_url'),
+  fetchedAt: timestampTz('fetched_at').notNull().defaultNow(),
+}, (t) => [index('remote_actors_shared_inbox_idx').on(t.sharedInboxUrl)])

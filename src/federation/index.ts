@@ -1,0 +1,233 @@
+import { createFederation, importJwk, type Context, type Federation } from '@fedify/fedify'
+import {
+  Accept, Application, Endpoints, Follow, Image, isActor, Person, PropertyValue, Reject, Service, Undo, type Actor, type Recipient,
+} from '@fedify/vocab'
+import type { Ctx } from '../core/context'
+import { findAccountById, findAccountByUri, findLocalActor, findRemoteActor, followUris, upsertRemoteActor } from '../core/federation/actors'
+import { actorKeys, INSTANCE_KEY_OWNER } from '../core/federation/keys'
+import { FEDERATION_PUBLISH_QUEUE, type PublishEvent } from '../core/federation/publish'
+import { ForbiddenError } from '../core/errors'
+import { followAccount, unfollowAccount } from '../core/relationships/follow'
+import type { AccountRow } from '../db/schema'
+import { DrizzleKvStore } from './kv'
+import { federationQueues } from './queue'
+import { remoteActorData } from './mapping'
+
+/** The instance actor's identifier; not a valid nickname (no leading underscores are made by registration). */
+export const INSTANCE_ACTOR = INSTANCE_KEY_OWNER
+
+const { Temporal } = globalThis as any
+const instant = (d: Date) => Temporal.Instant.from(d.toISOString())
+
+/** Builds the ActivityPub side of one instance; one per Ctx, so two instances can run in one process. */
+export function buildFederation(ctx: Ctx): Federation<Ctx> {
+  const queues = ctx.jobs ? federationQueues(ctx.jobs) : undefined
+  const federation = createFederation<Ctx>({
+    kv: new DrizzleKvStore(ctx.db),
+    queue: queues,
+    manuallyStartQueue: true,
+    allowPrivateAddress: ctx.config.federation.allowPrivate,
+    // Pleroma and Pixelfed answer 200 to RFC 9421 signatures they cannot check, so a 9421 first knock is lost there.
+    firstKnock: 'draft-cavage-http-signatures-12',
+    userAgent: { software: 'Rookery' },
+  })
+
+  federation
+    .setActorDispatcher('/users/{identifier}', async (c, identifier) => {
+      if (identifier === INSTANCE_ACTOR) return instanceActor(c)
+      const account = await findLocalActor(ctx, identifier)
+      return account ? localActor(c, account) : null
+    })
+    .mapActorAlias('/actor', INSTANCE_ACTOR)
+    .setKeyPairsDispatcher(async (_c, identifier) => {
+      const owner = identifier === INSTANCE_ACTOR ? INSTANCE_ACTOR : (await findLocalActor(ctx, identifier))?.id
+      if (!owner) return []
+      const keys = await actorKeys(ctx.db, owner)
+      return [
+        { publicKey: await importJwk(keys.rsaPublic, 'public'), privateKey: await importJwk(keys.rsaPrivate, 'private') },
+        { publicKey: await importJwk(keys.ed25519Public, 'public'), privateKey: await importJwk(keys.ed25519Private, 'private') },
+      ]
+    })
+
+  const collection = (direction: 'followers' | 'following') => ({
+    counter: async (_c: Context<Ctx>, identifier: string) => {
+      const account = await findLocalActor(ctx, identifier)
+      if (!account || (direction === 'followers' ? account.hideFollowersCount : account.hideFollowsCount)) return null
+      return direction === 'followers' ? account.followersCount : account.followingCount
+    },
+    firstCursor: async (_c: Context<Ctx>, identifier: string) => {
+      const account = await findLocalActor(ctx, identifier)
+      return account && !(direction === 'followers' ? account.hideFollowers : account.hideFollows) ? '' : null
+    },
+    page: async (identifier: string, cursor: string | null) => {
+      const account = await findLocalActor(ctx, identifier)
+      if (!account) return null
+      // hidden lists: only the count (when not hidden too) is shown, as Mastodon does
+      if ((direction === 'followers' ? account.hideFollowers : account.hideFollows) || cursor === null) return { actors: [], next: null }
+      return followUris(ctx, account.id, direction, cursor || null)
+    },
+  })
+
+  const followers = collection('followers')
+  federation
+    .setFollowersDispatcher('/users/{identifier}/followers', async (_c, identifier, cursor) => {
+      const page = await followers.page(identifier, cursor)
+      if (!page) return null
+      const items: Recipient[] = page.actors.map((a) => ({
+        id: new URL(a.uri),
+        inboxId: a.inboxUrl ? new URL(a.inboxUrl) : null,
+        endpoints: a.sharedInboxUrl ? { sharedInbox: new URL(a.sharedInboxUrl) } : null,
+      }))
+      return { items, nextCursor: page.next }
+    })
+    .setCounter(followers.counter)
+    .setFirstCursor(followers.firstCursor)
+
+  const following = collection('following')
+  federation
+    .setFollowingDispatcher('/users/{identifier}/following', async (_c, identifier, cursor) => {
+      const page = await following.page(identifier, cursor)
+      return page ? { items: page.actors.map((a) => new URL(a.uri)), nextCursor: page.next } : null
+    })
+    .setCounter(following.counter)
+    .setFirstCursor(following.firstCursor)
+
+  federation.setOutboxDispatcher('/users/{identifier}/outbox', async (_c, identifier) => {
+    return (await findLocalActor(ctx, identifier)) ? { items: [] } : null
+  })
+
+  federation
+    .setInboxListeners('/users/{identifier}/inbox', '/inbox')
+    .setSharedKeyDispatcher(() => ({ identifier: INSTANCE_ACTOR }))
+    .on(Follow, async (c, follow) => {
+      if (!follow.id || !follow.objectId) return
+      const parsed = c.parseUri(follow.objectId)
+      if (parsed?.type !== 'actor' || parsed.identifier === INSTANCE_ACTOR) return
+      const target = await findLocalActor(ctx, parsed.identifier)
+      if (!target) return
+      const follower = await storeActor(c, await follow.getActor(c))
+      if (!follower) return
+      try {
+        await followAccount(ctx, follower.id, target, { uri: follow.id.href })
+      } catch (e) {
+        if (!(e instanceof ForbiddenError)) throw e
+        await sendFollowAnswer(c, { type: 'follow.reject', actorId: target.id, followerId: follower.id, followUri: follow.id.href })
+      }
+    })
+    .on(Undo, async (c, undo) => {
+      const object = await undo.getObject(c)
+      if (!(object instanceof Follow) || !object.objectId || !undo.actorId) return
+      // Only the follower may take its Follow back.
+      if (object.actorId?.href !== undo.actorId.href) return
+      const parsed = c.parseUri(object.objectId)
+      if (parsed?.type !== 'actor') return
+      const [target, follower] = await Promise.all([findLocalActor(ctx, parsed.identifier), findAccountByUri(ctx, undo.actorId.href)])
+      if (target && follower && follower.domain) await unfollowAccount(ctx, follower.id, target)
+    })
+
+  async function storeActor(c: Context<Ctx>, actor: unknown): Promise<AccountRow | null> {
+    if (!actor || !isActor(actor as Actor)) return null
+    const data = await remoteActorData(c, actor as Actor)
+    return data ? upsertRemoteActor(ctx, data) : null
+  }
+
+  return federation
+}
+
+async function instanceActor(c: Context<Ctx>) {
+  const keys = await c.getActorKeyPairs(INSTANCE_ACTOR)
+  return new Application({
+    id: c.getActorUri(INSTANCE_ACTOR),
+    preferredUsername: c.data.config.domain,
+    name: c.data.config.instance.name,
+    inbox: c.getInboxUri(INSTANCE_ACTOR),
+    outbox: c.getOutboxUri(INSTANCE_ACTOR),
+    endpoints: new Endpoints({ sharedInbox: c.getInboxUri() }),
+    manuallyApprovesFollowers: true,
+    publicKey: keys[0]?.cryptographicKey,
+    assertionMethods: keys.map((k) => k.multikey),
+  })
+}
+
+async function localActor(c: Context<Ctx>, account: AccountRow) {
+  const identifier = account.username
+  const keys = await c.getActorKeyPairs(identifier)
+  const Type = account.bot || account.actorType === 'Service' ? Service : Person
+  return new Type({
+    id: c.getActorUri(identifier),
+    preferredUsername: account.username,
+    name: account.displayName || null,
+    summary: account.note || null,
+    url: account.url ? new URL(account.url) : null,
+    published: instant(account.createdAt),
+    inbox: c.getInboxUri(identifier),
+    outbox: c.getOutboxUri(identifier),
+    followers: c.getFollowersUri(identifier),
+    following: c.getFollowingUri(identifier),
+    endpoints: new Endpoints({ sharedInbox: c.getInboxUri() }),
+    manuallyApprovesFollowers: account.locked,
+    discoverable: account.discoverable,
+    indexable: account.indexable,
+    aliases: account.alsoKnownAs.map((u) => new URL(u)),
+    icon: account.avatarUrl ? new Image({ url: new URL(account.avatarUrl, c.data.config.baseUrl) }) : null,
+    image: account.headerUrl ? new Image({ url: new URL(account.headerUrl, c.data.config.baseUrl) }) : null,
+    attachments: account.fields.map((f) => new PropertyValue({ name: f.name, value: f.value })),
+    publicKey: keys[0]?.cryptographicKey,
+    assertionMethods: keys.map((k) => k.multikey),
+  })
+}
+
+/** Sends the Accept or Reject of a remote Follow. */
+async function sendFollowAnswer(c: Context<Ctx>, event: PublishEvent) {
+  const ctx = c.data
+  const [actor, follower] = await Promise.all([
+    findAccountById(ctx, event.actorId),
+    findRemoteActor(ctx, event.followerId),
+  ])
+  if (!actor || actor.domain || !follower?.account.uri) return
+  const actorUri = c.getActorUri(actor.username)
+  const recipient: Recipient = {
+    id: new URL(follower.account.uri),
+    inboxId: new URL(follower.endpoints.inboxUrl),
+    endpoints: follower.endpoints.sharedInboxUrl ? { sharedInbox: new URL(follower.endpoints.sharedInboxUrl) } : null,
+  }
+  const follow = new Follow({ id: new URL(event.followUri), actor: recipient.id, object: actorUri })
+  const Answer = event.type === 'follow.accept' ? Accept : Reject
+  const answer = new Answer({
+    id: new URL(`${actorUri.href}#${event.type === 'follow.accept' ? 'accepts' : 'rejects'}/follows/${encodeURIComponent(event.followUri)}`),
+    actor: actorUri,
+    to: recipient.id,
+    object: follow,
+  })
+  await c.sendActivity({ identifier: actor.username }, recipient, answer)
+}
+
+const federations = new WeakMap<Ctx, Federation<Ctx>>()
+
+/** The federation of a context, built on first use. */
+export function federationFor(ctx: Ctx): Federation<Ctx> {
+  let federation = federations.get(ctx)
+  if (!federation) federations.set(ctx, (federation = buildFederation(ctx)))
+  return federation
+}
+
+/** A Fedify context for work outside a request (jobs), on the instance's stored base URL. */
+export function federationContext(ctx: Ctx): Context<Ctx> {
+  return federationFor(ctx).createContext(new URL(ctx.config.baseUrl), ctx)
+}
+
+/**
+ * Starts the workers of a serving process: Fedify's inbox, outbox and fan-out queues, the publish queue fed by
+ * core actions, and the sweep of expired key-value rows.
+ */
+export async function startFederationWorkers(ctx: Ctx, signal: AbortSignal): Promise<void> {
+  if (!ctx.jobs) throw new Error('federation workers need the job queue')
+  const federation = federationFor(ctx)
+  void federation.startQueue(ctx, { signal }).catch((e) => console.error('[rookery] federation queue:', e))
+  await ctx.jobs.work<PublishEvent>(FEDERATION_PUBLISH_QUEUE, async (event) => {
+    await sendFollowAnswer(federationContext(ctx), event)
+  })
+  const kv = new DrizzleKvStore(ctx.db)
+  await ctx.jobs.work('federation.kv.sweep', async () => { await kv.sweep() })
+  await ctx.jobs.schedule('federation.kv.sweep', '*/10 * * * *')
+}

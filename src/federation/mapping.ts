@@ -1,0 +1,40 @@
+import type { Context } from '@fedify/fedify'
+import { Application, Group, Service, type Actor } from '@fedify/vocab'
+import type { RemoteActorData } from '../core/federation/actors'
+
+const text = (v: unknown) => (v == null ? '' : String(v))
+
+/**
+ * The stored fields of a remote actor. Null when it cannot be stored: no id, no inbox, or a name other servers
+ * could not address.
+ */
+export async function remoteActorData(c: Context<unknown>, actor: Actor): Promise<RemoteActorData | null> {
+  const id = actor.id
+  const inbox = actor.inboxId
+  const username = text(actor.preferredUsername)
+  if (!id || !inbox || !username || username.length > 255 || /[\s@/]/.test(username)) return null
+  if (inbox.origin !== id.origin) return null
+  const [icon, image] = await Promise.all([actor.getIcon(c).catch(() => null), actor.getImage(c).catch(() => null)])
+  const mediaUrl = (m: { url?: unknown } | null) => {
+    const u = m?.url
+    return u instanceof URL ? u.href : (u as { href?: URL } | undefined)?.href?.href ?? null
+  }
+  return {
+    uri: id.href,
+    username,
+    domain: id.host,
+    displayName: text(actor.name),
+    note: text(actor.summary),
+    url: actor.url instanceof URL ? actor.url.href : (actor.url as { href?: URL } | null)?.href?.href ?? null,
+    inboxUrl: inbox.href,
+    sharedInboxUrl: actor.endpoints?.sharedInbox?.href ?? null,
+    followersUrl: actor.followersId?.href ?? null,
+    followingUrl: actor.followingId?.href ?? null,
+    outboxUrl: actor.outboxId?.href ?? null,
+    locked: actor.manuallyApprovesFollowers ?? false,
+    bot: actor instanceof Service || actor instanceof Application,
+    actorType: actor instanceof Service ? 'Service' : actor instanceof Application ? 'Application' : actor instanceof Group ? 'Group' : 'Person',
+    avatarUrl: mediaUrl(icon),
+    headerUrl: mediaUrl(image),
+  }
+}

@@ -1,0 +1,46 @@
+import { Elysia } from 'elysia'
+import type { Ctx } from '../core/context'
+import { federationFor } from './index'
+
+/** Paths Fedify may own; everything else (API, OAuth, discovery, media) never reaches it. */
+const FEDERATION_PATH = /^\/(?:users\/[^/]+(?:\/(?:inbox|outbox|followers|following))?\/?|inbox\/?|actor\/?)$/
+
+/** Largest activity accepted in an inbox. */
+export const MAX_INBOX_BODY = 1_048_576
+
+const tooLarge = () => new Response(JSON.stringify({ error: 'Activity too large' }), { status: 413, headers: { 'content-type': 'application/json' } })
+
+/**
+ * The request as the public sees it: the stored base URL's scheme and host, so that signatures covering the target
+ * URI (RFC 9421) verify behind a TLS-terminating proxy, and generated URIs are the instance's own.
+ */
+function publicRequest(request: Request, baseUrl: string, body: ArrayBuffer | null): Request {
+  const url = new URL(request.url)
+  const target = new URL(url.pathname + url.search, baseUrl)
+  return new Request(target, { method: request.method, headers: request.headers, body })
+}
+
+/**
+ * ActivityPub in front of the API: actor documents, collections and inboxes answer from Fedify when the client asks
+ * for ActivityPub JSON; anything Fedify has no answer for (an HTML page, an unknown path) goes on to the app.
+ */
+export function federationMount(ctx: Ctx) {
+  return new Elysia({ name: 'federation' }).onRequest(async ({ request }) => {
+    const path = new URL(request.url).pathname
+    if (!FEDERATION_PATH.test(path)) return
+    let body: ArrayBuffer | null = null
+    if (request.method === 'POST') {
+      if (Number(request.headers.get('content-length') ?? 0) > MAX_INBOX_BODY) return tooLarge()
+      body = await request.arrayBuffer()
+      if (body.byteLength > MAX_INBOX_BODY) return tooLarge()
+    }
+    let passOn = false
+    const response = await federationFor(ctx).fetch(publicRequest(request, ctx.config.baseUrl, body), {
+      contextData: ctx,
+      onNotFound: () => { passOn = true; return new Response(null, { status: 404 }) },
+      onNotAcceptable: () => { passOn = true; return new Response(null, { status: 406 }) },
+    })
+    if (passOn && request.method === 'GET') return
+    return response
+  })
+}

@@ -1,0 +1,76 @@
+// An ActivityPub server that is not Rookery: one Fedify actor on loopback that signs what it sends and records
+// what it receives (verified by Fedify), for federation tests.
+import { createFederation, MemoryKvStore, type Context } from '@fedify/fedify'
+import { Activity, Endpoints, Person, type Recipient } from '@fedify/vocab'
+
+export interface Peer {
+  baseUrl: string
+  /** the actor's URI */
+  actorUri(name?: string): URL
+  context(): Context<void>
+  /** activities received in the peer's inboxes, oldest first */
+  received: Activity[]
+  /** waits (bounded) until an activity matching `match` has arrived */
+  waitFor<T extends Activity>(match: (a: Activity) => a is T, timeoutMs?: number): Promise<T>
+  send(activity: Activity, to: Recipient, as?: string): Promise<void>
+  stop(): Promise<void>
+}
+
+async function rsaKeyPair(): Promise<CryptoKeyPair> {
+  return crypto.subtle.generateKey(
+    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    true, ['sign', 'verify'],
+  )
+}
+
+/** Starts a peer with the actors `names` on 127.0.0.1 and a port of its own. */
+export async function startPeer(names: string[] = ['bob']): Promise<Peer> {
+  const keys = new Map<string, CryptoKeyPair>()
+  for (const name of names) keys.set(name, await rsaKeyPair())
+  const received: Activity[] = []
+  const federation = createFederation<void>({ kv: new MemoryKvStore(), allowPrivateAddress: true })
+  federation
+    .setActorDispatcher('/users/{identifier}', async (c, identifier) => {
+      if (!keys.has(identifier)) return null
+      const [pair] = await c.getActorKeyPairs(identifier)
+      return new Person({
+        id: c.getActorUri(identifier),
+        preferredUsername: identifier,
+        name: `Peer ${identifier}`,
+        inbox: c.getInboxUri(identifier),
+        endpoints: new Endpoints({ sharedInbox: c.getInboxUri() }),
+        publicKey: pair.cryptographicKey,
+      })
+    })
+    .setKeyPairsDispatcher((_c, identifier) => {
+      const pair = keys.get(identifier)
+      return pair ? [pair] : []
+    })
+  federation.setInboxListeners('/users/{identifier}/inbox', '/inbox').on(Activity, (_c, activity) => {
+    received.push(activity)
+  })
+  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (request) => federation.fetch(request, { contextData: undefined }) })
+  const baseUrl = `http://127.0.0.1:${server.port}`
+  const context = () => federation.createContext(new URL(baseUrl), undefined)
+  return {
+    baseUrl,
+    actorUri: (name = names[0]) => context().getActorUri(name),
+    context,
+    received,
+    async waitFor(match, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const found = received.find(match)
+        if (found) return found
+        if (Date.now() > deadline) throw new Error(`peer received no matching activity in ${timeoutMs} ms; got ${received.map((a) => a.constructor.name).join(', ') || 'nothing'}`)
+        await Bun.sleep(100)
+      }
+    },
+    async send(activity, to, as = names[0]) {
+      await context().sendActivity({ identifier: as }, to, activity, { immediate: true })
+    },
+    async stop() {
+      await server.stop(true)
+    },
+  }
+}
