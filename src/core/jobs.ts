@@ -14,7 +14,7 @@ export interface Jobs {
   stop(): Promise<void>
 }
 
-type Executor = { executeSql(text: string, values?: unknown[]): Promise<{ rows: any[]; rowCount?: number }> }
+type Executor = { executeSql(text: string, values?: unknown[]): Promise<{ rows: any[]; rowCount?: number }>; release?(): Promise<void> }
 
 /** node-postgres (pg-boss's home driver) sends plain objects as JSON; postgres.js needs them as text. */
 function asParameter(value: unknown): any {
@@ -40,6 +40,11 @@ function executorFor(db: DbLike): Executor {
         const rows = values?.length ? await sql.unsafe(text, values.map(asParameter)) : await sql.unsafe(text)
         return { rows: Array.from(rows), rowCount: rows.count }
       },
+      async release() {
+        const held = reserved
+        reserved = null
+        if (held) (await held).release()
+      },
     }
   }
   if (typeof client?.query === 'function') {
@@ -59,11 +64,12 @@ function executorFor(db: DbLike): Executor {
 }
 
 /** Every queue the application uses; created at start so sending never needs DDL inside a caller's transaction. */
-export const QUEUES = ['statuses.maintenance', 'statuses.scheduled', 'imports', 'relationships.maintenance', 'media.prune', 'accounts.purge'] as const
+export const QUEUES = ['statuses.maintenance', 'statuses.scheduled', 'imports', 'relationships.maintenance', 'media.prune', 'accounts.purge', 'statuses.card'] as const
 
 export async function startJobs(database: Database, opts: { supervise?: boolean; queues?: readonly string[] } = {}): Promise<Jobs> {
+  const executor = executorFor(database.db)
   const boss = new PgBoss({
-    db: executorFor(database.db),
+    db: executor,
     supervise: opts.supervise ?? true,
     schedule: opts.supervise ?? true,
     migrate: true,
@@ -102,6 +108,9 @@ export async function startJobs(database: Database, opts: { supervise?: boolean;
       for (const q of queues) out[q.name] = await boss.getQueueSize(q.name)
       return out
     },
-    stop: () => boss.stop({ graceful: true, wait: true, timeout: 10_000 }),
+    async stop() {
+      await boss.stop({ graceful: true, wait: true, timeout: 10_000 })
+      await executor.release?.()
+    },
   }
 }

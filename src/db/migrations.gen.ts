@@ -9,6 +9,7 @@ import m6 from '../../drizzle/0006_admin_moderation.sql' with { type: 'text' }
 import m7 from '../../drizzle/0007_follow_request_languages.sql' with { type: 'text' }
 import m8 from '../../drizzle/0008_bookmark_folders.sql' with { type: 'text' }
 import m9 from '../../drizzle/0009_search_discovery.sql' with { type: 'text' }
+import m10 from '../../drizzle/0010_preview_cards_trends.sql' with { type: 'text' }
 
 export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: '0000_extensions', when: 1795426585225, breakpoints: true, sql: m0 as unknown as string },
@@ -21,4 +22,5 @@ export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql:
   { tag: '0007_follow_request_languages', when: 1795442650660, breakpoints: true, sql: m7 as unknown as string },
   { tag: '0008_bookmark_folders', when: 1796524645561, breakpoints: true, sql: m8 as unknown as string },
   { tag: '0009_search_discovery', when: 1796524918134, breakpoints: true, sql: m9 as unknown as string },
+  { tag: '0010_preview_cards_trends', when: 1796525344637, breakpoints: true, sql: m10 as unknown as string },
 ]

@@ -7,6 +7,7 @@ import { registerMediaJobs } from '../core/media/prune'
 import { registerImportJobs } from '../core/imports/start-import'
 import { registerRelationshipJobs } from '../core/relationships/maintenance'
 import { registerAccountJobs } from '../core/accounts/delete-account'
+import { registerPreviewCardJobs } from '../core/cards/fetch-card'
 import { createApp } from './app'
 import { startControlSocket } from './control'
 import { processCounters } from '../core/admin/runtime'
@@ -65,6 +66,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await registerImportJobs({ ...ctx, jobs })
     await registerMediaJobs({ ...ctx, jobs })
     await registerAccountJobs({ ...ctx, jobs })
+    await registerPreviewCardJobs({ ...ctx, jobs })
     app = createApp(ctx).listen({ hostname: config.host, port: config.port, maxRequestBodySize: maxRequestBodySize(config) })
   } catch (e) {
     await jobs?.stop().catch(() => {})
