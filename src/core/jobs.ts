@@ -64,7 +64,7 @@ function executorFor(db: DbLike): Executor {
 }
 
 /** Every queue the application uses; created at start so sending never needs DDL inside a caller's transaction. */
-export const QUEUES = ['statuses.maintenance', 'statuses.scheduled', 'imports', 'relationships.maintenance', 'media.prune', 'accounts.purge', 'statuses.card'] as const
+export const QUEUES = ['statuses.maintenance', 'statuses.scheduled', 'imports', 'relationships.maintenance', 'media.prune', 'accounts.purge', 'statuses.card', 'trends.refresh'] as const
 
 export async function startJobs(database: Database, opts: { supervise?: boolean; queues?: readonly string[] } = {}): Promise<Jobs> {
   const executor = executorFor(database.db)

@@ -29,6 +29,7 @@ import { bookmarkFoldersApi } from './api/bookmark-folders'
 import { searchApi } from './api/search'
 import { tagsApi } from './api/tags'
 import { cardsApi } from './api/cards'
+import { trendsApi } from './api/trends'
 
 /** Composes the whole HTTP API; every feature module receives the same base (context + auth macro). */
 export function createApp(ctx: Ctx) {
@@ -53,7 +54,7 @@ export function createApp(ctx: Ctx) {
     .use(bookmarkFoldersApi(base))
     .use(emojiApi(base)).use(emojiPacksApi(base)).use(reactionsApi(base))
     .use(accountSecurityApi(base))
-    .use(searchApi(base)).use(tagsApi(base)).use(cardsApi(base))
+    .use(searchApi(base)).use(tagsApi(base)).use(cardsApi(base)).use(trendsApi(base))
     .use(adminApi(base))
 }
 

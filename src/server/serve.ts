@@ -8,6 +8,7 @@ import { registerImportJobs } from '../core/imports/start-import'
 import { registerRelationshipJobs } from '../core/relationships/maintenance'
 import { registerAccountJobs } from '../core/accounts/delete-account'
 import { registerPreviewCardJobs } from '../core/cards/fetch-card'
+import { registerTrendJobs } from '../core/trends/trends'
 import { createApp } from './app'
 import { startControlSocket } from './control'
 import { processCounters } from '../core/admin/runtime'
@@ -67,6 +68,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await registerMediaJobs({ ...ctx, jobs })
     await registerAccountJobs({ ...ctx, jobs })
     await registerPreviewCardJobs({ ...ctx, jobs })
+    await registerTrendJobs({ ...ctx, jobs })
     app = createApp(ctx).listen({ hostname: config.host, port: config.port, maxRequestBodySize: maxRequestBodySize(config) })
   } catch (e) {
     await jobs?.stop().catch(() => {})
