@@ -6,7 +6,7 @@ import {
 import { resultRows } from '../../db/client'
 import type { Ctx } from '../context'
 import { NotFoundError } from '../errors'
-import { isId, uuidToId } from '../ids'
+import { idAtTime, idToUuid, isId, uuidToId } from '../ids'
 import type { Jobs } from '../jobs'
 import type { TagRef } from '../tags/tags'
 import { visibleStatusSql } from '../visibility'
@@ -26,7 +26,8 @@ interface Score { targetId: string; score: number; accounts: number; uses: numbe
  * Each account counts once per target, with the weight of its latest use (so one account posting a hundred times
  * weighs like one post).
  */
-const eligibleStatus = sql`s.visibility = 'public' and s.reblog_of_id is null
+const eligibleStatus = () => sql`s.visibility = 'public' and s.reblog_of_id is null
+  and s.id >= ${idToUuid(idAtTime(Date.now() - TRENDS_WINDOW_HOURS * 3600_000))}::uuid
   and s.created_at > now() - make_interval(hours => ${TRENDS_WINDOW_HOURS})
   and a.discoverable and a.suspended_at is null and a.silenced_at is null`
 
@@ -42,24 +43,24 @@ async function scoreUses(ctx: Ctx, targetsSql: ReturnType<typeof sql>): Promise<
   return rows.map((r) => ({ targetId: uuidToId(r.target_id), score: Number(r.score), accounts: Number(r.accounts), uses: Number(r.uses) }))
 }
 
-const tagUses = sql`select st.tag_id as target_id, s.account_id, s.created_at as used_at
-  from ${statusTags} st join ${statuses} s on s.id = st.status_id join ${accounts} a on a.id = s.account_id where ${eligibleStatus}`
+const tagUses = () => sql`select st.tag_id as target_id, s.account_id, s.created_at as used_at
+  from ${statusTags} st join ${statuses} s on s.id = st.status_id join ${accounts} a on a.id = s.account_id where ${eligibleStatus()}`
 
-const linkUses = sql`select spc.card_id as target_id, s.account_id, s.created_at as used_at
-  from ${statusPreviewCards} spc join ${statuses} s on s.id = spc.status_id join ${accounts} a on a.id = s.account_id where ${eligibleStatus}`
+const linkUses = () => sql`select spc.card_id as target_id, s.account_id, s.created_at as used_at
+  from ${statusPreviewCards} spc join ${statuses} s on s.id = spc.status_id join ${accounts} a on a.id = s.account_id where ${eligibleStatus()}`
 
 /** A status trends by the distinct accounts favouriting or reblogging it (its author aside). */
-const statusUses = sql`select s.id as target_id, f.account_id, f.created_at as used_at
+const statusUses = () => sql`select s.id as target_id, f.account_id, f.created_at as used_at
     from ${favourites} f join ${statuses} s on s.id = f.status_id join ${accounts} a on a.id = s.account_id
-    where ${eligibleStatus} and f.account_id <> s.account_id
+    where ${eligibleStatus()} and f.account_id <> s.account_id
   union all
   select s.id as target_id, r.account_id, r.created_at as used_at
     from ${statuses} r join ${statuses} s on s.id = r.reblog_of_id join ${accounts} a on a.id = s.account_id
-    where ${eligibleStatus} and r.account_id <> s.account_id`
+    where ${eligibleStatus()} and r.account_id <> s.account_id`
 
 /** The periodic job: recomputes every score; moderators' verdicts stay. */
 export async function refreshTrends(ctx: Ctx): Promise<Record<TrendKind, number>> {
-  const [tagScores, linkScores, statusScores] = [await scoreUses(ctx, tagUses), await scoreUses(ctx, linkUses), await scoreUses(ctx, statusUses)]
+  const [tagScores, linkScores, statusScores] = [await scoreUses(ctx, tagUses()), await scoreUses(ctx, linkUses()), await scoreUses(ctx, statusUses())]
   const all: [TrendKind, Score[]][] = [['tag', tagScores], ['link', linkScores], ['status', statusScores]]
   await ctx.db.transaction(async (tx) => {
     await tx.update(trends).set({ score: 0, accounts: 0, uses: 0, updatedAt: new Date() })
