@@ -115,6 +115,12 @@ export interface Config {
    * the connection's, whatever the headers say.
    */
   trustedProxies: string[]
+  /**
+   * Let server-initiated fetches (link previews) reach loopback and private addresses. Off by default: a status's
+   * link must not make the server probe its own network. `'loopback'` permits this machine only. For tests and
+   * closed networks.
+   */
+  fetchPrivateNetwork: boolean | 'loopback'
   /** Outgoing mail. Without `smtpUrl` (e.g. `smtps://user:pass@mail.example:465`) messages go to the server log. */
   mail: { smtpUrl: string | null; from: string }
   /** Accept Web Push endpoints over plain http on loopback addresses (for tests and local push relays). */
@@ -266,6 +272,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logRequests: overrides.logRequests ?? bool(env.ROOKERY_LOG_REQUESTS) ?? merged.logRequests ?? false,
     rateLimits,
     trustedProxies,
+    fetchPrivateNetwork: overrides.fetchPrivateNetwork
+      ?? (env.ROOKERY_FETCH_PRIVATE_NETWORK === 'loopback' ? 'loopback' : bool(env.ROOKERY_FETCH_PRIVATE_NETWORK))
+      ?? merged.fetchPrivateNetwork ?? false,
     mail,
     pushAllowLoopbackHttp: overrides.pushAllowLoopbackHttp ?? bool(env.ROOKERY_PUSH_ALLOW_LOOPBACK_HTTP) ?? merged.pushAllowLoopbackHttp ?? false,
     federation: {

@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia'
 import type { Ctx } from '../core/context'
-import { createBase } from './base'
+import { createBase, type Base } from './base'
 import { compressionPlugin } from './plugins/compression'
 import { appsApi } from './api/apps'
 import { oauthApi } from './api/oauth'
@@ -33,6 +33,16 @@ import { pagesApi } from './pages'
 import { announcementsApi } from './api/announcements'
 import { discoveryApi } from './api/discovery'
 import { federationMount } from '../federation/mount'
+import { cardsApi } from './api/cards'
+import { trendsApi } from './api/trends'
+
+/** Discovery and extras, composed apart so the app's type stays within what TypeScript can instantiate. */
+function discoveryFeatures(base: Base) {
+  return new Elysia({ name: 'features.discovery' })
+    .use(searchApi(base)).use(tagsApi(base)).use(cardsApi(base)).use(trendsApi(base))
+    .use(announcementsApi(base)).use(discoveryApi(base))
+    .use(bookmarkFoldersApi(base)).use(pushApi(base))
+}
 
 /** Composes the whole HTTP API; every feature module receives the same base (context + auth macro). */
 export function createApp(ctx: Ctx) {
@@ -52,18 +62,14 @@ export function createApp(ctx: Ctx) {
     .use(listsApi(base))
     .use(filtersApi(base))
     .use(notificationsApi(base)).use(markersApi(base)).use(conversationsApi(base)).use(pollsApi(base))
-    .use(pushApi(base))
     .use(streamingApi(base))
     .use(mediaApi(base))
     .use(relationshipsApi(base)).use(importsApi(base))
-    .use(bookmarkFoldersApi(base))
     .use(emojiApi(base)).use(emojiPacksApi(base)).use(reactionsApi(base))
     .use(accountSecurityApi(base))
-    .use(searchApi(base)).use(tagsApi(base))
+    .use(discoveryFeatures(base))
     .use(adminApi(base))
     .use(pagesApi(base))
-    .use(announcementsApi(base))
-    .use(discoveryApi(base))
 }
 
 export type App = ReturnType<typeof createApp>

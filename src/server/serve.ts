@@ -8,6 +8,8 @@ import { registerImportJobs } from '../core/imports/start-import'
 import { registerRelationshipJobs } from '../core/relationships/maintenance'
 import { registerAccountJobs } from '../core/accounts/delete-account'
 import { registerPushJobs } from '../core/push/deliver'
+import { registerPreviewCardJobs } from '../core/cards/fetch-card'
+import { registerTrendJobs } from '../core/trends/trends'
 import { createApp } from './app'
 import { maxRequestBodySize } from './plugins/body'
 import { startFederationWorkers } from '../federation'
@@ -78,6 +80,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await registerAccountJobs({ ...ctx, jobs })
     stopPush = await registerPushJobs({ ...ctx, jobs })
     await startFederationWorkers(ctx, federationStop.signal)
+    await registerPreviewCardJobs({ ...ctx, jobs })
+    await registerTrendJobs({ ...ctx, jobs })
     app = createApp(ctx).listen({ hostname: config.host, port: config.port, maxRequestBodySize: maxRequestBodySize(config) })
   } catch (e) {
     await stopPush?.().catch(() => {})

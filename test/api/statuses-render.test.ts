@@ -69,7 +69,7 @@ describe('rendering a page of statuses', () => {
     expect(twenty).toHaveLength(20)
     expect(twenty.every((s) => s.favourited && s.mentions.length === 2 && s.tags.length === 2 && s.poll?.options.length === 2)).toBe(true)
     expect(forTwenty).toBe(forOne)
-    expect(forOne).toBeLessThanOrEqual(12)
+    expect(forOne).toBeLessThanOrEqual(13)
 
     counting.reset()
     await renderStatuses(counting.ctx, rows, null)

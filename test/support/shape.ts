@@ -38,6 +38,12 @@ function load() {
     // Mastodon's deprecated integer `application_id`: flake-id servers have no integer to give.
     const scheduledParams = schemas.ScheduledStatus?.properties?.params
     if (scheduledParams?.required) scheduledParams.required = scheduledParams.required.filter((f: string) => f !== 'application_id')
+    // Mastodon itself sends "" for a preview card's unknown author, provider and embed URLs.
+    for (const name of ['PreviewCard', 'TrendsLink', 'PreviewCardAuthor']) {
+      for (const field of Object.values<any>(schemas[name]?.properties ?? {})) {
+        if (field?.format === 'uri' && field.type === 'string') field.anyOf = [{ format: 'uri' }, { const: '' }], delete field.format
+      }
+    }
   }
   ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true })
   addFormats(ajv)

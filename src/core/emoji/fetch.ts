@@ -17,8 +17,13 @@ export interface FetchOptions {
   /** total time for the request, redirects and body */
   timeoutMs?: number
   accept?: string
-  /** Permit loopback and private addresses (tests, and the CLI when an admin asks for it). */
-  allowPrivateNetwork?: boolean
+  /**
+   * Permit loopback and private addresses (tests, and the CLI when an admin asks for it); `'loopback'` permits this
+   * machine's loopback addresses only.
+   */
+  allowPrivateNetwork?: boolean | 'loopback'
+  /** Keep the first `maxBytes` of a longer body instead of failing (a web page's head is what matters). */
+  truncate?: boolean
 }
 
 export interface FetchedResponse {
@@ -86,17 +91,23 @@ export function isPublicAddress(ip: string): boolean {
   return false
 }
 
+const isLoopback = (ip: string) => (isIP(ip) === 4 ? ip.startsWith('127.') : /^(::1|::ffff:127\.[\d.]+)$/i.test(ip))
+
+function permitted(ip: string, allow: FetchOptions['allowPrivateNetwork']): boolean {
+  return allow === true || isPublicAddress(ip) || (allow === 'loopback' && isLoopback(ip))
+}
+
 function refused(host: string, address: string) {
   return new RemoteFetchError(`Refusing to fetch from ${host}: ${address} is not a public address`)
 }
 
 /** The lookup the socket uses: resolves, then refuses the connection unless every address is public. */
-function guardedLookup(allowPrivate: boolean): LookupFunction {
+function guardedLookup(allow: FetchOptions['allowPrivateNetwork']): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 0)
       const list = addresses as unknown as { address: string; family: number }[]
-      const bad = allowPrivate ? undefined : list.find((a) => !isPublicAddress(a.address))
+      const bad = list.find((a) => !permitted(a.address, allow))
       if (bad) return callback(refused(hostname, bad.address) as NodeJS.ErrnoException, '', 0)
       if (!list.length) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0)
       if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: typeof list) => void)(null, list)
@@ -121,7 +132,7 @@ export function parseRemoteUrl(raw: unknown): URL {
 
 function requestOnce(url: URL, opts: FetchOptions, deadline: number): Promise<{ status: number; location: string | null; contentType: string | null; body: Uint8Array }> {
   const host = url.hostname.replace(/^\[|\]$/g, '')
-  if (isIP(host) && !opts.allowPrivateNetwork && !isPublicAddress(host)) return Promise.reject(refused(host, host))
+  if (isIP(host) && !permitted(host, opts.allowPrivateNetwork)) return Promise.reject(refused(host, host))
   const client = url.protocol === 'https:' ? https : http
   return new Promise((resolve, reject) => {
     let settled = false
@@ -135,7 +146,7 @@ function requestOnce(url: URL, opts: FetchOptions, deadline: number): Promise<{ 
     const req = client.request(url, {
       method: 'GET',
       agent: false,
-      lookup: guardedLookup(!!opts.allowPrivateNetwork),
+      lookup: guardedLookup(opts.allowPrivateNetwork),
       headers: { 'user-agent': `Rookery/${ROOKERY_VERSION}`, accept: opts.accept ?? '*/*', 'accept-encoding': 'identity' },
     }, (res) => {
       const status = res.statusCode ?? 0
@@ -147,22 +158,31 @@ function requestOnce(url: URL, opts: FetchOptions, deadline: number): Promise<{ 
         return resolve({ status, location: res.headers.location ?? null, contentType: null, body: new Uint8Array() })
       }
       const declared = Number(res.headers['content-length'] ?? NaN)
-      if (declared > opts.maxBytes) return fail(new RemoteFetchError(`${url.href} is larger than ${opts.maxBytes} bytes`))
+      if (declared > opts.maxBytes && !opts.truncate) return fail(new RemoteFetchError(`${url.href} is larger than ${opts.maxBytes} bytes`))
       const chunks: Buffer[] = []
       let size = 0
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length
-        if (size > opts.maxBytes) return fail(new RemoteFetchError(`${url.href} is larger than ${opts.maxBytes} bytes`))
-        chunks.push(chunk)
-      })
-      res.on('error', fail)
-      res.on('end', () => {
+      const finish = () => {
         if (settled) return
         settled = true
         clearTimeout(timer)
         const type = res.headers['content-type']
         resolve({ status, location: null, contentType: typeof type === 'string' ? type : null, body: new Uint8Array(Buffer.concat(chunks)) })
+      }
+      res.on('data', (chunk: Buffer) => {
+        if (settled) return
+        if (size + chunk.length > opts.maxBytes) {
+          if (!opts.truncate) return fail(new RemoteFetchError(`${url.href} is larger than ${opts.maxBytes} bytes`))
+          chunks.push(chunk.subarray(0, opts.maxBytes - size))
+          size = opts.maxBytes
+          finish()
+          req.destroy()
+          return
+        }
+        size += chunk.length
+        chunks.push(chunk)
       })
+      res.on('error', fail)
+      res.on('end', finish)
     })
     req.on('error', (e) => { clearTimeout(timer); fail(e) })
     req.end()

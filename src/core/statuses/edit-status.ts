@@ -3,6 +3,7 @@ import type { Tx } from '../../db/client'
 import { pollVotes, polls, statusEdits, statusMentions, statusTags, statuses, type StatusRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { ValidationError } from '../errors'
+import { refreshPreviewCard } from '../cards/fetch-card'
 import { publishEvent } from '../events'
 import { checkAttachableMedia, normalizeMediaIds, readMediaEdits, setStatusMedia, statusMediaIds, updateMediaDetails } from '../media/attachments'
 import { notifyRebloggersOfEdit } from '../notifications/status-events'
@@ -82,6 +83,7 @@ export async function editStatus(ctx: Ctx, accountId: string, id: string, params
       editedAt: sql`now()` as unknown as Date,
       updatedAt: sql`now()` as unknown as Date,
     }).where(eq(statuses.id, locked.id)).returning()
+    await refreshPreviewCard(ctx, tx, row.id, locked.content, row.content)
     await notifyRebloggersOfEdit(tx, row)
     await publishEvent(tx, { type: 'status.update', statusId: row.id })
     return row

@@ -11,6 +11,7 @@ import { isId, newId } from '../ids'
 import { checkAttachableMedia, normalizeMediaIds, setStatusMedia } from '../media/attachments'
 import { visibleStatusSql, getVisibleStatus } from '../visibility'
 import { participationAddressing } from '../conversations/record'
+import { enqueuePreviewCard } from '../cards/fetch-card'
 import { distributeNewStatus } from './distribute'
 import { bumpAuthorStatuses, bumpStatusCounter } from './counters'
 import { formatContent, htmlToPlainText, isContentType, type ContentType } from './format'
@@ -348,5 +349,6 @@ async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<StatusRow
   if (countsPublicly(d.visibility)) await bumpAuthorStatuses(tx, d.accountId, 1)
   if (d.inReplyTo && countsAsReply(d.visibility)) await bumpStatusCounter(tx, d.inReplyTo.id, 'repliesCount', 1)
   if (d.quote) await bumpStatusCounter(tx, d.quote.id, 'quotesCount', 1)
+  await enqueuePreviewCard(ctx, tx, row.id, row.content)
   return row
 }

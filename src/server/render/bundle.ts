@@ -12,6 +12,8 @@ import {
   mediaAttachments, statuses, tags, type AccountRow, type MediaAttachmentRow, type StatusRow,
 } from '../../db/schema'
 import { loadReactionSummaries, type ReactionSummary } from '../../core/reactions/queries'
+import { loadPreviewCards } from '../../core/cards/fetch-card'
+import { buildPreviewCard, type PreviewCardEntity } from './card'
 import { renderAccounts, type AccountEntity } from './account'
 import { loadStatusEmojis, type CustomEmojiEntity } from './emoji'
 import { buildMediaAttachment, type MediaAttachmentEntity } from './media'
@@ -69,6 +71,8 @@ export interface StatusBundle {
   emojis: Map<string, CustomEmojiEntity[]>
   /** Pleroma emoji reactions per status, as the viewer may see them */
   reactions: Map<string, ReactionSummary[]>
+  /** PreviewCard entities of the statuses that have one */
+  cards: Map<string, PreviewCardEntity>
 }
 
 const unique = <T>(values: (T | null | undefined)[]): T[] => [...new Set(values.filter((v): v is T => v !== null && v !== undefined))]
@@ -112,7 +116,7 @@ export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: View
   const rendered = await renderAccounts(ctx, authorRows, viewer)
   const authors = new Map(authorRows.map((a, i) => [a.id, rendered[i]]))
 
-  const [mentionRows, tagRows, pollRows, flagRows, parentVisible, appRows, filterRows, mediaRows] = await Promise.all([
+  const [mentionRows, tagRows, pollRows, flagRows, parentVisible, appRows, filterRows, mediaRows, cardRows] = await Promise.all([
     ctx.db.select({ statusId: statusMentions.statusId, id: accounts.id, username: accounts.username, domain: accounts.domain, url: accounts.url, uri: accounts.uri })
       .from(statusMentions).innerJoin(accounts, eq(accounts.id, statusMentions.accountId))
       .where(inArray(statusMentions.statusId, ids)),
@@ -127,6 +131,7 @@ export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: View
     })(),
     viewerId ? activeFilters(ctx.db, viewerId) : [],
     ctx.db.select().from(mediaAttachments).where(inArray(mediaAttachments.statusId, ids)).orderBy(mediaAttachments.position, mediaAttachments.id),
+    loadPreviewCards(ctx.db, ids),
   ])
 
   const ownVotes = new Map<string, number[]>()
@@ -143,6 +148,7 @@ export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: View
   ])
 
   const base = ctx.config.baseUrl
+  const storage = mediaStorage(ctx.config)
   const mentions = new Map<string, MentionEntity[]>()
   for (const m of mentionRows) {
     const list = mentions.get(m.statusId) ?? []
@@ -187,6 +193,7 @@ export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: View
     filters: compileFilters(filterRows),
     emojis,
     reactions,
+    cards: new Map([...cardRows].map(([id, card]) => [id, buildPreviewCard(card, storage)])),
   }
 }
 

@@ -10,6 +10,7 @@ import { renderAccounts, type AccountEntity } from './account'
 import { accountAcct, loadStatusBundle, type PollRow, type StatusBundle } from './bundle'
 import { buildEmojiReactions, loadRevisionEmojis, type CustomEmojiEntity, type EmojiReactionEntity } from './emoji'
 import { buildMediaAttachment, type MediaAttachmentEntity } from './media'
+import type { PreviewCardEntity } from './card'
 import { buildFilterResults, type FilterResultEntity } from './filter'
 
 export interface RenderOptions {
@@ -94,7 +95,7 @@ export interface StatusEntity {
   quote: QuoteEntity | null
   quote_approval: QuoteApproval
   poll: PollEntity | null
-  card: null
+  card: PreviewCardEntity | null
   language: string | null
   text: string | null
   edited_at: string | null
@@ -190,7 +191,7 @@ function buildOwnStatus(row: StatusRow, bundle: StatusBundle, opts: RenderOption
     quote,
     quote_approval: buildQuoteApproval(row, bundle.viewerAccountId),
     poll: poll ? buildPoll(poll, row.accountId, bundle) : null,
-    card: null,
+    card: bundle.cards.get(row.id) ?? null,
     language: row.language,
     text: opts.source ? row.text : null,
     edited_at: iso(row.editedAt),

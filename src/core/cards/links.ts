@@ -1,0 +1,30 @@
+import { Parser } from 'htmlparser2'
+
+/**
+ * The link a status's card previews: the first http(s) link of its content that is not a mention, a hashtag, or a
+ * link into this instance. Null when there is none.
+ */
+export function firstCardLink(content: string, baseUrl: string): string | null {
+  const ownHost = new URL(baseUrl).host.toLowerCase()
+  let found: string | null = null
+  const parser = new Parser({
+    onopentag(name, attrs) {
+      if (found || name !== 'a' || !attrs.href) return
+      const classes = (attrs.class ?? '').split(/\s+/)
+      const rel = (attrs.rel ?? '').split(/\s+/)
+      if (classes.includes('mention') || classes.includes('hashtag') || rel.includes('tag')) return
+      let url: URL
+      try {
+        url = new URL(attrs.href)
+      } catch {
+        return
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') return
+      if (url.username || url.password || url.host.toLowerCase() === ownHost) return
+      found = url.href
+    },
+  }, { decodeEntities: true })
+  parser.write(content)
+  parser.end()
+  return found
+}
