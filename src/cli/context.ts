@@ -34,8 +34,10 @@ export async function startCommand(cmd: Command): Promise<CommandRun> {
 /**
  * Opens the database for an admin command (through the running server's socket when `serve` holds the embedded
  * database), brings the schema up to date unless told not to, runs `work` and always closes the connection.
+ * A first command on a new database stores the instance identity, except with `claimIdentity: false` (backups,
+ * restores and moves, which carry the identity of the instance they copy).
  */
-export async function withDatabase<T>(run: CommandRun, work: (ctx: Ctx) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
+export async function withDatabase<T>(run: CommandRun, work: (ctx: Ctx) => Promise<T>, opts: { migrate?: boolean; claimIdentity?: boolean } = {}): Promise<T> {
   const { out, config } = run
   const { ctx, applied } = await out.task('Opening the database', async () => {
     const opened = await openContext({ config, role: 'cli' })
@@ -43,7 +45,7 @@ export async function withDatabase<T>(run: CommandRun, work: (ctx: Ctx) => Promi
       // only when needed: migrate() runs DDL (create schema/table if not exists) even when nothing is pending
       const pending = opts.migrate !== false && (await migrationStatus(opened.db)).some((m) => !m.applied)
       const applied = pending ? await migrate(opened.db) : []
-      await adoptIdentity(opened.db, config, { claim: true })
+      await adoptIdentity(opened.db, config, { claim: opts.claimIdentity !== false })
       return { ctx: opened, applied }
     } catch (e) {
       await opened.database.close().catch(() => {})

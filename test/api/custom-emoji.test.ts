@@ -94,7 +94,8 @@ describe('serving emoji files', () => {
       `/emoji/%2E%2E/secret.png`, `/emoji/${pack}/%E0%A4%A.png`, `/emoji/${pack}/..%5C..%5Csecret.png`, '/emoji/', `/emoji/${pack}`,
     ]) {
       const res = await api('GET', path)
-      expect([path, res.status]).toEqual([path, 404])
+      // broken percent-encoding is a bad request before any file is looked at
+      expect([path, res.status]).toEqual([path, path.includes('%A.png') ? 400 : 404])
       expect(res.headers.get('content-type')).not.toContain('text/html')
     }
   })

@@ -142,7 +142,7 @@ Examples:
           { kind: 'success', text: `Backed up ${done.rows} rows of ${done.tables.length} tables to ${file} (${bytes(done.bytes)}) in ${done.seconds}s` },
         ])
         await run.out.note(mediaNote(run))
-      }, { migrate: false })
+      }, { migrate: false, claimIdentity: false })
     })
 }
 
@@ -186,7 +186,7 @@ Examples:
           tables: done.tables,
         }, blocks)
         await run.out.note('Uploaded media files are not in backups: put the media folder (or the bucket settings) of the old instance in place.')
-      }, { migrate: false })
+      }, { migrate: false, claimIdentity: false })
     })
 }
 
@@ -240,7 +240,7 @@ Examples:
             { kind: 'success', text: `Moved ${done.rows} rows of ${done.checked.length} tables in ${done.seconds}s; row counts match table by table` },
             ...next.map((text) => ({ kind: 'note' as const, text })),
           ])
-        })
+        }, { claimIdentity: false })
       } finally {
         await target.close()
       }
