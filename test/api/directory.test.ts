@@ -96,3 +96,11 @@ describe('directory', () => {
     expect((await call('GET', '/api/v1/directory', { token: 'not-a-token' })).status).toBe(401)
   })
 })
+
+describe('advertised', () => {
+  test('the directory and v2 suggestions are listed among the Pleroma features', async () => {
+    const features = (await call('GET', '/api/v1/instance')).json.pleroma.metadata.features
+    expect(features).toContain('profile_directory')
+    expect(features).toContain('v2_suggestions')
+  })
+})

@@ -6,8 +6,6 @@
  *
  * Names still to add when their feature lands, with what they promise:
  * - "pleroma_chat_messages"    /api/v1/pleroma/chats
- * - "profile_directory"        /api/v1/directory
- * - "v2_suggestions"           /api/v2/suggestions
  * - "blockers_visible"         blocked users can see who blocks them
  */
 export const FEATURES: readonly string[] = [
@@ -32,6 +30,10 @@ export const FEATURES: readonly string[] = [
   'mastodon_api_streaming',
   // /api/v1/pleroma/bookmark_folders, `folder_id` on bookmarking and on /api/v1/bookmarks
   'pleroma:bookmark_folders',
+  // /api/v1/directory of discoverable accounts
+  'profile_directory',
+  // /api/v2/suggestions with sources, and dismissing one
+  'v2_suggestions',
 ]
 
 /** The features list to publish: a fresh copy, so callers cannot change the constant. */
