@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { deletePack } from '../../src/core/emoji/packs'
 import { createApp, type App } from '../../src/server/app'
-import { emojiTestEnv, makeAdmin, pngFile, type EmojiTestEnv } from '../support/emoji'
-import { makeUser, uniqueName, type MadeUser } from '../support/factories'
+import { emojiTestEnv, makeAdmin, makeCustomEmoji, type EmojiTestEnv } from '../support/emoji'
+import { makeUser, type MadeUser } from '../support/factories'
 import { call, postStatus, type CallOptions } from '../support/http'
 import { expectShape } from '../support/shape'
 import { TestSocket } from '../support/websocket'
@@ -38,12 +38,7 @@ beforeAll(async () => {
   await app.decorator.streaming.start()
   admin = await makeAdmin(env.ctx)
   ;[alice, bob] = await Promise.all([makeUser(env.ctx), makeUser(env.ctx)])
-  pack = uniqueName('apack')
-  blob = uniqueName('blob').replace(/_/g, '')
-  expect((await api('POST', '/api/v1/pleroma/emoji/pack', { token: admin.token, query: { name: pack } })).status).toBe(200)
-  expect((await api('POST', '/api/v1/pleroma/emoji/packs/files', {
-    token: admin.token, query: { name: pack }, multipart: { file: pngFile(`${blob}.png`), shortcode: blob },
-  })).status).toBe(200)
+  ;({ pack, shortcode: blob } = await makeCustomEmoji(env, admin, 'apack'))
 })
 
 afterAll(async () => {

@@ -3,8 +3,8 @@ import { and, eq } from 'drizzle-orm'
 import { deletePack } from '../../src/core/emoji/packs'
 import { parseReactionEmoji } from '../../src/core/reactions/emoji'
 import { blocks, mutes, notifications, users } from '../../src/db/schema'
-import { emojiTestEnv, makeAdmin, pngFile, type EmojiTestEnv } from '../support/emoji'
-import { makeUser, uniqueName, type MadeUser } from '../support/factories'
+import { emojiTestEnv, makeAdmin, makeCustomEmoji, type EmojiTestEnv } from '../support/emoji'
+import { makeUser, type MadeUser } from '../support/factories'
 import { call, type CallOptions } from '../support/http'
 import { expectShape } from '../support/shape'
 
@@ -31,13 +31,7 @@ beforeAll(async () => {
   env = await emojiTestEnv()
   const admin = await makeAdmin(env.ctx)
   ;[alice, bob, carol] = await Promise.all([makeUser(env.ctx), makeUser(env.ctx), makeUser(env.ctx)])
-  pack = uniqueName('rpack')
-  blob = uniqueName('blob').replace(/_/g, '')
-  expect((await api('POST', '/api/v1/pleroma/emoji/pack', { token: admin.token, query: { name: pack } })).status).toBe(200)
-  const added = await api('POST', '/api/v1/pleroma/emoji/packs/files', {
-    token: admin.token, query: { name: pack }, multipart: { file: pngFile(`${blob}.png`), shortcode: blob },
-  })
-  expect(added.status).toBe(200)
+  ;({ pack, shortcode: blob } = await makeCustomEmoji(env, admin, 'rpack'))
 })
 
 afterAll(async () => {
