@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, rm, stat } from 'node:fs/promises'
+import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { and, asc, desc, eq, gt, inArray, lt } from 'drizzle-orm'
@@ -20,6 +20,9 @@ export const BACKUP_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000
 const CONTENT_TYPE = 'application/zip'
 
 interface BackupJob { backupId: string }
+
+/** With `onlyOverSmtp` the owner is mailed only when SMTP is set up, not through the log (the command line prints the link). */
+interface MailOptions { onlyOverSmtp?: boolean }
 
 /** Pleroma's Backup entity. */
 export interface BackupEntity {
@@ -57,7 +60,7 @@ export async function listBackups(ctx: Ctx, userId: string, now = new Date()): P
  * Asks for a backup of the user's data: refused when the last one is less than a day old (Pleroma's wording),
  * otherwise recorded and built by a job sent in the same transaction. Without a queue (tools) it is built here.
  */
-export async function requestBackup(ctx: Ctx, userId: string, opts: { now?: Date; ignoreLimit?: boolean } = {}): Promise<UserBackupRow> {
+export async function requestBackup(ctx: Ctx, userId: string, opts: { now?: Date; ignoreLimit?: boolean } & MailOptions = {}): Promise<UserBackupRow> {
   const now = opts.now ?? new Date()
   const row = await ctx.db.transaction(async (tx) => {
     // Serializes concurrent requests of one user, so the daily limit holds.
@@ -72,7 +75,7 @@ export async function requestBackup(ctx: Ctx, userId: string, opts: { now?: Date
     if (ctx.jobs) await ctx.jobs.send<BackupJob>(BACKUPS_QUEUE, { backupId: created.id }, { within: tx, retryLimit: 3 })
     return created
   })
-  return ctx.jobs ? row : runBackup(ctx, row.id)
+  return ctx.jobs ? row : runBackup(ctx, row.id, opts)
 }
 
 async function ownerOf(ctx: Ctx, userId: string): Promise<{ user: UserRow; account: AccountRow }> {
@@ -96,8 +99,20 @@ export async function buildBackupFile(ctx: Ctx, account: AccountRow, onProgress?
   }
 }
 
+/** Writes an account's backup zip straight to `path` (the command line's `--out`), replacing any file there. */
+export async function writeBackupTo(ctx: Ctx, account: AccountRow, path: string): Promise<{ size: number; summary: ArchiveSummary }> {
+  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`
+  try {
+    const summary = await writeBackupArchive(ctx, account, tmp)
+    await rename(tmp, path)
+    return { size: (await stat(path)).size, summary }
+  } finally {
+    await rm(tmp, { force: true })
+  }
+}
+
 /** Builds a recorded backup, stores it and mails its owner the link. A backup already built is left as it is. */
-export async function runBackup(ctx: Ctx, backupId: string): Promise<UserBackupRow> {
+export async function runBackup(ctx: Ctx, backupId: string, opts: MailOptions = {}): Promise<UserBackupRow> {
   const [backup] = await ctx.db.select().from(userBackups).where(eq(userBackups.id, backupId)).limit(1)
   if (!backup) throw new NotFoundError()
   if (backup.state === 'complete') return backup
@@ -128,6 +143,7 @@ export async function runBackup(ctx: Ctx, backupId: string): Promise<UserBackupR
     await storage.delete(key)
     throw new NotFoundError()
   }
+  if (opts.onlyOverSmtp && !ctx.config.mail.smtpUrl) return done
   await sendMail(ctx.config, {
     to: user.email,
     subject: `Your backup from ${ctx.config.instance.name} is ready`,
