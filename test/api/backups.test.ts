@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { strFromU8, unzipSync } from 'fflate'
 import { BACKUP_LIFETIME_MS, pruneBackups, registerBackupJobs, requestBackup } from '../../src/core/backups/backups'
+import { deleteLocalAccount } from '../../src/core/accounts/delete-account'
 import type { Ctx } from '../../src/core/context'
 import { startJobs, type Jobs } from '../../src/core/jobs'
 import { userBackups } from '../../src/db/schema'
@@ -181,5 +182,17 @@ describe('expiry', () => {
     const left = await call('GET', '/api/v1/pleroma/backups', { token: me.token })
     expect(left.json).toHaveLength(1)
     expect((await download(left.json[0].url)).status).toBe(200)
+  })
+})
+
+describe('deleted users', () => {
+  test("deleting a user deletes their backups' files too", async () => {
+    const me = await makeUser(ctx)
+    const made = await call('POST', '/api/v1/pleroma/backups', { token: me.token })
+    const url: string = made.json[0].url
+    expect((await download(url)).status).toBe(200)
+    expect(await deleteLocalAccount(ctx, me.account.id)).toBe(true)
+    expect(await ctx.db.select().from(userBackups).where(eq(userBackups.userId, me.user.id))).toEqual([])
+    expect((await download(url)).status).toBe(404)
   })
 })
