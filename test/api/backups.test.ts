@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
 import { strFromU8, unzipSync } from 'fflate'
-import { BACKUP_LIFETIME_MS, pruneBackups, registerBackupJobs, requestBackup } from '../../src/core/backups/backups'
+import { BACKUP_LIFETIME_MS, pruneBackups, registerBackupJobs, requestBackup, writeBackupTo } from '../../src/core/backups/backups'
 import { deleteLocalAccount } from '../../src/core/accounts/delete-account'
 import type { Ctx } from '../../src/core/context'
 import { startJobs, type Jobs } from '../../src/core/jobs'
-import { userBackups } from '../../src/db/schema'
+import { favourites, statuses, userBackups } from '../../src/db/schema'
 import { createApp, type App } from '../../src/server/app'
 import { getTestContext } from '../support/context'
 import { makeUser, type MadeUser } from '../support/factories'
@@ -194,5 +197,35 @@ describe('deleted users', () => {
     expect(await deleteLocalAccount(ctx, me.account.id)).toBe(true)
     expect(await ctx.db.select().from(userBackups).where(eq(userBackups.userId, me.user.id))).toEqual([])
     expect((await download(url)).status).toBe(404)
+  })
+})
+
+describe('big accounts', () => {
+  test('statuses, likes and files over several pages all arrive once, in order', async () => {
+    const me = await makeUser(ctx)
+    const author = await makeUser(ctx)
+    const count = 450
+    const mine = await ctx.db.insert(statuses).values(Array.from({ length: count }, (_, i) => ({
+      accountId: me.account.id, uri: `${ctx.config.baseUrl}/users/${me.account.username}/statuses/bulk${i}`, content: `<p>bulk ${i}</p>`, text: `bulk ${i}`,
+      visibility: (['public', 'unlisted', 'private', 'direct'] as const)[i % 4],
+    }))).returning({ id: statuses.id, uri: statuses.uri })
+    const theirs = await ctx.db.insert(statuses).values(Array.from({ length: 210 }, (_, i) => ({
+      accountId: author.account.id, uri: `${ctx.config.baseUrl}/users/${author.account.username}/statuses/liked${i}`, content: `<p>liked ${i}</p>`,
+    }))).returning({ id: statuses.id, uri: statuses.uri })
+    await ctx.db.insert(favourites).values(theirs.map((s) => ({ accountId: me.account.id, statusId: s.id })))
+    const dir = mkdtempSync(join(tmpdir(), 'rookery-backup-big-'))
+    try {
+      const out = join(dir, 'big.zip')
+      const written = await writeBackupTo(ctx, me.account, out)
+      expect(written.summary).toEqual({ statuses: count, likes: 210, bookmarks: 0, files: 0 })
+      const zip = unzipSync(new Uint8Array(readFileSync(out)))
+      const outbox = JSON.parse(strFromU8(zip['outbox.json']))
+      expect(outbox.totalItems).toBe(count)
+      expect(outbox.orderedItems.map((a: any) => a.object.id)).toEqual(mine.map((s) => s.uri))
+      const likes = JSON.parse(strFromU8(zip['likes.json']))
+      expect(likes.orderedItems).toEqual(theirs.map((s) => s.uri))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
