@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
@@ -224,6 +224,19 @@ describe('big accounts', () => {
       expect(outbox.orderedItems.map((a: any) => a.object.id)).toEqual(mine.map((s) => s.uri))
       const likes = JSON.parse(strFromU8(zip['likes.json']))
       expect(likes.orderedItems).toEqual(theirs.map((s) => s.uri))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('failures', () => {
+  test('a zip that cannot be written is an error and leaves no file behind', async () => {
+    const me = await makeUser(ctx)
+    const dir = mkdtempSync(join(tmpdir(), 'rookery-backup-fail-'))
+    try {
+      await expect(writeBackupTo(ctx, me.account, join(dir, 'missing', 'x.zip'))).rejects.toThrow()
+      expect(readdirSync(dir)).toEqual([])
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

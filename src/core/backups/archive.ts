@@ -60,6 +60,12 @@ class ZipFileWriter {
     this.check()
     await this.sink.end()
   }
+
+  /** Gives the file back unfinished, after a failure; the caller deletes it. */
+  async abort(): Promise<void> {
+    this.zip.terminate()
+    await Promise.resolve(this.sink.end()).catch(() => {})
+  }
 }
 
 const actorUri = (ctx: Ctx, a: Pick<AccountRow, 'uri' | 'username'>) => a.uri ?? `${ctx.config.baseUrl}/users/${a.username}`
@@ -182,9 +188,20 @@ function interactionPages(ctx: Ctx, table: typeof favourites | typeof bookmarks,
  * under `media/`. Everything is read in pages and streamed, so the size of the account does not matter.
  */
 export async function writeBackupArchive(ctx: Ctx, account: AccountRow, path: string, onProgress?: (done: number) => Promise<void>): Promise<ArchiveSummary> {
+  const zip = new ZipFileWriter(path)
+  try {
+    const summary = await writeEntries(ctx, account, zip, onProgress)
+    await zip.close()
+    return summary
+  } catch (e) {
+    await zip.abort()
+    throw e
+  }
+}
+
+async function writeEntries(ctx: Ctx, account: AccountRow, zip: ZipFileWriter, onProgress?: (done: number) => Promise<void>): Promise<ArchiveSummary> {
   const storage = mediaStorage(ctx.config)
   const actor = actorUri(ctx, account)
-  const zip = new ZipFileWriter(path)
   const summary: ArchiveSummary = { statuses: 0, likes: 0, bookmarks: 0, files: 0 }
   let done = 0
   const progress = async (n: number) => {
@@ -240,6 +257,5 @@ export async function writeBackupArchive(ctx: Ctx, account: AccountRow, path: st
     if (files.length < BATCH) break
     cursor = files[files.length - 1].id
   }
-  await zip.close()
   return summary
 }

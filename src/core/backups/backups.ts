@@ -118,25 +118,26 @@ export async function runBackup(ctx: Ctx, backupId: string, opts: MailOptions = 
   if (backup.state === 'complete') return backup
   const { user, account } = await ownerOf(ctx, backup.userId)
   await ctx.db.update(userBackups).set({ state: 'running', processedNumber: 0, updatedAt: new Date() }).where(eq(userBackups.id, backupId))
-  let file: Awaited<ReturnType<typeof buildBackupFile>>
+  const storage = mediaStorage(ctx.config)
+  const stamp = backup.createdAt.toISOString().replace(/[-:]/g, '').slice(0, 15)
+  const key = newStorageKey('backups', 'zip', `archive-${account.username}-${stamp}-${randomBytes(16).toString('hex')}`)
+  let size: number
   try {
-    file = await buildBackupFile(ctx, account, async (done) => {
+    const file = await buildBackupFile(ctx, account, async (done) => {
       await ctx.db.update(userBackups).set({ processedNumber: done }).where(eq(userBackups.id, backupId))
     })
+    size = file.size
+    try {
+      await storage.putFile(key, file.path, CONTENT_TYPE)
+    } finally {
+      await rm(file.path, { force: true })
+    }
   } catch (e) {
     await ctx.db.update(userBackups).set({ state: 'failed', updatedAt: new Date() }).where(eq(userBackups.id, backupId))
     throw e
   }
-  const storage = mediaStorage(ctx.config)
-  const stamp = backup.createdAt.toISOString().replace(/[-:]/g, '').slice(0, 15)
-  const key = newStorageKey('backups', 'zip', `archive-${account.username}-${stamp}-${randomBytes(16).toString('hex')}`)
-  try {
-    await storage.putFile(key, file.path, CONTENT_TYPE)
-  } finally {
-    await rm(file.path, { force: true })
-  }
   const [done] = await ctx.db.update(userBackups)
-    .set({ state: 'complete', fileKey: key, fileSize: file.size, updatedAt: new Date() })
+    .set({ state: 'complete', fileKey: key, fileSize: size, updatedAt: new Date() })
     .where(eq(userBackups.id, backupId)).returning()
   if (!done) {
     // Deleted with its user while it was being built.
