@@ -15,7 +15,8 @@ function fileHeaders(key: string): Record<string, string> {
     'x-content-type-options': 'nosniff',
     'content-security-policy': "default-src 'none'; form-action 'none'; sandbox",
     ...(type ? {} : { 'content-disposition': 'attachment' }),
-    'cache-control': 'public, max-age=31536000, immutable',
+    // Backups are private to their owner by their unguessable name: no shared cache may keep one.
+    'cache-control': key.startsWith('backups/') ? 'private, no-store' : 'public, max-age=31536000, immutable',
     'accept-ranges': 'bytes',
     'access-control-allow-origin': '*',
     'cross-origin-resource-policy': 'cross-origin',

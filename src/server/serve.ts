@@ -10,6 +10,7 @@ import { registerAccountJobs } from '../core/accounts/delete-account'
 import { registerPushJobs } from '../core/push/deliver'
 import { registerPreviewCardJobs } from '../core/cards/fetch-card'
 import { registerTrendJobs } from '../core/trends/trends'
+import { registerBackupJobs } from '../core/backups/backups'
 import { createApp } from './app'
 import { maxRequestBodySize } from './plugins/body'
 import { startFederationWorkers } from '../federation'
@@ -82,6 +83,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await startFederationWorkers(ctx, federationStop.signal)
     await registerPreviewCardJobs({ ...ctx, jobs })
     await registerTrendJobs({ ...ctx, jobs })
+    await registerBackupJobs({ ...ctx, jobs })
     app = createApp(ctx).listen({ hostname: config.host, port: config.port, maxRequestBodySize: maxRequestBodySize(config) })
   } catch (e) {
     await stopPush?.().catch(() => {})

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createHash, createHmac } from 'node:crypto'
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config'
@@ -51,6 +51,19 @@ describe('LocalStorage', () => {
     await storage.delete(key)
     expect(await storage.get(key)).toBeNull()
     await storage.delete(key) // deleting twice is fine
+  })
+
+  test('putFile moves a file in without reading it whole, inside its folder only', async () => {
+    const storage = new LocalStorage(join(root, 'media'), () => 'https://social.example/media')
+    const source = join(root, 'made.zip')
+    writeFileSync(source, new Uint8Array([4, 5, 6, 7]))
+    const key = newStorageKey('backups', 'zip')
+    await storage.putFile(key, source, 'application/zip')
+    expect(existsSync(source)).toBe(false)
+    expect([...new Uint8Array(await (await storage.get(key))!.blob.arrayBuffer())]).toEqual([4, 5, 6, 7])
+    writeFileSync(source, new Uint8Array([1]))
+    await expect(storage.putFile('../escape.zip', source, 'application/zip')).rejects.toThrow('invalid storage key')
+    expect(existsSync(join(root, 'escape.zip'))).toBe(false)
   })
 })
 
@@ -146,6 +159,22 @@ describe('S3Storage', () => {
     expect(del.headers.authorization).toContain(`Signature=${expectedSignature(del, 's3cr3t/key').signature}`)
     expect(objects.size).toBe(0)
     await expect(storage.put('../x', new Uint8Array([1]), 'image/png')).rejects.toThrow('invalid storage key')
+
+    const source = join(tmpdir(), `rookery-s3-putfile-${process.pid}.zip`)
+    writeFileSync(source, new Uint8Array([3, 1, 4, 1, 5]))
+    try {
+      const zipKey = newStorageKey('backups', 'zip')
+      await storage.putFile(zipKey, source, 'application/zip')
+      const sent = seen.at(-1)!
+      expect(sent.method).toBe('PUT')
+      expect(sent.path).toBe(`/rookery-media/${zipKey}`)
+      expect(sent.headers['content-type']).toBe('application/zip')
+      expect([...sent.body]).toEqual([3, 1, 4, 1, 5])
+      expect(sent.headers.authorization).toContain(`Signature=${expectedSignature(sent, 's3cr3t/key').signature}`)
+      await storage.delete(zipKey)
+    } finally {
+      rmSync(source, { force: true })
+    }
   })
 
   test('uploads through the API land in the bucket, and their URLs point at it', async () => {

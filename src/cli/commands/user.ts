@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { Command, Option } from 'commander'
 import {
   createUserAsAdmin, deleteUser, findAccountForAdmin, findLocalUser, listUsers, resetUserPassword, setUserActive, signOutUser,
@@ -13,6 +14,7 @@ import type { Block } from '../output'
 import { positiveInt, readStdin } from '../options'
 import { handle, userFields, userJson, usersTable } from '../present'
 import { resetMfa } from '../../core/security/mfa'
+import { BACKUP_LIFETIME_MS, requestBackup, toBackupEntity, writeBackupTo } from '../../core/backups/backups'
 
 const jsonOption = () => new Option('--json', 'print the result as JSON')
 
@@ -32,6 +34,44 @@ const passwordOptions = (cmd: Command) => cmd
   .option('--password-stdin', 'read the password from standard input')
 
 const tokens = (n: number) => `${n} token${n === 1 ? '' : 's'}`
+
+function backupCommand() {
+  return new Command('backup')
+    .description("make a backup of a user's data: profile, posts, likes, bookmarks and uploaded files in a zip")
+    .argument('<nickname>', 'nickname or account id')
+    .option('-o, --out <file>', 'write the zip to this file instead of keeping it on the server for the user')
+    .addOption(jsonOption())
+    .addHelpText('after', `
+Without --out the backup is kept on the server for a week, listed in the user's backups and its link mailed to them
+(when SMTP is set up), as when they ask for one themselves; the one-a-day limit does not apply here. With --out it is only written to the
+file, in the same format (ActivityStreams JSON, as Pleroma's backups).
+
+Examples:
+  $ rookery user backup alice
+  $ rookery user backup alice --out alice.zip --json`)
+    .action(async (nickname: string, opts: { out?: string }, cmd: Command) => {
+      const run = await startCommand(cmd)
+      await withDatabase(run, async (ctx) => {
+        const found = await findLocalUser(ctx, nickname)
+        if (opts.out) {
+          const path = resolve(opts.out)
+          const written = await run.out.task(`Writing the backup of ${handle(found)}`, () => writeBackupTo(ctx, found.account, path))
+          await run.out.result({ ...userJson(ctx.config, found), path, file_size: written.size, ...written.summary }, [
+            { kind: 'success', text: `Wrote the backup of ${handle(found)} to ${path}` },
+            { kind: 'fields', rows: [['Size', `${written.size} bytes`], ['Statuses', String(written.summary.statuses)], ['Likes', String(written.summary.likes)],
+              ['Bookmarks', String(written.summary.bookmarks)], ['Files', String(written.summary.files)]] },
+          ])
+          return
+        }
+        const backup = await run.out.task(`Making the backup of ${handle(found)}`, () => requestBackup(ctx, found.user.id, { ignoreLimit: true, onlyOverSmtp: true }))
+        const entity = toBackupEntity(ctx, backup)
+        await run.out.result({ ...userJson(ctx.config, found), backup: entity }, [
+          { kind: 'success', text: ctx.config.mail.smtpUrl ? `Made the backup of ${handle(found)} and mailed them its link` : `Made the backup of ${handle(found)}` },
+          { kind: 'fields', rows: [['URL', entity.url ?? '(not ready)'], ['Size', `${entity.file_size} bytes`], ['Kept until', new Date(backup.createdAt.getTime() + BACKUP_LIFETIME_MS).toISOString()]] },
+        ])
+      })
+    })
+}
 
 function newCommand() {
   return passwordOptions(new Command('new')
@@ -454,6 +494,7 @@ export function userCommand() {
     .addCommand(tagCommand('untag'))
     .addCommand(confirmCommand())
     .addCommand(sessionsCommand())
+    .addCommand(backupCommand())
     .addHelpText('after', `
 Examples:
   $ rookery user new alice alice@example.com --admin

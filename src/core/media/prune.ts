@@ -1,5 +1,5 @@
-import { and, asc, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm'
-import { accounts, mediaAttachments, users } from '../../db/schema'
+import { and, asc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm'
+import { accounts, mediaAttachments, userBackups, users } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
 import type { Ctx } from '../context'
 import type { Jobs } from '../jobs'
@@ -77,19 +77,21 @@ export async function registerMediaJobs(ctx: Ctx & { jobs: Jobs }): Promise<void
 }
 
 /**
- * The stored files of accounts about to be deleted: their uploads, profile pictures and mascots. Deleting the rows
+ * The stored files of accounts about to be deleted: their uploads, profile pictures, mascots and backups. Deleting the rows
  * (cascading from the account) leaves the files; call this before, and `deleteStoredFiles` with the result after the
  * deletion committed.
  */
 export async function accountMediaKeys(ctx: Ctx, accountIds: string[]): Promise<string[]> {
   if (!accountIds.length) return []
   const storage = mediaStorage(ctx.config)
-  const [uploads, profiles, mascots] = await Promise.all([
+  const [uploads, profiles, mascots, backups] = await Promise.all([
     ctx.db.select({ fileKey: mediaAttachments.fileKey, previewKey: mediaAttachments.previewKey }).from(mediaAttachments)
       .where(inArray(mediaAttachments.accountId, accountIds)),
     ctx.db.select({ avatar: accounts.avatarUrl, header: accounts.headerUrl, background: accounts.backgroundUrl }).from(accounts)
       .where(inArray(accounts.id, accountIds)),
     ctx.db.select({ mascot: users.mascot }).from(users).where(inArray(users.accountId, accountIds)),
+    ctx.db.select({ fileKey: userBackups.fileKey }).from(userBackups).innerJoin(users, eq(users.id, userBackups.userId))
+      .where(inArray(users.accountId, accountIds)),
   ])
   const urls = [
     ...profiles.flatMap((p) => [p.avatar, p.header, p.background]),
@@ -97,6 +99,7 @@ export async function accountMediaKeys(ctx: Ctx, accountIds: string[]): Promise<
   ]
   return [...new Set([
     ...uploads.flatMap((u) => [u.fileKey, u.previewKey]),
+    ...backups.map((b) => b.fileKey),
     ...urls.map((url) => keyFromUrl(storage, url)),
   ].filter((k): k is string => !!k))]
 }

@@ -16,6 +16,8 @@ export interface StoredFile {
 export interface MediaStorage {
   readonly kind: 'local' | 's3'
   put(key: string, data: Uint8Array, contentType: string): Promise<void>
+  /** Stores the file at `path` (moved when local), without reading it into memory at once. */
+  putFile(key: string, path: string, contentType: string): Promise<void>
   get(key: string): Promise<StoredFile | null>
   delete(key: string): Promise<void>
   /** The public URL clients fetch the file from. */
@@ -63,6 +65,21 @@ export class LocalStorage implements MediaStorage {
     const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
     await Bun.write(tmp, data)
     await rename(tmp, path)
+  }
+
+  async putFile(key: string, source: string, _contentType: string): Promise<void> {
+    assertKey(key)
+    const path = this.pathOf(key)!
+    await mkdir(dirname(path), { recursive: true })
+    try {
+      await rename(source, path)
+    } catch {
+      // Another filesystem: copied aside first, so a reader never sees half a file.
+      const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+      await Bun.write(tmp, Bun.file(source))
+      await rename(tmp, path)
+      await rm(source, { force: true })
+    }
   }
 
   async get(key: string): Promise<StoredFile | null> {
@@ -117,6 +134,11 @@ export class S3Storage implements MediaStorage {
   async put(key: string, data: Uint8Array, contentType: string): Promise<void> {
     assertKey(key)
     await this.client.write(key, data, { type: contentType })
+  }
+
+  async putFile(key: string, path: string, contentType: string): Promise<void> {
+    assertKey(key)
+    await this.client.write(key, Bun.file(path), { type: contentType })
   }
 
   async get(key: string): Promise<StoredFile | null> {

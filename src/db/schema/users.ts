@@ -78,3 +78,25 @@ export const captchas = pgTable('captchas', {
   expiresAt: timestampTz('expires_at').notNull(),
   usedAt: timestampTz('used_at'),
 })
+
+export type BackupState = 'pending' | 'running' | 'complete' | 'failed'
+
+/** Pleroma's account backups: a zip of the user's data, built by a job, kept for a week. */
+export const userBackups = pgTable('user_backups', {
+  id: primaryId(),
+  userId: flakeId('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  contentType: text('content_type').notNull().default('application/zip'),
+  /** storage key of the zip once built: unguessable, so its URL is only known to the owner */
+  fileKey: text('file_key'),
+  fileSize: integer('file_size').notNull().default(0),
+  state: text('state').$type<BackupState>().notNull().default('pending'),
+  /** statuses, likes, bookmarks and files written so far */
+  processedNumber: integer('processed_number').notNull().default(0),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+}, (t) => [
+  index('user_backups_user_idx').on(t.userId, t.createdAt.desc()),
+  index('user_backups_created_at_idx').on(t.createdAt),
+])
+
+export type UserBackupRow = typeof userBackups.$inferSelect
