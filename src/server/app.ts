@@ -30,6 +30,7 @@ import { searchApi } from './api/search'
 import { tagsApi } from './api/tags'
 import { pushApi } from './api/push'
 import { pagesApi } from './pages'
+import { frontendsWeb } from './pages/frontends'
 import { announcementsApi } from './api/announcements'
 import { discoveryApi } from './api/discovery'
 import { federationMount } from '../federation/mount'
@@ -70,6 +71,7 @@ export function createApp(ctx: Ctx) {
     .use(discoveryFeatures(base))
     .use(adminApi(base))
     .use(pagesApi(base))
+    .use(frontendsWeb(base))
 }
 
 export type App = ReturnType<typeof createApp>

@@ -156,9 +156,9 @@ export async function useFrontend(ctx: Ctx, name: string, role: FrontendRole, re
   assertFrontendName(name)
   const refs = (await installedFrontends(ctx.config)).get(name) ?? []
   const chosen = ref ? assertFrontendName(ref, 'ref') : refs.length === 1 ? refs[0] : knownFrontend(name)?.ref
-  if (!chosen || !refs.includes(chosen)) {
-    throw new NotFoundError(refs.length ? `${name} has several builds installed (${refs.join(', ')}): choose one with a ref` : `Frontend ${name} is not installed`)
-  }
+  if (!refs.length) throw new NotFoundError(`Frontend ${name} is not installed`)
+  if (ref && !refs.includes(chosen!)) throw new NotFoundError(`Frontend ${name} ${ref} is not installed (installed: ${refs.join(', ')})`)
+  if (!chosen || !refs.includes(chosen)) throw new NotFoundError(`${name} has several builds installed (${refs.join(', ')}): choose one with a ref`)
   await ctx.db.insert(instanceFrontends).values({ role, name, ref: chosen })
     .onConflictDoUpdate({ target: instanceFrontends.role, set: { name, ref: chosen, updatedAt: new Date() } })
   cache.delete(ctx.db)
