@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -14,6 +14,7 @@ import type { App } from '../../src/server/app'
 import { contextWith, testApp } from '../support/context'
 import { makeUser, type MadeUser } from '../support/factories'
 import { call, type CallOptions } from '../support/http'
+import { cliEnvironment, rookery, type CliEnv } from '../cli/run'
 
 const BROWSER = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' }
 const enc = (s: string) => new TextEncoder().encode(s)
@@ -291,4 +292,59 @@ describe('cache rules', () => {
     expect(cacheControlFor('sw-pleroma.js')).toBe('no-cache')
     expect(cacheControlFor('manifest.json')).toBe('no-cache')
   })
+})
+
+describe('command line', () => {
+  let cli: CliEnv
+  let cliData: string
+  let work: string
+  const run = (args: string[]) => rookery(cli, args, { env: { ROOKERY_DATA_DIR: cliData } })
+
+  beforeAll(async () => {
+    cli = await cliEnvironment()
+    work = mkdtempSync(join(tmpdir(), 'rookery-frontend-cli-'))
+    cliData = cli.dataDir ?? join(work, 'data')
+  })
+  afterAll(async () => {
+    await cli.cleanup()
+    rmSync(work, { recursive: true, force: true })
+  })
+
+  test('install from a file and a URL, list, use, rm', async () => {
+    const zipPath = join(work, 'my-fe.zip')
+    writeFileSync(zipPath, buildZip('from file', 'build/'))
+    const installed = await run(['frontend', 'install', 'my-fe', '--file', zipPath, '--primary', '--json'])
+    expect(installed.code, installed.stderr).toBe(0)
+    expect(installed.json()).toMatchObject({ name: 'my-fe', ref: 'local', files: 5, role: 'primary' })
+    expect(readFileSync(join(cliData, 'frontends', 'my-fe', 'local', 'index.html'), 'utf8')).toContain('from file')
+
+    const refused = await run(['frontend', 'install', 'pleroma-fe', '--ref', 'v2', '--url', `${serverUrl}/fe.zip`])
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toContain('not a public address')
+    const fromUrl = await run(['frontend', 'install', 'pleroma-fe', '--ref', 'v2', '--url', `${serverUrl}/fe.zip`, '--allow-private-network', '--admin', '--json'])
+    expect(fromUrl.code, fromUrl.stderr).toBe(0)
+    expect(fromUrl.json()).toMatchObject({ name: 'pleroma-fe', ref: 'v2', role: 'admin' })
+
+    const hostilePath = join(work, 'evil.zip')
+    writeFileSync(hostilePath, zipSync({ 'index.html': enc('x'), '../../evil': enc('x') }))
+    const hostile = await run(['frontend', 'install', 'evil', '--file', hostilePath])
+    expect(hostile.code).not.toBe(0)
+    expect(hostile.stderr).toContain('unsafe entry name')
+
+    const list = await run(['frontend', 'list', '--json'])
+    const rows = list.json() as { name: string; installed_refs: string[]; active: string[] }[]
+    expect(rows.find((f) => f.name === 'my-fe')).toMatchObject({ installed_refs: ['local'], active: ['primary'] })
+    expect(rows.find((f) => f.name === 'pleroma-fe')).toMatchObject({ installed_refs: ['v2'], active: ['admin'] })
+    expect(rows.find((f) => f.name === 'evil')).toBeUndefined()
+
+    const inUse = await run(['frontend', 'rm', 'my-fe'])
+    expect(inUse.code).not.toBe(0)
+    expect(inUse.stderr).toContain('primary frontend')
+    expect((await run(['frontend', 'use', 'none'])).code).toBe(0)
+    const removed = await run(['frontend', 'rm', 'my-fe', '--json'])
+    expect(removed.json()).toEqual({ name: 'my-fe', removed: ['local'] })
+    const use = await run(['frontend', 'use', 'my-fe'])
+    expect(use.code).not.toBe(0)
+    expect(use.stderr).toContain('not installed')
+  }, 240_000)
 })
