@@ -55,6 +55,10 @@ function listCommand() {
     .alias('ls')
     .description('list the known and installed frontends and which ones are served')
     .addOption(jsonOption())
+    .addHelpText('after', `
+Examples:
+  $ rookery frontend list
+  $ rookery frontend list --json`)
     .action(async (_opts: unknown, cmd: Command) => {
       const run = await startCommand(cmd)
       await withDatabase(run, async (ctx) => {
@@ -102,6 +106,12 @@ function rmCommand() {
     .argument('<name>', 'an installed frontend')
     .option('--ref <ref>', 'delete only this version')
     .addOption(jsonOption())
+    .addHelpText('after', `
+A frontend served at / or /pleroma/admin/ is not deleted: choose another (or "none") first.
+
+Examples:
+  $ rookery frontend rm soapbox
+  $ rookery frontend rm pleroma-fe --ref v2.6.0`)
     .action(async (name: string, opts: { ref?: string }, cmd: Command) => {
       const run = await startCommand(cmd)
       await withDatabase(run, async (ctx) => {
