@@ -46,13 +46,21 @@ const page = (path: string, opts: CallOptions = {}) => get(path, { ...opts, head
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'rookery-frontends-'))
-  ctx = await contextWith({ dataDir, fetchPrivateNetwork: 'loopback' })
+  ctx = await contextWith({ dataDir, fetchPrivateNetwork: 'loopback', federation: { allowPrivate: true } })
   app = await testApp(ctx)
   admin = await makeUser(ctx, { isAdmin: true, scopes: ['read', 'write', 'admin'] })
   plain = await makeUser(ctx, { scopes: ['read', 'write', 'admin'] })
   const builds: Record<string, Uint8Array> = { '/fe.zip': buildZip('downloaded', 'dist/'), '/notzip.zip': enc('not a zip at all') }
   server = createServer((req, res) => {
     served++
+    const url = new URL(req.url ?? '/', 'http://x')
+    if (url.pathname === '/.well-known/webfinger') {
+      const resource = url.searchParams.get('resource') ?? ''
+      const links = resource.startsWith('acct:carol@')
+        ? [{ rel: 'self', href: 'x' }, { rel: 'http://ostatus.org/schema/1.0/subscribe', template: `${serverUrl}/authorize_interaction?uri={uri}` }]
+        : []
+      return res.writeHead(200, { 'content-type': 'application/jrd+json' }).end(JSON.stringify({ subject: resource, links }))
+    }
     const body = builds[req.url ?? '']
     if (!body) return res.writeHead(404).end()
     res.writeHead(200, { 'content-type': 'application/zip', 'content-length': String(body.byteLength) }).end(body)
@@ -279,6 +287,42 @@ describe('admin API', () => {
     expect(notAdmin.status).toBe(403)
     expect(existsSync(join(dataDir, 'frontends', 'evil'))).toBe(false)
     expect(existsSync(join(dataDir, 'frontends', 'bomb'))).toBe(false)
+  })
+})
+
+describe('remote follow page', () => {
+  const host = () => serverUrl.replace('http://', '')
+
+  test('asks for the visitor\'s address, then sends them to their instance\'s subscribe template', async () => {
+    const nickname = admin.account.username
+    for (const res of [await page('/main/ostatus', { query: { nickname } }), await call('POST', '/main/ostatus', { app, form: { nickname, profile: '' } })]) {
+      expect(res.status).toBe(200)
+      expect(res.text).toContain('<form method="post" action="/main/ostatus">')
+      expect(res.text).toContain(`value="${nickname}"`)
+    }
+    const res = await call('POST', '/main/ostatus', { app, form: { nickname, profile: `carol@${host()}` } })
+    expect(res.status).toBe(200)
+    const expected = `${serverUrl}/authorize_interaction?uri=${encodeURIComponent(`${ctx.config.baseUrl}/users/${nickname}`)}`
+    expect(res.text).toContain(`href="${expected}"`)
+    expect(res.text).toContain('http-equiv="refresh"')
+  })
+
+  test('explains what went wrong', async () => {
+    const nickname = admin.account.username
+    const post = (profile: string) => call('POST', '/main/ostatus', { app, form: { nickname, profile } })
+    const malformed = await post('not an address')
+    expect(malformed.status).toBe(422)
+    expect(malformed.text).toContain('name@your.instance')
+    const noTemplate = await post(`dave@${host()}`)
+    expect(noTemplate.status).toBe(422)
+    expect(noTemplate.text).toContain('does not offer remote follows')
+    const unreachable = await post('erin@127.0.0.1:1')
+    expect(unreachable.status).toBe(422)
+    expect(unreachable.text).toContain('did not answer')
+    const privateHost = await call('POST', '/main/ostatus', { app: await testApp(await contextWith({})), form: { nickname, profile: `carol@${host()}` } })
+    expect(privateHost.status).toBe(422)
+    expect((await page('/main/ostatus', { query: { nickname: 'nobody-at-all' } })).status).toBe(404)
+    expect((await page('/main/ostatus')).status).toBe(404)
   })
 })
 
