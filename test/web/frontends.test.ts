@@ -228,6 +228,8 @@ describe('serving', () => {
     expect(instance.status).toBe(200)
     expect(instance.json.uri).toBeString()
     expect((await get('/.well-known/nodeinfo')).status).toBe(200)
+    const nodeinfo = await get('/nodeinfo/2.1.json')
+    expect(nodeinfo.json.metadata).toMatchObject({ federatedTimelineAvailable: true, localBubbleInstances: [] })
     expect((await get('/api/pleroma/frontend_configurations')).json).toEqual({})
     const profile = await page(`/@${admin.account.username}`)
     expect(profile.status).toBe(200)
