@@ -36,13 +36,14 @@ import { discoveryApi } from './api/discovery'
 import { federationMount } from '../federation/mount'
 import { cardsApi } from './api/cards'
 import { trendsApi } from './api/trends'
+import { frontendSettingsApi } from './api/frontend-settings'
 
 /** Discovery and extras, composed apart so the app's type stays within what TypeScript can instantiate. */
 function discoveryFeatures(base: Base) {
   return new Elysia({ name: 'features.discovery' })
     .use(searchApi(base)).use(tagsApi(base)).use(cardsApi(base)).use(trendsApi(base))
     .use(announcementsApi(base)).use(discoveryApi(base))
-    .use(bookmarkFoldersApi(base)).use(pushApi(base))
+    .use(bookmarkFoldersApi(base)).use(pushApi(base)).use(frontendSettingsApi(base))
 }
 
 /** Composes the whole HTTP API; every feature module receives the same base (context + auth macro). */

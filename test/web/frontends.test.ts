@@ -394,3 +394,43 @@ describe('command line', () => {
     expect(use.stderr).toContain('not installed')
   }, 240_000)
 })
+
+describe('Akkoma frontend settings profiles', () => {
+  const base = '/api/v1/akkoma/frontend_settings'
+
+  test('store, list, read, update by version and delete a profile per user', async () => {
+    const put = (who: MadeUser, path: string, json: unknown) => call('PUT', `${base}/${path}`, { app, token: who.token, json })
+    expect((await get(`${base}/akkoma-fe`, { token: admin.token })).json).toEqual([])
+    expect((await get(`${base}/akkoma-fe/default`, { token: admin.token })).status).toBe(404)
+
+    const saved = await put(admin, 'akkoma-fe/default', { settings: { theme: 'dark', nested: { a: [1, 2] } }, version: 1 })
+    expect(saved.status).toBe(200)
+    expect(saved.json).toEqual({ theme: 'dark', nested: { a: [1, 2] } })
+    expect((await get(`${base}/akkoma-fe/default`, { token: admin.token })).json).toEqual({ theme: 'dark', nested: { a: [1, 2] } })
+    expect((await get(`${base}/akkoma-fe`, { token: admin.token })).json).toEqual([{ name: 'default', version: 1 }])
+
+    const stale = await put(admin, 'akkoma-fe/default', { settings: { theme: 'light' }, version: 1 })
+    expect(stale.status).toBe(422)
+    expect((await put(admin, 'akkoma-fe/default', { settings: { theme: 'light' }, version: 2 })).json).toEqual({ theme: 'light' })
+
+    // another user sees none of it
+    expect((await get(`${base}/akkoma-fe`, { token: plain.token })).json).toEqual([])
+    expect((await get(`${base}/akkoma-fe/default`, { token: plain.token })).status).toBe(404)
+    expect((await call('DELETE', `${base}/akkoma-fe/default`, { app, token: plain.token })).status).toBe(404)
+
+    const deleted = await call('DELETE', `${base}/akkoma-fe/default`, { app, token: admin.token })
+    expect(deleted.json).toEqual({ deleted: 'ok' })
+    expect((await get(`${base}/akkoma-fe/default`, { token: admin.token })).status).toBe(404)
+  })
+
+  test('refuses bad input and missing tokens', async () => {
+    const put = (json: unknown, path = 'akkoma-fe/other') => call('PUT', `${base}/${path}`, { app, token: admin.token, json })
+    expect((await put({ settings: 'nope', version: 1 })).status).toBe(422)
+    expect((await put({ settings: {}, version: 0 })).status).toBe(422)
+    expect((await put({ settings: {}, version: 'x' })).status).toBe(422)
+    expect((await put({ settings: { big: 'x'.repeat(300 * 1024) }, version: 1 })).status).toBe(422)
+    expect((await put({ settings: {}, version: 1 }, 'bad%20name/default')).status).toBe(422)
+    expect((await get(`${base}/akkoma-fe`)).status).toBe(401)
+    expect((await call('PUT', `${base}/akkoma-fe/default`, { app, json: { settings: {}, version: 1 } })).status).toBe(401)
+  })
+})
