@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { announcementCommand } from './commands/announcement'
 import { emojiCommand } from './commands/emoji'
+import { frontendCommand } from './commands/frontend'
 import { importCommand } from './commands/import'
 import { inviteCommand } from './commands/invite'
 import { mediaCommand } from './commands/media'
@@ -30,6 +31,7 @@ export function createProgram(): Command {
     .addCommand(userCommand())
     .addCommand(inviteCommand())
     .addCommand(emojiCommand())
+    .addCommand(frontendCommand())
     .addCommand(importCommand())
     .addCommand(mediaCommand())
     .addCommand(dbCommand())

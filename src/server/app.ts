@@ -30,19 +30,21 @@ import { searchApi } from './api/search'
 import { tagsApi } from './api/tags'
 import { pushApi } from './api/push'
 import { pagesApi } from './pages'
+import { frontendsWeb } from './pages/frontends'
 import { announcementsApi } from './api/announcements'
 import { discoveryApi } from './api/discovery'
 import { federationMount } from '../federation/mount'
 import { cardsApi } from './api/cards'
 import { trendsApi } from './api/trends'
 import { backupsApi } from './api/backups'
+import { frontendSettingsApi } from './api/frontend-settings'
 
 /** Discovery and extras, composed apart so the app's type stays within what TypeScript can instantiate. */
 function discoveryFeatures(base: Base) {
   return new Elysia({ name: 'features.discovery' })
     .use(searchApi(base)).use(tagsApi(base)).use(cardsApi(base)).use(trendsApi(base))
     .use(announcementsApi(base)).use(discoveryApi(base))
-    .use(bookmarkFoldersApi(base)).use(pushApi(base)).use(backupsApi(base))
+    .use(bookmarkFoldersApi(base)).use(pushApi(base)).use(backupsApi(base)).use(frontendSettingsApi(base))
 }
 
 /** Composes the whole HTTP API; every feature module receives the same base (context + auth macro). */
@@ -71,6 +73,7 @@ export function createApp(ctx: Ctx) {
     .use(discoveryFeatures(base))
     .use(adminApi(base))
     .use(pagesApi(base))
+    .use(frontendsWeb(base))
 }
 
 export type App = ReturnType<typeof createApp>

@@ -38,6 +38,7 @@ describe('command tree', () => {
       'user import', 'user tag', 'user untag', 'user confirm', 'user sessions list', 'user sessions revoke', 'user backup',
       'invite new', 'invite list', 'invite revoke',
       'emoji list', 'emoji import', 'emoji get-packs', 'emoji ls-packs', 'emoji gen-pack',
+      'frontend install', 'frontend list', 'frontend use', 'frontend rm',
       'import follows', 'import blocks', 'import mutes',
       'media prune',
       'db status', 'db vacuum', 'db backup', 'db restore', 'db move', 'instance show', 'instance set', 'announcement new', 'announcement list', 'announcement rm', 'config show', 'top',

@@ -25,3 +25,11 @@ export const instanceDocuments = pgTable('instance_documents', {
   content: text('content').notNull(),
   updatedAt: updatedAt(),
 })
+
+/** Which installed frontend is served where (`primary` at `/`, `admin` at `/pleroma/admin`), shared by every process. */
+export const instanceFrontends = pgTable('instance_frontends', {
+  role: text('role').$type<'primary' | 'admin'>().primaryKey(),
+  name: text('name').notNull(),
+  ref: text('ref').notNull(),
+  updatedAt: updatedAt(),
+})

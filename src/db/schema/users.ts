@@ -1,4 +1,4 @@
-import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core'
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core'
 import { accounts } from './accounts'
 import { citext, createdAt, flakeId, primaryId, timestampTz, updatedAt } from './columns'
 
@@ -100,3 +100,13 @@ export const userBackups = pgTable('user_backups', {
 ])
 
 export type UserBackupRow = typeof userBackups.$inferSelect
+
+/** Akkoma's per-user frontend settings profiles (`/api/v1/akkoma/frontend_settings`), synced between a user's browsers. */
+export const frontendSettingProfiles = pgTable('frontend_setting_profiles', {
+  userId: flakeId('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  frontendName: text('frontend_name').notNull(),
+  profileName: text('profile_name').notNull(),
+  version: integer('version').notNull(),
+  settings: jsonb('settings').$type<Record<string, unknown>>().notNull(),
+  updatedAt: updatedAt(),
+}, (t) => [primaryKey({ columns: [t.userId, t.frontendName, t.profileName] })])

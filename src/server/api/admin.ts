@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia'
 import { processCounters } from '../../core/admin/runtime'
 import type { Base } from '../base'
+import { adminFrontendsApi } from './admin-frontends'
 import { adminMastodonApi } from './admin-mastodon'
 import { adminPleromaApi } from './admin-pleroma'
 
@@ -13,3 +14,4 @@ export const adminApi = (base: Base) =>
     .onRequest(() => processCounters.recordRequest())
     .use(adminPleromaApi(base))
     .use(adminMastodonApi(base))
+    .use(adminFrontendsApi(base))

@@ -19,6 +19,7 @@ import { renderStatuses, type StatusEntity } from '../render/status'
 import { csrfFor, formTrusted, isSecure } from '../views/csrf'
 import { htmlResponse, readCookie, redirectResponse, serializeCookie } from '../views/http'
 import { ATOM_CONTENT_TYPE, buildAtom, buildRss, RSS_CONTENT_TYPE, type FeedView } from './feeds'
+import { primaryFrontendHome } from './frontends'
 import { PUBLIC_STYLE_HASH } from './layout'
 import { prefersData, prefersHtml } from './negotiate'
 import { homePage, messagePage, profilePage, signInPage, signUpPage, statusPage, statusPath, tagPage, type Pager } from './views'
@@ -238,7 +239,7 @@ async function home(ctx: Ctx, request: Request): Promise<Response> {
 export const pagesApi = (base: Base) =>
   new Elysia({ name: 'pages' })
     .use(base)
-    .get('/', ({ ctx, request }) => home(ctx, request), { auth: 'public' })
+    .get('/', async ({ ctx, request }) => (await primaryFrontendHome(ctx, request)) ?? home(ctx, request), { auth: 'public' })
     .get('/auth/sign_up', ({ ctx, request, input }) =>
       signUpForm(ctx, request, { inviteToken: typeof input.invite === 'string' ? input.invite.slice(0, 200) : '' }), { auth: 'client' })
     .post('/auth/sign_up', ({ ctx, request, input }) => signUp(ctx, request, input), { auth: 'client' })

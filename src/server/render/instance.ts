@@ -349,6 +349,9 @@ export function buildNodeinfo(version: '2.0' | '2.1', config: Config, data: Node
       invitesEnabled: flags.invitesEnabled,
       mailerEnabled: false,
       features: instanceFeatures(),
+      // Akkoma-FE reads these to show the federated timeline and the "bubble" timeline (no bubble here)
+      federatedTimelineAvailable: true,
+      localBubbleInstances: [] as string[],
       // Libraries that only know Mastodon-family names (megalodon, used by Whalebird) accept a server whose upstream is Mastodon.
       upstream: { name: 'mastodon', version: MASTODON_API_VERSION },
     },

@@ -1,0 +1,34 @@
+// Pleroma's frontend management: list the known and installed frontends, install one from its build.
+import { Elysia } from 'elysia'
+import { BadRequestError } from '../../core/errors'
+import { installFrontend, listFrontends } from '../../core/frontends/install'
+import type { AuthRule, Base } from '../base'
+
+const READ: AuthRule = { scopes: ['admin:read'], role: 'admin' }
+const WRITE: AuthRule = { scopes: ['admin:write'], role: 'admin' }
+
+const optionalString = (input: Record<string, unknown>, key: string): string | undefined => {
+  const v = input[key]
+  if (v === undefined || v === null || v === '') return undefined
+  if (typeof v !== 'string') throw new BadRequestError(`${key} must be a string`)
+  return v
+}
+
+const routes = (base: Base, prefix: string) =>
+  new Elysia({ name: `api.admin.frontends${prefix}`, prefix })
+    .use(base)
+    .get('/frontends', ({ ctx }) => listFrontends(ctx), { auth: READ })
+    .post('/frontends/install', async ({ ctx, input }) => {
+      const name = optionalString(input, 'name')
+      if (!name) throw new BadRequestError('Missing field: name')
+      // Pleroma's `file` is a path on the server; over HTTP the archive itself is uploaded instead.
+      if (typeof input.file === 'string') throw new BadRequestError('file must be an uploaded zip archive')
+      const zip = input.file instanceof Blob ? new Uint8Array(await input.file.arrayBuffer()) : undefined
+      await installFrontend(ctx, { name, ref: optionalString(input, 'ref'), zip, url: optionalString(input, 'build_url') })
+      return listFrontends(ctx)
+    }, { auth: WRITE })
+
+export const adminFrontendsApi = (base: Base) =>
+  new Elysia({ name: 'api.admin.frontends' })
+    .use(routes(base, '/api/v1/pleroma/admin'))
+    .use(routes(base, '/api/pleroma/admin'))
