@@ -37,7 +37,7 @@ afterAll(async () => {
 
 const api = (method: string, path: string, opts: CallOptions = {}) => callApp(method, path, { ...opts, app })
 
-async function chatWith(me: MadeUser, other: MadeUser): Promise<{ id: string }> {
+async function chatWith(me: MadeUser, other: MadeUser): Promise<{ id: string; [key: string]: unknown }> {
   const res = await api('POST', `/api/v1/pleroma/chats/by-account-id/${other.account.id}`, { token: me.token })
   expect(res.status).toBe(200)
   return res.json
