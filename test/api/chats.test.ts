@@ -234,6 +234,12 @@ describe('chats', () => {
     expect(await bad.json()).toEqual({ error: expect.any(String) })
   })
 
+  test('the instance advertises chats and their length limit', async () => {
+    const v1 = await api('GET', '/api/v1/instance')
+    expect(v1.json.pleroma.metadata.features).toContain('pleroma_chat_messages')
+    expect(v1.json.chat_limit).toBe(100)
+  })
+
   test('tokens need the chat scopes', async () => {
     const [alice, bob] = await Promise.all([makeUser(ctx), makeUser(ctx)])
     const chat = await chatWith(alice, bob)

@@ -5,7 +5,6 @@
  * here, in the same change that adds its routes.
  *
  * Names still to add when their feature lands, with what they promise:
- * - "pleroma_chat_messages"    /api/v1/pleroma/chats
  * - "profile_directory"        /api/v1/directory
  * - "v2_suggestions"           /api/v2/suggestions
  * - "blockers_visible"         blocked users can see who blocks them
@@ -32,6 +31,8 @@ export const FEATURES: readonly string[] = [
   'mastodon_api_streaming',
   // /api/v1/pleroma/bookmark_folders, `folder_id` on bookmarking and on /api/v1/bookmarks
   'pleroma:bookmark_folders',
+  // /api/v1/pleroma/chats between local accounts, pleroma:chat_mention notifications and pleroma:chat_update events
+  'pleroma_chat_messages',
 ]
 
 /** The features list to publish: a fresh copy, so callers cannot change the constant. */
