@@ -6,9 +6,10 @@ import type { Ctx } from '../../src/core/context'
 import { pruneOrphanMedia } from '../../src/core/media/prune'
 import { blockAccount, unblockAccount } from '../../src/core/relationships/block'
 import { muteAccount } from '../../src/core/relationships/mute'
+import { accounts } from '../../src/db/schema'
 import { createApp, type App } from '../../src/server/app'
 import { contextWith } from '../support/context'
-import { makeUser, type MadeUser } from '../support/factories'
+import { makeUser, uniqueName, type MadeUser } from '../support/factories'
 import { call as callApp, type CallOptions } from '../support/http'
 import { fileOf, pngFixture } from '../support/media-fixtures'
 import { TestSocket } from '../support/websocket'
@@ -213,6 +214,17 @@ describe('chats', () => {
     const no = await api('POST', `/api/v1/pleroma/chats/${toCarol.id}/messages`, { token: alice.token, json: { content: 'hi' } })
     expect(no.status).toBe(422)
     expect(no.json.error).toContain('does not accept')
+  })
+
+  test('remote accounts cannot be chatted with until chats federate', async () => {
+    const alice = await makeUser(ctx)
+    const username = uniqueName('remote')
+    const [remote] = await ctx.db.insert(accounts).values({
+      username, domain: 'remote.example', uri: `https://remote.example/users/${username}`, url: `https://remote.example/@${username}`,
+    }).returning()
+    const res = await api('POST', `/api/v1/pleroma/chats/by-account-id/${remote.id}`, { token: alice.token })
+    expect(res.status).toBe(422)
+    expect(res.json.error).toContain('remote')
   })
 
   test('malformed and missing input is refused', async () => {

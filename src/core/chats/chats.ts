@@ -32,12 +32,16 @@ const eitherBlocks = async (db: DbLike, a: string, b: string) => {
   return !!row?.blocked
 }
 
+/** Chats do not federate yet: a message to a remote account would never arrive. */
+const remoteRefused = () => new ValidationError('Chats with remote accounts are not supported')
+
 /** `POST /api/v1/pleroma/chats/by-account-id/:id`: the caller's chat with a visible account, made on first use. */
 export async function getOrCreateChat(ctx: Ctx, viewer: Viewer & { accountId: string }, recipientId: string): Promise<ChatRow> {
   if (!isId(recipientId)) throw new NotFoundError()
-  const [recipient] = await ctx.db.select({ id: accounts.id }).from(accounts)
+  const [recipient] = await ctx.db.select({ id: accounts.id, domain: accounts.domain }).from(accounts)
     .where(and(eq(accounts.id, recipientId), visibleAccountSql(viewer))).limit(1)
   if (!recipient) throw new NotFoundError()
+  if (recipient.domain) throw remoteRefused()
   if (await eitherBlocks(ctx.db, viewer.accountId, recipientId)) throw new ValidationError('Chat with a blocked account is not possible')
   return ensureChat(ctx.db, viewer.accountId, recipientId)
 }
@@ -113,7 +117,6 @@ export interface PostChatMessageInput {
 const text = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '')
 
 async function recipientAccepts(db: DbLike, recipient: AccountRow): Promise<boolean> {
-  if (recipient.domain) return true
   const [user] = await db.select({ accepts: users.acceptsChatMessages }).from(users).where(eq(users.accountId, recipient.id)).limit(1)
   return user?.accepts ?? false
 }
@@ -132,6 +135,7 @@ export async function postChatMessage(ctx: Ctx, accountId: string, chatId: strin
   const [recipient] = await ctx.db.select().from(accounts)
     .where(and(eq(accounts.id, chat.recipientId), visibleAccountSql(null))).limit(1)
   if (!recipient || await eitherBlocks(ctx.db, accountId, chat.recipientId)) throw new ValidationError('Chat with this account is not possible')
+  if (recipient.domain) throw remoteRefused()
   if (!(await recipientAccepts(ctx.db, recipient))) throw new ValidationError('Recipient does not accept chat messages')
   if (mediaId) {
     const [media] = isId(mediaId)
@@ -152,11 +156,9 @@ export async function postChatMessage(ctx: Ctx, accountId: string, chatId: strin
     }).returning()
     await tx.update(chats).set({ updatedAt: message.createdAt }).where(eq(chats.id, chat.id))
     await publishChatUpdate(tx, chat.id, accountId)
-    if (!recipient.domain) {
-      const theirs = await ensureChat(tx, chat.recipientId, accountId, true)
-      await publishChatUpdate(tx, theirs.id, chat.recipientId)
-      await notify(tx, { type: 'pleroma:chat_mention', accountId: chat.recipientId, fromAccountId: accountId, chatMessageId: message.id })
-    }
+    const theirs = await ensureChat(tx, chat.recipientId, accountId, true)
+    await publishChatUpdate(tx, theirs.id, chat.recipientId)
+    await notify(tx, { type: 'pleroma:chat_mention', accountId: chat.recipientId, fromAccountId: accountId, chatMessageId: message.id })
     return message
   })
 }
