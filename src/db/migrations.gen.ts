@@ -14,7 +14,7 @@ import m11 from '../../drizzle/0011_web_push.sql' with { type: 'text' }
 import m12 from '../../drizzle/0012_discovery.sql' with { type: 'text' }
 import m13 from '../../drizzle/0013_federation.sql' with { type: 'text' }
 import m14 from '../../drizzle/0014_preview_cards_trends.sql' with { type: 'text' }
-import m15 from '../../drizzle/0015_jazzy_hellcat.sql' with { type: 'text' }
+import m15 from '../../drizzle/0015_pleroma_chats.sql' with { type: 'text' }
 
 export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: '0000_extensions', when: 1795426585225, breakpoints: true, sql: m0 as unknown as string },
@@ -32,5 +32,5 @@ export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql:
   { tag: '0012_discovery', when: 1796526933059, breakpoints: true, sql: m12 as unknown as string },
   { tag: '0013_federation', when: 1796527018633, breakpoints: true, sql: m13 as unknown as string },
   { tag: '0014_preview_cards_trends', when: 1796527195540, breakpoints: true, sql: m14 as unknown as string },
-  { tag: '0015_jazzy_hellcat', when: 1796527483368, breakpoints: true, sql: m15 as unknown as string },
+  { tag: '0015_pleroma_chats', when: 1796529187864, breakpoints: true, sql: m15 as unknown as string },
 ]
