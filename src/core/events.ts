@@ -39,6 +39,8 @@ export type StreamEvent =
   | { type: 'notification'; notificationId: string; accountId: string }
   /** a direct thread got a new status: the participations of these accounts in it changed */
   | { type: 'conversation'; conversationId: string; accountIds: string[] }
+  /** Pleroma's `pleroma:chat_update`: the chat `chatId` of `accountId` changed (a message came, went or was read) */
+  | { type: 'chat_update'; chatId: string; accountId: string }
   /** the filters of `accountId` changed */
   | { type: 'filters_changed'; accountId: string }
   /** Pleroma's `pleroma:follow_relationships_update`, sent to the follower */

@@ -16,6 +16,7 @@ import m13 from '../../drizzle/0013_federation.sql' with { type: 'text' }
 import m14 from '../../drizzle/0014_preview_cards_trends.sql' with { type: 'text' }
 import m15 from '../../drizzle/0015_user_backups.sql' with { type: 'text' }
 import m16 from '../../drizzle/0016_frontends.sql' with { type: 'text' }
+import m17 from '../../drizzle/0017_pleroma_chats.sql' with { type: 'text' }
 
 export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: '0000_extensions', when: 1795426585225, breakpoints: true, sql: m0 as unknown as string },
@@ -35,4 +36,5 @@ export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql:
   { tag: '0014_preview_cards_trends', when: 1796527195540, breakpoints: true, sql: m14 as unknown as string },
   { tag: '0015_user_backups', when: 1796528467841, breakpoints: true, sql: m15 as unknown as string },
   { tag: '0016_frontends', when: 1796528947797, breakpoints: true, sql: m16 as unknown as string },
+  { tag: '0017_pleroma_chats', when: 1796529226971, breakpoints: true, sql: m17 as unknown as string },
 ]

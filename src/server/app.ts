@@ -15,6 +15,7 @@ import { listsApi } from './api/lists'
 import { filtersApi } from './api/filters'
 import { notificationsApi } from './api/notifications'
 import { markersApi } from './api/markers'
+import { chatsApi } from './api/chats'
 import { conversationsApi } from './api/conversations'
 import { pollsApi } from './api/polls'
 import { streamingApi } from './api/streaming'
@@ -64,7 +65,7 @@ export function createApp(ctx: Ctx) {
     .use(timelinesApi(base))
     .use(listsApi(base))
     .use(filtersApi(base))
-    .use(notificationsApi(base)).use(markersApi(base)).use(conversationsApi(base)).use(pollsApi(base))
+    .use(notificationsApi(base)).use(markersApi(base)).use(conversationsApi(base)).use(chatsApi(base)).use(pollsApi(base))
     .use(streamingApi(base))
     .use(mediaApi(base))
     .use(relationshipsApi(base)).use(importsApi(base))

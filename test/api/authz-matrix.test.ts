@@ -126,6 +126,7 @@ const FAMILIES: [RegExp, string][] = [
   [/^\/api\/v1\/(pleroma\/)?conversations\/:id(\/|$)/, 'conversation'],
   [/^\/api\/(v1|v0\/pleroma)\/reports\/:id(\/|$)/, 'report'],
   [/^\/api\/v1\/pleroma\/bookmark_folders\/:id(\/|$)/, 'bookmarkFolder'],
+  [/^\/api\/v1\/pleroma\/chats\/:id(\/|$)/, 'chat'],
   // authorising or rejecting someone who never asked to follow
   [/^\/api\/v1\/follow_requests\/:id(\/|$)/, 'nonRequester'],
 ]
@@ -136,7 +137,7 @@ const FAMILIES: [RegExp, string][] = [
  */
 const PUBLIC_RECORDS = [
   /^\/api\/v1\/(pleroma\/)?accounts\/:id(\/|$)/, /^\/api\/account\/confirm_email\/:user_id\//, /^\/api\/v1\/announcements\/:id\//,
-  /^\/api\/v1\/suggestions\/:account_id$/,
+  /^\/api\/v1\/suggestions\/:account_id$/, /^\/api\/v1\/pleroma\/chats\/by-account-id\/:id$/,
 ]
 
 async function ok(res: Promise<{ status: number; json: any; text: string }>, what: string) {
@@ -171,6 +172,7 @@ async function makeFixtures(owner: MadeUser, other: MadeUser): Promise<Fixtures>
   const report = await ok(call('POST', '/api/v1/reports', { token: t, json: { account_id: other.account.id } }), 'report')
   const bookmarkFolder = await ok(call('POST', '/api/v1/pleroma/bookmark_folders', { token: t, json: { name: 'mine' } }), 'bookmark folder')
   const featuredTag = await ok(call('POST', '/api/v1/featured_tags', { token: t, json: { name: 'mine' } }), 'featured tag')
+  const chat = await ok(call('POST', `/api/v1/pleroma/chats/by-account-id/${other.account.id}`, { token: t }), 'chat')
   return {
     status: secret.id,
     poll: withPoll.poll.id,
@@ -187,6 +189,7 @@ async function makeFixtures(owner: MadeUser, other: MadeUser): Promise<Fixtures>
     report: report.id,
     bookmarkFolder: bookmarkFolder.id,
     featuredTag: featuredTag.id,
+    chat: chat.id,
     nonRequester: owner.account.id,
   }
 }

@@ -5,7 +5,6 @@
  * here, in the same change that adds its routes.
  *
  * Names still to add when their feature lands, with what they promise:
- * - "pleroma_chat_messages"    /api/v1/pleroma/chats
  * - "blockers_visible"         blocked users can see who blocks them
  */
 export const FEATURES: readonly string[] = [
@@ -34,6 +33,8 @@ export const FEATURES: readonly string[] = [
   'profile_directory',
   // /api/v2/suggestions with sources, and dismissing one
   'v2_suggestions',
+  // /api/v1/pleroma/chats between local accounts, pleroma:chat_mention notifications and pleroma:chat_update events
+  'pleroma_chat_messages',
 ]
 
 /** The features list to publish: a fresh copy, so callers cannot change the constant. */

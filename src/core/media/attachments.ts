@@ -134,13 +134,14 @@ export function normalizeMediaIds(ctx: Ctx, ids: string[] | undefined): string[]
 }
 
 /**
- * Checks that every id is the poster's own upload and free: not on any status or scheduled status, or already on
+ * Checks that every id is the poster's own upload and free: not on any status, scheduled status or chat message, or already on
  * `statusId` (when editing it). Throws 422 naming the ones that are not.
  */
 export async function checkAttachableMedia(db: DbLike, accountId: string, ids: string[], statusId: string | null = null): Promise<void> {
   if (!ids.length) return
   const valid = ids.filter(isId)
-  const free = and(isNull(mediaAttachments.statusId), isNull(mediaAttachments.scheduledStatusId))
+  const free = and(isNull(mediaAttachments.statusId), isNull(mediaAttachments.scheduledStatusId),
+    sql`not exists (select 1 from chat_messages cm where cm.media_id = ${mediaAttachments.id})`)
   const rows = valid.length
     ? await db.select({ id: mediaAttachments.id }).from(mediaAttachments).where(and(
       inArray(mediaAttachments.id, valid),

@@ -31,15 +31,16 @@ export interface PruneResult {
 }
 
 /**
- * Deletes uploads that never made it into a status (or were left behind by a deleted one): not on any status or
- * scheduled status, older than `olderThanMs`, and not shown by an earlier revision of an edited status. Rows go first,
+ * Deletes uploads that never made it into a status (or were left behind by a deleted one): not on any status,
+ * scheduled status or chat message, older than `olderThanMs`, and not shown by an earlier revision of an edited status. Rows go first,
  * each one only if still unattached, then their files.
  */
 export async function pruneOrphanMedia(ctx: Ctx, opts: PruneOptions = {}): Promise<PruneResult> {
   const olderThan = new Date((opts.now ?? new Date()).getTime() - (opts.olderThanMs ?? DEFAULT_PRUNE_AGE_MS))
   const storage = mediaStorage(ctx.config)
   const result: PruneResult = { attachments: 0, bytes: 0, files: 0, dryRun: !!opts.dryRun, olderThan }
-  const orphan = and(isNull(mediaAttachments.statusId), isNull(mediaAttachments.scheduledStatusId), lt(mediaAttachments.createdAt, olderThan))
+  const orphan = and(isNull(mediaAttachments.statusId), isNull(mediaAttachments.scheduledStatusId), lt(mediaAttachments.createdAt, olderThan),
+    sql`not exists (select 1 from chat_messages cm where cm.media_id = ${mediaAttachments.id})`)
   let cursor: { createdAt: Date; id: string } | null = null
   for (;;) {
     const after: SQL | undefined = cursor

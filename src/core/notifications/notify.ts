@@ -17,6 +17,7 @@ export interface NotificationInput {
   reportId?: string | null
   emoji?: string | null
   emojiUrl?: string | null
+  chatMessageId?: string | null
 }
 
 /**
@@ -54,9 +55,9 @@ export async function notifyAll(tx: DbLike, n: Omit<NotificationInput, 'accountI
   const values = recipients.map((accountId) => sql`(${uuidParam(newId())}, ${uuidParam(accountId)})`)
   const sender = uuidParam(n.fromAccountId)
   const result = await tx.execute(sql`
-    insert into notifications (id, account_id, from_account_id, type, status_id, target_account_id, report_id, emoji, emoji_url, group_key, filtered)
+    insert into notifications (id, account_id, from_account_id, type, status_id, target_account_id, report_id, emoji, emoji_url, chat_message_id, group_key, filtered)
     select r.id, r.account_id, ${sender}, ${n.type}::text, ${optionalUuid(n.statusId)}, ${optionalUuid(n.targetAccountId)},
-      ${optionalUuid(n.reportId)}, ${n.emoji ?? null}::text, ${n.emojiUrl ?? null}::text,
+      ${optionalUuid(n.reportId)}, ${n.emoji ?? null}::text, ${n.emojiUrl ?? null}::text, ${optionalUuid(n.chatMessageId)},
       case when pf.filtered then null else ${groupKeyFor(n)}::text end, pf.filtered
     from (values ${sql.join(values, sql`, `)}) as r(id, account_id)
     cross join lateral (select ${filteredByPolicySql(sql`r.account_id`, sender, n.type, n.statusId)} as filtered) pf

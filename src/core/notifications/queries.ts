@@ -9,11 +9,11 @@ import { hiddenFromViewerSql } from './rules'
 
 export const NOTIFICATION_TYPES: readonly NotificationType[] = [
   'mention', 'status', 'reblog', 'favourite', 'follow', 'follow_request', 'poll', 'update', 'move',
-  'pleroma:emoji_reaction', 'pleroma:report', 'admin.sign_up', 'admin.report',
+  'pleroma:emoji_reaction', 'pleroma:report', 'pleroma:chat_mention', 'admin.sign_up', 'admin.report',
 ]
 
-/** Pleroma: report notifications come only when asked for by type. */
-const NOT_BY_DEFAULT: NotificationType[] = ['pleroma:report']
+/** Pleroma: report and chat notifications come only when asked for by type. */
+const NOT_BY_DEFAULT: NotificationType[] = ['pleroma:report', 'pleroma:chat_mention']
 
 /** The filters `GET /api/v1/notifications` (and the unread count) understand. */
 export interface NotificationFilter {

@@ -1,12 +1,13 @@
 import { sql } from 'drizzle-orm'
 import { bigint, boolean, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core'
 import { accounts } from './accounts'
+import { chatMessages } from './chats'
 import { createdAt, flakeId, primaryId, updatedAt } from './columns'
 import { statuses } from './statuses'
 
 export type NotificationType =
   | 'mention' | 'status' | 'reblog' | 'favourite' | 'follow' | 'follow_request' | 'poll' | 'update' | 'move'
-  | 'pleroma:emoji_reaction' | 'pleroma:report' | 'admin.sign_up' | 'admin.report'
+  | 'pleroma:emoji_reaction' | 'pleroma:report' | 'pleroma:chat_mention' | 'admin.sign_up' | 'admin.report'
 
 export const notifications = pgTable('notifications', {
   id: primaryId(),
@@ -24,6 +25,8 @@ export const notifications = pgTable('notifications', {
   /** `pleroma:emoji_reaction`: the emoji (unicode or shortcode) and, for custom ones, its image */
   emoji: text('emoji'),
   emojiUrl: text('emoji_url'),
+  /** `pleroma:chat_mention`: the message */
+  chatMessageId: flakeId('chat_message_id').references(() => chatMessages.id, { onDelete: 'cascade' }),
   seen: boolean('seen').notNull().default(false),
   /** Groupable types (favourite, reblog, follow): `<type>[-<status>]-<12-hour bucket>`, as Mastodon; null otherwise. */
   groupKey: text('group_key'),

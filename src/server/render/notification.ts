@@ -4,7 +4,10 @@ import type { NotificationGroupData } from '../../core/notifications/groups'
 import type { Viewer } from '../../core/oauth/authenticate'
 import { visibleWithReblogSql } from '../../core/visibility'
 import { accounts, mutes, reports, statuses, type NotificationRow, type ReportRow } from '../../db/schema'
+import { chatsOfMessages } from '../../core/chats/chats'
+import { chatMessages } from '../../db/schema'
 import { renderAccounts, type AccountEntity } from './account'
+import { renderChatMessagesIn, type ChatMessageEntity } from './chat'
 import { renderStatuses, type StatusEntity } from './status'
 
 /** Types whose notification carries the status it is about; without a visible status they are not shown. */
@@ -39,7 +42,7 @@ export type NotificationEntity = ReturnType<typeof buildNotificationEntity>
 function buildNotificationEntity(
   n: NotificationRow,
   account: AccountEntity,
-  extras: { status?: StatusEntity; target?: AccountEntity; report?: ReturnType<typeof buildReport>; muted: boolean },
+  extras: { status?: StatusEntity; target?: AccountEntity; report?: ReturnType<typeof buildReport>; chatMessage?: ChatMessageEntity; muted: boolean },
 ) {
   return {
     id: n.id,
@@ -51,6 +54,7 @@ function buildNotificationEntity(
     ...(n.type === 'move' ? { target: extras.target ?? null } : {}),
     ...(n.type === 'pleroma:emoji_reaction' ? { emoji: n.emoji, emoji_url: n.emojiUrl } : {}),
     ...(extras.report ? { report: extras.report } : {}),
+    ...(extras.chatMessage ? { chat_message: extras.chatMessage } : {}),
     pleroma: { is_seen: n.seen, is_muted: extras.muted },
   }
 }
@@ -72,7 +76,7 @@ async function preloadNotifications(ctx: Ctx, rows: NotificationRow[], viewer: V
   const senderIds = unique(rows.map((r) => r.fromAccountId))
   const viewerId = viewer.accountId!
 
-  const [accountEntities, statusEntities, muted] = await Promise.all([
+  const [accountEntities, statusEntities, muted, chatMessageEntities] = await Promise.all([
     (async () => {
       const list = await ctx.db.select().from(accounts).where(inArray(accounts.id, accountIds))
       const rendered = await renderAccounts(ctx, list, viewer)
@@ -90,9 +94,20 @@ async function preloadNotifications(ctx: Ctx, rows: NotificationRow[], viewer: V
       ))
       return new Set(list.map((m) => m.id))
     })(),
+    (async () => {
+      const ids = unique(rows.map((r) => r.chatMessageId))
+      if (!ids.length) return new Map<string, ChatMessageEntity>()
+      const messages = await ctx.db.select().from(chatMessages).where(inArray(chatMessages.id, ids))
+      const chats = new Map((await chatsOfMessages(ctx.db, viewerId, messages)).map((c) => [c.recipientId, c]))
+      const items = messages.flatMap((message) => {
+        const chat = chats.get(message.accountId === viewerId ? message.recipientId : message.accountId)
+        return chat ? [{ chat, message }] : []
+      })
+      return new Map((await renderChatMessagesIn(ctx, items)).map((m) => [m.id, m]))
+    })(),
   ])
   const reportsById = new Map(reportRows.map((r) => [r.id, buildReport(r, accountEntities)]))
-  return { accountEntities, statusEntities, muted, reportsById }
+  return { accountEntities, statusEntities, muted, reportsById, chatMessageEntities }
 }
 
 /** The status and report a notification is about, or null when it is about one the viewer cannot be shown. */
@@ -101,7 +116,9 @@ function subjectOf(n: NotificationRow, loaded: Awaited<ReturnType<typeof preload
   if (STATUS_TYPES.has(n.type) && !status) return null
   const report = n.reportId ? loaded.reportsById.get(n.reportId) ?? undefined : undefined
   if (n.type === 'pleroma:report' && !report) return null
-  return { status, report }
+  const chatMessage = n.chatMessageId ? loaded.chatMessageEntities.get(n.chatMessageId) : undefined
+  if (n.type === 'pleroma:chat_mention' && !chatMessage) return null
+  return { status, report, chatMessage }
 }
 
 /**

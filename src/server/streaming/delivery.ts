@@ -9,11 +9,13 @@ import {
 } from '../../core/streaming/audience'
 import type { FilterContext } from '../../db/schema'
 import { renderAnnouncement } from '../render/announcement'
+import { chatsByIds } from '../../core/chats/chats'
+import { renderChat } from '../render/chat'
 import { renderConversation } from '../render/conversation'
 import { renderNotification } from '../render/notification'
 import { renderStatus } from '../render/status'
 import type { StreamConnection } from './connection'
-import { canReadNotifications, type StreamName, type Subscription } from './streams'
+import { canReadChats, canReadNotifications, type StreamName, type Subscription } from './streams'
 
 /** One subscription of one connection that an event may go to. */
 interface Target {
@@ -185,6 +187,20 @@ async function deliverConversation(ctx: Ctx, connections: Iterable<StreamConnect
   }
 }
 
+/** Pleroma's `pleroma:chat_update`: the owner's Chat, on their `user:pleroma_chat` and `user` streams when the token may read chats. */
+async function deliverChatUpdate(ctx: Ctx, connections: Iterable<StreamConnection>, event: Extract<StreamEvent, { type: 'chat_update' }>) {
+  const targets = targetsOf(connections, (c, s) => c.accountId === event.accountId
+    && (s.name === 'user:pleroma_chat' || s.name === 'user') && canReadChats(c.viewer))
+  if (!targets.length) return
+  const [chat] = await chatsByIds(ctx.db, [event.chatId])
+  if (!chat || chat.accountId !== event.accountId) return
+  const rendered = await renderPerViewer(targets, async (connection) => (await renderChat(ctx, chat, connection.viewer!)) ?? null)
+  for (const target of targets) {
+    const entity = rendered.get(viewerKey(target))
+    if (entity) target.connection.send(target.subscription, 'pleroma:chat_update', JSON.stringify(entity))
+  }
+}
+
 /** Pleroma's `pleroma:follow_relationships_update`, on the follower's `user` stream, with both accounts' counts. */
 async function deliverFollowRelationship(ctx: Ctx, connections: Iterable<StreamConnection>, event: Extract<StreamEvent, { type: 'follow_relationships_update' }>) {
   const targets = targetsOf(connections, (c, s) => c.accountId === event.followerId && s.name === 'user')
@@ -238,6 +254,8 @@ export async function deliverEvent(ctx: Ctx, connections: Iterable<StreamConnect
       return
     case 'follow_relationships_update':
       return deliverFollowRelationship(ctx, connections, event)
+    case 'chat_update':
+      return deliverChatUpdate(ctx, connections, event)
     case 'announcement':
     case 'announcement.reaction':
     case 'announcement.delete':

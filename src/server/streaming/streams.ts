@@ -50,6 +50,9 @@ function text(value: unknown): string | null {
 const userWith = (viewer: Viewer | null, scopes: string[]): viewer is Viewer & { accountId: string } =>
   !!viewer?.accountId && hasAnyScope(viewer.scopes, scopes)
 
+/** Chat updates need a token that may read chats, on `user:pleroma_chat` (which Pleroma opens with `read:statuses`) as on `user`. */
+export const canReadChats = (viewer: Viewer | null) => userWith(viewer, ['read:chats'])
+
 /** Notifications on the `user` stream need what `user:notification` needs (Mastodon). */
 export const canReadNotifications = (viewer: Viewer | null) => userWith(viewer, ['read:notifications'])
 
