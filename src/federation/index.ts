@@ -7,7 +7,7 @@ import { findAccountById, findAccountByUri, findLocalActor, findRemoteActor, fol
 import { actorKeys, INSTANCE_KEY_OWNER } from '../core/federation/keys'
 import { FEDERATION_PUBLISH_QUEUE, type PublishEvent } from '../core/federation/publish'
 import { ForbiddenError } from '../core/errors'
-import { followAccount, unfollowAccount } from '../core/relationships/follow'
+import { acceptOutgoingFollow, followAccount, rejectOutgoingFollow, unfollowAccount, type OutgoingFollow } from '../core/relationships/follow'
 import type { AccountRow } from '../db/schema'
 import { DrizzleKvStore } from './kv'
 import { federationQueues } from './queue'
@@ -124,6 +124,32 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
       const [target, follower] = await Promise.all([findLocalActor(ctx, parsed.identifier), findAccountByUri(ctx, undo.actorId.href)])
       if (target && follower && follower.domain) await unfollowAccount(ctx, follower.id, target)
     })
+    .on(Accept, async (c, accept) => {
+      const answered = await answeredFollow(c, accept)
+      if (answered) await acceptOutgoingFollow(ctx, answered.targetId, answered.which)
+    })
+    .on(Reject, async (c, reject) => {
+      const answered = await answeredFollow(c, reject)
+      if (answered) await rejectOutgoingFollow(ctx, answered.targetId, answered.which)
+    })
+
+  /**
+   * The local account's Follow that a remote Accept or Reject answers, by the Follow's id, or by its local actor
+   * when the answer embeds a Follow with another id. Only the followed account may answer.
+   */
+  async function answeredFollow(c: Context<Ctx>, answer: Accept | Reject): Promise<{ targetId: string; which: OutgoingFollow } | null> {
+    if (!answer.actorId || !answer.objectId) return null
+    const target = await findAccountByUri(ctx, answer.actorId.href)
+    if (!target?.domain) return null
+    const object = await answer.getObject({ documentLoader: c.documentLoader, contextLoader: c.contextLoader, suppressError: true }).catch(() => null)
+    if (object instanceof Follow && object.objectId && object.objectId.href !== target.uri) return null
+    const own = object instanceof Follow && object.actorId ? c.parseUri(object.actorId) : null
+    if (own?.type === 'actor') {
+      const follower = await findLocalActor(ctx, own.identifier)
+      if (follower) return { targetId: target.id, which: { followerId: follower.id } }
+    }
+    return { targetId: target.id, which: { uri: answer.objectId.href } }
+  }
 
   async function storeActor(c: Context<Ctx>, actor: unknown): Promise<AccountRow | null> {
     if (!actor || !isActor(actor as Actor)) return null
@@ -177,8 +203,30 @@ async function localActor(c: Context<Ctx>, account: AccountRow) {
   })
 }
 
+async function recipientOf(ctx: Ctx, accountId: string): Promise<Recipient | null> {
+  const remote = await findRemoteActor(ctx, accountId)
+  if (!remote?.account.uri) return null
+  return {
+    id: new URL(remote.account.uri),
+    inboxId: new URL(remote.endpoints.inboxUrl),
+    endpoints: remote.endpoints.sharedInboxUrl ? { sharedInbox: new URL(remote.endpoints.sharedInboxUrl) } : null,
+  }
+}
+
+/** Sends a local account's Follow of a remote one, or its Undo. */
+async function sendFollow(c: Context<Ctx>, event: Extract<PublishEvent, { type: 'follow' | 'follow.undo' }>) {
+  const [actor, recipient] = await Promise.all([findAccountById(c.data, event.actorId), recipientOf(c.data, event.targetId)])
+  if (!actor || actor.domain || !recipient) return
+  const actorUri = c.getActorUri(actor.username)
+  const follow = new Follow({ id: new URL(event.followUri), actor: actorUri, object: recipient.id })
+  const activity = event.type === 'follow'
+    ? follow
+    : new Undo({ id: new URL(`${event.followUri}#undo`), actor: actorUri, to: recipient.id, object: follow })
+  await c.sendActivity({ identifier: actor.username }, recipient, activity)
+}
+
 /** Sends the Accept or Reject of a remote Follow. */
-async function sendFollowAnswer(c: Context<Ctx>, event: PublishEvent) {
+async function sendFollowAnswer(c: Context<Ctx>, event: Extract<PublishEvent, { type: 'follow.accept' | 'follow.reject' }>) {
   const ctx = c.data
   const [actor, follower] = await Promise.all([
     findAccountById(ctx, event.actorId),
@@ -224,8 +272,10 @@ export async function startFederationWorkers(ctx: Ctx, signal: AbortSignal): Pro
   if (!ctx.jobs) throw new Error('federation workers need the job queue')
   const federation = federationFor(ctx)
   void federation.startQueue(ctx, { signal }).catch((e) => console.error('[rookery] federation queue:', e))
-  await ctx.jobs.work<PublishEvent>(FEDERATION_PUBLISH_QUEUE, async (event) => {
-    await sendFollowAnswer(federationContext(ctx), event)
+  await ctx.jobs.work<PublishEvent>(FEDERATION_PUBLISH_QUEUE, async (event: PublishEvent) => {
+    const c = federationContext(ctx)
+    if ('targetId' in event) await sendFollow(c, event)
+    else await sendFollowAnswer(c, event)
   })
   const kv = new DrizzleKvStore(ctx.db)
   await ctx.jobs.work('federation.kv.sweep', async () => { await kv.sweep() })
