@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
-import { followRequests, follows, type AccountRow } from '../../db/schema'
+import { followRequests, follows, remoteActors, type AccountRow } from '../../db/schema'
 import { activityUri, enqueuePublish } from '../federation/publish'
 import type { Ctx } from '../context'
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors'
@@ -30,8 +30,8 @@ export type FollowResult = 'following' | 'requested'
 
 /**
  * Follows an account, or asks to when it is locked (a `follow_request` notification instead of `follow`).
- * A local account following a remote one always asks: the request is sent as a Follow activity and becomes a
- * follow when the remote server accepts it. Following again only updates the options given, on the follow or the
+ * A local account following a remote one (whose inbox is known) always asks: the request is sent as a Follow
+ * activity and becomes a follow when the remote server accepts it. Following again only updates the options given, on the follow or the
  * pending request. Refused for oneself (400) and between accounts where either blocks the other (403).
  */
 export async function followAccount(ctx: Ctx, actorId: string, target: AccountRow, options: FollowOptions = {}): Promise<FollowResult> {
@@ -48,7 +48,7 @@ export async function followAccount(ctx: Ctx, actorId: string, target: AccountRo
     }
     if (await updateFollow(tx, actorId, target.id, options)) return accepted()
     if (await updateFollowRequest(tx, actorId, target.id, options)) return 'requested'
-    if (target.domain && !options.uri) {
+    if (target.domain && !options.uri && await deliverable(tx, target.id)) {
       const followUri = activityUri(ctx)
       await createFollowRequest(tx, actorId, target.id, { ...options, uri: followUri }, false)
       await enqueuePublish(ctx, tx, { type: 'follow', actorId, targetId: target.id, followUri })
@@ -63,6 +63,12 @@ export async function followAccount(ctx: Ctx, actorId: string, target: AccountRo
     }
     return accepted()
   })
+}
+
+/** Whether a remote account has an inbox to deliver to. */
+async function deliverable(tx: DbLike, accountId: string): Promise<boolean> {
+  const [row] = await tx.select({ id: remoteActors.accountId }).from(remoteActors).where(eq(remoteActors.accountId, accountId)).limit(1)
+  return !!row
 }
 
 /** The remote Follow activity behind a pending request, when the requester is a remote account. */
