@@ -78,8 +78,8 @@ async function pendingRemoteFollow(tx: DbLike, followerId: string, targetId: str
   return row?.uri ?? null
 }
 
-/** The Follow activity a local account sent to a remote one, pending or accepted. */
-async function outgoingFollowUri(tx: DbLike, actorId: string, targetId: string): Promise<string | null> {
+/** The Follow activity behind a follow or a pending request. */
+async function followActivityUri(tx: DbLike, actorId: string, targetId: string): Promise<string | null> {
   const [row] = await tx.select({ uri: follows.uri }).from(follows)
     .where(and(eq(follows.accountId, actorId), eq(follows.targetAccountId, targetId)))
     .unionAll(tx.select({ uri: followRequests.uri }).from(followRequests)
@@ -96,7 +96,7 @@ export async function unfollowAccount(ctx: Ctx, actorId: string, target: Account
   assertNotSelf(actorId, target, 'Can not unfollow yourself')
   await ctx.db.transaction(async (tx) => {
     await lockPair(tx, actorId, target.id)
-    const followUri = target.domain ? await outgoingFollowUri(tx, actorId, target.id) : null
+    const followUri = target.domain ? await followActivityUri(tx, actorId, target.id) : null
     const removed = await removeFollow(tx, actorId, target.id)
     const withdrawn = await removeFollowRequest(tx, actorId, target.id)
     if (followUri && (removed || withdrawn)) await enqueuePublish(ctx, tx, { type: 'follow.undo', actorId, targetId: target.id, followUri })
@@ -141,13 +141,20 @@ export async function rejectOutgoingFollow(ctx: Ctx, targetId: string, which: Ou
   })
 }
 
-/** Makes an account stop following the actor (Mastodon's soft removal): its follow, or pending request, goes. */
+/**
+ * Makes an account stop following the actor (Mastodon's soft removal): its follow, or pending request, goes; a
+ * remote follower is sent a Reject of its Follow.
+ */
 export async function removeFromFollowers(ctx: Ctx, actorId: string, follower: AccountRow): Promise<void> {
   assertNotSelf(actorId, follower, 'Can not unfollow yourself')
   await ctx.db.transaction(async (tx) => {
     await lockPair(tx, actorId, follower.id)
-    await removeFollow(tx, follower.id, actorId)
-    await removeFollowRequest(tx, follower.id, actorId)
+    const followUri = follower.domain ? await followActivityUri(tx, follower.id, actorId) : null
+    const removed = await removeFollow(tx, follower.id, actorId)
+    const withdrawn = await removeFollowRequest(tx, follower.id, actorId)
+    if (followUri && (removed || withdrawn)) {
+      await enqueuePublish(ctx, tx, { type: 'follow.reject', actorId, followerId: follower.id, followUri })
+    }
   })
 }
 
