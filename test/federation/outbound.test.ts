@@ -153,6 +153,27 @@ describe('a local account follows a remote one', () => {
     expect(await relationship(erin, juneId)).toMatchObject({ following: false, requested: true })
   }, 90_000)
 
+  test('blocking a remote account undoes the follow both ways over the wire', async () => {
+    const hugo = await makeUser(rookery.ctx)
+    const ivanId = await resolve(hugo, 'ivan')
+    await api(hugo, 'POST', `/api/v1/accounts/${ivanId}/follow`)
+    const ours = await peer.waitFor(followFrom(hugo, 'ivan'))
+    const to = await recipientOf(hugo)
+    await peer.send(new Accept({ id: new URL(`${peer.baseUrl}/accepts/${Date.now()}`), actor: peer.actorUri('ivan'), object: ours }), to, 'ivan')
+    const theirs = new URL(`${peer.baseUrl}/users/ivan/follows/${Date.now()}`)
+    await peer.send(new Follow({ id: theirs, actor: peer.actorUri('ivan'), object: to.id }), to, 'ivan')
+    await until(async () => {
+      const r = await relationship(hugo, ivanId)
+      return r.following && r.followed_by
+    })
+
+    const blocked = await api(hugo, 'POST', `/api/v1/accounts/${ivanId}/block`)
+    expect(blocked.body).toMatchObject({ blocking: true, following: false, followed_by: false })
+    const undo = await peer.waitFor((a): a is Undo => a instanceof Undo && a.actorId?.href === ours.actorId?.href)
+    expect((await undo.getObject(peer.context()))?.id?.href).toBe(ours.id!.href)
+    await peer.waitFor((a): a is Reject => a instanceof Reject && a.objectId?.href === theirs.href)
+  }, 90_000)
+
   test('following needs a token with the follow scope and a known account', async () => {
     const frank = await makeUser(rookery.ctx)
     const bobId = await resolve(frank, 'bob')

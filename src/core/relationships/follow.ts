@@ -79,7 +79,7 @@ async function pendingRemoteFollow(tx: DbLike, followerId: string, targetId: str
 }
 
 /** The Follow activity behind a follow or a pending request. */
-async function followActivityUri(tx: DbLike, actorId: string, targetId: string): Promise<string | null> {
+export async function followActivityUri(tx: DbLike, actorId: string, targetId: string): Promise<string | null> {
   const [row] = await tx.select({ uri: follows.uri }).from(follows)
     .where(and(eq(follows.accountId, actorId), eq(follows.targetAccountId, targetId)))
     .unionAll(tx.select({ uri: followRequests.uri }).from(followRequests)
