@@ -1,9 +1,9 @@
 import { createFederation, importJwk, type Context, type Federation } from '@fedify/fedify'
 import {
-  Accept, Application, Endpoints, Follow, Image, isActor, Person, PropertyValue, Reject, Service, Undo, type Actor, type Recipient,
+  Accept, Application, Endpoints, Follow, Image, Person, PropertyValue, Reject, Service, Undo, type Recipient,
 } from '@fedify/vocab'
 import type { Ctx } from '../core/context'
-import { findAccountById, findAccountByUri, findLocalActor, findRemoteActor, followUris, upsertRemoteActor } from '../core/federation/actors'
+import { findAccountById, findAccountByUri, findLocalActor, findRemoteActor, followUris } from '../core/federation/actors'
 import { actorKeys, INSTANCE_KEY_OWNER } from '../core/federation/keys'
 import { FEDERATION_PUBLISH_QUEUE, type PublishEvent } from '../core/federation/publish'
 import { ForbiddenError } from '../core/errors'
@@ -11,7 +11,7 @@ import { acceptOutgoingFollow, followAccount, rejectOutgoingFollow, unfollowAcco
 import type { AccountRow } from '../db/schema'
 import { DrizzleKvStore } from './kv'
 import { federationQueues } from './queue'
-import { remoteActorData } from './mapping'
+import { storeRemoteActor } from './mapping'
 
 /** The instance actor's identifier; not a valid nickname (no leading underscores are made by registration). */
 export const INSTANCE_ACTOR = INSTANCE_KEY_OWNER
@@ -105,7 +105,7 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
       if (parsed?.type !== 'actor' || parsed.identifier === INSTANCE_ACTOR) return
       const target = await findLocalActor(ctx, parsed.identifier)
       if (!target) return
-      const follower = await storeActor(c, await follow.getActor(c))
+      const follower = await storeRemoteActor(c, await follow.getActor(c))
       if (!follower) return
       try {
         await followAccount(ctx, follower.id, target, { uri: follow.id.href })
@@ -149,12 +149,6 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
       if (follower) return { targetId: target.id, which: { followerId: follower.id } }
     }
     return { targetId: target.id, which: { uri: answer.objectId.href } }
-  }
-
-  async function storeActor(c: Context<Ctx>, actor: unknown): Promise<AccountRow | null> {
-    if (!actor || !isActor(actor as Actor)) return null
-    const data = await remoteActorData(c, actor as Actor)
-    return data ? upsertRemoteActor(ctx, data) : null
   }
 
   return federation

@@ -1,11 +1,8 @@
-import type { Context } from '@fedify/fedify'
-import { isActor, type Actor } from '@fedify/vocab'
 import type { Ctx } from '../core/context'
-import { upsertRemoteActor } from '../core/federation/actors'
 import type { RemoteResolver } from '../core/search/resolve'
 import type { AccountRow } from '../db/schema'
 import { federationContext } from './index'
-import { remoteActorData } from './mapping'
+import { storeRemoteActor } from './mapping'
 
 const WEBFINGER_TIMEOUT_MS = 10_000
 const WEBFINGER_MAX_BYTES = 65_536
@@ -30,12 +27,6 @@ async function webfingerOverHttp(username: string, domain: string): Promise<URL 
   return self?.href ? new URL(self.href) : null
 }
 
-async function storeActor(c: Context<Ctx>, found: unknown): Promise<AccountRow | null> {
-  if (!found || !isActor(found as Actor)) return null
-  const data = await remoteActorData(c, found as Actor)
-  return data ? upsertRemoteActor(c.data, data) : null
-}
-
 /**
  * Finds a remote actor by `user@domain` (WebFinger, then the actor document) or by its URL, through Fedify's
  * document loader (which refuses private addresses unless `federation.allowPrivate`), and stores it as an account.
@@ -44,12 +35,12 @@ async function storeActor(c: Context<Ctx>, found: unknown): Promise<AccountRow |
 export async function lookupRemoteAccount(ctx: Ctx, query: { url: string } | { acct: { username: string; domain: string } }): Promise<AccountRow | null> {
   const c = federationContext(ctx)
   const lookup = (id: string | URL) => c.lookupObject(id).catch(() => null)
-  if ('url' in query) return storeActor(c, await lookup(query.url))
+  if ('url' in query) return storeRemoteActor(c, await lookup(query.url))
   const { username, domain } = query.acct
   const found = await lookup(`acct:${username}@${domain}`)
-  if (found || !ctx.config.federation.allowPrivate) return storeActor(c, found)
+  if (found || !ctx.config.federation.allowPrivate) return storeRemoteActor(c, found)
   const actorUrl = await webfingerOverHttp(username, domain).catch(() => null)
-  return actorUrl ? storeActor(c, await lookup(actorUrl)) : null
+  return actorUrl ? storeRemoteActor(c, await lookup(actorUrl)) : null
 }
 
 /** The search hook: remote accounts by address or profile URL (remote statuses are not fetched yet). */
