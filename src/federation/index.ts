@@ -141,6 +141,8 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
     if (!answer.actorId || !answer.objectId) return null
     const target = await findAccountByUri(ctx, answer.actorId.href)
     if (!target?.domain) return null
+    // Follows sent from here have ids here: found by id, with no request to dereference them.
+    if (answer.objectId.origin === new URL(ctx.config.baseUrl).origin) return { targetId: target.id, which: { uri: answer.objectId.href } }
     const object = await answer.getObject({ documentLoader: c.documentLoader, contextLoader: c.contextLoader, suppressError: true }).catch(() => null)
     if (object instanceof Follow && object.objectId && object.objectId.href !== target.uri) return null
     const own = object instanceof Follow && object.actorId ? c.parseUri(object.actorId) : null

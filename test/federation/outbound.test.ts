@@ -142,6 +142,21 @@ describe('a local account follows a remote one', () => {
     expect(rel).toMatchObject({ following: false, requested: false })
   }, 90_000)
 
+  test('an Accept embedding a Follow with an id of its own is matched by the follower', async () => {
+    const grace = await makeUser(rookery.ctx)
+    const doraId = await resolve(grace, 'dora')
+    await api(grace, 'POST', `/api/v1/accounts/${doraId}/follow`)
+    const follow = await peer.waitFor(followFrom(grace, 'dora'))
+    const to = await recipientOf(grace)
+    const restated = new Follow({ id: new URL(`${peer.baseUrl}/restated/${Date.now()}`), actor: follow.actorId, object: peer.actorUri('dora') })
+    await peer.send(new Accept({ id: new URL(`${peer.baseUrl}/accepts/${Date.now()}`), actor: peer.actorUri('dora'), object: restated }), to, 'dora')
+    const rel = await until(async () => {
+      const r = await relationship(grace, doraId)
+      return r.following && r
+    })
+    expect(rel).toMatchObject({ following: true, requested: false })
+  }, 90_000)
+
   test('an Accept from an account other than the followed one changes nothing', async () => {
     const erin = await makeUser(rookery.ctx)
     const juneId = await resolve(erin, 'june')
