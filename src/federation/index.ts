@@ -1,17 +1,17 @@
 import { createFederation, importJwk, type Context, type Federation } from '@fedify/fedify'
 import {
-  Accept, Application, Endpoints, Follow, Image, isActor, Person, PropertyValue, Reject, Service, Undo, type Actor, type Recipient,
+  Accept, Application, Endpoints, Follow, Image, Person, PropertyValue, Reject, Service, Undo, type Recipient,
 } from '@fedify/vocab'
 import type { Ctx } from '../core/context'
-import { findAccountById, findAccountByUri, findLocalActor, findRemoteActor, followUris, upsertRemoteActor } from '../core/federation/actors'
+import { findAccountById, findAccountByUri, findLocalActor, findRemoteActor, followUris } from '../core/federation/actors'
 import { actorKeys, INSTANCE_KEY_OWNER } from '../core/federation/keys'
 import { FEDERATION_PUBLISH_QUEUE, type PublishEvent } from '../core/federation/publish'
 import { ForbiddenError } from '../core/errors'
-import { followAccount, unfollowAccount } from '../core/relationships/follow'
+import { acceptOutgoingFollow, followAccount, rejectOutgoingFollow, unfollowAccount, type OutgoingFollow } from '../core/relationships/follow'
 import type { AccountRow } from '../db/schema'
 import { DrizzleKvStore } from './kv'
 import { federationQueues } from './queue'
-import { remoteActorData } from './mapping'
+import { storeRemoteActor } from './mapping'
 
 /** The instance actor's identifier; not a valid nickname (no leading underscores are made by registration). */
 export const INSTANCE_ACTOR = INSTANCE_KEY_OWNER
@@ -105,7 +105,7 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
       if (parsed?.type !== 'actor' || parsed.identifier === INSTANCE_ACTOR) return
       const target = await findLocalActor(ctx, parsed.identifier)
       if (!target) return
-      const follower = await storeActor(c, await follow.getActor(c))
+      const follower = await storeRemoteActor(c, await follow.getActor(c))
       if (!follower) return
       try {
         await followAccount(ctx, follower.id, target, { uri: follow.id.href })
@@ -124,11 +124,33 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
       const [target, follower] = await Promise.all([findLocalActor(ctx, parsed.identifier), findAccountByUri(ctx, undo.actorId.href)])
       if (target && follower && follower.domain) await unfollowAccount(ctx, follower.id, target)
     })
+    .on(Accept, async (c, accept) => {
+      const answered = await answeredFollow(c, accept)
+      if (answered) await acceptOutgoingFollow(ctx, answered.targetId, answered.which)
+    })
+    .on(Reject, async (c, reject) => {
+      const answered = await answeredFollow(c, reject)
+      if (answered) await rejectOutgoingFollow(ctx, answered.targetId, answered.which)
+    })
 
-  async function storeActor(c: Context<Ctx>, actor: unknown): Promise<AccountRow | null> {
-    if (!actor || !isActor(actor as Actor)) return null
-    const data = await remoteActorData(c, actor as Actor)
-    return data ? upsertRemoteActor(ctx, data) : null
+  /**
+   * The local account's Follow that a remote Accept or Reject answers, by the Follow's id, or by its local actor
+   * when the answer embeds a Follow with another id. Only the followed account may answer.
+   */
+  async function answeredFollow(c: Context<Ctx>, answer: Accept | Reject): Promise<{ targetId: string; which: OutgoingFollow } | null> {
+    if (!answer.actorId || !answer.objectId) return null
+    const target = await findAccountByUri(ctx, answer.actorId.href)
+    if (!target?.domain) return null
+    // Follows sent from here have ids here: found by id, with no request to dereference them.
+    if (answer.objectId.origin === new URL(ctx.config.baseUrl).origin) return { targetId: target.id, which: { uri: answer.objectId.href } }
+    const object = await answer.getObject({ documentLoader: c.documentLoader, contextLoader: c.contextLoader, suppressError: true }).catch(() => null)
+    if (object instanceof Follow && object.objectId && object.objectId.href !== target.uri) return null
+    const own = object instanceof Follow && object.actorId ? c.parseUri(object.actorId) : null
+    if (own?.type === 'actor') {
+      const follower = await findLocalActor(ctx, own.identifier)
+      if (follower) return { targetId: target.id, which: { followerId: follower.id } }
+    }
+    return { targetId: target.id, which: { uri: answer.objectId.href } }
   }
 
   return federation
@@ -177,8 +199,30 @@ async function localActor(c: Context<Ctx>, account: AccountRow) {
   })
 }
 
+async function recipientOf(ctx: Ctx, accountId: string): Promise<Recipient | null> {
+  const remote = await findRemoteActor(ctx, accountId)
+  if (!remote?.account.uri) return null
+  return {
+    id: new URL(remote.account.uri),
+    inboxId: new URL(remote.endpoints.inboxUrl),
+    endpoints: remote.endpoints.sharedInboxUrl ? { sharedInbox: new URL(remote.endpoints.sharedInboxUrl) } : null,
+  }
+}
+
+/** Sends a local account's Follow of a remote one, or its Undo. */
+async function sendFollow(c: Context<Ctx>, event: Extract<PublishEvent, { type: 'follow' | 'follow.undo' }>) {
+  const [actor, recipient] = await Promise.all([findAccountById(c.data, event.actorId), recipientOf(c.data, event.targetId)])
+  if (!actor || actor.domain || !recipient) return
+  const actorUri = c.getActorUri(actor.username)
+  const follow = new Follow({ id: new URL(event.followUri), actor: actorUri, object: recipient.id })
+  const activity = event.type === 'follow'
+    ? follow
+    : new Undo({ id: new URL(`${event.followUri}#undo`), actor: actorUri, to: recipient.id, object: follow })
+  await c.sendActivity({ identifier: actor.username }, recipient, activity)
+}
+
 /** Sends the Accept or Reject of a remote Follow. */
-async function sendFollowAnswer(c: Context<Ctx>, event: PublishEvent) {
+async function sendFollowAnswer(c: Context<Ctx>, event: Extract<PublishEvent, { type: 'follow.accept' | 'follow.reject' }>) {
   const ctx = c.data
   const [actor, follower] = await Promise.all([
     findAccountById(ctx, event.actorId),
@@ -224,8 +268,10 @@ export async function startFederationWorkers(ctx: Ctx, signal: AbortSignal): Pro
   if (!ctx.jobs) throw new Error('federation workers need the job queue')
   const federation = federationFor(ctx)
   void federation.startQueue(ctx, { signal }).catch((e) => console.error('[rookery] federation queue:', e))
-  await ctx.jobs.work<PublishEvent>(FEDERATION_PUBLISH_QUEUE, async (event) => {
-    await sendFollowAnswer(federationContext(ctx), event)
+  await ctx.jobs.work<PublishEvent>(FEDERATION_PUBLISH_QUEUE, async (event: PublishEvent) => {
+    const c = federationContext(ctx)
+    if ('targetId' in event) await sendFollow(c, event)
+    else await sendFollowAnswer(c, event)
   })
   const kv = new DrizzleKvStore(ctx.db)
   await ctx.jobs.work('federation.kv.sweep', async () => { await kv.sweep() })

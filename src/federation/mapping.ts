@@ -1,6 +1,8 @@
 import type { Context } from '@fedify/fedify'
-import { Application, Group, Service, type Actor } from '@fedify/vocab'
-import type { RemoteActorData } from '../core/federation/actors'
+import { Application, Group, isActor, Service, type Actor } from '@fedify/vocab'
+import type { Ctx } from '../core/context'
+import { upsertRemoteActor, type RemoteActorData } from '../core/federation/actors'
+import type { AccountRow } from '../db/schema'
 
 const text = (v: unknown) => (v == null ? '' : String(v))
 
@@ -37,4 +39,11 @@ export async function remoteActorData(c: Context<unknown>, actor: Actor): Promis
     avatarUrl: mediaUrl(icon),
     headerUrl: mediaUrl(image),
   }
+}
+
+/** Stores (or refreshes) what Fedify fetched or received as a remote account; null when it is not a storable actor. */
+export async function storeRemoteActor(c: Context<Ctx>, found: unknown): Promise<AccountRow | null> {
+  if (!found || !isActor(found as Actor)) return null
+  const data = await remoteActorData(c, found as Actor)
+  return data ? upsertRemoteActor(c.data, data) : null
 }

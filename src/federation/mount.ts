@@ -1,6 +1,8 @@
 import { Elysia } from 'elysia'
 import type { Ctx } from '../core/context'
+import { setRemoteResolver } from '../core/search/resolve'
 import { federationFor } from './index'
+import { resolveRemote } from './lookup'
 
 /** Paths Fedify may own; everything else (API, OAuth, discovery, media) never reaches it. */
 const FEDERATION_PATH = /^\/(?:users\/[^/]+(?:\/(?:inbox|outbox|followers|following))?\/?|inbox\/?|actor\/?)$/
@@ -25,6 +27,7 @@ function publicRequest(request: Request, baseUrl: string, body: ArrayBuffer | nu
  * for ActivityPub JSON; anything Fedify has no answer for (an HTML page, an unknown path) goes on to the app.
  */
 export function federationMount(ctx: Ctx) {
+  setRemoteResolver(resolveRemote)
   return new Elysia({ name: 'federation' }).onRequest(async ({ request }) => {
     const path = new URL(request.url).pathname
     if (!FEDERATION_PATH.test(path)) return

@@ -127,6 +127,23 @@ describe('a remote account follows a local one', () => {
     expect(peer.received.some(answerTo(Accept, id))).toBe(false)
   }, 90_000)
 
+  test('removing a remote follower sends it a Reject of its Follow', async () => {
+    const ivy = await makeUser(rookery.ctx)
+    const to = await recipientOf(ivy)
+    const id = followId('dora')
+    await peer.send(new Follow({ id, actor: peer.actorUri('dora'), object: to.id }), to, 'dora')
+    await peer.waitFor(answerTo(Accept, id))
+    const [dora] = await rookery.ctx.db.select().from(accounts).where(eq(accounts.uri, peer.actorUri('dora').href))
+    const res = await fetch(`${rookery.baseUrl}/api/v1/accounts/${dora.id}/remove_from_followers`, {
+      method: 'POST', headers: { authorization: `Bearer ${ivy.token}` },
+    })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ id: dora.id, followed_by: false })
+    const reject = await peer.waitFor(answerTo(Reject, id))
+    expect(reject.actorId?.href).toBe(`${rookery.baseUrl}/users/${ivy.account.username}`)
+    expect(await followRow(peer.actorUri('dora').href, ivy.account.id)).toBeUndefined()
+  }, 90_000)
+
   test('an Undo by someone other than the follower changes nothing', async () => {
     const frank = await makeUser(rookery.ctx)
     const to = await recipientOf(frank)

@@ -2,12 +2,15 @@ import { and, eq } from 'drizzle-orm'
 import { blocks, endorsements, notifications, type AccountRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { removeFromHomeFeed } from '../timelines/home-feed'
+import { enqueuePublish } from '../federation/publish'
+import { followActivityUri } from './follow'
 import { severRelationship } from './graph'
 import { assertNotSelf, lockPair } from './target'
 
 /**
  * Blocks an account: follows and pending requests go both ways, each other's statuses leave the home feeds, the
- * actor stops featuring it and loses the notifications it caused. Blocking again changes nothing.
+ * actor stops featuring it and loses the notifications it caused. A remote account is sent an Undo of the actor's
+ * Follow and a Reject of its own, as Mastodon does. Blocking again changes nothing.
  */
 export async function blockAccount(ctx: Ctx, actorId: string, target: AccountRow): Promise<void> {
   assertNotSelf(actorId, target, 'Can not block yourself')
@@ -16,7 +19,12 @@ export async function blockAccount(ctx: Ctx, actorId: string, target: AccountRow
     const [added] = await tx.insert(blocks).values({ accountId: actorId, targetAccountId: target.id }).onConflictDoNothing()
       .returning({ id: blocks.id })
     if (!added) return
+    const [ours, theirs] = target.domain
+      ? [await followActivityUri(tx, actorId, target.id), await followActivityUri(tx, target.id, actorId)]
+      : [null, null]
     await severRelationship(tx, actorId, target.id)
+    if (ours) await enqueuePublish(ctx, tx, { type: 'follow.undo', actorId, targetId: target.id, followUri: ours })
+    if (theirs) await enqueuePublish(ctx, tx, { type: 'follow.reject', actorId, followerId: target.id, followUri: theirs })
     await removeFromHomeFeed(tx, actorId, target.id)
     await removeFromHomeFeed(tx, target.id, actorId)
     await tx.delete(endorsements).where(and(eq(endorsements.accountId, actorId), eq(endorsements.targetAccountId, target.id)))

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
-import { followRequests, follows, type AccountRow } from '../../db/schema'
-import { enqueuePublish } from '../federation/publish'
+import { followRequests, follows, remoteActors, type AccountRow } from '../../db/schema'
+import { activityUri, enqueuePublish } from '../federation/publish'
 import type { Ctx } from '../context'
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors'
 import { notify } from '../notifications/notify'
@@ -30,8 +30,9 @@ export type FollowResult = 'following' | 'requested'
 
 /**
  * Follows an account, or asks to when it is locked (a `follow_request` notification instead of `follow`).
- * Following again only updates the options given, on the follow or the pending request. Refused for oneself
- * (400) and between accounts where either blocks the other (403).
+ * A local account following a remote one (whose inbox is known) always asks: the request is sent as a Follow
+ * activity and becomes a follow when the remote server accepts it. Following again only updates the options given, on the follow or the
+ * pending request. Refused for oneself (400) and between accounts where either blocks the other (403).
  */
 export async function followAccount(ctx: Ctx, actorId: string, target: AccountRow, options: FollowOptions = {}): Promise<FollowResult> {
   assertNotSelf(actorId, target, 'Can not follow yourself')
@@ -47,6 +48,12 @@ export async function followAccount(ctx: Ctx, actorId: string, target: AccountRo
     }
     if (await updateFollow(tx, actorId, target.id, options)) return accepted()
     if (await updateFollowRequest(tx, actorId, target.id, options)) return 'requested'
+    if (target.domain && !options.uri && await deliverable(tx, target.id)) {
+      const followUri = activityUri(ctx)
+      await createFollowRequest(tx, actorId, target.id, { ...options, uri: followUri }, false)
+      await enqueuePublish(ctx, tx, { type: 'follow', actorId, targetId: target.id, followUri })
+      return 'requested'
+    }
     if (target.locked) {
       await createFollowRequest(tx, actorId, target.id, options)
       return 'requested'
@@ -58,6 +65,12 @@ export async function followAccount(ctx: Ctx, actorId: string, target: AccountRo
   })
 }
 
+/** Whether a remote account has an inbox to deliver to. */
+async function deliverable(tx: DbLike, accountId: string): Promise<boolean> {
+  const [row] = await tx.select({ id: remoteActors.accountId }).from(remoteActors).where(eq(remoteActors.accountId, accountId)).limit(1)
+  return !!row
+}
+
 /** The remote Follow activity behind a pending request, when the requester is a remote account. */
 async function pendingRemoteFollow(tx: DbLike, followerId: string, targetId: string): Promise<string | null> {
   const [row] = await tx.select({ uri: followRequests.uri }).from(followRequests)
@@ -65,23 +78,83 @@ async function pendingRemoteFollow(tx: DbLike, followerId: string, targetId: str
   return row?.uri ?? null
 }
 
-/** Stops following, or withdraws a pending request. Unfollowing an account one does not follow changes nothing. */
+/** The Follow activity behind a follow or a pending request. */
+export async function followActivityUri(tx: DbLike, actorId: string, targetId: string): Promise<string | null> {
+  const [row] = await tx.select({ uri: follows.uri }).from(follows)
+    .where(and(eq(follows.accountId, actorId), eq(follows.targetAccountId, targetId)))
+    .unionAll(tx.select({ uri: followRequests.uri }).from(followRequests)
+      .where(and(eq(followRequests.accountId, actorId), eq(followRequests.targetAccountId, targetId))))
+    .limit(1)
+  return row?.uri ?? null
+}
+
+/**
+ * Stops following, or withdraws a pending request; a remote account is sent an Undo of the Follow. Unfollowing an
+ * account one does not follow changes nothing.
+ */
 export async function unfollowAccount(ctx: Ctx, actorId: string, target: AccountRow): Promise<void> {
   assertNotSelf(actorId, target, 'Can not unfollow yourself')
   await ctx.db.transaction(async (tx) => {
     await lockPair(tx, actorId, target.id)
-    await removeFollow(tx, actorId, target.id)
-    await removeFollowRequest(tx, actorId, target.id)
+    const followUri = target.domain ? await followActivityUri(tx, actorId, target.id) : null
+    const removed = await removeFollow(tx, actorId, target.id)
+    const withdrawn = await removeFollowRequest(tx, actorId, target.id)
+    if (followUri && (removed || withdrawn)) await enqueuePublish(ctx, tx, { type: 'follow.undo', actorId, targetId: target.id, followUri })
   })
 }
 
-/** Makes an account stop following the actor (Mastodon's soft removal): its follow, or pending request, goes. */
+/**
+ * Which local account's request to follow a remote account an Accept or Reject from that account answers: the
+ * Follow's id, or (for servers that do not echo it) the local follower.
+ */
+export type OutgoingFollow = { uri: string } | { followerId: string }
+
+async function outgoingFollower(tx: DbLike, targetId: string, which: OutgoingFollow): Promise<string | null> {
+  if ('followerId' in which) return which.followerId
+  const [row] = await tx.select({ accountId: followRequests.accountId }).from(followRequests)
+    .where(and(eq(followRequests.targetAccountId, targetId), eq(followRequests.uri, which.uri)))
+    .unionAll(tx.select({ accountId: follows.accountId }).from(follows)
+      .where(and(eq(follows.targetAccountId, targetId), eq(follows.uri, which.uri))))
+    .limit(1)
+  return row?.accountId ?? null
+}
+
+/** A remote account accepted a local account's request to follow it: it becomes a follow. False when none was pending. */
+export async function acceptOutgoingFollow(ctx: Ctx, targetId: string, which: OutgoingFollow): Promise<boolean> {
+  return ctx.db.transaction(async (tx) => {
+    const followerId = await outgoingFollower(tx, targetId, which)
+    if (!followerId) return false
+    await lockPair(tx, followerId, targetId)
+    return acceptFollowRequest(tx, followerId, targetId, false)
+  })
+}
+
+/** A remote account rejected a local account's request to follow it, or ended the follow: either goes. */
+export async function rejectOutgoingFollow(ctx: Ctx, targetId: string, which: OutgoingFollow): Promise<boolean> {
+  return ctx.db.transaction(async (tx) => {
+    const followerId = await outgoingFollower(tx, targetId, which)
+    if (!followerId) return false
+    await lockPair(tx, followerId, targetId)
+    const withdrawn = await removeFollowRequest(tx, followerId, targetId)
+    const removed = await removeFollow(tx, followerId, targetId)
+    return withdrawn || removed
+  })
+}
+
+/**
+ * Makes an account stop following the actor (Mastodon's soft removal): its follow, or pending request, goes; a
+ * remote follower is sent a Reject of its Follow.
+ */
 export async function removeFromFollowers(ctx: Ctx, actorId: string, follower: AccountRow): Promise<void> {
   assertNotSelf(actorId, follower, 'Can not unfollow yourself')
   await ctx.db.transaction(async (tx) => {
     await lockPair(tx, actorId, follower.id)
-    await removeFollow(tx, follower.id, actorId)
-    await removeFollowRequest(tx, follower.id, actorId)
+    const followUri = follower.domain ? await followActivityUri(tx, follower.id, actorId) : null
+    const removed = await removeFollow(tx, follower.id, actorId)
+    const withdrawn = await removeFollowRequest(tx, follower.id, actorId)
+    if (followUri && (removed || withdrawn)) {
+      await enqueuePublish(ctx, tx, { type: 'follow.reject', actorId, followerId: follower.id, followUri })
+    }
   })
 }
 

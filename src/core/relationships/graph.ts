@@ -77,12 +77,16 @@ export async function removeFollow(tx: DbLike, followerId: string, targetId: str
   return true
 }
 
-/** Records a pending follow request and notifies the locked account. False when one was pending already. */
-export async function createFollowRequest(tx: DbLike, followerId: string, targetId: string, options: FollowOptions): Promise<boolean> {
+/**
+ * Records a pending follow request and notifies the locked account (a remote one hears of it by a Follow activity
+ * instead). False when one was pending already.
+ */
+export async function createFollowRequest(tx: DbLike, followerId: string, targetId: string, options: FollowOptions,
+  notifyTarget = true): Promise<boolean> {
   const [row] = await tx.insert(followRequests).values({ accountId: followerId, targetAccountId: targetId, ...optionColumns(options) })
     .onConflictDoNothing().returning({ id: followRequests.id })
   if (!row) return false
-  await notify(tx, { type: 'follow_request', accountId: targetId, fromAccountId: followerId })
+  if (notifyTarget) await notify(tx, { type: 'follow_request', accountId: targetId, fromAccountId: followerId })
   await publishFollowRelationshipUpdate(tx, followerId, targetId, 'follow_pending')
   return true
 }
@@ -107,9 +111,10 @@ export async function removeFollowRequest(tx: DbLike, followerId: string, target
 
 /**
  * Turns a pending request into a follow with the request's options. The `follow_request` notification becomes a
- * `follow` one (as Pleroma does), or one is created when there was none. False when nothing was pending.
+ * `follow` one (as Pleroma does), or one is created when there was none (not for a remote target, which accepted
+ * the request itself). False when nothing was pending.
  */
-export async function acceptFollowRequest(tx: DbLike, followerId: string, targetId: string): Promise<boolean> {
+export async function acceptFollowRequest(tx: DbLike, followerId: string, targetId: string, notifyTarget = true): Promise<boolean> {
   const [request] = await tx.delete(followRequests)
     .where(and(eq(followRequests.accountId, followerId), eq(followRequests.targetAccountId, targetId))).returning()
   if (!request) return false
@@ -119,7 +124,7 @@ export async function acceptFollowRequest(tx: DbLike, followerId: string, target
   const retyped = await tx.update(notifications).set({ type: 'follow', groupKey: followGroupKeySql(notifications.createdAt, notifications.filtered) })
     .where(and(eq(notifications.type, 'follow_request'), eq(notifications.fromAccountId, followerId), eq(notifications.accountId, targetId)))
     .returning({ id: notifications.id })
-  if (!retyped.length) await notify(tx, { type: 'follow', accountId: targetId, fromAccountId: followerId })
+  if (!retyped.length && notifyTarget) await notify(tx, { type: 'follow', accountId: targetId, fromAccountId: followerId })
   return true
 }
 

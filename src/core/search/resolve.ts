@@ -1,7 +1,8 @@
 import { and, eq, isNull, or } from 'drizzle-orm'
 import { accounts, statuses, type AccountRow, type StatusRow } from '../../db/schema'
-import { parseAcct, visibleAccountSql } from '../accounts/queries'
+import { lookupAccount, parseAcct, visibleAccountSql } from '../accounts/queries'
 import type { Ctx } from '../context'
+import { NotFoundError } from '../errors'
 import { isId } from '../ids'
 import type { Viewer } from '../oauth/authenticate'
 import { visibleWithReblogSql } from '../visibility'
@@ -84,6 +85,21 @@ export async function resolveAcct(ctx: Ctx, viewer: Viewer, q: string): Promise<
   if (!address?.domain) return null
   const found = await fromRemote(ctx, viewer, { acct: { username: address.username, domain: address.domain } })
   return found?.kind === 'account' ? found.account : null
+}
+
+/**
+ * GET /api/v1/accounts/lookup: a known account by address, or for a signed-in viewer a remote address not known
+ * yet, resolved through federation.
+ */
+export async function lookupAccountResolving(ctx: Ctx, acct: unknown, viewer: Viewer | null): Promise<AccountRow> {
+  try {
+    return await lookupAccount(ctx, acct, viewer)
+  } catch (e) {
+    if (!(e instanceof NotFoundError) || !viewer?.accountId || typeof acct !== 'string') throw e
+    const found = await resolveAcct(ctx, viewer, acct.trim())
+    if (!found) throw e
+    return found
+  }
 }
 
 async function fromRemote(ctx: Ctx, viewer: Viewer, query: Parameters<RemoteResolver>[1]): Promise<Resolved | null> {

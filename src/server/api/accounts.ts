@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia'
 import { DEFAULT_AVATAR_PATH, DEFAULT_HEADER_PATH, defaultAvatarPng, defaultHeaderPng } from '../../core/accounts/default-images'
-import { getAccount, getAccountsByIds, lookupAccount } from '../../core/accounts/queries'
+import { getAccount, getAccountsByIds } from '../../core/accounts/queries'
+import { lookupAccountResolving } from '../../core/search/resolve'
 import { findAccounts } from '../../core/search/search'
 import { registerAccount } from '../../core/accounts/register'
 import { buildPreferences, getOwnAccount, updateCredentials } from '../../core/accounts/update-credentials'
@@ -40,7 +41,7 @@ export const accountsApi = (base: Base) =>
     .delete('/api/v1/profile/header', async ({ ctx, user }) =>
       renderCredentialAccount(ctx, (await updateCredentials(ctx, user, { header: '' })).account, user), { auth: { scopes: ['write:accounts'] } })
     .get('/api/v1/accounts/lookup', async ({ ctx, input, viewer }) =>
-      renderAccount(ctx, await lookupAccount(ctx, input.acct, viewer), viewer), { auth: 'public' })
+      renderAccount(ctx, await lookupAccountResolving(ctx, input.acct, viewer), viewer), { auth: 'public' })
     .get('/api/v1/accounts/search', async ({ ctx, input, viewer }) => {
       const rows = await findAccounts(ctx, viewer, input.q, {
         limit: input.limit,
