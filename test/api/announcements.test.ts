@@ -1,12 +1,12 @@
 // Announcements: what users see and do (Mastodon), what admins write (Pleroma's admin API), and the stream events.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { deletePack } from '../../src/core/emoji/packs'
-import { createApp, type App } from '../../src/server/app'
+import type { App } from '../../src/server/app'
 import { emojiTestEnv, makeAdmin, makeCustomEmoji, type EmojiTestEnv } from '../support/emoji'
 import { makeUser, type MadeUser } from '../support/factories'
 import { call, postStatus, type CallOptions } from '../support/http'
 import { expectShape } from '../support/shape'
-import { TestSocket } from '../support/websocket'
+import { streamingServer } from '../support/websocket'
 
 let env: EmojiTestEnv
 let app: App
@@ -15,7 +15,7 @@ let alice: MadeUser
 let bob: MadeUser
 let pack: string
 let blob: string
-const sockets: TestSocket[] = []
+let server: Awaited<ReturnType<typeof streamingServer>>
 
 const api = (method: string, path: string, opts: CallOptions = {}) => call(method, path, { app, ...opts })
 const ADMIN = '/api/v1/pleroma/admin/announcements'
@@ -34,18 +34,16 @@ const listFor = async (who: MadeUser, query: Record<string, string> = {}) => {
 
 beforeAll(async () => {
   env = await emojiTestEnv()
-  app = createApp(env.ctx).listen({ hostname: '127.0.0.1', port: 0 })
-  await app.decorator.streaming.start()
+  server = await streamingServer(env.ctx)
+  app = server.app
   admin = await makeAdmin(env.ctx)
   ;[alice, bob] = await Promise.all([makeUser(env.ctx), makeUser(env.ctx)])
   ;({ pack, shortcode: blob } = await makeCustomEmoji(env, admin, 'apack'))
 })
 
 afterAll(async () => {
-  for (const s of sockets) s.close()
   await deletePack(env.ctx, pack).catch(() => {})
-  await app.decorator.streaming.stop()
-  await app.stop(true)
+  await server.stop()
   env.cleanup()
 })
 
@@ -177,8 +175,7 @@ describe('announcements for users (Mastodon)', () => {
 
 describe('stream events', () => {
   test('announcement, announcement.reaction and announcement.delete reach user streams', async () => {
-    const socket = await TestSocket.open(`ws://127.0.0.1:${app.server!.port}/api/v1/streaming?stream=user&access_token=${bob.token}`)
-    sockets.push(socket)
+    const socket = await server.open(`stream=user&access_token=${bob.token}`)
     const made = await announce({ content: 'streamed news' })
     const shown = await socket.next((m) => m.event === 'announcement' && m.body?.id === made.id)
     expectShape(shown.body, 'Announcement')

@@ -7,32 +7,28 @@ import { pruneOrphanMedia } from '../../src/core/media/prune'
 import { blockAccount, unblockAccount } from '../../src/core/relationships/block'
 import { muteAccount } from '../../src/core/relationships/mute'
 import { accounts } from '../../src/db/schema'
-import { createApp, type App } from '../../src/server/app'
+import type { App } from '../../src/server/app'
 import { contextWith } from '../support/context'
 import { makeUser, uniqueName, type MadeUser } from '../support/factories'
 import { call as callApp, type CallOptions } from '../support/http'
 import { fileOf, pngFixture } from '../support/media-fixtures'
-import { TestSocket } from '../support/websocket'
+import { streamingServer } from '../support/websocket'
 
 let ctx: Ctx
 let app: App
+let server: Awaited<ReturnType<typeof streamingServer>>
 let mediaDir: string
-let streamBase: string
-const sockets: TestSocket[] = []
 
 beforeAll(async () => {
   mediaDir = mkdtempSync(join(tmpdir(), 'rookery-chats-test-'))
   const base = await contextWith({})
   ctx = await contextWith({ media: { dir: mediaDir, baseUrl: null, s3: null }, limits: { ...base.config.limits, maxTootChars: 100 } })
-  app = createApp(ctx).listen({ hostname: '127.0.0.1', port: 0 })
-  streamBase = `ws://127.0.0.1:${app.server!.port}/api/v1/streaming`
-  await app.decorator.streaming.start()
+  server = await streamingServer(ctx)
+  app = server.app
 })
 
 afterAll(async () => {
-  for (const s of sockets) s.close()
-  await app.decorator.streaming.stop()
-  await app.stop(true)
+  await server.stop()
   rmSync(mediaDir, { recursive: true, force: true })
 })
 
@@ -283,9 +279,8 @@ describe('chats', () => {
 
   test('pleroma:chat_update reaches both sides on user:pleroma_chat and user streams', async () => {
     const [alice, bob] = await Promise.all([makeUser(ctx), makeUser(ctx)])
-    const bobChats = await TestSocket.open(`${streamBase}?stream=user:pleroma_chat&access_token=${bob.token}`)
-    const aliceUser = await TestSocket.open(`${streamBase}?stream=user&access_token=${alice.token}`)
-    sockets.push(bobChats, aliceUser)
+    const bobChats = await server.open(`stream=user:pleroma_chat&access_token=${bob.token}`)
+    const aliceUser = await server.open(`stream=user&access_token=${alice.token}`)
     const chat = await chatWith(alice, bob)
     const msg = await send(alice, chat.id, { content: 'live' })
     const toBob = await bobChats.next((m) => m.event === 'pleroma:chat_update')

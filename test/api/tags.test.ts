@@ -3,30 +3,24 @@ import { eq } from 'drizzle-orm'
 import type { Ctx } from '../../src/core/context'
 import { MAX_FEATURED_TAGS } from '../../src/core/instance/limits'
 import { statuses } from '../../src/db/schema'
-import { createApp, type App } from '../../src/server/app'
+import type { App } from '../../src/server/app'
 import { contextWith } from '../support/context'
 import { makeUser, type MadeUser } from '../support/factories'
 import { call as callApp, type CallOptions } from '../support/http'
 import { expectShape } from '../support/shape'
-import { TestSocket } from '../support/websocket'
+import { streamingServer } from '../support/websocket'
 
 let ctx: Ctx
+let server: Awaited<ReturnType<typeof streamingServer>>
 let app: App
-let streamBase: string
-const sockets: TestSocket[] = []
 
 beforeAll(async () => {
   ctx = await contextWith({})
-  app = createApp(ctx).listen({ hostname: '127.0.0.1', port: 0 })
-  streamBase = `ws://127.0.0.1:${app.server!.port}/api/v1/streaming`
-  await app.decorator.streaming.start()
+  server = await streamingServer(ctx)
+  app = server.app
 })
 
-afterAll(async () => {
-  for (const s of sockets) s.close()
-  await app.decorator.streaming.stop()
-  await app.stop(true)
-})
+afterAll(() => server.stop())
 
 const call = (method: string, path: string, opts: CallOptions = {}) => callApp(method, path, { ...opts, app })
 
@@ -179,8 +173,7 @@ describe('following hashtags', () => {
     const [me, poster] = await Promise.all([makeUser(ctx), makeUser(ctx)])
     const name = tagName()
     await call('POST', `/api/v1/tags/${name}/follow`, { token: me.token })
-    const socket = await TestSocket.open(`${streamBase}?stream=user&access_token=${me.token}`)
-    sockets.push(socket)
+    const socket = await server.open(`stream=user&access_token=${me.token}`)
     const quiet = await post(poster, { status: `not for the stream #${name}`, visibility: 'unlisted' })
     const loud = await post(poster, { status: `for the stream #${name}` })
     const msg = await socket.next((m) => m.event === 'update' && (m.body as { id: string })?.id === loud.id, 10_000)

@@ -1,5 +1,7 @@
 // A WebSocket test client (Bun's global WebSocket) that collects messages and waits for the ones a test expects.
 import { connect } from 'node:net'
+import type { Ctx } from '../../src/core/context'
+import { createApp } from '../../src/server/app'
 
 export interface StreamMessage {
   stream?: string[]
@@ -126,4 +128,29 @@ export function rawHandshake(url: string, headers: Record<string, string> = {}):
     socket.write(`GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`
       + `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`)
   })
+}
+
+/**
+ * A listening app with its streaming hub started, for tests that open WebSockets: `open` connects to
+ * `/api/v1/streaming?<query>` and `stop` closes every socket it opened, the hub and the server.
+ */
+export async function streamingServer(ctx: Ctx) {
+  const app = createApp(ctx).listen({ hostname: '127.0.0.1', port: 0 })
+  await app.decorator.streaming.start()
+  const base = `ws://127.0.0.1:${app.server!.port}/api/v1/streaming`
+  const sockets: TestSocket[] = []
+  return {
+    app,
+    base,
+    async open(query: string): Promise<TestSocket> {
+      const socket = await TestSocket.open(`${base}?${query}`)
+      sockets.push(socket)
+      return socket
+    },
+    async stop() {
+      for (const s of sockets) s.close()
+      await app.decorator.streaming.stop()
+      await app.stop(true)
+    },
+  }
 }
