@@ -149,6 +149,31 @@ describe('POST /api/v1/accounts/:id/follow', () => {
   })
 })
 
+describe('POST /api/v1/follows (Pleroma: follow by address)', () => {
+  test('follows a local account by nickname or by its full address and answers with the account', async () => {
+    const [me, bob, carol, locked] = await Promise.all([makeUser(ctx), makeUser(ctx), makeUser(ctx), makeUser(ctx, { account: { locked: true } })])
+    const byName = await call('POST', '/api/v1/follows', { token: me.token, form: { uri: bob.account.username } })
+    expect(byName.status).toBe(200)
+    expectShape(byName.json, 'Account')
+    expect(byName.json.id).toBe(bob.account.id)
+    expect((await relationship(me, bob)).following).toBe(true)
+    const byAddress = await call('POST', '/api/v1/follows', { token: me.token, json: { uri: `@${carol.account.username}@${ctx.config.domain}`, reblogs: false } })
+    expect(byAddress.json.id).toBe(carol.account.id)
+    expect(await relationship(me, carol)).toMatchObject({ following: true, showing_reblogs: false })
+    await call('POST', '/api/v1/follows', { token: me.token, json: { uri: locked.account.username } })
+    expect(await relationship(me, locked)).toMatchObject({ following: false, requested: true })
+  })
+
+  test('unknown and missing addresses, and no token', async () => {
+    const me = await makeUser(ctx)
+    expect((await call('POST', '/api/v1/follows', { token: me.token, json: { uri: 'nobody_here_at_all' } })).status).toBe(404)
+    expect((await call('POST', '/api/v1/follows', { token: me.token, json: {} })).status).toBe(422)
+    expect((await call('POST', '/api/v1/follows', { json: { uri: me.account.username } })).status).toBe(401)
+    const suspended = await makeUser(ctx, { account: { suspendedAt: new Date() } })
+    expect((await call('POST', '/api/v1/follows', { token: me.token, json: { uri: suspended.account.username } })).status).toBe(404)
+  })
+})
+
 describe('POST /api/v1/accounts/:id/unfollow and remove_from_followers', () => {
   test('unfollow undoes everything once: counters, notification, home feed, lists, endorsement', async () => {
     const [alice, bob] = await users(2)

@@ -16,10 +16,12 @@ import {
   type AccountPage,
 } from '../../core/relationships/queries'
 import { relationshipTarget } from '../../core/relationships/target'
+import { lookupAccountResolving } from '../../core/search/resolve'
+import { ValidationError } from '../../core/errors'
 import type { AccountRow } from '../../db/schema'
 import type { Base } from '../base'
 import { pageParams, setLink } from '../pagination'
-import { renderAccounts } from '../render/account'
+import { renderAccount, renderAccounts } from '../render/account'
 import { renderMutedAccounts } from '../render/muted-account'
 import { renderRelationship, renderRelationships } from '../render/relationship'
 
@@ -61,6 +63,13 @@ export const relationshipsApi = (base: Base) =>
     }, { auth: { scopes: ['read:follows'] } })
     .post('/api/v1/accounts/:id/follow', relationshipAction((ctx, actor, target, input) => followAccount(ctx, actor, target, readFollowOptions(input))),
       { auth: followScopes })
+    // Pleroma: follow by address (`user@domain`, a local nickname), looked up through federation when not yet known.
+    .post('/api/v1/follows', async ({ ctx, input, user }) => {
+      if (typeof input.uri !== 'string' || !input.uri.trim()) throw new ValidationError('Validation failed: uri is missing')
+      const account = await lookupAccountResolving(ctx, input.uri, user)
+      await followAccount(ctx, user.accountId, await relationshipTarget(ctx, account.id), readFollowOptions(input))
+      return renderAccount(ctx, account, user)
+    }, { auth: followScopes })
     .post('/api/v1/accounts/:id/unfollow', relationshipAction((ctx, actor, target) => unfollowAccount(ctx, actor, target)), { auth: followScopes })
     .post('/api/v1/accounts/:id/remove_from_followers', relationshipAction((ctx, actor, target) => removeFromFollowers(ctx, actor, target)),
       { auth: followScopes })
