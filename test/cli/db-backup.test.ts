@@ -19,7 +19,7 @@ import { resultRows } from '../../src/db/client'
 import { migrate } from '../../src/db/migrate'
 import { makeUser } from '../support/factories'
 import { fileOf, pngFixture } from '../support/media-fixtures'
-import { cliEnvironment, inspect, rookery, unique, type CliEnv } from './run'
+import { cliEnvironment, rookery, unique, withCliContext, type CliEnv } from './run'
 
 let work: string
 let source: CliEnv
@@ -29,15 +29,7 @@ let backup: string
 let original: Record<string, string[]>
 const cleanups: (() => Promise<void>)[] = []
 
-async function withCtx<T>(cli: CliEnv, fn: (ctx: Ctx) => Promise<T>): Promise<T> {
-  const opened = await inspect(cli)
-  const ctx = { ...opened, config: { ...opened.config, media: { dir: join(work, 'media'), baseUrl: null, s3: null } } }
-  try {
-    return await fn(ctx)
-  } finally {
-    await opened.database.close()
-  }
-}
+const withCtx = <T>(cli: CliEnv, fn: (ctx: Ctx) => Promise<T>) => withCliContext(cli, join(work, 'media'), fn)
 
 /** Every row of every backed-up table, as PostgreSQL renders it in UTC, sorted. */
 function dump(cli: CliEnv): Promise<Record<string, string[]>> {

@@ -8,7 +8,7 @@ import type { Ctx } from '../../src/core/context'
 import { uploadMedia } from '../../src/core/media/attachments'
 import { accounts, mediaAttachments } from '../../src/db/schema'
 import { fileOf, pngFixture } from '../support/media-fixtures'
-import { cliEnvironment, inspect, rookery, type CliEnv } from './run'
+import { cliEnvironment, rookery, withCliContext, type CliEnv } from './run'
 
 let cli: CliEnv
 let mediaDir: string
@@ -25,16 +25,7 @@ afterAll(async () => {
   rmSync(mediaDir, { recursive: true, force: true })
 })
 
-/** Opens the CLI's database with the same media folder, runs `work`, and closes it (the embedded database allows one opener). */
-async function withCtx<T>(work: (ctx: Ctx) => Promise<T>): Promise<T> {
-  const opened = await inspect(cli)
-  const ctx = { ...opened, config: { ...opened.config, media: { dir: mediaDir, baseUrl: null, s3: null } } }
-  try {
-    return await work(ctx)
-  } finally {
-    await opened.database.close()
-  }
-}
+const withCtx = <T>(work: (ctx: Ctx) => Promise<T>) => withCliContext(cli, mediaDir, work)
 
 describe('media prune', () => {
   test('--dry-run counts, a real run deletes rows and files of old orphans only; --older-than sets the age', async () => {

@@ -147,3 +147,17 @@ export async function inspect(cli: CliEnv): Promise<Ctx> {
   const database = await openDatabase({ databaseUrl: cli.databaseUrl, dataDir: cli.dataDir ?? '', role: 'cli' })
   return { db: database.db, database, config: testConfig({ domain: TEST_DOMAIN, baseUrl: `http://${TEST_DOMAIN}` }), startedAt: new Date() }
 }
+
+/**
+ * Opens the CLI's database with its media in `mediaDir`, runs `work`, and closes it (the embedded database allows one
+ * opener at a time).
+ */
+export async function withCliContext<T>(cli: CliEnv, mediaDir: string, work: (ctx: Ctx) => Promise<T>): Promise<T> {
+  const opened = await inspect(cli)
+  const ctx = { ...opened, config: { ...opened.config, media: { dir: mediaDir, baseUrl: null, s3: null } } }
+  try {
+    return await work(ctx)
+  } finally {
+    await opened.database.close()
+  }
+}

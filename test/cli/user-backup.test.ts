@@ -8,7 +8,7 @@ import { strFromU8, unzipSync } from 'fflate'
 import type { Ctx } from '../../src/core/context'
 import { postStatus } from '../../src/core/statuses/post-status'
 import { accounts, userBackups, users } from '../../src/db/schema'
-import { cliEnvironment, inspect, rookery, type CliEnv } from './run'
+import { cliEnvironment, rookery, withCliContext, type CliEnv } from './run'
 
 let cli: CliEnv
 let mediaDir: string
@@ -30,16 +30,7 @@ afterAll(async () => {
   rmSync(outDir, { recursive: true, force: true })
 })
 
-/** Opens the CLI's database, runs `work`, and closes it (the embedded database allows one opener). */
-async function withCtx<T>(work: (ctx: Ctx) => Promise<T>): Promise<T> {
-  const opened = await inspect(cli)
-  const ctx = { ...opened, config: { ...opened.config, media: { dir: mediaDir, baseUrl: null, s3: null } } }
-  try {
-    return await work(ctx)
-  } finally {
-    await opened.database.close()
-  }
-}
+const withCtx = <T>(work: (ctx: Ctx) => Promise<T>) => withCliContext(cli, mediaDir, work)
 
 describe('user backup', () => {
   test('--out writes the zip with the user own posts of every visibility and nobody else', async () => {
