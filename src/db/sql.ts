@@ -1,5 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm'
 import { idToUuid } from '../core/ids'
 
+/** Escapes `\`, `%` and `_` so a text matches itself in LIKE/ILIKE patterns. */
+export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`)
+
 /** A flake id as a uuid parameter in raw SQL (drizzle's column mapping does not apply there). */
 export const uuidParam = (id: string): SQL => sql`${idToUuid(id)}::uuid`

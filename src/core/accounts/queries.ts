@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-
 import { accounts, follows, users, type AccountRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { NotFoundError, UnauthorizedError, ValidationError } from '../errors'
-import { uuidParam } from '../../db/sql'
+import { escapeLike, uuidParam } from '../../db/sql'
 import { isId } from '../ids'
 import type { Viewer } from '../oauth/authenticate'
 import { NICKNAME_PATTERN } from './validation'
@@ -113,10 +113,6 @@ export const SEARCH_DEFAULT_LIMIT = 40
 export const SEARCH_MAX_LIMIT = 80
 /** Relevance order cannot be keyset-paged; a small cap keeps deep offsets from scanning the table. */
 export const SEARCH_MAX_OFFSET = 200
-
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`)
-}
 
 /**
  * GET /api/v1/accounts/search. Matches username and display name by substring and trigram similarity;

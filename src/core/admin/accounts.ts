@@ -2,7 +2,7 @@
 import { and, eq, ilike, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
 import { accounts, users } from '../../db/schema'
-import { uuidParam } from '../../db/sql'
+import { escapeLike, uuidParam } from '../../db/sql'
 import type { Ctx } from '../context'
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors'
 import { isId } from '../ids'
@@ -44,7 +44,7 @@ export interface AccountFilter {
   ip?: string
 }
 
-const prefix = (text: string) => `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+const prefix = (text: string) => `${escapeLike(text)}%`
 
 function filterConditions(filter: AccountFilter): SQL[] | null {
   const where: SQL[] = [isNull(accounts.deletedAt)]

@@ -1,5 +1,6 @@
 // Pleroma's moderation log: one row per staff action, written in the transaction of the action itself.
 import { and, count, desc, gte, ilike, lte, sql, type SQL } from 'drizzle-orm'
+import { escapeLike } from '../../db/sql'
 import type { DbLike } from '../../db/client'
 import { moderationLog, type ModerationLogRow } from '../../db/schema'
 import type { Ctx } from '../context'
@@ -75,7 +76,7 @@ export async function listModerationLog(ctx: Ctx, query: ModerationLogQuery = {}
   if (query.startDate) where.push(gte(moderationLog.createdAt, parseDate(query.startDate, 'start_date')))
   if (query.endDate) where.push(lte(moderationLog.createdAt, parseDate(query.endDate, 'end_date')))
   if (query.userId) where.push(sql`${moderationLog.data}->'actor'->>'id' = ${query.userId}`)
-  if (query.search?.trim()) where.push(ilike(moderationLog.message, `%${query.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`))
+  if (query.search?.trim()) where.push(ilike(moderationLog.message, `%${escapeLike(query.search.trim())}%`))
   const condition = where.length ? and(...where) : undefined
   const [items, [{ n }]] = await Promise.all([
     ctx.db.select().from(moderationLog).where(condition).orderBy(desc(moderationLog.id)).limit(pageSize).offset((page - 1) * pageSize),

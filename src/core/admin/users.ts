@@ -1,5 +1,6 @@
 // User administration shared by the CLI and the admin API: find, list, create, change and remove accounts.
 import { and, count, desc, eq, ilike, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm'
+import { escapeLike } from '../../db/sql'
 import type { DbLike } from '../../db/client'
 import { accounts, users, type AccountRow, type UserRow } from '../../db/schema'
 import { createLocalUser, type LocalUser } from '../accounts/create-user'
@@ -91,7 +92,7 @@ export async function listUsers(ctx: Ctx, opts: ListUsersOptions = {}): Promise<
   if (opts.moderators) where.push(eq(users.isModerator, true))
   if (opts.deactivated) where.push(eq(users.isActive, false))
   if (opts.query?.trim()) {
-    const pattern = `%${opts.query.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    const pattern = likePattern(opts.query.trim())
     where.push(or(ilike(accounts.username, pattern), ilike(accounts.displayName, pattern), ilike(users.email, pattern), ilike(accounts.domain, pattern))!)
   }
   if (opts.maxId !== undefined) {
@@ -461,7 +462,7 @@ export interface UserSearch {
   pageSize?: number
 }
 
-export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+export const likePattern = (text: string) => `%${escapeLike(text)}%`
 
 /** One page of accounts (local and remote) newest first, and how many match in all. */
 export async function searchUsers(ctx: Ctx, search: UserSearch = {}): Promise<{ entries: AdminAccount[]; count: number }> {

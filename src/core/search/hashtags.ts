@@ -1,11 +1,11 @@
 import { asc, desc, sql } from 'drizzle-orm'
+import { escapeLike } from '../../db/sql'
 import { tags } from '../../db/schema'
 import type { Ctx } from '../context'
 import type { TagRef } from '../tags/tags'
 
 const PREFIX = /^[\p{L}\p{M}\p{N}_]+$/u
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 /**
  * Hashtags by name prefix (`#` optional), the exact name first, then the shortest. Every hashtag is listable here,
