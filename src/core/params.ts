@@ -82,6 +82,9 @@ function assign(node: Record<string, unknown>, key: string, value: unknown, asAr
   }
 }
 
+/** Whether a parameter was given at all: not missing, null or an empty string. */
+export const isGiven = (value: unknown): boolean => value !== undefined && value !== null && value !== ''
+
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Blob)
 }

@@ -1,6 +1,6 @@
 import type { FilterContext } from '../../db/schema'
 import { ValidationError } from '../errors'
-import { isPlainObject, parseArray, parseBool, parseStringArray } from '../params'
+import { isGiven, isPlainObject, parseArray, parseBool, parseStringArray } from '../params'
 
 export type FilterAction = 'warn' | 'hide' | 'blur'
 
@@ -13,7 +13,6 @@ const MAX_EXPIRES_IN = 100 * 365 * 24 * 3600
 /** At most this many keywords per filter, to bound the matching work on every rendered page. */
 export const MAX_KEYWORDS_PER_FILTER = 200
 
-const given = (value: unknown) => value !== undefined && value !== null && value !== ''
 
 export function readTitle(value: unknown): string {
   const title = typeof value === 'string' || typeof value === 'number' ? String(value).trim() : ''
@@ -61,7 +60,7 @@ export function readKeyword(value: unknown): string {
 
 /** `whole_word`, true unless given as false (Mastodon's default). */
 export function readWholeWord(value: unknown, fallback = true): boolean {
-  if (!given(value)) return fallback
+  if (!isGiven(value)) return fallback
   const b = parseBool(value)
   if (b === undefined) throw new ValidationError('Validation failed: Whole word is not a boolean')
   return b
@@ -78,7 +77,7 @@ export interface KeywordAttributes {
 export function readKeywordsAttributes(value: unknown): KeywordAttributes[] {
   return parseArray(value).map((raw) => {
     if (!isPlainObject(raw)) throw new ValidationError('Validation failed: Keywords attributes are invalid')
-    const id = given(raw.id) ? String(raw.id) : undefined
+    const id = isGiven(raw.id) ? String(raw.id) : undefined
     const destroy = parseBool(raw._destroy) ?? false
     if (destroy) {
       if (!id) throw new ValidationError('Validation failed: Keywords attributes need an id to be destroyed')
@@ -106,7 +105,7 @@ export function readFilterParams(input: Record<string, unknown>, creating: boole
   return {
     title: creating || input.title !== undefined ? readTitle(input.title) : undefined,
     context: creating || input.context !== undefined ? readContext(input.context) : undefined,
-    action: given(input.filter_action) ? readAction(input.filter_action) : creating ? 'warn' : undefined,
+    action: isGiven(input.filter_action) ? readAction(input.filter_action) : creating ? 'warn' : undefined,
     expiresAt: readExpiresIn(input.expires_in),
     keywords: readKeywordsAttributes(input.keywords_attributes),
   }

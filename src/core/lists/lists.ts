@@ -3,7 +3,7 @@ import { accounts, lists, type RepliesPolicy } from '../../db/schema'
 import type { Ctx } from '../context'
 import { NotFoundError, ValidationError } from '../errors'
 import { isId } from '../ids'
-import { parseBool } from '../params'
+import { isGiven, parseBool } from '../params'
 
 export type ListRow = typeof lists.$inferSelect
 
@@ -36,7 +36,6 @@ function readExclusive(value: unknown): boolean {
   return exclusive
 }
 
-const given = (value: unknown) => value !== undefined && value !== null && value !== ''
 
 /** The owner's lists, oldest first as Mastodon orders them. */
 export function ownLists(ctx: Ctx, ownerId: string): Promise<ListRow[]> {
@@ -53,8 +52,8 @@ export async function getOwnList(ctx: Ctx, ownerId: string, id: string): Promise
 
 export async function createList(ctx: Ctx, ownerId: string, params: ListParams): Promise<ListRow> {
   const title = readTitle(params.title)
-  const repliesPolicy = given(params.replies_policy) ? readRepliesPolicy(params.replies_policy) : 'list'
-  const exclusive = given(params.exclusive) ? readExclusive(params.exclusive) : false
+  const repliesPolicy = isGiven(params.replies_policy) ? readRepliesPolicy(params.replies_policy) : 'list'
+  const exclusive = isGiven(params.exclusive) ? readExclusive(params.exclusive) : false
   return ctx.db.transaction(async (tx) => {
     // Serialises concurrent creations by the same owner so the limit holds.
     await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, ownerId)).for('update')
@@ -70,8 +69,8 @@ export async function updateList(ctx: Ctx, ownerId: string, id: string, params: 
   const list = await getOwnList(ctx, ownerId, id)
   const changes: Partial<ListRow> = {}
   if (params.title !== undefined) changes.title = readTitle(params.title)
-  if (given(params.replies_policy)) changes.repliesPolicy = readRepliesPolicy(params.replies_policy)
-  if (given(params.exclusive)) changes.exclusive = readExclusive(params.exclusive)
+  if (isGiven(params.replies_policy)) changes.repliesPolicy = readRepliesPolicy(params.replies_policy)
+  if (isGiven(params.exclusive)) changes.exclusive = readExclusive(params.exclusive)
   if (!Object.keys(changes).length) return list
   const [row] = await ctx.db.update(lists).set({ ...changes, updatedAt: new Date() })
     .where(and(eq(lists.id, list.id), eq(lists.accountId, ownerId))).returning()

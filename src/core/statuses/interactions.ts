@@ -3,6 +3,7 @@ import type { DbLike } from '../../db/client'
 import { bookmarks, conversationMutes, favourites, statusPins, statuses, type StatusRow, type StatusVisibility } from '../../db/schema'
 import { getOwnFolder } from '../bookmarks/folders'
 import type { Ctx } from '../context'
+import { isGiven } from '../params'
 import { NotFoundError, ValidationError } from '../errors'
 import { newId } from '../ids'
 import { notify, withdrawNotifications } from '../notifications/notify'
@@ -103,7 +104,7 @@ export async function unfavouriteStatus(ctx: Ctx, accountId: string, id: string)
  */
 export async function bookmarkStatus(ctx: Ctx, accountId: string, id: string, folderId?: unknown): Promise<StatusRow> {
   const status = await target(ctx, accountId, id)
-  const folder = folderId !== undefined && folderId !== null && folderId !== '' ? await getOwnFolder(ctx, accountId, folderId) : null
+  const folder = isGiven(folderId) ? await getOwnFolder(ctx, accountId, folderId) : null
   const insert = ctx.db.insert(bookmarks).values({ accountId, statusId: status.id, folderId: folder?.id ?? null })
   await (folder
     ? insert.onConflictDoUpdate({ target: [bookmarks.accountId, bookmarks.statusId], set: { folderId: folder.id } })

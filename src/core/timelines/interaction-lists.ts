@@ -3,6 +3,7 @@ import { accounts, bookmarks, favourites, statuses, type AccountRow, type Status
 import { listedAccountSql } from '../accounts/queries'
 import { getOwnFolder } from '../bookmarks/folders'
 import type { Ctx } from '../context'
+import { isGiven } from '../params'
 import { ForbiddenError } from '../errors'
 import type { Viewer } from '../oauth/authenticate'
 import { getVisibleStatus, visibleWithReblogSql } from '../visibility'
@@ -24,7 +25,7 @@ async function statusesBy(ctx: Ctx, table: Interaction, ownerId: string, viewerA
 export const ownFavourites = (ctx: Ctx, accountId: string, page: Page) => statusesBy(ctx, favourites, accountId, accountId, page)
 /** The account's bookmarks, or with `folderId` only those filed in that folder of theirs (404 for any other). */
 export async function ownBookmarks(ctx: Ctx, accountId: string, page: Page, folderId?: unknown): Promise<KeyedPage<StatusRow>> {
-  if (folderId === undefined || folderId === null || folderId === '') return statusesBy(ctx, bookmarks, accountId, accountId, page)
+  if (!isGiven(folderId)) return statusesBy(ctx, bookmarks, accountId, accountId, page)
   const folder = await getOwnFolder(ctx, accountId, folderId)
   return statusesBy(ctx, bookmarks, accountId, accountId, page, eq(bookmarks.folderId, folder.id))
 }
