@@ -39,20 +39,16 @@ function appendVary(headers: Record<string, string | number>, value: string) {
  */
 export const compressionPlugin = new Elysia({ name: 'plugin.compression' }).mapResponse({ as: 'global' }, ({ responseValue, request, set }) => {
   if (request.method === 'HEAD') return
-  let text: string
-  let type: string
-  if (typeof responseValue === 'string') {
-    text = responseValue
-    type = String(set.headers['content-type'] ?? 'text/plain; charset=utf-8')
-  } else if (isPlainJson(responseValue)) {
-    text = JSON.stringify(responseValue)
-    type = String(set.headers['content-type'] ?? 'application/json;charset=utf-8')
-  } else {
-    return
-  }
+  const isText = typeof responseValue === 'string'
+  if (!isText && !isPlainJson(responseValue)) return
   appendVary(set.headers, 'Accept-Encoding')
-  if (text.length < MIN_BYTES || !acceptsGzip(request.headers.get('accept-encoding'))) return
+  // Clients that do not take gzip get Elysia's own answer: nothing is serialized here for them.
+  if (!acceptsGzip(request.headers.get('accept-encoding'))) return
+  const text = isText ? responseValue : JSON.stringify(responseValue)
+  const type = String(set.headers['content-type'] ?? (isText ? 'text/plain; charset=utf-8' : 'application/json;charset=utf-8'))
+  const status = typeof set.status === 'number' ? set.status : 200
   set.headers['content-type'] = type
+  if (text.length < MIN_BYTES) return new Response(text, { status, headers: set.headers as Record<string, string> })
   set.headers['content-encoding'] = 'gzip'
-  return new Response(Bun.gzipSync(new TextEncoder().encode(text), { level: GZIP_LEVEL }), { status: typeof set.status === 'number' ? set.status : 200, headers: set.headers as Record<string, string> })
+  return new Response(Bun.gzipSync(new TextEncoder().encode(text), { level: GZIP_LEVEL }), { status, headers: set.headers as Record<string, string> })
 })
