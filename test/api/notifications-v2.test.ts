@@ -241,6 +241,33 @@ describe('one group', () => {
     expect((await call('POST', `/api/v2/notifications/${fav.group_key}/dismiss`, { token: alice.token })).status).toBe(404)
   })
 
+  test('a group\'s accounts page with max_id, since_id and min_id and a Link header', async () => {
+    const [alice, ...fans] = await users(5)
+    const own = await post(alice, { status: 'many fans' })
+    for (const fan of fans) await favourite(fan, own.id)
+    const [fav] = (await grouped(alice)).json.notification_groups
+    const path = `/api/v2/notifications/${fav.group_key}/accounts`
+    const newestFirst = [...fans].reverse().map((f) => f.account.id)
+
+    const first = await call('GET', path, { token: alice.token, query: { limit: '2' } })
+    expect(first.json.map((a: any) => a.id)).toEqual(newestFirst.slice(0, 2))
+    const link = first.headers.get('link')!
+    const next = new URL(/<([^>]+)>; rel="next"/.exec(link)![1])
+    expect(next.pathname).toBe(path)
+    const second = await call('GET', path, { token: alice.token, query: Object.fromEntries(next.searchParams) })
+    expect(second.json.map((a: any) => a.id)).toEqual(newestFirst.slice(2, 4))
+    const prev = new URL(/<([^>]+)>; rel="prev"/.exec(second.headers.get('link')!)![1])
+    expect((await call('GET', path, { token: alice.token, query: Object.fromEntries(prev.searchParams) })).json.map((a: any) => a.id))
+      .toEqual(newestFirst.slice(0, 2))
+    const since = { since_id: prev.searchParams.get('min_id')!, limit: '1' }
+    expect((await call('GET', path, { token: alice.token, query: since })).json.map((a: any) => a.id)).toEqual([newestFirst[0]])
+
+    const past = await call('GET', path, { token: alice.token, query: { max_id: '1' } })
+    expect(past.status).toBe(200)
+    expect(past.json).toEqual([])
+    expect(past.headers.get('link')).toBeNull()
+  })
+
   test('an ungrouped notification is addressed by ungrouped-<id>', async () => {
     const [alice, bob] = await users(2)
     await post(bob, { status: `hello @${alice.account.username}` })

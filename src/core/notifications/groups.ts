@@ -215,15 +215,34 @@ export async function getNotificationGroup(ctx: Ctx, viewerAccountId: string, gr
   return { groupKey, latest, count: data.stats.count, sampleAccountIds: data.samples }
 }
 
-/** The accounts behind a group's notifications, most recent first (`GET /api/v2/notifications/:group_key/accounts`). */
-export async function listNotificationGroupAccounts(ctx: Ctx, viewerAccountId: string, groupKey: string, limit: number): Promise<AccountRow[]> {
-  const senders = await ctx.db.select({ id: notifications.fromAccountId, last: sql<string>`max(${notifications.seq})` })
-    .from(notifications).where(and(...filterConditions(viewerAccountId, NO_FILTER), keyCondition(groupKey)))
-    .groupBy(notifications.fromAccountId).orderBy(desc(sql`max(${notifications.seq})`)).limit(limit)
-  if (!senders.length) throw new NotFoundError()
+/**
+ * The accounts behind a group's notifications, most recent first (`GET /api/v2/notifications/:group_key/accounts`),
+ * each keyed by the integer id of its latest notification in the group, which pages as `max_id`/`since_id`/`min_id`.
+ * An unknown group is a 404; a page past the last account is empty.
+ */
+export async function listNotificationGroupAccounts(
+  ctx: Ctx, viewerAccountId: string, groupKey: string, page: GroupPage,
+): Promise<{ accounts: AccountRow[]; newestSeq?: number; oldestSeq?: number }> {
+  const where = and(...filterConditions(viewerAccountId, NO_FILTER), keyCondition(groupKey))
+  const latest = sql<string>`max(${notifications.seq})`
+  const lower = page.minId ?? page.sinceId
+  const senders = await ctx.db.select({ id: notifications.fromAccountId, seq: latest })
+    .from(notifications).where(where).groupBy(notifications.fromAccountId)
+    .having(and(page.maxId !== undefined ? lt(latest, page.maxId) : undefined, lower !== undefined ? gt(latest, lower) : undefined))
+    .orderBy(page.minId !== undefined ? asc(latest) : desc(latest)).limit(page.limit)
+  if (page.minId !== undefined) senders.reverse()
+  if (!senders.length) {
+    const [any] = await ctx.db.select({ seq: notifications.seq }).from(notifications).where(where).limit(1)
+    if (!any) throw new NotFoundError()
+    return { accounts: [] }
+  }
   const rows = await ctx.db.select().from(accounts).where(inArray(accounts.id, senders.map((s) => s.id)))
   const byId = new Map(rows.map((r) => [r.id, r]))
-  return senders.map((s) => byId.get(s.id)).filter((r): r is AccountRow => !!r)
+  return {
+    accounts: senders.map((s) => byId.get(s.id)).filter((r): r is AccountRow => !!r),
+    newestSeq: Number(senders[0].seq),
+    oldestSeq: Number(senders[senders.length - 1].seq),
+  }
 }
 
 /** Deletes every notification of one of the viewer's groups; 404 when there is none. */

@@ -100,9 +100,10 @@ export const notificationsApi = (base: Base) =>
       if (!rendered.notification_groups.length) throw new NotFoundError()
       return rendered
     }, { auth: READ })
-    .get('/api/v2/notifications/:group_key/accounts', async ({ ctx, input, params, user }) => {
-      const { limit } = pageParams(input, 40, 80)
-      return renderAccounts(ctx, await listNotificationGroupAccounts(ctx, user.accountId, params.group_key, limit), user)
+    .get('/api/v2/notifications/:group_key/accounts', async ({ ctx, input, params, user, request, set }) => {
+      const page = await listNotificationGroupAccounts(ctx, user.accountId, params.group_key, await groupPageParams(ctx, user.accountId, input))
+      if (page.newestSeq !== undefined) setLink(set, request, ctx.config.baseUrl, String(page.newestSeq), String(page.oldestSeq))
+      return renderAccounts(ctx, page.accounts, user)
     }, { auth: READ })
     .post('/api/v2/notifications/:group_key/dismiss', async ({ ctx, params, user }) => {
       await dismissNotificationGroup(ctx, user.accountId, params.group_key)
