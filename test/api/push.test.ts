@@ -1,11 +1,13 @@
 // Web Push: subscriptions through the API, and deliveries to a push service on loopback that checks the VAPID
 // signature and decrypts the payload with the subscriber's keys, as a browser would.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { lookup } from 'node:dns/promises'
+import { hostname } from 'node:os'
 import { createECDH, createPublicKey, createDecipheriv, hkdfSync, randomBytes, verify, type ECDH } from 'node:crypto'
 import { and, desc, eq } from 'drizzle-orm'
 import type { Ctx } from '../../src/core/context'
 import { startJobs, type Jobs } from '../../src/core/jobs'
-import { dispatchPush, purgeDeadSubscriptions, registerPushJobs } from '../../src/core/push/deliver'
+import { deliverPush, dispatchPush, purgeDeadSubscriptions, registerPushJobs } from '../../src/core/push/deliver'
 import { notifications, oauthTokens, pushSubscriptions } from '../../src/db/schema'
 import { createApp, type App } from '../../src/server/app'
 import { contextWith, getTestContext } from '../support/context'
@@ -169,6 +171,31 @@ describe('/api/v1/push/subscription', () => {
     const [again] = await ctx.db.select().from(pushSubscriptions).where(eq(pushSubscriptions.accountId, dave.account.id))
     await ctx.db.delete(oauthTokens).where(eq(oauthTokens.id, again.tokenId))
     expect(await ctx.db.select().from(pushSubscriptions).where(eq(pushSubscriptions.id, again.id))).toHaveLength(0)
+  })
+})
+
+describe('delivery to an endpoint whose name now resolves to a private address', () => {
+  test('is refused when the connection is made, and nothing reaches that address', async () => {
+    // This machine's own name resolves to loopback (/etc/hosts), as an attacker's DNS name could after subscribing.
+    const host = hostname()
+    const resolved = await lookup(host)
+    expect(resolved.address.startsWith('127.') || resolved.address === '::1').toBe(true)
+    let reached = 0
+    const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => { reached++; return new Response(null, { status: 201 }) } })
+    try {
+      const strict = await contextWith({ pushAllowLoopbackHttp: false })
+      const strictApp = createApp(strict)
+      const [alice, bob] = [await makeUser(strict), await makeUser(strict)]
+      const form = subscribeForm(`https://${host}:${server.port}/send/x`, browserKeys(), { 'data[alerts][mention]': 'true' })
+      expect((await callApp('POST', '/api/v1/push/subscription', { app: strictApp, token: alice.token, form })).status).toBe(200)
+      expect((await callApp('POST', '/api/v1/statuses', { app: strictApp, token: bob.token, json: { status: `@${alice.account.username} hi` } })).status).toBe(200)
+      const [sub] = await strict.db.select().from(pushSubscriptions).where(eq(pushSubscriptions.accountId, alice.account.id))
+      const [mention] = await strict.db.select().from(notifications).where(eq(notifications.accountId, alice.account.id))
+      await expect(deliverPush(strict, { subscriptionId: sub.id, notificationId: mention.id })).rejects.toThrow(/not a public address/)
+      expect(reached).toBe(0)
+    } finally {
+      await server.stop(true)
+    }
   })
 })
 

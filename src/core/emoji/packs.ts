@@ -9,7 +9,7 @@ import type { Ctx } from '../context'
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors'
 import { isPlainObject, parseBool } from '../params'
 import { makeZip, MAX_ARCHIVE_BYTES, readZip } from './archive'
-import { fetchRemote, type FetchOptions } from './fetch'
+import { fetchRemote, type FetchOptions } from '../net/remote-fetch'
 import { emojiRoot, isPackName, packDir, packFilePath } from './paths'
 
 /**

@@ -2,7 +2,7 @@ import type { Ctx } from '../context'
 import { BadRequestError, ValidationError } from '../errors'
 import { isPlainObject } from '../params'
 import { MAX_ARCHIVE_BYTES } from './archive'
-import { fetchJson, fetchRemote, parseRemoteUrl, RemoteFetchError, type FetchOptions } from './fetch'
+import { fetchJson, fetchRemote, parseRemoteUrl, RemoteFetchError, type FetchOptions } from '../net/remote-fetch'
 import { describeSource, filesFrom, installPack, metadataFrom, zipSource, type InstallResult } from './import'
 import { normalizePackName, sha256Hex } from './packs'
 

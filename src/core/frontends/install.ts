@@ -6,7 +6,7 @@ import type { Config } from '../../config'
 import { instanceFrontends } from '../../db/schema'
 import type { Ctx } from '../context'
 import { readZip, type ZipEntry, type ZipLimits } from '../emoji/archive'
-import { fetchRemote, type FetchOptions } from '../emoji/fetch'
+import { fetchRemote, type FetchOptions } from '../net/remote-fetch'
 import { BadRequestError, ConflictError, NotFoundError, ValidationError } from '../errors'
 import { buildUrlFor, KNOWN_FRONTENDS, knownFrontend } from './known'
 

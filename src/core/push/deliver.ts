@@ -3,6 +3,7 @@ import webpush from 'web-push'
 import { uuidParam } from '../../db/sql'
 import { accounts, notifications, oauthTokens, pushSubscriptions, statuses, users, type NotificationType, type PushSubscriptionRow } from '../../db/schema'
 import { DEFAULT_AVATAR_PATH } from '../accounts/default-images'
+import { sendRemote } from '../net/remote-fetch'
 import type { Ctx } from '../context'
 import { listenEvents } from '../events'
 import type { Jobs } from '../jobs'
@@ -199,14 +200,12 @@ export async function deliverPush(ctx: Ctx, data: { subscriptionId: string; noti
     },
   )
   const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)]))
-  const res = await fetch(request.endpoint, {
-    method: 'POST',
-    headers,
-    body: request.body ? new Uint8Array(request.body) : undefined,
-    redirect: 'manual',
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  // The endpoint was checked when subscribed, but its name may resolve to a private address by now.
+  const res = await sendRemote(request.endpoint, { method: 'POST', headers, body: request.body ? new Uint8Array(request.body) : undefined }, {
+    maxBytes: 4096,
+    timeoutMs: REQUEST_TIMEOUT_MS,
+    allowPrivateNetwork: ctx.config.pushAllowLoopbackHttp ? 'loopback' : false,
   })
-  await res.body?.cancel().catch(() => {})
   if (res.status === 404 || res.status === 410) {
     await ctx.db.delete(pushSubscriptions).where(eq(pushSubscriptions.id, sub.id))
     return

@@ -1,5 +1,5 @@
 import type { Ctx } from '../context'
-import { fetchJson, RemoteFetchError } from '../emoji/fetch'
+import { fetchJson, RemoteFetchError } from '../net/remote-fetch'
 import { AppError, ValidationError } from '../errors'
 
 const SUBSCRIBE_REL = 'http://ostatus.org/schema/1.0/subscribe'

@@ -6,7 +6,7 @@ import { ROOKERY_VERSION } from '../../version'
 import { BadRequestError, ValidationError } from '../errors'
 
 /**
- * Outbound HTTP GET for admin-initiated downloads (emoji files, pack archives, manifests, remote pack lists).
+ * Outbound HTTP for untrusted addresses (emoji and pack downloads, preview cards, frontends, Web Push endpoints).
  * Only http(s); the address is checked when the connection is made (in the DNS lookup the socket uses, so a
  * rebinding answer cannot slip past), private and reserved ranges are refused, every redirect hop is checked again,
  * the whole exchange has one deadline, and the body is cut at a byte cap.
@@ -130,7 +130,14 @@ export function parseRemoteUrl(raw: unknown): URL {
   return url
 }
 
-function requestOnce(url: URL, opts: FetchOptions, deadline: number): Promise<{ status: number; location: string | null; contentType: string | null; body: Uint8Array }> {
+/** A request with a body; without one, `requestOnce` GETs. */
+interface Outgoing {
+  method: 'POST' | 'PUT'
+  headers: Record<string, string>
+  body?: Uint8Array
+}
+
+function requestOnce(url: URL, opts: FetchOptions, deadline: number, outgoing?: Outgoing): Promise<{ status: number; location: string | null; contentType: string | null; body: Uint8Array }> {
   const host = url.hostname.replace(/^\[|\]$/g, '')
   if (isIP(host) && !permitted(host, opts.allowPrivateNetwork)) return Promise.reject(refused(host, host))
   const client = url.protocol === 'https:' ? https : http
@@ -144,10 +151,14 @@ function requestOnce(url: URL, opts: FetchOptions, deadline: number): Promise<{ 
     }
     const timer = setTimeout(() => fail(new RemoteFetchError(`Fetching ${url.href} took too long`)), Math.max(1, deadline - Date.now()))
     const req = client.request(url, {
-      method: 'GET',
+      method: outgoing?.method ?? 'GET',
       agent: false,
       lookup: guardedLookup(opts.allowPrivateNetwork),
-      headers: { 'user-agent': `Rookery/${ROOKERY_VERSION}`, accept: opts.accept ?? '*/*', 'accept-encoding': 'identity' },
+      headers: {
+        'user-agent': `Rookery/${ROOKERY_VERSION}`, accept: opts.accept ?? '*/*', 'accept-encoding': 'identity',
+        ...outgoing?.headers,
+        ...(outgoing?.body ? { 'content-length': String(outgoing.body.byteLength) } : {}),
+      },
     }, (res) => {
       const status = res.statusCode ?? 0
       if (status >= 300 && status < 400) {
@@ -185,7 +196,7 @@ function requestOnce(url: URL, opts: FetchOptions, deadline: number): Promise<{ 
       res.on('end', finish)
     })
     req.on('error', (e) => { clearTimeout(timer); fail(e) })
-    req.end()
+    req.end(outgoing?.body)
   })
 }
 
@@ -203,6 +214,18 @@ export async function fetchRemote(raw: string | URL, opts: FetchOptions): Promis
     if (res.status < 200 || res.status >= 300) throw new RemoteFetchError(`${url.href} answered HTTP ${res.status}`)
     return { url: url.href, contentType: res.contentType, body: res.body }
   }
+}
+
+/**
+ * Sends a body (a Web Push message) under the same address rules; redirects are not followed. Answers the status
+ * whatever it is, with at most `maxBytes` of the answer's body.
+ */
+export async function sendRemote(
+  raw: string | URL, outgoing: Outgoing, opts: FetchOptions,
+): Promise<{ status: number; body: Uint8Array }> {
+  const url = typeof raw === 'string' ? parseRemoteUrl(raw) : raw
+  const res = await requestOnce(url, { ...opts, truncate: true }, Date.now() + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS), outgoing)
+  return { status: res.status, body: res.body }
 }
 
 /** GETs and parses a JSON document (at most `maxBytes`, 2 MB by default). */
