@@ -13,6 +13,9 @@ import { normalizeLocale } from './register'
 export const POSTING_VISIBILITIES: Visibility[] = ['public', 'unlisted', 'private', 'direct']
 export const ACTOR_TYPES = ['Person', 'Service'] as const
 export const MAX_ALSO_KNOWN_AS = 10
+export const MAX_ATTRIBUTION_DOMAINS = 10
+export const MAX_IMAGE_DESCRIPTION_CHARS = 1500
+const DOMAIN_PATTERN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/
 export const MAX_SETTINGS_STORE_BYTES = 100_000
 const LANGUAGE_PATTERN = /^[a-z]{2,3}$/
 
@@ -127,6 +130,31 @@ function parseAliases(value: unknown, errors: ErrorCollector): string[] | undefi
   return [...new Set(list)]
 }
 
+/** `attribution_domains[]`: host names (an IDN becomes its punycode form), at most ten, without repeats. */
+function parseAttributionDomains(value: unknown, errors: ErrorCollector): string[] | undefined {
+  const list = value === '' ? [] : parseStringArray(value).map((s) => s.trim().toLowerCase()).filter(Boolean)
+  if (list.length > MAX_ATTRIBUTION_DOMAINS) {
+    errors.add('attribution_domains', 'ERR_TOO_LONG', 'is too long', `Attribution domains is too long (maximum is ${MAX_ATTRIBUTION_DOMAINS} domains)`)
+    return undefined
+  }
+  const domains: string[] = []
+  for (const entry of list) {
+    let host: string | undefined
+    try {
+      const url = new URL(`http://${entry}`)
+      if (url.host === url.hostname && url.pathname === '/' && !url.search && !url.hash && !url.username) host = url.hostname
+    } catch {
+      host = undefined
+    }
+    if (!host || !DOMAIN_PATTERN.test(host)) {
+      errors.add('attribution_domains', 'ERR_INVALID', 'is invalid', `Attribution domains: "${entry.slice(0, 100)}" is not a domain`)
+      return undefined
+    }
+    domains.push(host)
+  }
+  return [...new Set(domains)]
+}
+
 /**
  * PATCH /api/v1/accounts/update_credentials: Mastodon's profile and posting settings plus Pleroma's extras.
  * Only parameters that are present change anything; every problem is reported at once as a 422.
@@ -173,6 +201,9 @@ export async function updateCredentials(ctx: Ctx, viewer: UserViewer, input: Rec
     ['allow_following_move', (v) => (user.allowFollowingMove = v)],
     ['accepts_chat_messages', (v) => (user.acceptsChatMessages = v)],
     ['bot', (v) => { account.bot = v; account.actorType = v ? 'Service' : 'Person' }],
+    ['show_media', (v) => (account.showMedia = v)],
+    ['show_media_replies', (v) => (account.showMediaReplies = v)],
+    ['show_featured', (v) => (account.showFeatured = v)],
   ]
   for (const [key, apply] of bools) {
     if (!has(input, key)) continue
@@ -226,6 +257,22 @@ export async function updateCredentials(ctx: Ctx, viewer: UserViewer, input: Rec
         errors.add('pleroma_settings_store', 'ERR_TOO_LONG', 'is too long', 'Pleroma settings store is too large')
       }
     }
+  }
+
+  for (const [key, column] of [['avatar_description', 'avatarDescription'], ['header_description', 'headerDescription']] as const) {
+    if (input[key] === undefined) continue
+    const description = (text(input[key]) ?? '').trim()
+    if (description.length > MAX_IMAGE_DESCRIPTION_CHARS) {
+      errors.add(key, 'ERR_TOO_LONG', 'is too long', `Description is too long (maximum is ${MAX_IMAGE_DESCRIPTION_CHARS} characters)`)
+    } else {
+      account[column] = description
+    }
+  }
+
+  const attribution = input.attribution_domains ?? input['attribution_domains[]']
+  if (attribution !== undefined) {
+    const domains = parseAttributionDomains(attribution, errors)
+    if (domains) account.attributionDomains = domains
   }
 
   if (input.also_known_as !== undefined) {

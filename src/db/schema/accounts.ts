@@ -17,6 +17,14 @@ export const accounts = pgTable('accounts', {
   avatarUrl: text('avatar_url'),
   headerUrl: text('header_url'),
   backgroundUrl: text('background_url'),
+  avatarDescription: text('avatar_description').notNull().default(''),
+  headerDescription: text('header_description').notNull().default(''),
+  /** Mastodon 4.6's profile tabs: what the owner wishes clients to show */
+  showMedia: boolean('show_media').notNull().default(true),
+  showMediaReplies: boolean('show_media_replies').notNull().default(true),
+  showFeatured: boolean('show_featured').notNull().default(true),
+  /** websites allowed to credit the account as an article's author (fediverse:creator) */
+  attributionDomains: jsonb('attribution_domains').$type<string[]>().notNull().default([]),
   locked: boolean('locked').notNull().default(false),
   bot: boolean('bot').notNull().default(false),
   actorType: text('actor_type').notNull().default('Person'),

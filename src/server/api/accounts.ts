@@ -15,6 +15,7 @@ import type { Base } from '../base'
 import { pageParams, setLink, setLinkFor } from '../pagination'
 import { renderStatuses } from '../render/status'
 import { renderAccount, renderAccounts, renderCredentialAccount } from '../render/account'
+import { renderProfile } from '../render/profile'
 
 const png = (bytes: Buffer) => new Response(new Uint8Array(bytes), {
   headers: { 'content-type': 'image/png', 'cache-control': 'public, max-age=86400' },
@@ -35,6 +36,9 @@ export const accountsApi = (base: Base) =>
       const own = await updateCredentials(ctx, user, input)
       return renderCredentialAccount(ctx, own.account, user)
     }, { auth: { scopes: ['write:accounts'] } })
+    .get('/api/v1/profile', async ({ ctx, user }) => renderProfile(ctx, await getOwnAccount(ctx, user)), { auth: { scopes: ['read:accounts'] } })
+    .patch('/api/v1/profile', async ({ ctx, input, user }) => renderProfile(ctx, await updateCredentials(ctx, user, input)),
+      { auth: { scopes: ['write:accounts'] } })
     // Mastodon 4.2: removing a picture puts the default one back, as `avatar=""` on update_credentials does.
     .delete('/api/v1/profile/avatar', async ({ ctx, user }) =>
       renderCredentialAccount(ctx, (await updateCredentials(ctx, user, { avatar: '' })).account, user), { auth: { scopes: ['write:accounts'] } })
