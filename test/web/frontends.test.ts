@@ -171,6 +171,13 @@ describe('serving', () => {
     expect((await get('/some/client/route')).json).toEqual({ error: expect.any(String) })
   })
 
+  test('/favicon.ico is the instance\'s icon without a frontend', async () => {
+    const res = await get('/favicon.ico')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('image/png')
+    expect(res.headers.get('cache-control')).toBe('public, max-age=86400')
+  })
+
   test('the primary frontend answers /, its files and client-side routes', async () => {
     await useFrontend(ctx, 'pleroma-fe', 'primary')
     const home = await page('/')
@@ -191,6 +198,10 @@ describe('serving', () => {
     expect(css.headers.get('cache-control')).toBe('public, max-age=3600')
     expect((await get('/static/font/icons.woff2')).headers.get('content-type')).toBe('font/woff2')
     expect((await get('/favicon.png')).headers.get('content-type')).toBe('image/png')
+    // a build without favicon.ico: the instance's icon answers for it
+    const favicon = await get('/favicon.ico')
+    expect(favicon.status).toBe(200)
+    expect(favicon.headers.get('content-type')).toBe('image/png')
 
     for (const route of ['/main/all', '/users/someone/media', '/settings/profile', '/@nobody-here/posts/123']) {
       const fallback = await page(route)

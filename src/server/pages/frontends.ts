@@ -5,6 +5,7 @@ import { NotFoundError } from '../../core/errors'
 import { activeFrontendDir, type FrontendRole } from '../../core/frontends/install'
 import { cacheControlFor, contentTypeFor, looksLikeFile, resolveFrontendFile } from '../../core/frontends/serve'
 import { ValidationError } from '../../core/errors'
+import { defaultIcon } from '../../core/instance/images'
 import { remoteFollowUrl } from '../../core/web/remote-follow'
 import { findPublicLocalAccount } from '../../core/web/public-content'
 import type { Base } from '../base'
@@ -102,6 +103,13 @@ async function remoteFollow(ctx: Ctx, input: Record<string, unknown>, submitted:
 
 const pathOf = (request: Request) => new URL(request.url).pathname
 
+/** Browsers ask every site for it; a frontend's own wins, else the instance's icon (browsers take a PNG here). */
+const FAVICON = '/favicon.ico'
+
+function defaultFavicon(): Response {
+  return new Response(defaultIcon(36), { headers: { 'content-type': 'image/png', 'cache-control': 'public, max-age=86400' } })
+}
+
 /** The admin build: `/pleroma/admin` (and, with Elysia's loose paths, `/pleroma/admin/`) and everything under it. */
 async function adminFrontend(ctx: Ctx, request: Request): Promise<Response> {
   const path = pathOf(request)
@@ -125,7 +133,11 @@ export const frontendsWeb = (base: Base) =>
     .get('/*', async ({ ctx, request }) => {
       const path = pathOf(request)
       if (SERVER_PATH.test(path)) throw new NotFoundError()
-      const res = await serveFrontend(ctx, 'primary', request, path)
-      if (!res) throw new NotFoundError()
-      return res
+      const res = await serveFrontend(ctx, 'primary', request, path).catch((e) => {
+        if (path === FAVICON && e instanceof NotFoundError) return null
+        throw e
+      })
+      if (res) return res
+      if (path === FAVICON) return defaultFavicon()
+      throw new NotFoundError()
     }, { auth: 'public' })
