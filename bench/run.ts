@@ -9,7 +9,9 @@ import { loadConfig } from '../src/config'
 import type { Ctx } from '../src/core/context'
 import { issueToken } from '../src/core/oauth/tokens'
 import { openPostgres, resultRows } from '../src/db/client'
+import { refreshTrends } from '../src/core/trends/trends'
 import { accounts, statuses, users } from '../src/db/schema'
+import { skewedWord } from './words'
 
 const url = process.env.DATABASE_URL
 if (!url) {
@@ -42,6 +44,9 @@ const tokens = await Promise.all(viewers.map(async (v) => (await issueToken(ctx,
 const statusIds = (await ctx.db.select({ id: statuses.id }).from(statuses)
   .where(and(inArray(statuses.visibility, ['public', 'unlisted']))).orderBy(desc(statuses.id)).limit(2000)).map((r) => r.id)
 const accountIds = (await ctx.db.select({ id: accounts.id }).from(accounts).orderBy(desc(accounts.followersCount)).limit(200)).map((r) => r.id)
+
+// Trends come from a periodic job; score them once now so the trends scenario reads what a running instance holds.
+if (!ONLY.length || ONLY.includes('trends')) await refreshTrends(ctx)
 
 const server = spawn(process.execPath, ['src/cli/index.ts', 'serve'], {
   // One client address sends everything: the per-IP rate limits would measure themselves, not the server.
@@ -88,6 +93,10 @@ const SCENARIOS: Scenario[] = [
   { name: 'relationships', request: () => authorized(`/api/v1/accounts/relationships?${someAccounts()}`) },
   { name: 'notifications', request: () => authorized('/api/v1/notifications?limit=20') },
   { name: 'status', request: () => new Request(`${BASE}/api/v1/statuses/${pick(statusIds)}`, { headers: { authorization: `Bearer ${pick(tokens)}` } }) },
+  { name: 'search-statuses', request: () => authorized(`/api/v2/search?type=statuses&limit=20&q=${skewedWord()}`) },
+  { name: 'search-statuses-2', request: () => authorized(`/api/v2/search?type=statuses&limit=20&q=${encodeURIComponent(`${skewedWord()} ${skewedWord()}`)}`) },
+  { name: 'search-accounts', request: () => authorized(`/api/v2/search?type=accounts&limit=10&q=${encodeURIComponent(pick(['bench', 'Bench User ', '@bench']) + Math.floor(Math.random() * 10_000))}`) },
+  { name: 'trends', request: () => new Request(`${BASE}/api/v1/trends/${pick(['tags', 'statuses'])}?limit=10`) },
   {
     name: 'post',
     request: () => new Request(`${BASE}/api/v1/statuses`, {

@@ -9,6 +9,7 @@ import { hashPassword } from '../src/core/accounts/passwords'
 import { idToUuid } from '../src/core/ids'
 import { homeFeedHorizon } from '../src/core/timelines/home-feed'
 import { openPostgres } from '../src/db/client'
+import { BENCH_WORD_SQL, WORDS } from './words'
 import { migrate } from '../src/db/migrate'
 
 function option(name: string, fallback: number): number {
@@ -23,6 +24,7 @@ const STATUSES = option('statuses', 1_000_000)
 const FOLLOWS_PER_ACCOUNT = option('follows', 100)
 const FAVOURITES = option('favourites', 300_000)
 const TAGS = 200
+const WORDS_PER_STATUS = 8
 const BATCH = 100_000
 
 const url = process.env.DATABASE_URL
@@ -59,6 +61,10 @@ if (existing > 0) {
 await sql`create or replace function pg_temp.flake(at timestamptz, n bigint) returns uuid language sql immutable as $$
   select (lpad(to_hex((extract(epoch from at) * 1000)::bigint), 16, '0') || lpad(to_hex(n), 16, '0'))::uuid $$`
 
+// The vocabulary of status texts: WORDS made-up words, drawn skewed (a few very common, a long tail), so that text
+// search meets both words on most statuses and rare ones. bench/run.ts draws its search words the same way.
+await sql.unsafe(`create or replace function pg_temp.bench_word(n int) returns text language sql immutable as $$ ${BENCH_WORD_SQL} $$`)
+
 step(`accounts and users: ${ACCOUNTS}`)
 const passwordHash = await hashPassword('bench password')
 await sql`create table bench_accounts (n int primary key, id uuid not null)`
@@ -92,16 +98,18 @@ await sql`insert into tags (id, name) select pg_temp.flake(now() - interval '400
 for (let from = 1; from <= STATUSES; from += BATCH) {
   const to = Math.min(STATUSES, from + BATCH - 1)
   step(`statuses ${from}–${to} of ${STATUSES}`)
-  // Authors skewed like the follow graph; a year of history; mostly public.
+  // Authors skewed like the follow graph; a year of history; mostly public. The words' subquery mentions `g` so that
+  // PostgreSQL draws new words for each status instead of once for the whole batch.
   await sql`
     with inserted as (
       insert into statuses (id, account_id, text, content, visibility, created_at, updated_at)
-      select pg_temp.flake(at, g), a.id, 'status ' || g || ' #benchtag' || (1 + g % ${TAGS}),
-        '<p>status ' || g || ' <a href="/tags/benchtag' || (1 + g % ${TAGS}) || '" class="mention hashtag" rel="tag">#<span>benchtag' || (1 + g % ${TAGS}) || '</span></a></p>',
+      select pg_temp.flake(at, g), a.id, 'status ' || g || ' ' || words || ' #benchtag' || (1 + g % ${TAGS}),
+        '<p>status ' || g || ' ' || words || ' <a href="/tags/benchtag' || (1 + g % ${TAGS}) || '" class="mention hashtag" rel="tag">#<span>benchtag' || (1 + g % ${TAGS}) || '</span></a></p>',
         case when r < 0.80 then 'public' when r < 0.90 then 'unlisted' when r < 0.98 then 'private' else 'direct' end,
         at, at
       from (
-        select g, random() as r, now() - random() * interval '365 days' as at, 1 + floor(${ACCOUNTS} * power(random(), 1.5))::int as author
+        select g, random() as r, now() - random() * interval '365 days' as at, 1 + floor(${ACCOUNTS} * power(random(), 1.5))::int as author,
+          (select string_agg(pg_temp.bench_word(1 + floor(${WORDS} * power(random(), 2))::int), ' ') from generate_series(1, ${WORDS_PER_STATUS}) where g > 0) as words
         from generate_series(${from}::bigint, ${to}::bigint) g
       ) s
       join bench_accounts a on a.n = s.author
