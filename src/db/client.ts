@@ -56,7 +56,9 @@ export function openPostgres(url: string, poolSize = 10, label = url.replace(/\/
     backoff: () => 0.25,
     socket, // postgres.js supports it; its types do not declare it
     onnotice: () => {},
-    connection: { application_name: 'rookery' },
+    // Every query here is short: compiling one whose estimated cost is high (the many-condition visibility filters
+    // push estimates past JIT's threshold) took longer than running it.
+    connection: { application_name: 'rookery', jit: 'off' },
   } as postgres.Options<{}>)
   const db = drizzlePostgres(client, { schema }) as unknown as Db
   return { db, kind: 'postgres', describe: `PostgreSQL ${label}`, availability, close: () => client.end({ timeout: 5 }) }

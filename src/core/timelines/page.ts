@@ -48,14 +48,16 @@ export async function fillFromCandidates<T extends { id: string }>(
   batch: number,
   readIds: (cursor: Page) => Promise<string[]>,
   readRows: (ids: string[]) => Promise<T[]>,
+  /** at most this many batches: where the filters keep almost nothing, the page ends short rather than late */
+  maxRounds = Infinity,
 ): Promise<T[]> {
   const found: T[] = []
   let cursor: Page = { ...page, limit: batch }
-  for (;;) {
+  for (let round = 1; ; round++) {
     const ids = await readIds(cursor)
     if (!ids.length) break
     found.push(...await readRows(ids))
-    if (found.length >= page.limit || ids.length < batch) break
+    if (found.length >= page.limit || ids.length < batch || round >= maxRounds) break
     // Forwards (min_id) continues above the newest candidate, backwards below the oldest.
     cursor = page.minId ? { minId: ids[0], limit: batch } : { maxId: ids[ids.length - 1], sinceId: page.sinceId, limit: batch }
   }
