@@ -99,13 +99,18 @@ export function statusObject(c: Context<Ctx>, row: StatusRow, data: FederatedSta
 
 /**
  * The object as served to a GET: Fedify's JSON plus what its vocabulary drops (Pleroma's `conversation`, Mastodon's
- * attachment `blurhash`), re-read so that Fedify serves the original JSON.
+ * attachment `blurhash`), with `to` and `cc` always arrays of full IRIs, re-read so that Fedify serves this JSON.
  */
 export async function servedStatusObject(c: Context<Ctx>, row: StatusRow, data: FederatedStatusData): Promise<Note | Question> {
   const object = statusObject(c, row, data)
   const hashes = (data.media.get(row.id) ?? []).map((m) => m.row.blurhash)
-  if (!row.conversationId && !hashes.some(Boolean)) return object
   const json = await object.toJsonLd({ format: 'compact', contextLoader: c.contextLoader }) as Record<string, unknown>
+  // Readers that do no JSON-LD processing (Akkoma, many others) only know the full Public IRI.
+  for (const key of ['to', 'cc']) {
+    const value = json[key]
+    if (value === undefined) continue
+    json[key] = (Array.isArray(value) ? value : [value]).map((v) => (v === 'as:Public' || v === 'Public' ? PUBLIC_COLLECTION.href : v))
+  }
   if (row.conversationId) json.conversation = contextUri(data.baseUrl, row.conversationId).href
   const attachments = json.attachment == null ? [] : Array.isArray(json.attachment) ? json.attachment : [json.attachment]
   attachments.forEach((a, i) => {
