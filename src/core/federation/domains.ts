@@ -16,8 +16,8 @@ export async function recordDeliveryFailure(ctx: Ctx, domain: string, now = new 
         failureCount: sql`${unavailableDomains.failureCount} + 1`,
         lastFailureAt: now,
         unavailableAt: sql`coalesce(${unavailableDomains.unavailableAt}, case
-          when ${unavailableDomains.failureCount} + 1 >= ${UNAVAILABLE_AFTER_FAILURES} and ${unavailableDomains.firstFailureAt} <= ${since}
-          then ${now}::timestamptz end)`,
+          when ${unavailableDomains.failureCount} + 1 >= ${UNAVAILABLE_AFTER_FAILURES} and ${unavailableDomains.firstFailureAt} <= ${since.toISOString()}::timestamptz
+          then ${now.toISOString()}::timestamptz end)`,
       },
     })
 }
