@@ -97,9 +97,13 @@ describe('a status by its addresses', () => {
     const profile = await get(`/@${alice.account.username}`, 'text/html')
     expect(profile.status).toBe(200)
     expect(profile.headers.get('content-type')).toContain('text/html')
-    const notice = await get(`/notice/${posted.public.id}`, 'text/html')
-    expect(notice.status).toBe(302)
-    expect(notice.headers.get('location')).toContain(`/@${alice.account.username}/${posted.public.id}`)
+    for (const alias of [`/notice/${posted.public.id}`, posted.public.uri]) {
+      const redirect = await get(alias, 'text/html')
+      expect(redirect.status).toBe(302)
+      expect(redirect.headers.get('location')).toContain(`/@${alice.account.username}/${posted.public.id}`)
+    }
+    // a private status has no page for anyone who is not signed in
+    expect((await get(posted.private.uri, 'text/html')).status).toBe(404)
   }, 60_000)
 
   test('anonymous readers get public and unlisted statuses only; private, direct and local-only are 404', async () => {

@@ -3,10 +3,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import {
-  Accept, Create, Delete, Follow, Hashtag, Mention, Note, PUBLIC_COLLECTION, Question, Tombstone, Update, type Activity,
+  Accept, Create, Delete, Document, Emoji, Follow, Hashtag, Image, Mention, Note, PUBLIC_COLLECTION, Question, Tombstone, Update, type Activity,
   type Recipient,
 } from '@fedify/vocab'
-import { accounts, statuses } from '../../src/db/schema'
+import { accounts, customEmojis, statuses } from '../../src/db/schema'
+import { fileOf, pngFixture } from '../support/media-fixtures'
 import { makeUser, type MadeUser } from '../support/factories'
 import { startLiveServer, type LiveServer } from '../support/live-server'
 import { startPeer, type Peer } from '../support/peer'
@@ -184,6 +185,39 @@ describe('posting', () => {
     const status = await post({ status: 'quoting', visibility: 'public', quote_id: quoted.id })
     const note = await noteOf(await peer.waitFor(about(Create, status.uri)))
     expect(note.quoteUrl?.href).toBe(quoted.uri)
+  }, 60_000)
+})
+
+describe('attachments and emoji', () => {
+  test('media and custom emoji: Document attachments with their description and size, Emoji tags', async () => {
+    const form = new FormData()
+    form.append('file', fileOf(pngFixture(64, 48), 'image/png', 'red.png'))
+    form.append('description', 'a red square')
+    const upload = await fetch(`${rookery.baseUrl}/api/v2/media`, { method: 'POST', headers: { authorization: `Bearer ${alice.token}` }, body: form })
+    expect(upload.status).toBeLessThan(300)
+    const media = await upload.json() as { id: string; url: string; blurhash: string | null }
+    const shortcode = `blob${Date.now()}`
+    await rookery.ctx.db.insert(customEmojis).values({ shortcode, fileKey: `test/${shortcode}.png` })
+    const status = await post({ status: `look :${shortcode}:`, visibility: 'public', media_ids: [media.id] })
+    const note = await noteOf(await peer.waitFor(about(Create, status.uri)))
+    const [attachment] = await Array.fromAsync(note.getAttachments(peer.context()))
+    expect(attachment).toBeInstanceOf(Document)
+    const doc = attachment as Document
+    expect(doc.mediaType).toBe('image/png')
+    expect(String(doc.name)).toBe('a red square')
+    expect([doc.width, doc.height]).toEqual([64, 48])
+    expect((doc.url as URL).href).toBe(new URL(media.url, rookery.baseUrl).href)
+    const emoji = (await Array.fromAsync(note.getTags(peer.context()))).find((t) => t instanceof Emoji) as Emoji
+    expect(String(emoji.name)).toBe(`:${shortcode}:`)
+    const icon = await emoji.getIcon(peer.context())
+    expect(icon).toBeInstanceOf(Image)
+    expect((icon!.url as URL).href).toContain(`${shortcode}.png`)
+    // what Fedify's vocabulary has no word for is in the served object
+    const served = await (await fetch(status.uri, { headers: { accept: 'application/activity+json' } })).json() as Record<string, any>
+    const servedAttachment = Array.isArray(served.attachment) ? served.attachment[0] : served.attachment
+    expect(media.blurhash).toBeString()
+    expect(servedAttachment.blurhash).toBe(media.blurhash)
+    expect(servedAttachment.name).toBe('a red square')
   }, 60_000)
 })
 
