@@ -7,7 +7,7 @@ import { federationFor } from './index'
 import { resolveRemote } from './lookup'
 
 /** Paths Fedify may own; everything else (API, OAuth, discovery, media) never reaches it. */
-const FEDERATION_PATH = /^\/(?:users\/[^/]+(?:\/(?:inbox|outbox|followers|following|collections\/featured|statuses\/[^/]+))?\/?|inbox\/?|actor\/?)$/
+const FEDERATION_PATH = /^\/(?:users\/[^/]+(?:\/(?:inbox|outbox|followers|following|collections\/featured|statuses\/[^/]+(?:\/activity)?))?\/?|inbox\/?|actor\/?)$/
 
 /** Other addresses of actors and statuses (profile and status pages, Pleroma's and Mastodon's aliases). */
 const ALIAS_PATH = /^\/(?:@([A-Za-z0-9_]+)(?:\/([^/]+))?|(?:notice|objects)\/([^/]+))\/?$/

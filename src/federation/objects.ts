@@ -1,6 +1,6 @@
 // Statuses served to other servers: the status objects themselves, the outbox and the featured (pinned) collection.
 import type { Federation } from '@fedify/fedify'
-import { Object as APObject } from '@fedify/vocab'
+import { Create, Object as APObject } from '@fedify/vocab'
 import type { Ctx } from '../core/context'
 import { findLocalActor } from '../core/federation/actors'
 import {
@@ -18,6 +18,14 @@ export function registerStatusDispatchers(federation: Federation<Ctx>, ctx: Ctx)
     const row = await findFederatedStatus(ctx, values.username, values.id, signer?.id?.href ?? null)
     if (!row) return null
     return servedStatusObject(c, row, await loadFederatedStatusData(ctx, [row]))
+  })
+
+  // The Create's id is dereferenceable too, under the same rule as its status.
+  federation.setObjectDispatcher(Create, `${STATUS_PATH}/activity`, async (c, values) => {
+    const signer = await c.getSignedKeyOwner().catch(() => null)
+    const row = await findFederatedStatus(ctx, values.username, values.id, signer?.id?.href ?? null)
+    if (!row) return null
+    return createActivity(c, row, await loadFederatedStatusData(ctx, [row]))
   })
 
   federation

@@ -75,6 +75,14 @@ describe('a status by its addresses', () => {
     }
   }, 60_000)
 
+  test('the Create of a status is served at its id', async () => {
+    const res = await get(`${posted.public.uri}/activity`, AS)
+    expect(res.status).toBe(200)
+    const json = await res.json() as Record<string, any>
+    expect(json).toMatchObject({ id: `${posted.public.uri}/activity`, type: 'Create', actor: aliceUri })
+    expect(json.object).toMatchObject({ id: posted.public.uri, type: 'Note' })
+  }, 60_000)
+
   test('the aliases /@name/:id, /notice/:id and /objects/:id answer the same Note; /@name answers the actor', async () => {
     const id = posted.unlisted.id
     for (const path of [`/@${alice.account.username}/${id}`, `/notice/${id}`, `/objects/${id}`]) {
@@ -118,6 +126,7 @@ describe('a status by its addresses', () => {
         expect(await aliased.text()).not.toContain(`a ${v} post`)
       }
     }
+    expect((await get(`${posted.private.uri}/activity`, AS)).status).toBe(404)
     expect((await get(`${aliceUri}/statuses/000000000000000000`, AS)).status).toBe(404)
     expect((await get(`${aliceUri}/statuses/not-an-id`, AS)).status).toBe(404)
   }, 60_000)
