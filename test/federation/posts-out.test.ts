@@ -170,6 +170,18 @@ describe('posting', () => {
     expect(tags.filter((t) => t instanceof Mention).map((t) => t.href?.href)).toEqual([peer.actorUri('bob').href])
   }, 60_000)
 
+  test('a reply reaches the author of its parent even when nobody on that server follows', async () => {
+    const [carl] = await rookery.ctx.db.select().from(accounts).where(eq(accounts.uri, other.actorUri('carl').href))
+    const parentUri = `${other.baseUrl}/users/carl/notes/${Date.now()}`
+    const [parent] = await rookery.ctx.db.insert(statuses).values({
+      accountId: carl.id, uri: parentUri, url: parentUri, content: '<p>anyone?</p>', visibility: 'public', local: false,
+    }).returning()
+    const reply = await post({ status: 'me!', in_reply_to_id: parent.id, visibility: 'unlisted' })
+    const create = await other.waitFor(about(Create, reply.uri))
+    expect((await noteOf(create, other)).replyTargetId?.href).toBe(parentUri)
+    expect(hrefs(create.ccIds)).toEqual([PUBLIC_COLLECTION.href, other.actorUri('carl').href])
+  }, 60_000)
+
   test('a poll goes out as a Question with its options', async () => {
     const status = await post({ status: 'tea or coffee?', visibility: 'public', poll: { options: ['tea', 'coffee'], expires_in: 3600 } })
     const create = await peer.waitFor(about(Create, status.uri))
