@@ -9,7 +9,9 @@ import { FEDERATION_PUBLISH_QUEUE, type PublishEvent } from '../core/federation/
 import { ForbiddenError } from '../core/errors'
 import { acceptOutgoingFollow, followAccount, rejectOutgoingFollow, unfollowAccount, type OutgoingFollow } from '../core/relationships/follow'
 import type { AccountRow } from '../db/schema'
+import { DELIVERY_RETRY_POLICY, deliverStatusEvent, isStatusEvent, noteDeliveryError, trackDeliveries } from './deliver'
 import { DrizzleKvStore } from './kv'
+import { registerStatusDispatchers } from './objects'
 import { federationQueues } from './queue'
 import { storeRemoteActor } from './mapping'
 
@@ -24,7 +26,11 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
   const queues = ctx.jobs ? federationQueues(ctx.jobs) : undefined
   const federation = createFederation<Ctx>({
     kv: new DrizzleKvStore(ctx.db),
-    queue: queues,
+    queue: queues ? { ...queues, outbox: trackDeliveries(ctx, queues.outbox) } : undefined,
+    outboxRetryPolicy: DELIVERY_RETRY_POLICY,
+    onOutboxError: noteDeliveryError,
+    // Failing hosts are tracked in `unavailable_domains` (deliver.ts), which needs each attempt's real outcome.
+    circuitBreaker: false,
     manuallyStartQueue: true,
     allowPrivateAddress: ctx.config.federation.allowPrivate,
     // Pleroma and Pixelfed answer 200 to RFC 9421 signatures they cannot check, so a 9421 first knock is lost there.
@@ -92,9 +98,7 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
     .setCounter(following.counter)
     .setFirstCursor(following.firstCursor)
 
-  federation.setOutboxDispatcher('/users/{identifier}/outbox', async (_c, identifier) => {
-    return (await findLocalActor(ctx, identifier)) ? { items: [] } : null
-  })
+  registerStatusDispatchers(federation, ctx)
 
   federation
     .setInboxListeners('/users/{identifier}/inbox', '/inbox')
@@ -186,6 +190,7 @@ async function localActor(c: Context<Ctx>, account: AccountRow) {
     outbox: c.getOutboxUri(identifier),
     followers: c.getFollowersUri(identifier),
     following: c.getFollowingUri(identifier),
+    featured: c.getFeaturedUri(identifier),
     endpoints: new Endpoints({ sharedInbox: c.getInboxUri() }),
     manuallyApprovesFollowers: account.locked,
     discoverable: account.discoverable,
@@ -270,7 +275,8 @@ export async function startFederationWorkers(ctx: Ctx, signal: AbortSignal): Pro
   void federation.startQueue(ctx, { signal }).catch((e) => console.error('[rookery] federation queue:', e))
   await ctx.jobs.work<PublishEvent>(FEDERATION_PUBLISH_QUEUE, async (event: PublishEvent) => {
     const c = federationContext(ctx)
-    if ('targetId' in event) await sendFollow(c, event)
+    if (isStatusEvent(event)) await deliverStatusEvent(c, event)
+    else if ('targetId' in event) await sendFollow(c, event)
     else await sendFollowAnswer(c, event)
   })
   const kv = new DrizzleKvStore(ctx.db)

@@ -10,6 +10,8 @@ export interface Peer {
   context(): Context<void>
   /** activities received in the peer's inboxes, oldest first */
   received: Activity[]
+  /** each received activity with the actor whose personal inbox it came to (null: the shared inbox) */
+  deliveries: { activity: Activity; recipient: string | null }[]
   /** waits (bounded) until an activity matching `match` has arrived */
   waitFor<T extends Activity>(match: (a: Activity) => a is T, timeoutMs?: number): Promise<T>
   send(activity: Activity, to: Recipient, as?: string): Promise<void>
@@ -28,6 +30,7 @@ export async function startPeer(names: string[] = ['bob']): Promise<Peer> {
   const keys = new Map<string, CryptoKeyPair>()
   for (const name of names) keys.set(name, await rsaKeyPair())
   const received: Activity[] = []
+  const deliveries: { activity: Activity; recipient: string | null }[] = []
   const federation = createFederation<void>({ kv: new MemoryKvStore(), allowPrivateAddress: true })
   federation
     .setActorDispatcher('/users/{identifier}', async (c, identifier) => {
@@ -46,8 +49,9 @@ export async function startPeer(names: string[] = ['bob']): Promise<Peer> {
       const pair = keys.get(identifier)
       return pair ? [pair] : []
     })
-  federation.setInboxListeners('/users/{identifier}/inbox', '/inbox').on(Activity, (_c, activity) => {
+  federation.setInboxListeners('/users/{identifier}/inbox', '/inbox').on(Activity, (c, activity) => {
     received.push(activity)
+    deliveries.push({ activity, recipient: c.recipient })
   })
   const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (request) => federation.fetch(request, { contextData: undefined }) })
   const baseUrl = `http://127.0.0.1:${server.port}`
@@ -57,6 +61,7 @@ export async function startPeer(names: string[] = ['bob']): Promise<Peer> {
     actorUri: (name = names[0]) => context().getActorUri(name),
     context,
     received,
+    deliveries,
     async waitFor(match, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs
       for (;;) {

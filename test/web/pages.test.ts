@@ -238,15 +238,18 @@ describe('status pages', () => {
     }
   })
 
-  test('/notice/:id and /objects/:id send browsers to the page, and others to a JSON 404', async () => {
+  test('/notice/:id and /objects/:id send browsers to the page and ActivityPub clients the object; a hidden post is a JSON 404', async () => {
     for (const prefix of ['/notice', '/objects']) {
       const res = await page(`${prefix}/${posts.public.id}`)
       expect(res.status).toBe(302)
       expect(res.headers.get('location')).toBe(`/@${alice.account.username}/${posts.public.id}`)
       expect((await page(`${prefix}/${posts.private.id}`)).status).toBe(404)
       const data = await call('GET', `${prefix}/${posts.public.id}`, { headers: { accept: 'application/activity+json' } })
-      expect(data.status).toBe(404)
-      expect(data.json.error).toBeString()
+      expect(data.status).toBe(200)
+      expect(data.json).toMatchObject({ type: 'Note', id: expect.stringContaining(`/statuses/${posts.public.id}`) })
+      const hidden = await call('GET', `${prefix}/${posts.private.id}`, { headers: { accept: 'application/activity+json' } })
+      expect(hidden.status).toBe(404)
+      expect(hidden.json.error).toBeString()
     }
   })
 })

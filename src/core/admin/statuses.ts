@@ -107,7 +107,7 @@ export async function updateStatusAsAdmin(ctx: Ctx, id: string, change: StatusSc
 export async function deleteStatusAsAdmin(ctx: Ctx, id: string, actor: Actor = null): Promise<StatusRow> {
   if (!isId(id)) throw new NotFoundError()
   return ctx.db.transaction(async (tx) => {
-    const gone = await removeStatus(tx, id)
+    const gone = await removeStatus(tx, id, ctx)
     if (!gone) throw new NotFoundError()
     await logAction(tx, actor, 'status_delete', { subject_id: gone.id }, (who) => `${who} deleted status #${gone.id}`)
     return gone

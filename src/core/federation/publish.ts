@@ -1,4 +1,5 @@
 import type { DbLike } from '../../db/client'
+import type { StatusRow, StatusVisibility } from '../../db/schema'
 import type { Ctx } from '../context'
 
 export const FEDERATION_PUBLISH_QUEUE = 'federation.publish'
@@ -9,6 +10,28 @@ export type PublishEvent =
   | { type: 'follow.accept' | 'follow.reject'; actorId: string; followerId: string; followUri: string }
   /** a local account asked to follow a remote one (`follow`), or took that back (`follow.undo`) */
   | { type: 'follow' | 'follow.undo'; actorId: string; targetId: string; followUri: string }
+  /** a local account posted or edited a status that leaves the instance */
+  | { type: 'status.create' | 'status.update'; statusId: string }
+  /** a local account's status is gone: what is needed to address its Delete, taken before the row went */
+  | StatusDeletion
+
+export interface StatusDeletion {
+  type: 'status.delete'
+  statusId: string
+  accountId: string
+  uri: string
+  visibility: StatusVisibility
+  /** everyone it was addressed to (mentioned, silently or not, and the replied-to author) */
+  addressedIds: string[]
+}
+
+/** Visibilities that leave the instance; `local` and list posts never do. */
+export const FEDERATED_VISIBILITIES: readonly StatusVisibility[] = ['public', 'unlisted', 'private', 'direct']
+
+/** Whether a status is one this instance tells other servers about: local, not a reblog, of a federated visibility. */
+export function federates(row: Pick<StatusRow, 'local' | 'reblogOfId' | 'visibility'>): boolean {
+  return row.local && !row.reblogOfId && FEDERATED_VISIBILITIES.includes(row.visibility)
+}
 
 /** Enqueues the event in the caller's transaction, so it is sent exactly when the change commits. */
 export async function enqueuePublish(ctx: Ctx, tx: DbLike, event: PublishEvent): Promise<void> {

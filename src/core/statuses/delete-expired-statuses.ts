@@ -13,7 +13,7 @@ export async function deleteExpiredStatuses(ctx: Ctx, opts: { now?: Date; batchS
     .orderBy(asc(statuses.expiresAt)).limit(opts.batchSize ?? 100)
   let deleted = 0
   for (const { id } of due) {
-    if (await ctx.db.transaction((tx) => removeStatus(tx, id))) deleted++
+    if (await ctx.db.transaction((tx) => removeStatus(tx, id, ctx))) deleted++
   }
   return deleted
 }

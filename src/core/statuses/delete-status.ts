@@ -3,6 +3,7 @@ import type { DbLike } from '../../db/client'
 import { statuses, type StatusRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { NotFoundError } from '../errors'
+import { enqueuePublish, federates } from '../federation/publish'
 import { loadDeletionFacts, publishDeletion } from '../streaming/deletion'
 import { bumpAuthorStatuses, bumpStatusCounter } from './counters'
 import { getOwnStatus } from './queries'
@@ -11,12 +12,19 @@ import { countsAsReply, countsPublicly } from './validate'
 /**
  * Deletes a status row and undoes what it added to counters, only if this call really deleted it.
  * Reblogs of it go too; replies stay, their `in_reply_to_id` now pointing nowhere. Streaming clients hear `delete`.
+ * With `federate`, a local status's Delete is queued for the servers that received it, in the same transaction.
  */
-export async function removeStatus(tx: DbLike, id: string): Promise<StatusRow | null> {
+export async function removeStatus(tx: DbLike, id: string, federate?: Ctx): Promise<StatusRow | null> {
   const deletion = await loadDeletionFacts(tx, id)
   const [gone] = await tx.delete(statuses).where(eq(statuses.id, id)).returning()
   if (!gone) return null
   await publishDeletion(tx, gone, deletion)
+  if (federate && gone.uri && federates(gone)) {
+    await enqueuePublish(federate, tx, {
+      type: 'status.delete', statusId: gone.id, accountId: gone.accountId, uri: gone.uri, visibility: gone.visibility,
+      addressedIds: deletion.mentions,
+    })
+  }
   if (countsPublicly(gone.visibility)) await bumpAuthorStatuses(tx, gone.accountId, -1)
   if (gone.inReplyToId && countsAsReply(gone.visibility)) await bumpStatusCounter(tx, gone.inReplyToId, 'repliesCount', -1)
   if (gone.reblogOfId) await bumpStatusCounter(tx, gone.reblogOfId, 'reblogsCount', -1)
@@ -32,7 +40,7 @@ export async function removeStatus(tx: DbLike, id: string): Promise<StatusRow | 
 /** `DELETE /api/v1/statuses/:id`: the author's own status (hidden → 404, someone else's → 403). */
 export async function deleteStatus(ctx: Ctx, accountId: string, id: string): Promise<StatusRow> {
   const status = await getOwnStatus(ctx, accountId, id)
-  const gone = await ctx.db.transaction((tx) => removeStatus(tx, status.id))
+  const gone = await ctx.db.transaction((tx) => removeStatus(tx, status.id, ctx))
   if (!gone) throw new NotFoundError()
   return gone
 }

@@ -5,6 +5,7 @@ import type { Ctx } from '../context'
 import { ValidationError } from '../errors'
 import { refreshPreviewCard } from '../cards/fetch-card'
 import { publishEvent } from '../events'
+import { enqueuePublish, federates } from '../federation/publish'
 import { checkAttachableMedia, normalizeMediaIds, readMediaEdits, setStatusMedia, statusMediaIds, updateMediaDetails } from '../media/attachments'
 import { notifyRebloggersOfEdit } from '../notifications/status-events'
 import { formatContent, htmlToPlainText, isContentType, type ContentType } from './format'
@@ -86,6 +87,7 @@ export async function editStatus(ctx: Ctx, accountId: string, id: string, params
     await refreshPreviewCard(ctx, tx, row.id, locked.content, row.content)
     await notifyRebloggersOfEdit(tx, row)
     await publishEvent(tx, { type: 'status.update', statusId: row.id })
+    if (federates(row)) await enqueuePublish(ctx, tx, { type: 'status.update', statusId: row.id })
     return row
   })
 }

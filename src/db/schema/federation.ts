@@ -45,3 +45,17 @@ export const remoteActors = pgTable('remote_actors', {
   outboxUrl: text('outbox_url'),
   fetchedAt: timestampTz('fetched_at').notNull().defaultNow(),
 }, (t) => [index('remote_actors_shared_inbox_idx').on(t.sharedInboxUrl)])
+
+/**
+ * Remote hosts deliveries keep failing to. A host is marked unavailable after repeated failures over a span of time
+ * and is skipped until it delivers to us again or a delivery to it succeeds (which deletes the row).
+ */
+export const unavailableDomains = pgTable('unavailable_domains', {
+  /** host, with the port when not the default */
+  domain: text('domain').primaryKey(),
+  failureCount: integer('failure_count').notNull().default(0),
+  firstFailureAt: timestampTz('first_failure_at').notNull().defaultNow(),
+  lastFailureAt: timestampTz('last_failure_at').notNull().defaultNow(),
+  /** set once the failures crossed the threshold; deliveries are skipped from then on */
+  unavailableAt: timestampTz('unavailable_at'),
+})

@@ -263,6 +263,7 @@ export const pagesApi = (base: Base) =>
     }, { auth: 'public' })
     .get('/users/:name/feed.rss', async ({ ctx, params }) => accountFeed(ctx, await findPublicLocalAccount(ctx, decode(params.name)), 'rss'), { auth: 'public' })
     .get('/users/:name/feed.atom', async ({ ctx, params }) => accountFeed(ctx, await findPublicLocalAccount(ctx, decode(params.name)), 'atom'), { auth: 'public' })
+    .get('/users/:name/statuses/:id', ({ ctx, request, params }) => statusRedirect(ctx, request, params.id), { auth: 'public' })
     .get('/notice/:id', ({ ctx, request, params }) => statusRedirect(ctx, request, params.id), { auth: 'public' })
     .get('/objects/:id', ({ ctx, request, params }) => statusRedirect(ctx, request, params.id), { auth: 'public' })
     .get('/tags/:name', async ({ ctx, request, params, input }) => {
