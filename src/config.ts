@@ -131,6 +131,11 @@ export interface Config {
      * on a public instance it would let remote servers make this one probe its own network.
      */
     allowPrivate: boolean
+    /**
+     * First retry delay of a failed delivery or inbox job, doubled (with jitter) on each further attempt. Tests
+     * shorten it to see a delivery to a stopped instance arrive once it is back.
+     */
+    retryDelaySeconds: number
   }
 }
 
@@ -279,6 +284,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pushAllowLoopbackHttp: overrides.pushAllowLoopbackHttp ?? bool(env.ROOKERY_PUSH_ALLOW_LOOPBACK_HTTP) ?? merged.pushAllowLoopbackHttp ?? false,
     federation: {
       allowPrivate: overrides.federation?.allowPrivate ?? bool(env.ROOKERY_FEDERATION_ALLOW_PRIVATE) ?? fromFile.federation?.allowPrivate ?? false,
+      retryDelaySeconds: overrides.federation?.retryDelaySeconds ?? fromFile.federation?.retryDelaySeconds ?? 30,
     },
   }
 }
