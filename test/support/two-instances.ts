@@ -14,9 +14,11 @@
 // `federation.allowPrivate`, with which Rookery's lookup (src/federation/lookup.ts) falls back to its own WebFinger
 // request over http; nothing else differs from production (signatures are made and verified for real).
 //
-// Retries: `federation.retryDelaySeconds` is 1 here (30 in production), so a delivery that failed while its target
-// was down is tried again within seconds. Keep such an outage short (a few failed attempts): after five failures
-// to one host in ten minutes, Fedify's circuit breaker holds deliveries to it for 30 minutes.
+// Jobs: idle workers poll every 0.5 s (`jobPollingSeconds`, 2 s in production), since one follow passes through six
+// queues on its way there and back. Retries: `federation.retryDelaySeconds` is 1 here (30 in production), so a
+// delivery that failed while its target was down is tried again within seconds. Keep such an outage short (a few
+// failed attempts): after five failures to one host in ten minutes, Fedify's circuit breaker holds deliveries to it
+// for 30 minutes.
 //
 //   const net = await startTwoInstances()
 //   const alice = await net.makeUser(net.a)
@@ -115,6 +117,7 @@ async function makeInstance(name: keyof typeof HOSTS): Promise<InstanceState> {
       dataDir,
       instance: { name: `Rookery ${name}` },
       rateLimits: { enabled: false },
+      jobPollingSeconds: 0.5,
       media: { dir: join(dataDir, 'media'), baseUrl: null, s3: null },
       federation: { allowPrivate: true, retryDelaySeconds: 1 },
     }),
