@@ -7,7 +7,8 @@
 //
 // Databases: with TEST_DATABASE_URL, two fresh PostgreSQL databases created beside it and dropped by `close()`;
 // otherwise two PGlite databases on disk in temporary folders (not in memory, so that an instance can be stopped and
-// started again on the same data). `start()` after `stop()` serves the same database on the same host and port,
+// started again on the same data), copied from a migrated template kept in the temporary folder for the current
+// migrations and PGlite version (creating and migrating a PGlite database takes half a minute on a busy machine). `start()` after `stop()` serves the same database on the same host and port,
 // which is what "B was down and is back" needs.
 //
 // Handles over http: Fedify's WebFinger client asks `https://` for `acct:` handles. These instances set
@@ -27,12 +28,17 @@
 //   await api(net.a, alice.token, 'POST', `/api/v1/accounts/${found.id}/follow`)
 //   await waitUntil(async () => (await api(net.b, bob.token, 'GET', `/api/v1/accounts/${bob.account.id}/followers`)).json.length)
 //   await net.close()
-import { mkdtempSync, rmSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { cpSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'bun:test'
 import { loadConfig, type Config } from '../../src/config'
 import type { Ctx } from '../../src/core/context'
+import { openPglite } from '../../src/db/client'
+import { migrate } from '../../src/db/migrate'
+import { MIGRATIONS } from '../../src/db/migrations.gen'
 import { startServer, type RunningServer } from '../../src/server/serve'
 import { createPostgresDatabase } from './context'
 import { makeUser, type MadeUser, type MakeUserOptions } from './factories'
@@ -54,6 +60,8 @@ export interface Instance {
 interface InstanceState extends Instance {
   config: () => Config
   server: RunningServer | null
+  /** the temporary folder holding the data folder (PGlite, media), deleted by `close()` */
+  folder: string
   dataDir: string
   dropDatabase?: () => Promise<void>
 }
@@ -85,19 +93,47 @@ function freePort(host: string): number {
   return port
 }
 
+let template: Promise<string> | null = null
+
+/** A migrated PGlite data folder (never opened by a server, so without an instance identity) to copy from. */
+function pgliteTemplate(): Promise<string> {
+  template ??= (async () => {
+    const pgliteVersion = createRequire(import.meta.url)('@electric-sql/pglite/package.json').version
+    const key = createHash('sha256').update(pgliteVersion).update(JSON.stringify(MIGRATIONS)).digest('hex').slice(0, 16)
+    const dir = join(tmpdir(), `rookery-pglite-template-${key}`)
+    if (existsSync(dir)) return dir
+    // built aside and renamed into place, so a folder under the final name is always complete
+    const building = mkdtempSync(join(tmpdir(), 'rookery-pglite-template-build-'))
+    const database = await openPglite(building)
+    await migrate(database.db)
+    await database.close()
+    try {
+      renameSync(building, dir)
+    } catch (e) {
+      rmSync(building, { recursive: true, force: true })
+      if (!existsSync(dir)) throw e // another process renamed its own template into place first otherwise
+    }
+    return dir
+  })()
+  return template
+}
+
 async function makeInstance(name: keyof typeof HOSTS): Promise<InstanceState> {
   const host = HOSTS[name]
   const port = freePort(host)
   const domain = `${host}:${port}`
-  const dataDir = mkdtempSync(join(tmpdir(), `rookery-${name.toLowerCase()}-`))
+  const folder = mkdtempSync(join(tmpdir(), `rookery-${name.toLowerCase()}-`))
+  const dataDir = join(folder, 'data')
   const adminUrl = process.env.TEST_DATABASE_URL
   const database = adminUrl ? await createPostgresDatabase(adminUrl, `fed${name.toLowerCase()}`) : null
+  if (!database) cpSync(await pgliteTemplate(), dataDir, { recursive: true })
   const state: InstanceState = {
     name,
     host,
     port,
     domain,
     baseUrl: `http://${domain}`,
+    folder,
     dataDir,
     dropDatabase: database?.drop,
     server: null,
@@ -170,7 +206,7 @@ export async function startTwoInstances(): Promise<TwoInstances> {
       for (const state of [a, b]) {
         await stopInstance(state).catch((e) => console.error(`stopping instance ${state.name}:`, e))
         await state.dropDatabase?.().catch((e) => console.error(`dropping the database of instance ${state.name}:`, e))
-        rmSync(state.dataDir, { recursive: true, force: true })
+        rmSync(state.folder, { recursive: true, force: true })
       }
     },
   }
