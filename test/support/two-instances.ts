@@ -8,8 +8,9 @@
 // Databases: with TEST_DATABASE_URL, two fresh PostgreSQL databases created beside it and dropped by `close()`;
 // otherwise two PGlite databases on disk in temporary folders (not in memory, so that an instance can be stopped and
 // started again on the same data), copied from a migrated template kept in the temporary folder for the current
-// migrations and PGlite version (creating and migrating a PGlite database takes half a minute on a busy machine). `start()` after `stop()` serves the same database on the same host and port,
-// which is what "B was down and is back" needs.
+// migrations and PGlite version (creating and migrating a PGlite database takes half a minute on a busy machine).
+// `start()` after `stop()` serves the same database on the same host and port, which is what "B was down and is
+// back" needs.
 //
 // Handles over http: Fedify's WebFinger client asks `https://` for `acct:` handles. These instances set
 // `federation.allowPrivate`, with which Rookery's lookup (src/federation/lookup.ts) falls back to its own WebFinger
