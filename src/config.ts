@@ -125,12 +125,19 @@ export interface Config {
   mail: { smtpUrl: string | null; from: string }
   /** Accept Web Push endpoints over plain http on loopback addresses (for tests and local push relays). */
   pushAllowLoopbackHttp: boolean
+  /** How often an idle job worker of `serve` looks for new jobs, in seconds (at least 0.5). Tests shorten it. */
+  jobPollingSeconds: number
   federation: {
     /**
      * Fetch actors and objects from private, loopback and link-local addresses. For tests on one machine only:
      * on a public instance it would let remote servers make this one probe its own network.
      */
     allowPrivate: boolean
+    /**
+     * First retry delay of a failed delivery or inbox job, doubled (with jitter) on each further attempt. Tests
+     * shorten it to see a delivery to a stopped instance arrive once it is back.
+     */
+    retryDelaySeconds: number
   }
 }
 
@@ -277,8 +284,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ?? merged.fetchPrivateNetwork ?? false,
     mail,
     pushAllowLoopbackHttp: overrides.pushAllowLoopbackHttp ?? bool(env.ROOKERY_PUSH_ALLOW_LOOPBACK_HTTP) ?? merged.pushAllowLoopbackHttp ?? false,
+    jobPollingSeconds: Math.max(0.5, overrides.jobPollingSeconds ?? merged.jobPollingSeconds ?? 2),
     federation: {
       allowPrivate: overrides.federation?.allowPrivate ?? bool(env.ROOKERY_FEDERATION_ALLOW_PRIVATE) ?? fromFile.federation?.allowPrivate ?? false,
+      retryDelaySeconds: overrides.federation?.retryDelaySeconds ?? fromFile.federation?.retryDelaySeconds ?? 30,
     },
   }
 }

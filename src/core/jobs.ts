@@ -77,7 +77,15 @@ export const QUEUES = [
   'federation.publish', 'federation.inbox', 'federation.outbox', 'federation.fanout', 'federation.kv.sweep',
 ] as const
 
-export async function startJobs(database: Database, opts: { supervise?: boolean; queues?: readonly string[] } = {}): Promise<Jobs> {
+export interface JobsOptions {
+  supervise?: boolean
+  queues?: readonly string[]
+  /** How often an idle worker looks for new jobs (default 2 s; pg-boss allows 0.5 s at least). */
+  pollingIntervalSeconds?: number
+}
+
+export async function startJobs(database: Database, opts: JobsOptions = {}): Promise<Jobs> {
+  const pollingIntervalSeconds = opts.pollingIntervalSeconds ?? 2
   const executor = executorFor(database.db)
   const boss = new PgBoss({
     db: executor,
@@ -106,7 +114,7 @@ export async function startJobs(database: Database, opts: { supervise?: boolean;
     },
     async work(queue, handler, o = {}) {
       ensureQueue(queue)
-      return boss.work(queue, { pollingIntervalSeconds: 2, ...(o.batchSize ? { batchSize: o.batchSize } : {}) }, async (jobs) => {
+      return boss.work(queue, { pollingIntervalSeconds, ...(o.batchSize ? { batchSize: o.batchSize } : {}) }, async (jobs) => {
         // One failing job of a batch is retried alone; the rest complete.
         for (const job of jobs) {
           try {

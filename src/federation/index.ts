@@ -23,7 +23,7 @@ const instant = (d: Date) => Temporal.Instant.from(d.toISOString())
 
 /** Builds the ActivityPub side of one instance; one per Ctx, so two instances can run in one process. */
 export function buildFederation(ctx: Ctx): Federation<Ctx> {
-  const queues = ctx.jobs ? federationQueues(ctx.jobs) : undefined
+  const queues = ctx.jobs ? federationQueues(ctx.jobs, ctx.config.federation.retryDelaySeconds) : undefined
   const federation = createFederation<Ctx>({
     kv: new DrizzleKvStore(ctx.db),
     queue: queues ? { ...queues, outbox: trackDeliveries(ctx, queues.outbox) } : undefined,

@@ -48,11 +48,14 @@ export class PgBossMessageQueue implements MessageQueue {
   }
 }
 
-/** Fedify's three queues. Outbox retries span about two days (pg-boss: delay × 2^n with jitter). */
-export function federationQueues(jobs: Jobs) {
+/**
+ * Fedify's three queues. With the default first delay of 30 s, outbox retries span about two days
+ * (pg-boss: delay × 2^n with jitter).
+ */
+export function federationQueues(jobs: Jobs, retryDelaySeconds = 30) {
   return {
-    inbox: new PgBossMessageQueue(jobs, 'federation.inbox', { retryLimit: 8, retryDelaySeconds: 30, batchSize: 10 }),
-    outbox: new PgBossMessageQueue(jobs, 'federation.outbox', { retryLimit: 12, retryDelaySeconds: 30, batchSize: 10 }),
-    fanout: new PgBossMessageQueue(jobs, 'federation.fanout', { retryLimit: 3, retryDelaySeconds: 30, batchSize: 5 }),
+    inbox: new PgBossMessageQueue(jobs, 'federation.inbox', { retryLimit: 8, retryDelaySeconds, batchSize: 10 }),
+    outbox: new PgBossMessageQueue(jobs, 'federation.outbox', { retryLimit: 12, retryDelaySeconds, batchSize: 10 }),
+    fanout: new PgBossMessageQueue(jobs, 'federation.fanout', { retryLimit: 3, retryDelaySeconds, batchSize: 5 }),
   }
 }

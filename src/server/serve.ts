@@ -73,7 +73,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let stopPush: (() => Promise<void>) | undefined
   const federationStop = new AbortController()
   try {
-    jobs = ctx.jobs = await startJobs(ctx.database)
+    jobs = ctx.jobs = await startJobs(ctx.database, { pollingIntervalSeconds: config.jobPollingSeconds })
     await registerStatusJobs({ ...ctx, jobs })
     await registerRelationshipJobs({ ...ctx, jobs })
     await registerImportJobs({ ...ctx, jobs })

@@ -19,22 +19,27 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   return loadConfig({ ROOKERY_CONFIG: undefined, ROOKERY_DOMAIN: TEST_DOMAIN, PORT: '4000' }, { databaseUrl: null, rateLimits: { enabled: false }, media, ...overrides })
 }
 
-async function createDatabase(): Promise<{ database: Database; dropDb?: () => Promise<void> }> {
-  const url = process.env.TEST_DATABASE_URL
-  if (!url) return { database: await openPglite(null) }
-  const name = `rookery_test_${process.pid}_${Date.now().toString(36)}`
+/** A fresh, empty PostgreSQL database next to the one `url` names, and how to drop it again. */
+export async function createPostgresDatabase(url: string, label = 'test'): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `rookery_${label}_${process.pid}_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
   const admin = postgres(url, { max: 1, onnotice: () => {} })
   await admin.unsafe(`create database "${name}"`)
   const target = new URL(url)
   target.pathname = `/${name}`
-  const database = openPostgres(target.toString(), 10)
   return {
-    database,
-    dropDb: async () => {
+    url: target.toString(),
+    drop: async () => {
       await admin.unsafe(`drop database if exists "${name}" with (force)`)
       await admin.end({ timeout: 5 })
     },
   }
+}
+
+async function createDatabase(): Promise<{ database: Database; dropDb?: () => Promise<void> }> {
+  const url = process.env.TEST_DATABASE_URL
+  if (!url) return { database: await openPglite(null) }
+  const created = await createPostgresDatabase(url)
+  return { database: openPostgres(created.url, 10), dropDb: created.drop }
 }
 
 /** The shared test context: a migrated database and a test config. */

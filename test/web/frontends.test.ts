@@ -11,7 +11,7 @@ import {
 } from '../../src/core/frontends/install'
 import { cacheControlFor, isHashedAsset } from '../../src/core/frontends/serve'
 import type { App } from '../../src/server/app'
-import { contextWith, testApp } from '../support/context'
+import { contextWith, testApp, testConfig } from '../support/context'
 import { makeUser, type MadeUser } from '../support/factories'
 import { call, type CallOptions } from '../support/http'
 import { cliEnvironment, rookery, type CliEnv } from '../cli/run'
@@ -46,7 +46,7 @@ const page = (path: string, opts: CallOptions = {}) => get(path, { ...opts, head
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'rookery-frontends-'))
-  ctx = await contextWith({ dataDir, fetchPrivateNetwork: 'loopback', federation: { allowPrivate: true } })
+  ctx = await contextWith({ dataDir, fetchPrivateNetwork: 'loopback', federation: { ...testConfig().federation, allowPrivate: true } })
   app = await testApp(ctx)
   admin = await makeUser(ctx, { isAdmin: true, scopes: ['read', 'write', 'admin'] })
   plain = await makeUser(ctx, { scopes: ['read', 'write', 'admin'] })
