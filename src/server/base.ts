@@ -100,7 +100,7 @@ export function enforceRule(rule: AuthRule, viewer: Viewer | null): Viewer | nul
 export function createBase(ctx: Ctx) {
   const limits = bodyLimits(ctx.config)
   return new Elysia({ name: 'base', seed: ctx.startedAt.getTime() })
-    .use(observabilityPlugin())
+    .use(observabilityPlugin(ctx.config))
     .use(bodyPlugin(limits))
     .use(availabilityPlugin(ctx))
     .use(errorsPlugin)

@@ -1,11 +1,35 @@
 import { Elysia } from 'elysia'
+import type { Config } from '../../config'
+import { logRequest, type LogFormat } from './log'
 import { Counter, Histogram } from './prometheus'
 
 /** What is known about a request while it runs: its route template once routed, its account once authenticated. */
 export interface RequestInfo {
+  id: string
   startedAt: number
   route: string | null
   accountId: string | null
+  logFormat: LogFormat
+}
+
+/** An id a proxy (or client) sent is kept when it is short and plain, so that its logs and ours name the same request. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:@+=\/-]{1,128}$/
+
+export function requestIdFor(request: Request): string {
+  const given = request.headers.get('x-request-id')
+  return given && SANE_REQUEST_ID.test(given) ? given : crypto.randomUUID()
+}
+
+/** Sets a header on any answer: some Responses (redirects, fetched ones) have immutable headers and are copied first. */
+function withHeader(response: Response, name: string, value: string): Response {
+  try {
+    response.headers.set(name, value)
+    return response
+  } catch {
+    const copy = new Response(response.body, response)
+    copy.headers.set(name, value)
+    return copy
+  }
 }
 
 const infos = new WeakMap<Request, RequestInfo>()
@@ -34,34 +58,48 @@ export function statusClass(status: number): string {
   return status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : 'other'
 }
 
-function finish(request: Request, info: RequestInfo, status: number) {
+function finish(config: Config, request: Request, info: RequestInfo, status: number) {
   const seconds = (performance.now() - info.startedAt) / 1000
+  const method = METHODS.has(request.method) ? request.method : 'OTHER'
   const labels = {
-    method: METHODS.has(request.method) ? request.method : 'OTHER',
+    method,
     // Requests no route took (ActivityPub documents answered by Fedify, unknown paths, early refusals) share one label.
     route: info.route ?? 'none',
     status: statusClass(status),
   }
   httpStats.requests.inc(labels)
   httpStats.duration.observe(labels, seconds)
+  if (!config.logRequests) return
+  let path = '?'
+  try {
+    path = new URL(request.url).pathname // never the query: it may carry an access token
+  } catch {}
+  logRequest(info.logFormat, { method, path, route: info.route, status, durationMs: seconds * 1000, requestId: info.id, accountId: info.accountId })
 }
 
-/** Times every request the app handles, whichever hook answers it, and counts it by route template and status class. */
-export function observabilityPlugin() {
+/**
+ * Gives every request an id (answered in `X-Request-Id`), times it whichever hook answers it, counts it by route
+ * template and status class, and logs it when request logging is on.
+ */
+export function observabilityPlugin(config: Config) {
   return new Elysia({ name: 'plugin.observability' })
     .wrap((handle, request) => (async (...args: unknown[]) => {
-      const info: RequestInfo = { startedAt: performance.now(), route: null, accountId: null }
+      const info: RequestInfo = { id: requestIdFor(request), startedAt: performance.now(), route: null, accountId: null, logFormat: config.logFormat }
       infos.set(request, info)
       httpStats.inFlight++
       let status = 500
       try {
         const response = await (handle as (...a: unknown[]) => unknown)(...args)
         // A WebSocket upgrade answers nothing here; Bun switches protocols.
-        status = response instanceof Response ? response.status : 101
-        return response
+        if (!(response instanceof Response)) {
+          status = 101
+          return response
+        }
+        status = response.status
+        return withHeader(response, 'x-request-id', info.id)
       } finally {
         httpStats.inFlight--
-        finish(request, info, status)
+        finish(config, request, info, status)
       }
     }) as never)
     .onTransform({ as: 'global' }, ({ request, route }) => {
