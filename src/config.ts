@@ -106,8 +106,15 @@ export interface Config {
   captcha: boolean
   /** Require e-mail confirmation before login. */
   accountActivationRequired: boolean
-  /** Log each request (method, path, status, duration). */
+  /** Log each request (method, route, status, duration, request id, account). */
   logRequests: boolean
+  /** `text`: readable lines; `json`: one JSON object per line, for log collectors (and request logging on by default). */
+  logFormat: 'text' | 'json'
+  /**
+   * Prometheus metrics at `/metrics`: off by default. With a token, scrapers send `Authorization: Bearer <token>` from
+   * anywhere; enabled without one, only clients on this machine that did not come through a proxy may read them.
+   */
+  metrics: { enabled: boolean; token: string | null }
   /** Request limits shared by every server process; `enabled: false` turns them all off. */
   rateLimits: { enabled: boolean; limits: Record<RateLimitName, RateLimit> }
   /**
@@ -141,7 +148,8 @@ export interface Config {
   }
 }
 
-type PartialConfig = Partial<Omit<Config, 'instance' | 'limits' | 'media' | 'rateLimits' | 'mail' | 'identityGiven' | 'federation'>> & {
+type PartialConfig = Partial<Omit<Config, 'instance' | 'limits' | 'media' | 'rateLimits' | 'mail' | 'identityGiven' | 'federation' | 'metrics'>> & {
+  metrics?: Partial<Config['metrics']>
   federation?: Partial<Config['federation']>
   instance?: Partial<Config['instance']>
   limits?: Partial<Config['limits']>
@@ -249,6 +257,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const uploadLimit = int(env.ROOKERY_UPLOAD_LIMIT)
   if (uploadLimit !== undefined) limits.uploadLimit = uploadLimit
   const dataDir = resolve(overrides.dataDir ?? env.ROOKERY_DATA_DIR ?? fromFile.dataDir ?? 'data')
+  const logFormat = (overrides.logFormat ?? (env.ROOKERY_LOG_FORMAT || undefined) ?? fromFile.logFormat ?? 'text') as Config['logFormat']
+  if (logFormat !== 'text' && logFormat !== 'json') throw new Error(`ROOKERY_LOG_FORMAT must be text or json, got "${logFormat}"`)
+  const metricsToken = overrides.metrics?.token ?? (env.ROOKERY_METRICS_TOKEN || undefined) ?? fromFile.metrics?.token ?? null
+  const metrics = {
+    enabled: overrides.metrics?.enabled ?? bool(env.ROOKERY_METRICS) ?? fromFile.metrics?.enabled ?? !!metricsToken,
+    token: metricsToken,
+  }
   const identityGiven = {
     domain: (overrides.domain ?? env.ROOKERY_DOMAIN ?? fromFile.domain) !== undefined,
     baseUrl: (overrides.baseUrl ?? env.ROOKERY_BASE_URL ?? fromFile.baseUrl) !== undefined,
@@ -276,7 +291,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     media: mediaConfig(env, { ...fromFile.media, ...overrides.media }, dataDir),
     captcha: overrides.captcha ?? bool(env.ROOKERY_CAPTCHA) ?? merged.captcha ?? false,
     accountActivationRequired: overrides.accountActivationRequired ?? bool(env.ROOKERY_ACCOUNT_ACTIVATION_REQUIRED) ?? merged.accountActivationRequired ?? false,
-    logRequests: overrides.logRequests ?? bool(env.ROOKERY_LOG_REQUESTS) ?? merged.logRequests ?? false,
+    logRequests: overrides.logRequests ?? bool(env.ROOKERY_LOG_REQUESTS) ?? merged.logRequests ?? logFormat === 'json',
+    logFormat,
+    metrics,
     rateLimits,
     trustedProxies,
     fetchPrivateNetwork: overrides.fetchPrivateNetwork

@@ -39,6 +39,7 @@ import { cardsApi } from './api/cards'
 import { trendsApi } from './api/trends'
 import { backupsApi } from './api/backups'
 import { frontendSettingsApi } from './api/frontend-settings'
+import { metricsApi } from './api/metrics'
 
 /** Discovery and extras, composed apart so the app's type stays within what TypeScript can instantiate. */
 function discoveryFeatures(base: Base) {
@@ -46,6 +47,7 @@ function discoveryFeatures(base: Base) {
     .use(searchApi(base)).use(tagsApi(base)).use(cardsApi(base)).use(trendsApi(base))
     .use(announcementsApi(base)).use(discoveryApi(base))
     .use(bookmarkFoldersApi(base)).use(pushApi(base)).use(backupsApi(base)).use(frontendSettingsApi(base))
+    .use(metricsApi(base))
 }
 
 /** Composes the whole HTTP API; every feature module receives the same base (context + auth macro). */

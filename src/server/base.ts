@@ -9,6 +9,7 @@ import { corsPlugin } from './plugins/cors'
 import { errorsPlugin } from './plugins/errors'
 import { parsePlugin } from './plugins/parse'
 import { rateLimitPlugin } from './plugins/rate-limit'
+import { noteAccount, observabilityPlugin } from './observability/requests'
 
 /**
  * How a route authenticates; every route declares one (a test walks the route table).
@@ -99,6 +100,7 @@ export function enforceRule(rule: AuthRule, viewer: Viewer | null): Viewer | nul
 export function createBase(ctx: Ctx) {
   const limits = bodyLimits(ctx.config)
   return new Elysia({ name: 'base', seed: ctx.startedAt.getTime() })
+    .use(observabilityPlugin(ctx.config))
     .use(bodyPlugin(limits))
     .use(availabilityPlugin(ctx))
     .use(errorsPlugin)
@@ -114,6 +116,7 @@ export function createBase(ctx: Ctx) {
         async resolve({ request, input }: { request: Request; input: Record<string, unknown> }) {
           const allowUnconfirmed = typeof rule === 'object' && !!rule.unconfirmed
           const viewer = rule === 'client' ? null : enforceRule(rule, await authenticate(ctx, request, input, { allowUnconfirmed }))
+          noteAccount(request, viewer?.accountId)
           return { viewer, user: viewer as UserViewer }
         },
       }),

@@ -1,5 +1,8 @@
 import { describe, expect, test } from 'bun:test'
-import { testApp } from '../support/context'
+import { heapStats } from 'bun:jsc'
+import { sql } from 'drizzle-orm'
+import { resultRows } from '../../src/db/client'
+import { getTestContext, testApp } from '../support/context'
 import { makeUser } from '../support/factories'
 
 /** mulberry32: a small seeded PRNG, so every run sends the same requests. */
@@ -95,5 +98,60 @@ describe('request fuzzing', () => {
     }
     expect(sent).toBeGreaterThan(routes.length) // at least one case per route, even on a slow machine
     expect(failures).toEqual([])
+  }, 60_000)
+
+  test(`writes refused with 4xx change nothing in the database, and memory comes back (seed ${SEED + 1})`, async () => {
+    const ctx = await getTestContext()
+    const app = await testApp()
+    const user = await makeUser()
+    const random = prng(SEED + 1)
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]
+    const tables = resultRows<{ name: string }>(await ctx.db.execute(sql`
+      select quote_ident(n.nspname) || '.' || quote_ident(c.relname) as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where c.relkind in ('r', 'p') and n.nspname in ('public', 'pgboss') order by 1`)).map((r) => r.name)
+    expect(tables.length).toBeGreaterThan(50)
+    // Row counts of every table, and the newest change where a table records one, in one statement.
+    const fingerprint = async () => JSON.stringify(resultRows(await ctx.db.execute(sql.raw(
+      tables.map((t) => `select '${t.replace(/'/g, "''")}' as t, count(*)::int as n from ${t}`).join(' union all '),
+    ))))
+    const writes = app.routes.filter((r) => typeof r.path === 'string' && !r.path.includes('*') && ['POST', 'PUT', 'PATCH', 'DELETE'].includes(r.method))
+    expect(writes.length).toBeGreaterThan(50)
+    const hostile = () => pick<() => { headers: Record<string, string>; body: BodyInit }>([
+      () => ({ headers: { 'content-type': 'application/json' }, body: pick(['{', '[1,2', '{"__proto__":{"admin":true}}', '['.repeat(3000) + ']'.repeat(3000)]) }),
+      () => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: pick(['a[[[[[b]=1', `${'a&'.repeat(5000)}`, 'status=%', '=&&=']) }),
+      () => ({ headers: { 'content-type': 'multipart/form-data; boundary=zzz' }, body: pick(['--zzz--', 'garbage', '--zzz\r\nContent-Disposition: form-data; name="file"; filename="x.png"\r\n\r\n<svg/>']) }),
+      () => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'x'.repeat(70_000), id: "1' OR '1'='1", email: 'a\u0000b' }) }),
+    ])()
+    const memory = () => {
+      Bun.gc(true)
+      return heapStats().heapSize
+    }
+    const heapBefore = memory()
+    let before = await fingerprint()
+    const changed: string[] = []
+    const started = performance.now()
+    let refused = 0
+    for (let i = 0; i < 1500 && performance.now() - started < 20_000; i++) {
+      const route = writes[i % writes.length]
+      const path = route.path.replace(/:[A-Za-z_]+/g, () => pick(IDS))
+      const { headers, body } = hostile()
+      const token = random()
+      if (token < 0.5) headers.authorization = `Bearer ${user.token}`
+      else if (token < 0.8) headers.authorization = pick(['Bearer not-a-token', 'Basic !!!', `Bearer ${'t'.repeat(5000)}`])
+      const response = await app.handle(new Request(`http://localhost${path}`, { method: route.method, headers, body }))
+      await response.arrayBuffer()
+      const after = await fingerprint()
+      if (response.status >= 400 && after !== before) {
+        const was = new Map((JSON.parse(before) as Array<{ t: string; n: number }>).map((r) => [r.t, r.n]))
+        const diff = (JSON.parse(after) as Array<{ t: string; n: number }>).filter((r) => was.get(r.t) !== r.n).map((r) => `${r.t} ${was.get(r.t)}→${r.n}`)
+        changed.push(`${route.method} ${path.slice(0, 60)} → ${response.status}: ${diff.join(', ')}`)
+      }
+      if (response.status >= 400) refused++
+      before = after
+    }
+    expect(refused).toBeGreaterThan(writes.length / 2)
+    expect(changed).toEqual([])
+    // What the hostile bodies made is garbage once answered: the heap comes back near where it was.
+    expect(memory() - heapBefore).toBeLessThan(150 * 1024 * 1024)
   }, 60_000)
 })

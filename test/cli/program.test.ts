@@ -41,7 +41,7 @@ describe('command tree', () => {
       'frontend install', 'frontend list', 'frontend use', 'frontend rm',
       'import follows', 'import blocks', 'import mutes',
       'media prune',
-      'db status', 'db vacuum', 'db backup', 'db restore', 'db move', 'instance show', 'instance set', 'announcement new', 'announcement list', 'announcement rm', 'config show', 'top',
+      'db status', 'db vacuum', 'db backup', 'db restore', 'db move', 'instance show', 'instance set', 'announcement new', 'announcement list', 'announcement rm', 'config show', 'top', 'doctor',
     ])
   })
 

@@ -3,8 +3,8 @@ import type { Ctx } from '../../core/context'
 import { isUnavailableError, RETRY_AFTER_SECONDS } from '../../db/availability'
 import { withBaseHeaders } from './body'
 
-/** The healthcheck reports the database state itself, and finds out when it is back. */
-const HEALTHCHECK = /^\/api(\/v1)?\/pleroma\/healthcheck\/?$/
+/** The healthcheck and the metrics report the database state themselves; the healthcheck finds out when it is back. */
+const REPORTS_STATE = /^(\/api(\/v1)?\/pleroma\/healthcheck\/?|\/metrics)$/
 
 function unavailable(): Response {
   return withBaseHeaders(new Response(JSON.stringify({ error: 'The database is unavailable; try again later' }), {
@@ -22,7 +22,7 @@ export function availabilityPlugin(ctx: Ctx) {
   return new Elysia()
     .onRequest(({ request }) => {
       if (!availability || availability.check()) return
-      if (HEALTHCHECK.test(new URL(request.url).pathname)) return
+      if (REPORTS_STATE.test(new URL(request.url).pathname)) return
       return unavailable()
     })
     .onError({ as: 'global' }, ({ error }) => {

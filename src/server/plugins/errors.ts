@@ -4,6 +4,8 @@ import { PUBLIC_STYLE_HASH } from '../pages/layout'
 import { prefersHtml } from '../pages/negotiate'
 import { notFoundPage } from '../pages/views'
 import { htmlResponse } from '../views/http'
+import { logError } from '../observability/log'
+import { requestInfo } from '../observability/requests'
 
 const json = (status: number, body: Record<string, unknown>) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } })
@@ -26,8 +28,11 @@ function pgCode(error: unknown): string | undefined {
   return undefined
 }
 
-/** Maps any error to Mastodon's `{"error": "..."}` JSON; only AppErrors' messages reach the client. */
-export function errorResponse(error: unknown, code?: string | number): Response {
+/**
+ * Maps any error to Mastodon's `{"error": "..."}` JSON; only AppErrors' messages reach the client. An unexpected
+ * error is logged in full under the request's id, which the client gets in `X-Request-Id`.
+ */
+export function errorResponse(error: unknown, code?: string | number, request?: Request): Response {
   // Elysia wraps whatever a body parser throws; our own parser throws errors meant for the client.
   if (code === 'PARSE' && (error as { cause?: unknown })?.cause instanceof AppError) error = (error as { cause: unknown }).cause
   if (error instanceof OAuthError) return json(error.status, { error: error.code, error_description: error.message })
@@ -46,7 +51,12 @@ export function errorResponse(error: unknown, code?: string | number): Response 
     const [s, message] = PG_CLIENT_ERRORS[pg]
     return json(s, { error: message })
   }
-  console.error('[rookery] unhandled error:', error)
+  const info = request && requestInfo(request)
+  let path: string | undefined
+  try {
+    path = request && new URL(request.url).pathname
+  } catch {}
+  logError(info?.logFormat ?? 'text', error, { requestId: info?.id, method: request?.method, path })
   return json(500, { error: 'Internal server error' })
 }
 
@@ -67,4 +77,4 @@ function htmlNotFound(request: Request, error: unknown, code?: string | number):
 }
 
 export const errorsPlugin = new Elysia({ name: 'plugin.errors' })
-  .onError({ as: 'global' }, ({ code, error, request }) => htmlNotFound(request, error, code) ?? errorResponse(error, code))
+  .onError({ as: 'global' }, ({ code, error, request }) => htmlNotFound(request, error, code) ?? errorResponse(error, code, request))

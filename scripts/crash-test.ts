@@ -1,0 +1,283 @@
+// Crash safety: runs `rookery serve` as a child process, drives writes through the API (statuses, statuses with
+// media, follows), kills the server with SIGKILL at random moments, restarts it and checks that every write the server
+// acknowledged (a 2xx answer) is still there: the status with its text, its media file, the follow, and the account
+// counters. Bounded in kills and in time.
+//
+//   bun scripts/crash-test.ts [--kills 5] [--seconds 180] [--seed 1] [--database-url postgres://user@host/postgres]
+//
+// Without --database-url it runs on a fresh embedded (PGlite) data folder; with one, on a fresh database created on
+// that server (and dropped afterwards). Exits 1 when an acknowledged write was lost.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import postgres from 'postgres'
+import { createRaster, encodePng } from '../src/core/accounts/png'
+
+const ROOT = resolve(import.meta.dir, '..')
+
+export interface CrashOptions {
+  kills: number
+  /** overall time bound; the run stops killing and checks what it has once it is reached */
+  seconds: number
+  seed: number
+  /** a PostgreSQL server to create a scratch database on; embedded PGlite without it */
+  databaseUrl?: string | null
+  /** how long writes run before each kill, at random within these bounds */
+  loadMs?: [number, number]
+  /** accounts writing at once (4 by default) */
+  users?: number
+  log?: (line: string) => void
+}
+
+export interface CrashReport {
+  database: 'pglite' | 'postgres'
+  kills: number
+  restarts: number
+  acknowledged: { statuses: number; media: number; follows: number }
+  /** requests cut off by a kill (their outcome is unknown, and either outcome is allowed) */
+  interrupted: number
+  lost: string[]
+  seconds: number
+}
+
+interface User { id: string; username: string; token: string }
+interface AckedStatus { id: string; text: string; author: User; mediaUrl: string | null }
+
+/** mulberry32: a small seeded generator, so a failing run can be repeated. */
+function random(seed: number) {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+class Server {
+  private constructor(readonly proc: ReturnType<typeof Bun.spawn>, readonly url: string) {}
+
+  static async start(env: Record<string, string>, deadlineMs = 120_000): Promise<Server> {
+    const proc = Bun.spawn([process.execPath, 'src/cli/index.ts', 'serve', '--port', '0', '--json'], {
+      cwd: ROOT, env, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe',
+    })
+    // Whatever happens to this script, the server it started does not outlive it.
+    const orphan = () => proc.kill('SIGKILL')
+    process.once('exit', orphan)
+    void proc.exited.then(() => process.off('exit', orphan))
+    const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader()
+    const decoder = new TextDecoder()
+    let out = ''
+    const deadline = Date.now() + deadlineMs
+    while (!out.includes('\n')) {
+      const chunk = await Promise.race([reader.read(), Bun.sleep(Math.max(0, deadline - Date.now())).then(() => null)])
+      if (!chunk || chunk.done) {
+        proc.kill('SIGKILL')
+        const err = await new Response(proc.stderr as ReadableStream).text()
+        throw new Error(`serve did not start (exit ${await proc.exited}): ${out}\n${err}`)
+      }
+      out += decoder.decode(chunk.value, { stream: true })
+    }
+    // Keep reading so a full pipe never blocks the server.
+    void (async () => { while (!(await reader.read()).done); })().catch(() => {})
+    void new Response(proc.stderr as ReadableStream).text().catch(() => {})
+    return new Server(proc, JSON.parse(out.slice(0, out.indexOf('\n'))).url)
+  }
+
+  async kill() {
+    this.proc.kill('SIGKILL')
+    await this.proc.exited
+  }
+
+  async stop() {
+    this.proc.kill('SIGTERM')
+    const code = await Promise.race([this.proc.exited, Bun.sleep(20_000).then(() => null)])
+    if (code === null) await this.kill()
+  }
+}
+
+async function api(base: string, method: string, path: string, opts: { token?: string; json?: unknown; form?: FormData } = {}): Promise<{ status: number; body: any }> {
+  const headers: Record<string, string> = {}
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`
+  let body: BodyInit | undefined
+  if (opts.json !== undefined) {
+    headers['content-type'] = 'application/json'
+    body = JSON.stringify(opts.json)
+  } else if (opts.form) body = opts.form
+  const res = await fetch(base + path, { method, headers, body, signal: AbortSignal.timeout(15_000) })
+  const text = await res.text()
+  let parsed: unknown = text
+  try {
+    parsed = JSON.parse(text)
+  } catch {}
+  return { status: res.status, body: parsed }
+}
+
+async function register(base: string, name: string): Promise<User> {
+  const app = await api(base, 'POST', '/api/v1/apps', { json: { client_name: 'crash-test', redirect_uris: 'urn:ietf:wg:oauth:2.0:oob', scopes: 'read write follow' } })
+  const appToken = await api(base, 'POST', '/oauth/token', { json: { grant_type: 'client_credentials', client_id: app.body.client_id, client_secret: app.body.client_secret, scope: 'read write follow' } })
+  const account = await api(base, 'POST', '/api/v1/accounts', {
+    token: appToken.body.access_token,
+    json: { username: name, email: `${name}@crash.test`, password: `Crash-test-${name}-password`, agreement: true, locale: 'en' },
+  })
+  if (account.status !== 200) throw new Error(`cannot register ${name}: ${account.status} ${JSON.stringify(account.body)}`)
+  const me = await api(base, 'GET', '/api/v1/accounts/verify_credentials', { token: account.body.access_token })
+  return { id: me.body.id, username: name, token: account.body.access_token }
+}
+
+async function scratchDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `rookery_crash_${process.pid}_${Date.now().toString(36)}`
+  const admin = postgres(url, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`create database "${name}"`)
+  const target = new URL(url)
+  target.pathname = `/${name}`
+  return {
+    url: target.toString(),
+    async drop() {
+      await admin.unsafe(`drop database if exists "${name}" with (force)`)
+      await admin.end({ timeout: 5 })
+    },
+  }
+}
+
+export async function runCrashTest(opts: CrashOptions): Promise<CrashReport> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'))
+  const rand = random(opts.seed)
+  const [minLoad, maxLoad] = opts.loadMs ?? [1500, 5000]
+  const started = Date.now()
+  const deadline = started + opts.seconds * 1000
+  const dataDir = mkdtempSync(join(tmpdir(), 'rookery-crash-'))
+  const scratch = opts.databaseUrl ? await scratchDatabase(opts.databaseUrl) : null
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(DATABASE_URL|ROOKERY_|PORT$)/.test(k)) env[k] = v
+  Object.assign(env, { ROOKERY_DATA_DIR: dataDir, ROOKERY_DOMAIN: 'crash.rookery.test', ROOKERY_RATE_LIMITS: 'false', NO_COLOR: '1' })
+  if (scratch) env.DATABASE_URL = scratch.url
+  const png = new Uint8Array(encodePng(createRaster(8, 8, [30, 120, 200])))
+
+  const statuses: AckedStatus[] = []
+  const follows: Array<[User, User]> = []
+  const attempted = new Map<string, number>()
+  let interrupted = 0
+  let kills = 0
+  let restarts = 0
+  let server: Server | null = await Server.start(env)
+  const lost: string[] = []
+  try {
+    log(`serve on ${server.url} (${scratch ? 'PostgreSQL' : 'PGlite'}) after ${Date.now() - started} ms`)
+    const users = [] as User[]
+    for (let i = 0; i < (opts.users ?? 4); i++) users.push(await register(server.url, `crash${i}`))
+    log(`${users.length} users after ${Date.now() - started} ms`)
+    let n = 0
+
+    /** One write; what was acknowledged is recorded, anything cut off counts as interrupted. */
+    const write = async (base: string) => {
+      const author = users[Math.floor(rand() * users.length)]
+      const pick = rand()
+      try {
+        if (pick < 0.2) {
+          const other = users.filter((u) => u !== author)[Math.floor(rand() * (users.length - 1))]
+          if (follows.some(([a, b]) => a === author && b === other)) return
+          const res = await api(base, 'POST', `/api/v1/accounts/${other.id}/follow`, { token: author.token })
+          if (res.status === 200) follows.push([author, other])
+          return
+        }
+        const text = `crash test status ${++n} ${Math.floor(rand() * 1e9)}`
+        attempted.set(author.id, (attempted.get(author.id) ?? 0) + 1)
+        let mediaId: string | null = null
+        let mediaUrl: string | null = null
+        if (pick < 0.4) {
+          const form = new FormData()
+          form.append('file', new Blob([png], { type: 'image/png' }), 'pixel.png')
+          const media = await api(base, 'POST', '/api/v2/media', { token: author.token, form })
+          if (media.status !== 200 && media.status !== 202) return
+          mediaId = media.body.id
+          mediaUrl = media.body.url
+        }
+        const res = await api(base, 'POST', '/api/v1/statuses', { token: author.token, json: { status: text, media_ids: mediaId ? [mediaId] : [] } })
+        if (res.status === 200) statuses.push({ id: res.body.id, text, author, mediaUrl })
+      } catch {
+        interrupted++
+      }
+    }
+
+    while (kills < opts.kills && Date.now() < deadline) {
+      const base = server!.url
+      const loadFor = minLoad + rand() * (maxLoad - minLoad)
+      let killed = false
+      // Two writers at once, so that the kill often lands inside a request; they stop at the kill.
+      const writer = async () => { while (!killed) await write(base) }
+      const load = Promise.all([writer(), writer()])
+      await Bun.sleep(loadFor)
+      killed = true
+      await server!.kill()
+      kills++
+      await load
+      log(`kill ${kills}: ${statuses.length} statuses and ${follows.length} follows acknowledged so far, ${interrupted} requests cut off`)
+      server = null
+      const restartAt = Date.now()
+      server = await Server.start(env)
+      restarts++
+      log(`restarted in ${Date.now() - restartAt} ms`)
+    }
+
+    const base = server.url
+    for (const s of statuses) {
+      const res = await api(base, 'GET', `/api/v1/statuses/${s.id}`, { token: s.author.token })
+      if (res.status !== 200 || !String(res.body.content).includes(s.text)) {
+        lost.push(`status ${s.id} ("${s.text}"): ${res.status}`)
+        continue
+      }
+      if (s.mediaUrl) {
+        if (res.body.media_attachments?.length !== 1) lost.push(`status ${s.id}: its media attachment is missing`)
+        const file = await fetch(new URL(new URL(s.mediaUrl).pathname, base), { signal: AbortSignal.timeout(15_000) })
+        const bytes = await file.arrayBuffer()
+        if (file.status !== 200 || bytes.byteLength === 0) lost.push(`status ${s.id}: its media file answers ${file.status}`)
+      }
+    }
+    for (const [from, to] of follows) {
+      const res = await api(base, 'GET', `/api/v1/accounts/relationships?id[]=${to.id}`, { token: from.token })
+      if (!res.body?.[0]?.following) lost.push(`follow ${from.username} → ${to.username}`)
+    }
+    for (const u of users) {
+      const me = await api(base, 'GET', '/api/v1/accounts/verify_credentials', { token: u.token })
+      const acked = statuses.filter((s) => s.author === u).length
+      const tried = attempted.get(u.id) ?? 0
+      // Counters move in the status's own transaction: at least every acknowledged one, at most every attempted one.
+      if (me.body.statuses_count < acked || me.body.statuses_count > tried) lost.push(`${u.username}: statuses_count ${me.body.statuses_count}, acknowledged ${acked}, attempted ${tried}`)
+      const following = follows.filter(([a]) => a === u).length
+      if (me.body.following_count < following) lost.push(`${u.username}: following_count ${me.body.following_count}, acknowledged ${following}`)
+    }
+    await server.stop()
+    server = null
+  } finally {
+    await server?.kill().catch(() => {})
+    await scratch?.drop().catch(() => {})
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+  return {
+    database: scratch ? 'postgres' : 'pglite',
+    kills,
+    restarts,
+    acknowledged: { statuses: statuses.length, media: statuses.filter((s) => s.mediaUrl).length, follows: follows.length },
+    interrupted,
+    lost,
+    seconds: Math.round((Date.now() - started) / 1000),
+  }
+}
+
+if (import.meta.main) {
+  const { values } = (await import('node:util')).parseArgs({
+    options: {
+      kills: { type: 'string', default: '5' },
+      seconds: { type: 'string', default: '180' },
+      seed: { type: 'string', default: String(Date.now() % 100000) },
+      'database-url': { type: 'string' },
+    },
+  })
+  const report = await runCrashTest({
+    kills: Number(values.kills), seconds: Number(values.seconds), seed: Number(values.seed), databaseUrl: values['database-url'] ?? null,
+  })
+  console.log(JSON.stringify({ seed: Number(values.seed), ...report }, null, 2))
+  process.exit(report.lost.length ? 1 : 0)
+}
