@@ -45,6 +45,7 @@ export async function startPeer(names: string[] = ['bob']): Promise<Peer> {
         preferredUsername: identifier,
         name: `Peer ${identifier}`,
         inbox: c.getInboxUri(identifier),
+        followers: new URL(`${c.getActorUri(identifier).href}/followers`),
         endpoints: new Endpoints({ sharedInbox: c.getInboxUri() }),
         publicKey: pair.cryptographicKey,
       })

@@ -6,7 +6,7 @@ import {
   type MediaType, type StatusRow, type StatusVisibility,
 } from '../../db/schema'
 import type { Ctx } from '../context'
-import { newId } from '../ids'
+import { encodeId, newId } from '../ids'
 import { distributeNewStatus, type Recipient } from './distribute'
 import { removeStatus } from './delete-status'
 import { announceEdit, keepRevision } from './edit-status'
@@ -65,6 +65,17 @@ export interface RemoteStatus {
   emojis: { shortcode: string; url: string }[]
   attachments: RemoteAttachment[]
   poll: RemotePoll | null
+}
+
+/**
+ * The id of a status published elsewhere at `at`, so timelines order it by publication. Remote clocks repeat
+ * (many servers publish whole seconds), so below the time it is random rather than a per-process sequence.
+ */
+function remoteStatusId(at: Date): string {
+  const ms = Math.min(at.getTime(), Date.now())
+  if (ms > Date.now() - 1000) return newId()
+  const random = BigInt('0x' + crypto.getRandomValues(new Uint8Array(8)).reduce((h, b) => h + b.toString(16).padStart(2, '0'), ''))
+  return encodeId((BigInt(ms) << 64n) | random)
 }
 
 export async function findStatusByUri(db: DbLike, uri: string): Promise<StatusRow | null> {
@@ -152,7 +163,7 @@ export async function storeRemoteStatus(ctx: Ctx, s: RemoteStatus): Promise<Stat
     return await ctx.db.transaction(async (tx) => {
       const conversationId = await threadOf(tx, s)
       const row = await insertStatus(ctx, tx, {
-        id: newId(s.createdAt),
+        id: remoteStatusId(s.createdAt),
         accountId: s.accountId,
         username: author?.username ?? '',
         appId: null,
