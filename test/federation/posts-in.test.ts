@@ -345,6 +345,12 @@ describe('the origin rule and hostile input', () => {
     expect(await exists(n.id)).toBe(false)
   }, 60_000)
 
+  test('an Update of a status never received stores nothing', async () => {
+    const n = note({ content: '<p>never created</p>' })
+    await deliverAndSettle(activity('Update', n))
+    expect(await exists(n.id)).toBe(false)
+  }, 60_000)
+
   test('the same Create twice stores one status', async () => {
     const n = note({ content: '<p>once</p>' })
     await deliver(activity('Create', n))
@@ -370,6 +376,42 @@ describe('polls and quotes', () => {
       multiple: false, expired: false, votes_count: 4, voters_count: 4,
       options: [{ title: 'this', votes_count: 3 }, { title: 'that', votes_count: 1 }],
     })
+  }, 60_000)
+
+  test('an Update of a Question with new counts only updates the poll, without an edit', async () => {
+    const options = (a: number, b: number) => [
+      { type: 'Note', name: 'yes', replies: { type: 'Collection', totalItems: a } },
+      { type: 'Note', name: 'no', replies: { type: 'Collection', totalItems: b } },
+    ]
+    const q = note({ type: 'Question', content: '<p>poll</p>', anyOf: options(0, 0), endTime: new Date(Date.now() + 86_400_000).toISOString() })
+    await deliver(activity('Create', q))
+    const row = await storedStatus(q.id)
+    await deliver(activity('Update', { ...q, anyOf: options(2, 5), votersCount: 6 }))
+    const shown = await until(async () => {
+      const s = await api(carol, 'GET', `/api/v1/statuses/${row.id}`)
+      return s.body.poll?.votes_count === 7 && s.body
+    })
+    expect(shown.poll).toMatchObject({ multiple: true, voters_count: 6, options: [{ title: 'yes', votes_count: 2 }, { title: 'no', votes_count: 5 }] })
+    expect(shown.edited_at).toBeNull()
+  }, 60_000)
+
+  test('an Article keeps its title; a FEP-e232 link quotes; Pleroma\'s conversation groups a thread', async () => {
+    const quoted = note({ content: '<p>quoted by link</p>' })
+    await deliver(activity('Create', quoted))
+    const quotedRow = await storedStatus(quoted.id)
+    const conversation = `tag:${peerHost},2026:objectId=${Date.now()}:objectType=Conversation`
+    const article = note({
+      type: 'Article', name: 'A <title>', content: '<p>body</p>', conversation,
+      tag: [{ type: 'Link', mediaType: 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"', href: quoted.id, name: `RE: ${quoted.id}` }],
+    })
+    await deliver(activity('Create', article))
+    const row = await storedStatus(article.id)
+    expect(row.quoteId).toBe(quotedRow.id)
+    expect(row.content).toContain('<strong>A &lt;title&gt;</strong>')
+    expect(row.content).toContain('body')
+    const sibling = note({ content: '<p>same conversation</p>', conversation })
+    await deliver(activity('Create', sibling))
+    expect((await storedStatus(sibling.id)).conversationId).toBe(row.conversationId)
   }, 60_000)
 
   test('quoteUrl to a known status sets the quote', async () => {
@@ -403,5 +445,25 @@ describe('search by URL', () => {
     const res = await api(carol, 'GET', `/api/v2/search?q=${encodeURIComponent(`${peer.baseUrl}${path}`)}&resolve=true`)
     expect(res.body.statuses).toEqual([])
     expect(await exists(claimed)).toBe(false)
+  }, 60_000)
+})
+
+describe('without federation.allowPrivate', () => {
+  let closed: LiveServer
+  beforeAll(async () => {
+    closed = await startLiveServer()
+  }, 60_000)
+  afterAll(async () => {
+    await closed?.stop()
+  }, 60_000)
+
+  test('a status URL on a private address is not fetched', async () => {
+    const erin = await makeUser(closed.ctx)
+    const id = `${peer.baseUrl}/users/bob/statuses/private-net-${Date.now()}`
+    peer.serve(new URL(id).pathname, { '@context': CONTEXT, ...note({ id, content: '<p>not for you</p>' }) })
+    const res = await fetch(`${closed.baseUrl}/api/v2/search?q=${encodeURIComponent(id)}&resolve=true`, { headers: { authorization: `Bearer ${erin.token}` } })
+    expect(res.status).toBe(200)
+    expect((await res.json() as any).statuses).toEqual([])
+    expect(await exists(id)).toBe(false)
   }, 60_000)
 })

@@ -51,7 +51,15 @@ const toDate = (v: unknown): Date | null => {
  */
 export async function rawObject(object: APObject, activityJson: Json | null): Promise<Json> {
   const embedded = activityJson?.object
-  if (embedded && typeof embedded === 'object' && (embedded as Json).id === object.id?.href) return embedded as Json
+  const sameOrigin = (() => {
+    try {
+      return new URL(String(activityJson?.id)).origin === object.id?.origin
+    } catch {
+      return false
+    }
+  })()
+  // an object embedded by another origin was refetched from its own (Fedify), and that copy is the one to read
+  if (sameOrigin && embedded && typeof embedded === 'object' && (embedded as Json).id === object.id?.href) return embedded as Json
   return (await object.toJsonLd()) as Json
 }
 
