@@ -102,7 +102,7 @@ const exists = async (uri: string) => (await rookery.ctx.db.select({ id: statuse
 
 beforeAll(async () => {
   rookery = await startLiveServer({ federation: { allowPrivate: true } })
-  peer = await startPeer(['bob', 'eve'])
+  peer = await startPeer(['bob', 'eve', 'fay'])
   peerHost = new URL(peer.baseUrl).host
   inbox = `${rookery.baseUrl}/inbox`
   bobUri = peer.actorUri('bob').href
@@ -227,6 +227,15 @@ describe('addressing decides who sees a remote status', () => {
     expect(second.conversationId).toBe(row.conversationId)
   }, 60_000)
 
+  test('a mentioned remote actor not known yet is fetched and listed among the mentions', async () => {
+    const fayUri = peer.actorUri('fay').href
+    const n = note({ content: '<p>@fay hi</p>', tag: [{ type: 'Mention', href: fayUri, name: `@fay@${peerHost}` }], cc: [`${bobUri}/followers`, fayUri] })
+    await deliver(activity('Create', n))
+    const row = await storedStatus(n.id)
+    const shown = await api(carol, 'GET', `/api/v1/statuses/${row.id}`)
+    expect(shown.body.mentions.map((m: any) => m.acct)).toEqual([`fay@${peerHost}`])
+  }, 60_000)
+
   test('an addressee not mentioned in the text gets the status as a silent mention', async () => {
     const daveUri = `${rookery.baseUrl}/users/${dave.account.username}`
     const n = note({ to: [`${bobUri}/followers`, daveUri], cc: [], content: '<p>also for dave</p>' })
@@ -301,6 +310,11 @@ describe('edits and deletes', () => {
     expect(shown.spoiler_text).toBe('now with cw')
     const history = await api(alice, 'GET', `/api/v1/statuses/${row.id}/history`)
     expect(history.body.map((h: any) => h.content)).toEqual([expect.stringContaining('first'), expect.stringContaining('second')])
+
+    // an older revision arriving late changes nothing
+    const late = note({ ...n, content: '<p>stale</p>', updated: new Date(Date.now() - 60_000).toISOString() })
+    await deliverAndSettle(activity('Update', late))
+    expect((await api(alice, 'GET', `/api/v1/statuses/${row.id}`)).body.content).toContain('second')
   }, 60_000)
 
   test('a Delete (Tombstone or bare id) by the author removes the status; another actor\'s Delete is ignored', async () => {

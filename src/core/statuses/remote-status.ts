@@ -224,7 +224,9 @@ export async function updateRemoteStatus(ctx: Ctx, statusId: string, s: RemoteSt
       || s.sensitive !== locked.sensitive || language !== locked.language
 
     if (s.poll && poll && !pollChanged) await tx.update(polls).set(pollFields(s.poll)).where(eq(polls.id, poll.id))
-    if (!edited) return locked
+    // an edit older than the revision we have arrived late: the newer one stays
+    const stale = !!s.editedAt && !!locked.editedAt && s.editedAt <= locked.editedAt
+    if (!edited || stale) return locked
 
     await keepRevision(tx, locked, previousOptions, media.map((m) => m.id))
     if (mediaChanged) {

@@ -17,6 +17,7 @@ export const isPost = (o: unknown): o is PostObject => o instanceof Note || o in
 /** How far a reply chain is followed upwards, and how many objects one activity may make us fetch. */
 export const MAX_THREAD_DEPTH = 5
 export const MAX_FETCHES = 10
+const MAX_MENTION_FETCHES = 5
 
 /** `pool` is shared by everything one activity leads to; `depth` shrinks along a reply chain. */
 export interface Budget { depth: number; pool: { fetches: number } }
@@ -74,8 +75,27 @@ export function ownedBy(object: PostObject, actorId: URL): boolean {
 /** The account of an actor: known already, or fetched and stored. */
 export async function accountOf(c: Context<Ctx>, actorId: URL, fetchActor: () => Promise<unknown>): Promise<AccountRow | null> {
   const known = await findAccountByUri(c.data, actorId.href)
+  if (known?.suspendedAt) return null
   if (known?.domain && (await findRemoteActor(c.data, known.id))) return known
-  return storeRemoteActor(c, await fetchActor().catch(() => null))
+  const stored = await storeRemoteActor(c, await fetchActor().catch(() => null))
+  return stored?.suspendedAt ? null : stored
+}
+
+/** Mentioned actors not known yet are fetched (within the budget), so the status lists them as mentions. */
+async function fetchMentioned(c: Context<Ctx>, hrefs: string[], known: Set<string>, budget: Budget) {
+  const own = new URL(c.data.config.baseUrl).origin
+  for (const href of hrefs.filter((h) => !known.has(h)).slice(0, MAX_MENTION_FETCHES)) {
+    if (budget.pool.fetches <= 0) return
+    let url: URL
+    try {
+      url = new URL(href)
+    } catch {
+      continue
+    }
+    if (url.origin === own) continue
+    budget.pool.fetches--
+    await storeRemoteActor(c, await c.lookupObject(url).catch(() => null)).catch(() => null)
+  }
 }
 
 /**
@@ -202,6 +222,8 @@ export async function remoteStatusOf(
   const tags = readTags(raw)
   const mentioned = new Set(tags.mentions)
   const addressed = [...to, ...cc].filter((u) => !PUBLIC.has(u) && u !== remote?.endpoints.followersUrl)
+  const firstSeen = await accountsByUris(ctx.db, tags.mentions)
+  await fetchMentioned(c, tags.mentions, new Set(firstSeen.map((a) => a.uri)), budget)
   const known = await accountsByUris(ctx.db, [...tags.mentions, ...addressed])
   const recipients = known.filter((a) => a.id !== author.id).map((a) => ({ accountId: a.id, silent: !mentioned.has(a.uri) }))
 
