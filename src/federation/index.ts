@@ -1,6 +1,6 @@
 import { createFederation, importJwk, type Context, type Federation } from '@fedify/fedify'
 import {
-  Accept, Application, Endpoints, Follow, Image, Person, PropertyValue, Reject, Service, Undo, type Recipient,
+  Accept, Application, Create, Delete, Endpoints, Follow, Image, Person, PropertyValue, Reject, Service, Undo, Update, type Recipient,
 } from '@fedify/vocab'
 import type { Ctx } from '../core/context'
 import { findAccountById, findAccountByUri, findLocalActor, findRemoteActor, followUris } from '../core/federation/actors'
@@ -14,6 +14,7 @@ import { DrizzleKvStore } from './kv'
 import { registerStatusDispatchers } from './objects'
 import { federationQueues } from './queue'
 import { storeRemoteActor } from './mapping'
+import { onCreate, onDelete, onUpdate } from './inbox/activities'
 
 /** The instance actor's identifier; not a valid nickname (no leading underscores are made by registration). */
 export const INSTANCE_ACTOR = INSTANCE_KEY_OWNER
@@ -136,6 +137,9 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
       const answered = await answeredFollow(c, reject)
       if (answered) await rejectOutgoingFollow(ctx, answered.targetId, answered.which)
     })
+    .on(Create, onCreate)
+    .on(Update, onUpdate)
+    .on(Delete, onDelete)
 
   /**
    * The local account's Follow that a remote Accept or Reject answers, by the Follow's id, or by its local actor

@@ -3,6 +3,7 @@ import type { RemoteResolver } from '../core/search/resolve'
 import type { AccountRow } from '../db/schema'
 import { federationContext } from './index'
 import { storeRemoteActor } from './mapping'
+import { isPost, newBudget, resolveStatus } from './inbox/posts'
 
 const WEBFINGER_TIMEOUT_MS = 10_000
 const WEBFINGER_MAX_BYTES = 65_536
@@ -43,8 +44,18 @@ export async function lookupRemoteAccount(ctx: Ctx, query: { url: string } | { a
   return actorUrl ? storeRemoteActor(c, await lookup(actorUrl)) : null
 }
 
-/** The search hook: remote accounts by address or profile URL (remote statuses are not fetched yet). */
+/** The search hook: remote accounts by address or profile URL, remote statuses by URL (stored with their author). */
 export const resolveRemote: RemoteResolver = async (ctx, query) => {
+  if ('url' in query) {
+    const c = federationContext(ctx)
+    const found = await c.lookupObject(query.url).catch(() => null)
+    if (isPost(found)) {
+      const status = found.id ? await resolveStatus(c, found.id.href, newBudget()) : null
+      return status ? { kind: 'status', statusId: status.id } : null
+    }
+    const account = await storeRemoteActor(c, found)
+    return account ? { kind: 'account', accountId: account.id } : null
+  }
   const account = await lookupRemoteAccount(ctx, query)
   return account ? { kind: 'account', accountId: account.id } : null
 }

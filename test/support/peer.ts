@@ -1,6 +1,6 @@
 // An ActivityPub server that is not Rookery: one Fedify actor on loopback that signs what it sends and records
 // what it receives (verified by Fedify), for federation tests.
-import { createFederation, MemoryKvStore, type Context } from '@fedify/fedify'
+import { createFederation, MemoryKvStore, signRequest, type Context } from '@fedify/fedify'
 import { Activity, Endpoints, Person, type Recipient } from '@fedify/vocab'
 
 export interface Peer {
@@ -15,6 +15,10 @@ export interface Peer {
   /** waits (bounded) until an activity matching `match` has arrived */
   waitFor<T extends Activity>(match: (a: Activity) => a is T, timeoutMs?: number): Promise<T>
   send(activity: Activity, to: Recipient, as?: string): Promise<void>
+  /** POSTs `json` as it is (extensions Fedify's vocabulary would drop survive), signed as `as`; the inbox's response */
+  sendJson(json: unknown, inbox: string | URL, as?: string): Promise<Response>
+  /** serves `json` as an ActivityPub document at `path` of the peer (objects that are fetched by id) */
+  serve(path: string, json: unknown): URL
   stop(): Promise<void>
 }
 
@@ -41,6 +45,7 @@ export async function startPeer(names: string[] = ['bob']): Promise<Peer> {
         preferredUsername: identifier,
         name: `Peer ${identifier}`,
         inbox: c.getInboxUri(identifier),
+        followers: new URL(`${c.getActorUri(identifier).href}/followers`),
         endpoints: new Endpoints({ sharedInbox: c.getInboxUri() }),
         publicKey: pair.cryptographicKey,
       })
@@ -53,7 +58,16 @@ export async function startPeer(names: string[] = ['bob']): Promise<Peer> {
     received.push(activity)
     deliveries.push({ activity, recipient: c.recipient })
   })
-  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (request) => federation.fetch(request, { contextData: undefined }) })
+  const documents = new Map<string, unknown>()
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    fetch: (request) => {
+      const document = request.method === 'GET' ? documents.get(new URL(request.url).pathname) : undefined
+      if (document !== undefined) return Response.json(document, { headers: { 'content-type': 'application/activity+json' } })
+      return federation.fetch(request, { contextData: undefined })
+    },
+  })
   const baseUrl = `http://127.0.0.1:${server.port}`
   const context = () => federation.createContext(new URL(baseUrl), undefined)
   return {
@@ -73,6 +87,16 @@ export async function startPeer(names: string[] = ['bob']): Promise<Peer> {
     },
     async send(activity, to, as = names[0]) {
       await context().sendActivity({ identifier: as }, to, activity, { immediate: true })
+    },
+    async sendJson(json, inbox, as = names[0]) {
+      const [pair] = await context().getActorKeyPairs(as)
+      const body = JSON.stringify(json)
+      const request = new Request(inbox, { method: 'POST', body, headers: { 'content-type': 'application/activity+json' } })
+      return fetch(await signRequest(request, pair.privateKey, pair.keyId))
+    },
+    serve(path, json) {
+      documents.set(path, json)
+      return new URL(path, baseUrl)
     },
     async stop() {
       await server.stop(true)

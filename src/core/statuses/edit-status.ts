@@ -57,16 +57,7 @@ export async function editStatus(ctx: Ctx, accountId: string, id: string, params
       || sensitive !== locked.sensitive || language !== locked.language || contentType !== locked.contentType
     if (!changed) return locked
 
-    await tx.insert(statusEdits).values({
-      statusId: locked.id,
-      text: locked.text,
-      content: locked.content,
-      spoilerText: locked.spoilerText,
-      sensitive: locked.sensitive,
-      pollOptions: previousOptions,
-      mediaIds: previousMedia,
-      createdAt: locked.editedAt ?? locked.createdAt,
-    })
+    await keepRevision(tx, locked, previousOptions, previousMedia)
     if (mediaChanged) await setStatusMedia(tx, accountId, locked.id, mediaIds)
     await updatePoll(tx, locked.id, poll ?? null, nextPoll, pollChanged)
     await updateMentions(tx, locked.id, formatted.mentions)
@@ -84,12 +75,31 @@ export async function editStatus(ctx: Ctx, accountId: string, id: string, params
       editedAt: sql`now()` as unknown as Date,
       updatedAt: sql`now()` as unknown as Date,
     }).where(eq(statuses.id, locked.id)).returning()
-    await refreshPreviewCard(ctx, tx, row.id, locked.content, row.content)
-    await notifyRebloggersOfEdit(tx, row)
-    await publishEvent(tx, { type: 'status.update', statusId: row.id })
+    await announceEdit(ctx, tx, locked, row)
     if (federates(row)) await enqueuePublish(ctx, tx, { type: 'status.update', statusId: row.id })
     return row
   })
+}
+
+/** Keeps the revision a status is about to leave in its edit history. */
+export async function keepRevision(tx: Tx, locked: StatusRow, pollOptions: string[] | null, mediaIds: string[]) {
+  await tx.insert(statusEdits).values({
+    statusId: locked.id,
+    text: locked.text,
+    content: locked.content,
+    spoilerText: locked.spoilerText,
+    sensitive: locked.sensitive,
+    pollOptions,
+    mediaIds,
+    createdAt: locked.editedAt ?? locked.createdAt,
+  })
+}
+
+/** What an edit causes once written: a fresh preview card, rebloggers' `update` notifications, the streaming event. */
+export async function announceEdit(ctx: Ctx, tx: Tx, before: StatusRow, row: StatusRow) {
+  await refreshPreviewCard(ctx, tx, row.id, before.content, row.content)
+  await notifyRebloggersOfEdit(tx, row)
+  await publishEvent(tx, { type: 'status.update', statusId: row.id })
 }
 
 async function updatePoll(tx: Tx, statusId: string, poll: typeof polls.$inferSelect | null, next: ValidPoll | null, optionsChanged: boolean) {

@@ -132,7 +132,8 @@ export async function purgeIdempotencyKeys(ctx: Ctx): Promise<number> {
 
 interface Recipient { accountId: string; silent: boolean }
 
-interface StatusDraft {
+/** Everything a new status is written from, local or received from another server. */
+export interface StatusDraft {
   id: string
   accountId: string
   username: string
@@ -154,6 +155,8 @@ interface StatusDraft {
   poll: ReturnType<typeof validatePoll> | null
   /** checked: the poster's own free uploads, in order */
   mediaIds: string[]
+  /** a status received from another server: its identity there; none for a status posted here */
+  remote?: { uri: string; url: string | null; createdAt: Date }
 }
 
 async function loadAuthor(db: DbLike, accountId: string) {
@@ -305,7 +308,8 @@ export async function upsertTags(tx: DbLike, names: string[]): Promise<string[]>
   return rows.map((r) => r.id)
 }
 
-async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<StatusRow> {
+/** Writes a new status with its thread, mentions, tags, poll, media and counters; `distributeNewStatus` then delivers it. */
+export async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<StatusRow> {
   let conversationId = d.conversationId
   if (!conversationId) {
     const [conversation] = await tx.insert(conversations).values({}).returning({ id: conversations.id })
@@ -315,8 +319,8 @@ async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<StatusRow
   const [row] = await tx.insert(statuses).values({
     id: d.id,
     accountId: d.accountId,
-    uri: statusUri(base, d.username, d.id),
-    url: statusUrl(base, d.username, d.id),
+    uri: d.remote ? d.remote.uri : statusUri(base, d.username, d.id),
+    url: d.remote ? d.remote.url : statusUrl(base, d.username, d.id),
     text: d.text,
     contentType: d.contentType,
     content: d.html,
@@ -325,7 +329,8 @@ async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<StatusRow
     listId: d.listId,
     sensitive: d.sensitive,
     language: d.language,
-    local: true,
+    local: !d.remote,
+    ...(d.remote ? { createdAt: d.remote.createdAt } : {}),
     inReplyToId: d.inReplyTo?.id ?? null,
     inReplyToAccountId: d.inReplyTo?.accountId ?? null,
     quoteId: d.quote?.id ?? null,

@@ -9,8 +9,10 @@ export type StatusVisibility = 'public' | 'unlisted' | 'private' | 'direct' | 'l
 /** A thread: every status of a reply tree shares one (Pleroma's `context`, shown as `pleroma.conversation_id`). */
 export const conversations = pgTable('conversations', {
   id: primaryId(),
+  /** a remote thread's `context` (or Pleroma's `conversation`), so its statuses share this thread */
+  uri: text('uri'),
   createdAt: createdAt(),
-})
+}, (t) => [uniqueIndex('conversations_uri_uniq').on(t.uri)])
 
 /**
  * What status search matches: `statuses.search_document`, a stored generated column holding
