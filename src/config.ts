@@ -131,6 +131,11 @@ export interface Config {
      * on a public instance it would let remote servers make this one probe its own network.
      */
     allowPrivate: boolean
+    /**
+     * Authorized fetch (Mastodon's secure mode): actor documents, objects and collections answer only signed requests
+     * (an unsigned request gets an actor's key, not its profile), and suspended domains get nothing.
+     */
+    authorizedFetch: boolean
   }
 }
 
@@ -279,6 +284,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pushAllowLoopbackHttp: overrides.pushAllowLoopbackHttp ?? bool(env.ROOKERY_PUSH_ALLOW_LOOPBACK_HTTP) ?? merged.pushAllowLoopbackHttp ?? false,
     federation: {
       allowPrivate: overrides.federation?.allowPrivate ?? bool(env.ROOKERY_FEDERATION_ALLOW_PRIVATE) ?? fromFile.federation?.allowPrivate ?? false,
+      authorizedFetch: overrides.federation?.authorizedFetch ?? bool(env.ROOKERY_AUTHORIZED_FETCH) ?? fromFile.federation?.authorizedFetch ?? false,
     },
   }
 }

@@ -17,6 +17,7 @@ import m14 from '../../drizzle/0014_preview_cards_trends.sql' with { type: 'text
 import m15 from '../../drizzle/0015_user_backups.sql' with { type: 'text' }
 import m16 from '../../drizzle/0016_frontends.sql' with { type: 'text' }
 import m17 from '../../drizzle/0017_pleroma_chats.sql' with { type: 'text' }
+import m18 from '../../drizzle/0018_instance_domain_blocks.sql' with { type: 'text' }
 
 export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: '0000_extensions', when: 1795426585225, breakpoints: true, sql: m0 as unknown as string },
@@ -37,4 +38,5 @@ export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql:
   { tag: '0015_user_backups', when: 1796528467841, breakpoints: true, sql: m15 as unknown as string },
   { tag: '0016_frontends', when: 1796528947797, breakpoints: true, sql: m16 as unknown as string },
   { tag: '0017_pleroma_chats', when: 1796529226971, breakpoints: true, sql: m17 as unknown as string },
+  { tag: '0018_instance_domain_blocks', when: 1796533730674, breakpoints: true, sql: m18 as unknown as string },
 ]

@@ -9,6 +9,7 @@ import { FEDERATION_PUBLISH_QUEUE, type PublishEvent } from '../core/federation/
 import { ForbiddenError } from '../core/errors'
 import { acceptOutgoingFollow, followAccount, rejectOutgoingFollow, unfollowAccount, type OutgoingFollow } from '../core/relationships/follow'
 import type { AccountRow } from '../db/schema'
+import { fetchAuthorized } from './authorized-fetch'
 import { DrizzleKvStore } from './kv'
 import { federationQueues } from './queue'
 import { storeRemoteActor } from './mapping'
@@ -36,7 +37,9 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
     .setActorDispatcher('/users/{identifier}', async (c, identifier) => {
       if (identifier === INSTANCE_ACTOR) return instanceActor(c)
       const account = await findLocalActor(ctx, identifier)
-      return account ? localActor(c, account) : null
+      if (!account) return null
+      // In authorized-fetch mode an unsigned request still gets the key, which verifying this actor's signatures needs.
+      return (await fetchAuthorized(c)) ? localActor(c, account) : keyOnlyActor(c, account)
     })
     .mapActorAlias('/actor', INSTANCE_ACTOR)
     .setKeyPairsDispatcher(async (_c, identifier) => {
@@ -82,6 +85,7 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
     })
     .setCounter(followers.counter)
     .setFirstCursor(followers.firstCursor)
+    .authorize(fetchAuthorized)
 
   const following = collection('following')
   federation
@@ -91,10 +95,11 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
     })
     .setCounter(following.counter)
     .setFirstCursor(following.firstCursor)
+    .authorize(fetchAuthorized)
 
   federation.setOutboxDispatcher('/users/{identifier}/outbox', async (_c, identifier) => {
     return (await findLocalActor(ctx, identifier)) ? { items: [] } : null
-  })
+  }).authorize(fetchAuthorized)
 
   federation
     .setInboxListeners('/users/{identifier}/inbox', '/inbox')
@@ -194,6 +199,21 @@ async function localActor(c: Context<Ctx>, account: AccountRow) {
     icon: account.avatarUrl ? new Image({ url: new URL(account.avatarUrl, c.data.config.baseUrl) }) : null,
     image: account.headerUrl ? new Image({ url: new URL(account.headerUrl, c.data.config.baseUrl) }) : null,
     attachments: account.fields.map((f) => new PropertyValue({ name: f.name, value: f.value })),
+    publicKey: keys[0]?.cryptographicKey,
+    assertionMethods: keys.map((k) => k.multikey),
+  })
+}
+
+/** What an unsigned request gets of an actor in authorized-fetch mode: its name, inbox and keys, no profile. */
+async function keyOnlyActor(c: Context<Ctx>, account: AccountRow) {
+  const identifier = account.username
+  const keys = await c.getActorKeyPairs(identifier)
+  const Type = account.bot || account.actorType === 'Service' ? Service : Person
+  return new Type({
+    id: c.getActorUri(identifier),
+    preferredUsername: account.username,
+    inbox: c.getInboxUri(identifier),
+    endpoints: new Endpoints({ sharedInbox: c.getInboxUri() }),
     publicKey: keys[0]?.cryptographicKey,
     assertionMethods: keys.map((k) => k.multikey),
   })

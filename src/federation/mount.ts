@@ -3,6 +3,7 @@ import type { Ctx } from '../core/context'
 import { setRemoteResolver } from '../core/search/resolve'
 import { federationFor } from './index'
 import { resolveRemote } from './lookup'
+import { activityActorHost, anySuspended, signerHosts } from './authorized-fetch'
 
 /** Paths Fedify may own; everything else (API, OAuth, discovery, media) never reaches it. */
 const FEDERATION_PATH = /^\/(?:users\/[^/]+(?:\/(?:inbox|outbox|followers|following))?\/?|inbox\/?|actor\/?)$/
@@ -10,7 +11,9 @@ const FEDERATION_PATH = /^\/(?:users\/[^/]+(?:\/(?:inbox|outbox|followers|follow
 /** Largest activity accepted in an inbox. */
 export const MAX_INBOX_BODY = 1_048_576
 
-const tooLarge = () => new Response(JSON.stringify({ error: 'Activity too large' }), { status: 413, headers: { 'content-type': 'application/json' } })
+const jsonError = (status: number, error: string) =>
+  new Response(JSON.stringify({ error }), { status, headers: { 'content-type': 'application/json' } })
+const tooLarge = () => jsonError(413, 'Activity too large')
 
 /**
  * The request as the public sees it: the stored base URL's scheme and host, so that signatures covering the target
@@ -37,6 +40,8 @@ export function federationMount(ctx: Ctx) {
       body = await request.arrayBuffer()
       if (body.byteLength > MAX_INBOX_BODY) return tooLarge()
     }
+    // Suspended servers get nothing, and their activities are dropped before any of their keys is fetched.
+    if (await anySuspended(ctx, [...signerHosts(request), activityActorHost(body)])) return jsonError(403, 'Domain blocked')
     let passOn = false
     const response = await federationFor(ctx).fetch(publicRequest(request, ctx.config.baseUrl, body), {
       contextData: ctx,

@@ -46,7 +46,7 @@ const page = (path: string, opts: CallOptions = {}) => get(path, { ...opts, head
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'rookery-frontends-'))
-  ctx = await contextWith({ dataDir, fetchPrivateNetwork: 'loopback', federation: { allowPrivate: true } })
+  ctx = await contextWith({ dataDir, fetchPrivateNetwork: 'loopback', federation: { allowPrivate: true, authorizedFetch: false } })
   app = await testApp(ctx)
   admin = await makeUser(ctx, { isAdmin: true, scopes: ['read', 'write', 'admin'] })
   plain = await makeUser(ctx, { scopes: ['read', 'write', 'admin'] })

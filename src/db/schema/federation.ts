@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { check, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
+import { boolean, check, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
 import { accounts } from './accounts'
 import { createdAt, flakeId, timestampTz } from './columns'
 
@@ -45,3 +45,19 @@ export const remoteActors = pgTable('remote_actors', {
   outboxUrl: text('outbox_url'),
   fetchedAt: timestampTz('fetched_at').notNull().defaultNow(),
 }, (t) => [index('remote_actors_shared_inbox_idx').on(t.sharedInboxUrl)])
+
+/**
+ * Instance-level blocks of other servers (Mastodon's domain blocks). A block covers the domain and its subdomains;
+ * `suspend` cuts the domain off entirely (no fetches from it, nothing served to it, its activities dropped).
+ */
+export const instanceDomainBlocks = pgTable('instance_domain_blocks', {
+  /** lower-case host name, without port */
+  domain: text('domain').primaryKey(),
+  severity: text('severity').$type<'silence' | 'suspend'>().notNull().default('suspend'),
+  publicComment: text('public_comment'),
+  privateComment: text('private_comment'),
+  obfuscate: boolean('obfuscate').notNull().default(false),
+  createdAt: createdAt(),
+})
+
+export type InstanceDomainBlockRow = typeof instanceDomainBlocks.$inferSelect
