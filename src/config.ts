@@ -34,6 +34,10 @@ export const DEFAULT_RATE_LIMITS = {
   emailIp: { limit: 25, periodSeconds: 300 },
   /** password resets and confirmation e-mails, per address or nickname asked for */
   emailAccount: { limit: 5, periodSeconds: 1800 },
+  /** ActivityPub inbox deliveries, per remote address */
+  inboxIp: { limit: 1500, periodSeconds: 300 },
+  /** ActivityPub inbox deliveries, per domain of the signing key */
+  inboxDomain: { limit: 1500, periodSeconds: 300 },
 } satisfies Record<string, RateLimit>
 
 export type RateLimitName = keyof typeof DEFAULT_RATE_LIMITS

@@ -11,6 +11,7 @@ import { acceptOutgoingFollow, followAccount, rejectOutgoingFollow, unfollowAcco
 import type { AccountRow } from '../db/schema'
 import { fetchAuthorized } from './authorized-fetch'
 import { DrizzleKvStore } from './kv'
+import { limitedLoaderFactories } from './loader'
 import { federationQueues } from './queue'
 import { storeRemoteActor } from './mapping'
 
@@ -23,14 +24,15 @@ const instant = (d: Date) => Temporal.Instant.from(d.toISOString())
 /** Builds the ActivityPub side of one instance; one per Ctx, so two instances can run in one process. */
 export function buildFederation(ctx: Ctx): Federation<Ctx> {
   const queues = ctx.jobs ? federationQueues(ctx.jobs) : undefined
+  const kv = new DrizzleKvStore(ctx.db)
   const federation = createFederation<Ctx>({
-    kv: new DrizzleKvStore(ctx.db),
+    kv,
     queue: queues,
     manuallyStartQueue: true,
-    allowPrivateAddress: ctx.config.federation.allowPrivate,
+    // Private addresses, time, size and redirect limits on every fetch (see loader.ts).
+    ...limitedLoaderFactories(kv, { allowPrivate: ctx.config.federation.allowPrivate, userAgent: { software: 'Rookery', url: new URL(ctx.config.baseUrl) } }),
     // Pleroma and Pixelfed answer 200 to RFC 9421 signatures they cannot check, so a 9421 first knock is lost there.
     firstKnock: 'draft-cavage-http-signatures-12',
-    userAgent: { software: 'Rookery' },
   })
 
   federation

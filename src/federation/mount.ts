@@ -3,6 +3,8 @@ import type { Ctx } from '../core/context'
 import { setRemoteResolver } from '../core/search/resolve'
 import { federationFor } from './index'
 import { resolveRemote } from './lookup'
+import { hitRateLimits, rateLimitHeaders, tightest, type RateLimitHit } from '../core/security/rate-limit'
+import { requestIp } from '../server/plugins/rate-limit'
 import { activityActorHost, anySuspended, signerHosts } from './authorized-fetch'
 
 /** Paths Fedify may own; everything else (API, OAuth, discovery, media) never reaches it. */
@@ -26,16 +28,40 @@ function publicRequest(request: Request, baseUrl: string, body: ArrayBuffer | nu
 }
 
 /**
+ * Inbox deliveries count per remote address and per domain of the signing key (the API limiter never sees them: a
+ * response from here skips its hook). Over a limit: 429 with `Retry-After`, which delivering servers honour.
+ */
+async function inboxRateLimited(ctx: Ctx, request: Request, ip: string): Promise<Response | null> {
+  if (!ctx.config.rateLimits.enabled) return null
+  const hits: RateLimitHit[] = [{ name: 'inboxIp', subject: { kind: 'ip', ip } }]
+  for (const domain of new Set(signerHosts(request))) hits.push({ name: 'inboxDomain', subject: { kind: 'domain', domain } })
+  let states
+  try {
+    states = await hitRateLimits(ctx.db, ctx.config, hits)
+  } catch {
+    return null
+  }
+  const state = tightest(states)
+  if (!state?.exceeded) return null
+  return new Response(JSON.stringify({ error: 'Too many requests' }), {
+    status: 429,
+    headers: { ...rateLimitHeaders(state), 'content-type': 'application/json' },
+  })
+}
+
+/**
  * ActivityPub in front of the API: actor documents, collections and inboxes answer from Fedify when the client asks
  * for ActivityPub JSON; anything Fedify has no answer for (an HTML page, an unknown path) goes on to the app.
  */
 export function federationMount(ctx: Ctx) {
   setRemoteResolver(resolveRemote)
-  return new Elysia({ name: 'federation' }).onRequest(async ({ request }) => {
+  return new Elysia({ name: 'federation' }).onRequest(async ({ request, server }) => {
     const path = new URL(request.url).pathname
     if (!FEDERATION_PATH.test(path)) return
     let body: ArrayBuffer | null = null
     if (request.method === 'POST') {
+      const limited = await inboxRateLimited(ctx, request, requestIp(ctx, request, server))
+      if (limited) return limited
       if (Number(request.headers.get('content-length') ?? 0) > MAX_INBOX_BODY) return tooLarge()
       body = await request.arrayBuffer()
       if (body.byteLength > MAX_INBOX_BODY) return tooLarge()
