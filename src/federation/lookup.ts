@@ -4,7 +4,7 @@ import { isDomainSuspended } from '../core/instance/domain-blocks'
 import type { RemoteResolver } from '../core/search/resolve'
 import type { AccountRow } from '../db/schema'
 import { federationContext } from './index'
-import { cappedResponse, FETCH_TIMEOUT_MS } from './loader'
+import { cappedResponse, FETCH_TIMEOUT_MS, limitedDocumentLoader } from './loader'
 import { isLocalHost, storeRemoteActor } from './mapping'
 
 const WEBFINGER_MAX_BYTES = 65_536
@@ -70,10 +70,16 @@ async function webfingerActor(ctx: Ctx, username: string, domain: string): Promi
   }
 }
 
-/** An actor or object fetched (not stored) by its URL; null for this instance's own URLs and suspended domains. */
-export async function fetchRemoteObject(ctx: Ctx, url: URL): Promise<unknown> {
+/**
+ * An actor or object fetched (not stored) by its URL; null for this instance's own URLs and suspended domains.
+ * `fresh` skips the cache of remote documents (a refresh must see the server's current answer).
+ */
+export async function fetchRemoteObject(ctx: Ctx, url: URL, opts: { fresh?: boolean } = {}): Promise<unknown> {
   if (isLocalHost(ctx, url.host) || await isDomainSuspended(ctx, url.host)) return null
-  return federationContext(ctx).lookupObject(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS * 2) }).catch(() => null)
+  const documentLoader = opts.fresh
+    ? limitedDocumentLoader({ allowPrivate: ctx.config.federation.allowPrivate, userAgent: { software: 'Rookery', url: new URL(ctx.config.baseUrl) } })
+    : undefined
+  return federationContext(ctx).lookupObject(url, { documentLoader, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS * 2) }).catch(() => null)
 }
 
 /** The actor URL of an address, or the URL itself; null when it names this instance or a suspended one. */
@@ -95,13 +101,29 @@ export async function remoteActorUrl(ctx: Ctx, query: { url: string } | { acct: 
  * limits (private addresses refused unless `federation.allowPrivate`, time and size bounds), and stores it as an
  * account. Null when there is no actor there or it cannot be fetched.
  */
-export async function lookupRemoteAccount(ctx: Ctx, query: { url: string } | { acct: { username: string; domain: string } }): Promise<AccountRow | null> {
+export async function lookupRemoteAccount(ctx: Ctx, query: { url: string } | { acct: { username: string; domain: string } }, opts: { fresh?: boolean } = {}): Promise<AccountRow | null> {
   const url = await remoteActorUrl(ctx, query)
-  return url ? storeRemoteActor(federationContext(ctx), await fetchRemoteObject(ctx, url)) : null
+  return url ? storeRemoteActor(federationContext(ctx), await fetchRemoteObject(ctx, url, opts)) : null
 }
 
 /** The search hook: remote accounts by address or profile URL (remote statuses are not fetched yet). */
 export const resolveRemote: RemoteResolver = async (ctx, query) => {
   const account = await lookupRemoteAccount(ctx, query)
   return account ? { kind: 'account', accountId: account.id } : null
+}
+
+/** `user@domain` (with or without `@`/`acct:`) or a URL, as a lookup query; null when it is neither. */
+export function parseRemoteQuery(query: string): { url: string } | { acct: { username: string; domain: string } } | null {
+  const q = query.trim()
+  if (/^https?:\/\/\S+$/i.test(q)) return { url: q }
+  const m = /^(?:acct:)?@?([^@\s/]+)@([^@\s/]+)$/i.exec(q)
+  return m ? { acct: { username: m[1], domain: m[2] } } : null
+}
+
+/** An actor or object fetched (bypassing the cache) by address or URL and not stored, with the document as its server sent it. */
+export async function lookupRemote(ctx: Ctx, query: string): Promise<{ object: { id?: URL | null; toJsonLd(): Promise<unknown> }; json: unknown } | null> {
+  const parsed = parseRemoteQuery(query)
+  const url = parsed ? await remoteActorUrl(ctx, parsed) : null
+  const object = url ? await fetchRemoteObject(ctx, url, { fresh: true }) as { id?: URL | null; toJsonLd(): Promise<unknown> } | null : null
+  return object ? { object, json: await object.toJsonLd() } : null
 }
