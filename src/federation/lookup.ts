@@ -3,7 +3,7 @@ import type { Ctx } from '../core/context'
 import { isDomainSuspended } from '../core/instance/domain-blocks'
 import type { RemoteResolver } from '../core/search/resolve'
 import type { AccountRow } from '../db/schema'
-import { federationContext } from './index'
+import { federationContext, INSTANCE_ACTOR } from './index'
 import { cappedResponse, FETCH_TIMEOUT_MS, limitedDocumentLoader } from './loader'
 import { isLocalHost, storeRemoteActor } from './mapping'
 
@@ -72,14 +72,18 @@ async function webfingerActor(ctx: Ctx, username: string, domain: string): Promi
 
 /**
  * An actor or object fetched (not stored) by its URL; null for this instance's own URLs and suspended domains.
- * `fresh` skips the cache of remote documents (a refresh must see the server's current answer).
+ * Requests are signed by the instance actor and never cached; `fresh` also holds if the instance actor's keys
+ * cannot be had (a refresh must see the server's current answer).
  */
 export async function fetchRemoteObject(ctx: Ctx, url: URL, opts: { fresh?: boolean } = {}): Promise<unknown> {
   if (isLocalHost(ctx, url.host) || await isDomainSuspended(ctx, url.host)) return null
-  const documentLoader = opts.fresh
+  const c = federationContext(ctx)
+  // Signed by the instance actor, so that servers in authorized-fetch mode (GoToSocial always) answer; not cached.
+  const signed = await c.getDocumentLoader({ identifier: INSTANCE_ACTOR }).catch(() => null)
+  const documentLoader = signed ?? (opts.fresh
     ? limitedDocumentLoader({ allowPrivate: ctx.config.federation.allowPrivate, userAgent: { software: 'Rookery', url: new URL(ctx.config.baseUrl) } })
-    : undefined
-  return federationContext(ctx).lookupObject(url, { documentLoader, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS * 2) }).catch(() => null)
+    : undefined)
+  return c.lookupObject(url, { documentLoader, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS * 2) }).catch(() => null)
 }
 
 /** The actor URL of an address, or the URL itself; null when it names this instance or a suspended one. */

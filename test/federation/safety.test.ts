@@ -53,6 +53,9 @@ describe('outbound fetches', () => {
 
     // the same lookups with private addresses allowed (tests on one machine)
     expect((await lookupRemoteAccount(rookery.ctx, { url: raw.actorUri('bob') }))?.uri).toBe(raw.actorUri('bob'))
+    // signed by the instance actor, draft-cavage first, for servers in authorized-fetch mode
+    const get = raw.received.find((r) => r.method === 'GET' && r.path === '/users/bob')
+    expect(get?.headers.get('signature') ?? '').toContain(`keyId="${rookery.baseUrl}/actor#main-key"`)
     expect((await lookupRemoteAccount(rookery.ctx, { acct: { username: 'carl', domain: new URL(peer.baseUrl).host } }))?.uri).toBe(peer.actorUri('carl').href)
   }, 60_000)
 
