@@ -34,6 +34,10 @@ export const DEFAULT_RATE_LIMITS = {
   emailIp: { limit: 25, periodSeconds: 300 },
   /** password resets and confirmation e-mails, per address or nickname asked for */
   emailAccount: { limit: 5, periodSeconds: 1800 },
+  /** ActivityPub inbox deliveries, per remote address */
+  inboxIp: { limit: 1500, periodSeconds: 300 },
+  /** ActivityPub inbox deliveries, per domain of the signing key */
+  inboxDomain: { limit: 1500, periodSeconds: 300 },
 } satisfies Record<string, RateLimit>
 
 export type RateLimitName = keyof typeof DEFAULT_RATE_LIMITS
@@ -145,6 +149,11 @@ export interface Config {
      * shorten it to see a delivery to a stopped instance arrive once it is back.
      */
     retryDelaySeconds: number
+    /**
+     * Authorized fetch (Mastodon's secure mode): actor documents, objects and collections answer only signed requests
+     * (an unsigned request gets an actor's key, not its profile), and suspended domains get nothing.
+     */
+    authorizedFetch: boolean
   }
 }
 
@@ -305,6 +314,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     federation: {
       allowPrivate: overrides.federation?.allowPrivate ?? bool(env.ROOKERY_FEDERATION_ALLOW_PRIVATE) ?? fromFile.federation?.allowPrivate ?? false,
       retryDelaySeconds: overrides.federation?.retryDelaySeconds ?? fromFile.federation?.retryDelaySeconds ?? 30,
+      authorizedFetch: overrides.federation?.authorizedFetch ?? bool(env.ROOKERY_AUTHORIZED_FETCH) ?? fromFile.federation?.authorizedFetch ?? false,
     },
   }
 }

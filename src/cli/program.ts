@@ -13,6 +13,7 @@ import { dbCommand } from './commands/db'
 import { instanceCommand } from './commands/instance'
 import { topCommand } from './commands/top'
 import { doctorCommand } from './commands/doctor'
+import { federationCommand } from './commands/federation'
 import { ROOKERY_VERSION as VERSION } from '../version'
 
 /** Applies settings commander only copies to subcommands made with `.command()`, not to added ones. */
@@ -41,6 +42,7 @@ export function createProgram(): Command {
     .addCommand(configCommand())
     .addCommand(topCommand())
     .addCommand(doctorCommand())
+    .addCommand(federationCommand())
     .addHelpText('after', `
 Configuration comes from environment variables (PORT, ROOKERY_HOST, ROOKERY_DOMAIN, ROOKERY_BASE_URL, DATABASE_URL,
 ROOKERY_DATA_DIR, ROOKERY_REGISTRATIONS, ...) and an optional JSON file. Every command accepts --help and --json.

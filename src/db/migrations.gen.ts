@@ -21,6 +21,7 @@ import m18 from '../../drizzle/0018_profile_descriptions.sql' with { type: 'text
 import m19 from '../../drizzle/0019_status_search_document.sql' with { type: 'text' }
 import m20 from '../../drizzle/0020_unavailable_domains.sql' with { type: 'text' }
 import m21 from '../../drizzle/0021_remote_conversations.sql' with { type: 'text' }
+import m22 from '../../drizzle/0022_instance_domain_blocks.sql' with { type: 'text' }
 
 export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: '0000_extensions', when: 1795426585225, breakpoints: true, sql: m0 as unknown as string },
@@ -45,4 +46,5 @@ export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql:
   { tag: '0019_status_search_document', when: 1796535717353, breakpoints: true, sql: m19 as unknown as string },
   { tag: '0020_unavailable_domains', when: 1796536370781, breakpoints: true, sql: m20 as unknown as string },
   { tag: '0021_remote_conversations', when: 1796536994256, breakpoints: true, sql: m21 as unknown as string },
+  { tag: '0022_instance_domain_blocks', when: 1796537774419, breakpoints: true, sql: m22 as unknown as string },
 ]

@@ -9,9 +9,11 @@ import { FEDERATION_PUBLISH_QUEUE, type PublishEvent } from '../core/federation/
 import { ForbiddenError } from '../core/errors'
 import { acceptOutgoingFollow, followAccount, rejectOutgoingFollow, unfollowAccount, type OutgoingFollow } from '../core/relationships/follow'
 import type { AccountRow } from '../db/schema'
+import { fetchAuthorized } from './authorized-fetch'
 import { DELIVERY_RETRY_POLICY, deliverStatusEvent, isStatusEvent, noteDeliveryError, trackDeliveries } from './deliver'
 import { DrizzleKvStore } from './kv'
 import { registerStatusDispatchers } from './objects'
+import { limitedLoaderFactories } from './loader'
 import { federationQueues } from './queue'
 import { storeRemoteActor } from './mapping'
 import { onCreate, onDelete, onUpdate } from './inbox/activities'
@@ -25,25 +27,28 @@ const instant = (d: Date) => Temporal.Instant.from(d.toISOString())
 /** Builds the ActivityPub side of one instance; one per Ctx, so two instances can run in one process. */
 export function buildFederation(ctx: Ctx): Federation<Ctx> {
   const queues = ctx.jobs ? federationQueues(ctx.jobs, ctx.config.federation.retryDelaySeconds) : undefined
+  const kv = new DrizzleKvStore(ctx.db)
   const federation = createFederation<Ctx>({
-    kv: new DrizzleKvStore(ctx.db),
+    kv,
     queue: queues ? { ...queues, outbox: trackDeliveries(ctx, queues.outbox) } : undefined,
     outboxRetryPolicy: DELIVERY_RETRY_POLICY,
     onOutboxError: noteDeliveryError,
     // Failing hosts are tracked in `unavailable_domains` (deliver.ts), which needs each attempt's real outcome.
     circuitBreaker: false,
     manuallyStartQueue: true,
-    allowPrivateAddress: ctx.config.federation.allowPrivate,
+    // Private addresses, time, size and redirect limits on every fetch (see loader.ts).
+    ...limitedLoaderFactories(kv, { allowPrivate: ctx.config.federation.allowPrivate, userAgent: { software: 'Rookery', url: new URL(ctx.config.baseUrl) } }),
     // Pleroma and Pixelfed answer 200 to RFC 9421 signatures they cannot check, so a 9421 first knock is lost there.
     firstKnock: 'draft-cavage-http-signatures-12',
-    userAgent: { software: 'Rookery' },
   })
 
   federation
     .setActorDispatcher('/users/{identifier}', async (c, identifier) => {
       if (identifier === INSTANCE_ACTOR) return instanceActor(c)
       const account = await findLocalActor(ctx, identifier)
-      return account ? localActor(c, account) : null
+      if (!account) return null
+      // In authorized-fetch mode an unsigned request still gets the key, which verifying this actor's signatures needs.
+      return (await fetchAuthorized(c)) ? localActor(c, account) : keyOnlyActor(c, account)
     })
     .mapActorAlias('/actor', INSTANCE_ACTOR)
     .setKeyPairsDispatcher(async (_c, identifier) => {
@@ -89,6 +94,7 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
     })
     .setCounter(followers.counter)
     .setFirstCursor(followers.firstCursor)
+    .authorize(fetchAuthorized)
 
   const following = collection('following')
   federation
@@ -98,6 +104,7 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
     })
     .setCounter(following.counter)
     .setFirstCursor(following.firstCursor)
+    .authorize(fetchAuthorized)
 
   registerStatusDispatchers(federation, ctx)
 
@@ -203,6 +210,21 @@ async function localActor(c: Context<Ctx>, account: AccountRow) {
     icon: account.avatarUrl ? new Image({ url: new URL(account.avatarUrl, c.data.config.baseUrl) }) : null,
     image: account.headerUrl ? new Image({ url: new URL(account.headerUrl, c.data.config.baseUrl) }) : null,
     attachments: account.fields.map((f) => new PropertyValue({ name: f.name, value: f.value })),
+    publicKey: keys[0]?.cryptographicKey,
+    assertionMethods: keys.map((k) => k.multikey),
+  })
+}
+
+/** What an unsigned request gets of an actor in authorized-fetch mode: its name, inbox and keys, no profile. */
+async function keyOnlyActor(c: Context<Ctx>, account: AccountRow) {
+  const identifier = account.username
+  const keys = await c.getActorKeyPairs(identifier)
+  const Type = account.bot || account.actorType === 'Service' ? Service : Person
+  return new Type({
+    id: c.getActorUri(identifier),
+    preferredUsername: account.username,
+    inbox: c.getInboxUri(identifier),
+    endpoints: new Endpoints({ sharedInbox: c.getInboxUri() }),
     publicKey: keys[0]?.cryptographicKey,
     assertionMethods: keys.map((k) => k.multikey),
   })

@@ -41,9 +41,19 @@ export async function remoteActorData(c: Context<unknown>, actor: Actor): Promis
   }
 }
 
-/** Stores (or refreshes) what Fedify fetched or received as a remote account; null when it is not a storable actor. */
+/** Whether a host is this instance's own: its ids are never fetched, nor stored as remote. */
+export function isLocalHost(ctx: Ctx, host: string): boolean {
+  const own = [ctx.config.domain, new URL(ctx.config.baseUrl).host].map((h) => h.toLowerCase())
+  return own.includes(host.toLowerCase())
+}
+
+/**
+ * Stores (or refreshes) what Fedify fetched or received as a remote account; null when it is not a storable actor,
+ * or claims an id on this instance's own domain.
+ */
 export async function storeRemoteActor(c: Context<Ctx>, found: unknown): Promise<AccountRow | null> {
   if (!found || !isActor(found as Actor)) return null
   const data = await remoteActorData(c, found as Actor)
-  return data ? upsertRemoteActor(c.data, data) : null
+  if (!data || isLocalHost(c.data, data.domain)) return null
+  return upsertRemoteActor(c.data, data)
 }

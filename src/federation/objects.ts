@@ -6,6 +6,7 @@ import { findLocalActor } from '../core/federation/actors'
 import {
   findFederatedStatus, loadFederatedStatusData, outboxCount, outboxPage, pinnedPublicStatuses,
 } from '../core/federation/statuses'
+import { fetchAuthorized } from './authorized-fetch'
 import { createActivity, servedStatusObject, statusObject } from './notes'
 
 export const STATUS_PATH = '/users/{username}/statuses/{id}'
@@ -18,7 +19,7 @@ export function registerStatusDispatchers(federation: Federation<Ctx>, ctx: Ctx)
     const row = await findFederatedStatus(ctx, values.username, values.id, signer?.id?.href ?? null)
     if (!row) return null
     return servedStatusObject(c, row, await loadFederatedStatusData(ctx, [row]))
-  })
+  }).authorize(fetchAuthorized)
 
   // The Create's id is dereferenceable too, under the same rule as its status.
   federation.setObjectDispatcher(Create, `${STATUS_PATH}/activity`, async (c, values) => {
@@ -26,7 +27,7 @@ export function registerStatusDispatchers(federation: Federation<Ctx>, ctx: Ctx)
     const row = await findFederatedStatus(ctx, values.username, values.id, signer?.id?.href ?? null)
     if (!row) return null
     return createActivity(c, row, await loadFederatedStatusData(ctx, [row]))
-  })
+  }).authorize(fetchAuthorized)
 
   federation
     .setOutboxDispatcher('/users/{identifier}/outbox', async (c, identifier, cursor) => {
@@ -42,6 +43,7 @@ export function registerStatusDispatchers(federation: Federation<Ctx>, ctx: Ctx)
       return account ? outboxCount(ctx, account.id) : null
     })
     .setFirstCursor(async (_c, identifier) => ((await findLocalActor(ctx, identifier)) ? '' : null))
+    .authorize(fetchAuthorized)
 
   federation.setFeaturedDispatcher('/users/{identifier}/collections/featured', async (c, identifier) => {
     const account = await findLocalActor(ctx, identifier)
@@ -49,5 +51,5 @@ export function registerStatusDispatchers(federation: Federation<Ctx>, ctx: Ctx)
     const rows = await pinnedPublicStatuses(ctx, account.id)
     const data = await loadFederatedStatusData(ctx, rows)
     return { items: rows.map((row) => statusObject(c, row, data)) }
-  })
+  }).authorize(fetchAuthorized)
 }

@@ -35,6 +35,7 @@ import { frontendsWeb } from './pages/frontends'
 import { announcementsApi } from './api/announcements'
 import { discoveryApi } from './api/discovery'
 import { federationMount } from '../federation/mount'
+import { interactionPages } from './pages/interaction'
 import { cardsApi } from './api/cards'
 import { trendsApi } from './api/trends'
 import { backupsApi } from './api/backups'
@@ -48,6 +49,7 @@ function discoveryFeatures(base: Base) {
     .use(announcementsApi(base)).use(discoveryApi(base))
     .use(bookmarkFoldersApi(base)).use(pushApi(base)).use(backupsApi(base)).use(frontendSettingsApi(base))
     .use(metricsApi(base))
+    .use(interactionPages(base))
 }
 
 /** Composes the whole HTTP API; every feature module receives the same base (context + auth macro). */

@@ -22,7 +22,7 @@ const MAX_CASES = 2500
 const TIME_BUDGET_MS = 30_000
 
 /** Browser pages, static files and the WebSocket endpoint answer errors in their own formats by design. */
-const NON_JSON = /^\/(oauth\/(authorize|mfa)|api\/v1\/pleroma\/password_reset|api\/account\/confirm_email|media\/|api\/v1\/streaming|instance\/|emoji\/|static\/|proxy\/|auth\/|registration\/|@|users\/|notice\/|objects\/|tags\/|$)/
+const NON_JSON = /^\/(oauth\/(authorize|mfa)|api\/v1\/pleroma\/password_reset|api\/account\/confirm_email|media\/|api\/v1\/streaming|instance\/|emoji\/|static\/|proxy\/|auth\/|registration\/|ostatus_subscribe|authorize_interaction|@|users\/|notice\/|objects\/|tags\/|$)/
 
 const IDS = ['abc', '-1', '0', '1'.repeat(30), '9223372036854775808', "1' OR '1'='1", '1;SELECT pg_sleep(5)', '%00', '%ED%A0%80', '%FF%FE', '%25', '__proto__', 'a'.repeat(3000), '..%2F..', '٣', '00000000-0000-0000-0000-000000000000']
 const STRINGS = ['', ' ', 'a'.repeat(70_000), '\u0000', 'x\u0000y', '\ud800', '🦜'.repeat(500), '<script>alert(1)</script>', '-1', '1e309', 'null', 'true', '[]', '{}', '%', '../../etc/passwd']

@@ -42,6 +42,7 @@ describe('command tree', () => {
       'import follows', 'import blocks', 'import mutes',
       'media prune',
       'db status', 'db vacuum', 'db backup', 'db restore', 'db move', 'instance show', 'instance set', 'announcement new', 'announcement list', 'announcement rm', 'config show', 'top', 'doctor',
+      'federation lookup', 'federation deliveries', 'federation refresh',
     ])
   })
 
@@ -53,7 +54,7 @@ describe('command tree', () => {
       expect(text, path.join(' ')).toContain(`Usage: rookery ${path.join(' ')}`)
       expect(text, path.join(' ')).toMatch(new RegExp(`Examples:\\n  \\$ rookery ${path[0]}`))
     }
-    for (const group of [[], ['user'], ['invite'], ['emoji'], ['migrate'], ['import'], ['media'], ['announcement']]) expect(helpOf(group).text).toContain('Examples:')
+    for (const group of [[], ['user'], ['invite'], ['emoji'], ['migrate'], ['import'], ['media'], ['announcement'], ['federation']]) expect(helpOf(group).text).toContain('Examples:')
   })
 })
 

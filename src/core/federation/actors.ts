@@ -111,3 +111,18 @@ export async function findAccountById(ctx: Ctx, id: string): Promise<AccountRow 
   const [row] = await ctx.db.select().from(accounts).where(eq(accounts.id, id)).limit(1)
   return row ?? null
 }
+
+/** A stored remote account by `user@domain` (case-insensitive) or by its actor URI. */
+export async function findRemoteAccount(ctx: Ctx, query: string): Promise<AccountRow | null> {
+  const q = query.trim().replace(/^@/, '').replace(/^acct:/i, '')
+  if (/^https?:\/\//i.test(q)) {
+    const [row] = await ctx.db.select().from(accounts).where(and(eq(accounts.uri, q), isNotNull(accounts.domain))).limit(1)
+    return row ?? null
+  }
+  const at = q.lastIndexOf('@')
+  if (at <= 0) return null
+  const [row] = await ctx.db.select().from(accounts)
+    .where(and(sql`lower(${accounts.username}) = ${q.slice(0, at).toLowerCase()}`, sql`lower(${accounts.domain}) = ${q.slice(at + 1).toLowerCase()}`))
+    .limit(1)
+  return row ?? null
+}

@@ -16,6 +16,7 @@ export type RateLimitSubject =
   | { kind: 'login'; login: string }
   | { kind: 'token'; token: string; ip: string }
   | { kind: 'account'; token: string }
+  | { kind: 'domain'; domain: string }
 
 export interface RateLimitHit {
   name: RateLimitName
@@ -38,6 +39,7 @@ function keySql(hit: RateLimitHit): SQL {
   const s = hit.subject
   switch (s.kind) {
     case 'ip': return sql`${`${prefix}ip:${ipBucket(s.ip)}`}::text`
+    case 'domain': return sql`${`${prefix}domain:${s.domain.toLowerCase().slice(0, 260)}`}::text`
     case 'login': return sql`${`${prefix}login:${s.login.trim().toLowerCase().slice(0, 320)}`}::text`
     case 'token': return sql`${prefix}::text || coalesce(
       (select 'token:' || ${oauthTokens.id}::text from ${oauthTokens} where ${liveToken(s.token)} limit 1),

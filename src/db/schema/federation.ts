@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { check, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
+import { boolean, check, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
 import { accounts } from './accounts'
 import { createdAt, flakeId, timestampTz } from './columns'
 
@@ -59,3 +59,19 @@ export const unavailableDomains = pgTable('unavailable_domains', {
   /** set once the failures crossed the threshold; deliveries are skipped from then on */
   unavailableAt: timestampTz('unavailable_at'),
 })
+
+/**
+ * Instance-level blocks of other servers (Mastodon's domain blocks). A block covers the domain and its subdomains;
+ * `suspend` cuts the domain off entirely (no fetches from it, nothing served to it, its activities dropped).
+ */
+export const instanceDomainBlocks = pgTable('instance_domain_blocks', {
+  /** lower-case host name, without port */
+  domain: text('domain').primaryKey(),
+  severity: text('severity').$type<'silence' | 'suspend'>().notNull().default('suspend'),
+  publicComment: text('public_comment'),
+  privateComment: text('private_comment'),
+  obfuscate: boolean('obfuscate').notNull().default(false),
+  createdAt: createdAt(),
+})
+
+export type InstanceDomainBlockRow = typeof instanceDomainBlocks.$inferSelect

@@ -190,9 +190,13 @@ async function signUp(ctx: Ctx, request: Request, input: Input): Promise<Respons
   return redirectResponse(`/@${result.account.username}`, [cookie])
 }
 
-function signInForm(ctx: Ctx, request: Request, opts: { login?: string; error?: string; status?: number } = {}): Response {
+/** Pages that send visitors to sign in and back: only these, as paths of this site (never another site's URL). */
+const SIGN_IN_RETURN = /^\/(?:ostatus_subscribe|authorize_interaction)\?[^\s\\]{0,2000}$/
+const returnTo = (v: unknown) => (typeof v === 'string' && SIGN_IN_RETURN.test(v) ? v : null)
+
+function signInForm(ctx: Ctx, request: Request, opts: { login?: string; error?: string; status?: number; returnTo?: string | null } = {}): Response {
   const csrf = csrfFor(ctx, request)
-  const body = signInPage({ instanceName: ctx.config.instance.name, csrfToken: csrf.token, login: opts.login ?? '', error: opts.error ?? null })
+  const body = signInPage({ instanceName: ctx.config.instance.name, csrfToken: csrf.token, login: opts.login ?? '', error: opts.error ?? null, returnTo: opts.returnTo })
   return page(body, { status: opts.status, cookies: csrf.cookies })
 }
 
@@ -208,15 +212,15 @@ async function signInPost(ctx: Ctx, request: Request, input: Input): Promise<Res
     signedIn = await signIn(ctx, login, input.password)
   } catch (e) {
     if (!(e instanceof ForbiddenError)) throw e
-    return signInForm(ctx, request, { login, error: e.message, status: 403 })
+    return signInForm(ctx, request, { login, error: e.message, status: 403, returnTo: returnTo(input.return_to) })
   }
-  if (!signedIn) return signInForm(ctx, request, { login, error: 'Invalid credentials', status: 422 })
+  if (!signedIn) return signInForm(ctx, request, { login, error: 'Invalid credentials', status: 422, returnTo: returnTo(input.return_to) })
   if (mfaRequired(signedIn.user)) {
     return page(messagePage(name, 'Two-factor authentication', 'This account uses two-factor authentication: sign in from an app, which asks for the code.'), { status: 403 })
   }
   await endSession(ctx, readCookie(request, SESSION_COOKIE))
   const session = await startSession(ctx, signedIn.user.id)
-  return redirectResponse('/', [serializeCookie(SESSION_COOKIE, session.accessToken, { secure: isSecure(ctx), maxAge: SESSION_TTL_SECONDS })])
+  return redirectResponse(returnTo(input.return_to) ?? '/', [serializeCookie(SESSION_COOKIE, session.accessToken, { secure: isSecure(ctx), maxAge: SESSION_TTL_SECONDS })])
 }
 
 async function home(ctx: Ctx, request: Request): Promise<Response> {
@@ -243,7 +247,7 @@ export const pagesApi = (base: Base) =>
     .get('/auth/sign_up', ({ ctx, request, input }) =>
       signUpForm(ctx, request, { inviteToken: typeof input.invite === 'string' ? input.invite.slice(0, 200) : '' }), { auth: 'client' })
     .post('/auth/sign_up', ({ ctx, request, input }) => signUp(ctx, request, input), { auth: 'client' })
-    .get('/auth/sign_in', ({ ctx, request }) => signInForm(ctx, request), { auth: 'client' })
+    .get('/auth/sign_in', ({ ctx, request, input }) => signInForm(ctx, request, { returnTo: returnTo(input.return_to) }), { auth: 'client' })
     .post('/auth/sign_in', ({ ctx, request, input }) => signInPost(ctx, request, input), { auth: 'client' })
     .get('/registration/:token', ({ ctx, request, params }) => signUpForm(ctx, request, { inviteToken: decode(params.token).slice(0, 200) }), { auth: 'client' })
 

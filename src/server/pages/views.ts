@@ -314,6 +314,8 @@ export interface SignInView {
   csrfToken: string
   login: string
   error: string | null
+  /** a page of this site to go back to once signed in */
+  returnTo?: string | null
 }
 
 /** The browser sign-in: it starts the session that the OAuth consent page and the sign-out form use. */
@@ -323,6 +325,7 @@ export function signInPage(v: SignInView): string {
 ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
 <form method="post" action="/auth/sign_in">
 <input type="hidden" name="authenticity_token" value="${v.csrfToken}">
+${v.returnTo ? html`<input type="hidden" name="return_to" value="${v.returnTo}">` : ''}
 <label>Username or e-mail address
 <input type="text" name="username" value="${v.login}" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="320" required>
 </label>

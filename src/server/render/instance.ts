@@ -374,7 +374,7 @@ export function buildHostMetaJson(config: Config) {
   return { links: [{ rel: 'lrdd', template: webfingerTemplate(config) }] }
 }
 
-interface JrdLink { rel: string; type?: string; href: string }
+interface JrdLink { rel: string; type?: string; href?: string; template?: string }
 
 /** The JRD for a local account; `rels` (RFC 7033's `rel` parameter) keeps only the links asked for. */
 export function buildJrd(account: AccountRow, config: Config, rels: string[] = []) {
@@ -386,6 +386,8 @@ export function buildJrd(account: AccountRow, config: Config, rels: string[] = [
     { rel: 'self', type: 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"', href: uri },
   ]
   if (account.avatarUrl) links.push({ rel: 'http://webfinger.net/rel/avatar', href: account.avatarUrl })
+  // where remote-follow buttons of other instances send this account's user to act on an object
+  links.push({ rel: 'http://ostatus.org/schema/1.0/subscribe', template: `${config.baseUrl}/authorize_interaction?uri={uri}` })
   return {
     subject: `acct:${account.username}@${config.domain}`,
     aliases: [...new Set([uri, url])],
@@ -396,7 +398,7 @@ export function buildJrd(account: AccountRow, config: Config, rels: string[] = [
 /** The same document as XRD, for the old XML flavour of WebFinger. */
 export function buildXrd(jrd: ReturnType<typeof buildJrd>): string {
   const links = jrd.links
-    .map((l) => `  <Link rel="${escapeXml(l.rel)}"${l.type ? ` type="${escapeXml(l.type)}"` : ''} href="${escapeXml(l.href)}"/>`)
+    .map((l) => `  <Link rel="${escapeXml(l.rel)}"${l.type ? ` type="${escapeXml(l.type)}"` : ''}${l.href ? ` href="${escapeXml(l.href)}"` : ''}${l.template ? ` template="${escapeXml(l.template)}"` : ''}/>`)
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">',
