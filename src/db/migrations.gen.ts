@@ -20,6 +20,7 @@ import m17 from '../../drizzle/0017_pleroma_chats.sql' with { type: 'text' }
 import m18 from '../../drizzle/0018_profile_descriptions.sql' with { type: 'text' }
 import m19 from '../../drizzle/0019_status_search_document.sql' with { type: 'text' }
 import m20 from '../../drizzle/0020_unavailable_domains.sql' with { type: 'text' }
+import m21 from '../../drizzle/0021_chat_message_uris.sql' with { type: 'text' }
 
 export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: '0000_extensions', when: 1795426585225, breakpoints: true, sql: m0 as unknown as string },
@@ -43,4 +44,5 @@ export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql:
   { tag: '0018_profile_descriptions', when: 1796533678462, breakpoints: true, sql: m18 as unknown as string },
   { tag: '0019_status_search_document', when: 1796535717353, breakpoints: true, sql: m19 as unknown as string },
   { tag: '0020_unavailable_domains', when: 1796536370781, breakpoints: true, sql: m20 as unknown as string },
+  { tag: '0021_chat_message_uris', when: 1796536840339, breakpoints: true, sql: m21 as unknown as string },
 ]

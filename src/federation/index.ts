@@ -10,6 +10,7 @@ import { ForbiddenError } from '../core/errors'
 import { acceptOutgoingFollow, followAccount, rejectOutgoingFollow, unfollowAccount, type OutgoingFollow } from '../core/relationships/follow'
 import type { AccountRow } from '../db/schema'
 import { DELIVERY_RETRY_POLICY, deliverStatusEvent, isStatusEvent, noteDeliveryError, trackDeliveries } from './deliver'
+import { deliverChatEvent, isChatEvent } from './chats'
 import { DrizzleKvStore } from './kv'
 import { registerStatusDispatchers } from './objects'
 import { federationQueues } from './queue'
@@ -276,6 +277,7 @@ export async function startFederationWorkers(ctx: Ctx, signal: AbortSignal): Pro
   await ctx.jobs.work<PublishEvent>(FEDERATION_PUBLISH_QUEUE, async (event: PublishEvent) => {
     const c = federationContext(ctx)
     if (isStatusEvent(event)) await deliverStatusEvent(c, event)
+    else if (isChatEvent(event)) await deliverChatEvent(c, event)
     else if ('targetId' in event) await sendFollow(c, event)
     else await sendFollowAnswer(c, event)
   })
