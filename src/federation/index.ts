@@ -11,6 +11,7 @@ import { acceptOutgoingFollow, followAccount, rejectOutgoingFollow, unfollowAcco
 import type { AccountRow } from '../db/schema'
 import { fetchAuthorized } from './authorized-fetch'
 import { DELIVERY_RETRY_POLICY, deliverStatusEvent, isStatusEvent, noteDeliveryError, trackDeliveries } from './deliver'
+import { deliverChatEvent, isChatEvent } from './chats'
 import { DrizzleKvStore } from './kv'
 import { registerStatusDispatchers } from './objects'
 import { limitedLoaderFactories } from './loader'
@@ -302,6 +303,7 @@ export async function startFederationWorkers(ctx: Ctx, signal: AbortSignal): Pro
   await ctx.jobs.work<PublishEvent>(FEDERATION_PUBLISH_QUEUE, async (event: PublishEvent) => {
     const c = federationContext(ctx)
     if (isStatusEvent(event)) await deliverStatusEvent(c, event)
+    else if (isChatEvent(event)) await deliverChatEvent(c, event)
     else if ('targetId' in event) await sendFollow(c, event)
     else await sendFollowAnswer(c, event)
   })

@@ -6,7 +6,8 @@ import type { Ctx } from '../../src/core/context'
 import { pruneOrphanMedia } from '../../src/core/media/prune'
 import { blockAccount, unblockAccount } from '../../src/core/relationships/block'
 import { muteAccount } from '../../src/core/relationships/mute'
-import { accounts } from '../../src/db/schema'
+import { eq } from 'drizzle-orm'
+import { accounts, chatMessages, chats, notifications } from '../../src/db/schema'
 import type { App } from '../../src/server/app'
 import { contextWith } from '../support/context'
 import { makeUser, uniqueName, type MadeUser } from '../support/factories'
@@ -212,15 +213,20 @@ describe('chats', () => {
     expect(no.json.error).toContain('does not accept')
   })
 
-  test('remote accounts cannot be chatted with until chats federate', async () => {
+  test('a chat with a remote account keeps only the local side; the remote server keeps the other', async () => {
     const alice = await makeUser(ctx)
     const username = uniqueName('remote')
     const [remote] = await ctx.db.insert(accounts).values({
       username, domain: 'remote.example', uri: `https://remote.example/users/${username}`, url: `https://remote.example/@${username}`,
     }).returning()
-    const res = await api('POST', `/api/v1/pleroma/chats/by-account-id/${remote.id}`, { token: alice.token })
-    expect(res.status).toBe(422)
-    expect(res.json.error).toContain('remote')
+    const chat = await api('POST', `/api/v1/pleroma/chats/by-account-id/${remote.id}`, { token: alice.token })
+    expect(chat.status).toBe(200)
+    const sent = await api('POST', `/api/v1/pleroma/chats/${chat.json.id}/messages`, { token: alice.token, json: { content: 'over there' } })
+    expect(sent.status).toBe(200)
+    const [stored] = await ctx.db.select().from(chatMessages).where(eq(chatMessages.accountId, alice.account.id))
+    expect(stored.uri).toStartWith(`${ctx.config.baseUrl}/`)
+    expect(await ctx.db.select().from(chats).where(eq(chats.accountId, remote.id))).toEqual([])
+    expect(await ctx.db.select().from(notifications).where(eq(notifications.accountId, remote.id))).toEqual([])
   })
 
   test('malformed and missing input is refused', async () => {

@@ -10,7 +10,8 @@ import { isId, uuidToId } from '../ids'
 import { notify } from '../notifications/notify'
 import type { Viewer } from '../oauth/authenticate'
 import { hiddenAuthorsSql } from '../relationships/filters'
-import { formatContent } from '../statuses/format'
+import { activityUri, enqueuePublish } from '../federation/publish'
+import { formatContent, htmlToPlainText, sanitizeContent } from '../statuses/format'
 
 export interface ChatPage {
   maxId?: string
@@ -32,16 +33,12 @@ const eitherBlocks = async (db: DbLike, a: string, b: string) => {
   return !!row?.blocked
 }
 
-/** Chats do not federate yet: a message to a remote account would never arrive. */
-const remoteRefused = () => new ValidationError('Chats with remote accounts are not supported')
-
 /** `POST /api/v1/pleroma/chats/by-account-id/:id`: the caller's chat with a visible account, made on first use. */
 export async function getOrCreateChat(ctx: Ctx, viewer: Viewer & { accountId: string }, recipientId: string): Promise<ChatRow> {
   if (!isId(recipientId)) throw new NotFoundError()
   const [recipient] = await ctx.db.select({ id: accounts.id, domain: accounts.domain }).from(accounts)
     .where(and(eq(accounts.id, recipientId), visibleAccountSql(viewer))).limit(1)
   if (!recipient) throw new NotFoundError()
-  if (recipient.domain) throw remoteRefused()
   if (await eitherBlocks(ctx.db, viewer.accountId, recipientId)) throw new ValidationError('Chat with a blocked account is not possible')
   return ensureChat(ctx.db, viewer.accountId, recipientId)
 }
@@ -116,7 +113,9 @@ export interface PostChatMessageInput {
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '')
 
+/** A local recipient's own setting; a remote one's server decides (Pleroma refuses for those who opted out). */
 async function recipientAccepts(db: DbLike, recipient: AccountRow): Promise<boolean> {
+  if (recipient.domain) return true
   const [user] = await db.select({ accepts: users.acceptsChatMessages }).from(users).where(eq(users.accountId, recipient.id)).limit(1)
   return user?.accepts ?? false
 }
@@ -135,7 +134,6 @@ export async function postChatMessage(ctx: Ctx, accountId: string, chatId: strin
   const [recipient] = await ctx.db.select().from(accounts)
     .where(and(eq(accounts.id, chat.recipientId), visibleAccountSql(null))).limit(1)
   if (!recipient || await eitherBlocks(ctx.db, accountId, chat.recipientId)) throw new ValidationError('Chat with this account is not possible')
-  if (recipient.domain) throw remoteRefused()
   if (!(await recipientAccepts(ctx.db, recipient))) throw new ValidationError('Recipient does not accept chat messages')
   if (mediaId) {
     const [media] = isId(mediaId)
@@ -152,15 +150,70 @@ export async function postChatMessage(ctx: Ctx, accountId: string, chatId: strin
     : { html: '' }
   return ctx.db.transaction(async (tx) => {
     const [message] = await tx.insert(chatMessages).values({
-      accountId, recipientId: chat.recipientId, content: formatted.html, source, mediaId, idempotencyKey,
+      accountId, recipientId: chat.recipientId, content: formatted.html, source, mediaId, idempotencyKey, uri: activityUri(ctx),
     }).returning()
     await tx.update(chats).set({ updatedAt: message.createdAt }).where(eq(chats.id, chat.id))
     await publishChatUpdate(tx, chat.id, accountId)
-    const theirs = await ensureChat(tx, chat.recipientId, accountId, true)
-    await publishChatUpdate(tx, theirs.id, chat.recipientId)
-    await notify(tx, { type: 'pleroma:chat_mention', accountId: chat.recipientId, fromAccountId: accountId, chatMessageId: message.id })
+    if (recipient.domain) {
+      // A remote recipient's server keeps their side; the message travels as a ChatMessage.
+      await enqueuePublish(ctx, tx, { type: 'chat.create', messageId: message.id })
+    } else {
+      await deliverToLocalSide(tx, message)
+    }
     return message
   })
+}
+
+/** The recipient's side of a new message: their chat moves up, they are told and notified. */
+async function deliverToLocalSide(tx: DbLike, message: ChatMessageRow): Promise<void> {
+  const theirs = await ensureChat(tx, message.recipientId, message.accountId, true)
+  await publishChatUpdate(tx, theirs.id, message.recipientId)
+  await notify(tx, { type: 'pleroma:chat_mention', accountId: message.recipientId, fromAccountId: message.accountId, chatMessageId: message.id })
+}
+
+export interface ReceivedChatMessage {
+  senderId: string
+  recipientId: string
+  uri: string
+  /** HTML as it came; sanitized here */
+  content: string
+  createdAt?: Date
+}
+
+/**
+ * A chat message from a remote account to a local one (a ChatMessage that came through the inbox). Stored once per
+ * `uri`; refused (false) when the recipient does not take chat messages or either side blocks the other.
+ */
+export async function receiveChatMessage(ctx: Ctx, input: ReceivedChatMessage): Promise<boolean> {
+  const [recipient] = await ctx.db.select().from(accounts).where(eq(accounts.id, input.recipientId)).limit(1)
+  if (!recipient || recipient.domain || recipient.suspendedAt || recipient.deletedAt) return false
+  if (!(await recipientAccepts(ctx.db, recipient)) || await eitherBlocks(ctx.db, input.senderId, input.recipientId)) return false
+  const content = sanitizeContent(input.content)
+  if (!content.trim()) return false
+  return ctx.db.transaction(async (tx) => {
+    const [message] = await tx.insert(chatMessages).values({
+      accountId: input.senderId, recipientId: input.recipientId, content, source: htmlToPlainText(content), uri: input.uri,
+      ...(input.createdAt && input.createdAt.getTime() <= Date.now() ? { createdAt: input.createdAt } : {}),
+    }).onConflictDoNothing().returning()
+    if (message) await deliverToLocalSide(tx, message)
+    return true
+  })
+}
+
+/** A remote sender took a message back (a Delete of its ChatMessage): gone from the recipient's chat. */
+export async function deleteReceivedChatMessage(ctx: Ctx, senderId: string, uri: string): Promise<boolean> {
+  return ctx.db.transaction(async (tx) => {
+    const [gone] = await tx.delete(chatMessages).where(and(eq(chatMessages.uri, uri), eq(chatMessages.accountId, senderId))).returning()
+    if (!gone) return false
+    const [theirs] = await tx.select().from(chats).where(and(eq(chats.accountId, gone.recipientId), eq(chats.recipientId, senderId))).limit(1)
+    if (theirs) await publishChatUpdate(tx, theirs.id, theirs.accountId)
+    return true
+  })
+}
+
+async function isRemote(db: DbLike, accountId: string): Promise<boolean> {
+  const [row] = await db.select({ domain: accounts.domain }).from(accounts).where(eq(accounts.id, accountId)).limit(1)
+  return !!row?.domain
 }
 
 const publishChatUpdate = (db: DbLike, chatId: string, accountId: string) => publishEvent(db, { type: 'chat_update', chatId, accountId })
@@ -188,6 +241,9 @@ export async function deleteChatMessage(ctx: Ctx, accountId: string, chatId: str
     await publishChatUpdate(tx, chat.id, accountId)
     const theirs = await otherSide(tx, chat)
     if (theirs) await publishChatUpdate(tx, theirs.id, theirs.accountId)
+    if (message.uri && await isRemote(tx, message.recipientId)) {
+      await enqueuePublish(ctx, tx, { type: 'chat.delete', actorId: accountId, recipientId: message.recipientId, uri: message.uri })
+    }
   })
   return { chat, message }
 }

@@ -14,6 +14,10 @@ export type PublishEvent =
   | { type: 'status.create' | 'status.update'; statusId: string }
   /** a local account's status is gone: what is needed to address its Delete, taken before the row went */
   | StatusDeletion
+  /** a local account sent a chat message to a remote one */
+  | { type: 'chat.create'; messageId: string }
+  /** a local account deleted its chat message to a remote one */
+  | { type: 'chat.delete'; actorId: string; recipientId: string; uri: string }
 
 export interface StatusDeletion {
   type: 'status.delete'

@@ -30,8 +30,11 @@ export const chatMessages = pgTable('chat_messages', {
   source: text('source').notNull().default(''),
   mediaId: flakeId('media_id').references(() => mediaAttachments.id, { onDelete: 'set null' }),
   idempotencyKey: text('idempotency_key'),
+  /** the ChatMessage object's id: ours for local messages, the sender's server's for remote ones */
+  uri: text('uri'),
   createdAt: createdAt(),
 }, (t) => [
+  uniqueIndex('chat_messages_uri_uniq').on(t.uri),
   index('chat_messages_pair_idx').on(t.accountId, t.recipientId, t.id.desc()),
   index('chat_messages_media_idx').on(t.mediaId),
 ])
