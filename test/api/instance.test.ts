@@ -113,7 +113,7 @@ describe('GET /api/v1/instance', () => {
     })
     const meta = json.pleroma.metadata
     expect(meta.features).toEqual([...FEATURES])
-    expect(meta.federation.enabled).toBe(false)
+    expect(meta.federation).toEqual({ enabled: true, exclusions: false })
     expect(meta.post_formats).toEqual(['text/plain', 'text/html', 'text/markdown'])
     expect(meta.fields_limits).toEqual({
       max_fields: limits.maxProfileFields,

@@ -47,7 +47,7 @@ describe('NodeInfo', () => {
       nodeDescription: config.instance.description,
       features: [...FEATURES],
       postFormats: ['text/plain', 'text/html', 'text/markdown'],
-      federation: { enabled: false },
+      federation: { enabled: true },
       accountActivationRequired: false,
       invitesEnabled: false,
       fieldsLimits: { maxFields: config.limits.maxProfileFields, nameLength: config.limits.maxFieldNameChars, valueLength: config.limits.maxFieldValueChars },

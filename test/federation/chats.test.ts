@@ -1,6 +1,6 @@
 // Pleroma chats with an account of a server that is not Rookery (a Fedify peer on loopback), both ways.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { ChatMessage, Create, Delete, type Activity } from '@fedify/vocab'
+import { ChatMessage, Create, Delete, Tombstone, type Activity, type Recipient } from '@fedify/vocab'
 import { makeUser, type MadeUser } from '../support/factories'
 import { startLiveServer, type LiveServer } from '../support/live-server'
 import { startPeer, type Peer } from '../support/peer'
@@ -69,3 +69,75 @@ describe('a local account chats with a remote one', () => {
     expect((await api(alice, 'POST', `/api/v1/pleroma/chats/by-account-id/${carlId}`)).status).toBe(422)
   }, 60_000)
 })
+
+describe('a remote account chats with a local one', () => {
+  async function recipientOf(user: MadeUser): Promise<Recipient> {
+    return await peer.context().lookupObject(`${rookery.baseUrl}/users/${user.account.username}`) as unknown as Recipient
+  }
+
+  function chatMessage(from: string, to: URL[], id: string, content: string, attributedTo = peer.actorUri(from)) {
+    const object = new ChatMessage({ id: new URL(`${peer.baseUrl}/objects/${id}`), attribution: attributedTo, tos: to, content })
+    return new Create({ id: new URL(`${peer.baseUrl}/activities/${id}`), actor: peer.actorUri(from), tos: to, object })
+  }
+
+  const chatsOf = async (user: MadeUser) => (await api(user, 'GET', '/api/v1/pleroma/chats')).body as any[]
+
+  test('a ChatMessage becomes a message in the recipient\'s chat, with a notification; its Delete takes it back', async () => {
+    const alice = await makeUser(rookery.ctx)
+    const to = await recipientOf(alice)
+    const id = crypto.randomUUID()
+    await peer.send(chatMessage('bob', [to.id!], id, '<p>hi alice <script>alert(1)</script></p>'), to)
+    const [chat] = await until(async () => { const c = await chatsOf(alice); return c.length ? c : null })
+    expect(chat.account.acct).toBe(`bob@${peerHost}`)
+    expect(chat.last_message.content).toContain('hi alice')
+    expect(chat.last_message.content).not.toContain('script')
+    expect(chat.unread).toBe(1)
+    const notifications = (await api(alice, 'GET', '/api/v1/notifications?include_types[]=pleroma:chat_mention')).body as any[]
+    expect(notifications.map((n) => n.type)).toContain('pleroma:chat_mention')
+
+    // the same message again is not a second one
+    await peer.send(chatMessage('bob', [to.id!], id, '<p>hi alice</p>'), to)
+    const deletion = new Delete({
+      id: new URL(`${peer.baseUrl}/activities/${id}#delete`), actor: peer.actorUri('bob'), to: to.id!,
+      object: new Tombstone({ id: new URL(`${peer.baseUrl}/objects/${id}`) }),
+    })
+    await peer.send(deletion, to)
+    await until(async () => {
+      const messages = (await api(alice, 'GET', `/api/v1/pleroma/chats/${chat.id}/messages`)).body as any[]
+      return messages.length === 0
+    })
+  }, 90_000)
+
+  test('a message claiming another author, or addressed to more than one account, is dropped', async () => {
+    const alice = await makeUser(rookery.ctx)
+    const dora = await makeUser(rookery.ctx)
+    const to = await recipientOf(alice)
+    const other = await recipientOf(dora)
+    await peer.send(chatMessage('bob', [to.id!], crypto.randomUUID(), 'forged', peer.actorUri('carl')), to)
+    await peer.send(chatMessage('bob', [to.id!, other.id!], crypto.randomUUID(), 'to two'), to)
+    // a proper message afterwards shows the inbox has worked through the two before it
+    await peer.send(chatMessage('carl', [to.id!], crypto.randomUUID(), 'proper'), to, 'carl')
+    const chats = await until(async () => { const c = await chatsOf(alice); return c.length ? c : null })
+    expect(chats.map((c) => c.account.acct)).toEqual([`carl@${peerHost}`])
+    expect(chats[0].last_message.content).toContain('proper')
+    expect(await chatsOf(dora)).toEqual([])
+  }, 90_000)
+
+  test('an account that does not take chat messages gets none', async () => {
+    const erin = await makeUser(rookery.ctx, { user: { acceptsChatMessages: false } })
+    const to = await recipientOf(erin)
+    await peer.send(chatMessage('bob', [to.id!], crypto.randomUUID(), 'unwanted'), to)
+    await Bun.sleep(2000)
+    expect(await chatsOf(erin)).toEqual([])
+  }, 60_000)
+})
+
+async function until<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error('timed out')
+    await Bun.sleep(100)
+  }
+}

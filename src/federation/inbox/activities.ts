@@ -1,8 +1,9 @@
 import type { InboxContext } from '@fedify/fedify'
-import { isActor, type Create, type Delete, type Update } from '@fedify/vocab'
+import { ChatMessage, isActor, type Create, type Delete, type Update } from '@fedify/vocab'
 import type { Ctx } from '../../core/context'
 import { findAccountByUri } from '../../core/federation/actors'
 import { deleteRemoteStatus, findStatusByUri, updateRemoteStatus } from '../../core/statuses/remote-status'
+import { receiveChat, receiveChatDeletion } from '../chats'
 import { storeRemoteActor } from '../mapping'
 import { accountOf, isPost, newBudget, ownedBy, rawObject, receivePost, remoteStatusOf, type Json } from './posts'
 
@@ -15,11 +16,15 @@ const activityJson = async (activity: Create | Update): Promise<Json | null> => 
   return json && typeof json === 'object' ? (json as Json) : null
 }
 
-/** Create of a Note, Article, Page or Question: stored once, by its author only. */
+/** Create of a Note, Article, Page or Question: stored once, by its author only. A ChatMessage goes to chats. */
 export async function onCreate(c: InboxContext<Ctx>, create: Create): Promise<void> {
   const actorId = create.actorId
   if (!actorId) return
   const object = await create.getObject(loadOptions(c)).catch(() => null)
+  if (object instanceof ChatMessage) {
+    if (await accountOf(c, actorId, () => create.getActor(c))) await receiveChat(c, actorId, object)
+    return
+  }
   if (!isPost(object) || !ownedBy(object, actorId)) return
   if (await findStatusByUri(c.data.db, object.id!.href)) return
   const author = await accountOf(c, actorId, () => create.getActor(c))
@@ -45,7 +50,7 @@ export async function onUpdate(c: InboxContext<Ctx>, update: Update): Promise<vo
   await updateRemoteStatus(c.data, existing.id, status)
 }
 
-/** Delete of a post (a Tombstone or its bare id), by its author: removed as a local delete removes. */
+/** Delete of a post or chat message (a Tombstone or its bare id), by its author: removed as a local delete removes. */
 export async function onDelete(c: InboxContext<Ctx>, del: Delete): Promise<void> {
   const actorId = del.actorId
   const objectId = del.objectId
@@ -53,4 +58,5 @@ export async function onDelete(c: InboxContext<Ctx>, del: Delete): Promise<void>
   const author = await findAccountByUri(c.data, actorId.href)
   if (!author?.domain) return
   await deleteRemoteStatus(c.data, objectId.href, author.id)
+  await receiveChatDeletion(c.data, actorId, objectId)
 }

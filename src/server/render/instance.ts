@@ -139,7 +139,7 @@ function pleromaMetadata(config: Config) {
   return {
     account_activation_required: config.accountActivationRequired,
     features: instanceFeatures(),
-    federation: { enabled: false, exclusions: false },
+    federation: { enabled: true, exclusions: false },
     fields_limits: {
       max_fields: l.maxProfileFields,
       max_remote_fields: MAX_REMOTE_PROFILE_FIELDS,
@@ -340,7 +340,7 @@ export function buildNodeinfo(version: '2.0' | '2.1', config: Config, data: Node
       private: false,
       suggestions: { enabled: false },
       staffAccounts: data.staffAccounts,
-      federation: { enabled: false },
+      federation: { enabled: true },
       pollLimits: pollLimits(config),
       postFormats: [...POST_FORMATS],
       uploadLimits: { general: l.uploadLimit, avatar: l.avatarUploadLimit, banner: l.bannerUploadLimit, background: l.backgroundUploadLimit },
