@@ -36,8 +36,8 @@ export interface Database {
 export interface OpenOptions {
   databaseUrl: string | null
   dataDir: string
-  /** `serve` holds the data folder; other commands go through its socket when it runs. */
-  role: 'serve' | 'cli' | 'test'
+  /** `serve` (or `worker`) holds the data folder; other commands go through its socket when it runs. */
+  role: 'serve' | 'worker' | 'cli' | 'test'
   /** In-memory PGlite (tests). */
   memory?: boolean
   poolSize?: number
@@ -109,7 +109,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   try {
     database = await openPglite(opts.dataDir)
     let socketServer: PgliteSocketServer | null = null
-    if (opts.role === 'serve') {
+    if (opts.role === 'serve' || opts.role === 'worker') {
       socketServer = await servePgliteSocket(database.pglite!, pgliteSocketPath(opts.dataDir))
       lock.update({ socket: socketServer.path })
     }
