@@ -21,8 +21,22 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelati
 /** Anything queries can run on: the database or an open transaction. */
 export type DbLike = Db | Tx
 
+/** Every statement Drizzle sends, for whoever watches (the tests that count a page's queries). */
+export class QueryWatch {
+  private readonly listeners = new Set<(sql: string) => void>()
+  logQuery(sql: string) {
+    for (const listener of this.listeners) listener(sql)
+  }
+  /** Calls `listener` with each statement's text until the returned function is called. */
+  watch(listener: (sql: string) => void): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+}
+
 export interface Database {
   db: Db
+  queries: QueryWatch
   kind: 'postgres' | 'pglite'
   /** The embedded engine, when kind is pglite. */
   pglite?: PGlite
@@ -60,8 +74,9 @@ export function openPostgres(url: string, poolSize = 10, label = url.replace(/\/
     // push estimates past JIT's threshold) took longer than running it.
     connection: { application_name: 'rookery', jit: 'off' },
   } as postgres.Options<{}>)
-  const db = drizzlePostgres(client, { schema }) as unknown as Db
-  return { db, kind: 'postgres', describe: `PostgreSQL ${label}`, availability, close: () => client.end({ timeout: 5 }) }
+  const queries = new QueryWatch()
+  const db = drizzlePostgres(client, { schema, logger: queries }) as unknown as Db
+  return { db, queries, kind: 'postgres', describe: `PostgreSQL ${label}`, availability, close: () => client.end({ timeout: 5 }) }
 }
 
 export async function openPglite(dataDir: string | null): Promise<Database> {
@@ -73,8 +88,9 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
     fsBundle: pgliteFsBundle(),
     extensions: pgliteExtensions(cacheDir),
   })
-  const db = drizzlePglite(pglite, { schema }) as unknown as Db
-  return { db, kind: 'pglite', pglite, describe: dataDir ? `embedded PGlite in ${dataDir}` : 'in-memory PGlite', close: () => pglite.close() }
+  const queries = new QueryWatch()
+  const db = drizzlePglite(pglite, { schema, logger: queries }) as unknown as Db
+  return { db, queries, kind: 'pglite', pglite, describe: dataDir ? `embedded PGlite in ${dataDir}` : 'in-memory PGlite', close: () => pglite.close() }
 }
 
 /** Where `serve` exposes the embedded database; unix socket paths are limited to about 104 bytes. */
@@ -88,8 +104,9 @@ export function pgliteSocketPath(dataDir: string): string {
 export function openServerSocket(socket: string, pid: number): Database {
   // No named prepared statements: the embedded backend is shared and would keep them after we disconnect.
   const client = postgres({ path: socket, database: 'postgres', username: 'postgres', max: 1, prepare: false, onnotice: () => {} })
-  const db = drizzlePostgres(client, { schema }) as unknown as Db
-  return { db, kind: 'postgres', describe: `embedded PGlite of the running server (pid ${pid})`, close: () => client.end({ timeout: 5 }) }
+  const queries = new QueryWatch()
+  const db = drizzlePostgres(client, { schema, logger: queries }) as unknown as Db
+  return { db, queries, kind: 'postgres', describe: `embedded PGlite of the running server (pid ${pid})`, close: () => client.end({ timeout: 5 }) }
 }
 
 /**
