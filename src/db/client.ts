@@ -42,6 +42,11 @@ export interface Database {
   pglite?: PGlite
   /** How this process reached the database, for status output. */
   describe: string
+  /**
+   * The embedded database as `serve` shares it with other commands: calls `fn` after each piece of work they did
+   * through its socket (what they NOTIFY reaches them, not this process). Returns a function that stops it.
+   */
+  onSharedWork?(fn: () => void): () => void
   /** Reachability of a PostgreSQL server; the embedded database runs in-process and has none. */
   availability?: DatabaseAvailability
   close(): Promise<void>
@@ -126,13 +131,18 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   try {
     database = await openPglite(opts.dataDir)
     let socketServer: PgliteSocketServer | null = null
+    const sharedWork = new Set<() => void>()
     if (opts.role === 'serve' || opts.role === 'worker') {
-      socketServer = await servePgliteSocket(database.pglite!, pgliteSocketPath(opts.dataDir))
+      socketServer = await servePgliteSocket(database.pglite!, pgliteSocketPath(opts.dataDir), () => { for (const fn of sharedWork) fn() })
       lock.update({ socket: socketServer.path })
     }
     const opened = database
     return {
       ...opened,
+      onSharedWork(fn) {
+        sharedWork.add(fn)
+        return () => { sharedWork.delete(fn) }
+      },
       close: async () => {
         await socketServer?.stop()
         await opened.close()
