@@ -62,6 +62,18 @@ export interface OpenOptions {
   poolSize?: number
 }
 
+/**
+ * Drizzle sends a statement unnamed (parsed and planned on every run) unless it was built with `.prepare(name)`.
+ * postgres.js can instead name each parameterized statement on first use and reuse it on that connection, keyed by
+ * its text: this hands Drizzle a client that asks for that. Statements run inside transactions stay unnamed.
+ */
+function namedStatements(client: postgres.Sql): postgres.Sql {
+  const unsafe = client.unsafe
+  const named: typeof unsafe = (query, parameters, options) =>
+    unsafe(query, parameters, parameters?.length ? { ...options, prepare: true } : options)
+  return new Proxy(client, { get: (target, key) => (key === 'unsafe' ? named : Reflect.get(target, key)) })
+}
+
 export function openPostgres(url: string, poolSize = 10, label = url.replace(/\/\/[^@/]*@/, '//***@')): Database {
   // A short connect timeout: while the server is unreachable, requests should fail fast, not queue for 30 s.
   const availability = new DatabaseAvailability(() => client`select 1`)
@@ -80,7 +92,7 @@ export function openPostgres(url: string, poolSize = 10, label = url.replace(/\/
     connection: { application_name: 'rookery', jit: 'off' },
   } as postgres.Options<{}>)
   const queries = new QueryWatch()
-  const db = drizzlePostgres(client, { schema, logger: queries }) as unknown as Db
+  const db = drizzlePostgres(namedStatements(client), { schema, logger: queries }) as unknown as Db
   return { db, queries, kind: 'postgres', describe: `PostgreSQL ${label}`, availability, close: () => client.end({ timeout: 5 }) }
 }
 
