@@ -1,6 +1,6 @@
 // `rookery serve --no-jobs` only sends jobs; `rookery worker` runs them. A status scheduled through the API of a
-// jobs-less server stays pending until a worker runs, which then posts it. On PostgreSQL both run side by side; the
-// embedded database serves one process, so there the worker takes over the data folder after the server stops.
+// jobs-less server stays pending until a worker runs, which then posts it. On PostgreSQL two servers and a worker run
+// side by side; the embedded database serves one process, so there the worker takes over the folder after the server.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
 import { resultRows } from '../../src/db/client'
@@ -86,10 +86,16 @@ describe('serve --no-jobs and worker', () => {
     expect(await query(`select id from scheduled_statuses`)).toEqual([])
 
     if (!cli.dataDir) {
-      // the server answers with what the worker posted
-      const me = await (await fetch(`${server.url}/api/v1/accounts/verify_credentials`, { headers: { authorization: `Bearer ${token.json.access_token}` } })).json() as any
-      const statuses = await (await fetch(`${server.url}/api/v1/accounts/${me.id}/statuses`, { headers: { authorization: `Bearer ${token.json.access_token}` } })).json() as any[]
-      expect(statuses.map((s) => s.content)).toEqual([expect.stringContaining(text)])
+      // a second HTTP-only server on the same database; both answer with what the worker posted
+      const second = await startServe(cli, ['--no-jobs'])
+      running.push(second)
+      const auth = { headers: { authorization: `Bearer ${token.json.access_token}` } }
+      const me = await (await fetch(`${server.url}/api/v1/accounts/verify_credentials`, auth)).json() as any
+      for (const url of [server.url, second.url]) {
+        const statuses = await (await fetch(`${url}/api/v1/accounts/${me.id}/statuses`, auth)).json() as any[]
+        expect(statuses.map((s) => s.content)).toEqual([expect.stringContaining(text)])
+      }
+      await stop(second)
       await stop(server)
     }
     const stopped = await stop(worker)
