@@ -7,6 +7,7 @@ import { inviteCommand } from './commands/invite'
 import { mediaCommand } from './commands/media'
 import { migrateCommand } from './commands/migrate'
 import { serveCommand } from './commands/serve'
+import { workerCommand } from './commands/worker'
 import { userCommand } from './commands/user'
 import { configCommand } from './commands/config'
 import { dbCommand } from './commands/db'
@@ -29,6 +30,7 @@ export function createProgram(): Command {
     .option('-c, --config <file>', 'JSON config file (default: $ROOKERY_CONFIG, else ./rookery.json when present)')
     .option('-d, --data-dir <dir>', 'folder of the embedded database (default: $ROOKERY_DATA_DIR or ./data)')
     .addCommand(serveCommand())
+    .addCommand(workerCommand())
     .addCommand(migrateCommand())
     .addCommand(userCommand())
     .addCommand(inviteCommand())

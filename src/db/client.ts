@@ -21,13 +21,32 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelati
 /** Anything queries can run on: the database or an open transaction. */
 export type DbLike = Db | Tx
 
+/** Every statement Drizzle sends, for whoever watches (the tests that count a page's queries). */
+export class QueryWatch {
+  private readonly listeners = new Set<(sql: string) => void>()
+  logQuery(sql: string) {
+    for (const listener of this.listeners) listener(sql)
+  }
+  /** Calls `listener` with each statement's text until the returned function is called. */
+  watch(listener: (sql: string) => void): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+}
+
 export interface Database {
   db: Db
+  queries: QueryWatch
   kind: 'postgres' | 'pglite'
   /** The embedded engine, when kind is pglite. */
   pglite?: PGlite
   /** How this process reached the database, for status output. */
   describe: string
+  /**
+   * The embedded database as `serve` shares it with other commands: calls `fn` after each piece of work they did
+   * through its socket (what they NOTIFY reaches them, not this process). Returns a function that stops it.
+   */
+  onSharedWork?(fn: () => void): () => void
   /** Reachability of a PostgreSQL server; the embedded database runs in-process and has none. */
   availability?: DatabaseAvailability
   close(): Promise<void>
@@ -36,11 +55,23 @@ export interface Database {
 export interface OpenOptions {
   databaseUrl: string | null
   dataDir: string
-  /** `serve` holds the data folder; other commands go through its socket when it runs. */
-  role: 'serve' | 'cli' | 'test'
+  /** `serve` (or `worker`) holds the data folder; other commands go through its socket when it runs. */
+  role: 'serve' | 'worker' | 'cli' | 'test'
   /** In-memory PGlite (tests). */
   memory?: boolean
   poolSize?: number
+}
+
+/**
+ * Drizzle sends a statement unnamed (parsed and planned on every run) unless it was built with `.prepare(name)`.
+ * postgres.js can instead name each parameterized statement on first use and reuse it on that connection, keyed by
+ * its text: this hands Drizzle a client that asks for that. Statements run inside transactions stay unnamed.
+ */
+function namedStatements(client: postgres.Sql): postgres.Sql {
+  const unsafe = client.unsafe
+  const named: typeof unsafe = (query, parameters, options) =>
+    unsafe(query, parameters, parameters?.length ? { ...options, prepare: true } : options)
+  return new Proxy(client, { get: (target, key) => (key === 'unsafe' ? named : Reflect.get(target, key)) })
 }
 
 export function openPostgres(url: string, poolSize = 10, label = url.replace(/\/\/[^@/]*@/, '//***@')): Database {
@@ -60,8 +91,9 @@ export function openPostgres(url: string, poolSize = 10, label = url.replace(/\/
     // push estimates past JIT's threshold) took longer than running it.
     connection: { application_name: 'rookery', jit: 'off' },
   } as postgres.Options<{}>)
-  const db = drizzlePostgres(client, { schema }) as unknown as Db
-  return { db, kind: 'postgres', describe: `PostgreSQL ${label}`, availability, close: () => client.end({ timeout: 5 }) }
+  const queries = new QueryWatch()
+  const db = drizzlePostgres(namedStatements(client), { schema, logger: queries }) as unknown as Db
+  return { db, queries, kind: 'postgres', describe: `PostgreSQL ${label}`, availability, close: () => client.end({ timeout: 5 }) }
 }
 
 export async function openPglite(dataDir: string | null): Promise<Database> {
@@ -73,8 +105,9 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
     fsBundle: pgliteFsBundle(),
     extensions: pgliteExtensions(cacheDir),
   })
-  const db = drizzlePglite(pglite, { schema }) as unknown as Db
-  return { db, kind: 'pglite', pglite, describe: dataDir ? `embedded PGlite in ${dataDir}` : 'in-memory PGlite', close: () => pglite.close() }
+  const queries = new QueryWatch()
+  const db = drizzlePglite(pglite, { schema, logger: queries }) as unknown as Db
+  return { db, queries, kind: 'pglite', pglite, describe: dataDir ? `embedded PGlite in ${dataDir}` : 'in-memory PGlite', close: () => pglite.close() }
 }
 
 /** Where `serve` exposes the embedded database; unix socket paths are limited to about 104 bytes. */
@@ -88,8 +121,9 @@ export function pgliteSocketPath(dataDir: string): string {
 export function openServerSocket(socket: string, pid: number): Database {
   // No named prepared statements: the embedded backend is shared and would keep them after we disconnect.
   const client = postgres({ path: socket, database: 'postgres', username: 'postgres', max: 1, prepare: false, onnotice: () => {} })
-  const db = drizzlePostgres(client, { schema }) as unknown as Db
-  return { db, kind: 'postgres', describe: `embedded PGlite of the running server (pid ${pid})`, close: () => client.end({ timeout: 5 }) }
+  const queries = new QueryWatch()
+  const db = drizzlePostgres(client, { schema, logger: queries }) as unknown as Db
+  return { db, queries, kind: 'postgres', describe: `embedded PGlite of the running server (pid ${pid})`, close: () => client.end({ timeout: 5 }) }
 }
 
 /**
@@ -109,13 +143,18 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   try {
     database = await openPglite(opts.dataDir)
     let socketServer: PgliteSocketServer | null = null
-    if (opts.role === 'serve') {
-      socketServer = await servePgliteSocket(database.pglite!, pgliteSocketPath(opts.dataDir))
+    const sharedWork = new Set<() => void>()
+    if (opts.role === 'serve' || opts.role === 'worker') {
+      socketServer = await servePgliteSocket(database.pglite!, pgliteSocketPath(opts.dataDir), () => { for (const fn of sharedWork) fn() })
       lock.update({ socket: socketServer.path })
     }
     const opened = database
     return {
       ...opened,
+      onSharedWork(fn) {
+        sharedWork.add(fn)
+        return () => { sharedWork.delete(fn) }
+      },
       close: async () => {
         await socketServer?.stop()
         await opened.close()

@@ -11,7 +11,9 @@ export interface LockInfo {
 
 export class DataDirLockedError extends Error {
   constructor(readonly info: LockInfo, dataDir: string) {
-    const what = info.role === 'serve' ? 'a running Rookery server' : `another Rookery command (${info.role})`
+    const what = info.role === 'serve' ? 'a running Rookery server'
+      : info.role === 'worker' ? 'a running Rookery worker (the embedded database serves one process; run several on PostgreSQL)'
+      : `another Rookery command (${info.role})`
     super(`the data folder ${dataDir} is in use by ${what}, pid ${info.pid}; stop it first` +
       ` (if no such process exists, delete ${join(dataDir, LOCK_FILE)})`)
   }

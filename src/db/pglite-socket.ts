@@ -39,7 +39,10 @@ class Connection {
   private holdTimer: ReturnType<typeof setTimeout> | null = null
   private closed = false
 
-  constructor(private readonly pglite: LockablePglite, private readonly socket: Socket, private readonly onClosed: (c: Connection) => void) {
+  constructor(
+    private readonly pglite: LockablePglite, private readonly socket: Socket, private readonly onClosed: (c: Connection) => void,
+    private readonly afterWork: () => void,
+  ) {
     socket.setNoDelay?.(true)
     socket.on('data', (data) => this.receive(Buffer.from(data)))
     socket.on('error', () => this.close())
@@ -128,7 +131,10 @@ class Connection {
       onRawData: (data) => { if (!this.closed && this.socket.writable) this.socket.write(Buffer.from(data)) },
     }))
     // Sync, a simple Query and the startup packet end a unit of work; the lock is kept while a transaction is open.
-    if ((type === 0x53 || type === 0x51 || type === 0) && !this.pglite.isInTransaction()) this.letGo()
+    if ((type === 0x53 || type === 0x51 || type === 0) && !this.pglite.isInTransaction()) {
+      this.letGo()
+      this.afterWork()
+    }
     else if (!this.closed) this.holdTimer = setTimeout(() => this.socket.destroy(), HOLD_TIMEOUT_MS)
   }
 
@@ -166,10 +172,14 @@ export interface PgliteSocketServer {
   stop(): Promise<void>
 }
 
-export async function servePgliteSocket(pglite: PGlite, path: string): Promise<PgliteSocketServer> {
+/**
+ * Serves the embedded database on a unix socket. `afterWork` runs after each unit of work a client finished: PGlite
+ * hands what those sessions NOTIFY to the socket client only, so the serving process learns of their changes here.
+ */
+export async function servePgliteSocket(pglite: PGlite, path: string, afterWork: () => void = () => {}): Promise<PgliteSocketServer> {
   const connections = new Set<Connection>()
   const server: Server = createServer((socket) => {
-    connections.add(new Connection(pglite as LockablePglite, socket, (c) => connections.delete(c)))
+    connections.add(new Connection(pglite as LockablePglite, socket, (c) => connections.delete(c), afterWork))
   })
   // Only `serve` gets here, holding the data-folder lock, so a socket file left here belongs to a process that is gone.
   rmSync(path, { force: true })

@@ -2,18 +2,9 @@ import type { Config } from '../config'
 import { openContext } from '../context'
 import type { Ctx } from '../core/context'
 import { startJobs, type Jobs } from '../core/jobs'
-import { registerStatusJobs } from '../core/statuses/maintenance'
-import { registerMediaJobs } from '../core/media/prune'
-import { registerImportJobs } from '../core/imports/start-import'
-import { registerRelationshipJobs } from '../core/relationships/maintenance'
-import { registerAccountJobs } from '../core/accounts/delete-account'
-import { registerPushJobs } from '../core/push/deliver'
-import { registerPreviewCardJobs } from '../core/cards/fetch-card'
-import { registerTrendJobs } from '../core/trends/trends'
-import { registerBackupJobs } from '../core/backups/backups'
 import { createApp } from './app'
 import { maxRequestBodySize } from './plugins/body'
-import { startFederationWorkers } from '../federation'
+import { startWorkers, type Workers } from '../workers'
 import { startControlSocket } from './control'
 import { processCounters } from '../core/admin/runtime'
 import { adoptIdentity, IdentityMismatchError } from '../core/instance/identity'
@@ -56,8 +47,17 @@ function assertPortFree(config: Config) {
   }
 }
 
+export interface ServeOptions {
+  /**
+   * Run the job queues' workers in this process (the default). Without them the server only sends jobs, for
+   * `rookery worker` processes to run.
+   */
+  jobs?: boolean
+}
+
 /** Opens (and migrates) the database, then serves the API on the configured host and port. */
-export async function startServer(config: Config): Promise<RunningServer> {
+export async function startServer(config: Config, opts: ServeOptions = {}): Promise<RunningServer> {
+  const runJobs = opts.jobs ?? true
   assertPortFree(config)
   const ctx = await openContext({ config, role: 'serve', migrate: true })
   // A first start on a port the system picks stores the identity once the port is known.
@@ -70,23 +70,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   let app: ReturnType<typeof createApp>
   let jobs: Jobs | undefined
-  let stopPush: (() => Promise<void>) | undefined
-  const federationStop = new AbortController()
+  let workers: Workers | undefined
   try {
-    jobs = ctx.jobs = await startJobs(ctx.database, { pollingIntervalSeconds: config.jobPollingSeconds })
-    await registerStatusJobs({ ...ctx, jobs })
-    await registerRelationshipJobs({ ...ctx, jobs })
-    await registerImportJobs({ ...ctx, jobs })
-    await registerMediaJobs({ ...ctx, jobs })
-    await registerAccountJobs({ ...ctx, jobs })
-    stopPush = await registerPushJobs({ ...ctx, jobs })
-    await startFederationWorkers(ctx, federationStop.signal)
-    await registerPreviewCardJobs({ ...ctx, jobs })
-    await registerTrendJobs({ ...ctx, jobs })
-    await registerBackupJobs({ ...ctx, jobs })
+    // Without workers the queue is only for sending: no maintenance or schedules either (the workers run those).
+    jobs = ctx.jobs = await startJobs(ctx.database, { supervise: runJobs, pollingIntervalSeconds: config.jobPollingSeconds })
+    if (runJobs) workers = await startWorkers({ ...ctx, jobs })
     app = createApp(ctx).listen({ hostname: config.host, port: config.port, maxRequestBodySize: maxRequestBodySize(config) })
   } catch (e) {
-    await stopPush?.().catch(() => {})
+    await workers?.stop().catch(() => {})
     await jobs?.stop().catch(() => {})
     await ctx.database.close().catch(() => {})
     throw listenError(e, config)
@@ -120,8 +111,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         })
         await Promise.race([graceful, forced])
         clearTimeout(timer)
-        await stopPush?.().catch(() => {})
-        federationStop.abort()
+        await workers?.stop().catch(() => {})
         await jobs?.stop().catch((e) => console.error('[rookery] stopping the job queue:', e))
         await ctx.database.close()
       })()
@@ -134,7 +124,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
  * Stops the server cleanly on SIGINT/SIGTERM (PGlite must close to keep its data) and exits 0;
  * a second signal while stopping exits at once with 1.
  */
-export function stopOnSignals(server: RunningServer, log: (line: string) => void = (l) => process.stderr.write(l + '\n')) {
+export function stopOnSignals(server: { stop(): Promise<void> }, log: (line: string) => void = (l) => process.stderr.write(l + '\n')) {
   let signalled = false
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {

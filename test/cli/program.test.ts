@@ -33,7 +33,7 @@ describe('command tree', () => {
 
   test('has the expected commands', () => {
     expect(all.map((l) => l.path.join(' '))).toEqual([
-      'serve', 'migrate up', 'migrate status',
+      'serve', 'worker', 'migrate up', 'migrate status',
       'user new', 'user list', 'user show', 'user set', 'user activate', 'user deactivate', 'user reset-password', 'user sign-out', 'user reset-mfa', 'user rm',
       'user import', 'user tag', 'user untag', 'user confirm', 'user sessions list', 'user sessions revoke', 'user backup',
       'invite new', 'invite list', 'invite revoke',

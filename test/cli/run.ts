@@ -103,8 +103,17 @@ export interface ServeProcess {
 }
 
 /** Starts `rookery serve --port 0 --json` and waits (bounded) for its startup line. */
-export async function startServe(cli: CliEnv, args: string[] = []): Promise<ServeProcess> {
-  const proc = Bun.spawn([BUN, 'src/cli/index.ts', 'serve', '--port', '0', '--json', ...args], {
+export function startServe(cli: CliEnv, args: string[] = []): Promise<ServeProcess> {
+  return startLongRunning(cli, ['serve', '--port', '0', '--json', ...args])
+}
+
+/** Starts `rookery worker --json` and waits (bounded) for its startup line. */
+export function startWorker(cli: CliEnv): Promise<ServeProcess> {
+  return startLongRunning(cli, ['worker', '--json'])
+}
+
+async function startLongRunning(cli: CliEnv, args: string[]): Promise<ServeProcess> {
+  const proc = Bun.spawn([BUN, 'src/cli/index.ts', ...args], {
     cwd: ROOT, env: cli.env, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe',
   })
   const stderrText = new Response(proc.stderr).text()
@@ -117,7 +126,7 @@ export async function startServe(cli: CliEnv, args: string[] = []): Promise<Serv
     const chunk = await Promise.race([reader.read(), Bun.sleep(Math.max(0, deadline - Date.now())).then(() => null)])
     if (!chunk || chunk.done) {
       proc.kill('SIGKILL')
-      throw new Error(`serve did not start (exit ${await proc.exited}):\n${stdout}\n${await stderrText}`)
+      throw new Error(`${args[0]} did not start (exit ${await proc.exited}):\n${stdout}\n${await stderrText}`)
     }
     stdout += decoder.decode(chunk.value, { stream: true })
   }

@@ -1,5 +1,6 @@
 // A user's live tokens as "sessions": apps they authorised and browser logins, and signing them out one by one.
 import { and, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm'
+import { forgetViewers } from '../oauth/viewer-cache'
 import { oauthApps, oauthTokens } from '../../db/schema'
 import type { Ctx } from '../context'
 import { NotFoundError } from '../errors'
@@ -60,6 +61,7 @@ export async function revokeUserSessions(ctx: Ctx, handleOrId: string, ids: stri
     const revoked = await tx.update(oauthTokens).set({ revokedAt: new Date() })
       .where(wanted.length ? and(mine, inArray(oauthTokens.id, wanted)) : mine)
       .returning({ id: oauthTokens.id })
+    forgetViewers(ctx.database)
     const subject = [loggedUser(found.account)]
     await logAction(tx, actor, 'sessions_revoke', { subject, sessions: revoked.map((r) => r.id) },
       (who) => `${who} revoked ${revoked.length} session${revoked.length === 1 ? '' : 's'} of @${subject[0].nickname}`)

@@ -4,6 +4,8 @@ import type { Ctx } from '../context'
 import { ForbiddenError } from '../errors'
 import { verifyPassword } from '../accounts/passwords'
 import { liveTokenSql } from './tokens'
+import { viewerCacheOf } from './viewer-cache'
+import { sha256 } from '../secrets'
 
 /** Who is calling: a token's holder (user or app-only), with the scopes it may use. */
 export interface Viewer {
@@ -45,12 +47,42 @@ const TOKEN_TOUCH_INTERVAL_MS = 60 * 60 * 1000
  */
 export async function viewerFromToken(ctx: Ctx, token: string, opts: { allowUnconfirmed?: boolean } = {}): Promise<Viewer | null> {
   if (!token || token.length > 512) return null
+  const key = sha256(token)
+  const cache = viewerCacheOf<TokenHolder>(ctx.database)
+  let row: TokenHolder | null | undefined = cache.get(key)
+  if (!row) {
+    row = await cache.load(key, () => loadTokenHolder(ctx, token))
+    if (!row) return null
+    if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > TOKEN_TOUCH_INTERVAL_MS) {
+      await ctx.db.update(oauthTokens).set({ lastUsedAt: new Date() }).where(eq(oauthTokens.id, row.tokenId))
+    }
+  }
+  if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) return null
+  if (row.userId) {
+    assertUserCanLogIn(ctx, { isActive: row.isActive! && !row.suspendedAt, isApproved: row.isApproved!, confirmedAt: row.confirmedAt }, opts)
+  }
+  return {
+    tokenId: row.tokenId,
+    appId: row.appId,
+    scopes: row.scopes.split(' ').filter(Boolean),
+    userId: row.userId,
+    accountId: row.accountId,
+    username: row.username,
+    isAdmin: row.isAdmin ?? false,
+    isModerator: row.isModerator ?? false,
+  }
+}
+
+type TokenHolder = NonNullable<Awaited<ReturnType<typeof loadTokenHolder>>>
+
+async function loadTokenHolder(ctx: Ctx, token: string) {
   const [row] = await ctx.db
     .select({
       tokenId: oauthTokens.id,
       appId: oauthTokens.appId,
       scopes: oauthTokens.scopes,
       lastUsedAt: oauthTokens.lastUsedAt,
+      expiresAt: oauthTokens.expiresAt,
       userId: users.id,
       accountId: users.accountId,
       isAdmin: users.isAdmin,
@@ -66,23 +98,7 @@ export async function viewerFromToken(ctx: Ctx, token: string, opts: { allowUnco
     .leftJoin(accounts, eq(accounts.id, users.accountId))
     .where(liveTokenSql(token))
     .limit(1)
-  if (!row) return null
-  if (row.userId) {
-    assertUserCanLogIn(ctx, { isActive: row.isActive! && !row.suspendedAt, isApproved: row.isApproved!, confirmedAt: row.confirmedAt }, opts)
-  }
-  if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > TOKEN_TOUCH_INTERVAL_MS) {
-    await ctx.db.update(oauthTokens).set({ lastUsedAt: new Date() }).where(eq(oauthTokens.id, row.tokenId))
-  }
-  return {
-    tokenId: row.tokenId,
-    appId: row.appId,
-    scopes: row.scopes.split(' ').filter(Boolean),
-    userId: row.userId,
-    accountId: row.accountId,
-    username: row.username,
-    isAdmin: row.isAdmin ?? false,
-    isModerator: row.isModerator ?? false,
-  }
+  return row ?? null
 }
 
 /** Finds a local user by nickname or e-mail and checks the password, in constant time whether or not the user exists. */

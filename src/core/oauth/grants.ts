@@ -1,4 +1,5 @@
 import { and, eq, isNull, or } from 'drizzle-orm'
+import { forgetViewers } from './viewer-cache'
 import { accounts, oauthCodes, oauthTokens, users, type OAuthAppRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { randomToken, safeEqual, sha256 } from '../secrets'
@@ -83,6 +84,7 @@ async function loadUser(ctx: Ctx, userId: string) {
 
 async function revokeToken(ctx: Ctx, tokenId: string | null) {
   if (tokenId) await ctx.db.update(oauthTokens).set({ revokedAt: new Date() }).where(and(eq(oauthTokens.id, tokenId), isNull(oauthTokens.revokedAt)))
+  forgetViewers(ctx.database)
 }
 
 /**
@@ -203,4 +205,5 @@ export async function revokeClientToken(ctx: Ctx, credentials: ClientCredentials
     or(eq(oauthTokens.tokenHash, hash), eq(oauthTokens.refreshTokenHash, hash)),
     isNull(oauthTokens.revokedAt),
   ))
+  forgetViewers(ctx.database)
 }

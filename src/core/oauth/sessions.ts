@@ -1,4 +1,5 @@
 import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm'
+import { forgetViewers } from './viewer-cache'
 import { accounts, oauthTokens, users, type AccountRow, type UserRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { hashPassword, needsRehash } from '../accounts/passwords'
@@ -73,5 +74,6 @@ export async function endSession(ctx: Ctx, token: string | null | undefined): Pr
   const rows = await ctx.db.update(oauthTokens).set({ revokedAt: new Date() })
     .where(and(eq(oauthTokens.tokenHash, sha256(token)), isNull(oauthTokens.appId), isNull(oauthTokens.revokedAt)))
     .returning({ id: oauthTokens.id })
+  forgetViewers(ctx.database)
   return rows.length > 0
 }

@@ -1,4 +1,5 @@
 import { and, eq, gt, isNull, or, sql, type SQL } from 'drizzle-orm'
+import { forgetViewers } from './viewer-cache'
 import type { DbLike } from '../../db/client'
 import { oauthTokens, type OAuthTokenRow } from '../../db/schema'
 import type { Ctx } from '../context'
@@ -53,6 +54,7 @@ export async function revokeUserTokens(ctx: Ctx, userId: string, db: DbLike = ct
   const rows = await db.update(oauthTokens).set({ revokedAt: new Date() })
     .where(and(eq(oauthTokens.userId, userId), isNull(oauthTokens.revokedAt)))
     .returning({ id: oauthTokens.id })
+  forgetViewers(ctx.database)
   return rows.length
 }
 

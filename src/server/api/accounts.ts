@@ -30,11 +30,11 @@ export const accountsApi = (base: Base) =>
     }, { auth: { scopes: ['write:accounts'], app: true } })
     .get('/api/v1/accounts/verify_credentials', async ({ ctx, user }) => {
       const own = await getOwnAccount(ctx, user)
-      return renderCredentialAccount(ctx, own.account, user)
+      return renderCredentialAccount(ctx, own.account, user, own.user)
     }, { auth: { scopes: ['read:accounts'] } })
     .patch('/api/v1/accounts/update_credentials', async ({ ctx, input, user }) => {
       const own = await updateCredentials(ctx, user, input)
-      return renderCredentialAccount(ctx, own.account, user)
+      return renderCredentialAccount(ctx, own.account, user, own.user)
     }, { auth: { scopes: ['write:accounts'] } })
     .get('/api/v1/profile', async ({ ctx, user }) => renderProfile(ctx, await getOwnAccount(ctx, user)), { auth: { scopes: ['read:accounts'] } })
     .patch('/api/v1/profile', async ({ ctx, input, user }) => renderProfile(ctx, await updateCredentials(ctx, user, input)),

@@ -1,4 +1,4 @@
-import { inArray, sql } from 'drizzle-orm'
+import { eq, inArray, sql } from 'drizzle-orm'
 import type { Ctx } from '../../core/context'
 import { DEFAULT_AVATAR_PATH, DEFAULT_HEADER_PATH } from '../../core/accounts/default-images'
 import { formatFieldValue } from '../../core/accounts/profile-text'
@@ -150,19 +150,34 @@ export function buildAccount(row: AccountRow, extras: AccountExtras) {
   return entity
 }
 
+/** The user behind each account already loaded with it (null: the account has none); the others are looked up. */
+export type PreloadedUsers = ReadonlyMap<string, UserRow | null>
+
+/** Accounts with their users in one query (a left join), for `renderAccounts`'s `users`. */
+export async function loadAccountsWithUsers(ctx: Ctx, ids: string[]): Promise<{ rows: AccountRow[]; users: Map<string, UserRow | null> }> {
+  if (!ids.length) return { rows: [], users: new Map() }
+  const found = await ctx.db.select({ account: accounts, user: users }).from(accounts)
+    .leftJoin(users, eq(users.accountId, accounts.id)).where(inArray(accounts.id, ids))
+  return { rows: found.map((f) => f.account), users: new Map(found.map((f) => [f.account.id, f.user])) }
+}
+
 /**
  * Renders a page of accounts with a fixed number of queries: the users behind local accounts (with those of
  * moved-to targets), the moved-to accounts, for the owner's credentials the follow-request count, and with
  * `withRelationships` the viewer's relationships to them (Pleroma's `pleroma.relationship`), and the custom emoji
  * of their names, bios and fields (only when some shortcode appears).
  */
-export async function renderAccounts(ctx: Ctx, rows: AccountRow[], viewer: Viewer | null, opts: { credentials?: boolean; withRelationships?: boolean } = {}): Promise<AccountEntity[]> {
+export async function renderAccounts(
+  ctx: Ctx, rows: AccountRow[], viewer: Viewer | null,
+  opts: { credentials?: boolean; withRelationships?: boolean; users?: PreloadedUsers } = {},
+): Promise<AccountEntity[]> {
   if (!rows.length) return []
   const movedIds = [...new Set(rows.map((r) => r.movedToId).filter((id): id is string => !!id))]
   const movedRows = movedIds.length ? await ctx.db.select().from(accounts).where(inArray(accounts.id, movedIds)) : []
-  const localIds = [...new Set([...rows, ...movedRows].filter((r) => r.domain === null).map((r) => r.id))]
+  const usersByAccount = new Map(opts.users ?? [])
+  const localIds = [...new Set([...rows, ...movedRows].filter((r) => r.domain === null && !usersByAccount.has(r.id)).map((r) => r.id))]
   const userRows = localIds.length ? await ctx.db.select().from(users).where(inArray(users.accountId, localIds)) : []
-  const usersByAccount = new Map(userRows.map((u) => [u.accountId, u]))
+  for (const u of userRows) usersByAccount.set(u.accountId, u)
 
   let credentials: AccountExtras['credentials'] = null
   const own = opts.credentials && viewer?.accountId ? rows.find((r) => r.id === viewer.accountId) : undefined
@@ -199,7 +214,7 @@ export async function renderAccount(ctx: Ctx, row: AccountRow, viewer: Viewer | 
 }
 
 /** verify_credentials / update_credentials: the caller's own account with `source`, `role` and settings. */
-export async function renderCredentialAccount(ctx: Ctx, row: AccountRow, viewer: Viewer): Promise<AccountEntity> {
-  const [entity] = await renderAccounts(ctx, [row], viewer, { credentials: true })
+export async function renderCredentialAccount(ctx: Ctx, row: AccountRow, viewer: Viewer, user?: UserRow): Promise<AccountEntity> {
+  const [entity] = await renderAccounts(ctx, [row], viewer, { credentials: true, ...(user ? { users: new Map([[row.id, user]]) } : {}) })
   return entity
 }

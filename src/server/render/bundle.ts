@@ -7,6 +7,7 @@ import { mediaStorage } from '../../core/media/storage'
 import type { Viewer } from '../../core/oauth/authenticate'
 import { escapeHtml } from '../../core/statuses/format'
 import { filterVisibleStatusIds, visibleStatusSql } from '../../core/visibility'
+import { uuidParam } from '../../db/sql'
 import {
   accounts, bookmarks, conversationMutes, favourites, oauthApps, pollVotes, polls, statusMentions, statusPins, statusTags,
   mediaAttachments, statuses, tags, type AccountRow, type MediaAttachmentRow, type StatusRow,
@@ -14,7 +15,7 @@ import {
 import { loadReactionSummaries, type ReactionSummary } from '../../core/reactions/queries'
 import { loadPreviewCards } from '../../core/cards/fetch-card'
 import { buildPreviewCard, type PreviewCardEntity } from './card'
-import { renderAccounts, type AccountEntity } from './account'
+import { loadAccountsWithUsers, renderAccounts, type AccountEntity } from './account'
 import { loadStatusEmojis, type CustomEmojiEntity } from './emoji'
 import { buildMediaAttachment, type MediaAttachmentEntity } from './media'
 
@@ -110,19 +111,27 @@ export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: View
 
   const authorIds = unique(fullRows.map((r) => r.accountId))
   const accountIds = unique([...authorIds, ...fullRows.map((r) => r.inReplyToAccountId)])
-  const accountList = accountIds.length ? await ctx.db.select().from(accounts).where(inArray(accounts.id, accountIds)) : []
-  const accountRows = new Map(accountList.map((a) => [a.id, a]))
+  const accountList = await loadAccountsWithUsers(ctx, accountIds)
+  const accountRows = new Map(accountList.rows.map((a) => [a.id, a]))
   const authorRows = authorIds.map((id) => accountRows.get(id)).filter((a): a is AccountRow => !!a)
-  const rendered = await renderAccounts(ctx, authorRows, viewer)
+  const rendered = await renderAccounts(ctx, authorRows, viewer, { users: accountList.users })
   const authors = new Map(authorRows.map((a, i) => [a.id, rendered[i]]))
 
-  const [mentionRows, tagRows, pollRows, flagRows, parentVisible, appRows, filterRows, mediaRows, cardRows] = await Promise.all([
+  const [mentionRows, tagRows, pollsWithVotes, flagRows, parentVisible, appRows, filterRows, mediaRows, cardRows] = await Promise.all([
     ctx.db.select({ statusId: statusMentions.statusId, id: accounts.id, username: accounts.username, domain: accounts.domain, url: accounts.url, uri: accounts.uri })
       .from(statusMentions).innerJoin(accounts, eq(accounts.id, statusMentions.accountId))
       .where(inArray(statusMentions.statusId, ids)),
     ctx.db.select({ statusId: statusTags.statusId, name: tags.name }).from(statusTags).innerJoin(tags, eq(tags.id, statusTags.tagId))
       .where(inArray(statusTags.statusId, ids)),
-    ctx.db.select().from(polls).where(inArray(polls.statusId, ids)),
+    // with the viewer's own choices, in the same statement
+    ctx.db.select({
+      poll: polls,
+      // explicit qualifiers: drizzle leaves a single table's columns bare, which the subquery would take as its own
+      own: viewerId
+        ? sql<number[] | null>`(select array_agg(v.choice order by v.choice) from ${pollVotes} v
+            where v.poll_id = ${polls}.id and v.account_id = ${uuidParam(viewerId)})`
+        : sql<null>`null`,
+    }).from(polls).where(inArray(polls.statusId, ids)),
     loadFlags(ctx, viewerId, ids, unique(fullRows.map((r) => r.conversationId))),
     filterVisibleStatusIds(ctx, viewerId, unique(fullRows.map((r) => r.inReplyToId))),
     (async () => {
@@ -134,12 +143,9 @@ export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: View
     loadPreviewCards(ctx.db, ids),
   ])
 
+  const pollRows = pollsWithVotes.map((p) => p.poll)
   const ownVotes = new Map<string, number[]>()
-  if (viewerId && pollRows.length) {
-    const votes = await ctx.db.select({ pollId: pollVotes.pollId, choice: pollVotes.choice }).from(pollVotes)
-      .where(and(eq(pollVotes.accountId, viewerId), inArray(pollVotes.pollId, pollRows.map((p) => p.id))))
-    for (const v of votes) ownVotes.set(v.pollId, [...(ownVotes.get(v.pollId) ?? []), v.choice].sort((a, b) => a - b))
-  }
+  for (const p of pollsWithVotes) if (p.own?.length) ownVotes.set(p.poll.id, p.own.map(Number))
   const participations = await participationIdsByConversation(ctx, viewerId,
     unique(fullRows.filter((r) => r.visibility === 'direct').map((r) => r.conversationId)))
   const [emojis, reactions] = await Promise.all([

@@ -6,7 +6,7 @@ import { visibleWithReblogSql } from '../../core/visibility'
 import { accounts, mutes, reports, statuses, type NotificationRow, type ReportRow } from '../../db/schema'
 import { chatsOfMessages } from '../../core/chats/chats'
 import { chatMessages } from '../../db/schema'
-import { renderAccounts, type AccountEntity } from './account'
+import { loadAccountsWithUsers, renderAccounts, type AccountEntity } from './account'
 import { renderChatMessagesIn, type ChatMessageEntity } from './chat'
 import { renderStatuses, type StatusEntity } from './status'
 
@@ -78,8 +78,8 @@ async function preloadNotifications(ctx: Ctx, rows: NotificationRow[], viewer: V
 
   const [accountEntities, statusEntities, muted, chatMessageEntities] = await Promise.all([
     (async () => {
-      const list = await ctx.db.select().from(accounts).where(inArray(accounts.id, accountIds))
-      const rendered = await renderAccounts(ctx, list, viewer)
+      const { rows: list, users } = await loadAccountsWithUsers(ctx, accountIds)
+      const rendered = await renderAccounts(ctx, list, viewer, { users })
       return new Map(list.map((a, i) => [a.id, rendered[i]]))
     })(),
     (async () => {
