@@ -43,13 +43,22 @@ function targetsOf(connections: Iterable<StreamConnection>, accepts: (connection
 
 const viewerKey = (t: Target) => t.connection.accountId ?? ''
 
-/** Renders once per distinct viewer of the targets (a viewer's relationship flags differ, so no sharing across viewers). */
+/** How many viewers' renderings of one event run at once (each is a few queries on the shared pool). */
+const RENDER_CONCURRENCY = 8
+
+/**
+ * Renders once per distinct viewer of the targets (a viewer's relationship flags differ, so no sharing across
+ * viewers), several viewers at a time: one after another, an event for hundreds of followers fell behind the posts.
+ */
 async function renderPerViewer<T>(targets: Target[], render: (connection: StreamConnection) => Promise<T | null>): Promise<Map<string, T | null>> {
+  const viewers = new Map<string, StreamConnection>()
+  for (const target of targets) if (!viewers.has(viewerKey(target))) viewers.set(viewerKey(target), target.connection)
+  const queue = [...viewers]
   const rendered = new Map<string, T | null>()
-  for (const target of targets) {
-    const key = viewerKey(target)
-    if (!rendered.has(key)) rendered.set(key, await render(target.connection))
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) rendered.set(next[0], await render(next[1]))
   }
+  await Promise.all(Array.from({ length: Math.min(RENDER_CONCURRENCY, queue.length) }, worker))
   return rendered
 }
 
