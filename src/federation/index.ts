@@ -1,9 +1,10 @@
 import { createFederation, importJwk, type Context, type Federation } from '@fedify/fedify'
 import {
-  Accept, Application, Create, Delete, Endpoints, Follow, Image, Person, PropertyValue, Reject, Service, Undo, Update, type Recipient,
+  Accept, Application, Create, Delete, Emoji, Endpoints, Follow, Image, Person, PropertyValue, Reject, Service, Undo, Update, type Recipient,
 } from '@fedify/vocab'
 import type { Ctx } from '../core/context'
 import { findAccountById, findAccountByUri, findLocalActor, findRemoteActor, followUris } from '../core/federation/actors'
+import { loadEmojisFor, shortcodesIn } from '../core/emoji/queries'
 import { actorKeys, INSTANCE_KEY_OWNER } from '../core/federation/keys'
 import { FEDERATION_PUBLISH_QUEUE, type PublishEvent } from '../core/federation/publish'
 import { ForbiddenError } from '../core/errors'
@@ -189,7 +190,11 @@ async function instanceActor(c: Context<Ctx>) {
 
 async function localActor(c: Context<Ctx>, account: AccountRow) {
   const identifier = account.username
-  const keys = await c.getActorKeyPairs(identifier)
+  const [keys, movedTo, emojis] = await Promise.all([
+    c.getActorKeyPairs(identifier),
+    account.movedToId ? findAccountById(c.data, account.movedToId) : null,
+    actorEmojis(c.data, account),
+  ])
   const Type = account.bot || account.actorType === 'Service' ? Service : Person
   return new Type({
     id: c.getActorUri(identifier),
@@ -203,6 +208,7 @@ async function localActor(c: Context<Ctx>, account: AccountRow) {
     followers: c.getFollowersUri(identifier),
     following: c.getFollowingUri(identifier),
     featured: c.getFeaturedUri(identifier),
+    featuredTags: c.getFeaturedTagsUri(identifier),
     endpoints: new Endpoints({ sharedInbox: c.getInboxUri() }),
     manuallyApprovesFollowers: account.locked,
     discoverable: account.discoverable,
@@ -211,9 +217,22 @@ async function localActor(c: Context<Ctx>, account: AccountRow) {
     icon: account.avatarUrl ? new Image({ url: new URL(account.avatarUrl, c.data.config.baseUrl) }) : null,
     image: account.headerUrl ? new Image({ url: new URL(account.headerUrl, c.data.config.baseUrl) }) : null,
     attachments: account.fields.map((f) => new PropertyValue({ name: f.name, value: f.value })),
+    successor: movedTo?.uri ? new URL(movedTo.uri) : null,
+    tags: emojis.map((e) => new Emoji({
+      id: new URL(`/emojis/${encodeURIComponent(e.shortcode)}`, c.data.config.baseUrl),
+      name: `:${e.shortcode}:`,
+      icon: new Image({ url: new URL(e.url, c.data.config.baseUrl) }),
+    })),
     publicKey: keys[0]?.cryptographicKey,
     assertionMethods: keys.map((k) => k.multikey),
   })
+}
+
+/** The instance's custom emoji written in an account's name, bio and fields, for the actor's `tag`. */
+async function actorEmojis(ctx: Ctx, account: AccountRow) {
+  const shortcodes = shortcodesIn(account.displayName, account.noteSource, ...account.fields.flatMap((f) => [f.name, f.value]))
+  if (!shortcodes.length) return []
+  return (await loadEmojisFor(ctx.db, ctx.config.baseUrl, [{ key: account.id, domain: null, shortcodes }])).get(account.id) ?? []
 }
 
 /** What an unsigned request gets of an actor in authorized-fetch mode: its name, inbox and keys, no profile. */

@@ -10,7 +10,7 @@ import { requestIp } from '../server/plugins/rate-limit'
 import { activityActorHost, anySuspended, signerHosts } from './authorized-fetch'
 
 /** Paths Fedify may own; everything else (API, OAuth, discovery, media) never reaches it. */
-const FEDERATION_PATH = /^\/(?:users\/[^/]+(?:\/(?:inbox|outbox|followers|following|collections\/featured|statuses\/[^/]+(?:\/activity)?))?\/?|inbox\/?|actor\/?)$/
+const FEDERATION_PATH = /^\/(?:users\/[^/]+(?:\/(?:inbox|outbox|followers|following|collections\/(?:featured|tags)|statuses\/[^/]+(?:\/activity)?))?\/?|inbox\/?|actor\/?)$/
 
 /** Other addresses of actors and statuses (profile and status pages, Pleroma's and Mastodon's aliases). */
 const ALIAS_PATH = /^\/(?:@([A-Za-z0-9_]+)(?:\/([^/]+))?|(?:notice|objects)\/([^/]+))\/?$/

@@ -1,8 +1,9 @@
 // Statuses served to other servers: the status objects themselves, the outbox and the featured (pinned) collection.
 import type { Federation } from '@fedify/fedify'
-import { Create, Object as APObject } from '@fedify/vocab'
+import { Create, Hashtag, Object as APObject } from '@fedify/vocab'
 import type { Ctx } from '../core/context'
 import { findLocalActor } from '../core/federation/actors'
+import { accountFeaturedTags } from '../core/tags/featured-tags'
 import {
   findFederatedStatus, loadFederatedStatusData, outboxCount, outboxPage, pinnedPublicStatuses,
 } from '../core/federation/statuses'
@@ -51,5 +52,14 @@ export function registerStatusDispatchers(federation: Federation<Ctx>, ctx: Ctx)
     const rows = await pinnedPublicStatuses(ctx, account.id)
     const data = await loadFederatedStatusData(ctx, rows)
     return { items: rows.map((row) => statusObject(c, row, data)) }
+  }).authorize(fetchAuthorized)
+
+  federation.setFeaturedTagsDispatcher('/users/{identifier}/collections/tags', async (_c, identifier) => {
+    const account = await findLocalActor(ctx, identifier)
+    if (!account) return null
+    const featured = await accountFeaturedTags(ctx, account.id)
+    return {
+      items: featured.map((f) => new Hashtag({ href: new URL(`/tags/${encodeURIComponent(f.name)}`, ctx.config.baseUrl), name: `#${f.name}` })),
+    }
   }).authorize(fetchAuthorized)
 }

@@ -1,7 +1,8 @@
 // Local accounts as ActivityPub actors, served by Fedify in front of the API.
 import { describe, expect, test } from 'bun:test'
-import { Application, Collection, CryptographicKey, OrderedCollection, Person, Service } from '@fedify/vocab'
-import { makeUser } from '../support/factories'
+import { Application, Collection, CryptographicKey, Emoji, Hashtag, OrderedCollection, Person, Service } from '@fedify/vocab'
+import { customEmojis } from '../../src/db/schema'
+import { makeUser, uniqueName } from '../support/factories'
 import { call } from '../support/http'
 import { getTestContext, TEST_DOMAIN } from '../support/context'
 import { followAccount } from '../../src/core/relationships/follow'
@@ -50,6 +51,31 @@ describe('actors', () => {
     // the keys are made once and kept
     const again = await Person.fromJsonLd((await getAp(`/users/${alice.account.username}`, LD)).json, { documentLoader })
     expect((await again.getPublicKey({ documentLoader }))?.publicKey).toEqual(key!.publicKey)
+  }, 30_000)
+
+  test('a moved account names its successor; custom emoji of its name and bio are tags; featured tags are a collection', async () => {
+    const ctx = await getTestContext()
+    const target = await makeUser(ctx)
+    const emoji = { shortcode: uniqueName('actoremoji').replace(/_/g, '') }
+    await ctx.db.insert(customEmojis).values({ shortcode: emoji.shortcode, fileKey: `emoji/${emoji.shortcode}.png` })
+    const alice = await makeUser(ctx, { account: { displayName: `Alice :${emoji.shortcode}:`, noteSource: 'plain bio', movedToId: target.account.id } })
+    expect((await call('POST', '/api/v1/featured_tags', { token: alice.token, json: { name: 'rooks' } })).status).toBe(200)
+
+    const json = (await getAp(`/users/${alice.account.username}`)).json
+    const person = await Person.fromJsonLd(json, { documentLoader })
+    expect(person.successorId?.href).toBe(target.account.uri!)
+    const tags = []
+    for await (const t of person.getTags({ documentLoader })) tags.push(t)
+    expect(tags).toHaveLength(1)
+    expect(tags[0]).toBeInstanceOf(Emoji)
+    expect(tags[0].name?.toString()).toBe(`:${emoji.shortcode}:`)
+
+    expect(person.featuredTagsId?.href).toBe(`${base}/users/${alice.account.username}/collections/tags`)
+    const collection = await Collection.fromJsonLd((await getAp(`/users/${alice.account.username}/collections/tags`)).json, { documentLoader })
+    const items = []
+    for await (const item of collection.getItems({ documentLoader })) items.push(item)
+    expect(items.map((h) => (h as Hashtag).name?.toString())).toEqual(['#rooks'])
+    expect((await getAp('/users/nobody-here/collections/tags')).status).toBe(404)
   }, 30_000)
 
   test('WebFinger\'s self link is the actor Fedify serves', async () => {

@@ -76,10 +76,16 @@ export function ownedBy(object: PostObject, actorId: URL): boolean {
 export async function accountOf(c: Context<Ctx>, actorId: URL, fetchActor: () => Promise<unknown>): Promise<AccountRow | null> {
   const known = await findAccountByUri(c.data, actorId.href)
   if (known?.suspendedAt) return null
-  if (known?.domain && (await findRemoteActor(c.data, known.id))) return known
+  const remote = known?.domain ? await findRemoteActor(c.data, known.id) : null
+  if (known && remote && Date.now() - remote.endpoints.fetchedAt.getTime() < ACTOR_REFRESH_MS) return known
+  // Unknown, or known from long ago: fetched again (names, keys and inboxes change); a failed refetch keeps what we had.
   const stored = await storeRemoteActor(c, await fetchActor().catch(() => null))
+  if (!stored && known && remote) return known
   return stored?.suspendedAt ? null : stored
 }
+
+/** How long a remote actor's stored profile is trusted before an activity from it refetches it. */
+const ACTOR_REFRESH_MS = 24 * 60 * 60 * 1000
 
 /** Mentioned actors not known yet are fetched (within the budget), so the status lists them as mentions. */
 async function fetchMentioned(c: Context<Ctx>, hrefs: string[], known: Set<string>, budget: Budget) {
