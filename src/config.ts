@@ -154,6 +154,13 @@ export interface Config {
      * (an unsigned request gets an actor's key, not its profile), and suspended domains get nothing.
      */
     authorizedFetch: boolean
+    /** Outbox deliveries one process makes at once (`ROOKERY_DELIVERY_CONCURRENCY`, default 8). */
+    deliveryConcurrency: number
+    /**
+     * Of those, how many may go to one remote host at once (`ROOKERY_DELIVERY_PER_HOST`, default 2), so a slow host
+     * cannot take every slot; a delivery to a busy host is put back for a moment.
+     */
+    deliveryPerHost: number
   }
 }
 
@@ -315,6 +322,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       allowPrivate: overrides.federation?.allowPrivate ?? bool(env.ROOKERY_FEDERATION_ALLOW_PRIVATE) ?? fromFile.federation?.allowPrivate ?? false,
       retryDelaySeconds: overrides.federation?.retryDelaySeconds ?? fromFile.federation?.retryDelaySeconds ?? 30,
       authorizedFetch: overrides.federation?.authorizedFetch ?? bool(env.ROOKERY_AUTHORIZED_FETCH) ?? fromFile.federation?.authorizedFetch ?? false,
+      deliveryConcurrency: Math.max(1, overrides.federation?.deliveryConcurrency ?? int(env.ROOKERY_DELIVERY_CONCURRENCY) ?? fromFile.federation?.deliveryConcurrency ?? 8),
+      deliveryPerHost: Math.max(1, overrides.federation?.deliveryPerHost ?? int(env.ROOKERY_DELIVERY_PER_HOST) ?? fromFile.federation?.deliveryPerHost ?? 2),
     },
   }
 }

@@ -7,8 +7,11 @@ import type { Database, DbLike } from '../db/client'
  */
 export interface Jobs {
   send<T extends object>(queue: string, data: T, opts?: { within?: DbLike; startAfterSeconds?: number; singletonKey?: string; retryLimit?: number; retryDelaySeconds?: number }): Promise<string | null>
-  /** Runs `handler` for each job; a thrown error fails the job, which is retried with backoff up to its limit. */
-  work<T extends object>(queue: string, handler: (data: T, jobId: string) => Promise<void>, opts?: { batchSize?: number }): Promise<string>
+  /**
+   * Runs `handler` for each job; a thrown error fails the job, which is retried with backoff up to its limit.
+   * With `concurrency` above 1, up to that many jobs run at once and a free slot is refilled as soon as a job ends.
+   */
+  work<T extends object>(queue: string, handler: (data: T, jobId: string) => Promise<void>, opts?: { batchSize?: number; concurrency?: number }): Promise<string>
   /** Stops the worker `work` returned, after the jobs it holds. */
   offWork(workerId: string): Promise<void>
   schedule(queue: string, cron: string, data?: object): Promise<void>
@@ -84,6 +87,61 @@ export interface JobsOptions {
   pollingIntervalSeconds?: number
 }
 
+interface Pool { stop(): Promise<void> }
+
+/**
+ * Keeps up to `concurrency` jobs of one queue running, fetching as slots free up. pg-boss 10's own worker waits for a
+ * whole batch, so one slow job would hold up the others.
+ */
+function startPool(
+  boss: PgBoss, queue: string, concurrency: number, pollingMs: number,
+  handler: (data: any, jobId: string) => Promise<void>,
+): Pool {
+  const running = new Set<Promise<void>>()
+  let stopping = false
+  let wake: (() => void) | null = null
+  const nap = (ms: number) => new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    wake = () => { clearTimeout(timer); resolve() }
+  }).finally(() => { wake = null })
+  const report = (e: unknown) => console.error(`[rookery] job queue error (${queue}):`, (e as Error)?.message ?? e)
+  const run = async (job: PgBoss.Job<any>) => {
+    try {
+      await handler(job.data, job.id)
+    } catch (e) {
+      return boss.fail(queue, job.id, { message: (e as Error)?.message ?? String(e) })
+    }
+    await boss.complete(queue, job.id)
+  }
+  const loop = (async () => {
+    while (!stopping) {
+      const free = concurrency - running.size
+      let fetched = 0
+      if (free > 0) {
+        const jobs = await boss.fetch(queue, { batchSize: free }).catch((e) => { report(e); return [] })
+        fetched = jobs.length
+        for (const job of jobs) {
+          const p: Promise<void> = run(job).catch(report).finally(() => {
+            running.delete(p)
+            wake?.()
+          })
+          running.add(p)
+        }
+      }
+      // A full fetch may have left more waiting; otherwise sleep until a slot frees or the next poll.
+      if (!stopping && (free === 0 || fetched < free)) await nap(pollingMs)
+    }
+    await Promise.allSettled(running)
+  })()
+  return {
+    async stop() {
+      stopping = true
+      wake?.()
+      await loop
+    },
+  }
+}
+
 export async function startJobs(database: Database, opts: JobsOptions = {}): Promise<Jobs> {
   const pollingIntervalSeconds = opts.pollingIntervalSeconds ?? 2
   const executor = executorFor(database.db)
@@ -100,6 +158,8 @@ export async function startJobs(database: Database, opts: JobsOptions = {}): Pro
   const ensureQueue = (name: string) => {
     if (!known.has(name)) throw new Error(`unknown job queue ${name}`)
   }
+  const pools = new Map<string, Pool>()
+  let poolIds = 0
   return {
     async send(queue, data, o = {}) {
       ensureQueue(queue)
@@ -114,6 +174,11 @@ export async function startJobs(database: Database, opts: JobsOptions = {}): Pro
     },
     async work(queue, handler, o = {}) {
       ensureQueue(queue)
+      if ((o.concurrency ?? 1) > 1) {
+        const id = `pool:${queue}:${++poolIds}`
+        pools.set(id, startPool(boss, queue, o.concurrency!, pollingIntervalSeconds * 1000, handler))
+        return id
+      }
       return boss.work(queue, { pollingIntervalSeconds, ...(o.batchSize ? { batchSize: o.batchSize } : {}) }, async (jobs) => {
         // One failing job of a batch is retried alone; the rest complete.
         for (const job of jobs) {
@@ -125,7 +190,12 @@ export async function startJobs(database: Database, opts: JobsOptions = {}): Pro
         }
       })
     },
-    offWork: (workerId) => boss.offWork({ id: workerId } as any),
+    async offWork(workerId) {
+      const pool = pools.get(workerId)
+      if (!pool) return boss.offWork({ id: workerId } as any)
+      pools.delete(workerId)
+      await pool.stop()
+    },
     async schedule(queue, cron, data) {
       ensureQueue(queue)
       await boss.schedule(queue, cron, data ?? {})
@@ -137,6 +207,9 @@ export async function startJobs(database: Database, opts: JobsOptions = {}): Pro
       return out
     },
     async stop() {
+      const stopping = [...pools.values()]
+      pools.clear()
+      await Promise.all(stopping.map((p) => p.stop()))
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 })
       await executor.release?.()
     },

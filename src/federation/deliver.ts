@@ -98,11 +98,18 @@ const hostOf = (inbox: unknown): string | null => {
   }
 }
 
+const { Temporal } = globalThis as any
+
+/** How long a delivery to a host already at its limit waits before it is tried again. */
+export const BUSY_HOST_DELAY_SECONDS = 1
+
 /**
  * The outbox queue with unavailable hosts: a message to a host marked unavailable is dropped, a failed attempt is
- * counted against its host, and a delivered one clears the host's failures.
+ * counted against its host, and a delivered one clears the host's failures. At most `perHost` deliveries to one host
+ * run at once in this process; one more is put back on the queue for a moment rather than wait in a slot.
  */
-export function trackDeliveries(ctx: Ctx, queue: MessageQueue): MessageQueue {
+export function trackDeliveries(ctx: Ctx, queue: MessageQueue, perHost = ctx.config.federation.deliveryPerHost): MessageQueue {
+  const inFlight = new Map<string, number>()
   return {
     get nativeRetrial() { return queue.nativeRetrial },
     enqueue: (message: unknown, options?: MessageQueueEnqueueOptions) => queue.enqueue(message, options),
@@ -112,6 +119,11 @@ export function trackDeliveries(ctx: Ctx, queue: MessageQueue): MessageQueue {
         const host = hostOf(message?.inbox)
         if (!host) return handler(message)
         if ((await unavailableAmong(ctx, [host])).size) return
+        const busy = inFlight.get(host) ?? 0
+        if (busy >= perHost) {
+          return queue.enqueue(message, { delay: Temporal.Duration.from({ seconds: BUSY_HOST_DELAY_SECONDS }) })
+        }
+        inFlight.set(host, busy + 1)
         const state = { outcome: 'sent' as 'sent' | 'unreachable' | 'refused' }
         try {
           await attempt.run(state, () => handler(message))
@@ -119,6 +131,10 @@ export function trackDeliveries(ctx: Ctx, queue: MessageQueue): MessageQueue {
           if (state.outcome === 'refused') await clearDeliveryFailures(ctx, host)
           else await recordDeliveryFailure(ctx, host)
           throw e
+        } finally {
+          const left = (inFlight.get(host) ?? 1) - 1
+          if (left > 0) inFlight.set(host, left)
+          else inFlight.delete(host)
         }
         if (state.outcome === 'unreachable') await recordDeliveryFailure(ctx, host)
         else await clearDeliveryFailures(ctx, host)

@@ -8,6 +8,8 @@ export interface QueueSettings {
   retryDelaySeconds: number
   /** jobs fetched per poll */
   batchSize: number
+  /** jobs handled at once by this process; above 1, a slot is refilled as soon as its job ends */
+  concurrency?: number
 }
 
 /**
@@ -34,7 +36,7 @@ export class PgBossMessageQueue implements MessageQueue {
     if (signal?.aborted) return
     const worker = await this.jobs.work<{ message: unknown }>(this.queue, async (data) => {
       await handler(data.message)
-    }, { batchSize: this.settings.batchSize })
+    }, { batchSize: this.settings.batchSize, concurrency: this.settings.concurrency })
     await new Promise<void>((resolve) => {
       if (!signal) return // listens until the job queue stops
       signal.addEventListener('abort', () => resolve(), { once: true })
@@ -52,10 +54,12 @@ export class PgBossMessageQueue implements MessageQueue {
  * Fedify's three queues. With the default first delay of 30 s, outbox retries span about two days
  * (pg-boss: delay × 2^n with jitter).
  */
-export function federationQueues(jobs: Jobs, retryDelaySeconds = 30) {
+export function federationQueues(jobs: Jobs, retryDelaySeconds = 30, deliveryConcurrency = 8) {
   return {
     inbox: new PgBossMessageQueue(jobs, 'federation.inbox', { retryLimit: 8, retryDelaySeconds, batchSize: 10 }),
-    outbox: new PgBossMessageQueue(jobs, 'federation.outbox', { retryLimit: 12, retryDelaySeconds, batchSize: 10 }),
+    outbox: new PgBossMessageQueue(jobs, 'federation.outbox', {
+      retryLimit: 12, retryDelaySeconds, batchSize: 10, concurrency: deliveryConcurrency,
+    }),
     fanout: new PgBossMessageQueue(jobs, 'federation.fanout', { retryLimit: 3, retryDelaySeconds, batchSize: 5 }),
   }
 }
