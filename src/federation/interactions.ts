@@ -28,8 +28,7 @@ async function recipientOf(ctx: Ctx, accountId: string): Promise<Recipient | nul
 }
 
 export async function deliverInteractionEvent(c: Context<Ctx>, event: InteractionEvent): Promise<void> {
-  if (event.type === 'announce' || event.type === 'announce.undo') return sendAnnounce(c, event)
-  return sendLike(c, event)
+  return 'likeUri' in event ? sendLike(c, event) : sendAnnounce(c, event)
 }
 
 /** A Like (or its Undo) goes to the liked status's author only. */
