@@ -1,6 +1,6 @@
 import { createFederation, importJwk, type Context, type Federation } from '@fedify/fedify'
 import {
-  Accept, Application, Create, Delete, Endpoints, Follow, Image, Like, Person, PropertyValue, PUBLIC_COLLECTION, Reject, Service, Undo, Update,
+  Accept, Announce, Application, Create, Delete, Endpoints, Follow, Image, Like, Person, PropertyValue, PUBLIC_COLLECTION, Reject, Service, Undo, Update,
   type Recipient,
 } from '@fedify/vocab'
 import type { Ctx } from '../core/context'
@@ -19,7 +19,7 @@ import { limitedLoaderFactories } from './loader'
 import { federationQueues } from './queue'
 import { storeRemoteActor } from './mapping'
 import { onCreate, onDelete, onUpdate } from './inbox/activities'
-import { deliverInteractionEvent, isInteractionEvent, onLike, undoLike } from './interactions'
+import { deliverInteractionEvent, isInteractionEvent, onAnnounce, onLike, undoAnnounce, undoLike } from './interactions'
 import { deliveryTargets } from '../core/federation/statuses'
 
 /** The instance actor's identifier; not a valid nickname (no leading underscores are made by registration). */
@@ -133,6 +133,7 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
     .on(Undo, async (c, undo) => {
       const object = await undo.getObject(c)
       if (object instanceof Like) return undoLike(c, undo, object)
+      if (object instanceof Announce) return undoAnnounce(c, undo, object)
       if (!(object instanceof Follow) || !object.objectId || !undo.actorId) return
       // Only the follower may take its Follow back.
       if (object.actorId?.href !== undo.actorId.href) return
@@ -150,6 +151,7 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
       if (answered) await rejectOutgoingFollow(ctx, answered.targetId, answered.which)
     })
     .on(Like, onLike)
+    .on(Announce, onAnnounce)
     .on(Create, onCreate)
     .on(Update, onUpdate)
     .on(Delete, onDelete)

@@ -7,10 +7,10 @@ import { findAccountById, findAccountByUri, findRemoteActor } from '../core/fede
 import type { PublishEvent, ReblogAnnouncement } from '../core/federation/publish'
 import { deliveryTargets } from '../core/federation/statuses'
 import { NotFoundError, ValidationError } from '../core/errors'
-import { favouriteStatus, unfavouriteStatus } from '../core/statuses/interactions'
+import { favouriteStatus, receiveRemoteReblog, removeRemoteReblog, unfavouriteStatus } from '../core/statuses/interactions'
 import { findStatusByUri } from '../core/statuses/remote-status'
 import { statuses } from '../db/schema'
-import { accountOf } from './inbox/posts'
+import { accountOf, newBudget, resolveStatus } from './inbox/posts'
 
 export type InteractionEvent = Extract<PublishEvent, { type: 'like' | 'like.undo' | 'announce' | 'announce.undo' }>
 
@@ -110,4 +110,32 @@ export async function undoLike(c: InboxContext<Ctx>, undo: Undo, like: Like): Pr
   const account = await findAccountByUri(c.data, actorId.href)
   if (!status || !account?.domain) return
   await unfavouriteStatus(c.data, account.id, status.id).catch(refused)
+}
+
+const PUBLIC_IRIS = new Set([PUBLIC_COLLECTION.href, 'as:Public', 'Public'])
+
+/**
+ * A remote actor's Announce of a status (local, known, or fetched from its origin within the limits) becomes its
+ * reblog, public or unlisted as addressed; Announces not addressed to the public are not kept.
+ */
+export async function onAnnounce(c: InboxContext<Ctx>, announce: Announce): Promise<void> {
+  const actorId = announce.actorId
+  const objectId = announce.objectId
+  if (!actorId || !objectId || !announce.id || announce.id.origin !== actorId.origin) return
+  const visibility = announce.toIds.some((u) => PUBLIC_IRIS.has(u.href)) ? 'public'
+    : announce.ccIds.some((u) => PUBLIC_IRIS.has(u.href)) ? 'unlisted' : null
+  if (!visibility) return
+  const account = await accountOf(c, actorId, () => announce.getActor(c))
+  if (!account?.domain) return
+  const original = await resolveStatus(c, objectId.href, newBudget())
+  if (!original) return
+  await receiveRemoteReblog(c.data, account.id, original.id, announce.id.href, visibility).catch(refused)
+}
+
+/** Undo of an Announce, by the actor who announced. */
+export async function undoAnnounce(c: InboxContext<Ctx>, undo: Undo, announce: Announce): Promise<void> {
+  const actorId = undo.actorId
+  if (!actorId || !announce.id || announce.actorId?.href !== actorId.href || announce.id.origin !== actorId.origin) return
+  const account = await findAccountByUri(c.data, actorId.href)
+  if (account?.domain) await removeRemoteReblog(c.data, account.id, announce.id.href)
 }

@@ -15,6 +15,8 @@ let rookery: LiveServer
 /** bob follows alice; dora does not; eve tries to act for others */
 let peer: Peer
 let alice: MadeUser
+/** follows bob */
+let carol: MadeUser
 let aliceUri: string
 let inbox: string
 let bobUri: string
@@ -91,6 +93,15 @@ beforeAll(async () => {
   const followId = new URL(`${peer.baseUrl}/users/bob/follows/${Date.now()}`)
   await peer.send(new Follow({ id: followId, actor: peer.actorUri('bob'), object: new URL(aliceUri) }), to as any)
   await peer.waitFor((a): a is Accept => a instanceof Accept && a.objectId?.href === followId.href)
+
+  carol = await makeUser(rookery.ctx)
+  const found = await api(carol, 'GET', `/api/v2/search?q=${encodeURIComponent(`@bob@${new URL(peer.baseUrl).host}`)}&resolve=true&type=accounts`)
+  const bobId = found.body.accounts[0].id
+  await api(carol, 'POST', `/api/v1/accounts/${bobId}/follow`)
+  const follow = await peer.waitFor((a: Activity): a is Follow => a instanceof Follow && a.objectId?.href === bobUri)
+  const carolActor = await peer.context().lookupObject(`${rookery.baseUrl}/users/${carol.account.username}`)
+  await peer.send(new Accept({ id: new URL(`${peer.baseUrl}/accepts/${Date.now()}`), actor: new URL(bobUri), object: follow }), carolActor as any)
+  await until(async () => (await api(carol, 'GET', `/api/v1/accounts/relationships?id[]=${bobId}`)).body[0]?.following)
 }, 90_000)
 
 afterAll(async () => {
@@ -221,4 +232,62 @@ describe('incoming', () => {
     const [row] = await rookery.ctx.db.select().from(favourites).where(and(eq(favourites.statusId, remote.id)))
     expect(row).toBeUndefined()
   }, 30_000)
+})
+
+const announceJson = (name: string, object: string, to: string[] = [PUBLIC], cc: string[] = [`${actorOf(name)}/followers`], id = idOn(name, 'announces')) =>
+  ({ '@context': CONTEXT, id, type: 'Announce', actor: actorOf(name), object, to, cc, published: new Date().toISOString() })
+
+const reblogOf = async (uri: string) => (await rookery.ctx.db.select().from(statuses).where(eq(statuses.uri, uri)))[0]
+const homeOf = async (user: MadeUser) => (await api(user, 'GET', '/api/v1/timelines/home?limit=40')).body as any[]
+
+describe('incoming Announce', () => {
+  test('an Announce of a local status becomes a reblog: counted, notified, in the booster\'s followers\' homes; Undo removes it', async () => {
+    const status = await post({ status: 'boost me', visibility: 'public' })
+    const announce = announceJson('bob', status.uri)
+    expect((await deliver(announce)).status).toBeLessThan(300)
+    const reblog = await until(() => reblogOf(announce.id))
+    expect(reblog.reblogOfId).toBe(status.id)
+    expect(reblog.visibility).toBe('public')
+    expect((await api(alice, 'GET', `/api/v1/statuses/${status.id}`)).body.reblogs_count).toBe(1)
+    await until(async () => (await api(alice, 'GET', '/api/v1/notifications?types[]=reblog')).body.some((n: any) => n.status?.id === status.id))
+    const entry = await until(async () => (await homeOf(carol)).find((s) => s.reblog?.id === status.id))
+    expect(entry.account.acct).toBe(`bob@${new URL(peer.baseUrl).host}`)
+
+    // eve cannot undo bob's Announce
+    await deliverAndSettle(undoJson('eve', announce), 'eve')
+    expect(await reblogOf(announce.id)).toBeDefined()
+
+    expect((await deliver(undoJson('bob', announce))).status).toBeLessThan(300)
+    await until(async () => !(await reblogOf(announce.id)))
+    expect((await api(alice, 'GET', `/api/v1/statuses/${status.id}`)).body.reblogs_count).toBe(0)
+    await until(async () => !(await api(alice, 'GET', '/api/v1/notifications?types[]=reblog')).body.some((n: any) => n.status?.id === status.id))
+    await until(async () => !(await homeOf(carol)).some((s) => s.reblog?.id === status.id))
+  }, 60_000)
+
+  test('an unlisted Announce of a remote status not seen yet fetches it from its origin', async () => {
+    const uri = idOn('dora', 'statuses')
+    const path = new URL(uri).pathname
+    peer.serve(path, { '@context': CONTEXT, id: uri, type: 'Note', attributedTo: actorOf('dora'), content: '<p>fetched</p>', published: new Date().toISOString(), to: [PUBLIC], cc: [] })
+    const announce = announceJson('bob', uri, [`${bobUri}/followers`], [PUBLIC])
+    expect((await deliver(announce)).status).toBeLessThan(300)
+    const reblog = await until(() => reblogOf(announce.id))
+    expect(reblog.visibility).toBe('unlisted')
+    const original = await reblogOf(uri)
+    expect(original?.id).toBe(reblog.reblogOfId!)
+    expect(original?.local).toBe(false)
+  }, 30_000)
+
+  test('refused: an Announce of a private status, one not addressed to the public, and one with an id on another origin', async () => {
+    const secret = await post({ status: 'followers only, no boosts', visibility: 'private' })
+    const ofPrivate = announceJson('bob', secret.uri)
+    await deliverAndSettle(ofPrivate, 'bob')
+    const open = await post({ status: 'public one', visibility: 'public' })
+    const notPublic = announceJson('bob', open.uri, [`${bobUri}/followers`], [])
+    await deliverAndSettle(notPublic, 'bob')
+    const elsewhere = announceJson('bob', open.uri, [PUBLIC], [], `https://elsewhere.invalid/announces/${++seq}`)
+    await deliverAndSettle(elsewhere, 'bob')
+    for (const a of [ofPrivate, notPublic, elsewhere]) expect(await reblogOf(a.id)).toBeUndefined()
+    expect((await api(alice, 'GET', `/api/v1/statuses/${secret.id}`)).body.reblogs_count).toBe(0)
+    expect((await api(alice, 'GET', `/api/v1/statuses/${open.id}`)).body.reblogs_count).toBe(0)
+  }, 60_000)
 })

@@ -185,3 +185,39 @@ export async function muteThread(ctx: Ctx, accountId: string, id: string, mute: 
 
 /** The status after the change, with fresh counters. */
 const reloaded = (ctx: Ctx, accountId: string, id: string) => getVisibleStatus(ctx, accountId, id)
+
+/**
+ * A remote account's reblog (an Announce whose id is `uri`) of a status it may see: public and unlisted statuses
+ * only. It enters the home feeds of the booster's local followers and notifies a local original author. Null when
+ * refused; an Announce seen before answers with its reblog.
+ */
+export async function receiveRemoteReblog(
+  ctx: Ctx, accountId: string, originalId: string, uri: string, visibility: 'public' | 'unlisted',
+): Promise<StatusRow | null> {
+  const original = await target(ctx, accountId, originalId)
+  if (original.visibility !== 'public' && original.visibility !== 'unlisted') return null
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await tx.insert(statuses).values({
+      id: newId(), accountId, reblogOfId: original.id, visibility, conversationId: original.conversationId, local: false, uri,
+    }).onConflictDoNothing().returning()
+    if (!row) {
+      const [existing] = await tx.select().from(statuses).where(and(eq(statuses.reblogOfId, original.id), eq(statuses.accountId, accountId))).limit(1)
+      return existing ?? null
+    }
+    await bumpStatusCounter(tx, original.id, 'reblogsCount', 1)
+    await distributeNewStatus(tx, row, [])
+    await notify(tx, { type: 'reblog', accountId: original.accountId, fromAccountId: accountId, statusId: original.id })
+    return row
+  })
+}
+
+/** Takes back a remote account's reblog, by the Announce's id; only that account's. */
+export async function removeRemoteReblog(ctx: Ctx, accountId: string, uri: string): Promise<boolean> {
+  return ctx.db.transaction(async (tx) => {
+    const [reblog] = await tx.select().from(statuses)
+      .where(and(eq(statuses.uri, uri), eq(statuses.accountId, accountId), eq(statuses.local, false))).limit(1)
+    if (!reblog?.reblogOfId || !(await removeStatus(tx, reblog.id))) return false
+    await withdrawNotifications(tx, { type: 'reblog', fromAccountId: accountId, statusId: reblog.reblogOfId })
+    return true
+  })
+}
