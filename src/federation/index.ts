@@ -1,6 +1,7 @@
 import { createFederation, importJwk, type Context, type Federation } from '@fedify/fedify'
 import {
-  Accept, Application, Create, Delete, Emoji, Endpoints, Follow, Image, Person, PropertyValue, Reject, Service, Undo, Update, type Recipient,
+  Accept, Announce, Application, Create, Delete, Emoji, Endpoints, Follow, Image, Like, Person, PropertyValue, PUBLIC_COLLECTION, Reject,
+  Service, Undo, Update, type Recipient,
 } from '@fedify/vocab'
 import type { Ctx } from '../core/context'
 import { findAccountById, findAccountByUri, findLocalActor, findRemoteActor, followUris } from '../core/federation/actors'
@@ -19,6 +20,8 @@ import { limitedLoaderFactories } from './loader'
 import { federationQueues } from './queue'
 import { storeRemoteActor } from './mapping'
 import { onCreate, onDelete, onUpdate } from './inbox/activities'
+import { deliverInteractionEvent, isInteractionEvent, onAnnounce, onLike, undoAnnounce, undoLike } from './interactions'
+import { deliveryTargets } from '../core/federation/statuses'
 
 /** The instance actor's identifier; not a valid nickname (no leading underscores are made by registration). */
 export const INSTANCE_ACTOR = INSTANCE_KEY_OWNER
@@ -130,6 +133,8 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
     })
     .on(Undo, async (c, undo) => {
       const object = await undo.getObject(c)
+      if (object instanceof Like) return undoLike(c, undo, object)
+      if (object instanceof Announce) return undoAnnounce(c, undo, object)
       if (!(object instanceof Follow) || !object.objectId || !undo.actorId) return
       // Only the follower may take its Follow back.
       if (object.actorId?.href !== undo.actorId.href) return
@@ -146,6 +151,8 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
       const answered = await answeredFollow(c, reject)
       if (answered) await rejectOutgoingFollow(ctx, answered.targetId, answered.which)
     })
+    .on(Like, onLike)
+    .on(Announce, onAnnounce)
     .on(Create, onCreate)
     .on(Update, onUpdate)
     .on(Delete, onDelete)
@@ -272,6 +279,31 @@ async function sendFollow(c: Context<Ctx>, event: Extract<PublishEvent, { type: 
   await c.sendActivity({ identifier: actor.username }, recipient, activity)
 }
 
+/** Sends a local account's changed profile to its remote followers, through their shared inboxes. */
+async function sendActorUpdate(c: Context<Ctx>, accountId: string) {
+  const account = await findAccountById(c.data, accountId)
+  if (!account || account.domain || account.suspendedAt || account.deletedAt) return
+  const targets = await deliveryTargets(c.data, account.id, 'public', [])
+  if (!targets.followers.length) return
+  const actor = await localActor(c, account)
+  const update = new Update({
+    id: new URL(`${actor.id!.href}#updates/${new Date(account.updatedAt).getTime()}`),
+    actor: actor.id,
+    to: PUBLIC_COLLECTION,
+    cc: c.getFollowersUri(account.username),
+    updated: instant(new Date(account.updatedAt)),
+    object: actor,
+  })
+  const recipients = targets.followers.map((t): Recipient => ({
+    id: new URL(t.uri),
+    inboxId: new URL(t.inboxUrl),
+    endpoints: t.sharedInboxUrl ? { sharedInbox: new URL(t.sharedInboxUrl) } : null,
+  }))
+  await c.sendActivity({ identifier: account.username }, recipients, update, {
+    preferSharedInbox: true, excludeBaseUris: [new URL(c.data.config.baseUrl)],
+  })
+}
+
 /** Sends the Accept or Reject of a remote Follow. */
 async function sendFollowAnswer(c: Context<Ctx>, event: Extract<PublishEvent, { type: 'follow.accept' | 'follow.reject' }>) {
   const ctx = c.data
@@ -323,6 +355,8 @@ export async function startFederationWorkers(ctx: Ctx, signal: AbortSignal): Pro
     const c = federationContext(ctx)
     if (isStatusEvent(event)) await deliverStatusEvent(c, event)
     else if (isChatEvent(event)) await deliverChatEvent(c, event)
+    else if (isInteractionEvent(event)) await deliverInteractionEvent(c, event)
+    else if (event.type === 'actor.update') await sendActorUpdate(c, event.accountId)
     else if ('targetId' in event) await sendFollow(c, event)
     else await sendFollowAnswer(c, event)
   })

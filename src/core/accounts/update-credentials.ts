@@ -9,6 +9,7 @@ import { isPlainObject, parseArray, parseBool, parseStringArray } from '../param
 import { ErrorCollector } from './error-collector'
 import { formatBio } from './profile-text'
 import { normalizeLocale } from './register'
+import { enqueuePublish } from '../federation/publish'
 
 export const POSTING_VISIBILITIES: Visibility[] = ['public', 'unlisted', 'private', 'direct']
 export const ACTOR_TYPES = ['Person', 'Service'] as const
@@ -316,6 +317,7 @@ export async function updateCredentials(ctx: Ctx, viewer: UserViewer, input: Rec
     let userRow = current.user
     if (Object.keys(account).length) {
       ;[accountRow] = await tx.update(accounts).set({ ...account, updatedAt: new Date() }).where(eq(accounts.id, viewer.accountId)).returning()
+      await enqueuePublish(ctx, tx, { type: 'actor.update', accountId: viewer.accountId })
     }
     if (settingsPatch) {
       // Merge under a row lock so concurrent saves from two frontends do not drop each other's keys.

@@ -18,6 +18,22 @@ export type PublishEvent =
   | { type: 'chat.create'; messageId: string }
   /** a local account deleted its chat message to a remote one */
   | { type: 'chat.delete'; actorId: string; recipientId: string; uri: string }
+  /** a local account favourited a remote status (`like`), or took it back (`like.undo`); `likeUri` is the Like's id */
+  | { type: 'like' | 'like.undo'; accountId: string; statusId: string; likeUri: string }
+  /** a local account reblogged a status, or took the reblog back: what is needed to address both, taken before any delete */
+  | ReblogAnnouncement
+  /** a local account changed its profile */
+  | { type: 'actor.update'; accountId: string }
+
+export interface ReblogAnnouncement {
+  type: 'announce' | 'announce.undo'
+  accountId: string
+  /** the reblog's own uri, the Announce's id */
+  uri: string
+  visibility: StatusVisibility
+  originalUri: string
+  originalAuthorId: string
+}
 
 export interface StatusDeletion {
   type: 'status.delete'

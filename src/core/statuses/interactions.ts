@@ -1,7 +1,8 @@
 import { and, count, eq, sql } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
-import { bookmarks, conversationMutes, favourites, statusPins, statuses, type StatusRow, type StatusVisibility } from '../../db/schema'
+import { accounts, bookmarks, conversationMutes, favourites, statusPins, statuses, type StatusRow, type StatusVisibility } from '../../db/schema'
 import { getOwnFolder } from '../bookmarks/folders'
+import { enqueuePublish } from '../federation/publish'
 import type { Ctx } from '../context'
 import { isGiven } from '../params'
 import { NotFoundError, ValidationError } from '../errors'
@@ -58,6 +59,7 @@ export async function reblogStatus(ctx: Ctx, accountId: string, username: string
     if (countsPublicly(chosen)) await bumpAuthorStatuses(tx, accountId, 1)
     await distributeNewStatus(tx, row, [])
     await notify(tx, { type: 'reblog', accountId: original.accountId, fromAccountId: accountId, statusId: original.id })
+    await announce(ctx, tx, 'announce', row, original)
     return row
   })
 }
@@ -69,11 +71,33 @@ export async function unreblogStatus(ctx: Ctx, accountId: string, id: string): P
     const [reblog] = await tx.select({ id: statuses.id }).from(statuses)
       .where(and(eq(statuses.reblogOfId, original.id), eq(statuses.accountId, accountId))).limit(1)
     if (!reblog) return
+    const [row] = await tx.select().from(statuses).where(eq(statuses.id, reblog.id)).limit(1)
+    await announce(ctx, tx, 'announce.undo', row, original)
     if (await removeStatus(tx, reblog.id)) {
       await withdrawNotifications(tx, { type: 'reblog', fromAccountId: accountId, statusId: original.id })
     }
   })
   return reloaded(ctx, accountId, original.id)
+}
+
+/** The Like id of a favourite, on the favouriting account's actor. */
+export const likeUri = (baseUrl: string, username: string, favouriteId: string) =>
+  new URL(`/users/${username}#likes/${favouriteId}`, baseUrl).href
+
+/** A local account's favourite of a remote status is told to the status's author. */
+async function like(ctx: Ctx, tx: DbLike, type: 'like' | 'like.undo', accountId: string, status: StatusRow, favouriteId: string) {
+  if (status.local) return
+  const [liker] = await tx.select({ username: accounts.username, domain: accounts.domain }).from(accounts).where(eq(accounts.id, accountId)).limit(1)
+  if (!liker || liker.domain) return
+  await enqueuePublish(ctx, tx, { type, accountId, statusId: status.id, likeUri: likeUri(ctx.config.baseUrl, liker.username, favouriteId) })
+}
+
+/** A local account's reblog that leaves the instance (public or unlisted) is announced; its removal is undone. */
+async function announce(ctx: Ctx, tx: DbLike, type: 'announce' | 'announce.undo', reblog: StatusRow | undefined, original: StatusRow) {
+  if (!reblog?.local || !reblog.uri || !original.uri || !['public', 'unlisted'].includes(reblog.visibility)) return
+  await enqueuePublish(ctx, tx, {
+    type, accountId: reblog.accountId, uri: reblog.uri, visibility: reblog.visibility, originalUri: original.uri, originalAuthorId: original.accountId,
+  })
 }
 
 export async function favouriteStatus(ctx: Ctx, accountId: string, id: string): Promise<StatusRow> {
@@ -83,6 +107,7 @@ export async function favouriteStatus(ctx: Ctx, accountId: string, id: string): 
     if (!added) return
     await bumpStatusCounter(tx, status.id, 'favouritesCount', 1)
     await notify(tx, { type: 'favourite', accountId: status.accountId, fromAccountId: accountId, statusId: status.id })
+    await like(ctx, tx, 'like', accountId, status, added.id)
   })
   return reloaded(ctx, accountId, status.id)
 }
@@ -94,6 +119,7 @@ export async function unfavouriteStatus(ctx: Ctx, accountId: string, id: string)
     if (!gone) return
     await bumpStatusCounter(tx, status.id, 'favouritesCount', -1)
     await withdrawNotifications(tx, { type: 'favourite', fromAccountId: accountId, statusId: status.id })
+    await like(ctx, tx, 'like.undo', accountId, status, gone.id)
   })
   return reloaded(ctx, accountId, status.id)
 }
@@ -159,3 +185,39 @@ export async function muteThread(ctx: Ctx, accountId: string, id: string, mute: 
 
 /** The status after the change, with fresh counters. */
 const reloaded = (ctx: Ctx, accountId: string, id: string) => getVisibleStatus(ctx, accountId, id)
+
+/**
+ * A remote account's reblog (an Announce whose id is `uri`) of a status it may see: public and unlisted statuses
+ * only. It enters the home feeds of the booster's local followers and notifies a local original author. Null when
+ * refused; an Announce seen before answers with its reblog.
+ */
+export async function receiveRemoteReblog(
+  ctx: Ctx, accountId: string, originalId: string, uri: string, visibility: 'public' | 'unlisted',
+): Promise<StatusRow | null> {
+  const original = await target(ctx, accountId, originalId)
+  if (original.visibility !== 'public' && original.visibility !== 'unlisted') return null
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await tx.insert(statuses).values({
+      id: newId(), accountId, reblogOfId: original.id, visibility, conversationId: original.conversationId, local: false, uri,
+    }).onConflictDoNothing().returning()
+    if (!row) {
+      const [existing] = await tx.select().from(statuses).where(and(eq(statuses.reblogOfId, original.id), eq(statuses.accountId, accountId))).limit(1)
+      return existing ?? null
+    }
+    await bumpStatusCounter(tx, original.id, 'reblogsCount', 1)
+    await distributeNewStatus(tx, row, [])
+    await notify(tx, { type: 'reblog', accountId: original.accountId, fromAccountId: accountId, statusId: original.id })
+    return row
+  })
+}
+
+/** Takes back a remote account's reblog, by the Announce's id; only that account's. */
+export async function removeRemoteReblog(ctx: Ctx, accountId: string, uri: string): Promise<boolean> {
+  return ctx.db.transaction(async (tx) => {
+    const [reblog] = await tx.select().from(statuses)
+      .where(and(eq(statuses.uri, uri), eq(statuses.accountId, accountId), eq(statuses.local, false))).limit(1)
+    if (!reblog?.reblogOfId || !(await removeStatus(tx, reblog.id))) return false
+    await withdrawNotifications(tx, { type: 'reblog', fromAccountId: accountId, statusId: reblog.reblogOfId })
+    return true
+  })
+}
