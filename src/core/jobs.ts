@@ -153,7 +153,8 @@ export async function startJobs(database: Database, opts: JobsOptions = {}): Pro
   })
   boss.on('error', (e: Error) => console.error('[rookery] job queue error:', e.message))
   await boss.start()
-  const known = new Set<string>(opts.queues ?? QUEUES)
+  // Every queue of the application exists whatever this process works on: core actions send to them from anywhere.
+  const known = new Set<string>([...QUEUES, ...(opts.queues ?? [])])
   for (const name of known) await boss.createQueue(name)
   const ensureQueue = (name: string) => {
     if (!known.has(name)) throw new Error(`unknown job queue ${name}`)

@@ -250,6 +250,8 @@ describe('status maintenance job', () => {
     const jobs = {
       work: async (queue: string, handler: any) => { handlers.set(queue, handler) },
       schedule: async (queue: string, cron: string) => { schedules.push([queue, cron]) },
+      // the deletion tells other servers through the federation queue
+      send: async () => null,
     } as unknown as Jobs
     await registerStatusJobs({ ...ctx, jobs })
     expect(schedules).toEqual([[STATUS_MAINTENANCE_QUEUE, '* * * * *']])
