@@ -95,6 +95,8 @@ describe('parallel outbox', () => {
     for (const sink of sinks) expect(hostMax.get(sink.host)!).toBeLessThanOrEqual(PER_HOST)
     // the busy host did get its share in parallel, without a failure being counted against it
     expect(hostMax.get(sinks[0]!.host)).toBe(PER_HOST)
-    expect(await rookery.ctx.db.query.unavailableDomains.findFirst()).toBeUndefined()
+    // (other test files of this process may have marked their own failing hosts)
+    const marked = (await rookery.ctx.db.query.unavailableDomains.findMany()).map((d) => d.domain)
+    expect(marked.filter((d) => sinks.some((s) => s.host === d))).toEqual([])
   }, 90_000)
 })
