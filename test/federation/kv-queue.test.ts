@@ -1,7 +1,9 @@
 // Fedify's key-value store and message queue on the application's own database.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { testMessageQueue } from '@fedify/testing'
+import { sql } from 'drizzle-orm'
 import { startJobs, type Jobs } from '../../src/core/jobs'
+import { resultRows } from '../../src/db/client'
 import { DrizzleKvStore } from '../../src/federation/kv'
 import { PgBossMessageQueue } from '../../src/federation/queue'
 import { getTestContext } from '../support/context'
@@ -78,6 +80,9 @@ describe('PgBossMessageQueue', () => {
 
   test('passes Fedify\'s message queue suite with two workers on one database', async () => {
     const ctx = await getTestContext()
+    // Fedify's suite counts every message it receives: nothing other test files of this process left may be waiting.
+    const [table] = resultRows<{ present: boolean }>(await ctx.db.execute(sql`select to_regclass('pgboss.job') is not null as present`))
+    if (table?.present) await ctx.db.execute(sql`delete from pgboss.job where name like 'federation.%' and state in ('created', 'retry')`)
     const settings = { retryLimit: 2, retryDelaySeconds: 1, batchSize: 20 }
     await testMessageQueue(async () => {
       const jobs = await startJobs(ctx.database, { supervise: false, queues: ['federation.inbox'] })
