@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { ChatMessage, Create, Delete, Tombstone, type Activity, type Recipient } from '@fedify/vocab'
 import { makeUser, type MadeUser } from '../support/factories'
-import { startLiveServer, type LiveServer } from '../support/live-server'
+import { startLiveServer, until, type LiveServer } from '../support/live-server'
 import { startPeer, type Peer } from '../support/peer'
 
 let rookery: LiveServer
@@ -20,17 +20,8 @@ afterAll(async () => {
   await rookery?.stop()
 }, 60_000)
 
-async function api(user: MadeUser, method: string, path: string, json?: unknown) {
-  const res = await fetch(`${rookery.baseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${user.token}`, ...(json ? { 'content-type': 'application/json' } : {}) },
-    body: json ? JSON.stringify(json) : undefined,
-  })
-  return { status: res.status, body: await res.json() as any }
-}
-
 async function resolve(user: MadeUser, name: string): Promise<string> {
-  const { body } = await api(user, 'GET', `/api/v2/search?q=${encodeURIComponent(`@${name}@${peerHost}`)}&resolve=true&type=accounts`)
+  const { body } = await rookery.api(user, 'GET', `/api/v2/search?q=${encodeURIComponent(`@${name}@${peerHost}`)}&resolve=true&type=accounts`)
   expect(body.accounts.map((a: { acct: string }) => a.acct)).toEqual([`${name}@${peerHost}`])
   return body.accounts[0].id
 }
@@ -39,11 +30,11 @@ describe('a local account chats with a remote one', () => {
   test('each message goes to the recipient\'s own inbox as a Create of a ChatMessage; a deleted one as a Delete', async () => {
     const alice = await makeUser(rookery.ctx)
     const bobId = await resolve(alice, 'bob')
-    const chat = await api(alice, 'POST', `/api/v1/pleroma/chats/by-account-id/${bobId}`)
+    const chat = await rookery.api(alice, 'POST', `/api/v1/pleroma/chats/by-account-id/${bobId}`)
     expect(chat.status).toBe(200)
     expect(chat.body.account.acct).toBe(`bob@${peerHost}`)
 
-    const sent = await api(alice, 'POST', `/api/v1/pleroma/chats/${chat.body.id}/messages`, { content: 'hello <b>bob</b> :)' })
+    const sent = await rookery.api(alice, 'POST', `/api/v1/pleroma/chats/${chat.body.id}/messages`, { content: 'hello <b>bob</b> :)' })
     expect(sent.status).toBe(200)
     const create = await peer.waitFor((a): a is Create => a instanceof Create && a.objectId?.href !== undefined
       && peer.deliveries.some((d) => d.activity === a && d.recipient === 'bob'))
@@ -57,7 +48,7 @@ describe('a local account chats with a remote one', () => {
     // never through the shared inbox, and only to bob
     expect(peer.deliveries.filter((d) => d.activity instanceof Create).every((d) => d.recipient === 'bob')).toBe(true)
 
-    expect((await api(alice, 'DELETE', `/api/v1/pleroma/chats/${chat.body.id}/messages/${sent.body.id}`)).status).toBe(200)
+    expect((await rookery.api(alice, 'DELETE', `/api/v1/pleroma/chats/${chat.body.id}/messages/${sent.body.id}`)).status).toBe(200)
     const deletion = await peer.waitFor((a): a is Delete => a instanceof Delete && a.objectId?.href === message.id?.href)
     expect(deletion.actorId?.href).toBe(`${rookery.baseUrl}/users/${alice.account.username}`)
   }, 90_000)
@@ -65,8 +56,8 @@ describe('a local account chats with a remote one', () => {
   test('a blocked remote account cannot be chatted with', async () => {
     const alice = await makeUser(rookery.ctx)
     const carlId = await resolve(alice, 'carl')
-    expect((await api(alice, 'POST', `/api/v1/accounts/${carlId}/block`)).status).toBe(200)
-    expect((await api(alice, 'POST', `/api/v1/pleroma/chats/by-account-id/${carlId}`)).status).toBe(422)
+    expect((await rookery.api(alice, 'POST', `/api/v1/accounts/${carlId}/block`)).status).toBe(200)
+    expect((await rookery.api(alice, 'POST', `/api/v1/pleroma/chats/by-account-id/${carlId}`)).status).toBe(422)
   }, 60_000)
 })
 
@@ -80,7 +71,7 @@ describe('a remote account chats with a local one', () => {
     return new Create({ id: new URL(`${peer.baseUrl}/activities/${id}`), actor: peer.actorUri(from), tos: to, object })
   }
 
-  const chatsOf = async (user: MadeUser) => (await api(user, 'GET', '/api/v1/pleroma/chats')).body as any[]
+  const chatsOf = async (user: MadeUser) => (await rookery.api(user, 'GET', '/api/v1/pleroma/chats')).body as any[]
 
   test('a ChatMessage becomes a message in the recipient\'s chat, with a notification; its Delete takes it back', async () => {
     const alice = await makeUser(rookery.ctx)
@@ -92,7 +83,7 @@ describe('a remote account chats with a local one', () => {
     expect(chat.last_message.content).toContain('hi alice')
     expect(chat.last_message.content).not.toContain('script')
     expect(chat.unread).toBe(1)
-    const notifications = (await api(alice, 'GET', '/api/v1/notifications?include_types[]=pleroma:chat_mention')).body as any[]
+    const notifications = (await rookery.api(alice, 'GET', '/api/v1/notifications?include_types[]=pleroma:chat_mention')).body as any[]
     expect(notifications.map((n) => n.type)).toContain('pleroma:chat_mention')
 
     // the same message again is not a second one
@@ -103,7 +94,7 @@ describe('a remote account chats with a local one', () => {
     })
     await peer.send(deletion, to)
     await until(async () => {
-      const messages = (await api(alice, 'GET', `/api/v1/pleroma/chats/${chat.id}/messages`)).body as any[]
+      const messages = (await rookery.api(alice, 'GET', `/api/v1/pleroma/chats/${chat.id}/messages`)).body as any[]
       return messages.length === 0
     })
   }, 90_000)
@@ -132,12 +123,3 @@ describe('a remote account chats with a local one', () => {
   }, 60_000)
 })
 
-async function until<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error('timed out')
-    await Bun.sleep(100)
-  }
-}

@@ -8,7 +8,7 @@ import {
 import { upsertRemoteActor } from '../../src/core/federation/actors'
 import { unavailableDomains } from '../../src/db/schema'
 import { makeUser, type MadeUser } from '../support/factories'
-import { startLiveServer, type LiveServer } from '../support/live-server'
+import { startLiveServer, until, type LiveServer } from '../support/live-server'
 import { startPeer, type Peer } from '../support/peer'
 
 let rookery: LiveServer
@@ -18,29 +18,10 @@ let alice: MadeUser
 let carlAcct: string
 let bobAcct: string
 
-async function api(user: MadeUser, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${rookery.baseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${user.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  })
-  return { status: res.status, body: await res.json() as any }
-}
-
 async function post(status: string, visibility = 'direct'): Promise<{ id: string; uri: string }> {
-  const res = await api(alice, 'POST', '/api/v1/statuses', { status, visibility })
+  const res = await rookery.api(alice, 'POST', '/api/v1/statuses', { status, visibility })
   expect(res.status).toBe(200)
   return res.body
-}
-
-async function until<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error('timed out')
-    await Bun.sleep(100)
-  }
 }
 
 const createOf = (uri: string) => (a: Activity): a is Create => a instanceof Create && a.objectId?.href === uri
@@ -48,7 +29,7 @@ const domainRow = async (domain: string) =>
   (await rookery.ctx.db.select().from(unavailableDomains).where(eq(unavailableDomains.domain, domain)))[0]
 
 async function resolve(acct: string) {
-  const found = await api(alice, 'GET', `/api/v2/search?q=${encodeURIComponent(`@${acct}`)}&resolve=true&type=accounts`)
+  const found = await rookery.api(alice, 'GET', `/api/v2/search?q=${encodeURIComponent(`@${acct}`)}&resolve=true&type=accounts`)
   expect(found.body.accounts.map((a: { acct: string }) => a.acct)).toEqual([acct])
 }
 

@@ -4,7 +4,7 @@ import { and, eq } from 'drizzle-orm'
 import { Accept, Follow, Reject, Undo, type Activity, type Recipient } from '@fedify/vocab'
 import { accounts, followRequests, follows, remoteActors } from '../../src/db/schema'
 import { makeUser, type MadeUser } from '../support/factories'
-import { startLiveServer, type LiveServer } from '../support/live-server'
+import { startLiveServer, until, type LiveServer } from '../support/live-server'
 import { startPeer, type Peer } from '../support/peer'
 
 let rookery: LiveServer
@@ -27,16 +27,6 @@ async function recipientOf(user: MadeUser): Promise<Recipient> {
   const actor = await peer.context().lookupObject(`${rookery.baseUrl}/users/${user.account.username}`)
   expect(actor?.id?.href).toBe(`${rookery.baseUrl}/users/${user.account.username}`)
   return actor as unknown as Recipient
-}
-
-async function until<T>(probe: () => Promise<T | null | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error('timed out')
-    await Bun.sleep(100)
-  }
 }
 
 const answerTo = <T extends typeof Accept | typeof Reject>(Type: T, id: URL) =>

@@ -5,7 +5,7 @@ import { and, eq } from 'drizzle-orm'
 import { Accept, Announce, Follow, Like, Person, PUBLIC_COLLECTION, Undo, Update, type Activity } from '@fedify/vocab'
 import { favourites, statuses } from '../../src/db/schema'
 import { makeUser, type MadeUser } from '../support/factories'
-import { startLiveServer, type LiveServer } from '../support/live-server'
+import { startLiveServer, until, type LiveServer } from '../support/live-server'
 import { startPeer, type Peer } from '../support/peer'
 
 const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public'
@@ -22,25 +22,6 @@ let inbox: string
 let bobUri: string
 let seq = 0
 
-async function api(user: MadeUser, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${rookery.baseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${user.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  })
-  return { status: res.status, body: await res.json() as any }
-}
-
-async function until<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error('timed out')
-    await Bun.sleep(100)
-  }
-}
-
 const idOn = (name: string, kind: string) => `${peer.baseUrl}/users/${name}/${kind}/${Date.now()}-${++seq}`
 const actorOf = (name: string) => peer.actorUri(name).href
 
@@ -55,7 +36,7 @@ async function deliver(json: unknown, as = 'bob') {
 }
 
 async function post(params: Record<string, unknown>): Promise<{ id: string; uri: string }> {
-  const res = await api(alice, 'POST', '/api/v1/statuses', params)
+  const res = await rookery.api(alice, 'POST', '/api/v1/statuses', params)
   expect(res.status).toBe(200)
   return res.body
 }
@@ -95,13 +76,13 @@ beforeAll(async () => {
   await peer.waitFor((a): a is Accept => a instanceof Accept && a.objectId?.href === followId.href)
 
   carol = await makeUser(rookery.ctx)
-  const found = await api(carol, 'GET', `/api/v2/search?q=${encodeURIComponent(`@bob@${new URL(peer.baseUrl).host}`)}&resolve=true&type=accounts`)
+  const found = await rookery.api(carol, 'GET', `/api/v2/search?q=${encodeURIComponent(`@bob@${new URL(peer.baseUrl).host}`)}&resolve=true&type=accounts`)
   const bobId = found.body.accounts[0].id
-  await api(carol, 'POST', `/api/v1/accounts/${bobId}/follow`)
+  await rookery.api(carol, 'POST', `/api/v1/accounts/${bobId}/follow`)
   const follow = await peer.waitFor((a: Activity): a is Follow => a instanceof Follow && a.objectId?.href === bobUri)
   const carolActor = await peer.context().lookupObject(`${rookery.baseUrl}/users/${carol.account.username}`)
   await peer.send(new Accept({ id: new URL(`${peer.baseUrl}/accepts/${Date.now()}`), actor: new URL(bobUri), object: follow }), carolActor as any)
-  await until(async () => (await api(carol, 'GET', `/api/v1/accounts/relationships?id[]=${bobId}`)).body[0]?.following)
+  await until(async () => (await rookery.api(carol, 'GET', `/api/v1/accounts/relationships?id[]=${bobId}`)).body[0]?.following)
 }, 90_000)
 
 afterAll(async () => {
@@ -112,15 +93,15 @@ afterAll(async () => {
 describe('outgoing', () => {
   test('favouriting a remote status sends Like to its author\'s inbox; unfavouriting sends Undo{Like}', async () => {
     const status = await remoteStatus()
-    expect((await api(alice, 'POST', `/api/v1/statuses/${status.id}/favourite`)).status).toBe(200)
+    expect((await rookery.api(alice, 'POST', `/api/v1/statuses/${status.id}/favourite`)).status).toBe(200)
     const like = await peer.waitFor((a): a is Like => a instanceof Like && a.objectId?.href === status.uri)
     expect(like.actorId?.href).toBe(aliceUri)
     expect(like.id?.origin).toBe(new URL(rookery.baseUrl).origin)
     expect(peer.deliveries.find((d) => d.activity === like)?.recipient).toBe('bob')
     // favouriting again sends nothing more
-    expect((await api(alice, 'POST', `/api/v1/statuses/${status.id}/favourite`)).status).toBe(200)
+    expect((await rookery.api(alice, 'POST', `/api/v1/statuses/${status.id}/favourite`)).status).toBe(200)
 
-    expect((await api(alice, 'POST', `/api/v1/statuses/${status.id}/unfavourite`)).status).toBe(200)
+    expect((await rookery.api(alice, 'POST', `/api/v1/statuses/${status.id}/unfavourite`)).status).toBe(200)
     const undo = await peer.waitFor((a): a is Undo => a instanceof Undo && a.actorId?.href === aliceUri && a.id?.href === `${like.id!.href}/undo`)
     const undone = await undo.getObject(peer.context())
     expect(undone).toBeInstanceOf(Like)
@@ -130,14 +111,14 @@ describe('outgoing', () => {
 
   test('favouriting a local status sends nothing', async () => {
     const own = await post({ status: 'mine', visibility: 'public' })
-    expect((await api(alice, 'POST', `/api/v1/statuses/${own.id}/favourite`)).status).toBe(200)
+    expect((await rookery.api(alice, 'POST', `/api/v1/statuses/${own.id}/favourite`)).status).toBe(200)
     await Bun.sleep(1000)
     expect(peer.received.some((a) => a instanceof Like && a.objectId?.href === own.uri)).toBe(false)
   }, 30_000)
 
   test('reblogging sends Announce (Public in to, followers and the author in cc); unreblog sends Undo{Announce}', async () => {
     const status = await remoteStatus()
-    const reblog = await api(alice, 'POST', `/api/v1/statuses/${status.id}/reblog`)
+    const reblog = await rookery.api(alice, 'POST', `/api/v1/statuses/${status.id}/reblog`)
     expect(reblog.status).toBe(200)
     const announce = await peer.waitFor((a): a is Announce => a instanceof Announce && a.objectId?.href === status.uri)
     expect(announce.actorId?.href).toBe(aliceUri)
@@ -145,7 +126,7 @@ describe('outgoing', () => {
     expect(announce.toIds.map((u) => u.href)).toEqual([PUBLIC_COLLECTION.href])
     expect(announce.ccIds.map((u) => u.href).sort()).toEqual([`${aliceUri}/followers`, bobUri].sort())
 
-    expect((await api(alice, 'POST', `/api/v1/statuses/${status.id}/unreblog`)).status).toBe(200)
+    expect((await rookery.api(alice, 'POST', `/api/v1/statuses/${status.id}/unreblog`)).status).toBe(200)
     const undo = await peer.waitFor((a): a is Undo => a instanceof Undo && a.actorId?.href === aliceUri && a.objectId?.href === announce.id?.href)
     const undone = await undo.getObject(peer.context())
     expect(undone).toBeInstanceOf(Announce)
@@ -153,13 +134,13 @@ describe('outgoing', () => {
 
   test('an unlisted reblog: followers in to, Public in cc; a private reblog is refused', async () => {
     const status = await remoteStatus()
-    expect((await api(alice, 'POST', `/api/v1/statuses/${status.id}/reblog`, { visibility: 'unlisted' })).status).toBe(200)
+    expect((await rookery.api(alice, 'POST', `/api/v1/statuses/${status.id}/reblog`, { visibility: 'unlisted' })).status).toBe(200)
     const announce = await peer.waitFor((a): a is Announce => a instanceof Announce && a.objectId?.href === status.uri)
     expect(announce.toIds.map((u) => u.href)).toEqual([`${aliceUri}/followers`])
     expect(announce.ccIds.map((u) => u.href).sort()).toEqual([PUBLIC_COLLECTION.href, bobUri].sort())
 
     const own = await post({ status: 'followers only', visibility: 'private' })
-    const refused = await api(alice, 'POST', `/api/v1/statuses/${own.id}/reblog`, { visibility: 'public' })
+    const refused = await rookery.api(alice, 'POST', `/api/v1/statuses/${own.id}/reblog`, { visibility: 'public' })
     // the author's own private status may be reblogged, but only privately: nothing leaves
     expect(refused.status === 422 || refused.body.visibility === 'private').toBe(true)
     await Bun.sleep(1000)
@@ -167,7 +148,7 @@ describe('outgoing', () => {
   }, 60_000)
 
   test('a profile change sends Update{Person} to the followers\' shared inbox', async () => {
-    const res = await api(alice, 'PATCH', '/api/v1/accounts/update_credentials', { display_name: 'Alice Changed' })
+    const res = await rookery.api(alice, 'PATCH', '/api/v1/accounts/update_credentials', { display_name: 'Alice Changed' })
     expect(res.status).toBe(200)
     const update = await peer.waitFor((a): a is Update => a instanceof Update && a.objectId?.href === aliceUri)
     expect(update.actorId?.href).toBe(aliceUri)
@@ -176,7 +157,7 @@ describe('outgoing', () => {
     expect(String((person as Person).name)).toBe('Alice Changed')
     expect(peer.deliveries.find((d) => d.activity === update)?.recipient).toBeNull()
 
-    expect((await api(alice, 'PATCH', '/api/v1/profile', { note: 'new bio' })).status).toBe(200)
+    expect((await rookery.api(alice, 'PATCH', '/api/v1/profile', { note: 'new bio' })).status).toBe(200)
     await peer.waitFor((a): a is Update => a instanceof Update && a.objectId?.href === aliceUri && a !== update)
   }, 60_000)
 })
@@ -186,9 +167,9 @@ describe('incoming', () => {
     const status = await post({ status: 'like me', visibility: 'public' })
     const like = likeJson('bob', status.uri)
     expect((await deliver(like)).status).toBeLessThan(300)
-    await until(async () => (await api(alice, 'GET', `/api/v1/statuses/${status.id}`)).body.favourites_count === 1)
+    await until(async () => (await rookery.api(alice, 'GET', `/api/v1/statuses/${status.id}`)).body.favourites_count === 1)
     const notes = await until(async () => {
-      const list = (await api(alice, 'GET', '/api/v1/notifications?types[]=favourite')).body
+      const list = (await rookery.api(alice, 'GET', '/api/v1/notifications?types[]=favourite')).body
       return list.find((n: any) => n.status?.id === status.id) ? list : null
     })
     expect(notes.find((n: any) => n.status?.id === status.id).account.acct).toBe(`bob@${new URL(peer.baseUrl).host}`)
@@ -199,7 +180,7 @@ describe('incoming', () => {
 
     expect((await deliver(undoJson('bob', like))).status).toBeLessThan(300)
     await until(async () => (await favouritedBy(status.id)) === 0)
-    await until(async () => !(await api(alice, 'GET', '/api/v1/notifications?types[]=favourite')).body.some((n: any) => n.status?.id === status.id))
+    await until(async () => !(await rookery.api(alice, 'GET', '/api/v1/notifications?types[]=favourite')).body.some((n: any) => n.status?.id === status.id))
   }, 60_000)
 
   test('a Misskey reaction Like is a plain favourite', async () => {
@@ -238,7 +219,7 @@ const announceJson = (name: string, object: string, to: string[] = [PUBLIC], cc:
   ({ '@context': CONTEXT, id, type: 'Announce', actor: actorOf(name), object, to, cc, published: new Date().toISOString() })
 
 const reblogOf = async (uri: string) => (await rookery.ctx.db.select().from(statuses).where(eq(statuses.uri, uri)))[0]
-const homeOf = async (user: MadeUser) => (await api(user, 'GET', '/api/v1/timelines/home?limit=40')).body as any[]
+const homeOf = async (user: MadeUser) => (await rookery.api(user, 'GET', '/api/v1/timelines/home?limit=40')).body as any[]
 
 describe('incoming Announce', () => {
   test('an Announce of a local status becomes a reblog: counted, notified, in the booster\'s followers\' homes; Undo removes it', async () => {
@@ -248,8 +229,8 @@ describe('incoming Announce', () => {
     const reblog = await until(() => reblogOf(announce.id))
     expect(reblog.reblogOfId).toBe(status.id)
     expect(reblog.visibility).toBe('public')
-    expect((await api(alice, 'GET', `/api/v1/statuses/${status.id}`)).body.reblogs_count).toBe(1)
-    await until(async () => (await api(alice, 'GET', '/api/v1/notifications?types[]=reblog')).body.some((n: any) => n.status?.id === status.id))
+    expect((await rookery.api(alice, 'GET', `/api/v1/statuses/${status.id}`)).body.reblogs_count).toBe(1)
+    await until(async () => (await rookery.api(alice, 'GET', '/api/v1/notifications?types[]=reblog')).body.some((n: any) => n.status?.id === status.id))
     const entry = await until(async () => (await homeOf(carol)).find((s) => s.reblog?.id === status.id))
     expect(entry.account.acct).toBe(`bob@${new URL(peer.baseUrl).host}`)
 
@@ -259,8 +240,8 @@ describe('incoming Announce', () => {
 
     expect((await deliver(undoJson('bob', announce))).status).toBeLessThan(300)
     await until(async () => !(await reblogOf(announce.id)))
-    expect((await api(alice, 'GET', `/api/v1/statuses/${status.id}`)).body.reblogs_count).toBe(0)
-    await until(async () => !(await api(alice, 'GET', '/api/v1/notifications?types[]=reblog')).body.some((n: any) => n.status?.id === status.id))
+    expect((await rookery.api(alice, 'GET', `/api/v1/statuses/${status.id}`)).body.reblogs_count).toBe(0)
+    await until(async () => !(await rookery.api(alice, 'GET', '/api/v1/notifications?types[]=reblog')).body.some((n: any) => n.status?.id === status.id))
     await until(async () => !(await homeOf(carol)).some((s) => s.reblog?.id === status.id))
   }, 60_000)
 
@@ -287,7 +268,7 @@ describe('incoming Announce', () => {
     const elsewhere = announceJson('bob', open.uri, [PUBLIC], [], `https://elsewhere.invalid/announces/${++seq}`)
     await deliverAndSettle(elsewhere, 'bob')
     for (const a of [ofPrivate, notPublic, elsewhere]) expect(await reblogOf(a.id)).toBeUndefined()
-    expect((await api(alice, 'GET', `/api/v1/statuses/${secret.id}`)).body.reblogs_count).toBe(0)
-    expect((await api(alice, 'GET', `/api/v1/statuses/${open.id}`)).body.reblogs_count).toBe(0)
+    expect((await rookery.api(alice, 'GET', `/api/v1/statuses/${secret.id}`)).body.reblogs_count).toBe(0)
+    expect((await rookery.api(alice, 'GET', `/api/v1/statuses/${open.id}`)).body.reblogs_count).toBe(0)
   }, 60_000)
 })

@@ -15,15 +15,6 @@ let alice: MadeUser
 let aliceUri: string
 const posted: Record<'public' | 'unlisted' | 'private' | 'direct' | 'local', { id: string; uri: string }> = {} as any
 
-async function api(user: MadeUser, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${rookery.baseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${user.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  })
-  return { status: res.status, body: await res.json() as any }
-}
-
 const get = (path: string, accept?: string) =>
   fetch(path.startsWith('http') ? path : `${rookery.baseUrl}${path}`, { headers: accept ? { accept } : {}, redirect: 'manual' })
 
@@ -44,7 +35,7 @@ beforeAll(async () => {
   await peer.send(new Follow({ id: followId, actor: peer.actorUri('bob'), object: actor.id }), actor)
   await peer.waitFor((a): a is Accept => a instanceof Accept && a.objectId?.href === followId.href)
   for (const visibility of ['public', 'unlisted', 'private', 'direct', 'local'] as const) {
-    const res = await api(alice, 'POST', '/api/v1/statuses', { status: `a ${visibility} post #tagged`, visibility, language: 'en' })
+    const res = await rookery.api(alice, 'POST', '/api/v1/statuses', { status: `a ${visibility} post #tagged`, visibility, language: 'en' })
     expect(res.status).toBe(200)
     posted[visibility] = res.body
   }
@@ -164,7 +155,7 @@ describe('collections', () => {
   test('the outbox pages by id', async () => {
     const carol = await makeUser(rookery.ctx)
     const ids: string[] = []
-    for (let i = 0; i < 22; i++) ids.push((await api(carol, 'POST', '/api/v1/statuses', { status: `n${i}`, visibility: 'public' })).body.uri)
+    for (let i = 0; i < 22; i++) ids.push((await rookery.api(carol, 'POST', '/api/v1/statuses', { status: `n${i}`, visibility: 'public' })).body.uri)
     const outbox = `${rookery.baseUrl}/users/${carol.account.username}/outbox`
     const collection = await (await get(outbox, AS)).json() as Record<string, any>
     expect(collection.totalItems).toBe(22)
@@ -178,7 +169,7 @@ describe('collections', () => {
   test('the actor names its featured collection, which holds its public pins', async () => {
     const actor = await (await get(aliceUri, AS)).json() as Record<string, any>
     expect(actor.featured).toBe(`${aliceUri}/collections/featured`)
-    expect((await api(alice, 'POST', `/api/v1/statuses/${posted.public.id}/pin`)).status).toBe(200)
+    expect((await rookery.api(alice, 'POST', `/api/v1/statuses/${posted.public.id}/pin`)).status).toBe(200)
     const featured = await (await get(actor.featured, AS)).json() as Record<string, any>
     expect(featured.type).toBe('OrderedCollection')
     const items = Array.isArray(featured.orderedItems) ? featured.orderedItems : [featured.orderedItems]

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm'
 import { Accept, Follow, Reject, Undo, type Activity, type Recipient } from '@fedify/vocab'
 import { accounts, remoteActors } from '../../src/db/schema'
 import { makeUser, type MadeUser } from '../support/factories'
-import { startLiveServer, type LiveServer } from '../support/live-server'
+import { startLiveServer, until, type LiveServer } from '../support/live-server'
 import { startPeer, type Peer } from '../support/peer'
 
 let rookery: LiveServer
@@ -22,24 +22,6 @@ afterAll(async () => {
   await rookery?.stop()
 }, 60_000)
 
-async function api(user: MadeUser | null, method: string, path: string) {
-  const res = await fetch(`${rookery.baseUrl}${path}`, {
-    method,
-    headers: user ? { authorization: `Bearer ${user.token}` } : {},
-  })
-  return { status: res.status, body: await res.json() as any }
-}
-
-async function until<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error('timed out')
-    await Bun.sleep(100)
-  }
-}
-
 async function recipientOf(user: MadeUser): Promise<Recipient> {
   const actor = await peer.context().lookupObject(`${rookery.baseUrl}/users/${user.account.username}`)
   expect(actor?.id?.href).toBe(`${rookery.baseUrl}/users/${user.account.username}`)
@@ -51,13 +33,13 @@ const followFrom = (user: MadeUser, name: string) => (a: Activity): a is Follow 
 
 /** Resolves `name@peer` through search and returns its account id here. */
 async function resolve(user: MadeUser, name: string): Promise<string> {
-  const { status, body } = await api(user, 'GET', `/api/v2/search?q=${encodeURIComponent(`@${name}@${peerHost}`)}&resolve=true&type=accounts`)
+  const { status, body } = await rookery.api(user, 'GET', `/api/v2/search?q=${encodeURIComponent(`@${name}@${peerHost}`)}&resolve=true&type=accounts`)
   expect(status).toBe(200)
   expect(body.accounts.map((a: { acct: string }) => a.acct)).toEqual([`${name}@${peerHost}`])
   return body.accounts[0].id
 }
 
-const relationship = async (user: MadeUser, id: string) => (await api(user, 'GET', `/api/v1/accounts/relationships?id[]=${id}`)).body[0]
+const relationship = async (user: MadeUser, id: string) => (await rookery.api(user, 'GET', `/api/v1/accounts/relationships?id[]=${id}`)).body[0]
 
 describe('remote account lookup', () => {
   test('search with resolve finds @user@domain through WebFinger and stores the actor', async () => {
@@ -73,28 +55,28 @@ describe('remote account lookup', () => {
 
   test('search with resolve finds an actor by its URL; an unknown one is not found', async () => {
     const alice = await makeUser(rookery.ctx)
-    const byUrl = await api(alice, 'GET', `/api/v2/search?q=${encodeURIComponent(peer.actorUri('dora').href)}&resolve=true`)
+    const byUrl = await rookery.api(alice, 'GET', `/api/v2/search?q=${encodeURIComponent(peer.actorUri('dora').href)}&resolve=true`)
     expect(byUrl.status).toBe(200)
     expect(byUrl.body.accounts.map((a: { acct: string }) => a.acct)).toEqual([`dora@${peerHost}`])
-    const missing = await api(alice, 'GET', `/api/v2/search?q=${encodeURIComponent(`@nobody@${peerHost}`)}&resolve=true`)
+    const missing = await rookery.api(alice, 'GET', `/api/v2/search?q=${encodeURIComponent(`@nobody@${peerHost}`)}&resolve=true`)
     expect(missing.status).toBe(200)
     expect(missing.body.accounts).toEqual([])
   }, 60_000)
 
   test('resolving needs a signed-in user', async () => {
-    const res = await api(null, 'GET', `/api/v2/search?q=${encodeURIComponent(`@ivan@${peerHost}`)}&resolve=true`)
+    const res = await rookery.api(null, 'GET', `/api/v2/search?q=${encodeURIComponent(`@ivan@${peerHost}`)}&resolve=true`)
     expect(res.status).toBe(401)
     expect(res.body.error).toBeString()
-    const lookup = await api(null, 'GET', `/api/v1/accounts/lookup?acct=ivan@${peerHost}`)
+    const lookup = await rookery.api(null, 'GET', `/api/v1/accounts/lookup?acct=ivan@${peerHost}`)
     expect(lookup.status).toBe(404)
   }, 60_000)
 
   test('accounts/lookup resolves a remote address for a signed-in user', async () => {
     const alice = await makeUser(rookery.ctx)
-    const res = await api(alice, 'GET', `/api/v1/accounts/lookup?acct=${encodeURIComponent(`ivan@${peerHost}`)}`)
+    const res = await rookery.api(alice, 'GET', `/api/v1/accounts/lookup?acct=${encodeURIComponent(`ivan@${peerHost}`)}`)
     expect(res.status).toBe(200)
     expect(res.body).toMatchObject({ username: 'ivan', acct: `ivan@${peerHost}` })
-    const missing = await api(alice, 'GET', `/api/v1/accounts/lookup?acct=${encodeURIComponent(`nobody@${peerHost}`)}`)
+    const missing = await rookery.api(alice, 'GET', `/api/v1/accounts/lookup?acct=${encodeURIComponent(`nobody@${peerHost}`)}`)
     expect(missing.status).toBe(404)
   }, 60_000)
 })
@@ -103,7 +85,7 @@ describe('a local account follows a remote one', () => {
   test('the follow is requested until the peer accepts; unfollowing sends an Undo', async () => {
     const alice = await makeUser(rookery.ctx)
     const bobId = await resolve(alice, 'bob')
-    const followed = await api(alice, 'POST', `/api/v1/accounts/${bobId}/follow`)
+    const followed = await rookery.api(alice, 'POST', `/api/v1/accounts/${bobId}/follow`)
     expect(followed.status).toBe(200)
     expect(followed.body).toMatchObject({ id: bobId, following: false, requested: true })
 
@@ -120,7 +102,7 @@ describe('a local account follows a remote one', () => {
     const [me] = await rookery.ctx.db.select().from(accounts).where(eq(accounts.id, alice.account.id))
     expect(me.followingCount).toBe(1)
 
-    const unfollowed = await api(alice, 'POST', `/api/v1/accounts/${bobId}/unfollow`)
+    const unfollowed = await rookery.api(alice, 'POST', `/api/v1/accounts/${bobId}/unfollow`)
     expect(unfollowed.body).toMatchObject({ following: false, requested: false })
     const undo = await peer.waitFor((a): a is Undo => a instanceof Undo && a.actorId?.href === follow.actorId?.href)
     const undone = await undo.getObject(peer.context())
@@ -131,7 +113,7 @@ describe('a local account follows a remote one', () => {
   test('a Reject (by the Follow id only) ends the request', async () => {
     const carol = await makeUser(rookery.ctx)
     const doraId = await resolve(carol, 'dora')
-    expect((await api(carol, 'POST', `/api/v1/accounts/${doraId}/follow`)).body.requested).toBe(true)
+    expect((await rookery.api(carol, 'POST', `/api/v1/accounts/${doraId}/follow`)).body.requested).toBe(true)
     const follow = await peer.waitFor(followFrom(carol, 'dora'))
     const to = await recipientOf(carol)
     await peer.send(new Reject({ id: new URL(`${peer.baseUrl}/rejects/${Date.now()}`), actor: peer.actorUri('dora'), object: follow.id }), to, 'dora')
@@ -145,7 +127,7 @@ describe('a local account follows a remote one', () => {
   test('an Accept embedding a Follow with an id of its own is matched by the follower', async () => {
     const grace = await makeUser(rookery.ctx)
     const doraId = await resolve(grace, 'dora')
-    await api(grace, 'POST', `/api/v1/accounts/${doraId}/follow`)
+    await rookery.api(grace, 'POST', `/api/v1/accounts/${doraId}/follow`)
     const follow = await peer.waitFor(followFrom(grace, 'dora'))
     const to = await recipientOf(grace)
     const restated = new Follow({ id: new URL(`${peer.baseUrl}/restated/${Date.now()}`), actor: follow.actorId, object: peer.actorUri('dora') })
@@ -160,7 +142,7 @@ describe('a local account follows a remote one', () => {
   test('an Accept from an account other than the followed one changes nothing', async () => {
     const erin = await makeUser(rookery.ctx)
     const juneId = await resolve(erin, 'june')
-    await api(erin, 'POST', `/api/v1/accounts/${juneId}/follow`)
+    await rookery.api(erin, 'POST', `/api/v1/accounts/${juneId}/follow`)
     const follow = await peer.waitFor(followFrom(erin, 'june'))
     const to = await recipientOf(erin)
     await peer.send(new Accept({ id: new URL(`${peer.baseUrl}/accepts/forged-${Date.now()}`), actor: peer.actorUri('ivan'), object: follow }), to, 'ivan')
@@ -171,7 +153,7 @@ describe('a local account follows a remote one', () => {
   test('blocking a remote account undoes the follow both ways over the wire', async () => {
     const hugo = await makeUser(rookery.ctx)
     const ivanId = await resolve(hugo, 'ivan')
-    await api(hugo, 'POST', `/api/v1/accounts/${ivanId}/follow`)
+    await rookery.api(hugo, 'POST', `/api/v1/accounts/${ivanId}/follow`)
     const ours = await peer.waitFor(followFrom(hugo, 'ivan'))
     const to = await recipientOf(hugo)
     await peer.send(new Accept({ id: new URL(`${peer.baseUrl}/accepts/${Date.now()}`), actor: peer.actorUri('ivan'), object: ours }), to, 'ivan')
@@ -182,7 +164,7 @@ describe('a local account follows a remote one', () => {
       return r.following && r.followed_by
     })
 
-    const blocked = await api(hugo, 'POST', `/api/v1/accounts/${ivanId}/block`)
+    const blocked = await rookery.api(hugo, 'POST', `/api/v1/accounts/${ivanId}/block`)
     expect(blocked.body).toMatchObject({ blocking: true, following: false, followed_by: false })
     const undo = await peer.waitFor((a): a is Undo => a instanceof Undo && a.actorId?.href === ours.actorId?.href)
     expect((await undo.getObject(peer.context()))?.id?.href).toBe(ours.id!.href)
@@ -192,10 +174,10 @@ describe('a local account follows a remote one', () => {
   test('following needs a token with the follow scope and a known account', async () => {
     const frank = await makeUser(rookery.ctx)
     const bobId = await resolve(frank, 'bob')
-    expect((await api(null, 'POST', `/api/v1/accounts/${bobId}/follow`)).status).toBe(401)
+    expect((await rookery.api(null, 'POST', `/api/v1/accounts/${bobId}/follow`)).status).toBe(401)
     const readOnly = await makeUser(rookery.ctx, { scopes: ['read'] })
-    expect((await api(readOnly, 'POST', `/api/v1/accounts/${bobId}/follow`)).status).toBe(403)
-    expect((await api(frank, 'POST', '/api/v1/accounts/000000000000000000/follow')).status).toBe(404)
+    expect((await rookery.api(readOnly, 'POST', `/api/v1/accounts/${bobId}/follow`)).status).toBe(403)
+    expect((await rookery.api(frank, 'POST', '/api/v1/accounts/000000000000000000/follow')).status).toBe(404)
   }, 60_000)
 })
 

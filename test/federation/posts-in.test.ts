@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm'
 import { Accept, Follow, type Activity } from '@fedify/vocab'
 import { statuses } from '../../src/db/schema'
 import { makeUser, type MadeUser } from '../support/factories'
-import { startLiveServer, type LiveServer } from '../support/live-server'
+import { startLiveServer, until, type LiveServer } from '../support/live-server'
 import { startPeer, type Peer } from '../support/peer'
 
 const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public'
@@ -34,23 +34,6 @@ let carol: MadeUser
 let dave: MadeUser
 let inbox: string
 let bobUri: string
-
-async function api(user: MadeUser | null, method: string, path: string, json?: unknown) {
-  const headers: Record<string, string> = user ? { authorization: `Bearer ${user.token}` } : {}
-  if (json) headers['content-type'] = 'application/json'
-  const res = await fetch(`${rookery.baseUrl}${path}`, { method, headers, body: json ? JSON.stringify(json) : undefined })
-  return { status: res.status, body: await res.json() as any }
-}
-
-async function until<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error('timed out')
-    await Bun.sleep(100)
-  }
-}
 
 let seq = 0
 const noteId = (name = 'bob') => `${peer.baseUrl}/users/${name}/statuses/${Date.now()}-${++seq}`
@@ -109,13 +92,13 @@ beforeAll(async () => {
   ;[alice, carol, dave] = await Promise.all([makeUser(rookery.ctx), makeUser(rookery.ctx), makeUser(rookery.ctx)])
 
   // alice follows bob over the API, and bob accepts
-  const found = await api(alice, 'GET', `/api/v2/search?q=${encodeURIComponent(`@bob@${peerHost}`)}&resolve=true&type=accounts`)
+  const found = await rookery.api(alice, 'GET', `/api/v2/search?q=${encodeURIComponent(`@bob@${peerHost}`)}&resolve=true&type=accounts`)
   const bobId = found.body.accounts[0].id
-  await api(alice, 'POST', `/api/v1/accounts/${bobId}/follow`)
+  await rookery.api(alice, 'POST', `/api/v1/accounts/${bobId}/follow`)
   const follow = await peer.waitFor((a: Activity): a is Follow => a instanceof Follow && a.objectId?.href === bobUri)
   const aliceActor = await peer.context().lookupObject(`${rookery.baseUrl}/users/${alice.account.username}`)
   await peer.send(new Accept({ id: new URL(`${peer.baseUrl}/accepts/${Date.now()}`), actor: new URL(bobUri), object: follow }), aliceActor as any)
-  await until(async () => (await api(alice, 'GET', `/api/v1/accounts/relationships?id[]=${bobId}`)).body[0]?.following)
+  await until(async () => (await rookery.api(alice, 'GET', `/api/v1/accounts/relationships?id[]=${bobId}`)).body[0]?.following)
 }, 90_000)
 
 afterAll(async () => {
@@ -123,8 +106,8 @@ afterAll(async () => {
   await rookery?.stop()
 }, 60_000)
 
-const homeIds = async (user: MadeUser) => (await api(user, 'GET', '/api/v1/timelines/home?limit=40')).body.map((s: any) => s.uri)
-const federatedUris = async (user: MadeUser | null) => (await api(user, 'GET', '/api/v1/timelines/public?remote=true&limit=40')).body.map((s: any) => s.uri)
+const homeIds = async (user: MadeUser) => (await rookery.api(user, 'GET', '/api/v1/timelines/home?limit=40')).body.map((s: any) => s.uri)
+const federatedUris = async (user: MadeUser | null) => (await rookery.api(user, 'GET', '/api/v1/timelines/public?remote=true&limit=40')).body.map((s: any) => s.uri)
 
 describe('addressing decides who sees a remote status', () => {
   test('public: in the follower\'s home, the federated timeline, and readable by anyone; content is sanitized', async () => {
@@ -145,7 +128,7 @@ describe('addressing decides who sees a remote status', () => {
     const row = await storedStatus(n.id)
     expect(row.local).toBe(false)
 
-    const seen = await api(carol, 'GET', `/api/v1/statuses/${row.id}`)
+    const seen = await rookery.api(carol, 'GET', `/api/v1/statuses/${row.id}`)
     expect(seen.status).toBe(200)
     expect(seen.body.content).not.toContain('<script')
     expect(seen.body.content).not.toContain('onerror')
@@ -161,11 +144,11 @@ describe('addressing decides who sees a remote status', () => {
     })])
     expect(seen.body.created_at).toBe(new Date(n.published).toISOString())
 
-    expect((await api(null, 'GET', `/api/v1/statuses/${row.id}`)).status).toBe(200)
+    expect((await rookery.api(null, 'GET', `/api/v1/statuses/${row.id}`)).status).toBe(200)
     expect(await homeIds(alice)).toContain(n.id)
     expect(await homeIds(carol)).not.toContain(n.id)
     expect(await federatedUris(null)).toContain(n.id)
-    const local = (await api(null, 'GET', '/api/v1/timelines/public?local=true&limit=40')).body.map((s: any) => s.uri)
+    const local = (await rookery.api(null, 'GET', '/api/v1/timelines/public?local=true&limit=40')).body.map((s: any) => s.uri)
     expect(local).not.toContain(n.id)
   }, 60_000)
 
@@ -176,7 +159,7 @@ describe('addressing decides who sees a remote status', () => {
     expect(row.visibility).toBe('unlisted')
     expect(await homeIds(alice)).toContain(n.id)
     expect(await federatedUris(null)).not.toContain(n.id)
-    expect((await api(null, 'GET', `/api/v1/statuses/${row.id}`)).status).toBe(200)
+    expect((await rookery.api(null, 'GET', `/api/v1/statuses/${row.id}`)).status).toBe(200)
   }, 60_000)
 
   test('private: the follower sees it; a non-follower and anonymous readers never do', async () => {
@@ -185,12 +168,12 @@ describe('addressing decides who sees a remote status', () => {
     const row = await storedStatus(n.id)
     expect(row.visibility).toBe('private')
     expect(await homeIds(alice)).toContain(n.id)
-    expect((await api(alice, 'GET', `/api/v1/statuses/${row.id}`)).status).toBe(200)
-    expect((await api(carol, 'GET', `/api/v1/statuses/${row.id}`)).status).toBe(404)
-    expect((await api(null, 'GET', `/api/v1/statuses/${row.id}`)).status).toBe(404)
+    expect((await rookery.api(alice, 'GET', `/api/v1/statuses/${row.id}`)).status).toBe(200)
+    expect((await rookery.api(carol, 'GET', `/api/v1/statuses/${row.id}`)).status).toBe(404)
+    expect((await rookery.api(null, 'GET', `/api/v1/statuses/${row.id}`)).status).toBe(404)
     expect(await homeIds(carol)).not.toContain(n.id)
     expect(await federatedUris(carol)).not.toContain(n.id)
-    const searched = await api(carol, 'GET', `/api/v2/search?q=${encodeURIComponent(n.id)}&resolve=true`)
+    const searched = await rookery.api(carol, 'GET', `/api/v2/search?q=${encodeURIComponent(n.id)}&resolve=true`)
     expect(searched.body.statuses).toEqual([])
   }, 60_000)
 
@@ -206,19 +189,19 @@ describe('addressing decides who sees a remote status', () => {
     const row = await storedStatus(n.id)
     expect(row.visibility).toBe('direct')
 
-    const shown = await api(dave, 'GET', `/api/v1/statuses/${row.id}`)
+    const shown = await rookery.api(dave, 'GET', `/api/v1/statuses/${row.id}`)
     expect(shown.status).toBe(200)
     expect(shown.body.mentions.map((m: any) => m.id)).toEqual([dave.account.id])
-    for (const other of [alice, carol, null]) expect((await api(other, 'GET', `/api/v1/statuses/${row.id}`)).status).toBe(404)
+    for (const other of [alice, carol, null]) expect((await rookery.api(other, 'GET', `/api/v1/statuses/${row.id}`)).status).toBe(404)
     expect(await homeIds(alice)).not.toContain(n.id)
 
-    const notes = await api(dave, 'GET', '/api/v1/notifications?types[]=mention')
+    const notes = await rookery.api(dave, 'GET', '/api/v1/notifications?types[]=mention')
     expect(notes.body.map((x: any) => x.status?.uri)).toContain(n.id)
-    const conversations = await api(dave, 'GET', '/api/v1/conversations')
+    const conversations = await rookery.api(dave, 'GET', '/api/v1/conversations')
     const conversation = conversations.body.find((c: any) => c.last_status?.uri === n.id)
     expect(conversation).toBeDefined()
     expect(conversation.accounts.map((a: any) => a.acct)).toEqual([`bob@${peerHost}`])
-    expect((await api(carol, 'GET', '/api/v1/conversations')).body.some((c: any) => c.last_status?.uri === n.id)).toBe(false)
+    expect((await rookery.api(carol, 'GET', '/api/v1/conversations')).body.some((c: any) => c.last_status?.uri === n.id)).toBe(false)
 
     // a second message in the same remote context joins the same conversation
     const again = note({ ...n, id: noteId(), content: '<p>again</p>' })
@@ -232,7 +215,7 @@ describe('addressing decides who sees a remote status', () => {
     const n = note({ content: '<p>@fay hi</p>', tag: [{ type: 'Mention', href: fayUri, name: `@fay@${peerHost}` }], cc: [`${bobUri}/followers`, fayUri] })
     await deliver(activity('Create', n))
     const row = await storedStatus(n.id)
-    const shown = await api(carol, 'GET', `/api/v1/statuses/${row.id}`)
+    const shown = await rookery.api(carol, 'GET', `/api/v1/statuses/${row.id}`)
     expect(shown.body.mentions.map((m: any) => m.acct)).toEqual([`fay@${peerHost}`])
   }, 60_000)
 
@@ -242,14 +225,14 @@ describe('addressing decides who sees a remote status', () => {
     await deliver(activity('Create', n))
     const row = await storedStatus(n.id)
     expect(row.visibility).toBe('private')
-    expect((await api(dave, 'GET', `/api/v1/statuses/${row.id}`)).status).toBe(200)
-    expect((await api(carol, 'GET', `/api/v1/statuses/${row.id}`)).status).toBe(404)
+    expect((await rookery.api(dave, 'GET', `/api/v1/statuses/${row.id}`)).status).toBe(200)
+    expect((await rookery.api(carol, 'GET', `/api/v1/statuses/${row.id}`)).status).toBe(404)
   }, 60_000)
 })
 
 describe('threads', () => {
   test('a reply to a local status joins its thread and notifies its author', async () => {
-    const posted = await api(alice, 'POST', '/api/v1/statuses', { status: 'local root', visibility: 'public' })
+    const posted = await rookery.api(alice, 'POST', '/api/v1/statuses', { status: 'local root', visibility: 'public' })
     expect(posted.status).toBe(200)
     const aliceUri = `${rookery.baseUrl}/users/${alice.account.username}`
     const n = note({
@@ -262,11 +245,11 @@ describe('threads', () => {
     const row = await storedStatus(n.id)
     expect(row.inReplyToId).toBe(posted.body.id)
 
-    const context = await api(carol, 'GET', `/api/v1/statuses/${posted.body.id}/context`)
+    const context = await rookery.api(carol, 'GET', `/api/v1/statuses/${posted.body.id}/context`)
     expect(context.body.descendants.map((s: any) => s.uri)).toEqual([n.id])
-    const root = await api(alice, 'GET', `/api/v1/statuses/${posted.body.id}`)
+    const root = await rookery.api(alice, 'GET', `/api/v1/statuses/${posted.body.id}`)
     expect(root.body.replies_count).toBe(1)
-    const notes = await api(alice, 'GET', '/api/v1/notifications?types[]=mention')
+    const notes = await rookery.api(alice, 'GET', '/api/v1/notifications?types[]=mention')
     expect(notes.body.map((x: any) => x.status?.uri)).toContain(n.id)
   }, 60_000)
 
@@ -278,7 +261,7 @@ describe('threads', () => {
     const n = note({ inReplyTo: parentId, content: '<p>child</p>' })
     await deliver(activity('Create', n))
     const row = await storedStatus(n.id)
-    const context = await api(carol, 'GET', `/api/v1/statuses/${row.id}/context`)
+    const context = await rookery.api(carol, 'GET', `/api/v1/statuses/${row.id}/context`)
     expect(context.body.ancestors.map((s: any) => s.uri)).toEqual([grandId, parentId])
   }, 60_000)
 
@@ -298,23 +281,23 @@ describe('edits and deletes', () => {
 
     const forged = note({ ...n, content: '<p>forged</p>', updated: new Date().toISOString() })
     await deliverAndSettle(activity('Update', forged, 'eve'), 'eve')
-    expect((await api(alice, 'GET', `/api/v1/statuses/${row.id}`)).body.content).toContain('first')
+    expect((await rookery.api(alice, 'GET', `/api/v1/statuses/${row.id}`)).body.content).toContain('first')
 
     const edited = note({ ...n, content: '<p>second</p>', summary: 'now with cw', updated: new Date().toISOString() })
     await deliver(activity('Update', edited))
     const shown = await until(async () => {
-      const s = await api(alice, 'GET', `/api/v1/statuses/${row.id}`)
+      const s = await rookery.api(alice, 'GET', `/api/v1/statuses/${row.id}`)
       return s.body.edited_at && s.body
     })
     expect(shown.content).toContain('second')
     expect(shown.spoiler_text).toBe('now with cw')
-    const history = await api(alice, 'GET', `/api/v1/statuses/${row.id}/history`)
+    const history = await rookery.api(alice, 'GET', `/api/v1/statuses/${row.id}/history`)
     expect(history.body.map((h: any) => h.content)).toEqual([expect.stringContaining('first'), expect.stringContaining('second')])
 
     // an older revision arriving late changes nothing
     const late = note({ ...n, content: '<p>stale</p>', updated: new Date(Date.now() - 60_000).toISOString() })
     await deliverAndSettle(activity('Update', late))
-    expect((await api(alice, 'GET', `/api/v1/statuses/${row.id}`)).body.content).toContain('second')
+    expect((await rookery.api(alice, 'GET', `/api/v1/statuses/${row.id}`)).body.content).toContain('second')
   }, 60_000)
 
   test('a Delete (Tombstone or bare id) by the author removes the status; another actor\'s Delete is ignored', async () => {
@@ -326,13 +309,13 @@ describe('edits and deletes', () => {
     const rowB = await storedStatus(b.id)
 
     await deliverAndSettle(activity('Delete', { id: a.id, type: 'Tombstone' }, 'eve'), 'eve')
-    expect((await api(alice, 'GET', `/api/v1/statuses/${rowA.id}`)).status).toBe(200)
+    expect((await rookery.api(alice, 'GET', `/api/v1/statuses/${rowA.id}`)).status).toBe(200)
 
     await deliver(activity('Delete', { id: a.id, type: 'Tombstone' }, 'bob', { to: [PUBLIC] }))
     await deliver(activity('Delete', b.id, 'bob', { to: [PUBLIC] }))
     await until(async () => !(await exists(a.id)) && !(await exists(b.id)))
-    expect((await api(alice, 'GET', `/api/v1/statuses/${rowA.id}`)).status).toBe(404)
-    expect((await api(alice, 'GET', `/api/v1/statuses/${rowB.id}`)).status).toBe(404)
+    expect((await rookery.api(alice, 'GET', `/api/v1/statuses/${rowA.id}`)).status).toBe(404)
+    expect((await rookery.api(alice, 'GET', `/api/v1/statuses/${rowB.id}`)).status).toBe(404)
     expect(await homeIds(alice)).not.toContain(a.id)
   }, 60_000)
 })
@@ -385,7 +368,7 @@ describe('polls and quotes', () => {
     })
     await deliver(activity('Create', q))
     const row = await storedStatus(q.id)
-    const shown = await api(carol, 'GET', `/api/v1/statuses/${row.id}`)
+    const shown = await rookery.api(carol, 'GET', `/api/v1/statuses/${row.id}`)
     expect(shown.body.poll).toMatchObject({
       multiple: false, expired: false, votes_count: 4, voters_count: 4,
       options: [{ title: 'this', votes_count: 3 }, { title: 'that', votes_count: 1 }],
@@ -402,7 +385,7 @@ describe('polls and quotes', () => {
     const row = await storedStatus(q.id)
     await deliver(activity('Update', { ...q, anyOf: options(2, 5), votersCount: 6 }))
     const shown = await until(async () => {
-      const s = await api(carol, 'GET', `/api/v1/statuses/${row.id}`)
+      const s = await rookery.api(carol, 'GET', `/api/v1/statuses/${row.id}`)
       return s.body.poll?.votes_count === 7 && s.body
     })
     expect(shown.poll).toMatchObject({ multiple: true, voters_count: 6, options: [{ title: 'yes', votes_count: 2 }, { title: 'no', votes_count: 5 }] })
@@ -443,12 +426,12 @@ describe('search by URL', () => {
   test('a signed-in user resolves a remote status by its URL; it is stored with its author', async () => {
     const id = `${peer.baseUrl}/users/bob/statuses/served-${Date.now()}`
     peer.serve(new URL(id).pathname, { '@context': CONTEXT, ...note({ id, content: '<p>found by url</p>' }) })
-    expect((await api(null, 'GET', `/api/v2/search?q=${encodeURIComponent(id)}&resolve=true`)).status).toBe(401)
-    const res = await api(carol, 'GET', `/api/v2/search?q=${encodeURIComponent(id)}&resolve=true`)
+    expect((await rookery.api(null, 'GET', `/api/v2/search?q=${encodeURIComponent(id)}&resolve=true`)).status).toBe(401)
+    const res = await rookery.api(carol, 'GET', `/api/v2/search?q=${encodeURIComponent(id)}&resolve=true`)
     expect(res.status).toBe(200)
     expect(res.body.statuses.map((s: any) => s.uri)).toEqual([id])
     expect(res.body.statuses[0]).toMatchObject({ content: '<p>found by url</p>', account: { acct: `bob@${peerHost}` } })
-    const missing = await api(carol, 'GET', `/api/v2/search?q=${encodeURIComponent(`${peer.baseUrl}/users/bob/statuses/none`)}&resolve=true`)
+    const missing = await rookery.api(carol, 'GET', `/api/v2/search?q=${encodeURIComponent(`${peer.baseUrl}/users/bob/statuses/none`)}&resolve=true`)
     expect(missing.body.statuses).toEqual([])
   }, 60_000)
 
@@ -456,7 +439,7 @@ describe('search by URL', () => {
     const path = `/spoofed/${Date.now()}`
     const claimed = `http://127.0.0.2:9/users/bob/statuses/${Date.now()}`
     peer.serve(path, { '@context': CONTEXT, ...note({ id: claimed }) })
-    const res = await api(carol, 'GET', `/api/v2/search?q=${encodeURIComponent(`${peer.baseUrl}${path}`)}&resolve=true`)
+    const res = await rookery.api(carol, 'GET', `/api/v2/search?q=${encodeURIComponent(`${peer.baseUrl}${path}`)}&resolve=true`)
     expect(res.body.statuses).toEqual([])
     expect(await exists(claimed)).toBe(false)
   }, 60_000)

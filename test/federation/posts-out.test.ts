@@ -22,17 +22,8 @@ let aliceUri: string
 let followersUri: string
 let carlAcct: string
 
-async function api(user: MadeUser, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${rookery.baseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${user.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  })
-  return { status: res.status, body: await res.json() as any }
-}
-
 async function post(params: Record<string, unknown>): Promise<{ id: string; uri: string }> {
-  const res = await api(alice, 'POST', '/api/v1/statuses', params)
+  const res = await rookery.api(alice, 'POST', '/api/v1/statuses', params)
   expect(res.status).toBe(200)
   return res.body
 }
@@ -67,7 +58,7 @@ beforeAll(async () => {
   await peer.waitFor((a): a is Accept => a instanceof Accept && a.objectId?.href === followId.href)
   // carl becomes known here, so that alice can mention him
   carlAcct = `carl@${new URL(other.baseUrl).host}`
-  const found = await api(alice, 'GET', `/api/v2/search?q=${encodeURIComponent(`@${carlAcct}`)}&resolve=true&type=accounts`)
+  const found = await rookery.api(alice, 'GET', `/api/v2/search?q=${encodeURIComponent(`@${carlAcct}`)}&resolve=true&type=accounts`)
   expect(found.body.accounts.map((a: { acct: string }) => a.acct)).toEqual([carlAcct])
 }, 90_000)
 
@@ -143,7 +134,7 @@ describe('posting', () => {
 
   test('local-only and list statuses never leave the instance', async () => {
     const local = await post({ status: `only here, even for @${carlAcct}`, visibility: 'local' })
-    const list = await api(alice, 'POST', '/api/v1/lists', { title: 'friends' })
+    const list = await rookery.api(alice, 'POST', '/api/v1/lists', { title: 'friends' })
     expect(list.status).toBe(200)
     const listed = await post({ status: 'for a list', visibility: `list:${list.body.id}` })
     const later = await post({ status: `after the local one @${carlAcct}`, visibility: 'public' })
@@ -237,7 +228,7 @@ describe('editing and deleting', () => {
   test('an edit goes out as an Update of the Note, a deletion as a Delete of a Tombstone', async () => {
     const status = await post({ status: 'first version', visibility: 'public' })
     await peer.waitFor(about(Create, status.uri))
-    const edited = await api(alice, 'PUT', `/api/v1/statuses/${status.id}`, { status: 'second version' })
+    const edited = await rookery.api(alice, 'PUT', `/api/v1/statuses/${status.id}`, { status: 'second version' })
     expect(edited.status).toBe(200)
     const update = await peer.waitFor(about(Update, status.uri))
     expect(update.actorId?.href).toBe(aliceUri)
@@ -246,7 +237,7 @@ describe('editing and deleting', () => {
     expect(String(note.content)).toContain('second version')
     expect(note.updated).not.toBeNull()
 
-    const deleted = await api(alice, 'DELETE', `/api/v1/statuses/${status.id}`)
+    const deleted = await rookery.api(alice, 'DELETE', `/api/v1/statuses/${status.id}`)
     expect(deleted.status).toBe(200)
     const del = await peer.waitFor(about(Delete, status.uri))
     expect(del.actorId?.href).toBe(aliceUri)
@@ -257,7 +248,7 @@ describe('editing and deleting', () => {
   test('deleting a direct status tells only its addressees', async () => {
     const status = await post({ status: `@${carlAcct} a secret`, visibility: 'direct' })
     await other.waitFor(about(Create, status.uri))
-    expect((await api(alice, 'DELETE', `/api/v1/statuses/${status.id}`)).status).toBe(200)
+    expect((await rookery.api(alice, 'DELETE', `/api/v1/statuses/${status.id}`)).status).toBe(200)
     const del = await other.waitFor(about(Delete, status.uri))
     expect(hrefs(del.toIds)).toEqual([other.actorUri('carl').href])
     const later = await post({ status: 'after the secret', visibility: 'public' })
@@ -268,10 +259,10 @@ describe('editing and deleting', () => {
   test('an edit that changes nothing sends nothing; someone else cannot edit or delete', async () => {
     const status = await post({ status: 'stable', visibility: 'public' })
     await peer.waitFor(about(Create, status.uri))
-    expect((await api(alice, 'PUT', `/api/v1/statuses/${status.id}`, { status: 'stable' })).status).toBe(200)
+    expect((await rookery.api(alice, 'PUT', `/api/v1/statuses/${status.id}`, { status: 'stable' })).status).toBe(200)
     const mallory = await makeUser(rookery.ctx)
-    expect((await api(mallory, 'PUT', `/api/v1/statuses/${status.id}`, { status: 'defaced' })).status).toBe(403)
-    expect((await api(mallory, 'DELETE', `/api/v1/statuses/${status.id}`)).status).toBe(403)
+    expect((await rookery.api(mallory, 'PUT', `/api/v1/statuses/${status.id}`, { status: 'defaced' })).status).toBe(403)
+    expect((await rookery.api(mallory, 'DELETE', `/api/v1/statuses/${status.id}`)).status).toBe(403)
     const later = await post({ status: 'after the non-edit', visibility: 'public' })
     await peer.waitFor(about(Create, later.uri))
     expect(peer.received.some(about(Update, status.uri))).toBe(false)

@@ -5,7 +5,7 @@ import { and, eq } from 'drizzle-orm'
 import { accounts, follows } from '../../src/db/schema'
 import { blockDomain, domainCandidates, isDomainSuspended, unblockDomain } from '../../src/core/instance/domain-blocks'
 import { makeUser, type MadeUser } from '../support/factories'
-import { startLiveServer, type LiveServer } from '../support/live-server'
+import { startLiveServer, until, type LiveServer } from '../support/live-server'
 import { startRawActors, type RawActors } from '../support/raw-actor'
 
 const AP = 'application/activity+json'
@@ -52,16 +52,6 @@ async function followOf(uri: string) {
     .innerJoin(accounts, eq(accounts.id, follows.accountId))
     .where(and(eq(accounts.uri, uri), eq(follows.targetAccountId, alice.account.id)))
   return row
-}
-
-async function until<T>(probe: () => Promise<T | null | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error('timed out')
-    await Bun.sleep(100)
-  }
 }
 
 describe('inbox signatures', () => {

@@ -10,7 +10,20 @@ import { getTestContext } from './context'
 export interface LiveServer {
   ctx: Ctx
   baseUrl: string
+  /** A client-API request as `user` (anonymous with null), JSON in and out. */
+  api(user: { token: string } | null, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>
   stop(): Promise<void>
+}
+
+/** Polls `probe` until it gives something truthy, for at most `timeoutMs`. */
+export async function until<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error('timed out')
+    await Bun.sleep(100)
+  }
 }
 
 export async function startLiveServer(overrides: { federation?: Partial<Config['federation']> } = {}): Promise<LiveServer> {
@@ -30,6 +43,14 @@ export async function startLiveServer(overrides: { federation?: Partial<Config['
   return {
     ctx,
     baseUrl: config.baseUrl,
+    async api(user, method, path, body) {
+      const res = await fetch(`${config.baseUrl}${path}`, {
+        method,
+        headers: { ...(user ? { authorization: `Bearer ${user.token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      })
+      return { status: res.status, body: await res.json() as any }
+    },
     async stop() {
       stopWorkers.abort()
       await app.stop(true)
