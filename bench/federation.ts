@@ -10,7 +10,6 @@
 //     [--domains 500] [--seconds 10] [--concurrency 8] [--port 4490]
 import { spawn } from 'node:child_process'
 import { createHash, createVerify, generateKeyPairSync, type KeyObject } from 'node:crypto'
-import postgres from 'postgres'
 import { signRequest } from '@fedify/fedify'
 import { and, count, eq } from 'drizzle-orm'
 import { loadConfig } from '../src/config'
@@ -21,6 +20,7 @@ import { issueToken } from '../src/core/oauth/tokens'
 import { openPostgres } from '../src/db/client'
 import { migrate } from '../src/db/migrate'
 import { follows, statuses } from '../src/db/schema'
+import { freshDatabase } from './database'
 
 const url = process.env.DATABASE_URL
 if (!url) {
@@ -41,16 +41,6 @@ const FANOUT_TIMEOUT_MS = 120_000
 
 const started = Date.now()
 const step = (label: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${label}`)
-
-async function freshDatabase(target: string) {
-  const name = decodeURIComponent(new URL(target).pathname.slice(1))
-  const admin = new URL(target)
-  admin.pathname = '/postgres'
-  const sql = postgres(admin.toString(), { max: 1, onnotice: () => {} })
-  await sql.unsafe(`drop database if exists "${name}" with (force)`)
-  await sql.unsafe(`create database "${name}"`)
-  await sql.end()
-}
 
 await freshDatabase(url)
 const database = openPostgres(url, 4)

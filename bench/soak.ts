@@ -10,7 +10,6 @@
 // (so each post is one event on every connection); readers fetch home timelines in a loop meanwhile.
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import postgres from 'postgres'
 import { loadConfig } from '../src/config'
 import { createLocalUser } from '../src/core/accounts/create-user'
 import { hashPassword } from '../src/core/accounts/passwords'
@@ -18,6 +17,7 @@ import type { Ctx } from '../src/core/context'
 import { issueToken } from '../src/core/oauth/tokens'
 import { openPostgres } from '../src/db/client'
 import { migrate } from '../src/db/migrate'
+import { freshDatabase } from './database'
 
 const url = process.env.DATABASE_URL
 if (!url) {
@@ -40,18 +40,8 @@ const BASE = `http://127.0.0.1:${PORT}`
 
 const step = (label: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${label}`)
 
-async function recreateDatabase(target: string) {
-  const name = decodeURIComponent(new URL(target).pathname.slice(1))
-  const admin = new URL(target)
-  admin.pathname = '/postgres'
-  const sql = postgres(admin.toString(), { max: 1, onnotice: () => {} })
-  await sql.unsafe(`drop database if exists "${name}" with (force)`)
-  await sql.unsafe(`create database "${name}"`)
-  await sql.end()
-}
-
 step(`fresh database; ${FOLLOWERS} followers, ${CONNECTIONS} connections, ${SECONDS} s`)
-await recreateDatabase(url)
+await freshDatabase(url)
 const env = { ...process.env, DATABASE_URL: url, PORT: String(PORT), ROOKERY_DOMAIN: `127.0.0.1:${PORT}`, ROOKERY_BASE_URL: BASE, ROOKERY_LOG_REQUESTS: 'false', ROOKERY_RATE_LIMITS: 'false' }
 const database = openPostgres(url, 2)
 await migrate(database.db)
