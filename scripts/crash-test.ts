@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import postgres from 'postgres'
 import { createRaster, encodePng } from '../src/core/accounts/png'
+import { seededRandom } from './seeded-random'
 
 const ROOT = resolve(import.meta.dir, '..')
 
@@ -42,18 +43,6 @@ export interface CrashReport {
 
 interface User { id: string; username: string; token: string }
 interface AckedStatus { id: string; text: string; author: User; mediaUrl: string | null }
-
-/** mulberry32: a small seeded generator, so a failing run can be repeated. */
-function random(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 class Server {
   private constructor(readonly proc: ReturnType<typeof Bun.spawn>, readonly url: string) {}
@@ -143,7 +132,7 @@ async function scratchDatabase(url: string): Promise<{ url: string; drop(): Prom
 
 export async function runCrashTest(opts: CrashOptions): Promise<CrashReport> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'))
-  const rand = random(opts.seed)
+  const rand = seededRandom(opts.seed)
   const [minLoad, maxLoad] = opts.loadMs ?? [1500, 5000]
   const started = Date.now()
   const deadline = started + opts.seconds * 1000

@@ -4,18 +4,7 @@ import { sql } from 'drizzle-orm'
 import { resultRows } from '../../src/db/client'
 import { getTestContext, testApp } from '../support/context'
 import { makeUser } from '../support/factories'
-
-/** mulberry32: a small seeded PRNG, so every run sends the same requests. */
-function prng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { seededRandom } from '../../scripts/seeded-random'
 
 const SEED = 20261205
 const MAX_CASES = 2500
@@ -31,7 +20,7 @@ describe('request fuzzing', () => {
   test(`malformed params, bodies and headers on every route (seed ${SEED}): no 5xx, errors are JSON`, async () => {
     const app = await testApp()
     const user = await makeUser()
-    const random = prng(SEED)
+    const random = seededRandom(SEED)
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]
     const scalar = (): unknown => pick<() => unknown>([
       () => pick(STRINGS), () => Math.floor(random() * 2 ** 40) - 2 ** 20, () => random() < 0.5, () => null, () => 1e308,
@@ -104,7 +93,7 @@ describe('request fuzzing', () => {
     const ctx = await getTestContext()
     const app = await testApp()
     const user = await makeUser()
-    const random = prng(SEED + 1)
+    const random = seededRandom(SEED + 1)
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]
     const tables = resultRows<{ name: string }>(await ctx.db.execute(sql`
       select quote_ident(n.nspname) || '.' || quote_ident(c.relname) as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
