@@ -158,6 +158,7 @@ export async function runCrashTest(opts: CrashOptions): Promise<CrashReport> {
     for (let i = 0; i < (opts.users ?? 4); i++) users.push(await register(server.url, `crash${i}`))
     log(`${users.length} users after ${Date.now() - started} ms`)
     let n = 0
+    const followsTried = new Set<string>()
 
     /** One write; what was acknowledged is recorded, anything cut off counts as interrupted. */
     const write = async (base: string) => {
@@ -166,7 +167,10 @@ export async function runCrashTest(opts: CrashOptions): Promise<CrashReport> {
       try {
         if (pick < 0.2) {
           const other = users.filter((u) => u !== author)[Math.floor(rand() * (users.length - 1))]
-          if (follows.some(([a, b]) => a === author && b === other)) return
+          // The two writers could pick the same pair at once: each follow is tried (and counted) once.
+          const pair = `${author.id}>${other.id}`
+          if (followsTried.has(pair)) return
+          followsTried.add(pair)
           const res = await api(base, 'POST', `/api/v1/accounts/${other.id}/follow`, { token: author.token })
           if (res.status === 200) follows.push([author, other])
           return
