@@ -97,6 +97,8 @@ export interface Config {
     backgroundUploadLimit: number
     maxMediaAttachments: number
     maxPinnedStatuses: number
+    /** Characters in one shoutbox message (Pleroma's `shout.limit`). */
+    shoutChars: number
   }
   media: {
     /** Folder of uploaded files when they are kept locally (served at `/media/...`); default `<dataDir>/media`. */
@@ -108,6 +110,8 @@ export interface Config {
   }
   /** Require a solved captcha on registration. */
   captcha: boolean
+  /** Pleroma's shoutbox: one chat room for every local user, on the `/socket` WebSocket Pleroma-FE opens. */
+  shoutbox: boolean
   /** Require e-mail confirmation before login. */
   accountActivationRequired: boolean
   /** Log each request (method, route, status, duration, request id, account). */
@@ -191,6 +195,7 @@ const DEFAULT_LIMITS: Config['limits'] = {
   backgroundUploadLimit: 4_000_000,
   maxMediaAttachments: 4,
   maxPinnedStatuses: 5,
+  shoutChars: 5000,
 }
 
 const REGISTRATION_MODES: RegistrationMode[] = ['open', 'invite', 'approval', 'closed']
@@ -306,6 +311,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     limits,
     media: mediaConfig(env, { ...fromFile.media, ...overrides.media }, dataDir),
     captcha: overrides.captcha ?? bool(env.ROOKERY_CAPTCHA) ?? merged.captcha ?? false,
+    shoutbox: overrides.shoutbox ?? bool(env.ROOKERY_SHOUTBOX) ?? merged.shoutbox ?? true,
     accountActivationRequired: overrides.accountActivationRequired ?? bool(env.ROOKERY_ACCOUNT_ACTIVATION_REQUIRED) ?? merged.accountActivationRequired ?? false,
     logRequests: overrides.logRequests ?? bool(env.ROOKERY_LOG_REQUESTS) ?? merged.logRequests ?? logFormat === 'json',
     logFormat,

@@ -51,6 +51,8 @@ export type StreamEvent =
   | { type: 'announcement.reaction'; announcementId: string; name: string }
   /** an announcement was deleted, unpublished or moved out of its shown period */
   | { type: 'announcement.delete'; announcementId: string }
+  /** a message was posted to the shoutbox (Pleroma's instance-wide chat room) */
+  | { type: 'shout'; shoutId: string }
 
 /**
  * Publishes an event when the caller's transaction commits (immediately when `db` is not a transaction).

@@ -41,6 +41,7 @@ import { trendsApi } from './api/trends'
 import { backupsApi } from './api/backups'
 import { frontendSettingsApi } from './api/frontend-settings'
 import { metricsApi } from './api/metrics'
+import { shoutboxApi } from './api/shoutbox'
 
 /** Discovery and extras, composed apart so the app's type stays within what TypeScript can instantiate. */
 function discoveryFeatures(base: Base) {
@@ -48,7 +49,7 @@ function discoveryFeatures(base: Base) {
     .use(searchApi(base)).use(tagsApi(base)).use(cardsApi(base)).use(trendsApi(base))
     .use(announcementsApi(base)).use(discoveryApi(base))
     .use(bookmarkFoldersApi(base)).use(pushApi(base)).use(backupsApi(base)).use(frontendSettingsApi(base))
-    .use(metricsApi(base))
+    .use(metricsApi(base)).use(shoutboxApi(base))
     .use(interactionPages(base))
 }
 

@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm'
 import { createLocalUser } from '../../src/core/accounts/create-user'
 import type { Ctx } from '../../src/core/context'
 import { weekStart } from '../../src/core/instance/activity'
-import { FEATURES } from '../../src/core/instance/features'
+import { FEATURES, SHOUTBOX_FEATURES } from '../../src/core/instance/features'
 import { issueToken } from '../../src/core/oauth/tokens'
 import { openPglite } from '../../src/db/client'
 import { accounts, oauthTokens, statuses, users } from '../../src/db/schema'
@@ -112,7 +112,7 @@ describe('GET /api/v1/instance', () => {
       background_image: expect.stringMatching(/^https:\/\/rookery\.test\//),
     })
     const meta = json.pleroma.metadata
-    expect(meta.features).toEqual([...FEATURES])
+    expect(meta.features).toEqual([...FEATURES, ...SHOUTBOX_FEATURES])
     expect(meta.federation).toEqual({ enabled: true, exclusions: false })
     expect(meta.post_formats).toEqual(['text/plain', 'text/html', 'text/markdown'])
     expect(meta.fields_limits).toEqual({
@@ -248,7 +248,7 @@ describe('GET /api/v2/instance', () => {
       ],
     })
     expectShape(json.contact.account, 'Account')
-    expect(json.pleroma.metadata.features).toEqual([...FEATURES])
+    expect(json.pleroma.metadata.features).toEqual([...FEATURES, ...SHOUTBOX_FEATURES])
   })
 
   test('the description falls back to the long one as plain text', async () => {

@@ -83,6 +83,7 @@ describe('statements per request', () => {
   })
 
   test('verify_credentials: 2 statements (account with user, counters)', async () => {
+    await countFor('/api/v1/accounts/verify_credentials') // the first one also makes the key of its `chat_token`
     const r = await countFor('/api/v1/accounts/verify_credentials')
     expect(r.json).toMatchObject({ id: viewer.account.id, source: expect.any(Object) })
     expect(r.statements).toHaveLength(2)

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { FEATURES } from '../../src/core/instance/features'
+import { FEATURES, SHOUTBOX_FEATURES } from '../../src/core/instance/features'
 import { ROOKERY_VERSION } from '../../src/version'
 import { contextWith, getTestContext, testApp } from '../support/context'
 import { makeUser } from '../support/factories'
@@ -45,7 +45,7 @@ describe('NodeInfo', () => {
     expect(json.metadata).toMatchObject({
       nodeName: config.instance.name,
       nodeDescription: config.instance.description,
-      features: [...FEATURES],
+      features: [...FEATURES, ...SHOUTBOX_FEATURES],
       postFormats: ['text/plain', 'text/html', 'text/markdown'],
       federation: { enabled: true },
       accountActivationRequired: false,

@@ -37,7 +37,13 @@ export const FEATURES: readonly string[] = [
   'pleroma_chat_messages',
 ]
 
-/** The features list to publish: a fresh copy, so callers cannot change the constant. */
-export function instanceFeatures(): string[] {
-  return [...FEATURES]
+/**
+ * Pleroma's shoutbox (the `/socket` room, `chat_token`), when the configuration has it on: Pleroma-FE up to 2.2 looks
+ * for "chat", later ones for "shout".
+ */
+export const SHOUTBOX_FEATURES: readonly string[] = ['chat', 'shout']
+
+/** The features list to publish: a fresh copy, so callers cannot change the constants. */
+export function instanceFeatures(config: { shoutbox: boolean }): string[] {
+  return config.shoutbox ? [...FEATURES, ...SHOUTBOX_FEATURES] : [...FEATURES]
 }

@@ -1,8 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
-import { eq } from 'drizzle-orm'
 import webpush from 'web-push'
 import type { Database, DbLike } from '../../db/client'
-import { instanceSecrets } from '../../db/schema'
+import { instanceSecret } from '../secrets'
 import type { Ctx } from '../context'
 
 export interface VapidKeys {
@@ -15,13 +14,6 @@ interface PushKeys {
   vapid: VapidKeys
   /** AES-256-GCM key sealing the access tokens kept for payloads */
   tokenKey: Buffer
-}
-
-/** Reads a secret, making it first if no process has yet; concurrent first uses agree on whichever row won. */
-async function instanceSecret(db: DbLike, name: string, make: () => string): Promise<string> {
-  await db.insert(instanceSecrets).values({ name, value: make() }).onConflictDoNothing()
-  const [row] = await db.select({ value: instanceSecrets.value }).from(instanceSecrets).where(eq(instanceSecrets.name, name))
-  return row.value
 }
 
 const cache = new WeakMap<Database, Promise<PushKeys>>()

@@ -41,3 +41,13 @@ export const chatMessages = pgTable('chat_messages', {
 
 export type ChatRow = typeof chats.$inferSelect
 export type ChatMessageRow = typeof chatMessages.$inferSelect
+
+/** Pleroma's shoutbox: the instance-wide chat room; only the newest messages are kept. */
+export const shouts = pgTable('shouts', {
+  id: primaryId(),
+  accountId: flakeId('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+  text: text('text').notNull(),
+  createdAt: createdAt(),
+}, (t) => [index('shouts_account_idx').on(t.accountId)])
+
+export type ShoutRow = typeof shouts.$inferSelect

@@ -2,6 +2,7 @@ import { eq, inArray, sql } from 'drizzle-orm'
 import type { Ctx } from '../../core/context'
 import { DEFAULT_AVATAR_PATH, DEFAULT_HEADER_PATH } from '../../core/accounts/default-images'
 import { formatFieldValue } from '../../core/accounts/profile-text'
+import { issueSocketToken } from '../../core/chats/shoutbox'
 import { POSTING_VISIBILITIES } from '../../core/accounts/update-credentials'
 import type { Viewer } from '../../core/oauth/authenticate'
 import { loadRelationships } from '../../core/relationships/queries'
@@ -20,7 +21,13 @@ export interface AccountExtras {
   /** The account this one moved to, already rendered (an AccountEntity). */
   moved?: object | null
   /** CredentialAccount: `source`, `role`, settings store and other owner-only fields. */
-  credentials?: { followRequestsCount: number; unreadConversations: number; unreadNotifications: number } | null
+  credentials?: {
+    followRequestsCount: number
+    unreadConversations: number
+    unreadNotifications: number
+    /** Pleroma's `chat_token` for the shoutbox socket (none for a session without an OAuth token) */
+    chatToken: string | null
+  } | null
   /** Pleroma's `pleroma.relationship`, when the client asked `with_relationships` */
   relationship?: RelationshipEntity | null
   /** custom emoji used in the display name, bio and profile fields */
@@ -120,6 +127,7 @@ export function buildAccount(row: AccountRow, extras: AccountExtras) {
       ...(self && user ? { allow_following_move: user.allowFollowingMove, email: user.email, notification_settings: user.notificationSettings } : {}),
       ...(credentials && user ? {
         settings_store: user.settingsStore,
+        ...(credentials.chatToken ? { chat_token: credentials.chatToken } : {}),
         unread_conversation_count: credentials.unreadConversations,
         unread_notifications_count: credentials.unreadNotifications,
       } : {}),
@@ -189,7 +197,12 @@ export async function renderAccounts(
         where ${conversationParticipations.accountId} = ${owner} and ${conversationParticipations.unread} and not ${conversationParticipations.hidden})`.mapWith(Number),
       notifications: sql<number>`(select count(*) from ${notifications} where ${notifications.accountId} = ${owner} and not ${notifications.seen})`.mapWith(Number),
     }).from(sql`(select 1) as one`)
-    credentials = { followRequestsCount: counts.requests, unreadConversations: counts.conversations, unreadNotifications: counts.notifications }
+    credentials = {
+      followRequestsCount: counts.requests,
+      unreadConversations: counts.conversations,
+      unreadNotifications: counts.notifications,
+      chatToken: viewer?.tokenId ? await issueSocketToken(ctx, viewer.tokenId) : null,
+    }
   }
   const relationships = opts.withRelationships && viewer?.accountId
     ? await loadRelationships(ctx, viewer.accountId, rows.map((r) => r.id))

@@ -138,7 +138,7 @@ function pleromaMetadata(config: Config) {
   const l = config.limits
   return {
     account_activation_required: config.accountActivationRequired,
-    features: instanceFeatures(),
+    features: instanceFeatures(config),
     federation: { enabled: true, exclusions: false },
     fields_limits: {
       max_fields: l.maxProfileFields,
@@ -348,7 +348,7 @@ export function buildNodeinfo(version: '2.0' | '2.1', config: Config, data: Node
       accountActivationRequired: config.accountActivationRequired,
       invitesEnabled: flags.invitesEnabled,
       mailerEnabled: false,
-      features: instanceFeatures(),
+      features: instanceFeatures(config),
       // Akkoma-FE reads these to show the federated timeline and the "bubble" timeline (no bubble here)
       federatedTimelineAvailable: true,
       localBubbleInstances: [] as string[],
