@@ -90,10 +90,14 @@ describe('serve --no-jobs and worker', () => {
       const second = await startServe(cli, ['--no-jobs'])
       running.push(second)
       const auth = { headers: { authorization: `Bearer ${token.json.access_token}` } }
-      const me = await (await fetch(`${server.url}/api/v1/accounts/verify_credentials`, auth)).json() as any
+      const me = await fetch(`${server.url}/api/v1/accounts/verify_credentials`, auth)
+      const account = await me.json() as any
+      expect({ status: me.status, account }).toMatchObject({ status: 200, account: { id: expect.any(String) } })
       for (const url of [server.url, second.url]) {
-        const statuses = await (await fetch(`${url}/api/v1/accounts/${me.id}/statuses`, auth)).json() as any[]
-        expect(statuses.map((s) => s.content)).toEqual([expect.stringContaining(text)])
+        const res = await fetch(`${url}/api/v1/accounts/${account.id}/statuses`, auth)
+        const statuses = await res.json() as any[]
+        expect({ status: res.status, contents: Array.isArray(statuses) ? statuses.map((s) => s.content) : statuses })
+          .toEqual({ status: 200, contents: [expect.stringContaining(text)] })
       }
       await stop(second)
       await stop(server)
