@@ -9,6 +9,7 @@ import { findAccountById, findAccountByUri, findLocalActor, findRemoteActor } fr
 import type { PublishEvent } from '../core/federation/publish'
 import { mediaStorage } from '../core/media/storage'
 import { chatMessages, mediaAttachments } from '../db/schema'
+import { readAttachments } from './inbox/posts'
 
 const { Temporal } = globalThis as any
 
@@ -72,7 +73,12 @@ export async function receiveChat(c: Context<Ctx>, senderUri: URL, message: Chat
   if (!sender?.domain || !recipient) return false
   const content = message.content?.toString() ?? ''
   const published = message.published ? new Date(message.published.epochMilliseconds) : undefined
-  return receiveChatMessage(ctx, { senderId: sender.id, recipientId: recipient.id, uri: message.id.href, content, createdAt: published })
+  const json = await message.toJsonLd().catch(() => null)
+  // A chat message carries at most one attachment (Pleroma's rule); it stays at its remote URL.
+  const [attachment] = json && typeof json === 'object' ? readAttachments(json as Record<string, unknown>) : []
+  return receiveChatMessage(ctx, {
+    senderId: sender.id, recipientId: recipient.id, uri: message.id.href, content, createdAt: published, attachment: attachment ?? null,
+  })
 }
 
 /** A Delete whose object is one of the sender's chat messages; false when it is not one. */

@@ -54,7 +54,7 @@ async function join(who: MadeUser, topic = 'shout:public') {
   const channel: Channel = socket.channel(topic)
   const received: Message[] = []
   let history: Message[] | null = null
-  channel.on('new_msg', (m: Message) => received.push(m))
+  channel.on('new_msg', (m: Message) => { received.push(m) })
   channel.on('messages', ({ messages }: { messages: Message[] }) => { history = messages })
   const reply = await new Promise<string>((resolve) => {
     channel.join().receive('ok', () => resolve('ok')).receive('error', (e: { reason: string }) => resolve(`error: ${e.reason}`))

@@ -1,6 +1,6 @@
 // Pleroma chats with an account of a server that is not Rookery (a Fedify peer on loopback), both ways.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { ChatMessage, Create, Delete, Tombstone, type Activity, type Recipient } from '@fedify/vocab'
+import { ChatMessage, Create, Delete, Document, Tombstone, type Activity, type Recipient } from '@fedify/vocab'
 import { makeUser, type MadeUser } from '../support/factories'
 import { startLiveServer, until, type LiveServer } from '../support/live-server'
 import { startPeer, type Peer } from '../support/peer'
@@ -66,8 +66,8 @@ describe('a remote account chats with a local one', () => {
     return await peer.context().lookupObject(`${rookery.baseUrl}/users/${user.account.username}`) as unknown as Recipient
   }
 
-  function chatMessage(from: string, to: URL[], id: string, content: string, attributedTo = peer.actorUri(from)) {
-    const object = new ChatMessage({ id: new URL(`${peer.baseUrl}/objects/${id}`), attribution: attributedTo, tos: to, content })
+  function chatMessage(from: string, to: URL[], id: string, content: string, attributedTo = peer.actorUri(from), attachments: Document[] = []) {
+    const object = new ChatMessage({ id: new URL(`${peer.baseUrl}/objects/${id}`), attribution: attributedTo, tos: to, content, attachments })
     return new Create({ id: new URL(`${peer.baseUrl}/activities/${id}`), actor: peer.actorUri(from), tos: to, object })
   }
 
@@ -97,6 +97,20 @@ describe('a remote account chats with a local one', () => {
       const messages = (await rookery.api(alice, 'GET', `/api/v1/pleroma/chats/${chat.id}/messages`)).body as any[]
       return messages.length === 0
     })
+  }, 90_000)
+
+  test('a message with only a picture keeps it, at its remote address', async () => {
+    const alice = await makeUser(rookery.ctx)
+    const to = await recipientOf(alice)
+    const picture = new Document({ mediaType: 'image/png', url: new URL(`${peer.baseUrl}/media/cat.png`), name: 'a cat' })
+    await peer.send(chatMessage('bob', [to.id!], crypto.randomUUID(), '', peer.actorUri('bob'), [picture]), to)
+    const [chat] = await until(async () => { const c = await chatsOf(alice); return c.length ? c : null })
+    expect(chat.last_message.attachment).toMatchObject({
+      type: 'image', remote_url: `${peer.baseUrl}/media/cat.png`, description: 'a cat',
+    })
+    const messages = (await rookery.api(alice, 'GET', `/api/v1/pleroma/chats/${chat.id}/messages`)).body as any[]
+    expect(messages).toHaveLength(1)
+    expect(messages[0].attachment.remote_url).toBe(`${peer.baseUrl}/media/cat.png`)
   }, 90_000)
 
   test('a message claiming another author, or addressed to more than one account, is dropped', async () => {

@@ -86,7 +86,7 @@ export async function findStatusByUri(db: DbLike, uri: string): Promise<StatusRo
 const cleanTags = (names: string[]) =>
   [...new Set(names.map((n) => n.replace(/^#/, '').trim()).filter((n) => /^[\p{L}\p{N}_]{1,100}$/u.test(n)))].slice(0, MAX_TAGS)
 
-const mediaTypeOf = (mime: string | null): MediaType => {
+export const mediaTypeOf = (mime: string | null): MediaType => {
   const kind = mime?.split('/')[0]
   return kind === 'image' ? 'image' : kind === 'video' ? 'video' : kind === 'audio' ? 'audio' : 'unknown'
 }

@@ -166,7 +166,8 @@ function readTags(raw: Json) {
   return { mentions, hashtags, emojis, links }
 }
 
-function readAttachments(raw: Json): RemoteAttachment[] {
+/** An object's `attachment`s that have an http(s) URL, at most 16. */
+export function readAttachments(raw: Json): RemoteAttachment[] {
   const out: RemoteAttachment[] = []
   for (const item of asArray(raw.attachment).slice(0, 16)) {
     if (!item || typeof item !== 'object') continue
