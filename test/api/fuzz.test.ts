@@ -120,7 +120,9 @@ describe('request fuzzing', () => {
     const changed: string[] = []
     const started = performance.now()
     let refused = 0
+    let sent = 0
     for (let i = 0; i < 1500 && performance.now() - started < 20_000; i++) {
+      sent++
       const route = writes[i % writes.length]
       const path = route.path.replace(/:[A-Za-z_]+/g, () => pick(IDS))
       const { headers, body } = hostile()
@@ -138,7 +140,8 @@ describe('request fuzzing', () => {
       if (response.status >= 400) refused++
       before = after
     }
-    expect(refused).toBeGreaterThan(writes.length / 2)
+    // Most of these requests are malformed: a route that took them would show here (how many run depends on the machine).
+    expect(refused).toBeGreaterThan(sent / 2)
     expect(changed).toEqual([])
     // What the hostile bodies made is garbage once answered: the heap comes back near where it was.
     expect(memory() - heapBefore).toBeLessThan(150 * 1024 * 1024)

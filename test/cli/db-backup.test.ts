@@ -90,7 +90,7 @@ beforeAll(async () => {
     await populate(ctx)
     return dumpOf(ctx)
   })
-}, 60_000)
+}, 180_000) // a few thousand rows through the CLI's embedded database: slow on a busy machine
 
 afterAll(async () => {
   for (const c of cleanups) await c().catch(() => {})
