@@ -350,6 +350,26 @@ describe('what each stream receives', () => {
     expect(new Set(Object.values(payloads)).size).toBe(Object.keys(viewers).length)
   })
 
+  test('events prepared side by side still arrive in the order they were committed', async () => {
+    const [reader, author] = await Promise.all([makeUser(ctx), makeUser(ctx)])
+    await follow(reader, author)
+    const socket = await open(`?stream=user&access_token=${reader.token}`)
+    // a status takes queries to prepare, a filter change none: unordered, each change would overtake the status before it
+    const expected: string[] = []
+    for (let i = 0; i < 4; i++) {
+      const s = await post(author, { status: `in order ${i}`, poll: { options: ['a', 'b'], expires_in: 3600 } })
+      const filter = await call('POST', '/api/v2/filters', { token: reader.token, json: { title: `order ${i}`, context: ['home'], keywords_attributes: [{ keyword: `zz${i}` }] } })
+      expect(filter.status).toBe(200)
+      expected.push(`update:${s.id}`, 'filters_changed')
+    }
+    const got: string[] = []
+    for (const _ of expected) {
+      const m = await socket.next((m) => m.event === 'update' || m.event === 'filters_changed')
+      got.push(m.event === 'update' ? `update:${m.body.id}` : m.event)
+    }
+    expect(got).toEqual(expected)
+  })
+
   test('notifications reach user:notification, and user when the token may read them', async () => {
     const [me, other] = await Promise.all([makeUser(ctx), makeUser(ctx)])
     const notes = await open(`?stream=user:notification&access_token=${me.token}`)
