@@ -1,8 +1,10 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
+import { resultRows } from '../db/client'
 import { accounts, blocks, follows, listAccounts, statusMentions, statuses, type StatusRow } from '../db/schema'
+import { uuidArrayParam } from '../db/sql'
 import type { Ctx } from './context'
 import { NotFoundError } from './errors'
-import { isId } from './ids'
+import { isId, uuidToId } from './ids'
 
 /**
  * THE rule for who may see a status. Every read path (show, context, timelines, search, favourited_by,
@@ -16,13 +18,14 @@ import { isId } from './ids'
  * - list (`list:ID`): mentioned accounts and the members of that list;
  * - a reblog is visible only if the reblogged status is visible too.
  */
-export function visibleStatusSql(viewerAccountId: string | null, tableAlias?: string): SQL {
+export function visibleStatusSql(viewerAccountId: string | SQL | null, tableAlias?: string): SQL {
   const col = (name: string) => (tableAlias ? sql.raw(`"${tableAlias}"."${name}"`) : sql.raw(`"statuses"."${name}"`))
   const authorId = col('account_id')
   const authorActive = sql`not exists (select 1 from ${accounts} a where a.id = ${authorId} and a.suspended_at is not null)`
   const openVisibility = sql`${col('visibility')} in ('public', 'unlisted', 'local')`
   if (!viewerAccountId) return sql`(${openVisibility} and ${authorActive})`
-  const viewer = sql`${statuses.accountId.mapToDriverValue(viewerAccountId)}::uuid`
+  // A viewer expression (a uuid column) decides for many viewers in one statement; see `visibleToViewersSql`.
+  const viewer = typeof viewerAccountId === 'string' ? sql`${statuses.accountId.mapToDriverValue(viewerAccountId)}::uuid` : viewerAccountId
   const own = sql`${authorId} = ${viewer}`
   const notBlocked = sql`not exists (select 1 from ${blocks} b where b.account_id = ${authorId} and b.target_account_id = ${viewer})`
   const follower = sql`exists (select 1 from ${follows} f where f.account_id = ${viewer} and f.target_account_id = ${authorId})`
@@ -33,7 +36,7 @@ export function visibleStatusSql(viewerAccountId: string | null, tableAlias?: st
 }
 
 /** A status and, for reblogs, the reblogged one must both pass the rule. */
-export function visibleWithReblogSql(viewerAccountId: string | null): SQL {
+export function visibleWithReblogSql(viewerAccountId: string | SQL | null): SQL {
   return sql`(${visibleStatusSql(viewerAccountId)} and (${statuses.reblogOfId} is null or exists (
     select 1 from ${statuses} as reblogged where reblogged.id = ${statuses.reblogOfId} and ${visibleStatusSql(viewerAccountId, 'reblogged')})))`
 }
@@ -53,4 +56,38 @@ export async function filterVisibleStatusIds(ctx: Ctx, viewerAccountId: string |
   const rows = await ctx.db.select({ id: statuses.id }).from(statuses)
     .where(and(inArray(statuses.id, valid), visibleWithReblogSql(viewerAccountId)))
   return new Set(rows.map((r) => r.id))
+}
+
+/** One question for `visibleToViewers`: which of `ids` each viewer may see, by the rule alone or with the reblog check. */
+export interface VisibilityCheck {
+  ids: string[]
+  withReblog?: boolean
+  /** a further condition on the status for the viewer (null: anonymous), e.g. the timeline viewer filters */
+  alsoFor?: (viewer: SQL | null) => SQL
+}
+
+/**
+ * Several visibility questions for many viewers (account ids, null for anonymous) in one statement: per check, per
+ * viewer, the ids that viewer may see. The same rule as `visibleStatusSql`, applied with the viewer as a column.
+ */
+export async function visibleToViewers(ctx: Ctx, viewerIds: (string | null)[], checks: VisibilityCheck[]): Promise<Map<string | null, Set<string>>[]> {
+  const out = checks.map(() => new Map<string | null, Set<string>>(viewerIds.map((v) => [v, new Set<string>()])))
+  const accountIds = [...new Set(viewerIds.filter((v): v is string => !!v && isId(v)))]
+  const anonymous = viewerIds.includes(null)
+  const branches: SQL[] = []
+  checks.forEach((check, i) => {
+    const ids = [...new Set(check.ids.filter(isId))]
+    if (!ids.length) return
+    const rule = (viewer: SQL | null) => sql`${check.withReblog ? visibleWithReblogSql(viewer) : visibleStatusSql(viewer)}${check.alsoFor ? sql` and ${check.alsoFor(viewer)}` : sql``}`
+    const these = sql`${statuses.id} = any(${uuidArrayParam(ids)})`
+    if (accountIds.length) {
+      branches.push(sql`select ${i}::int as n, v.viewer::text as viewer, ${statuses.id}::text as id
+        from ${statuses} cross join unnest(${uuidArrayParam(accountIds)}) as v(viewer) where ${these} and ${rule(sql`v.viewer`)}`)
+    }
+    if (anonymous) branches.push(sql`select ${i}::int as n, null::text as viewer, ${statuses.id}::text as id from ${statuses} where ${these} and ${rule(null)}`)
+  })
+  if (!branches.length) return out
+  const rows = resultRows<{ n: number; viewer: string | null; id: string }>(await ctx.db.execute(sql.join(branches, sql` union all `)))
+  for (const r of rows) out[Number(r.n)].get(r.viewer === null ? null : uuidToId(r.viewer))?.add(uuidToId(r.id))
+  return out
 }

@@ -6,3 +6,9 @@ export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) 
 
 /** A flake id as a uuid parameter in raw SQL (drizzle's column mapping does not apply there). */
 export const uuidParam = (id: string): SQL => sql`${idToUuid(id)}::uuid`
+
+/**
+ * Flake ids as one `uuid[]` parameter, for `= any(...)` over many ids (drizzle's `inArray` spends one parameter per id).
+ * Sent as an array literal so postgres.js and PGlite read it alike; uuids need no quoting in one.
+ */
+export const uuidArrayParam = (ids: readonly string[]): SQL => sql`${`{${ids.map(idToUuid).join(',')}}`}::uuid[]`

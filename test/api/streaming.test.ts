@@ -297,6 +297,79 @@ describe('what each stream receives', () => {
     expect(typeof msg.payload).toBe('string')
   })
 
+  test('each viewer gets, byte for byte, what the REST API answers them', async () => {
+    const [author, booster, faved, bookmarked, muted, filtering, voter, staff, plain] = await Promise.all([
+      makeUser(ctx), makeUser(ctx), makeUser(ctx), makeUser(ctx), makeUser(ctx), makeUser(ctx), makeUser(ctx),
+      makeUser(ctx, { user: { isAdmin: true } }), makeUser(ctx),
+    ])
+    // (not the author: a reblog skips home feeds that hold the original)
+    const viewers = { faved, bookmarked, muted, filtering, voter, staff, plain }
+    for (const viewer of Object.values(viewers)) await follow(viewer, booster)
+    const original = await post(author, {
+      status: `shared render with #streamtag for @${plain.account.username}`,
+      poll: { options: ['yes', 'no'], expires_in: 3600 },
+    }) as { id: string; poll: { id: string } }
+    const act = async (who: MadeUser, method: string, path: string, json?: unknown) =>
+      expect((await call(method, path, { token: who.token, json })).status).toBe(200)
+    await act(faved, 'POST', `/api/v1/statuses/${original.id}/favourite`)
+    await act(faved, 'PUT', `/api/v1/pleroma/statuses/${original.id}/reactions/🔥`)
+    await act(bookmarked, 'POST', `/api/v1/statuses/${original.id}/bookmark`)
+    await act(muted, 'POST', `/api/v1/statuses/${original.id}/mute`)
+    await act(filtering, 'POST', '/api/v2/filters', { title: 'no polls', context: ['home', 'public'], filter_action: 'warn', keywords_attributes: [{ keyword: 'shared render' }] })
+    await act(voter, 'POST', `/api/v1/polls/${original.poll.id}/votes`, { choices: [1] })
+    await act(author, 'POST', `/api/v1/statuses/${original.id}/pin`)
+
+    const sockets = new Map(await Promise.all(Object.entries(viewers).map(async ([name, who]) =>
+      [name, await open(`?stream=user&access_token=${who.token}`)] as const)))
+    const reblog = await call('POST', `/api/v1/statuses/${original.id}/reblog`, { token: booster.token })
+    expect(reblog.status).toBe(200)
+    const payloads: Record<string, string> = {}
+    for (const [name, who] of Object.entries(viewers)) {
+      const msg = await sockets.get(name)!.next(isUpdate(reblog.json.id))
+      const rest = await call('GET', `/api/v1/statuses/${reblog.json.id}`, { token: who.token })
+      expect(rest.status).toBe(200)
+      expect(msg.payload).toBe(rest.text)
+      payloads[name] = msg.payload!
+    }
+    // the viewers' own states differ, each in their own payload only
+    const body = (name: string) => JSON.parse(payloads[name]).reblog
+    expect(body('faved').favourited).toBe(true)
+    expect(body('faved').pleroma.emoji_reactions).toEqual([expect.objectContaining({ name: '🔥', count: 1, me: true })])
+    expect(body('plain').favourited).toBe(false)
+    expect(body('plain').pleroma.emoji_reactions).toEqual([expect.objectContaining({ name: '🔥', count: 1, me: false })])
+    expect(body('bookmarked').bookmarked).toBe(true)
+    expect(body('muted').muted).toBe(true)
+    expect(body('plain').muted).toBe(false)
+    expect(body('filtering').filtered).toEqual([expect.objectContaining({ keyword_matches: ['shared render'] })])
+    expect(body('plain').filtered).toEqual([])
+    expect(body('voter').poll.own_votes).toEqual([1])
+    expect(body('plain').poll).toMatchObject({ voted: false, own_votes: [] })
+    expect(body('plain').pinned).toBe(true)
+    expect(body('staff').account.pleroma).toHaveProperty('is_approved')
+    expect(body('plain').account.pleroma).not.toHaveProperty('is_approved')
+    expect(new Set(Object.values(payloads)).size).toBe(Object.keys(viewers).length)
+  })
+
+  test('events prepared side by side still arrive in the order they were committed', async () => {
+    const [reader, author] = await Promise.all([makeUser(ctx), makeUser(ctx)])
+    await follow(reader, author)
+    const socket = await open(`?stream=user&access_token=${reader.token}`)
+    // a status takes queries to prepare, a filter change none: unordered, each change would overtake the status before it
+    const expected: string[] = []
+    for (let i = 0; i < 4; i++) {
+      const s = await post(author, { status: `in order ${i}`, poll: { options: ['a', 'b'], expires_in: 3600 } })
+      const filter = await call('POST', '/api/v2/filters', { token: reader.token, json: { title: `order ${i}`, context: ['home'], keywords_attributes: [{ keyword: `zz${i}` }] } })
+      expect(filter.status).toBe(200)
+      expected.push(`update:${s.id}`, 'filters_changed')
+    }
+    const got: string[] = []
+    for (const _ of expected) {
+      const m = await socket.next((m) => m.event === 'update' || m.event === 'filters_changed')
+      got.push(m.event === 'update' ? `update:${m.body.id}` : m.event)
+    }
+    expect(got).toEqual(expected)
+  })
+
   test('notifications reach user:notification, and user when the token may read them', async () => {
     const [me, other] = await Promise.all([makeUser(ctx), makeUser(ctx)])
     const notes = await open(`?stream=user:notification&access_token=${me.token}`)

@@ -12,22 +12,42 @@ export function isStaff(viewer: Viewer | null): boolean {
   return !!viewer && (viewer.isAdmin || viewer.isModerator)
 }
 
+const aliveAccountSql = sql`${accounts.deletedAt} is null`
+
 /**
  * Accounts a viewer may see: not deleted (a deleted account is only a tombstone keeping its name, even for staff),
  * not suspended, and for local ones a user that is active and approved. The viewer's own account is always visible.
  */
 export function visibleAccountSql(viewer: Viewer | null): SQL {
-  const alive = sql`${accounts.deletedAt} is null`
-  if (isStaff(viewer)) return alive
+  if (isStaff(viewer)) return aliveAccountSql
+  return viewer?.accountId ? sql`(${aliveAccountSql} and (${eq(accounts.id, viewer.accountId)} or ${openAccountSql()}))` : sql`(${aliveAccountSql} and ${openAccountSql()})`
+}
+
+/** Not suspended, and for a local account a user that is active and approved. */
+function openAccountSql(): SQL {
   const hiddenUser = sql`exists (select 1 from ${users} where ${users.accountId} = ${accounts.id} and (not ${users.isActive} or not ${users.isApproved}))`
-  const visible = sql`(${accounts.suspendedAt} is null and not ${hiddenUser})`
-  return viewer?.accountId ? sql`(${alive} and (${eq(accounts.id, viewer.accountId)} or ${visible}))` : sql`(${alive} and ${visible})`
+  return sql`(${accounts.suspendedAt} is null and not ${hiddenUser})`
+}
+
+/**
+ * A viewer as columns of a multi-viewer statement: the account (a uuid, null for anonymous) and whether it is staff.
+ * The rules below then decide for every viewer row at once, as their single-viewer forms do for one.
+ */
+export interface ViewerColumns {
+  accountId: SQL
+  staff: SQL
+}
+
+/** `listedAccountSql` for a viewer given as columns. */
+export function listedAccountForViewerSql(viewer: ViewerColumns): SQL {
+  const visible = sql`(${aliveAccountSql} and (${viewer.staff} or ${accounts.id} = ${viewer.accountId} or ${openAccountSql()}))`
+  return sql`(${visible} and ${notBlockedEitherWaySql(viewer.accountId)})`
 }
 
 /** Neither the viewer blocks the account nor the account blocks the viewer (true without a viewer account). */
-export function notBlockedEitherWaySql(viewerAccountId: string | null): SQL {
+export function notBlockedEitherWaySql(viewerAccountId: string | SQL | null): SQL {
   if (!viewerAccountId) return sql`true`
-  const viewer = uuidParam(viewerAccountId)
+  const viewer = typeof viewerAccountId === 'string' ? uuidParam(viewerAccountId) : viewerAccountId
   return sql`not exists (select 1 from blocks b where (b.account_id = ${viewer} and b.target_account_id = ${accounts.id})
     or (b.account_id = ${accounts.id} and b.target_account_id = ${viewer}))`
 }

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm'
 import { accounts, conversationParticipations, conversationRecipients, statusMentions, statuses, type StatusRow } from '../../db/schema'
-import { uuidParam } from '../../db/sql'
+import { uuidArrayParam, uuidParam } from '../../db/sql'
 import type { Ctx } from '../context'
 import { NotFoundError, ValidationError } from '../errors'
 import { isId } from '../ids'
@@ -141,9 +141,16 @@ export async function loadRecipients(ctx: Ctx, participationIds: string[]): Prom
 
 /** The viewer's participation id per thread (for `pleroma.direct_conversation_id`), for the given threads. */
 export async function participationIdsByConversation(ctx: Ctx, accountId: string | null, conversationIds: string[]): Promise<Map<string, string>> {
-  if (!accountId || !conversationIds.length) return new Map()
-  const rows = await ctx.db.select({ id: conversationParticipations.id, conversationId: conversationParticipations.conversationId })
+  return (await participationIdsByAccount(ctx, accountId ? [accountId] : [], conversationIds)).get(accountId ?? '') ?? new Map()
+}
+
+/** `participationIdsByConversation` of many accounts in one query, by account. */
+export async function participationIdsByAccount(ctx: Ctx, accountIds: string[], conversationIds: string[]): Promise<Map<string, Map<string, string>>> {
+  const byAccount = new Map(accountIds.map((id) => [id, new Map<string, string>()]))
+  if (!accountIds.length || !conversationIds.length) return byAccount
+  const rows = await ctx.db.select({ id: conversationParticipations.id, accountId: conversationParticipations.accountId, conversationId: conversationParticipations.conversationId })
     .from(conversationParticipations)
-    .where(and(eq(conversationParticipations.accountId, accountId), inArray(conversationParticipations.conversationId, conversationIds)))
-  return new Map(rows.map((r) => [r.conversationId, r.id]))
+    .where(and(sql`${conversationParticipations.accountId} = any(${uuidArrayParam(accountIds)})`, inArray(conversationParticipations.conversationId, conversationIds)))
+  for (const r of rows) byAccount.get(r.accountId)?.set(r.conversationId, r.id)
+  return byAccount
 }

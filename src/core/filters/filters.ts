@@ -1,6 +1,7 @@
 import { and, asc, count, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import type { DbLike, Tx } from '../../db/client'
 import { accounts, filterKeywords, filters, filterStatuses } from '../../db/schema'
+import { uuidArrayParam } from '../../db/sql'
 import type { Ctx } from '../context'
 import { NotFoundError, ValidationError } from '../errors'
 import { isId, uuidToId } from '../ids'
@@ -36,7 +37,7 @@ const activeSql = sql`(${filters.expiresAt} is null or ${filters.expiresAt} > no
 const fromJson = <T>(value: unknown): T[] => (typeof value === 'string' ? JSON.parse(value) : value ?? []) as T[]
 
 /** Loads an account's filters with their keywords and statuses in one query. */
-async function loadFilters(db: DbLike, accountId: string, where?: SQL): Promise<FilterWithRules[]> {
+async function loadFilters(db: DbLike, owner: string | SQL, where?: SQL): Promise<FilterWithRules[]> {
   // Spelled out: drizzle leaves columns unqualified in the select list, where `id` would mean the subquery's own.
   const filterId = sql.raw('"filters"."id"')
   const rows = await db.select({
@@ -45,7 +46,7 @@ async function loadFilters(db: DbLike, accountId: string, where?: SQL): Promise<
       from filter_keywords k where k.filter_id = ${filterId}), '[]'::json)`,
     statuses: sql<unknown>`coalesce((select json_agg(json_build_object('id', s.id, 'status_id', s.status_id) order by s.id)
       from filter_statuses s where s.filter_id = ${filterId}), '[]'::json)`,
-  }).from(filters).where(and(eq(filters.accountId, accountId), where)).orderBy(asc(filters.id))
+  }).from(filters).where(and(typeof owner === 'string' ? eq(filters.accountId, owner) : owner, where)).orderBy(asc(filters.id))
   return rows.map((r) => ({
     ...r.filter,
     keywords: fromJson<{ id: string; keyword: string; whole_word: boolean }>(r.keywords)
@@ -60,6 +61,14 @@ export const ownFilters = (ctx: Ctx, accountId: string) => loadFilters(ctx.db, a
 
 /** The filters that apply now: not expired. One query; what rendering a page of statuses loads once. */
 export const activeFilters = (db: DbLike, accountId: string) => loadFilters(db, accountId, activeSql)
+
+/** `activeFilters` of many accounts in one query, by account. */
+export async function activeFiltersByAccount(db: DbLike, accountIds: string[]): Promise<Map<string, FilterWithRules[]>> {
+  const byAccount = new Map<string, FilterWithRules[]>(accountIds.map((id) => [id, []]))
+  if (!accountIds.length) return byAccount
+  for (const f of await loadFilters(db, sql`${filters.accountId} = any(${uuidArrayParam(accountIds)})`, activeSql)) byAccount.get(f.accountId)?.push(f)
+  return byAccount
+}
 
 /** One of the account's filters; someone else's, unknown and malformed ids are 404. */
 export async function getOwnFilter(db: DbLike, accountId: string, id: string): Promise<FilterWithRules> {

@@ -7,7 +7,7 @@ import { isId, uuidToId } from '../ids'
 import { getVisibleStatus } from '../visibility'
 import { parseReactionEmoji } from './emoji'
 import { findLocalEmoji } from '../emoji/queries'
-import { listedAccountSql } from '../accounts/queries'
+import { isStaff, listedAccountForViewerSql, type ViewerColumns } from '../accounts/queries'
 import type { Viewer } from '../oauth/authenticate'
 
 /** One emoji's reactions on a status, as the viewer may see them. */
@@ -34,34 +34,47 @@ export interface SummaryOptions {
  * viewer may see listed count (`listedAccountSql`), and unless `withMuted` not those of accounts the viewer mutes.
  */
 export async function loadReactionSummaries(db: DbLike, statusIds: string[], viewer: Viewer | null, opts: SummaryOptions = {}): Promise<Map<string, ReactionSummary[]>> {
-  const out = new Map<string, ReactionSummary[]>()
+  return (await loadReactionSummariesFor(db, statusIds, [viewer], opts))[0]
+}
+
+/** `loadReactionSummaries` for many viewers in one statement (one row of viewer columns each); one map per viewer, in order. */
+export async function loadReactionSummariesFor(db: DbLike, statusIds: string[], viewers: (Viewer | null)[], opts: SummaryOptions = {}): Promise<Map<string, ReactionSummary[]>[]> {
+  const keyOf = (v: Viewer | null) => v?.accountId ?? ''
+  const byViewer = new Map(viewers.map((v) => [keyOf(v), new Map<string, ReactionSummary[]>()]))
+  const out = () => viewers.map((v) => byViewer.get(keyOf(v))!)
   const ids = [...new Set(statusIds.filter(isId))]
-  if (!ids.length) return out
+  if (!ids.length || !viewers.length) return out()
+  const distinct = [...new Map(viewers.map((v) => [keyOf(v), v])).values()]
+  const rowsOfViewers = sql.join(distinct.map((v) => sql`(${keyOf(v)}::text, ${v?.accountId ? uuidParam(v.accountId) : sql`null::uuid`}, ${isStaff(v)}::boolean)`), sql`, `)
+  const viewer: ViewerColumns = { accountId: sql`v.account_id`, staff: sql`v.staff` }
   const reactor = statusReactions.accountId
-  const viewerId = viewer?.accountId ?? null
-  const conditions: SQL[] = [inArray(statusReactions.statusId, ids), listedAccountSql(viewer)]
+  const conditions: SQL[] = [inArray(statusReactions.statusId, ids), listedAccountForViewerSql(viewer)]
   if (opts.emoji !== undefined) conditions.push(eq(statusReactions.emoji, opts.emoji))
-  if (viewerId && !opts.withMuted) {
-    conditions.push(sql`not exists (select 1 from ${mutes} m where m.account_id = ${uuidParam(viewerId)} and m.target_account_id = ${reactor}
+  if (!opts.withMuted) {
+    conditions.push(sql`not exists (select 1 from ${mutes} m where m.account_id = v.account_id and m.target_account_id = ${reactor}
       and (m.expires_at is null or m.expires_at > now()))`)
   }
   const rows = await db.select({
+    viewer: sql<string>`v.label`,
     statusId: statusReactions.statusId,
     emoji: statusReactions.emoji,
     url: sql<string | null>`max(${statusReactions.emojiUrl})`,
     count: sql<number>`count(*)::int`,
-    me: viewerId ? sql<boolean>`bool_or(${reactor} = ${uuidParam(viewerId)})` : sql<boolean>`false`,
+    me: sql<boolean>`coalesce(bool_or(${reactor} = v.account_id), false)`,
     first: sql<string>`(array_agg(${statusReactions.id}::text order by ${statusReactions.id}))[1]`,
     accountIds: sql<string>`array_to_string(array_agg(${reactor}::text order by ${statusReactions.id}), ',')`,
   })
     .from(statusReactions)
     .innerJoin(accounts, eq(accounts.id, reactor))
+    .innerJoin(sql`(values ${rowsOfViewers}) as v(label, account_id, staff)`, sql`true`)
     .where(and(...conditions))
-    .groupBy(statusReactions.statusId, statusReactions.emoji)
+    .groupBy(sql`v.label`, statusReactions.statusId, statusReactions.emoji)
 
   rows.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0))
   for (const r of rows) {
-    const list = out.get(r.statusId) ?? []
+    const summaries = byViewer.get(r.viewer)
+    if (!summaries) continue
+    const list = summaries.get(r.statusId) ?? []
     list.push({
       name: r.emoji,
       count: Number(r.count),
@@ -69,9 +82,9 @@ export async function loadReactionSummaries(db: DbLike, statusIds: string[], vie
       url: r.url,
       accountIds: r.accountIds ? r.accountIds.split(',').map(uuidToId) : [],
     })
-    out.set(r.statusId, list)
+    summaries.set(r.statusId, list)
   }
-  return out
+  return out()
 }
 
 /** Normalizes an emoji given in a URL to the form reactions are stored in; null when it cannot be one. */

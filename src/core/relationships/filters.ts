@@ -16,9 +16,10 @@ export interface HiddenAuthorsOptions {
  *
  * This is the viewer's own filtering, on top of the visibility rule (which already hides authors who block the viewer).
  */
-export function hiddenAuthorsSql(viewerAccountId: string | null, authorColumn: SQL, opts: HiddenAuthorsOptions = {}): SQL {
+export function hiddenAuthorsSql(viewerAccountId: string | SQL | null, authorColumn: SQL, opts: HiddenAuthorsOptions = {}): SQL {
   if (!viewerAccountId) return sql`false`
-  const viewer = uuidParam(viewerAccountId)
+  // a viewer expression (a uuid column) decides for many viewers in one statement
+  const viewer = typeof viewerAccountId === 'string' ? uuidParam(viewerAccountId) : viewerAccountId
   const blocked = sql`exists (select 1 from blocks hb where hb.account_id = ${viewer} and hb.target_account_id = ${authorColumn})`
   const muted = opts.withMuted
     ? sql`false`

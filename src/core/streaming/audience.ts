@@ -1,19 +1,19 @@
 import { and, eq, gt, inArray, isNull, or, sql, type SQL } from 'drizzle-orm'
 import { resultRows } from '../../db/client'
 import { accounts, conversationParticipations, lists, oauthTokens, statuses, users, type StatusRow } from '../../db/schema'
-import { uuidParam } from '../../db/sql'
+import { uuidArrayParam, uuidParam } from '../../db/sql'
 import type { Ctx } from '../context'
 import type { ParticipationRow } from '../conversations/conversations'
 import type { StreamEvent } from '../events'
-import { isId } from '../ids'
+import { isId, uuidToId } from '../ids'
 import type { ListRow } from '../lists/lists'
 import { repliesPolicySql } from '../lists/timeline'
 import { notHiddenByViewerSql } from '../timelines/viewer-filters'
-import { visibleStatusSql, visibleWithReblogSql } from '../visibility'
+import { visibleStatusSql, visibleToViewers } from '../visibility'
 
 // Who among the connected viewers may receive a streaming event. Each question is one query for all viewers of the
-// event (one UNION ALL branch per viewer, so THE visibility rule and the timeline filters apply unchanged), never
-// one query per connection.
+// event (the viewers as an array parameter, or one UNION ALL branch per viewer where a rule takes only a fixed
+// viewer), never one query per connection; THE visibility rule and the timeline filters apply unchanged.
 
 /** Viewers per query: keeps statements a sane size when many different accounts are connected. */
 const CHUNK = 100
@@ -63,16 +63,9 @@ export async function loadStatusFacts(ctx: Ctx, statusId: string): Promise<Statu
  * (blocks, mutes, domain blocks): the visibility rule and the timeline viewer filters, as every timeline applies them.
  */
 export async function viewersWhoMaySee(ctx: Ctx, statusId: string, viewerIds: (string | null)[]): Promise<Set<string | null>> {
-  const distinct = [...new Set(viewerIds.map((v) => v ?? ANONYMOUS))]
-  const found = await inChunks(distinct, (chunk) => labelsWhere(ctx, chunk.map((label) => {
-    const viewer = label === ANONYMOUS ? null : label
-    return {
-      label,
-      condition: sql`exists (select 1 from statuses where statuses.id = ${uuidParam(statusId)}
-        and ${visibleWithReblogSql(viewer)} and ${notHiddenByViewerSql(viewer)})`,
-    }
-  })))
-  return new Set([...found].map((label) => (label === ANONYMOUS ? null : label)))
+  const distinct = [...new Set(viewerIds)]
+  const [visible] = await visibleToViewers(ctx, distinct, [{ ids: [statusId], withReblog: true, alsoFor: (viewer) => notHiddenByViewerSql(viewer) }])
+  return new Set(distinct.filter((viewer) => visible.get(viewer)?.has(statusId)))
 }
 
 /**
@@ -80,17 +73,14 @@ export async function viewersWhoMaySee(ctx: Ctx, statusId: string, viewerIds: (s
  * account put in an exclusive list, as the home timeline does.
  */
 export async function homeFeedOwners(ctx: Ctx, statusId: string, accountIds: string[]): Promise<Set<string>> {
-  const distinct = [...new Set(accountIds)]
-  return inChunks(distinct, (chunk) => labelsWhere(ctx, chunk.map((id) => {
-    const owner = uuidParam(id)
-    return {
-      label: id,
-      condition: sql`exists (select 1 from home_feed_entries e join statuses s on s.id = e.status_id
-        where e.account_id = ${owner} and e.status_id = ${uuidParam(statusId)}
-          and not exists (select 1 from list_accounts la join lists l on l.id = la.list_id
-            where l.account_id = ${owner} and l.exclusive and la.account_id = s.account_id and s.account_id <> ${owner}))`,
-    }
-  })))
+  const owners = [...new Set(accountIds.filter(isId))]
+  if (!owners.length || !isId(statusId)) return new Set()
+  const rows = resultRows<{ owner: string }>(await ctx.db.execute(sql`
+    select e.account_id::text as owner from home_feed_entries e join statuses s on s.id = e.status_id
+    where e.status_id = ${uuidParam(statusId)} and e.account_id = any(${uuidArrayParam(owners)})
+      and not exists (select 1 from list_accounts la join lists l on l.id = la.list_id
+        where l.account_id = e.account_id and l.exclusive and la.account_id = s.account_id and s.account_id <> e.account_id)`))
+  return new Set(rows.map((r) => uuidToId(r.owner)))
 }
 
 /** The lists (by id) that show the status: its author is a member and the list's replies policy lets it in. */
@@ -128,23 +118,22 @@ export async function viewersWhoMayHearOfDeletion(ctx: Ctx, event: DeleteEvent, 
 
 /** Of the accounts, those following `targetId`. */
 export async function followersAmong(ctx: Ctx, targetId: string, accountIds: string[]): Promise<Set<string>> {
-  const distinct = [...new Set(accountIds)]
-  return inChunks(distinct, (chunk) => labelsWhere(ctx, chunk.map((id) => ({
-    label: id,
-    condition: sql`exists (select 1 from follows f where f.account_id = ${uuidParam(id)} and f.target_account_id = ${uuidParam(targetId)})`,
-  }))))
+  const candidates = [...new Set(accountIds.filter(isId))]
+  if (!candidates.length || !isId(targetId)) return new Set()
+  const rows = resultRows<{ follower: string }>(await ctx.db.execute(sql`select f.account_id::text as follower from follows f
+    where f.target_account_id = ${uuidParam(targetId)} and f.account_id = any(${uuidArrayParam(candidates)})`))
+  return new Set(rows.map((r) => uuidToId(r.follower)))
 }
 
 /** Of the accounts, those following one of the hashtags (by name). */
 export async function tagFollowersAmong(ctx: Ctx, tagNames: string[], accountIds: string[]): Promise<Set<string>> {
   const names = [...new Set(tagNames)]
-  if (!names.length) return new Set()
-  const distinct = [...new Set(accountIds)]
-  return inChunks(distinct, (chunk) => labelsWhere(ctx, chunk.map((id) => ({
-    label: id,
-    condition: sql`exists (select 1 from tag_follows tf join tags t on t.id = tf.tag_id
-      where tf.account_id = ${uuidParam(id)} and t.name in (${sql.join(names.map((n) => sql`${n}`), sql`, `)}))`,
-  }))))
+  const candidates = [...new Set(accountIds.filter(isId))]
+  if (!names.length || !candidates.length) return new Set()
+  const rows = resultRows<{ follower: string }>(await ctx.db.execute(sql`select distinct tf.account_id::text as follower
+    from tag_follows tf join tags t on t.id = tf.tag_id
+    where tf.account_id = any(${uuidArrayParam(candidates)}) and t.name in (${sql.join(names.map((n) => sql`${n}`), sql`, `)})`))
+  return new Set(rows.map((r) => uuidToId(r.follower)))
 }
 
 /** Of the lists, those with `accountId` as a member. */

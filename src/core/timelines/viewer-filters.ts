@@ -7,7 +7,7 @@ import { hiddenAuthorsSql } from '../relationships/filters'
  * author (or, for a reblog, the original's author) the viewer hides (`hiddenAuthorsSql`: blocks, unexpired mutes
  * unless `withMuted`, blocked domains) are left out. `statusAlias` names the statuses row in the surrounding query.
  */
-export function notHiddenByViewerSql(viewerAccountId: string | null, opts: { withMuted?: boolean; statusAlias?: string } = {}): SQL {
+export function notHiddenByViewerSql(viewerAccountId: string | SQL | null, opts: { withMuted?: boolean; statusAlias?: string } = {}): SQL {
   if (!viewerAccountId) return sql`true`
   const s = sql.raw(`"${opts.statusAlias ?? 'statuses'}"`)
   const hidden = (author: SQL) => hiddenAuthorsSql(viewerAccountId, author, { withMuted: opts.withMuted })

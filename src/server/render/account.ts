@@ -169,25 +169,59 @@ export async function loadAccountsWithUsers(ctx: Ctx, ids: string[]): Promise<{ 
   return { rows: found.map((f) => f.account), users: new Map(found.map((f) => [f.account.id, f.user])) }
 }
 
+/** What rendering accounts needs whoever the viewer: their users, the accounts they moved to, their custom emoji. */
+export interface AccountParts {
+  rows: AccountRow[]
+  users: Map<string, UserRow | null>
+  moved: AccountRow[]
+  emojis: Map<string, CustomEmojiEntity[]>
+}
+
 /**
- * Renders a page of accounts with a fixed number of queries: the users behind local accounts (with those of
- * moved-to targets), the moved-to accounts, for the owner's credentials the follow-request count, and with
- * `withRelationships` the viewer's relationships to them (Pleroma's `pleroma.relationship`), and the custom emoji
- * of their names, bios and fields (only when some shortcode appears).
+ * Loads the viewer-independent parts of a page of accounts with a fixed number of queries: the users behind local
+ * accounts (with those of moved-to targets), the moved-to accounts and the custom emoji of their names, bios and
+ * fields (only when some shortcode appears). `buildAccounts` then renders them for any viewer without a query.
+ */
+export async function loadAccountParts(ctx: Ctx, rows: AccountRow[], preloaded?: PreloadedUsers): Promise<AccountParts> {
+  const movedIds = [...new Set(rows.map((r) => r.movedToId).filter((id): id is string => !!id))]
+  const moved = movedIds.length ? await ctx.db.select().from(accounts).where(inArray(accounts.id, movedIds)) : []
+  const usersByAccount = new Map(preloaded ?? [])
+  const localIds = [...new Set([...rows, ...moved].filter((r) => r.domain === null && !usersByAccount.has(r.id)).map((r) => r.id))]
+  const userRows = localIds.length ? await ctx.db.select().from(users).where(inArray(users.accountId, localIds)) : []
+  for (const u of userRows) usersByAccount.set(u.accountId, u)
+  const emojis = await loadAccountEmojis(ctx, [...rows, ...moved])
+  return { rows, users: usersByAccount, moved, emojis }
+}
+
+/** Renders loaded accounts for one viewer; pure. */
+export function buildAccounts(
+  ctx: Ctx, parts: AccountParts, viewer: Viewer | null,
+  extras: { credentials?: { accountId: string; counts: NonNullable<AccountExtras['credentials']> }; relationships?: Map<string, Parameters<typeof buildRelationship>[0]> | null } = {},
+): AccountEntity[] {
+  const base = { baseUrl: ctx.config.baseUrl, localDomain: ctx.config.domain, viewer }
+  const moved = new Map(parts.moved.map((m) => [m.id, buildAccount(m, { ...base, user: parts.users.get(m.id) ?? null, emojis: parts.emojis.get(m.id) })]))
+  return parts.rows.map((row) => buildAccount(row, {
+    ...base,
+    user: parts.users.get(row.id) ?? null,
+    emojis: parts.emojis.get(row.id),
+    moved: row.movedToId ? moved.get(row.movedToId) ?? null : null,
+    credentials: row.id === extras.credentials?.accountId ? extras.credentials.counts : null,
+    relationship: extras.relationships?.has(row.id) ? buildRelationship(extras.relationships.get(row.id)!) : null,
+  }))
+}
+
+/**
+ * Renders a page of accounts with a fixed number of queries: `loadAccountParts`, for the owner's credentials the
+ * follow-request and unread counts, and with `withRelationships` the viewer's relationships to them (Pleroma's
+ * `pleroma.relationship`).
  */
 export async function renderAccounts(
   ctx: Ctx, rows: AccountRow[], viewer: Viewer | null,
   opts: { credentials?: boolean; withRelationships?: boolean; users?: PreloadedUsers } = {},
 ): Promise<AccountEntity[]> {
   if (!rows.length) return []
-  const movedIds = [...new Set(rows.map((r) => r.movedToId).filter((id): id is string => !!id))]
-  const movedRows = movedIds.length ? await ctx.db.select().from(accounts).where(inArray(accounts.id, movedIds)) : []
-  const usersByAccount = new Map(opts.users ?? [])
-  const localIds = [...new Set([...rows, ...movedRows].filter((r) => r.domain === null && !usersByAccount.has(r.id)).map((r) => r.id))]
-  const userRows = localIds.length ? await ctx.db.select().from(users).where(inArray(users.accountId, localIds)) : []
-  for (const u of userRows) usersByAccount.set(u.accountId, u)
-
-  let credentials: AccountExtras['credentials'] = null
+  const parts = await loadAccountParts(ctx, rows, opts.users)
+  let credentials: { accountId: string; counts: NonNullable<AccountExtras['credentials']> } | undefined
   const own = opts.credentials && viewer?.accountId ? rows.find((r) => r.id === viewer.accountId) : undefined
   if (own) {
     const owner = uuidParam(own.id)
@@ -198,27 +232,19 @@ export async function renderAccounts(
       notifications: sql<number>`(select count(*) from ${notifications} where ${notifications.accountId} = ${owner} and not ${notifications.seen})`.mapWith(Number),
     }).from(sql`(select 1) as one`)
     credentials = {
-      followRequestsCount: counts.requests,
-      unreadConversations: counts.conversations,
-      unreadNotifications: counts.notifications,
-      chatToken: viewer?.tokenId ? await issueSocketToken(ctx, viewer.tokenId) : null,
+      accountId: own.id,
+      counts: {
+        followRequestsCount: counts.requests,
+        unreadConversations: counts.conversations,
+        unreadNotifications: counts.notifications,
+        chatToken: viewer?.tokenId ? await issueSocketToken(ctx, viewer.tokenId) : null,
+      },
     }
   }
   const relationships = opts.withRelationships && viewer?.accountId
     ? await loadRelationships(ctx, viewer.accountId, rows.map((r) => r.id))
     : null
-  const emojis = await loadAccountEmojis(ctx, [...rows, ...movedRows])
-
-  const base = { baseUrl: ctx.config.baseUrl, localDomain: ctx.config.domain, viewer }
-  const moved = new Map(movedRows.map((m) => [m.id, buildAccount(m, { ...base, user: usersByAccount.get(m.id) ?? null, emojis: emojis.get(m.id) })]))
-  return rows.map((row) => buildAccount(row, {
-    ...base,
-    user: usersByAccount.get(row.id) ?? null,
-    emojis: emojis.get(row.id),
-    moved: row.movedToId ? moved.get(row.movedToId) ?? null : null,
-    credentials: row.id === own?.id ? credentials : null,
-    relationship: relationships?.has(row.id) ? buildRelationship(relationships.get(row.id)!) : null,
-  }))
+  return buildAccounts(ctx, parts, viewer, { credentials, relationships })
 }
 
 export async function renderAccount(ctx: Ctx, row: AccountRow, viewer: Viewer | null, opts: { withRelationships?: boolean } = {}): Promise<AccountEntity> {

@@ -1,21 +1,22 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { Ctx } from '../../core/context'
-import { participationIdsByConversation } from '../../core/conversations/conversations'
-import { activeFilters } from '../../core/filters/filters'
+import { participationIdsByAccount } from '../../core/conversations/conversations'
+import { activeFiltersByAccount } from '../../core/filters/filters'
 import { compileFilters, type CompiledFilter } from '../../core/filters/match'
 import { mediaStorage } from '../../core/media/storage'
 import type { Viewer } from '../../core/oauth/authenticate'
 import { escapeHtml } from '../../core/statuses/format'
-import { filterVisibleStatusIds, visibleStatusSql } from '../../core/visibility'
-import { uuidParam } from '../../db/sql'
+import { uuidToId } from '../../core/ids'
+import { visibleStatusSql, visibleToViewers } from '../../core/visibility'
+import { uuidArrayParam } from '../../db/sql'
 import {
   accounts, bookmarks, conversationMutes, favourites, oauthApps, pollVotes, polls, statusMentions, statusPins, statusTags,
   mediaAttachments, statuses, tags, type AccountRow, type MediaAttachmentRow, type StatusRow,
 } from '../../db/schema'
-import { loadReactionSummaries, type ReactionSummary } from '../../core/reactions/queries'
+import { loadReactionSummariesFor, type ReactionSummary } from '../../core/reactions/queries'
 import { loadPreviewCards } from '../../core/cards/fetch-card'
 import { buildPreviewCard, type PreviewCardEntity } from './card'
-import { loadAccountsWithUsers, renderAccounts, type AccountEntity } from './account'
+import { buildAccounts, loadAccountParts, loadAccountsWithUsers, type AccountEntity } from './account'
 import { loadStatusEmojis, type CustomEmojiEntity } from './emoji'
 import { buildMediaAttachment, type MediaAttachmentEntity } from './media'
 
@@ -80,77 +81,109 @@ const unique = <T>(values: (T | null | undefined)[]): T[] => [...new Set(values.
 
 export const accountAcct = (a: Pick<AccountRow, 'username' | 'domain'>) => (a.domain ? `${a.username}@${a.domain}` : a.username)
 
-async function loadRelated(ctx: Ctx, viewerAccountId: string | null, ids: string[], into: Map<string, RelatedStatus>) {
-  const missing = ids.filter((id) => !into.has(id))
-  if (!missing.length) return
-  const rows = await ctx.db.select({ row: statuses, visible: sql<boolean>`${visibleStatusSql(viewerAccountId)}` })
-    .from(statuses).where(inArray(statuses.id, missing))
-  for (const r of rows) into.set(r.row.id, { row: r.row, visible: r.visible === true || (r.visible as unknown) === 't' })
+/** A status pointed at, with the viewers (account ids; '' for anonymous) who may see it. */
+interface LoadedRelated {
+  row: StatusRow
+  visibleTo: Set<string>
 }
+
+/**
+ * Loads statuses pointed at (reblogged or quoted) that are not loaded yet, with which of the viewers may see each,
+ * in the same statement: the visibility rule with the viewer as a column of the viewers array.
+ */
+async function loadRelated(ctx: Ctx, ids: string[], viewerIds: (string | null)[], into: Map<string, StatusRow>): Promise<LoadedRelated[]> {
+  const missing = ids.filter((id) => !into.has(id))
+  if (!missing.length) return []
+  const accountIds = unique(viewerIds)
+  const rows = await ctx.db.select({
+    row: statuses,
+    visibleTo: accountIds.length
+      ? sql<string | null>`(select string_agg(v.viewer::text, ',') from unnest(${uuidArrayParam(accountIds)}) as v(viewer) where ${visibleStatusSql(sql`v.viewer`)})`
+      : sql<null>`null`,
+    anonymous: viewerIds.includes(null) ? sql<boolean>`${visibleStatusSql(null)}` : sql<boolean>`false`,
+  }).from(statuses).where(inArray(statuses.id, missing))
+  return rows.map(({ row, visibleTo, anonymous }): LoadedRelated => {
+    const viewers = new Set(visibleTo ? visibleTo.split(',').map(uuidToId) : [])
+    if (anonymous === true || (anonymous as unknown) === 't') viewers.add('')
+    into.set(row.id, row)
+    return { row, visibleTo: viewers }
+  })
+}
+
+const viewerKey = (viewer: Viewer | null) => viewer?.accountId ?? ''
 
 /** Loads the bundle for `rows` (which the caller already filtered with the visibility rule). */
 export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: Viewer | null): Promise<StatusBundle> {
-  const viewerId = viewer?.accountId ?? null
-  // The given rows passed the visibility rule already; a page may hold a status and the one it quotes or reblogs.
-  const related = new Map<string, RelatedStatus>(rows.map((row) => [row.id, { row, visible: true }]))
+  const [bundle] = await loadStatusBundles(ctx, rows, [viewer])
+  return bundle
+}
 
-  // Level 1: reblogged originals and quoted statuses. Level 2: their quotes (full for reblogged originals, shallow otherwise).
-  await loadRelated(ctx, viewerId, unique(rows.flatMap((r) => [r.reblogOfId, r.quoteId])), related)
-  const originals = unique(rows.map((r) => r.reblogOfId)).map((id) => related.get(id)).filter((r): r is RelatedStatus => !!r?.visible)
-  const quotedOfGiven = unique(rows.map((r) => r.quoteId)).map((id) => related.get(id)).filter((r): r is RelatedStatus => !!r?.visible)
-  await loadRelated(ctx, viewerId, unique([...originals, ...quotedOfGiven].map((r) => r.row.quoteId)), related)
-  const quotedOfOriginals = unique(originals.map((r) => r.row.quoteId)).map((id) => related.get(id)).filter((r): r is RelatedStatus => !!r?.visible)
-  // Level 3, only for a reblogged quote of a quote: enough to tell the innermost quote's state.
-  await loadRelated(ctx, viewerId, unique(quotedOfOriginals.map((r) => r.row.quoteId)), related)
+/**
+ * Bundles for the same `rows` for many viewers at once (a streamed status and everyone it goes to), one per viewer in
+ * order. What does not depend on the viewer (statuses pointed at, authors, media, polls, mentions, tags, emoji,
+ * cards, pins, applications) is loaded once and shared; each viewer-dependent part (visibility of reblogged, quoted
+ * and replied-to statuses, favourites, reblogs, bookmarks, thread mutes, poll votes, filters, conversations, emoji
+ * reactions) is one query for all viewers. A page for one viewer is the same code with one viewer, so a streamed
+ * status is rendered exactly as the REST API renders it for that viewer.
+ */
+export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (Viewer | null)[]): Promise<StatusBundle[]> {
+  const distinct = [...new Map(viewers.map((v) => [viewerKey(v), v])).values()]
+  const viewerIds = distinct.map((v) => v?.accountId ?? null)
+  const accountViewerIds = unique(viewerIds)
 
-  // The statuses rendered in full.
-  const full = new Map<string, StatusRow>()
-  for (const r of [...rows, ...originals.map((o) => o.row), ...quotedOfGiven.map((q) => q.row), ...quotedOfOriginals.map((q) => q.row)]) full.set(r.id, r)
-  const fullRows = [...full.values()]
-  const ids = [...full.keys()]
+  // Level 1: reblogged originals and quoted statuses; level 2: their quotes; level 3: quotes of reblogged originals'
+  // quotes. Loaded whatever the viewers may see; which they may is decided per viewer below.
+  const given = new Map(rows.map((row) => [row.id, row]))
+  const loaded = new Map<string, StatusRow>(given)
+  const level1 = await loadRelated(ctx, unique(rows.flatMap((r) => [r.reblogOfId, r.quoteId])), viewerIds, loaded)
+  const level2 = await loadRelated(ctx, unique(level1.map((r) => r.row.quoteId)), viewerIds, loaded)
+  const originalIds = new Set(unique(rows.map((r) => r.reblogOfId)))
+  const quotesOfOriginals = new Set(unique([...loaded.values()].filter((r) => originalIds.has(r.id)).map((r) => r.quoteId)))
+  const level3 = await loadRelated(ctx, unique(level2.filter((r) => quotesOfOriginals.has(r.row.id)).map((r) => r.row.quoteId)), viewerIds, loaded)
+  const relatedRows = [...level1, ...level2, ...level3]
+  const fullRows = [...loaded.values()]
+  const ids = [...loaded.keys()]
 
   const authorIds = unique(fullRows.map((r) => r.accountId))
   const accountIds = unique([...authorIds, ...fullRows.map((r) => r.inReplyToAccountId)])
   const accountList = await loadAccountsWithUsers(ctx, accountIds)
   const accountRows = new Map(accountList.rows.map((a) => [a.id, a]))
   const authorRows = authorIds.map((id) => accountRows.get(id)).filter((a): a is AccountRow => !!a)
-  const rendered = await renderAccounts(ctx, authorRows, viewer, { users: accountList.users })
-  const authors = new Map(authorRows.map((a, i) => [a.id, rendered[i]]))
+  const accountParts = await loadAccountParts(ctx, authorRows, accountList.users)
 
-  const [mentionRows, tagRows, pollsWithVotes, flagRows, parentVisible, appRows, filterRows, mediaRows, cardRows] = await Promise.all([
+  const [mentionRows, tagRows, pollsWithVotes, flagRows, visibility, appRows, filterRows, mediaRows, cardRows] = await Promise.all([
     ctx.db.select({ statusId: statusMentions.statusId, id: accounts.id, username: accounts.username, domain: accounts.domain, url: accounts.url, uri: accounts.uri })
       .from(statusMentions).innerJoin(accounts, eq(accounts.id, statusMentions.accountId))
       .where(inArray(statusMentions.statusId, ids)),
     ctx.db.select({ statusId: statusTags.statusId, name: tags.name }).from(statusTags).innerJoin(tags, eq(tags.id, statusTags.tagId))
       .where(inArray(statusTags.statusId, ids)),
-    // with the viewer's own choices, in the same statement
+    // with the viewers' own choices, in the same statement
     ctx.db.select({
       poll: polls,
       // explicit qualifiers: drizzle leaves a single table's columns bare, which the subquery would take as its own
-      own: viewerId
-        ? sql<number[] | null>`(select array_agg(v.choice order by v.choice) from ${pollVotes} v
-            where v.poll_id = ${polls}.id and v.account_id = ${uuidParam(viewerId)})`
+      own: accountViewerIds.length
+        ? sql<Record<string, number[]> | string | null>`(select json_object_agg(o.account_id, o.choices) from (
+            select v.account_id, array_agg(v.choice order by v.choice) as choices from ${pollVotes} v
+            where v.poll_id = ${polls}.id and v.account_id = any(${uuidArrayParam(accountViewerIds)}) group by v.account_id) o)`
         : sql<null>`null`,
     }).from(polls).where(inArray(polls.statusId, ids)),
-    loadFlags(ctx, viewerId, ids, unique(fullRows.map((r) => r.conversationId))),
-    filterVisibleStatusIds(ctx, viewerId, unique(fullRows.map((r) => r.inReplyToId))),
+    loadFlags(ctx, accountViewerIds, ids, unique(fullRows.map((r) => r.conversationId))),
+    visibleToViewers(ctx, viewerIds, [{ ids: unique(fullRows.map((r) => r.inReplyToId)), withReblog: true }]),
     (async () => {
       const appIds = unique(fullRows.map((r) => r.applicationId))
       return appIds.length ? ctx.db.select({ id: oauthApps.id, name: oauthApps.name, website: oauthApps.website }).from(oauthApps).where(inArray(oauthApps.id, appIds)) : []
     })(),
-    viewerId ? activeFilters(ctx.db, viewerId) : [],
+    activeFiltersByAccount(ctx.db, accountViewerIds),
     ctx.db.select().from(mediaAttachments).where(inArray(mediaAttachments.statusId, ids)).orderBy(mediaAttachments.position, mediaAttachments.id),
     loadPreviewCards(ctx.db, ids),
   ])
 
   const pollRows = pollsWithVotes.map((p) => p.poll)
-  const ownVotes = new Map<string, number[]>()
-  for (const p of pollsWithVotes) if (p.own?.length) ownVotes.set(p.poll.id, p.own.map(Number))
-  const participations = await participationIdsByConversation(ctx, viewerId,
+  const participations = await participationIdsByAccount(ctx, accountViewerIds,
     unique(fullRows.filter((r) => r.visibility === 'direct').map((r) => r.conversationId)))
   const [emojis, reactions] = await Promise.all([
     loadStatusEmojis(ctx, fullRows, accountRows, new Map(pollRows.map((p) => [p.statusId, p.options.map((o) => o.title)]))),
-    loadReactionSummaries(ctx.db, ids, viewer),
+    loadReactionSummariesFor(ctx.db, ids, distinct),
   ])
 
   const base = ctx.config.baseUrl
@@ -179,28 +212,49 @@ export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: View
     const at = (t: { url: string }) => { const i = r.content.indexOf(`href="${escapeHtml(t.url)}"`); return i < 0 ? Infinity : i }
     list.sort((a, b) => at(a) - at(b) || a.name.localeCompare(b.name))
   }
-  const parents = new Set(fullRows.filter((r) => r.inReplyToId && parentVisible.has(r.inReplyToId)).map((r) => r.id))
+  const ownVotesOf = (p: (typeof pollsWithVotes)[number]): Record<string, number[]> => (typeof p.own === 'string' ? JSON.parse(p.own) : p.own) ?? {}
+  const votesByPoll = pollsWithVotes.map((p) => ({ pollId: p.poll.id, own: new Map(Object.entries(ownVotesOf(p)).map(([uuid, choices]) => [uuidToId(uuid), choices.map(Number)])) }))
 
-  return {
+  const shared = {
     baseUrl: base,
-    viewerAccountId: viewerId,
-    related,
-    authors,
     accountRows,
     mentions,
     tags: tagMap,
     polls: new Map(pollRows.map((p) => [p.statusId, p])),
-    ownVotes,
-    ...flagRows,
-    parentVisible: parents,
+    pinnedAt: flagRows.pinnedAt,
     applications: new Map(appRows.map((a) => [a.id, { name: a.name, website: a.website }])),
     media: groupMedia(ctx, mediaRows),
-    participations,
-    filters: compileFilters(filterRows),
     emojis,
-    reactions,
     cards: new Map([...cardRows].map(([id, card]) => [id, buildPreviewCard(card, storage)])),
   }
+  const [parentsVisible] = visibility
+  const bundles = new Map(distinct.map((viewer, i) => {
+    const viewerId = viewer?.accountId ?? null
+    const related = new Map<string, RelatedStatus>([...given.values()].map((row) => [row.id, { row, visible: true }]))
+    for (const { row, visibleTo } of relatedRows) related.set(row.id, { row, visible: visibleTo.has(viewerId ?? '') })
+    const authorEntities = buildAccounts(ctx, accountParts, viewer)
+    const parentVisible = parentsVisible.get(viewerId) ?? new Set()
+    const ownVotes = new Map<string, number[]>()
+    if (viewerId) for (const p of votesByPoll) { const choices = p.own.get(viewerId); if (choices?.length) ownVotes.set(p.pollId, choices) }
+    const flags = viewerId ? flagRows.byViewer.get(viewerId) : undefined
+    const bundle: StatusBundle = {
+      ...shared,
+      viewerAccountId: viewerId,
+      related,
+      authors: new Map(authorRows.map((a, j) => [a.id, authorEntities[j]])),
+      ownVotes,
+      favourited: flags?.favourited ?? new Set(),
+      reblogged: flags?.reblogged ?? new Set(),
+      bookmarked: flags?.bookmarked ?? new Map(),
+      mutedConversations: flags?.mutedConversations ?? new Set(),
+      parentVisible: new Set(fullRows.filter((r) => r.inReplyToId && parentVisible.has(r.inReplyToId)).map((r) => r.id)),
+      participations: (viewerId && participations.get(viewerId)) || new Map(),
+      filters: compileFilters(viewerId ? filterRows.get(viewerId) ?? [] : []),
+      reactions: reactions[i],
+    }
+    return [viewerKey(viewer), bundle]
+  }))
+  return viewers.map((v) => bundles.get(viewerKey(v))!)
 }
 
 function groupMedia(ctx: Ctx, rows: MediaAttachmentRow[]): Map<string, MediaAttachmentEntity[]> {
@@ -215,36 +269,51 @@ function groupMedia(ctx: Ctx, rows: MediaAttachmentRow[]): Map<string, MediaAtta
   return byStatus
 }
 
-type Flags = Pick<StatusBundle, 'favourited' | 'reblogged' | 'bookmarked' | 'mutedConversations' | 'pinnedAt'>
+type ViewerFlags = Pick<StatusBundle, 'favourited' | 'reblogged' | 'bookmarked' | 'mutedConversations'>
 
-/** The viewer's favourites, reblogs, bookmarks and thread mutes, and the authors' pins, in one UNION ALL query. */
-async function loadFlags(ctx: Ctx, viewerId: string | null, ids: string[], conversationIds: string[]): Promise<Flags> {
-  const flags: Flags = { favourited: new Set(), reblogged: new Set(), bookmarked: new Map(), mutedConversations: new Set(), pinnedAt: new Map() }
+interface Flags {
+  /** when the author pinned each status (the same for every viewer) */
+  pinnedAt: Map<string, Date>
+  byViewer: Map<string, ViewerFlags>
+}
+
+/** The authors' pins and the viewers' favourites, reblogs, bookmarks and thread mutes, in one UNION ALL query. */
+async function loadFlags(ctx: Ctx, viewerIds: string[], ids: string[], conversationIds: string[]): Promise<Flags> {
+  const flags: Flags = { pinnedAt: new Map(), byViewer: new Map() }
   const kind = (k: 'pin' | 'favourite' | 'bookmark' | 'reblog' | 'mute') => sql<string>`${sql.raw(`'${k}'::text`)}`.as('kind')
   const noTime = sql<Date | null>`null::timestamptz`.mapWith(statusPins.createdAt).as('at')
   const noFolder = sql<string | null>`null::uuid`.mapWith(bookmarks.folderId).as('folder')
-  const pins = ctx.db.select({ kind: kind('pin'), id: statusPins.statusId, at: sql<Date | null>`${statusPins.createdAt}`.mapWith(statusPins.createdAt).as('at'), folder: noFolder })
+  const noViewer = sql<string | null>`null::uuid`.mapWith(favourites.accountId).as('viewer')
+  const viewer = (column: typeof favourites.accountId) => sql<string | null>`${column}`.mapWith(column).as('viewer')
+  const ofViewers = (column: typeof favourites.accountId) => sql`${column} = any(${uuidArrayParam(viewerIds)})`
+  const pins = ctx.db.select({ kind: kind('pin'), viewer: noViewer, id: statusPins.statusId, at: sql<Date | null>`${statusPins.createdAt}`.mapWith(statusPins.createdAt).as('at'), folder: noFolder })
     .from(statusPins).innerJoin(statuses, and(eq(statuses.id, statusPins.statusId), eq(statuses.accountId, statusPins.accountId)))
     .where(inArray(statusPins.statusId, ids))
-  if (!viewerId) {
+  if (!viewerIds.length) {
     for (const r of await pins) if (r.at) flags.pinnedAt.set(r.id, r.at)
     return flags
   }
+  for (const id of viewerIds) flags.byViewer.set(id, { favourited: new Set(), reblogged: new Set(), bookmarked: new Map(), mutedConversations: new Set() })
   const rows = await pins
-    .unionAll(ctx.db.select({ kind: kind('favourite'), id: favourites.statusId, at: noTime, folder: noFolder }).from(favourites)
-      .where(and(eq(favourites.accountId, viewerId), inArray(favourites.statusId, ids))))
-    .unionAll(ctx.db.select({ kind: kind('bookmark'), id: bookmarks.statusId, at: noTime, folder: sql<string | null>`${bookmarks.folderId}`.mapWith(bookmarks.folderId).as('folder') }).from(bookmarks)
-      .where(and(eq(bookmarks.accountId, viewerId), inArray(bookmarks.statusId, ids))))
-    .unionAll(ctx.db.select({ kind: kind('reblog'), id: sql`${statuses.reblogOfId}`.mapWith(statuses.reblogOfId).as('id'), at: noTime, folder: noFolder }).from(statuses)
-      .where(and(eq(statuses.accountId, viewerId), inArray(statuses.reblogOfId, ids))))
-    .unionAll(ctx.db.select({ kind: kind('mute'), id: conversationMutes.conversationId, at: noTime, folder: noFolder }).from(conversationMutes)
-      .where(and(eq(conversationMutes.accountId, viewerId), inArray(conversationMutes.conversationId, conversationIds))))
+    .unionAll(ctx.db.select({ kind: kind('favourite'), viewer: viewer(favourites.accountId), id: favourites.statusId, at: noTime, folder: noFolder }).from(favourites)
+      .where(and(ofViewers(favourites.accountId), inArray(favourites.statusId, ids))))
+    .unionAll(ctx.db.select({ kind: kind('bookmark'), viewer: viewer(bookmarks.accountId), id: bookmarks.statusId, at: noTime, folder: sql<string | null>`${bookmarks.folderId}`.mapWith(bookmarks.folderId).as('folder') }).from(bookmarks)
+      .where(and(ofViewers(bookmarks.accountId), inArray(bookmarks.statusId, ids))))
+    .unionAll(ctx.db.select({ kind: kind('reblog'), viewer: viewer(statuses.accountId), id: sql`${statuses.reblogOfId}`.mapWith(statuses.reblogOfId).as('id'), at: noTime, folder: noFolder }).from(statuses)
+      .where(and(ofViewers(statuses.accountId), inArray(statuses.reblogOfId, ids))))
+    .unionAll(ctx.db.select({ kind: kind('mute'), viewer: viewer(conversationMutes.accountId), id: conversationMutes.conversationId, at: noTime, folder: noFolder }).from(conversationMutes)
+      .where(and(ofViewers(conversationMutes.accountId), inArray(conversationMutes.conversationId, conversationIds))))
   for (const r of rows) {
-    if (r.kind === 'pin' && r.at) flags.pinnedAt.set(r.id, new Date(r.at))
-    else if (r.kind === 'favourite') flags.favourited.add(r.id)
-    else if (r.kind === 'bookmark') flags.bookmarked.set(r.id, r.folder ?? null)
-    else if (r.kind === 'reblog') flags.reblogged.add(r.id)
-    else if (r.kind === 'mute') flags.mutedConversations.add(r.id)
+    if (r.kind === 'pin') {
+      if (r.at) flags.pinnedAt.set(r.id, new Date(r.at))
+      continue
+    }
+    const own = r.viewer ? flags.byViewer.get(r.viewer) : undefined
+    if (!own) continue
+    if (r.kind === 'favourite') own.favourited.add(r.id)
+    else if (r.kind === 'bookmark') own.bookmarked.set(r.id, r.folder ?? null)
+    else if (r.kind === 'reblog') own.reblogged.add(r.id)
+    else if (r.kind === 'mute') own.mutedConversations.add(r.id)
   }
   return flags
 }

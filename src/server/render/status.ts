@@ -7,7 +7,7 @@ import { htmlToPlainText } from '../../core/statuses/format'
 import type { StatusRevision } from '../../core/statuses/queries'
 import { accounts, type StatusRow, type StatusVisibility } from '../../db/schema'
 import { renderAccounts, type AccountEntity } from './account'
-import { accountAcct, loadStatusBundle, type PollRow, type StatusBundle } from './bundle'
+import { accountAcct, loadStatusBundle, loadStatusBundles, type PollRow, type StatusBundle } from './bundle'
 import { buildEmojiReactions, loadRevisionEmojis, type CustomEmojiEntity, type EmojiReactionEntity } from './emoji'
 import { buildMediaAttachment, type MediaAttachmentEntity } from './media'
 import type { PreviewCardEntity } from './card'
@@ -233,6 +233,16 @@ export async function renderStatuses(ctx: Ctx, rows: StatusRow[], viewer: Viewer
   if (!rows.length) return []
   const bundle = await loadStatusBundle(ctx, rows, viewer)
   return rows.map((row) => buildStatus(row, bundle, opts))
+}
+
+/**
+ * One status as each of many viewers sees it (a streamed status), in order: one bundle's shared parts for all, the
+ * viewer-dependent parts loaded for all viewers at once. Each entity is what `renderStatus` gives that viewer.
+ */
+export async function renderStatusForViewers(ctx: Ctx, row: StatusRow, viewers: (Viewer | null)[]): Promise<StatusEntity[]> {
+  if (!viewers.length) return []
+  const bundles = await loadStatusBundles(ctx, [row], viewers)
+  return bundles.map((bundle) => buildStatus(row, bundle))
 }
 
 export async function renderStatus(ctx: Ctx, row: StatusRow, viewer: Viewer | null, opts: RenderOptions = {}): Promise<StatusEntity> {

@@ -13,7 +13,7 @@ import { chatsByIds } from '../../core/chats/chats'
 import { renderChat } from '../render/chat'
 import { renderConversation } from '../render/conversation'
 import { renderNotification } from '../render/notification'
-import { renderStatus } from '../render/status'
+import { renderStatusForViewers } from '../render/status'
 import type { StreamConnection } from './connection'
 import { canReadChats, canReadNotifications, type StreamName, type Subscription } from './streams'
 
@@ -41,14 +41,25 @@ function targetsOf(connections: Iterable<StreamConnection>, accepts: (connection
   return targets
 }
 
+/** One frame to write: an event on one subscription of one connection. */
+export interface Outgoing {
+  target: Target
+  event: string
+  payload?: string
+}
+
+/** Collects an event's frames while it is prepared; they are written later, in the order events were committed. */
+type Send = (target: Target, event: string, payload?: string) => void
+
 const viewerKey = (t: Target) => t.connection.accountId ?? ''
 
 /** How many viewers' renderings of one event run at once (each is a few queries on the shared pool). */
 const RENDER_CONCURRENCY = 8
 
 /**
- * Renders once per distinct viewer of the targets (a viewer's relationship flags differ, so no sharing across
- * viewers), several viewers at a time: one after another, an event for hundreds of followers fell behind the posts.
+ * Renders once per distinct viewer of the targets, several at a time: for events that concern one account (its
+ * notifications, chats, conversations) and for announcements. Statuses, which go to many viewers, are rendered
+ * for all of them with one bundle instead (`renderStatusForViewers`).
  */
 async function renderPerViewer<T>(targets: Target[], render: (connection: StreamConnection) => Promise<T | null>): Promise<Map<string, T | null>> {
   const viewers = new Map<string, StreamConnection>()
@@ -95,7 +106,7 @@ function onPublicStream(subscription: Subscription, facts: PublicFacts): boolean
  * the viewer's home feed, `list` when the list shows it, `direct` for direct statuses; then, for every viewer at once,
  * the visibility rule and the viewer's blocks and mutes. Each viewer gets the status rendered for them.
  */
-async function deliverStatus(ctx: Ctx, connections: Iterable<StreamConnection>, statusId: string, event: 'update' | 'status.update') {
+async function deliverStatus(ctx: Ctx, connections: Iterable<StreamConnection>, statusId: string, event: 'update' | 'status.update', send: Send) {
   const targets = targetsOf(connections, (_, s) => STATUS_STREAMS.includes(s.name))
   if (!targets.length) return
   const facts = await loadStatusFacts(ctx, statusId)
@@ -119,11 +130,13 @@ async function deliverStatus(ctx: Ctx, connections: Iterable<StreamConnection>, 
   if (!matched.length) return
   const allowed = await viewersWhoMaySee(ctx, statusId, matched.map((t) => t.connection.accountId))
   const recipients = matched.filter((t) => allowed.has(t.connection.accountId))
-  const rendered = await renderPerViewer(recipients, (connection) => renderStatus(ctx, facts.row, connection.viewer))
+  const viewers = [...new Map(recipients.map((t) => [viewerKey(t), t.connection.viewer])).entries()]
+  const entities = await renderStatusForViewers(ctx, facts.row, viewers.map(([, viewer]) => viewer))
+  const rendered = new Map(viewers.map(([key], i) => [key, { entity: entities[i], json: JSON.stringify(entities[i]) }]))
   for (const target of recipients) {
-    const entity = rendered.get(viewerKey(target))
-    if (!entity || !applyHideFilters([entity], filterContext(target.subscription.name)).length) continue
-    target.connection.send(target.subscription, event, JSON.stringify(entity))
+    const { entity, json } = rendered.get(viewerKey(target))!
+    if (!applyHideFilters([entity], filterContext(target.subscription.name)).length) continue
+    send(target, event, json)
   }
 }
 
@@ -134,7 +147,7 @@ type DeleteEvent = Extract<StreamEvent, { type: 'delete' }>
  * gone, so stream matching uses the facts the event carries and `user` means "would have entered the home feed":
  * the author, mentioned accounts, followers, followers of its hashtags and, for list posts, the list's members.
  */
-async function deliverDelete(ctx: Ctx, connections: Iterable<StreamConnection>, event: DeleteEvent) {
+async function deliverDelete(ctx: Ctx, connections: Iterable<StreamConnection>, event: DeleteEvent, send: Send) {
   const targets = targetsOf(connections, (_, s) => STATUS_STREAMS.includes(s.name))
   if (!targets.length) return
   const needsDomain = targets.some((t) => t.subscription.instance)
@@ -162,12 +175,12 @@ async function deliverDelete(ctx: Ctx, connections: Iterable<StreamConnection>, 
   if (!matched.length) return
   const allowed = await viewersWhoMayHearOfDeletion(ctx, event, matched.map((t) => t.connection.accountId))
   for (const target of matched) {
-    if (allowed.has(target.connection.accountId)) target.connection.send(target.subscription, 'delete', event.statusId)
+    if (allowed.has(target.connection.accountId)) send(target, 'delete', event.statusId)
   }
 }
 
 /** `notification`: to the recipient's `user:notification` stream, and `user` when the token may read notifications. */
-async function deliverNotification(ctx: Ctx, connections: Iterable<StreamConnection>, event: Extract<StreamEvent, { type: 'notification' }>) {
+async function deliverNotification(ctx: Ctx, connections: Iterable<StreamConnection>, event: Extract<StreamEvent, { type: 'notification' }>, send: Send) {
   const targets = targetsOf(connections, (c, s) => c.accountId === event.accountId
     && (s.name === 'user:notification' || (s.name === 'user' && canReadNotifications(c.viewer))))
   if (!targets.length) return
@@ -177,12 +190,12 @@ async function deliverNotification(ctx: Ctx, connections: Iterable<StreamConnect
   for (const target of targets) {
     const entity = rendered.get(viewerKey(target))
     if (!entity || !applyHideFilters([entity], 'notifications', (n) => n.status).length) continue
-    target.connection.send(target.subscription, 'notification', JSON.stringify(entity))
+    send(target, 'notification', JSON.stringify(entity))
   }
 }
 
 /** `conversation`: each participant's updated Conversation, on their `direct` stream. */
-async function deliverConversation(ctx: Ctx, connections: Iterable<StreamConnection>, event: Extract<StreamEvent, { type: 'conversation' }>) {
+async function deliverConversation(ctx: Ctx, connections: Iterable<StreamConnection>, event: Extract<StreamEvent, { type: 'conversation' }>, send: Send) {
   const targets = targetsOf(connections, (c, s) => s.name === 'direct' && event.accountIds.includes(c.accountId!))
   if (!targets.length) return
   const participations = await participationsIn(ctx, event.conversationId, targets.map((t) => t.connection.accountId!))
@@ -192,12 +205,12 @@ async function deliverConversation(ctx: Ctx, connections: Iterable<StreamConnect
   })
   for (const target of targets) {
     const entity = rendered.get(viewerKey(target))
-    if (entity) target.connection.send(target.subscription, 'conversation', JSON.stringify(entity))
+    if (entity) send(target, 'conversation', JSON.stringify(entity))
   }
 }
 
 /** Pleroma's `pleroma:chat_update`: the owner's Chat, on their `user:pleroma_chat` and `user` streams when the token may read chats. */
-async function deliverChatUpdate(ctx: Ctx, connections: Iterable<StreamConnection>, event: Extract<StreamEvent, { type: 'chat_update' }>) {
+async function deliverChatUpdate(ctx: Ctx, connections: Iterable<StreamConnection>, event: Extract<StreamEvent, { type: 'chat_update' }>, send: Send) {
   const targets = targetsOf(connections, (c, s) => c.accountId === event.accountId
     && (s.name === 'user:pleroma_chat' || s.name === 'user') && canReadChats(c.viewer))
   if (!targets.length) return
@@ -206,33 +219,33 @@ async function deliverChatUpdate(ctx: Ctx, connections: Iterable<StreamConnectio
   const rendered = await renderPerViewer(targets, async (connection) => (await renderChat(ctx, chat, connection.viewer!)) ?? null)
   for (const target of targets) {
     const entity = rendered.get(viewerKey(target))
-    if (entity) target.connection.send(target.subscription, 'pleroma:chat_update', JSON.stringify(entity))
+    if (entity) send(target, 'pleroma:chat_update', JSON.stringify(entity))
   }
 }
 
 /** Pleroma's `pleroma:follow_relationships_update`, on the follower's `user` stream, with both accounts' counts. */
-async function deliverFollowRelationship(ctx: Ctx, connections: Iterable<StreamConnection>, event: Extract<StreamEvent, { type: 'follow_relationships_update' }>) {
+async function deliverFollowRelationship(ctx: Ctx, connections: Iterable<StreamConnection>, event: Extract<StreamEvent, { type: 'follow_relationships_update' }>, send: Send) {
   const targets = targetsOf(connections, (c, s) => c.accountId === event.followerId && s.name === 'user')
   if (!targets.length) return
   const [follower, following] = await Promise.all([accountSummary(ctx, event.followerId), accountSummary(ctx, event.followingId)])
   if (!follower || !following) return
   const counts = (a: NonNullable<typeof follower>) => ({ id: a.id, follower_count: a.followersCount, following_count: a.followingCount })
   const payload = JSON.stringify({ follower: counts(follower), following: counts(following), state: event.state })
-  for (const target of targets) target.connection.send(target.subscription, 'pleroma:follow_relationships_update', payload)
+  for (const target of targets) send(target, 'pleroma:follow_relationships_update', payload)
 }
 
 /** Announcements go to the `user` stream of every signed-in connection. */
-async function deliverAnnouncement(ctx: Ctx, connections: Iterable<StreamConnection>, event: Extract<StreamEvent, { type: `announcement${string}` }>) {
+async function deliverAnnouncement(ctx: Ctx, connections: Iterable<StreamConnection>, event: Extract<StreamEvent, { type: `announcement${string}` }>, send: Send) {
   const targets = targetsOf(connections, (c, s) => !!c.accountId && s.name === 'user')
   if (!targets.length) return
   if (event.type === 'announcement.delete') {
-    for (const t of targets) t.connection.send(t.subscription, 'announcement.delete', event.announcementId)
+    for (const t of targets) send(t, 'announcement.delete', event.announcementId)
     return
   }
   if (event.type === 'announcement.reaction') {
     const { count, url } = await reactionCount(ctx.db, event.announcementId, event.name)
     const payload = JSON.stringify({ name: event.name, count, announcement_id: event.announcementId, ...(url ? { url, static_url: url } : {}) })
-    for (const t of targets) t.connection.send(t.subscription, 'announcement.reaction', payload)
+    for (const t of targets) send(t, 'announcement.reaction', payload)
     return
   }
   const row = await getCurrentAnnouncement(ctx.db, event.announcementId).catch(() => null)
@@ -240,34 +253,47 @@ async function deliverAnnouncement(ctx: Ctx, connections: Iterable<StreamConnect
   const rendered = await renderPerViewer(targets, async (connection) => JSON.stringify(await renderAnnouncement(ctx, row, connection.accountId)))
   for (const t of targets) {
     const payload = rendered.get(viewerKey(t))
-    if (payload) t.connection.send(t.subscription, 'announcement', payload)
+    if (payload) send(t, 'announcement', payload)
   }
 }
 
-/** Sends one published event to the connections (of this process) it concerns. */
-export async function deliverEvent(ctx: Ctx, connections: Iterable<StreamConnection>, event: StreamEvent): Promise<void> {
+/**
+ * Works out what one published event sends to the connections (of this process) it concerns: its frames, to be
+ * written with `writeOutgoing` once the events committed before it are written.
+ */
+export async function prepareEvent(ctx: Ctx, connections: Iterable<StreamConnection>, event: StreamEvent): Promise<Outgoing[]> {
+  const out: Outgoing[] = []
+  await routeEvent(ctx, connections, event, (target, name, payload) => { out.push({ target, event: name, payload }) })
+  return out
+}
+
+export function writeOutgoing(out: Outgoing[]): void {
+  for (const { target, event, payload } of out) target.connection.send(target.subscription, event, payload)
+}
+
+async function routeEvent(ctx: Ctx, connections: Iterable<StreamConnection>, event: StreamEvent, send: Send): Promise<void> {
   switch (event.type) {
     case 'update':
     case 'status.update':
-      return deliverStatus(ctx, connections, event.statusId, event.type)
+      return deliverStatus(ctx, connections, event.statusId, event.type, send)
     case 'delete':
-      return deliverDelete(ctx, connections, event)
+      return deliverDelete(ctx, connections, event, send)
     case 'notification':
-      return deliverNotification(ctx, connections, event)
+      return deliverNotification(ctx, connections, event, send)
     case 'conversation':
-      return deliverConversation(ctx, connections, event)
+      return deliverConversation(ctx, connections, event, send)
     case 'filters_changed':
       for (const t of targetsOf(connections, (c, s) => c.accountId === event.accountId && s.name === 'user')) {
-        t.connection.send(t.subscription, 'filters_changed')
+        send(t, 'filters_changed')
       }
       return
     case 'follow_relationships_update':
-      return deliverFollowRelationship(ctx, connections, event)
+      return deliverFollowRelationship(ctx, connections, event, send)
     case 'chat_update':
-      return deliverChatUpdate(ctx, connections, event)
+      return deliverChatUpdate(ctx, connections, event, send)
     case 'announcement':
     case 'announcement.reaction':
     case 'announcement.delete':
-      return deliverAnnouncement(ctx, connections, event)
+      return deliverAnnouncement(ctx, connections, event, send)
   }
 }

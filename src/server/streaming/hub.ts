@@ -2,7 +2,13 @@ import type { Ctx } from '../../core/context'
 import { listenEvents, type StreamEvent } from '../../core/events'
 import { liveTokenIds } from '../../core/streaming/audience'
 import type { StreamConnection } from './connection'
-import { deliverEvent } from './delivery'
+import { prepareEvent, writeOutgoing, type Outgoing } from './delivery'
+
+/**
+ * How many events are prepared at once (their audience and rendering queries overlap); their frames are still
+ * written one event after the other, in commit order.
+ */
+const PREPARE_AHEAD = 4
 
 /** WebSocket close code for a server going away (RFC 6455). */
 const GOING_AWAY = 1001
@@ -12,14 +18,16 @@ const TOKEN_CHECK_MS = 60_000
 
 /**
  * The streaming side of one server process: its open connections, and the LISTEN on the database through which
- * every process hears every committed event. Events are delivered one at a time, in the order they were committed,
- * so a client never sees a status's `delete` before its `update`.
+ * every process hears every committed event. Several events are prepared at once, but their frames are written in
+ * the order the events were committed, so a client never sees a status's `delete` before its `update`.
  */
 export class StreamingHub {
   private readonly connections = new Set<StreamConnection>()
   private listening: Promise<void> | null = null
   private unlisten: (() => Promise<void>) | null = null
   private delivering: Promise<void> = Promise.resolve()
+  private preparing = 0
+  private readonly waitingToPrepare: (() => void)[] = []
   private tokenCheck: ReturnType<typeof setInterval> | null = null
   private stopped = false
 
@@ -65,9 +73,25 @@ export class StreamingHub {
 
   private enqueue(event: StreamEvent): void {
     if (this.stopped) return
-    this.delivering = this.delivering
-      .then(() => (this.connections.size ? deliverEvent(this.ctx, this.connections, event) : undefined))
-      .catch((e) => console.error(`[rookery] streaming: delivering ${event.type} failed:`, e))
+    const prepared = this.prepare(event).then((out) => ({ out }), (error: unknown) => ({ error }))
+    this.delivering = this.delivering.then(async () => {
+      const result = await prepared
+      if ('error' in result) console.error(`[rookery] streaming: delivering ${event.type} failed:`, result.error)
+      else writeOutgoing(result.out)
+    })
+  }
+
+  /** Prepares an event once one of the PREPARE_AHEAD slots is free (a slot passes straight to the next waiting event). */
+  private async prepare(event: StreamEvent): Promise<Outgoing[]> {
+    if (this.preparing < PREPARE_AHEAD) this.preparing++
+    else await new Promise<void>((resolve) => this.waitingToPrepare.push(resolve))
+    try {
+      return this.connections.size && !this.stopped ? await prepareEvent(this.ctx, [...this.connections], event) : []
+    } finally {
+      const next = this.waitingToPrepare.shift()
+      if (next) next()
+      else this.preparing--
+    }
   }
 
   private async release(): Promise<void> {
