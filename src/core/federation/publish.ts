@@ -24,6 +24,14 @@ export type PublishEvent =
   | ReblogAnnouncement
   /** a local account changed its profile */
   | { type: 'actor.update'; accountId: string }
+  /** a local account reacted to a remote status with an emoji (`react`), or took it back; `uri` is the EmojiReact's id */
+  | { type: 'react' | 'react.undo'; accountId: string; statusId: string; emoji: string; emojiUrl: string | null; uri: string }
+  /** a local account blocked a remote one, or unblocked it */
+  | { type: 'block' | 'block.undo'; accountId: string; targetId: string; uri: string }
+  /** a report about a remote account, forwarded to its instance from the instance actor */
+  | { type: 'flag'; reportId: string }
+  /** a local account was deleted: the inboxes that knew it, taken before its follows went */
+  | ActorDeletion
 
 export interface ReblogAnnouncement {
   type: 'announce' | 'announce.undo'
@@ -33,6 +41,13 @@ export interface ReblogAnnouncement {
   visibility: StatusVisibility
   originalUri: string
   originalAuthorId: string
+}
+
+export interface ActorDeletion {
+  type: 'actor.delete'
+  accountId: string
+  username: string
+  inboxes: { uri: string; inboxUrl: string; sharedInboxUrl: string | null }[]
 }
 
 export interface StatusDeletion {
