@@ -22,6 +22,7 @@ import { storeRemoteActor } from './mapping'
 import { onCreate, onDelete, onUpdate } from './inbox/activities'
 import { deliverInteractionEvent, isInteractionEvent, onAnnounce, onLike, undoAnnounce, undoLike } from './interactions'
 import { deliveryTargets } from '../core/federation/statuses'
+import { deliverPollEvent, isPollEvent } from './polls'
 import { deliverReactionEvent, isReactionEvent, onReaction, undoReaction } from './reactions'
 import { deliverModerationEvent, isModerationEvent, onBlock, onFlag, undoBlock } from './moderation'
 
@@ -376,6 +377,7 @@ export async function startFederationWorkers(ctx: Ctx, signal: AbortSignal): Pro
     if (isStatusEvent(event)) await deliverStatusEvent(c, event)
     else if (isChatEvent(event)) await deliverChatEvent(c, event)
     else if (isInteractionEvent(event)) await deliverInteractionEvent(c, event)
+    else if (isPollEvent(event)) await deliverPollEvent(c, event)
     else if (isReactionEvent(event)) await deliverReactionEvent(c, event)
     else if (isModerationEvent(event)) await deliverModerationEvent(c, event)
     else if (event.type === 'actor.delete') await sendActorDelete(c, event)

@@ -30,6 +30,10 @@ export type PublishEvent =
   | { type: 'block' | 'block.undo'; accountId: string; targetId: string; uri: string }
   /** a report about a remote account, forwarded to its instance from the instance actor */
   | { type: 'flag'; reportId: string }
+  /** a local account voted on a remote poll: one vote per choice goes to the poll's author */
+  | { type: 'poll.vote'; accountId: string; statusId: string; choices: number[] }
+  /** the counts of a local poll changed: the Question goes again to those who have it */
+  | { type: 'poll.update'; statusId: string }
   /** a local account was deleted: the inboxes that knew it, taken before its follows went */
   | ActorDeletion
 
@@ -69,8 +73,8 @@ export function federates(row: Pick<StatusRow, 'local' | 'reblogOfId' | 'visibil
 }
 
 /** Enqueues the event in the caller's transaction, so it is sent exactly when the change commits. */
-export async function enqueuePublish(ctx: Ctx, tx: DbLike, event: PublishEvent): Promise<void> {
-  await ctx.jobs?.send(FEDERATION_PUBLISH_QUEUE, event, { within: tx, retryLimit: 5 })
+export async function enqueuePublish(ctx: Ctx, tx: DbLike, event: PublishEvent, opts: { startAfterSeconds?: number; singletonKey?: string } = {}): Promise<void> {
+  await ctx.jobs?.send(FEDERATION_PUBLISH_QUEUE, event, { within: tx, retryLimit: 5, ...opts })
 }
 
 /** A new activity id on this instance, for activities that are not dereferenceable objects (a Follow). */

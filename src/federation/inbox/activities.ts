@@ -6,6 +6,7 @@ import { findAccountByUri } from '../../core/federation/actors'
 import { deleteRemoteStatus, findStatusByUri, updateRemoteStatus } from '../../core/statuses/remote-status'
 import { receiveChat, receiveChatDeletion } from '../chats'
 import { storeRemoteActor } from '../mapping'
+import { isVote, onVote } from '../polls'
 import { accountOf, isPost, newBudget, ownedBy, rawObject, receivePost, remoteStatusOf, type Json } from './posts'
 
 // An embedded object whose id is on another origin than the activity is refetched from its id by Fedify
@@ -26,6 +27,7 @@ export async function onCreate(c: InboxContext<Ctx>, create: Create): Promise<vo
     if (await accountOf(c, actorId, () => create.getActor(c))) await receiveChat(c, actorId, object)
     return
   }
+  if (isVote(object)) return onVote(c, actorId, object, () => create.getActor(c))
   if (!isPost(object) || !ownedBy(object, actorId)) return
   if (await findStatusByUri(c.data.db, object.id!.href)) return
   const author = await accountOf(c, actorId, () => create.getActor(c))
