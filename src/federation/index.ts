@@ -1,6 +1,6 @@
 import { createFederation, importJwk, type Context, type Federation } from '@fedify/fedify'
 import {
-  Accept, Announce, Application, Block, Create, Delete, Emoji, EmojiReact, Endpoints, Flag, Follow, Image, Like, Person, PropertyValue, PUBLIC_COLLECTION, Reject,
+  Accept, Add, Announce, Application, Block, Create, Delete, Emoji, EmojiReact, Endpoints, Flag, Follow, Image, Like, Person, PropertyValue, PUBLIC_COLLECTION, Reject, Remove,
   Service, Undo, Update, type Recipient,
 } from '@fedify/vocab'
 import type { Ctx } from '../core/context'
@@ -23,6 +23,7 @@ import { onCreate, onDelete, onUpdate } from './inbox/activities'
 import { deliverInteractionEvent, isInteractionEvent, onAnnounce, onLike, undoAnnounce, undoLike } from './interactions'
 import { deliveryTargets } from '../core/federation/statuses'
 import { deliverPollEvent, isPollEvent } from './polls'
+import { deliverPinEvent, isPinEvent, onFeaturedChange } from './pins'
 import { deliverReactionEvent, isReactionEvent, onReaction, undoReaction } from './reactions'
 import { deliverModerationEvent, isModerationEvent, onBlock, onFlag, undoBlock } from './moderation'
 
@@ -160,6 +161,8 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
     .on(Like, onLike)
     .on(EmojiReact, async (c, react) => { await onReaction(c, react) })
     .on(Block, onBlock)
+    .on(Add, onFeaturedChange)
+    .on(Remove, onFeaturedChange)
     .on(Flag, onFlag)
     .on(Announce, onAnnounce)
     .on(Create, onCreate)
@@ -377,6 +380,7 @@ export async function startFederationWorkers(ctx: Ctx, signal: AbortSignal): Pro
     if (isStatusEvent(event)) await deliverStatusEvent(c, event)
     else if (isChatEvent(event)) await deliverChatEvent(c, event)
     else if (isInteractionEvent(event)) await deliverInteractionEvent(c, event)
+    else if (isPinEvent(event)) await deliverPinEvent(c, event)
     else if (isPollEvent(event)) await deliverPollEvent(c, event)
     else if (isReactionEvent(event)) await deliverReactionEvent(c, event)
     else if (isModerationEvent(event)) await deliverModerationEvent(c, event)

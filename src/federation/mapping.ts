@@ -38,6 +38,7 @@ export async function remoteActorData(c: Context<unknown>, actor: Actor): Promis
     actorType: actor instanceof Service ? 'Service' : actor instanceof Application ? 'Application' : actor instanceof Group ? 'Group' : 'Person',
     avatarUrl: mediaUrl(icon),
     headerUrl: mediaUrl(image),
+    featuredUrl: actor.featuredId?.origin === id.origin ? actor.featuredId.href : null,
   }
 }
 

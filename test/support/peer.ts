@@ -46,6 +46,8 @@ export async function startPeer(names: string[] = ['bob']): Promise<Peer> {
         name: `Peer ${identifier}`,
         inbox: c.getInboxUri(identifier),
         followers: new URL(`${c.getActorUri(identifier).href}/followers`),
+        // served with `serve` by tests that need pins
+        featured: new URL(`${c.getActorUri(identifier).href}/featured`),
         endpoints: new Endpoints({ sharedInbox: c.getInboxUri() }),
         publicKey: pair.cryptographicKey,
       })

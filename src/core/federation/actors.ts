@@ -2,6 +2,7 @@ import { and, asc, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm'
 import { accounts, follows, remoteActors, users, type AccountRow } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
 import type { Ctx } from '../context'
+import { enqueuePublish } from './publish'
 import { sanitizeContent } from '../statuses/format'
 
 /** A local account other servers may see: approved, active, neither suspended nor deleted. */
@@ -55,6 +56,8 @@ export interface RemoteActorData {
   actorType: string
   avatarUrl: string | null
   headerUrl: string | null
+  /** the featured (pinned) collection, read when the account is first stored */
+  featuredUrl?: string | null
 }
 
 /**
@@ -92,6 +95,9 @@ export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promis
     }
     await tx.insert(remoteActors).values({ accountId: account.id, ...endpoints })
       .onConflictDoUpdate({ target: remoteActors.accountId, set: endpoints })
+    if (!existing && data.featuredUrl) {
+      await enqueuePublish(ctx, tx, { type: 'featured.sync', accountId: account.id, featuredUrl: data.featuredUrl })
+    }
     return account
   })
 }

@@ -34,6 +34,10 @@ export type PublishEvent =
   | { type: 'poll.vote'; accountId: string; statusId: string; choices: number[] }
   /** the counts of a local poll changed: the Question goes again to those who have it */
   | { type: 'poll.update'; statusId: string }
+  /** a local account pinned one of its public statuses (`pin`), or unpinned it: an Add or Remove on its featured collection */
+  | { type: 'pin' | 'pin.undo'; accountId: string; statusId: string }
+  /** a remote account was seen for the first time: its featured collection is read for its pins */
+  | { type: 'featured.sync'; accountId: string; featuredUrl: string }
   /** a local account was deleted: the inboxes that knew it, taken before its follows went */
   | ActorDeletion
 
