@@ -1,6 +1,6 @@
 import { createFederation, importJwk, type Context, type Federation } from '@fedify/fedify'
 import {
-  Accept, Add, Announce, Application, Block, Create, Delete, Emoji, EmojiReact, Endpoints, Flag, Follow, Image, Like, Person, PropertyValue, PUBLIC_COLLECTION, Reject, Remove,
+  Accept, Add, Announce, Application, Block, Create, Delete, Emoji, EmojiReact, Endpoints, Flag, Follow, Image, Like, Move, Person, PropertyValue, PUBLIC_COLLECTION, Reject, Remove,
   Service, Undo, Update, type Recipient,
 } from '@fedify/vocab'
 import type { Ctx } from '../core/context'
@@ -23,6 +23,7 @@ import { onCreate, onDelete, onUpdate } from './inbox/activities'
 import { deliverInteractionEvent, isInteractionEvent, onAnnounce, onLike, undoAnnounce, undoLike } from './interactions'
 import { deliveryTargets } from '../core/federation/statuses'
 import { deliverPollEvent, isPollEvent } from './polls'
+import { onMove, sendMove } from './moves'
 import { deliverPinEvent, isPinEvent, onFeaturedChange } from './pins'
 import { deliverReactionEvent, isReactionEvent, onReaction, undoReaction } from './reactions'
 import { deliverModerationEvent, isModerationEvent, onBlock, onFlag, undoBlock } from './moderation'
@@ -161,6 +162,7 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
     .on(Like, onLike)
     .on(EmojiReact, async (c, react) => { await onReaction(c, react) })
     .on(Block, onBlock)
+    .on(Move, onMove)
     .on(Add, onFeaturedChange)
     .on(Remove, onFeaturedChange)
     .on(Flag, onFlag)
@@ -380,6 +382,7 @@ export async function startFederationWorkers(ctx: Ctx, signal: AbortSignal): Pro
     if (isStatusEvent(event)) await deliverStatusEvent(c, event)
     else if (isChatEvent(event)) await deliverChatEvent(c, event)
     else if (isInteractionEvent(event)) await deliverInteractionEvent(c, event)
+    else if (event.type === 'move') await sendMove(c, event)
     else if (isPinEvent(event)) await deliverPinEvent(c, event)
     else if (isPollEvent(event)) await deliverPollEvent(c, event)
     else if (isReactionEvent(event)) await deliverReactionEvent(c, event)

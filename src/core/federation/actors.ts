@@ -58,6 +58,8 @@ export interface RemoteActorData {
   headerUrl: string | null
   /** the featured (pinned) collection, read when the account is first stored */
   featuredUrl?: string | null
+  /** the actor URIs it says it is also known as (a Move is verified against the target's) */
+  alsoKnownAs?: string[]
 }
 
 /**
@@ -76,6 +78,7 @@ export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promis
       actorType: data.actorType,
       avatarUrl: data.avatarUrl,
       headerUrl: data.headerUrl,
+      ...(data.alsoKnownAs ? { alsoKnownAs: data.alsoKnownAs } : {}),
       updatedAt: new Date(),
     }
     const [existing] = await tx.select().from(accounts)

@@ -38,6 +38,8 @@ export type PublishEvent =
   | { type: 'pin' | 'pin.undo'; accountId: string; statusId: string }
   /** a remote account was seen for the first time: its featured collection is read for its pins */
   | { type: 'featured.sync'; accountId: string; featuredUrl: string }
+  /** a local account moved to another one (`targetId`): its remote followers are sent a Move */
+  | { type: 'move'; accountId: string; targetId: string }
   /** a local account was deleted: the inboxes that knew it, taken before its follows went */
   | ActorDeletion
 
