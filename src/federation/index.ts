@@ -25,7 +25,7 @@ import { deliveryTargets } from '../core/federation/statuses'
 import { deliverPollEvent, isPollEvent } from './polls'
 import { onMove, sendMove } from './moves'
 import { deliverPinEvent, isPinEvent, onFeaturedChange } from './pins'
-import { deliverReactionEvent, isReactionEvent, onReaction, undoReaction } from './reactions'
+import { deliverReactionEvent, isReactionEvent, onReaction, undoReaction, undoReactionById } from './reactions'
 import { deliverModerationEvent, isModerationEvent, onBlock, onFlag, undoBlock } from './moderation'
 
 /** The instance actor's identifier; not a valid nickname (no leading underscores are made by registration). */
@@ -138,7 +138,9 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
       }
     })
     .on(Undo, async (c, undo) => {
-      const object = await undo.getObject(c)
+      const object = await undo.getObject(c).catch(() => null)
+      // An Undo naming an activity that cannot be fetched (Pleroma's name their reaction by id) still undoes it.
+      if (!object) return undoReactionById(c, undo)
       if (object instanceof Like) return undoLike(c, undo, object)
       if (object instanceof Announce) return undoAnnounce(c, undo, object)
       if (object instanceof EmojiReact) return undoReaction(c, undo, object)

@@ -104,3 +104,12 @@ export async function undoReaction(c: InboxContext<Ctx>, undo: Undo, activity: E
   if (activity.id) await removeRemoteReaction(c.data, account.id, null, { uri: activity.id.href, emoji: null })
   await removeRemoteReaction(c.data, account.id, status?.id ?? null, { uri: null, emoji: name })
 }
+
+/** Undo of a reaction named only by the id of its EmojiReact: the sending actor's own reaction with that id. */
+export async function undoReactionById(c: InboxContext<Ctx>, undo: Undo): Promise<void> {
+  const actorId = undo.actorId
+  const objectId = undo.objectId
+  if (!actorId || !objectId || objectId.origin !== actorId.origin) return
+  const account = await findAccountByUri(c.data, actorId.href)
+  if (account?.domain) await removeRemoteReaction(c.data, account.id, null, { uri: objectId.href, emoji: null })
+}

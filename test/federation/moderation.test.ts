@@ -162,6 +162,17 @@ describe('emoji reactions', () => {
     await until(async () => !(await rookery.api(alice, 'GET', '/api/v1/notifications?types[]=pleroma:emoji_reaction')).body.some((n: any) => n.status?.id === status.id))
   }, 60_000)
 
+  test('an Undo naming the EmojiReact by id only removes the sender\'s own reaction, not another\'s', async () => {
+    const status = await post(alice, { status: 'undo by id', visibility: 'public' })
+    const react = { '@context': CONTEXT, id: idOn('bob', 'reactions'), type: 'EmojiReact', actor: bobUri, object: status.uri, content: '👀' }
+    expect((await deliver(react)).status).toBeLessThan(300)
+    await until(async () => (await reactionsOf(status.id)).length === 1)
+    await deliverAndSettle({ '@context': CONTEXT, id: idOn('eve', 'undos'), type: 'Undo', actor: actorOf('eve'), object: react.id }, 'eve')
+    expect(await reactionsOf(status.id)).toHaveLength(1)
+    expect((await deliver({ '@context': CONTEXT, id: idOn('bob', 'undos'), type: 'Undo', actor: bobUri, object: react.id })).status).toBeLessThan(300)
+    await until(async () => (await reactionsOf(status.id)).length === 0)
+  }, 30_000)
+
   test('a remote custom emoji reaction is kept as that domain\'s emoji', async () => {
     const status = await post(alice, { status: 'custom please', visibility: 'public' })
     const icon = `${peer.baseUrl}/emoji/blobcat.png`

@@ -41,7 +41,8 @@ export async function moveAccount(ctx: Ctx, userId: string, password: unknown, t
  * the origin points to the target and its local followers are moved.
  */
 export async function receiveRemoteMove(ctx: Ctx, origin: AccountRow, target: AccountRow): Promise<{ moved: number; notified: number }> {
-  if (!origin.domain || origin.id === target.id || target.movedToId) return { moved: 0, notified: 0 }
+  // A Move seen before changes nothing more.
+  if (!origin.domain || origin.id === target.id || target.movedToId || origin.movedToId === target.id) return { moved: 0, notified: 0 }
   await ctx.db.update(accounts).set({ movedToId: target.id, updatedAt: sql`now()` as unknown as Date }).where(eq(accounts.id, origin.id))
   return moveFollowers(ctx, origin, target)
 }
