@@ -1,13 +1,13 @@
 import { createFederation, importJwk, type Context, type Federation } from '@fedify/fedify'
 import {
-  Accept, Announce, Application, Create, Delete, Emoji, Endpoints, Follow, Image, Like, Person, PropertyValue, PUBLIC_COLLECTION, Reject,
+  Accept, Add, Announce, Application, Block, Create, Delete, Emoji, EmojiReact, Endpoints, Flag, Follow, Image, Like, Move, Person, PropertyValue, PUBLIC_COLLECTION, Reject, Remove,
   Service, Undo, Update, type Recipient,
 } from '@fedify/vocab'
 import type { Ctx } from '../core/context'
-import { findAccountById, findAccountByUri, findLocalActor, findRemoteActor, followUris } from '../core/federation/actors'
+import { findAccountById, findAccountByUri, findLocalActor, findLocalSigner, findRemoteActor, followUris } from '../core/federation/actors'
 import { loadEmojisFor, shortcodesIn } from '../core/emoji/queries'
 import { actorKeys, INSTANCE_KEY_OWNER } from '../core/federation/keys'
-import { FEDERATION_PUBLISH_QUEUE, type PublishEvent } from '../core/federation/publish'
+import { FEDERATION_PUBLISH_QUEUE, type ActorDeletion, type PublishEvent } from '../core/federation/publish'
 import { ForbiddenError } from '../core/errors'
 import { acceptOutgoingFollow, followAccount, rejectOutgoingFollow, unfollowAccount, type OutgoingFollow } from '../core/relationships/follow'
 import type { AccountRow } from '../db/schema'
@@ -22,6 +22,11 @@ import { storeRemoteActor } from './mapping'
 import { onCreate, onDelete, onUpdate } from './inbox/activities'
 import { deliverInteractionEvent, isInteractionEvent, onAnnounce, onLike, undoAnnounce, undoLike } from './interactions'
 import { deliveryTargets } from '../core/federation/statuses'
+import { deliverPollEvent, isPollEvent } from './polls'
+import { onMove, sendMove } from './moves'
+import { deliverPinEvent, isPinEvent, onFeaturedChange } from './pins'
+import { deliverReactionEvent, isReactionEvent, onReaction, undoReaction, undoReactionById } from './reactions'
+import { deliverModerationEvent, isModerationEvent, onBlock, onFlag, undoBlock } from './moderation'
 
 /** The instance actor's identifier; not a valid nickname (no leading underscores are made by registration). */
 export const INSTANCE_ACTOR = INSTANCE_KEY_OWNER
@@ -56,8 +61,9 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
       return (await fetchAuthorized(c)) ? localActor(c, account) : keyOnlyActor(c, account)
     })
     .mapActorAlias('/actor', INSTANCE_ACTOR)
+    // A deleted account still signs its own Delete, so the signer is any local account, not only a served actor.
     .setKeyPairsDispatcher(async (_c, identifier) => {
-      const owner = identifier === INSTANCE_ACTOR ? INSTANCE_ACTOR : (await findLocalActor(ctx, identifier))?.id
+      const owner = identifier === INSTANCE_ACTOR ? INSTANCE_ACTOR : (await findLocalSigner(ctx, identifier))?.id
       if (!owner) return []
       const keys = await actorKeys(ctx.db, owner)
       return [
@@ -132,9 +138,13 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
       }
     })
     .on(Undo, async (c, undo) => {
-      const object = await undo.getObject(c)
+      const object = await undo.getObject(c).catch(() => null)
+      // An Undo naming an activity that cannot be fetched (Pleroma's name their reaction by id) still undoes it.
+      if (!object) return undoReactionById(c, undo)
       if (object instanceof Like) return undoLike(c, undo, object)
       if (object instanceof Announce) return undoAnnounce(c, undo, object)
+      if (object instanceof EmojiReact) return undoReaction(c, undo, object)
+      if (object instanceof Block) return undoBlock(c, undo, object)
       if (!(object instanceof Follow) || !object.objectId || !undo.actorId) return
       // Only the follower may take its Follow back.
       if (object.actorId?.href !== undo.actorId.href) return
@@ -152,6 +162,12 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
       if (answered) await rejectOutgoingFollow(ctx, answered.targetId, answered.which)
     })
     .on(Like, onLike)
+    .on(EmojiReact, async (c, react) => { await onReaction(c, react) })
+    .on(Block, onBlock)
+    .on(Move, onMove)
+    .on(Add, onFeaturedChange)
+    .on(Remove, onFeaturedChange)
+    .on(Flag, onFlag)
     .on(Announce, onAnnounce)
     .on(Create, onCreate)
     .on(Update, onUpdate)
@@ -304,6 +320,18 @@ async function sendActorUpdate(c: Context<Ctx>, accountId: string) {
   })
 }
 
+/** Sends a deleted local account's Delete of itself to the inboxes that knew it, signed with its own key. */
+async function sendActorDelete(c: Context<Ctx>, event: ActorDeletion) {
+  const actor = c.getActorUri(event.username)
+  const del = new Delete({ id: new URL(`${actor.href}#delete`), actor, object: actor, to: PUBLIC_COLLECTION })
+  const recipients = event.inboxes.map((t): Recipient => ({
+    id: new URL(t.uri),
+    inboxId: new URL(t.inboxUrl),
+    endpoints: t.sharedInboxUrl ? { sharedInbox: new URL(t.sharedInboxUrl) } : null,
+  }))
+  await c.sendActivity({ identifier: event.username }, recipients, del, { preferSharedInbox: true, excludeBaseUris: [new URL(c.data.config.baseUrl)] })
+}
+
 /** Sends the Accept or Reject of a remote Follow. */
 async function sendFollowAnswer(c: Context<Ctx>, event: Extract<PublishEvent, { type: 'follow.accept' | 'follow.reject' }>) {
   const ctx = c.data
@@ -356,6 +384,12 @@ export async function startFederationWorkers(ctx: Ctx, signal: AbortSignal): Pro
     if (isStatusEvent(event)) await deliverStatusEvent(c, event)
     else if (isChatEvent(event)) await deliverChatEvent(c, event)
     else if (isInteractionEvent(event)) await deliverInteractionEvent(c, event)
+    else if (event.type === 'move') await sendMove(c, event)
+    else if (isPinEvent(event)) await deliverPinEvent(c, event)
+    else if (isPollEvent(event)) await deliverPollEvent(c, event)
+    else if (isReactionEvent(event)) await deliverReactionEvent(c, event)
+    else if (isModerationEvent(event)) await deliverModerationEvent(c, event)
+    else if (event.type === 'actor.delete') await sendActorDelete(c, event)
     else if (event.type === 'actor.update') await sendActorUpdate(c, event.accountId)
     else if ('targetId' in event) await sendFollow(c, event)
     else await sendFollowAnswer(c, event)

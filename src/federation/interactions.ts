@@ -11,6 +11,7 @@ import { favouriteStatus, receiveRemoteReblog, removeRemoteReblog, unfavouriteSt
 import { findStatusByUri } from '../core/statuses/remote-status'
 import { statuses } from '../db/schema'
 import { accountOf, newBudget, resolveStatus } from './inbox/posts'
+import { onReaction, undoReaction } from './reactions'
 
 export type InteractionEvent = Extract<PublishEvent, { type: 'like' | 'like.undo' | 'announce' | 'announce.undo' }>
 
@@ -90,9 +91,10 @@ const refused = (e: unknown) => {
 
 /**
  * A remote actor's Like of a local status becomes its favourite (as the API makes one, so with the visibility rule
- * and the notification). Misskey's `_misskey_reaction` Likes are read as plain favourites.
+ * and the notification). A Like carrying an emoji (Misskey's `_misskey_reaction`, also in `content`) is a reaction.
  */
 export async function onLike(c: InboxContext<Ctx>, like: Like): Promise<void> {
+  if (await onReaction(c, like)) return
   const actorId = like.actorId
   if (!actorId || (like.id && like.id.origin !== actorId.origin)) return
   const status = await localStatusOf(c.data, like.objectId)
@@ -104,6 +106,7 @@ export async function onLike(c: InboxContext<Ctx>, like: Like): Promise<void> {
 
 /** Undo of a Like, by the actor who liked. */
 export async function undoLike(c: InboxContext<Ctx>, undo: Undo, like: Like): Promise<void> {
+  if (like.content) return undoReaction(c, undo, like)
   const actorId = undo.actorId
   if (!actorId || like.actorId?.href !== actorId.href || (undo.id && undo.id.origin !== actorId.origin)) return
   const status = await localStatusOf(c.data, like.objectId)

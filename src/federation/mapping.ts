@@ -3,6 +3,7 @@ import { Application, Group, isActor, Service, type Actor } from '@fedify/vocab'
 import type { Ctx } from '../core/context'
 import { upsertRemoteActor, type RemoteActorData } from '../core/federation/actors'
 import type { AccountRow } from '../db/schema'
+import { MAX_ALIASES } from '../core/accounts/aliases'
 
 const text = (v: unknown) => (v == null ? '' : String(v))
 
@@ -38,6 +39,8 @@ export async function remoteActorData(c: Context<unknown>, actor: Actor): Promis
     actorType: actor instanceof Service ? 'Service' : actor instanceof Application ? 'Application' : actor instanceof Group ? 'Group' : 'Person',
     avatarUrl: mediaUrl(icon),
     headerUrl: mediaUrl(image),
+    featuredUrl: actor.featuredId?.origin === id.origin ? actor.featuredId.href : null,
+    alsoKnownAs: actor.aliasIds.filter((u) => /^https?:$/.test(u.protocol) && u.href.length <= 2048).slice(0, MAX_ALIASES).map((u) => u.href),
   }
 }
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { and, eq } from 'drizzle-orm'
 import { Accept, Announce, Follow, Like, Person, PUBLIC_COLLECTION, Undo, Update, type Activity } from '@fedify/vocab'
-import { favourites, statuses } from '../../src/db/schema'
+import { favourites, statusReactions, statuses } from '../../src/db/schema'
 import { makeUser, type MadeUser } from '../support/factories'
 import { startLiveServer, until, type LiveServer } from '../support/live-server'
 import { startPeer, type Peer } from '../support/peer'
@@ -183,10 +183,11 @@ describe('incoming', () => {
     await until(async () => !(await rookery.api(alice, 'GET', '/api/v1/notifications?types[]=favourite')).body.some((n: any) => n.status?.id === status.id))
   }, 60_000)
 
-  test('a Misskey reaction Like is a plain favourite', async () => {
+  test('a Misskey reaction Like is an emoji reaction, not a favourite', async () => {
     const status = await post({ status: 'react to me', visibility: 'public' })
     expect((await deliver(likeJson('dora', status.uri, { _misskey_reaction: '🔥', content: '🔥' }), 'dora')).status).toBeLessThan(300)
-    await until(async () => (await favouritedBy(status.id)) === 1)
+    await until(async () => (await rookery.ctx.db.select().from(statusReactions).where(eq(statusReactions.statusId, status.id))).length === 1)
+    expect(await favouritedBy(status.id)).toBe(0)
   }, 30_000)
 
   test('a Like with a forged actor is refused', async () => {

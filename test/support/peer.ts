@@ -17,6 +17,8 @@ export interface Peer {
   send(activity: Activity, to: Recipient, as?: string): Promise<void>
   /** POSTs `json` as it is (extensions Fedify's vocabulary would drop survive), signed as `as`; the inbox's response */
   sendJson(json: unknown, inbox: string | URL, as?: string): Promise<Response>
+  /** makes the actor `name` say it is also known as `uris` (the target of a Move does) */
+  alsoKnownAs(name: string, uris: string[]): void
   /** serves `json` as an ActivityPub document at `path` of the peer (objects that are fetched by id) */
   serve(path: string, json: unknown): URL
   stop(): Promise<void>
@@ -33,6 +35,7 @@ async function rsaKeyPair(): Promise<CryptoKeyPair> {
 export async function startPeer(names: string[] = ['bob']): Promise<Peer> {
   const keys = new Map<string, CryptoKeyPair>()
   for (const name of names) keys.set(name, await rsaKeyPair())
+  const aliases = new Map<string, URL[]>()
   const received: Activity[] = []
   const deliveries: { activity: Activity; recipient: string | null }[] = []
   const federation = createFederation<void>({ kv: new MemoryKvStore(), allowPrivateAddress: true })
@@ -46,6 +49,9 @@ export async function startPeer(names: string[] = ['bob']): Promise<Peer> {
         name: `Peer ${identifier}`,
         inbox: c.getInboxUri(identifier),
         followers: new URL(`${c.getActorUri(identifier).href}/followers`),
+        // served with `serve` by tests that need pins
+        featured: new URL(`${c.getActorUri(identifier).href}/featured`),
+        aliases: aliases.get(identifier) ?? [],
         endpoints: new Endpoints({ sharedInbox: c.getInboxUri() }),
         publicKey: pair.cryptographicKey,
       })
@@ -93,6 +99,9 @@ export async function startPeer(names: string[] = ['bob']): Promise<Peer> {
       const body = JSON.stringify(json)
       const request = new Request(inbox, { method: 'POST', body, headers: { 'content-type': 'application/activity+json' } })
       return fetch(await signRequest(request, pair.privateKey, pair.keyId))
+    },
+    alsoKnownAs(name, uris) {
+      aliases.set(name, uris.map((u) => new URL(u)))
     },
     serve(path, json) {
       documents.set(path, json)

@@ -1,12 +1,14 @@
-import { and, asc, eq, isNull, or, sql } from 'drizzle-orm'
+import { and, asc, eq, isNotNull, isNull, or, sql } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
 import { uuidParam } from '../../db/sql'
 import {
   accountDomainBlocks, accountNotes, accounts, blocks, bookmarks, conversationMutes, conversationParticipations, endorsements,
   favourites, filters, followRequests, follows, homeFeedEntries, listAccounts, lists, markers, mediaAttachments, mutes, notifications,
-  scheduledStatuses, statusPins, statuses, users,
+  scheduledStatuses, statusPins, statusReactions, statuses, users,
 } from '../../db/schema'
 import type { Ctx } from '../context'
+import { relatedInboxes } from '../federation/actors'
+import { enqueuePublish } from '../federation/publish'
 import type { Jobs } from '../jobs'
 import { accountMediaKeys } from '../media/prune'
 import { mediaStorage } from '../media/storage'
@@ -33,6 +35,8 @@ export async function deleteLocalAccount(ctx: Ctx, accountId: string): Promise<b
   // Files are listed before the profile is blanked and removed once the deletion is committed: nobody can see the
   // statuses that still point at them, and the purge drops those rows.
   const files = await accountMediaKeys(ctx, [accountId])
+  // Read before the transaction (PGlite has one connection) and before the follows go: who must hear of the Delete.
+  const inboxes = await relatedInboxes(ctx, accountId)
   const deleted = await ctx.db.transaction(async (tx) => {
     const [tombstone] = await tx.update(accounts).set({
       deletedAt: sql`now()` as unknown as Date,
@@ -49,14 +53,36 @@ export async function deleteLocalAccount(ctx: Ctx, accountId: string): Promise<b
       discoverable: false,
       indexable: false,
       updatedAt: sql`now()` as unknown as Date,
-    }).where(and(eq(accounts.id, accountId), isNull(accounts.domain), isNull(accounts.deletedAt))).returning({ id: accounts.id })
+    }).where(and(eq(accounts.id, accountId), isNull(accounts.domain), isNull(accounts.deletedAt))).returning({ id: accounts.id, username: accounts.username })
     if (!tombstone) return false
     await tx.delete(users).where(eq(users.accountId, accountId))
     await removeRelationships(tx, accountId)
+    if (inboxes.length) await enqueuePublish(ctx, tx, { type: 'actor.delete', accountId, username: tombstone.username, inboxes })
     if (ctx.jobs) await ctx.jobs.send(ACCOUNT_PURGE_QUEUE, { accountId }, { within: tx, singletonKey: accountId })
     return true
   })
   if (deleted) await deleteStoredFiles(ctx, files)
+  if (deleted && !ctx.jobs) await purgeAccountContent(ctx, accountId)
+  return deleted
+}
+
+/**
+ * A remote account deleted by its own server (an actor's Delete of itself): marked deleted and suspended, its
+ * relationships undone as for a local account, and its statuses purged. Returns false if it was already gone.
+ */
+export async function deleteRemoteAccount(ctx: Ctx, accountId: string): Promise<boolean> {
+  const deleted = await ctx.db.transaction(async (tx) => {
+    const [gone] = await tx.update(accounts).set({
+      deletedAt: sql`now()` as unknown as Date,
+      suspendedAt: sql`coalesce(${accounts.suspendedAt}, now())` as unknown as Date,
+      updatedAt: sql`now()` as unknown as Date,
+    }).where(and(eq(accounts.id, accountId), isNotNull(accounts.domain), isNull(accounts.deletedAt))).returning({ id: accounts.id })
+    if (!gone) return false
+    await removeRelationships(tx, accountId)
+    await tx.delete(statusReactions).where(eq(statusReactions.accountId, accountId))
+    if (ctx.jobs) await ctx.jobs.send(ACCOUNT_PURGE_QUEUE, { accountId }, { within: tx, singletonKey: accountId })
+    return true
+  })
   if (deleted && !ctx.jobs) await purgeAccountContent(ctx, accountId)
   return deleted
 }

@@ -2,10 +2,13 @@ import { and, eq, or, sql } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
 import { accounts, blocks, followRequests, follows, users, type AccountRow } from '../../db/schema'
 import type { Ctx } from '../context'
-import { ValidationError } from '../errors'
+import { ForbiddenError, ValidationError } from '../errors'
+import { enqueuePublish } from '../federation/publish'
 import { notify } from '../notifications/notify'
+import type { Viewer } from '../oauth/authenticate'
+import { followAccount, unfollowAccount } from '../relationships/follow'
 import { backfillHomeFeed, removeFromHomeFeed } from '../timelines/home-feed'
-import { findLocalTarget } from './aliases'
+import { accountUri, findTargetAccount } from './aliases'
 import { confirmCurrentPassword } from './current-password'
 
 export interface MoveResult {
@@ -16,34 +19,70 @@ export interface MoveResult {
 }
 
 /**
- * `POST /api/pleroma/move_account` (password, target_account): this account moves to another local one, which must
- * already list it in `also_known_as`. The old account points to the new one (`moved`); every local follower gets a
- * `move` notification, and those who allow it (`allow_following_move`) unfollow the old account and follow the new one
- * (a follow request if it is locked).
+ * `POST /api/pleroma/move_account` (password, target_account): this account moves to another one, local or remote
+ * (fetched again through federation), which must list it in `also_known_as`. The old account points to the new one
+ * (`moved`) and remote followers are sent a Move; local followers are moved as `moveFollowers` does.
  */
-export async function moveAccount(ctx: Ctx, userId: string, password: unknown, targetAccount: unknown): Promise<MoveResult> {
+export async function moveAccount(ctx: Ctx, userId: string, password: unknown, targetAccount: unknown, viewer: Viewer | null = null): Promise<MoveResult> {
   const { account: origin } = await confirmCurrentPassword(ctx, userId, password)
-  const target = await findLocalTarget(ctx, targetAccount, 'Target account not found.')
+  const target = await findTargetAccount(ctx, targetAccount, 'Target account not found.', viewer)
   if (target.id === origin.id) throw new ValidationError('An account cannot move to itself.')
-  const originUri = origin.uri ?? `${ctx.config.baseUrl}/users/${origin.username}`
-  if (!target.alsoKnownAs.includes(originUri)) throw new ValidationError('Target account must have the origin in `alsoKnownAs`')
+  if (!target.alsoKnownAs.includes(accountUri(ctx, origin))) throw new ValidationError('Target account must have the origin in `alsoKnownAs`')
   if (target.movedToId) throw new ValidationError('Target account has itself moved.')
-
-  return ctx.db.transaction(async (tx) => {
+  await ctx.db.transaction(async (tx) => {
     await tx.update(accounts).set({ movedToId: target.id, updatedAt: sql`now()` as unknown as Date }).where(eq(accounts.id, origin.id))
+    await enqueuePublish(ctx, tx, { type: 'move', accountId: origin.id, targetId: target.id })
+  })
+  return { target, ...await moveFollowers(ctx, origin, target) }
+}
+
+/**
+ * A remote account's Move, verified by the caller (the target, fetched again, lists the origin in `alsoKnownAs`):
+ * the origin points to the target and its local followers are moved.
+ */
+export async function receiveRemoteMove(ctx: Ctx, origin: AccountRow, target: AccountRow): Promise<{ moved: number; notified: number }> {
+  // A Move seen before changes nothing more.
+  if (!origin.domain || origin.id === target.id || target.movedToId || origin.movedToId === target.id) return { moved: 0, notified: 0 }
+  await ctx.db.update(accounts).set({ movedToId: target.id, updatedAt: sql`now()` as unknown as Date }).where(eq(accounts.id, origin.id))
+  return moveFollowers(ctx, origin, target)
+}
+
+/**
+ * Every local follower of `origin` gets a `move` notification, and those who allow it (`allow_following_move`)
+ * unfollow it and follow `target` (a follow request if it is locked; through federation if either is remote).
+ */
+async function moveFollowers(ctx: Ctx, origin: AccountRow, target: AccountRow): Promise<{ moved: number; notified: number }> {
+  const local = !origin.domain && !target.domain
+  const { notified, movers } = await ctx.db.transaction(async (tx) => {
     const followers = await tx.select({ accountId: follows.accountId, allowMove: users.allowFollowingMove }).from(follows)
       .innerJoin(users, eq(users.accountId, follows.accountId))
       .where(eq(follows.targetAccountId, origin.id))
-    let moved = 0
     let notified = 0
+    const movers: string[] = []
     for (const follower of followers) {
       if (await notify(tx, { type: 'move', accountId: follower.accountId, fromAccountId: origin.id, targetAccountId: target.id })) notified++
-      if (!follower.allowMove || follower.accountId === target.id) continue
-      await unfollow(tx, follower.accountId, origin.id)
-      if (await follow(tx, follower.accountId, target)) moved++
+      if (follower.allowMove && follower.accountId !== target.id) movers.push(follower.accountId)
     }
-    return { target, moved, notified }
+    return { notified, movers }
   })
+  let moved = 0
+  for (const followerId of movers) {
+    if (local) {
+      if (await ctx.db.transaction(async (tx) => {
+        await unfollow(tx, followerId, origin.id)
+        return follow(tx, followerId, target)
+      })) moved++
+      continue
+    }
+    // Across instances the core follow actions send the Undo and the Follow; a block on either side refuses it.
+    await unfollowAccount(ctx, followerId, origin)
+    const result = await followAccount(ctx, followerId, target).catch((e) => {
+      if (e instanceof ForbiddenError || e instanceof ValidationError) return null
+      throw e
+    })
+    if (result) moved++
+  }
+  return { moved, notified }
 }
 
 async function unfollow(tx: DbLike, followerId: string, targetId: string): Promise<void> {

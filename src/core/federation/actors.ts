@@ -1,6 +1,8 @@
 import { and, asc, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm'
 import { accounts, follows, remoteActors, users, type AccountRow } from '../../db/schema'
+import { uuidParam } from '../../db/sql'
 import type { Ctx } from '../context'
+import { enqueuePublish } from './publish'
 import { sanitizeContent } from '../statuses/format'
 
 /** A local account other servers may see: approved, active, neither suspended nor deleted. */
@@ -54,6 +56,10 @@ export interface RemoteActorData {
   actorType: string
   avatarUrl: string | null
   headerUrl: string | null
+  /** the featured (pinned) collection, read when the account is first stored */
+  featuredUrl?: string | null
+  /** the actor URIs it says it is also known as (a Move is verified against the target's) */
+  alsoKnownAs?: string[]
 }
 
 /**
@@ -72,6 +78,7 @@ export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promis
       actorType: data.actorType,
       avatarUrl: data.avatarUrl,
       headerUrl: data.headerUrl,
+      ...(data.alsoKnownAs ? { alsoKnownAs: data.alsoKnownAs } : {}),
       updatedAt: new Date(),
     }
     const [existing] = await tx.select().from(accounts)
@@ -91,8 +98,29 @@ export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promis
     }
     await tx.insert(remoteActors).values({ accountId: account.id, ...endpoints })
       .onConflictDoUpdate({ target: remoteActors.accountId, set: endpoints })
+    if (!existing && data.featuredUrl) {
+      await enqueuePublish(ctx, tx, { type: 'featured.sync', accountId: account.id, featuredUrl: data.featuredUrl })
+    }
     return account
   })
+}
+
+/** The inboxes of the remote accounts that follow or are followed by an account, each once. */
+export async function relatedInboxes(ctx: Pick<Ctx, 'db'>, accountId: string): Promise<{ uri: string; inboxUrl: string; sharedInboxUrl: string | null }[]> {
+  const id = uuidParam(accountId)
+  const rows = await ctx.db.selectDistinct({ uri: accounts.uri, inboxUrl: remoteActors.inboxUrl, sharedInboxUrl: remoteActors.sharedInboxUrl })
+    .from(follows)
+    .innerJoin(accounts, sql`${accounts.id} = case when ${follows.accountId} = ${id} then ${follows.targetAccountId} else ${follows.accountId} end`)
+    .innerJoin(remoteActors, eq(remoteActors.accountId, accounts.id))
+    .where(and(sql`(${follows.accountId} = ${id} or ${follows.targetAccountId} = ${id})`, isNotNull(accounts.uri), isNull(accounts.deletedAt)))
+  return rows.map((r) => ({ uri: r.uri!, inboxUrl: r.inboxUrl, sharedInboxUrl: r.sharedInboxUrl }))
+}
+
+/** A local account's signing identity, deleted or not: a Delete of the actor is signed by the actor itself. */
+export async function findLocalSigner(ctx: Ctx, username: string): Promise<AccountRow | null> {
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(username)) return null
+  const [row] = await ctx.db.select().from(accounts).where(and(eq(accounts.username, username), isNull(accounts.domain))).limit(1)
+  return row ?? null
 }
 
 export async function findRemoteActor(ctx: Ctx, accountId: string) {

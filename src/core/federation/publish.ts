@@ -24,6 +24,24 @@ export type PublishEvent =
   | ReblogAnnouncement
   /** a local account changed its profile */
   | { type: 'actor.update'; accountId: string }
+  /** a local account reacted to a remote status with an emoji (`react`), or took it back; `uri` is the EmojiReact's id */
+  | { type: 'react' | 'react.undo'; accountId: string; statusId: string; emoji: string; emojiUrl: string | null; uri: string }
+  /** a local account blocked a remote one, or unblocked it */
+  | { type: 'block' | 'block.undo'; accountId: string; targetId: string; uri: string }
+  /** a report about a remote account, forwarded to its instance from the instance actor */
+  | { type: 'flag'; reportId: string }
+  /** a local account voted on a remote poll: one vote per choice goes to the poll's author */
+  | { type: 'poll.vote'; accountId: string; statusId: string; choices: number[] }
+  /** the counts of a local poll changed: the Question goes again to those who have it */
+  | { type: 'poll.update'; statusId: string }
+  /** a local account pinned one of its public statuses (`pin`), or unpinned it: an Add or Remove on its featured collection */
+  | { type: 'pin' | 'pin.undo'; accountId: string; statusId: string }
+  /** a remote account was seen for the first time: its featured collection is read for its pins */
+  | { type: 'featured.sync'; accountId: string; featuredUrl: string }
+  /** a local account moved to another one (`targetId`): its remote followers are sent a Move */
+  | { type: 'move'; accountId: string; targetId: string }
+  /** a local account was deleted: the inboxes that knew it, taken before its follows went */
+  | ActorDeletion
 
 export interface ReblogAnnouncement {
   type: 'announce' | 'announce.undo'
@@ -33,6 +51,13 @@ export interface ReblogAnnouncement {
   visibility: StatusVisibility
   originalUri: string
   originalAuthorId: string
+}
+
+export interface ActorDeletion {
+  type: 'actor.delete'
+  accountId: string
+  username: string
+  inboxes: { uri: string; inboxUrl: string; sharedInboxUrl: string | null }[]
 }
 
 export interface StatusDeletion {
@@ -54,8 +79,8 @@ export function federates(row: Pick<StatusRow, 'local' | 'reblogOfId' | 'visibil
 }
 
 /** Enqueues the event in the caller's transaction, so it is sent exactly when the change commits. */
-export async function enqueuePublish(ctx: Ctx, tx: DbLike, event: PublishEvent): Promise<void> {
-  await ctx.jobs?.send(FEDERATION_PUBLISH_QUEUE, event, { within: tx, retryLimit: 5 })
+export async function enqueuePublish(ctx: Ctx, tx: DbLike, event: PublishEvent, opts: { startAfterSeconds?: number; singletonKey?: string } = {}): Promise<void> {
+  await ctx.jobs?.send(FEDERATION_PUBLISH_QUEUE, event, { within: tx, retryLimit: 5, ...opts })
 }
 
 /** A new activity id on this instance, for activities that are not dereferenceable objects (a Follow). */

@@ -1,6 +1,7 @@
 import { and, count, desc, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm'
+import { uuidParam } from '../../db/sql'
 import {
-  accounts, follows, mediaAttachments, polls, remoteActors, statusMentions, statusPins, statusTags, statuses, tags,
+  accounts, blocks, follows, mediaAttachments, polls, remoteActors, statusMentions, statusPins, statusTags, statuses, tags,
   type MediaAttachmentRow, type StatusRow, type StatusVisibility,
 } from '../../db/schema'
 import type { Ctx } from '../context'
@@ -175,7 +176,10 @@ export interface DeliveryTarget {
  */
 export async function deliveryTargets(ctx: Ctx, authorId: string, visibility: StatusVisibility, addressedIds: string[]) {
   const pick = { uri: accounts.uri, domain: accounts.domain, inboxUrl: remoteActors.inboxUrl, sharedInboxUrl: remoteActors.sharedInboxUrl }
-  const alive = and(isNotNull(accounts.domain), isNotNull(accounts.uri), isNull(accounts.deletedAt), isNull(accounts.suspendedAt))
+  // Neither side of a block hears from the author: not the blocked account, nor one that blocks the author.
+  const unblocked = sql`not exists (select 1 from ${blocks} b where (b.account_id = ${uuidParam(authorId)} and b.target_account_id = ${accounts.id})
+    or (b.account_id = ${accounts.id} and b.target_account_id = ${uuidParam(authorId)}))`
+  const alive = and(isNotNull(accounts.domain), isNotNull(accounts.uri), isNull(accounts.deletedAt), isNull(accounts.suspendedAt), unblocked)
   const [followerRows, addressedRows] = await Promise.all([
     visibility === 'direct' ? [] : ctx.db.select(pick).from(follows)
       .innerJoin(accounts, eq(accounts.id, follows.accountId))

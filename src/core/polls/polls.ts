@@ -1,10 +1,12 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { pollVotes, polls, statuses, type PollOption, type StatusRow } from '../../db/schema'
+import type { DbLike } from '../../db/client'
 import type { Ctx } from '../context'
+import { enqueuePublish } from '../federation/publish'
 import { NotFoundError, ValidationError } from '../errors'
 import { isId } from '../ids'
 import { parseArray } from '../params'
-import { visibleStatusSql } from '../visibility'
+import { getVisibleStatus, visibleStatusSql } from '../visibility'
 
 export type PollRow = typeof polls.$inferSelect
 
@@ -46,24 +48,56 @@ export async function votePoll(ctx: Ctx, accountId: string, id: string, rawChoic
   if (isExpired(poll)) throw new ValidationError('Validation failed: The poll has already ended')
   const choices = readChoices(rawChoices, poll.options.length, poll.multiple)
   const updated = await ctx.db.transaction(async (tx) => {
-    const [locked] = await tx.select().from(polls).where(eq(polls.id, poll.id)).for('update')
-    if (!locked) throw new NotFoundError()
-    if (isExpired(locked)) throw new ValidationError('Validation failed: The poll has already ended')
-    // An edit may have changed the options since they were read.
-    if (choices.some((c) => c >= locked.options.length)) throw new ValidationError('Validation failed: Choices are invalid')
-    const [earlier] = await tx.select({ id: pollVotes.id }).from(pollVotes)
-      .where(and(eq(pollVotes.pollId, locked.id), eq(pollVotes.accountId, accountId))).limit(1)
-    if (earlier) throw new ValidationError('Validation failed: You have already voted on this poll')
-    await tx.insert(pollVotes).values(choices.map((choice) => ({ pollId: locked.id, accountId, choice })))
-    const options: PollOption[] = locked.options.map((o, i) => (choices.includes(i) ? { ...o, votes_count: o.votes_count + 1 } : o))
-    const [row] = await tx.update(polls).set({
-      options,
-      votesCount: sql`${polls.votesCount} + ${choices.length}`,
-      votersCount: sql`${polls.votersCount} + 1`,
-    }).where(eq(polls.id, locked.id)).returning()
+    const row = await recordVotes(ctx, tx, poll.id, status, accountId, choices, false)
+    if (!status.local) await enqueuePublish(ctx, tx, { type: 'poll.vote', accountId, statusId: status.id, choices })
     return row
   })
   return { poll: updated, status }
+}
+
+/**
+ * Adds an account's votes to a poll, with the poll row locked so concurrent votes count exactly once each. `more`
+ * lets a voter add choices to a multiple-choice poll one at a time (remote servers send one vote per choice).
+ * A local poll whose counts changed is sent again to the servers that have it, once for a burst of votes.
+ */
+async function recordVotes(ctx: Ctx, tx: DbLike, pollId: string, status: StatusRow, accountId: string, choices: number[], more: boolean): Promise<PollRow> {
+  const [locked] = await tx.select().from(polls).where(eq(polls.id, pollId)).for('update')
+  if (!locked) throw new NotFoundError()
+  if (isExpired(locked)) throw new ValidationError('Validation failed: The poll has already ended')
+  // An edit may have changed the options since they were read.
+  if (choices.some((c) => c >= locked.options.length)) throw new ValidationError('Validation failed: Choices are invalid')
+  const earlier = await tx.select({ choice: pollVotes.choice }).from(pollVotes)
+    .where(and(eq(pollVotes.pollId, locked.id), eq(pollVotes.accountId, accountId)))
+  if (earlier.length && !(more && locked.multiple)) throw new ValidationError('Validation failed: You have already voted on this poll')
+  const fresh = choices.filter((c) => !earlier.some((e) => e.choice === c))
+  if (!fresh.length) return locked
+  await tx.insert(pollVotes).values(fresh.map((choice) => ({ pollId: locked.id, accountId, choice })))
+  const options: PollOption[] = locked.options.map((o, i) => (fresh.includes(i) ? { ...o, votes_count: o.votes_count + 1 } : o))
+  const [row] = await tx.update(polls).set({
+    options,
+    votesCount: sql`${polls.votesCount} + ${fresh.length}`,
+    votersCount: earlier.length ? polls.votersCount : sql`${polls.votersCount} + 1`,
+  }).where(eq(polls.id, locked.id)).returning()
+  if (status.local) {
+    await enqueuePublish(ctx, tx, { type: 'poll.update', statusId: status.id }, { startAfterSeconds: POLL_UPDATE_DELAY_SECONDS, singletonKey: `poll.update:${status.id}` })
+  }
+  return row
+}
+
+/** How long votes on a local poll are gathered before its new counts are sent. */
+export const POLL_UPDATE_DELAY_SECONDS = 5
+
+/**
+ * A remote account's vote (a Note named as an option, replying to the poll's Question): counted as a local vote is,
+ * on a running poll the voter may see, once per option and, unless the poll allows several, once per voter.
+ */
+export async function receiveRemoteVote(ctx: Ctx, accountId: string, statusId: string, optionTitle: string): Promise<void> {
+  const status = await getVisibleStatus(ctx, accountId, statusId)
+  const [poll] = await ctx.db.select().from(polls).where(eq(polls.statusId, status.id)).limit(1)
+  if (!poll || status.accountId === accountId) throw new NotFoundError()
+  const choice = poll.options.findIndex((o) => o.title === optionTitle)
+  if (choice < 0) throw new ValidationError('Validation failed: Choices are invalid')
+  await ctx.db.transaction((tx) => recordVotes(ctx, tx, poll.id, status, accountId, [choice], true))
 }
 
 /** The viewer's chosen options per poll. */

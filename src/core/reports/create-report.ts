@@ -1,7 +1,9 @@
 import { and, eq, inArray, isNull, or } from 'drizzle-orm'
 import { accounts, reports, statuses, users, type ReportRow } from '../../db/schema'
 import { visibleAccountSql } from '../accounts/queries'
+import type { DbLike } from '../../db/client'
 import type { Ctx } from '../context'
+import { enqueuePublish } from '../federation/publish'
 import { NotFoundError, ValidationError } from '../errors'
 import { isId } from '../ids'
 import { effectiveRules } from '../instance/texts'
@@ -65,7 +67,7 @@ export async function createReport(ctx: Ctx, reporter: Viewer & { accountId: str
     category = input.category as ReportCategory
   }
   if (ruleIds.length) category = 'violation'
-  // Forwarding only means something for remote accounts (and waits for federation to be delivered).
+  // Forwarding only means something for remote accounts: their instance gets an anonymous Flag.
   const forward = (parseBool(input.forward) ?? false) && target.domain !== null
 
   return ctx.db.transaction(async (tx) => {
@@ -78,13 +80,41 @@ export async function createReport(ctx: Ctx, reporter: Viewer & { accountId: str
       category,
       forward,
     }).returning()
-    const staff = await tx.select({ accountId: users.accountId }).from(users)
-      .innerJoin(accounts, eq(accounts.id, users.accountId))
-      .where(and(or(eq(users.isAdmin, true), eq(users.isModerator, true)), eq(users.isActive, true), isNull(accounts.suspendedAt)))
-    for (const { accountId } of staff) {
-      if (accountId === target.id) continue // a reported moderator does not learn of it this way
-      await notify(tx, { type: 'pleroma:report', accountId, fromAccountId: reporter.accountId, targetAccountId: target.id, reportId: report.id })
-    }
+    if (forward) await enqueuePublish(ctx, tx, { type: 'flag', reportId: report.id })
+    await notifyStaff(tx, report)
+    return report
+  })
+}
+
+/** Every active local admin and moderator gets a `pleroma:report` notification (a reported one does not). */
+export async function notifyStaff(tx: DbLike, report: ReportRow): Promise<void> {
+  const staff = await tx.select({ accountId: users.accountId }).from(users)
+    .innerJoin(accounts, eq(accounts.id, users.accountId))
+    .where(and(or(eq(users.isAdmin, true), eq(users.isModerator, true)), eq(users.isActive, true), isNull(accounts.suspendedAt)))
+  for (const { accountId } of staff) {
+    if (accountId === report.targetAccountId) continue // a reported moderator does not learn of it this way
+    await notify(tx, { type: 'pleroma:report', accountId, fromAccountId: report.accountId, targetAccountId: report.targetAccountId, reportId: report.id })
+  }
+}
+
+/**
+ * A report from another instance (an incoming Flag): filed by its sending actor, about a local account and those of
+ * its statuses named, for the local moderators.
+ */
+export async function receiveRemoteReport(ctx: Ctx, input: { reporterId: string; targetId: string; statusIds: string[]; comment: string }): Promise<ReportRow> {
+  const own = input.statusIds.length
+    ? await ctx.db.select({ id: statuses.id }).from(statuses)
+      .where(and(inArray(statuses.id, input.statusIds.slice(0, MAX_REPORT_STATUSES)), eq(statuses.accountId, input.targetId), isNull(statuses.reblogOfId)))
+    : []
+  return ctx.db.transaction(async (tx) => {
+    const [report] = await tx.insert(reports).values({
+      accountId: input.reporterId,
+      targetAccountId: input.targetId,
+      statusIds: own.map((s) => s.id),
+      comment: input.comment.slice(0, MAX_REPORT_COMMENT),
+      category: 'other',
+    }).returning()
+    await notifyStaff(tx, report)
     return report
   })
 }

@@ -1,4 +1,4 @@
-import { and, count, eq, sql } from 'drizzle-orm'
+import { and, count, eq, inArray, isNull, sql } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
 import { accounts, bookmarks, conversationMutes, favourites, statusPins, statuses, type StatusRow, type StatusVisibility } from '../../db/schema'
 import { getOwnFolder } from '../bookmarks/folders'
@@ -157,9 +157,33 @@ export async function pinStatus(ctx: Ctx, accountId: string, id: string): Promis
       .where(and(eq(statusPins.accountId, accountId), eq(statusPins.statusId, status.id))).limit(1)
     if (already) return
     if (n >= max) throw new ValidationError(`Validation failed: You have already pinned the maximum number of posts (${max})`)
-    await tx.insert(statusPins).values({ accountId, statusId: status.id }).onConflictDoNothing()
+    const [added] = await tx.insert(statusPins).values({ accountId, statusId: status.id }).onConflictDoNothing().returning({ id: statusPins.id })
+    if (added && offeredAsFeatured(status)) await enqueuePublish(ctx, tx, { type: 'pin', accountId, statusId: status.id })
   })
   return status
+}
+
+/** Pins in the `featured` collection other servers read: of local public and unlisted statuses. */
+const offeredAsFeatured = (status: StatusRow) => status.local && (status.visibility === 'public' || status.visibility === 'unlisted')
+
+/** How many pins of a remote account are kept, as Mastodon reads at most this many from a featured collection. */
+export const MAX_REMOTE_PINS = 20
+
+/**
+ * A remote account's pins, as its server says (an Add or Remove on its featured collection, or the whole collection):
+ * only its own statuses. `replace` makes `statusIds` the whole set.
+ */
+export async function setRemotePins(ctx: Ctx, accountId: string, change: { add?: string[]; remove?: string[]; replace?: boolean }): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    await lockPins(tx, accountId)
+    if (change.replace) await tx.delete(statusPins).where(eq(statusPins.accountId, accountId))
+    if (change.remove?.length) await tx.delete(statusPins).where(and(eq(statusPins.accountId, accountId), inArray(statusPins.statusId, change.remove)))
+    const add = change.add?.length
+      ? await tx.select({ id: statuses.id }).from(statuses)
+        .where(and(inArray(statuses.id, change.add.slice(0, MAX_REMOTE_PINS)), eq(statuses.accountId, accountId), isNull(statuses.reblogOfId)))
+      : []
+    if (add.length) await tx.insert(statusPins).values(add.map((s) => ({ accountId, statusId: s.id }))).onConflictDoNothing()
+  })
 }
 
 /** Serializes pin counting per account, so concurrent pins cannot pass the limit together. */
@@ -170,7 +194,11 @@ async function lockPins(tx: DbLike, accountId: string) {
 export async function unpinStatus(ctx: Ctx, accountId: string, id: string): Promise<StatusRow> {
   const status = await getVisibleStatus(ctx, accountId, id)
   if (status.accountId !== accountId) throw new NotFoundError()
-  await ctx.db.delete(statusPins).where(and(eq(statusPins.accountId, accountId), eq(statusPins.statusId, status.id)))
+  await ctx.db.transaction(async (tx) => {
+    const [removed] = await tx.delete(statusPins).where(and(eq(statusPins.accountId, accountId), eq(statusPins.statusId, status.id)))
+      .returning({ id: statusPins.id })
+    if (removed && offeredAsFeatured(status)) await enqueuePublish(ctx, tx, { type: 'pin.undo', accountId, statusId: status.id })
+  })
   return status
 }
 

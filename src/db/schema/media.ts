@@ -83,8 +83,11 @@ export const statusReactions = pgTable('status_reactions', {
   accountId: flakeId('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
   emoji: text('emoji').notNull(),
   emojiUrl: text('emoji_url'),
+  /** the EmojiReact's id, for reactions that travel (a local account's on a remote status, a remote account's) */
+  uri: text('uri'),
   createdAt: createdAt(),
 }, (t) => [
   uniqueIndex('status_reactions_uniq').on(t.statusId, t.accountId, t.emoji),
+  index('status_reactions_uri_idx').on(t.uri),
   index('status_reactions_status_idx').on(t.statusId, t.id),
 ])

@@ -1,10 +1,12 @@
 import type { InboxContext } from '@fedify/fedify'
 import { ChatMessage, isActor, type Create, type Delete, type Update } from '@fedify/vocab'
 import type { Ctx } from '../../core/context'
+import { deleteRemoteAccount } from '../../core/accounts/delete-account'
 import { findAccountByUri } from '../../core/federation/actors'
 import { deleteRemoteStatus, findStatusByUri, updateRemoteStatus } from '../../core/statuses/remote-status'
 import { receiveChat, receiveChatDeletion } from '../chats'
 import { storeRemoteActor } from '../mapping'
+import { isVote, onVote } from '../polls'
 import { accountOf, isPost, newBudget, ownedBy, rawObject, receivePost, remoteStatusOf, type Json } from './posts'
 
 // An embedded object whose id is on another origin than the activity is refetched from its id by Fedify
@@ -25,6 +27,7 @@ export async function onCreate(c: InboxContext<Ctx>, create: Create): Promise<vo
     if (await accountOf(c, actorId, () => create.getActor(c))) await receiveChat(c, actorId, object)
     return
   }
+  if (isVote(object)) return onVote(c, actorId, object, () => create.getActor(c))
   if (!isPost(object) || !ownedBy(object, actorId)) return
   if (await findStatusByUri(c.data.db, object.id!.href)) return
   const author = await accountOf(c, actorId, () => create.getActor(c))
@@ -50,13 +53,20 @@ export async function onUpdate(c: InboxContext<Ctx>, update: Update): Promise<vo
   await updateRemoteStatus(c.data, existing.id, status)
 }
 
-/** Delete of a post or chat message (a Tombstone or its bare id), by its author: removed as a local delete removes. */
+/**
+ * Delete of a post or chat message (a Tombstone or its bare id), by its author: removed as a local delete removes.
+ * An actor's Delete of itself (the signature is its own) removes that account's content and relationships here.
+ */
 export async function onDelete(c: InboxContext<Ctx>, del: Delete): Promise<void> {
   const actorId = del.actorId
   const objectId = del.objectId
   if (!actorId || !objectId || objectId.origin !== actorId.origin) return
   const author = await findAccountByUri(c.data, actorId.href)
   if (!author?.domain) return
+  if (objectId.href === actorId.href) {
+    await deleteRemoteAccount(c.data, author.id)
+    return
+  }
   await deleteRemoteStatus(c.data, objectId.href, author.id)
   await receiveChatDeletion(c.data, actorId, objectId)
 }

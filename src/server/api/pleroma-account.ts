@@ -80,13 +80,13 @@ export const pleromaAccountApi = (base: Base) =>
     }, { auth: { scopes: ['write:accounts'] } })
     .post('/api/pleroma/move_account', ({ ctx, input, user }) => {
       requireFields(input, 'password', 'target_account')
-      return utilAction(() => moveAccount(ctx, user.userId, input.password, input.target_account))
+      return utilAction(() => moveAccount(ctx, user.userId, input.password, input.target_account, user))
     }, { auth: { scopes: ['write:accounts'] } })
     .get('/api/pleroma/aliases', async ({ ctx, user }) => ({ aliases: await listAliases(ctx, user.accountId) }),
       { auth: { scopes: ['read:accounts'] } })
     .put('/api/pleroma/aliases', ({ ctx, input, user }) => {
       requireFields(input, 'alias')
-      return utilAction(() => addAlias(ctx, user.accountId, input.alias))
+      return utilAction(() => addAlias(ctx, user.accountId, input.alias, user))
     }, { auth: { scopes: ['write:accounts'] } })
     .delete('/api/pleroma/aliases', ({ ctx, input, user }) => {
       requireFields(input, 'alias')
