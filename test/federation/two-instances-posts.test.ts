@@ -280,6 +280,13 @@ describe('threads across instances', () => {
     // the replies are counted on either copy of the root
     await waitUntil(async () => (await get(net.a, alice, `/api/v1/statuses/${rootOnA.id}`)).replies_count === 1, 30_000, 'the count on A')
     expect((await get(net.b, bob, `/api/v1/statuses/${root.id}`)).replies_count).toBe(1)
+
+    // alice takes her reply back: it leaves the thread on B, and the count with it
+    expect((await api(net.a, alice.token, 'DELETE', `/api/v1/statuses/${reply.id}`)).status).toBe(200)
+    await waitUntil(async () => (await statusCode(net.b, bob, `/api/v1/statuses/${replyOnB.id}`)) === 404, 60_000, 'the delete on B')
+    expect((await get(net.b, bob, `/api/v1/statuses/${root.id}`)).replies_count).toBe(0)
+    expect((await get(net.b, bob, `/api/v1/statuses/${root.id}/context`)).descendants.map((s: any) => s.uri)).not.toContain(reply.uri)
+    expect((await get(net.b, bob, `/api/v1/statuses/${answer.id}`)).in_reply_to_id).toBe(replyOnB.id)
   }, 240_000)
 })
 
