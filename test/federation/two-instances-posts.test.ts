@@ -297,6 +297,8 @@ describe('threads and followers-only replies', () => {
     const root = await post(net.b, bob, { status: 'open question', visibility: 'public' })
     const rootOnA = await arrivesHome(net.a, alice, root.uri)
     const aside = await post(net.b, bob, { status: 'between us followers', visibility: 'private', in_reply_to_id: root.id })
+    // the next reply is posted once this one is on A: a followers-only parent cannot be fetched by A's instance actor
+    await arrivesHome(net.a, alice, aside.uri)
     const said = await post(net.b, bob, { status: 'for everyone again', visibility: 'public', in_reply_to_id: aside.id })
     await arrivesHome(net.a, alice, said.uri)
     const descendants = async (viewer: MadeUser | null) =>
