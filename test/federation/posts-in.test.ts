@@ -422,6 +422,30 @@ describe('polls and quotes', () => {
   }, 60_000)
 })
 
+describe('terms under their full names', () => {
+  test('an object compacted with its activity\'s bare context (as Fedify-based servers send it) keeps its hashtags, emoji and counts', async () => {
+    const tag = `prefixed${Date.now().toString(36)}`
+    const q = note({
+      type: 'Question', content: `<p>#${tag} :blink:</p>`,
+      tag: [
+        { type: 'as:Hashtag', href: `${peer.baseUrl}/tags/${tag}`, name: `#${tag}` },
+        { type: 'http://joinmastodon.org/ns#Emoji', name: ':blink:', icon: { type: 'Image', url: `${peer.baseUrl}/emoji/blink.png` } },
+      ],
+      oneOf: [{ type: 'Note', name: 'one', replies: { type: 'Collection', totalItems: 2 } }, { type: 'Note', name: 'two', replies: { type: 'Collection', totalItems: 1 } }],
+      endTime: new Date(Date.now() + 86_400_000).toISOString(),
+      'http://joinmastodon.org/ns#votersCount': 3,
+    })
+    await deliver({ ...activity('Create', q), '@context': 'https://www.w3.org/ns/activitystreams' })
+    const row = await storedStatus(q.id)
+    const shown = (await rookery.api(carol, 'GET', `/api/v1/statuses/${row.id}`)).body
+    expect(shown.tags.map((t: any) => t.name)).toEqual([tag])
+    expect(shown.emojis).toEqual([expect.objectContaining({ shortcode: 'blink', url: `${peer.baseUrl}/emoji/blink.png` })])
+    expect(shown.poll).toMatchObject({ voters_count: 3, votes_count: 3 })
+    const tagged = (await rookery.api(null, 'GET', `/api/v1/timelines/tag/${tag}`)).body
+    expect(tagged.map((s: any) => s.uri)).toEqual([q.id])
+  }, 60_000)
+})
+
 describe('search by URL', () => {
   test('a signed-in user resolves a remote status by its URL; it is stored with its author', async () => {
     const id = `${peer.baseUrl}/users/bob/statuses/served-${Date.now()}`

@@ -5,8 +5,8 @@
 // resolution involved), each on a port picked once, so their domains are `127.0.0.2:<port>` and `127.0.0.3:<port>`
 // and http is derived for them (loadConfig treats 127.* as local).
 //
-// Databases: with TEST_DATABASE_URL, two fresh PostgreSQL databases created beside it and dropped by `close()`;
-// otherwise two PGlite databases on disk in temporary folders (not in memory, so that an instance can be stopped and
+// Databases: with TEST_DATABASE_URL (unless `startTwoInstances({ pglite: true })` asks for embedded ones), two fresh
+// PostgreSQL databases created beside it and dropped by `close()`; otherwise two PGlite databases on disk in temporary folders (not in memory, so that an instance can be stopped and
 // started again on the same data), copied from a migrated template kept in the temporary folder for the current
 // migrations and PGlite version (creating and migrating a PGlite database takes half a minute on a busy machine).
 // `start()` after `stop()` serves the same database on the same host and port, which is what "B was down and is
@@ -119,13 +119,18 @@ function pgliteTemplate(): Promise<string> {
   return template
 }
 
-async function makeInstance(name: keyof typeof HOSTS): Promise<InstanceState> {
+export interface TwoInstancesOptions {
+  /** PGlite databases for both, even when TEST_DATABASE_URL names a PostgreSQL server */
+  pglite?: boolean
+}
+
+async function makeInstance(name: keyof typeof HOSTS, opts: TwoInstancesOptions): Promise<InstanceState> {
   const host = HOSTS[name]
   const port = freePort(host)
   const domain = `${host}:${port}`
   const folder = mkdtempSync(join(tmpdir(), `rookery-${name.toLowerCase()}-`))
   const dataDir = join(folder, 'data')
-  const adminUrl = process.env.TEST_DATABASE_URL
+  const adminUrl = opts.pglite ? undefined : process.env.TEST_DATABASE_URL
   const database = adminUrl ? await createPostgresDatabase(adminUrl, `fed${name.toLowerCase()}`) : null
   if (!database) cpSync(await pgliteTemplate(), dataDir, { recursive: true })
   const state: InstanceState = {
@@ -175,8 +180,8 @@ async function stopInstance(state: InstanceState) {
 }
 
 /** Starts A and B (in parallel); `close()` them in afterAll. */
-export async function startTwoInstances(): Promise<TwoInstances> {
-  const [a, b] = await Promise.all([makeInstance('A'), makeInstance('B')])
+export async function startTwoInstances(opts: TwoInstancesOptions = {}): Promise<TwoInstances> {
+  const [a, b] = await Promise.all([makeInstance('A', opts), makeInstance('B', opts)])
   const states = new Map<Instance, InstanceState>([[a, a], [b, b]])
   const stateOf = (instance: Instance) => {
     const state = states.get(instance)

@@ -4,6 +4,7 @@ import {
   accounts, blocks, follows, mediaAttachments, polls, remoteActors, statusMentions, statusPins, statusTags, statuses, tags,
   type MediaAttachmentRow, type StatusRow, type StatusVisibility,
 } from '../../db/schema'
+import type { DbLike } from '../../db/client'
 import type { Ctx } from '../context'
 import { loadEmojisFor, shortcodesIn } from '../emoji/queries'
 import type { CustomEmoji } from '../instance/emojis'
@@ -11,7 +12,7 @@ import { isId } from '../ids'
 import { mediaStorage } from '../media/storage'
 import { visibleStatusSql } from '../visibility'
 import { unavailableAmong } from './domains'
-import { FEDERATED_VISIBILITIES } from './publish'
+import { enqueuePublish, FEDERATED_VISIBILITIES, federates, type PublishEvent } from './publish'
 
 export type PollRow = typeof polls.$inferSelect
 
@@ -193,6 +194,42 @@ export async function deliveryTargets(ctx: Ctx, authorId: string, visibility: St
   const keep = (r: { domain: string | null }) => !skipped.has(r.domain!)
   const target = (r: typeof followerRows[number]): DeliveryTarget => ({ uri: r.uri!, inboxUrl: r.inboxUrl, sharedInboxUrl: r.sharedInboxUrl })
   return { followers: followerRows.filter(keep).map(target), addressed: addressedRows.filter(keep).map(target) }
+}
+
+/**
+ * Whether a status of `authorId` would reach anyone on another server: a remote follower (unless it is direct) or a
+ * remote account among `addressedIds` (its mentions, the replied-to author included). The same accounts
+ * `deliveryTargets` picks, whatever their hosts' availability now; one query, safe inside the writing transaction.
+ */
+export async function hasRemoteAudience(db: DbLike, authorId: string, visibility: StatusVisibility, addressedIds: string[]): Promise<boolean> {
+  const alive = and(isNotNull(accounts.domain), isNotNull(accounts.uri), isNull(accounts.deletedAt), isNull(accounts.suspendedAt))
+  const ids = [...new Set(addressedIds)].filter(isId)
+  const byMention = ids.length
+    ? db.select({ one: sql<number>`1` }).from(accounts).innerJoin(remoteActors, eq(remoteActors.accountId, accounts.id))
+      .where(and(inArray(accounts.id, ids), alive))
+    : null
+  const byFollow = visibility === 'direct'
+    ? null
+    : db.select({ one: sql<number>`1` }).from(follows).innerJoin(accounts, eq(accounts.id, follows.accountId))
+      .innerJoin(remoteActors, eq(remoteActors.accountId, accounts.id))
+      .where(and(eq(follows.targetAccountId, authorId), alive))
+  for (const query of [byMention, byFollow]) {
+    if (query && (await query.limit(1)).length) return true
+  }
+  return false
+}
+
+/**
+ * Queues the Create, Update or Delete of a local status in the caller's transaction when it federates and someone on
+ * another server would receive it; a purely local audience costs no job.
+ */
+export async function enqueueStatusPublish(
+  ctx: Ctx, tx: DbLike, row: Pick<StatusRow, 'accountId' | 'local' | 'reblogOfId' | 'visibility'>, addressedIds: string[],
+  event: Extract<PublishEvent, { type: 'status.create' | 'status.update' | 'status.delete' }>,
+): Promise<boolean> {
+  if (!federates(row) || !(await hasRemoteAudience(tx, row.accountId, row.visibility, addressedIds))) return false
+  await enqueuePublish(ctx, tx, event)
+  return true
 }
 
 /** Remote and local accounts a status is addressed to, by id (for a Delete, read before the row goes). */

@@ -3,7 +3,7 @@ import type { DbLike } from '../../db/client'
 import { statuses, type StatusRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { NotFoundError } from '../errors'
-import { enqueuePublish, federates } from '../federation/publish'
+import { enqueueStatusPublish } from '../federation/statuses'
 import { loadDeletionFacts, publishDeletion } from '../streaming/deletion'
 import { bumpAuthorStatuses, bumpStatusCounter } from './counters'
 import { getOwnStatus } from './queries'
@@ -19,8 +19,8 @@ export async function removeStatus(tx: DbLike, id: string, federate?: Ctx): Prom
   const [gone] = await tx.delete(statuses).where(eq(statuses.id, id)).returning()
   if (!gone) return null
   await publishDeletion(tx, gone, deletion)
-  if (federate && gone.uri && federates(gone)) {
-    await enqueuePublish(federate, tx, {
+  if (federate && gone.uri) {
+    await enqueueStatusPublish(federate, tx, gone, deletion.mentions, {
       type: 'status.delete', statusId: gone.id, accountId: gone.accountId, uri: gone.uri, visibility: gone.visibility,
       addressedIds: deletion.mentions,
     })

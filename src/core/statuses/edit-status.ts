@@ -5,7 +5,7 @@ import type { Ctx } from '../context'
 import { ValidationError } from '../errors'
 import { refreshPreviewCard } from '../cards/fetch-card'
 import { publishEvent } from '../events'
-import { enqueuePublish, federates } from '../federation/publish'
+import { addressedAccountIds, enqueueStatusPublish } from '../federation/statuses'
 import { checkAttachableMedia, normalizeMediaIds, readMediaEdits, setStatusMedia, statusMediaIds, updateMediaDetails } from '../media/attachments'
 import { notifyRebloggersOfEdit } from '../notifications/status-events'
 import { formatContent, htmlToPlainText, isContentType, type ContentType } from './format'
@@ -76,7 +76,7 @@ export async function editStatus(ctx: Ctx, accountId: string, id: string, params
       updatedAt: sql`now()` as unknown as Date,
     }).where(eq(statuses.id, locked.id)).returning()
     await announceEdit(ctx, tx, locked, row)
-    if (federates(row)) await enqueuePublish(ctx, tx, { type: 'status.update', statusId: row.id })
+    await enqueueStatusPublish(ctx, tx, row, await addressedAccountIds({ db: tx }, row.id), { type: 'status.update', statusId: row.id })
     return row
   })
 }

@@ -12,7 +12,7 @@ import { checkAttachableMedia, normalizeMediaIds, setStatusMedia } from '../medi
 import { visibleStatusSql, getVisibleStatus } from '../visibility'
 import { participationAddressing } from '../conversations/record'
 import { enqueuePreviewCard } from '../cards/fetch-card'
-import { enqueuePublish, federates } from '../federation/publish'
+import { enqueueStatusPublish } from '../federation/statuses'
 import { distributeNewStatus } from './distribute'
 import { bumpAuthorStatuses, bumpStatusCounter } from './counters'
 import { formatContent, htmlToPlainText, isContentType, type ContentType } from './format'
@@ -53,7 +53,7 @@ export async function postStatus(ctx: Ctx, poster: Poster, params: PostStatusPar
     return await ctx.db.transaction(async (tx) => {
       const row = await insertStatus(ctx, tx, draft)
       await distributeNewStatus(tx, row, draft.recipients)
-      if (federates(row)) await enqueuePublish(ctx, tx, { type: 'status.create', statusId: row.id })
+      await enqueueStatusPublish(ctx, tx, row, draft.recipients.map((r) => r.accountId), { type: 'status.create', statusId: row.id })
       if (key) await claimIdempotencyKey(tx, poster.accountId, key, fingerprint, row.id)
       return row
     })

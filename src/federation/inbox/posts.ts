@@ -8,6 +8,7 @@ import {
 } from '../../core/statuses/remote-status'
 import type { AccountRow, StatusRow, StatusVisibility } from '../../db/schema'
 import { storeRemoteActor } from '../mapping'
+import { withPlainTerms } from './terms'
 
 export type PostObject = Note | Article | Page | Question
 export type Json = Record<string, unknown>
@@ -48,7 +49,8 @@ const toDate = (v: unknown): Date | null => {
 
 /**
  * The original JSON of an object: as embedded in the activity that carried it, or as fetched. Fedify's vocabulary
- * drops properties it does not know (`directMessage`, `conversation`, `quoteUrl` variants), so they are read here.
+ * drops properties it does not know (`directMessage`, `conversation`, `quoteUrl` variants), so they are read here,
+ * under their short names whatever context the JSON was compacted with.
  */
 export async function rawObject(object: APObject, activityJson: Json | null): Promise<Json> {
   const embedded = activityJson?.object
@@ -60,8 +62,8 @@ export async function rawObject(object: APObject, activityJson: Json | null): Pr
     }
   })()
   // an object embedded by another origin was refetched from its own (Fedify), and that copy is the one to read
-  if (sameOrigin && embedded && typeof embedded === 'object' && (embedded as Json).id === object.id?.href) return embedded as Json
-  return (await object.toJsonLd()) as Json
+  if (sameOrigin && embedded && typeof embedded === 'object' && (embedded as Json).id === object.id?.href) return withPlainTerms(embedded as Json)
+  return withPlainTerms((await object.toJsonLd()) as Json)
 }
 
 /**
