@@ -31,7 +31,9 @@ const instant = (d: Date) => Temporal.Instant.from(d.toISOString())
 
 /** Builds the ActivityPub side of one instance; one per Ctx, so two instances can run in one process. */
 export function buildFederation(ctx: Ctx): Federation<Ctx> {
-  const queues = ctx.jobs ? federationQueues(ctx.jobs, ctx.config.federation.retryDelaySeconds, ctx.config.federation.deliveryConcurrency) : undefined
+  const queues = ctx.jobs ? federationQueues(
+    ctx.jobs, ctx.config.federation.retryDelaySeconds, ctx.config.federation.deliveryConcurrency, ctx.config.federation.inboxConcurrency,
+  ) : undefined
   const kv = new DrizzleKvStore(ctx.db)
   const federation = createFederation<Ctx>({
     kv,

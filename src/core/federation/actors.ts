@@ -74,13 +74,19 @@ export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promis
       headerUrl: data.headerUrl,
       updatedAt: new Date(),
     }
-    const [existing] = await tx.select().from(accounts)
+    const find = () => tx.select().from(accounts)
       .where(and(isNotNull(accounts.domain), sql`(${accounts.uri} = ${data.uri} or (${accounts.username} = ${data.username} and ${accounts.domain} = ${data.domain}))`))
       .orderBy(sql`${accounts.uri} = ${data.uri} desc`)
       .limit(1)
-    const [account] = existing
-      ? await tx.update(accounts).set(fields).where(eq(accounts.id, existing.id)).returning()
-      : await tx.insert(accounts).values({ username: data.username, domain: data.domain, ...fields }).returning()
+    let [existing] = await find()
+    let account: AccountRow | undefined
+    if (!existing) {
+      // Activities of a new actor are handled side by side: another one may store it first.
+      ;[account] = await tx.insert(accounts).values({ username: data.username, domain: data.domain, ...fields }).onConflictDoNothing().returning()
+      if (!account) [existing] = await find()
+    }
+    if (existing) [account] = await tx.update(accounts).set(fields).where(eq(accounts.id, existing.id)).returning()
+    if (!account) throw new Error(`remote actor ${data.uri} could not be stored`)
     const endpoints = {
       inboxUrl: data.inboxUrl,
       sharedInboxUrl: data.sharedInboxUrl,

@@ -7,6 +7,7 @@ import { enqueuePublish, federates } from '../federation/publish'
 import { loadDeletionFacts, publishDeletion } from '../streaming/deletion'
 import { bumpAuthorStatuses, bumpStatusCounter } from './counters'
 import { getOwnStatus } from './queries'
+import { rememberDeletion } from './tombstones'
 import { countsAsReply, countsPublicly } from './validate'
 
 /**
@@ -19,6 +20,7 @@ export async function removeStatus(tx: DbLike, id: string, federate?: Ctx): Prom
   const [gone] = await tx.delete(statuses).where(eq(statuses.id, id)).returning()
   if (!gone) return null
   await publishDeletion(tx, gone, deletion)
+  await rememberDeletion(tx, gone)
   if (federate && gone.uri && federates(gone)) {
     await enqueuePublish(federate, tx, {
       type: 'status.delete', statusId: gone.id, accountId: gone.accountId, uri: gone.uri, visibility: gone.visibility,

@@ -3,6 +3,7 @@ import { ChatMessage, isActor, type Create, type Delete, type Update } from '@fe
 import type { Ctx } from '../../core/context'
 import { findAccountByUri } from '../../core/federation/actors'
 import { deleteRemoteStatus, findStatusByUri, updateRemoteStatus } from '../../core/statuses/remote-status'
+import { isDeleted, rememberRemoteDeletion } from '../../core/statuses/tombstones'
 import { receiveChat, receiveChatDeletion } from '../chats'
 import { storeRemoteActor } from '../mapping'
 import { accountOf, isPost, newBudget, ownedBy, rawObject, receivePost, remoteStatusOf, type Json } from './posts'
@@ -16,7 +17,10 @@ const activityJson = async (activity: Create | Update): Promise<Json | null> => 
   return json && typeof json === 'object' ? (json as Json) : null
 }
 
-/** Create of a Note, Article, Page or Question: stored once, by its author only. A ChatMessage goes to chats. */
+/**
+ * Create of a Note, Article, Page or Question: stored once, by its author only, and not again once its author
+ * deleted it (a Create retried after its Delete). A ChatMessage goes to chats.
+ */
 export async function onCreate(c: InboxContext<Ctx>, create: Create): Promise<void> {
   const actorId = create.actorId
   if (!actorId) return
@@ -27,13 +31,17 @@ export async function onCreate(c: InboxContext<Ctx>, create: Create): Promise<vo
   }
   if (!isPost(object) || !ownedBy(object, actorId)) return
   if (await findStatusByUri(c.data.db, object.id!.href)) return
+  if (await isDeleted(c.data.db, object.id!.href)) return
   const author = await accountOf(c, actorId, () => create.getActor(c))
   if (!author) return
   const json = await activityJson(create)
   await receivePost(c, object, await rawObject(object, json), author, newBudget(), json)
 }
 
-/** Update of a post (an edit, by its author) or of the sending actor itself (a profile change). */
+/**
+ * Update of a post (an edit, by its author) or of the sending actor itself (a profile change). An edit of a post
+ * not stored yet (its Create is late or was lost) stores the edited post, unless its author deleted it meanwhile.
+ */
 export async function onUpdate(c: InboxContext<Ctx>, update: Update): Promise<void> {
   const actorId = update.actorId
   if (!actorId) return
@@ -43,20 +51,32 @@ export async function onUpdate(c: InboxContext<Ctx>, update: Update): Promise<vo
     return
   }
   if (!isPost(object) || !ownedBy(object, actorId)) return
-  const [existing, author] = await Promise.all([findStatusByUri(c.data.db, object.id!.href), findAccountByUri(c.data, actorId.href)])
-  if (!existing || !author || existing.accountId !== author.id) return
+  const existing = await findStatusByUri(c.data.db, object.id!.href)
   const json = await activityJson(update)
+  if (!existing) {
+    if (await isDeleted(c.data.db, object.id!.href)) return
+    const author = await accountOf(c, actorId, () => update.getActor(c))
+    if (author) await receivePost(c, object, await rawObject(object, json), author, newBudget(), json)
+    return
+  }
+  const author = await findAccountByUri(c.data, actorId.href)
+  if (!author || existing.accountId !== author.id) return
   const status = await remoteStatusOf(c, object, await rawObject(object, json), author, newBudget(), json)
   await updateRemoteStatus(c.data, existing.id, status)
 }
 
-/** Delete of a post or chat message (a Tombstone or its bare id), by its author: removed as a local delete removes. */
+/**
+ * Delete of a post or chat message (a Tombstone or its bare id), by its author: removed as a local delete removes.
+ * A Delete of something not stored here is remembered, so that its Create or Update arriving late stores nothing.
+ */
 export async function onDelete(c: InboxContext<Ctx>, del: Delete): Promise<void> {
   const actorId = del.actorId
   const objectId = del.objectId
-  if (!actorId || !objectId || objectId.origin !== actorId.origin) return
+  if (!actorId || !objectId || objectId.origin !== actorId.origin || objectId.href === actorId.href) return
   const author = await findAccountByUri(c.data, actorId.href)
-  if (!author?.domain) return
-  await deleteRemoteStatus(c.data, objectId.href, author.id)
-  await receiveChatDeletion(c.data, actorId, objectId)
+  if (author && !author.domain) return
+  if (author && await deleteRemoteStatus(c.data, objectId.href, author.id)) return
+  if (author && await receiveChatDeletion(c.data, actorId, objectId)) return
+  if (await findStatusByUri(c.data.db, objectId.href)) return // someone else's status on that host: not theirs to delete
+  await rememberRemoteDeletion(c.data.db, objectId.href, author?.id ?? null)
 }
