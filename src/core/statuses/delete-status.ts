@@ -4,6 +4,7 @@ import { statuses, type StatusRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { NotFoundError } from '../errors'
 import { enqueuePublish, federates } from '../federation/publish'
+import { interactedRemoteAccountIds } from '../federation/statuses'
 import { loadDeletionFacts, publishDeletion } from '../streaming/deletion'
 import { bumpAuthorStatuses, bumpStatusCounter } from './counters'
 import { getOwnStatus } from './queries'
@@ -17,6 +18,9 @@ import { countsAsReply, countsPublicly } from './validate'
  */
 export async function removeStatus(tx: DbLike, id: string, federate?: Ctx): Promise<StatusRow | null> {
   const deletion = await loadDeletionFacts(tx, id)
+  // Favourites and reblogs go with the row; who made them is read first. Private and direct statuses were only
+  // ever seen by followers and addressees, who get the Delete anyway.
+  const interactedIds = federate ? await interactedRemoteAccountIds(tx, id) : []
   const [gone] = await tx.delete(statuses).where(eq(statuses.id, id)).returning()
   if (!gone) return null
   await publishDeletion(tx, gone, deletion)
@@ -25,6 +29,7 @@ export async function removeStatus(tx: DbLike, id: string, federate?: Ctx): Prom
     await enqueuePublish(federate, tx, {
       type: 'status.delete', statusId: gone.id, accountId: gone.accountId, uri: gone.uri, visibility: gone.visibility,
       addressedIds: deletion.mentions,
+      interactedIds: gone.visibility === 'public' || gone.visibility === 'unlisted' ? interactedIds : [],
     })
   }
   if (countsPublicly(gone.visibility)) await bumpAuthorStatuses(tx, gone.accountId, -1)
