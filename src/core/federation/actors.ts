@@ -1,7 +1,8 @@
 import { and, asc, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm'
-import { accounts, follows, remoteActors, users, type AccountRow } from '../../db/schema'
+import { accounts, follows, remoteActors, users, type AccountRow, type ProfileField } from '../../db/schema'
 import type { Ctx } from '../context'
 import { sanitizeContent } from '../statuses/format'
+import { upsertRemoteEmojis } from '../statuses/remote-status'
 
 /** A local account other servers may see: approved, active, neither suspended nor deleted. */
 export async function findLocalActor(ctx: Ctx, username: string): Promise<AccountRow | null> {
@@ -54,6 +55,44 @@ export interface RemoteActorData {
   actorType: string
   avatarUrl: string | null
   headerUrl: string | null
+  // The profile beyond the basics: what is left undefined keeps its stored value.
+  /** profile fields (`PropertyValue`); values are HTML, sanitized here */
+  fields?: ProfileField[]
+  alsoKnownAs?: string[]
+  /** the stored account `movedTo` names, when it could be had */
+  movedToId?: string | null
+  discoverable?: boolean
+  indexable?: boolean
+  /** the actor's `published` */
+  createdAt?: Date | null
+  /** totals of its collections, where they were had */
+  counts?: { followers?: number | null; following?: number | null; statuses?: number | null }
+  /** custom emoji of its name, bio and fields, kept as its domain's */
+  emojis?: { shortcode: string; url: string }[]
+  /** Pleroma's `capabilities.acceptsChatMessages` */
+  acceptsChatMessages?: boolean
+}
+
+const MAX_FIELDS = 16
+const MAX_ALIASES = 20
+const count = (n: number | null | undefined) => (typeof n === 'number' && Number.isFinite(n) && n >= 0 ? Math.min(Math.floor(n), 2 ** 31 - 1) : undefined)
+
+/** The profile columns of a remote actor that were read; undefined ones are left as stored. */
+function profileColumns(data: RemoteActorData) {
+  const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+  return defined({
+    fields: data.fields?.slice(0, MAX_FIELDS).map((f) => ({
+      name: f.name.slice(0, 255), value: sanitizeContent(f.value.slice(0, 2048)), verified_at: null,
+    })),
+    alsoKnownAs: data.alsoKnownAs?.filter((u) => /^https?:\/\//i.test(u) && u.length <= 2048).slice(0, MAX_ALIASES),
+    movedToId: data.movedToId,
+    discoverable: data.discoverable,
+    indexable: data.indexable,
+    createdAt: data.createdAt && data.createdAt <= new Date() ? data.createdAt : undefined,
+    followersCount: count(data.counts?.followers),
+    followingCount: count(data.counts?.following),
+    statusesCount: count(data.counts?.statuses),
+  })
 }
 
 /**
@@ -72,6 +111,7 @@ export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promis
       actorType: data.actorType,
       avatarUrl: data.avatarUrl,
       headerUrl: data.headerUrl,
+      ...profileColumns(data),
       updatedAt: new Date(),
     }
     const find = () => tx.select().from(accounts)
@@ -93,10 +133,12 @@ export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promis
       followersUrl: data.followersUrl,
       followingUrl: data.followingUrl,
       outboxUrl: data.outboxUrl,
+      ...(data.acceptsChatMessages !== undefined ? { acceptsChatMessages: data.acceptsChatMessages } : {}),
       fetchedAt: new Date(),
     }
     await tx.insert(remoteActors).values({ accountId: account.id, ...endpoints })
       .onConflictDoUpdate({ target: remoteActors.accountId, set: endpoints })
+    if (data.emojis) await upsertRemoteEmojis(tx, account.id, data.emojis)
     return account
   })
 }

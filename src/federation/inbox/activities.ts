@@ -47,7 +47,10 @@ export async function onUpdate(c: InboxContext<Ctx>, update: Update): Promise<vo
   if (!actorId) return
   const object = await update.getObject(loadOptions(c)).catch(() => null)
   if (isActor(object)) {
-    if (object.id?.href === actorId.href) await storeRemoteActor(c, object)
+    if (object.id?.href !== actorId.href) return
+    // the actor as sent, for what Fedify's vocabulary drops (Pleroma's `capabilities`)
+    const embedded = (await activityJson(update))?.object as Json | undefined
+    await storeRemoteActor(c, object, { raw: embedded && typeof embedded === 'object' && embedded.id === actorId.href ? embedded : null })
     return
   }
   if (!isPost(object) || !ownedBy(object, actorId)) return

@@ -5,7 +5,7 @@ import { formatFieldValue } from '../../core/accounts/profile-text'
 import { POSTING_VISIBILITIES } from '../../core/accounts/update-credentials'
 import type { Viewer } from '../../core/oauth/authenticate'
 import { loadRelationships } from '../../core/relationships/queries'
-import { accounts, conversationParticipations, followRequests, notifications, users, type AccountRow, type UserRow } from '../../db/schema'
+import { accounts, conversationParticipations, followRequests, notifications, remoteActors, users, type AccountRow, type UserRow } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
 import { loadAccountEmojis, type CustomEmojiEntity } from './emoji'
 import { buildRelationship, type RelationshipEntity } from './relationship'
@@ -25,6 +25,8 @@ export interface AccountExtras {
   relationship?: RelationshipEntity | null
   /** custom emoji used in the display name, bio and profile fields */
   emojis?: CustomEmojiEntity[]
+  /** a remote account's `capabilities.acceptsChatMessages` */
+  remoteAcceptsChats?: boolean
 }
 
 export type AccountEntity = ReturnType<typeof buildAccount>
@@ -115,7 +117,7 @@ export function buildAccount(row: AccountRow, extras: AccountExtras) {
       hide_follows_count: row.hideFollowsCount,
       relationship: extras.relationship ?? {},
       skip_thread_containment: user?.skipThreadContainment ?? false,
-      accepts_chat_messages: local ? (user?.acceptsChatMessages ?? false) : null,
+      accepts_chat_messages: local ? (user?.acceptsChatMessages ?? false) : (extras.remoteAcceptsChats ?? null),
       favicon: null,
       ...(self && user ? { allow_following_move: user.allowFollowingMove, email: user.email, notification_settings: user.notificationSettings } : {}),
       ...(credentials && user ? {
@@ -195,6 +197,11 @@ export async function renderAccounts(
     ? await loadRelationships(ctx, viewer.accountId, rows.map((r) => r.id))
     : null
   const emojis = await loadAccountEmojis(ctx, [...rows, ...movedRows])
+  const remoteIds = rows.filter((r) => r.domain !== null).map((r) => r.id)
+  const chatCapable = new Map(remoteIds.length
+    ? (await ctx.db.select({ id: remoteActors.accountId, accepts: remoteActors.acceptsChatMessages }).from(remoteActors)
+      .where(inArray(remoteActors.accountId, remoteIds))).map((r) => [r.id, r.accepts])
+    : [])
 
   const base = { baseUrl: ctx.config.baseUrl, localDomain: ctx.config.domain, viewer }
   const moved = new Map(movedRows.map((m) => [m.id, buildAccount(m, { ...base, user: usersByAccount.get(m.id) ?? null, emojis: emojis.get(m.id) })]))
@@ -202,6 +209,7 @@ export async function renderAccounts(
     ...base,
     user: usersByAccount.get(row.id) ?? null,
     emojis: emojis.get(row.id),
+    remoteAcceptsChats: chatCapable.get(row.id),
     moved: row.movedToId ? moved.get(row.movedToId) ?? null : null,
     credentials: row.id === own?.id ? credentials : null,
     relationship: relationships?.has(row.id) ? buildRelationship(relationships.get(row.id)!) : null,
