@@ -11,14 +11,15 @@ const LITEPUB = 'http://litepub.social/ns#'
 
 /**
  * Pleroma's `capabilities.acceptsChatMessages`, which Fedify's vocabulary does not know: read from the actor's
- * original JSON, compacted (as servers send it) or expanded.
+ * original JSON, compacted (as servers send it) or expanded. Undefined when the document has no `capabilities`.
  */
-export function acceptsChatMessages(raw: Json | null): boolean {
-  if (!raw) return false
+export function acceptsChatMessages(raw: Json | null): boolean | undefined {
+  if (!raw) return undefined
   const compact = raw.capabilities
   if (compact && typeof compact === 'object' && !Array.isArray(compact)) return (compact as Json).acceptsChatMessages === true
   const expanded = [raw[`${LITEPUB}capabilities`]].flat()[0] as Json | undefined
-  const value = expanded && [expanded[`${LITEPUB}acceptsChatMessages`]].flat()[0]
+  if (!expanded || typeof expanded !== 'object') return undefined
+  const value = [expanded[`${LITEPUB}acceptsChatMessages`]].flat()[0]
   return value === true || (!!value && typeof value === 'object' && (value as Json)['@value'] === true)
 }
 
@@ -78,7 +79,8 @@ export async function remoteActorData(c: Context<unknown>, actor: Actor, raw?: J
     createdAt: actor.published ? new Date(actor.published.epochMilliseconds) : undefined,
     counts: { followers, following, statuses },
     emojis,
-    acceptsChatMessages: acceptsChatMessages(original),
+    // A fetched document without `capabilities` takes no chats; an actor embedded in an Update may just leave it out.
+    acceptsChatMessages: acceptsChatMessages(original) ?? (raw ? undefined : false),
   }
 }
 

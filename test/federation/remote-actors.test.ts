@@ -106,6 +106,7 @@ describe('a remote actor', () => {
         indexable: false,
         published: Temporal.Instant.from('2020-05-06T07:08:09Z'),
       },
+      extraJson: { capabilities: { acceptsChatMessages: false } },
     })
     const doc = await (await fetch(peer.actorUri('rich'), { headers: { accept: AS } })).json() as Record<string, unknown>
     const { '@context': context, ...actor } = doc
