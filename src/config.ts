@@ -165,6 +165,11 @@ export interface Config {
      * cannot take every slot; a delivery to a busy host is put back for a moment.
      */
     deliveryPerHost: number
+    /**
+     * Inbox activities one process handles at once (`ROOKERY_INBOX_CONCURRENCY`, default 8); activities about the
+     * same object, or from the same actor about its relationships, still run one after another.
+     */
+    inboxConcurrency: number
   }
 }
 
@@ -330,6 +335,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       authorizedFetch: overrides.federation?.authorizedFetch ?? bool(env.ROOKERY_AUTHORIZED_FETCH) ?? fromFile.federation?.authorizedFetch ?? false,
       deliveryConcurrency: Math.max(1, overrides.federation?.deliveryConcurrency ?? int(env.ROOKERY_DELIVERY_CONCURRENCY) ?? fromFile.federation?.deliveryConcurrency ?? 8),
       deliveryPerHost: Math.max(1, overrides.federation?.deliveryPerHost ?? int(env.ROOKERY_DELIVERY_PER_HOST) ?? fromFile.federation?.deliveryPerHost ?? 2),
+      inboxConcurrency: Math.max(1, overrides.federation?.inboxConcurrency ?? int(env.ROOKERY_INBOX_CONCURRENCY) ?? fromFile.federation?.inboxConcurrency ?? 8),
     },
   }
 }

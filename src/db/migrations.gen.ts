@@ -26,6 +26,7 @@ import m23 from '../../drizzle/0023_chat_message_uris.sql' with { type: 'text' }
 import m24 from '../../drizzle/0024_auth_changes.sql' with { type: 'text' }
 import m25 from '../../drizzle/0025_shoutbox.sql' with { type: 'text' }
 import m26 from '../../drizzle/0026_federated_reactions.sql' with { type: 'text' }
+import m27 from '../../drizzle/0027_federation_tombstones.sql' with { type: 'text' }
 
 export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: '0000_extensions', when: 1795426585225, breakpoints: true, sql: m0 as unknown as string },
@@ -55,4 +56,5 @@ export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql:
   { tag: '0024_auth_changes', when: 1796537921059, breakpoints: true, sql: m24 as unknown as string },
   { tag: '0025_shoutbox', when: 1796545963403, breakpoints: true, sql: m25 as unknown as string },
   { tag: '0026_federated_reactions', when: 1796549954556, breakpoints: true, sql: m26 as unknown as string },
+  { tag: '0027_federation_tombstones', when: 1796550214981, breakpoints: true, sql: m27 as unknown as string },
 ]

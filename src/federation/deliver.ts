@@ -57,7 +57,8 @@ async function deliverDeletion(c: Context<Ctx>, event: StatusDeletion) {
     uri: event.uri, visibility: event.visibility, username: author.username,
     addressed: addressed.filter((a) => a.uri).map((a) => new URL(a.uri!)),
   })
-  await send(c, author.username, event.visibility, await deliveryTargets(ctx, event.accountId, event.visibility, event.addressedIds), activity)
+  const told = [...new Set([...event.addressedIds, ...(event.interactedIds ?? [])])]
+  await send(c, author.username, event.visibility, await deliveryTargets(ctx, event.accountId, event.visibility, told), activity)
 }
 
 async function send(

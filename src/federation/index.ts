@@ -10,7 +10,9 @@ import { actorKeys, INSTANCE_KEY_OWNER } from '../core/federation/keys'
 import { FEDERATION_PUBLISH_QUEUE, type ActorDeletion, type PublishEvent } from '../core/federation/publish'
 import { ForbiddenError } from '../core/errors'
 import { acceptOutgoingFollow, followAccount, rejectOutgoingFollow, unfollowAccount, type OutgoingFollow } from '../core/relationships/follow'
-import type { AccountRow } from '../db/schema'
+import { eq } from 'drizzle-orm'
+import { users, type AccountRow } from '../db/schema'
+import { withChatCapability } from './capabilities'
 import { fetchAuthorized } from './authorized-fetch'
 import { DELIVERY_RETRY_POLICY, deliverStatusEvent, isStatusEvent, noteDeliveryError, trackDeliveries } from './deliver'
 import { deliverChatEvent, isChatEvent } from './chats'
@@ -36,7 +38,9 @@ const instant = (d: Date) => Temporal.Instant.from(d.toISOString())
 
 /** Builds the ActivityPub side of one instance; one per Ctx, so two instances can run in one process. */
 export function buildFederation(ctx: Ctx): Federation<Ctx> {
-  const queues = ctx.jobs ? federationQueues(ctx.jobs, ctx.config.federation.retryDelaySeconds, ctx.config.federation.deliveryConcurrency) : undefined
+  const queues = ctx.jobs ? federationQueues(
+    ctx.jobs, ctx.config.federation.retryDelaySeconds, ctx.config.federation.deliveryConcurrency, ctx.config.federation.inboxConcurrency,
+  ) : undefined
   const kv = new DrizzleKvStore(ctx.db)
   const federation = createFederation<Ctx>({
     kv,
@@ -213,13 +217,14 @@ async function instanceActor(c: Context<Ctx>) {
 
 async function localActor(c: Context<Ctx>, account: AccountRow) {
   const identifier = account.username
-  const [keys, movedTo, emojis] = await Promise.all([
+  const [keys, movedTo, emojis, acceptsChats] = await Promise.all([
     c.getActorKeyPairs(identifier),
     account.movedToId ? findAccountById(c.data, account.movedToId) : null,
     actorEmojis(c.data, account),
+    acceptsChatMessages(c.data, account.id),
   ])
   const Type = account.bot || account.actorType === 'Service' ? Service : Person
-  return new Type({
+  return withChatCapability(new Type({
     id: c.getActorUri(identifier),
     preferredUsername: account.username,
     name: account.displayName || null,
@@ -248,7 +253,12 @@ async function localActor(c: Context<Ctx>, account: AccountRow) {
     })),
     publicKey: keys[0]?.cryptographicKey,
     assertionMethods: keys.map((k) => k.multikey),
-  })
+  }), acceptsChats)
+}
+
+async function acceptsChatMessages(ctx: Ctx, accountId: string): Promise<boolean> {
+  const [user] = await ctx.db.select({ accepts: users.acceptsChatMessages }).from(users).where(eq(users.accountId, accountId)).limit(1)
+  return user?.accepts ?? false
 }
 
 /** The instance's custom emoji written in an account's name, bio and fields, for the actor's `tag`. */

@@ -1,7 +1,9 @@
+import { Tombstone } from '@fedify/vocab'
 import { Elysia } from 'elysia'
 import type { Ctx } from '../core/context'
 import { clearDeliveryFailures } from '../core/federation/domains'
 import { localStatusAuthor } from '../core/federation/statuses'
+import { localTombstone } from '../core/statuses/tombstones'
 import { setRemoteResolver } from '../core/search/resolve'
 import { federationFor } from './index'
 import { resolveRemote } from './lookup'
@@ -41,6 +43,24 @@ async function canonicalPath(ctx: Ctx, request: Request, path: string): Promise<
   const owner = await localStatusAuthor(ctx, id)
   if (!owner || (name && owner !== name)) return null
   return `/users/${owner}/statuses/${id}`
+}
+
+const { Temporal } = globalThis as any
+const STATUS_OBJECT_PATH = /^\/users\/[^/]+\/statuses\/[^/]+\/?$/
+
+/**
+ * A deleted local status that was public or unlisted answers 410 Gone with its Tombstone, so other servers drop
+ * their copies; a private or direct one left no trace and stays a plain 404.
+ */
+async function goneStatus(ctx: Ctx, path: string): Promise<Response | null> {
+  if (!STATUS_OBJECT_PATH.test(path)) return null
+  const uri = new URL(path.replace(/\/$/, ''), ctx.config.baseUrl).href
+  const deletedAt = await localTombstone(ctx.db, uri)
+  if (!deletedAt) return null
+  const tombstone = new Tombstone({ id: new URL(uri), deleted: Temporal.Instant.from(deletedAt.toISOString()) })
+  return new Response(JSON.stringify(await tombstone.toJsonLd()), {
+    status: 410, headers: { 'content-type': 'application/activity+json', vary: 'Accept' },
+  })
 }
 
 /** Largest activity accepted in an inbox. */
@@ -114,7 +134,10 @@ export function federationMount(ctx: Ctx) {
       onNotFound: () => { passOn = true; return new Response(null, { status: 404 }) },
       onNotAcceptable: () => { passOn = true; return new Response(null, { status: 406 }) },
     })
-    if (passOn && request.method === 'GET') return
+    if (passOn && request.method === 'GET') {
+      if (response.status === 404 && ASKS_FOR_ACTIVITYPUB.test(request.headers.get('accept') ?? '')) return (await goneStatus(ctx, rewritten ?? path)) ?? undefined
+      return
+    }
     if (request.method === 'POST' && response.ok) {
       // A host that delivers to us is up again.
       const host = signerHost(request)

@@ -1,5 +1,6 @@
 import type { MessageQueue, MessageQueueEnqueueOptions, MessageQueueListenOptions } from '@fedify/fedify'
 import type { Jobs } from '../core/jobs'
+import { inboxOrderKey, KeyedSerializer } from './inbox/order'
 
 export interface QueueSettings {
   /** pg-boss attempts after the first failure */
@@ -10,6 +11,8 @@ export interface QueueSettings {
   batchSize: number
   /** jobs handled at once by this process; above 1, a slot is refilled as soon as its job ends */
   concurrency?: number
+  /** messages with the same key run one after another, in the order they were fetched */
+  orderKey?: (message: unknown) => string | null
 }
 
 /**
@@ -34,8 +37,10 @@ export class PgBossMessageQueue implements MessageQueue {
   async listen(handler: (message: any) => Promise<void> | void, options?: MessageQueueListenOptions): Promise<void> {
     const signal = options?.signal
     if (signal?.aborted) return
+    const order = new KeyedSerializer()
+    const key = this.settings.orderKey ?? (() => null)
     const worker = await this.jobs.work<{ message: unknown }>(this.queue, async (data) => {
-      await handler(data.message)
+      await order.run(key(data.message), async () => { await handler(data.message) })
     }, { batchSize: this.settings.batchSize, concurrency: this.settings.concurrency })
     await new Promise<void>((resolve) => {
       if (!signal) return // listens until the job queue stops
@@ -54,9 +59,11 @@ export class PgBossMessageQueue implements MessageQueue {
  * Fedify's three queues. With the default first delay of 30 s, outbox retries span about two days
  * (pg-boss: delay × 2^n with jitter).
  */
-export function federationQueues(jobs: Jobs, retryDelaySeconds = 30, deliveryConcurrency = 8) {
+export function federationQueues(jobs: Jobs, retryDelaySeconds = 30, deliveryConcurrency = 8, inboxConcurrency = 8) {
   return {
-    inbox: new PgBossMessageQueue(jobs, 'federation.inbox', { retryLimit: 8, retryDelaySeconds, batchSize: 10 }),
+    inbox: new PgBossMessageQueue(jobs, 'federation.inbox', {
+      retryLimit: 8, retryDelaySeconds, batchSize: 10, concurrency: inboxConcurrency, orderKey: inboxOrderKey,
+    }),
     outbox: new PgBossMessageQueue(jobs, 'federation.outbox', {
       retryLimit: 12, retryDelaySeconds, batchSize: 10, concurrency: deliveryConcurrency,
     }),

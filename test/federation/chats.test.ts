@@ -11,8 +11,10 @@ let peerHost: string
 
 beforeAll(async () => {
   rookery = await startLiveServer({ federation: { allowPrivate: true } })
-  peer = await startPeer(['bob', 'carl'])
+  peer = await startPeer(['bob', 'carl', 'mona'])
   peerHost = new URL(peer.baseUrl).host
+  // bob and carl take chats, as Pleroma actors say; mona (a Mastodon-like actor) does not say so
+  for (const name of ['bob', 'carl']) peer.profiles.set(name, { extraJson: { capabilities: { acceptsChatMessages: true } } })
 }, 60_000)
 
 afterAll(async () => {
@@ -59,6 +61,35 @@ describe('a local account chats with a remote one', () => {
     expect((await rookery.api(alice, 'POST', `/api/v1/accounts/${carlId}/block`)).status).toBe(200)
     expect((await rookery.api(alice, 'POST', `/api/v1/pleroma/chats/by-account-id/${carlId}`)).status).toBe(422)
   }, 60_000)
+})
+
+describe('chat capability', () => {
+  test('a remote account whose actor does not accept chat messages is refused as a recipient with 422', async () => {
+    const alice = await makeUser(rookery.ctx)
+    const monaId = await resolve(alice, 'mona')
+    const bobId = await resolve(alice, 'bob')
+    const accounts = (await rookery.api(alice, 'GET', `/api/v1/accounts/${monaId}`)).body
+    expect(accounts.pleroma.accepts_chat_messages).toBe(false)
+    expect((await rookery.api(alice, 'GET', `/api/v1/accounts/${bobId}`)).body.pleroma.accepts_chat_messages).toBe(true)
+    const chat = await rookery.api(alice, 'POST', `/api/v1/pleroma/chats/by-account-id/${monaId}`)
+    expect(chat.status).toBe(200)
+    const sent = await rookery.api(alice, 'POST', `/api/v1/pleroma/chats/${chat.body.id}/messages`, { content: 'hello?' })
+    expect(sent.status).toBe(422)
+    expect(sent.body.error).toBe('Recipient does not accept chat messages')
+    await Bun.sleep(500)
+    expect(peer.deliveries.some((d) => d.recipient === 'mona')).toBe(false)
+  }, 60_000)
+
+  test('local actors say whether they accept chat messages (capabilities.acceptsChatMessages)', async () => {
+    const open = await makeUser(rookery.ctx)
+    const closed = await makeUser(rookery.ctx, { user: { acceptsChatMessages: false } })
+    for (const [user, expected] of [[open, true], [closed, false]] as const) {
+      const res = await fetch(`${rookery.baseUrl}/users/${user.account.username}`, { headers: { accept: 'application/activity+json' } })
+      const json = await res.json() as Record<string, any>
+      expect(json.capabilities).toEqual({ acceptsChatMessages: expected })
+      expect(JSON.stringify(json['@context'])).toContain('litepub:acceptsChatMessages')
+    }
+  }, 30_000)
 })
 
 describe('a remote account chats with a local one', () => {

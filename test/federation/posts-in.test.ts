@@ -342,9 +342,17 @@ describe('the origin rule and hostile input', () => {
     expect(await exists(n.id)).toBe(false)
   }, 60_000)
 
-  test('an Update of a status never received stores nothing', async () => {
+  test('an Update of a status never received (its Create late or lost) stores the edited status', async () => {
     const n = note({ content: '<p>never created</p>' })
-    await deliverAndSettle(activity('Update', n))
+    await deliver(activity('Update', n))
+    const row = await storedStatus(n.id)
+    expect(row.content).toBe('<p>never created</p>')
+    expect(row.local).toBe(false)
+  }, 60_000)
+
+  test('an Update of someone else\'s status never received stores nothing', async () => {
+    const n = note({ content: '<p>not yours</p>' }, 'eve')
+    await deliverAndSettle(activity('Update', n, 'bob'))
     expect(await exists(n.id)).toBe(false)
   }, 60_000)
 

@@ -1,7 +1,16 @@
 // An ActivityPub server that is not Rookery: one Fedify actor on loopback that signs what it sends and records
 // what it receives (verified by Fedify), for federation tests.
 import { createFederation, MemoryKvStore, signRequest, type Context } from '@fedify/fedify'
-import { Activity, Endpoints, Person, type Recipient } from '@fedify/vocab'
+import { Activity, Endpoints, Person, Service, type Recipient } from '@fedify/vocab'
+
+/** How a peer actor presents itself beyond its name, inbox and key; changeable while the peer runs. */
+export interface PeerProfile {
+  /** more properties of the actor (Fedify's `Person` constructor values) */
+  values?: Omit<ConstructorParameters<typeof Person>[0], 'id' | 'inbox' | 'publicKey'>
+  type?: typeof Person | typeof Service
+  /** JSON merged into the served actor document (extensions Fedify's vocabulary does not know, e.g. `capabilities`) */
+  extraJson?: Record<string, unknown>
+}
 
 export interface Peer {
   baseUrl: string
@@ -19,6 +28,8 @@ export interface Peer {
   sendJson(json: unknown, inbox: string | URL, as?: string): Promise<Response>
   /** makes the actor `name` say it is also known as `uris` (the target of a Move does) */
   alsoKnownAs(name: string, uris: string[]): void
+  /** per actor name: how it presents itself (see PeerProfile) */
+  profiles: Map<string, PeerProfile>
   /** serves `json` as an ActivityPub document at `path` of the peer (objects that are fetched by id) */
   serve(path: string, json: unknown): URL
   stop(): Promise<void>
@@ -38,21 +49,25 @@ export async function startPeer(names: string[] = ['bob']): Promise<Peer> {
   const aliases = new Map<string, URL[]>()
   const received: Activity[] = []
   const deliveries: { activity: Activity; recipient: string | null }[] = []
+  const profiles = new Map<string, PeerProfile>()
   const federation = createFederation<void>({ kv: new MemoryKvStore(), allowPrivateAddress: true })
   federation
     .setActorDispatcher('/users/{identifier}', async (c, identifier) => {
       if (!keys.has(identifier)) return null
       const [pair] = await c.getActorKeyPairs(identifier)
-      return new Person({
-        id: c.getActorUri(identifier),
+      const profile = profiles.get(identifier)
+      const Type = profile?.type ?? Person
+      return new Type({
         preferredUsername: identifier,
         name: `Peer ${identifier}`,
-        inbox: c.getInboxUri(identifier),
         followers: new URL(`${c.getActorUri(identifier).href}/followers`),
         // served with `serve` by tests that need pins
         featured: new URL(`${c.getActorUri(identifier).href}/featured`),
         aliases: aliases.get(identifier) ?? [],
         endpoints: new Endpoints({ sharedInbox: c.getInboxUri() }),
+        ...profile?.values,
+        id: c.getActorUri(identifier),
+        inbox: c.getInboxUri(identifier),
         publicKey: pair.cryptographicKey,
       })
     })
@@ -68,10 +83,14 @@ export async function startPeer(names: string[] = ['bob']): Promise<Peer> {
   const server = Bun.serve({
     hostname: '127.0.0.1',
     port: 0,
-    fetch: (request) => {
-      const document = request.method === 'GET' ? documents.get(new URL(request.url).pathname) : undefined
+    fetch: async (request) => {
+      const path = new URL(request.url).pathname
+      const document = request.method === 'GET' ? documents.get(path) : undefined
       if (document !== undefined) return Response.json(document, { headers: { 'content-type': 'application/activity+json' } })
-      return federation.fetch(request, { contextData: undefined })
+      const response = await federation.fetch(request, { contextData: undefined })
+      const extra = request.method === 'GET' && response.ok ? profiles.get(/^\/users\/([^/]+)$/.exec(path)?.[1] ?? '')?.extraJson : undefined
+      if (!extra) return response
+      return Response.json({ ...await response.json() as object, ...extra }, { headers: { 'content-type': 'application/activity+json' } })
     },
   })
   const baseUrl = `http://127.0.0.1:${server.port}`
@@ -82,6 +101,7 @@ export async function startPeer(names: string[] = ['bob']): Promise<Peer> {
     context,
     received,
     deliveries,
+    profiles,
     async waitFor(match, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs
       for (;;) {

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm'
 import { resultRows, type DbLike } from '../../db/client'
-import { accounts, chatMessages, chats, mediaAttachments, users, type AccountRow, type ChatMessageRow, type ChatRow } from '../../db/schema'
+import { accounts, chatMessages, chats, mediaAttachments, remoteActors, users, type AccountRow, type ChatMessageRow, type ChatRow } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
 import { visibleAccountSql } from '../accounts/queries'
 import type { Ctx } from '../context'
@@ -114,9 +114,13 @@ export interface PostChatMessageInput {
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '')
 
-/** A local recipient's own setting; a remote one's server decides (Pleroma refuses for those who opted out). */
+/** A local recipient's own setting; a remote one's actor says (Pleroma's `capabilities.acceptsChatMessages`). */
 async function recipientAccepts(db: DbLike, recipient: AccountRow): Promise<boolean> {
-  if (recipient.domain) return true
+  if (recipient.domain) {
+    const [remote] = await db.select({ accepts: remoteActors.acceptsChatMessages }).from(remoteActors)
+      .where(eq(remoteActors.accountId, recipient.id)).limit(1)
+    return remote?.accepts ?? false
+  }
   const [user] = await db.select({ accepts: users.acceptsChatMessages }).from(users).where(eq(users.accountId, recipient.id)).limit(1)
   return user?.accepts ?? false
 }

@@ -1,9 +1,10 @@
 import { and, asc, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm'
-import { accounts, follows, remoteActors, users, type AccountRow } from '../../db/schema'
+import { accounts, follows, remoteActors, users, type AccountRow, type ProfileField } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
 import type { Ctx } from '../context'
 import { enqueuePublish } from './publish'
 import { sanitizeContent } from '../statuses/format'
+import { upsertRemoteEmojis } from '../statuses/remote-status'
 
 /** A local account other servers may see: approved, active, neither suspended nor deleted. */
 export async function findLocalActor(ctx: Ctx, username: string): Promise<AccountRow | null> {
@@ -59,7 +60,44 @@ export interface RemoteActorData {
   /** the featured (pinned) collection, read when the account is first stored */
   featuredUrl?: string | null
   /** the actor URIs it says it is also known as (a Move is verified against the target's) */
+  // The profile beyond the basics: what is left undefined keeps its stored value.
+  /** profile fields (`PropertyValue`); values are HTML, sanitized here */
+  fields?: ProfileField[]
   alsoKnownAs?: string[]
+  /** the stored account `movedTo` names, when it could be had */
+  movedToId?: string | null
+  discoverable?: boolean
+  indexable?: boolean
+  /** the actor's `published` */
+  createdAt?: Date | null
+  /** totals of its collections, where they were had */
+  counts?: { followers?: number | null; following?: number | null; statuses?: number | null }
+  /** custom emoji of its name, bio and fields, kept as its domain's */
+  emojis?: { shortcode: string; url: string }[]
+  /** Pleroma's `capabilities.acceptsChatMessages` */
+  acceptsChatMessages?: boolean
+}
+
+const MAX_FIELDS = 16
+const MAX_ALIASES = 20
+const count = (n: number | null | undefined) => (typeof n === 'number' && Number.isFinite(n) && n >= 0 ? Math.min(Math.floor(n), 2 ** 31 - 1) : undefined)
+
+/** The profile columns of a remote actor that were read; undefined ones are left as stored. */
+function profileColumns(data: RemoteActorData) {
+  const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+  return defined({
+    fields: data.fields?.slice(0, MAX_FIELDS).map((f) => ({
+      name: f.name.slice(0, 255), value: sanitizeContent(f.value.slice(0, 2048)), verified_at: null,
+    })),
+    alsoKnownAs: data.alsoKnownAs?.filter((u) => /^https?:\/\//i.test(u) && u.length <= 2048).slice(0, MAX_ALIASES),
+    movedToId: data.movedToId,
+    discoverable: data.discoverable,
+    indexable: data.indexable,
+    createdAt: data.createdAt && data.createdAt <= new Date() ? data.createdAt : undefined,
+    followersCount: count(data.counts?.followers),
+    followingCount: count(data.counts?.following),
+    statusesCount: count(data.counts?.statuses),
+  })
 }
 
 /**
@@ -78,22 +116,29 @@ export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promis
       actorType: data.actorType,
       avatarUrl: data.avatarUrl,
       headerUrl: data.headerUrl,
-      ...(data.alsoKnownAs ? { alsoKnownAs: data.alsoKnownAs } : {}),
+      ...profileColumns(data),
       updatedAt: new Date(),
     }
-    const [existing] = await tx.select().from(accounts)
+    const find = () => tx.select().from(accounts)
       .where(and(isNotNull(accounts.domain), sql`(${accounts.uri} = ${data.uri} or (${accounts.username} = ${data.username} and ${accounts.domain} = ${data.domain}))`))
       .orderBy(sql`${accounts.uri} = ${data.uri} desc`)
       .limit(1)
-    const [account] = existing
-      ? await tx.update(accounts).set(fields).where(eq(accounts.id, existing.id)).returning()
-      : await tx.insert(accounts).values({ username: data.username, domain: data.domain, ...fields }).returning()
+    let [existing] = await find()
+    let account: AccountRow | undefined
+    if (!existing) {
+      // Activities of a new actor are handled side by side: another one may store it first.
+      ;[account] = await tx.insert(accounts).values({ username: data.username, domain: data.domain, ...fields }).onConflictDoNothing().returning()
+      if (!account) [existing] = await find()
+    }
+    if (existing) [account] = await tx.update(accounts).set(fields).where(eq(accounts.id, existing.id)).returning()
+    if (!account) throw new Error(`remote actor ${data.uri} could not be stored`)
     const endpoints = {
       inboxUrl: data.inboxUrl,
       sharedInboxUrl: data.sharedInboxUrl,
       followersUrl: data.followersUrl,
       followingUrl: data.followingUrl,
       outboxUrl: data.outboxUrl,
+      ...(data.acceptsChatMessages !== undefined ? { acceptsChatMessages: data.acceptsChatMessages } : {}),
       fetchedAt: new Date(),
     }
     await tx.insert(remoteActors).values({ accountId: account.id, ...endpoints })
@@ -101,6 +146,7 @@ export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promis
     if (!existing && data.featuredUrl) {
       await enqueuePublish(ctx, tx, { type: 'featured.sync', accountId: account.id, featuredUrl: data.featuredUrl })
     }
+    if (data.emojis) await upsertRemoteEmojis(tx, account.id, data.emojis)
     return account
   })
 }

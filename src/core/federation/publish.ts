@@ -68,6 +68,8 @@ export interface StatusDeletion {
   visibility: StatusVisibility
   /** everyone it was addressed to (mentioned, silently or not, and the replied-to author) */
   addressedIds: string[]
+  /** remote accounts that replied, favourited, reblogged or reacted (public and unlisted statuses only) */
+  interactedIds?: string[]
 }
 
 /** Visibilities that leave the instance; `local` and list posts never do. */

@@ -1,14 +1,14 @@
 import { and, count, desc, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm'
-import { uuidParam } from '../../db/sql'
 import {
   accounts, blocks, follows, mediaAttachments, polls, remoteActors, statusMentions, statusPins, statusTags, statuses, tags,
   type MediaAttachmentRow, type StatusRow, type StatusVisibility,
 } from '../../db/schema'
-import type { DbLike } from '../../db/client'
 import type { Ctx } from '../context'
+import { resultRows, type DbLike } from '../../db/client'
+import { uuidParam } from '../../db/sql'
 import { loadEmojisFor, shortcodesIn } from '../emoji/queries'
 import type { CustomEmoji } from '../instance/emojis'
-import { isId } from '../ids'
+import { isId, uuidToId } from '../ids'
 import { mediaStorage } from '../media/storage'
 import { visibleStatusSql } from '../visibility'
 import { unavailableAmong } from './domains'
@@ -236,4 +236,23 @@ export async function enqueueStatusPublish(
 export async function addressedAccountIds(ctx: Pick<Ctx, 'db'>, statusId: string): Promise<string[]> {
   const rows = await ctx.db.select({ id: statusMentions.accountId }).from(statusMentions).where(eq(statusMentions.statusId, statusId))
   return rows.map((r) => r.id)
+}
+
+/** Most remote accounts told of a deletion because they interacted with the status. */
+const MAX_INTERACTED = 2000
+
+/**
+ * Remote accounts that replied to, favourited, reblogged or reacted to a status, read before it is deleted: its
+ * Delete reaches them too, so their copies of it go.
+ */
+export async function interactedRemoteAccountIds(db: DbLike, statusId: string): Promise<string[]> {
+  const id = uuidParam(statusId)
+  const rows = resultRows<{ id: string }>(await db.execute(sql`
+    select a.id::text as id from accounts a
+    where a.domain is not null and a.id in (
+      select account_id from statuses where in_reply_to_id = ${id} or reblog_of_id = ${id}
+      union select account_id from favourites where status_id = ${id}
+      union select account_id from status_reactions where status_id = ${id})
+    limit ${MAX_INTERACTED}`))
+  return rows.map((r) => uuidToId(r.id))
 }

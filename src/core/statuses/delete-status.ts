@@ -3,10 +3,11 @@ import type { DbLike } from '../../db/client'
 import { statuses, type StatusRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { NotFoundError } from '../errors'
-import { enqueueStatusPublish } from '../federation/statuses'
+import { enqueueStatusPublish, interactedRemoteAccountIds } from '../federation/statuses'
 import { loadDeletionFacts, publishDeletion } from '../streaming/deletion'
 import { bumpAuthorStatuses, bumpStatusCounter } from './counters'
 import { getOwnStatus } from './queries'
+import { rememberDeletion } from './tombstones'
 import { countsAsReply, countsPublicly } from './validate'
 
 /**
@@ -16,13 +17,19 @@ import { countsAsReply, countsPublicly } from './validate'
  */
 export async function removeStatus(tx: DbLike, id: string, federate?: Ctx): Promise<StatusRow | null> {
   const deletion = await loadDeletionFacts(tx, id)
+  // Favourites and reblogs go with the row; who made them is read first. Private and direct statuses were only
+  // ever seen by followers and addressees, who get the Delete anyway.
+  const interactedIds = federate ? await interactedRemoteAccountIds(tx, id) : []
   const [gone] = await tx.delete(statuses).where(eq(statuses.id, id)).returning()
   if (!gone) return null
   await publishDeletion(tx, gone, deletion)
+  await rememberDeletion(tx, gone)
   if (federate && gone.uri) {
-    await enqueueStatusPublish(federate, tx, gone, deletion.mentions, {
+    const interacted = gone.visibility === 'public' || gone.visibility === 'unlisted' ? interactedIds : []
+    await enqueueStatusPublish(federate, tx, gone, [...deletion.mentions, ...interacted], {
       type: 'status.delete', statusId: gone.id, accountId: gone.accountId, uri: gone.uri, visibility: gone.visibility,
       addressedIds: deletion.mentions,
+      interactedIds: interacted,
     })
   }
   if (countsPublicly(gone.visibility)) await bumpAuthorStatuses(tx, gone.accountId, -1)

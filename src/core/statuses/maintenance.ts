@@ -5,6 +5,7 @@ import { trimHomeFeeds } from '../timelines/home-feed'
 import { deleteExpiredStatuses } from './delete-expired-statuses'
 import { purgeIdempotencyKeys } from './post-status'
 import { publishDueScheduledStatuses, SCHEDULED_STATUS_QUEUE } from './scheduled'
+import { pruneRemoteTombstones } from './tombstones'
 
 export const STATUS_MAINTENANCE_QUEUE = 'statuses.maintenance'
 const BATCH = 100
@@ -12,10 +13,10 @@ const MAX_BATCHES_PER_RUN = 50
 
 /**
  * Deletes every status whose `expires_in` ran out (in batches), drops stale idempotency keys, posts any scheduled
- * status whose own job did not (a safety net: each is posted exactly once either way), trims old home feed entries and
- * tells voters and authors of polls that ended (once per poll).
+ * status whose own job did not (a safety net: each is posted exactly once either way), trims old home feed entries, forgets old remote
+ * deletions and tells voters and authors of polls that ended (once per poll).
  */
-export async function runStatusMaintenance(ctx: Ctx): Promise<{ expired: number; idempotencyKeys: number; scheduled: number; feedEntries: number; endedPolls: number }> {
+export async function runStatusMaintenance(ctx: Ctx): Promise<{ expired: number; idempotencyKeys: number; scheduled: number; feedEntries: number; endedPolls: number; tombstones: number }> {
   let expired = 0
   for (let i = 0; i < MAX_BATCHES_PER_RUN; i++) {
     const n = await deleteExpiredStatuses(ctx, { batchSize: BATCH })
@@ -26,7 +27,8 @@ export async function runStatusMaintenance(ctx: Ctx): Promise<{ expired: number;
   const scheduled = (await publishDueScheduledStatuses(ctx)).published.length
   const feedEntries = await trimHomeFeeds(ctx.db)
   const endedPolls = await notifyEndedPolls(ctx)
-  return { expired, idempotencyKeys, scheduled, feedEntries, endedPolls }
+  const tombstones = await pruneRemoteTombstones(ctx.db)
+  return { expired, idempotencyKeys, scheduled, feedEntries, endedPolls, tombstones }
 }
 
 /**

@@ -104,7 +104,7 @@ async function threadOf(tx: Tx, s: RemoteStatus): Promise<string> {
 }
 
 /** Remote custom emoji are kept as the author's domain's emoji, which the renderers show by shortcode. */
-async function upsertRemoteEmojis(tx: Tx, accountId: string, emojis: RemoteStatus['emojis']) {
+export async function upsertRemoteEmojis(tx: Tx, accountId: string, emojis: RemoteStatus['emojis']) {
   const list = emojis.filter((e) => /^[A-Za-z0-9_+-]{1,100}$/.test(e.shortcode) && /^https?:\/\//.test(e.url)).slice(0, MAX_EMOJIS)
   if (!list.length) return
   const [author] = await tx.select({ domain: accounts.domain }).from(accounts).where(eq(accounts.id, accountId)).limit(1)

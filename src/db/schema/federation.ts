@@ -43,6 +43,8 @@ export const remoteActors = pgTable('remote_actors', {
   followersUrl: text('followers_url'),
   followingUrl: text('following_url'),
   outboxUrl: text('outbox_url'),
+  /** `capabilities.acceptsChatMessages` (Pleroma): whether the actor takes chat messages */
+  acceptsChatMessages: boolean('accepts_chat_messages').notNull().default(false),
   fetchedAt: timestampTz('fetched_at').notNull().defaultNow(),
 }, (t) => [index('remote_actors_shared_inbox_idx').on(t.sharedInboxUrl)])
 
@@ -75,3 +77,16 @@ export const instanceDomainBlocks = pgTable('instance_domain_blocks', {
 })
 
 export type InstanceDomainBlockRow = typeof instanceDomainBlocks.$inferSelect
+
+/**
+ * Statuses deleted by their authors, remembered by URI: a local public or unlisted one answers 410 Gone with a
+ * Tombstone, and a remote one (or a remote Delete that arrived before its Create) is never stored again.
+ */
+export const statusTombstones = pgTable('status_tombstones', {
+  uri: text('uri').primaryKey(),
+  /** the author, when known */
+  accountId: flakeId('account_id').references(() => accounts.id, { onDelete: 'cascade' }),
+  /** a status of this instance, served as a Tombstone */
+  local: boolean('local').notNull().default(false),
+  deletedAt: timestampTz('deleted_at').notNull().defaultNow(),
+}, (t) => [index('status_tombstones_deleted_at_idx').on(t.deletedAt)])

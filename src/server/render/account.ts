@@ -6,7 +6,7 @@ import { issueSocketToken } from '../../core/chats/shoutbox'
 import { POSTING_VISIBILITIES } from '../../core/accounts/update-credentials'
 import type { Viewer } from '../../core/oauth/authenticate'
 import { loadRelationships } from '../../core/relationships/queries'
-import { accounts, conversationParticipations, followRequests, notifications, users, type AccountRow, type UserRow } from '../../db/schema'
+import { accounts, conversationParticipations, followRequests, notifications, remoteActors, users, type AccountRow, type UserRow } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
 import { loadAccountEmojis, type CustomEmojiEntity } from './emoji'
 import { buildRelationship, type RelationshipEntity } from './relationship'
@@ -32,6 +32,8 @@ export interface AccountExtras {
   relationship?: RelationshipEntity | null
   /** custom emoji used in the display name, bio and profile fields */
   emojis?: CustomEmojiEntity[]
+  /** a remote account's `capabilities.acceptsChatMessages` */
+  remoteAcceptsChats?: boolean
 }
 
 export type AccountEntity = ReturnType<typeof buildAccount>
@@ -122,7 +124,7 @@ export function buildAccount(row: AccountRow, extras: AccountExtras) {
       hide_follows_count: row.hideFollowsCount,
       relationship: extras.relationship ?? {},
       skip_thread_containment: user?.skipThreadContainment ?? false,
-      accepts_chat_messages: local ? (user?.acceptsChatMessages ?? false) : null,
+      accepts_chat_messages: local ? (user?.acceptsChatMessages ?? false) : (extras.remoteAcceptsChats ?? null),
       favicon: null,
       ...(self && user ? { allow_following_move: user.allowFollowingMove, email: user.email, notification_settings: user.notificationSettings } : {}),
       ...(credentials && user ? {
@@ -175,6 +177,8 @@ export interface AccountParts {
   users: Map<string, UserRow | null>
   moved: AccountRow[]
   emojis: Map<string, CustomEmojiEntity[]>
+  /** remote accounts' `capabilities.acceptsChatMessages` */
+  remoteAcceptsChats: Map<string, boolean>
 }
 
 /**
@@ -190,7 +194,12 @@ export async function loadAccountParts(ctx: Ctx, rows: AccountRow[], preloaded?:
   const userRows = localIds.length ? await ctx.db.select().from(users).where(inArray(users.accountId, localIds)) : []
   for (const u of userRows) usersByAccount.set(u.accountId, u)
   const emojis = await loadAccountEmojis(ctx, [...rows, ...moved])
-  return { rows, users: usersByAccount, moved, emojis }
+  const remoteIds = rows.filter((r) => r.domain !== null).map((r) => r.id)
+  const remoteAcceptsChats = new Map(remoteIds.length
+    ? (await ctx.db.select({ id: remoteActors.accountId, accepts: remoteActors.acceptsChatMessages }).from(remoteActors)
+      .where(inArray(remoteActors.accountId, remoteIds))).map((r) => [r.id, r.accepts])
+    : [])
+  return { rows, users: usersByAccount, moved, emojis, remoteAcceptsChats }
 }
 
 /** Renders loaded accounts for one viewer; pure. */
@@ -204,6 +213,7 @@ export function buildAccounts(
     ...base,
     user: parts.users.get(row.id) ?? null,
     emojis: parts.emojis.get(row.id),
+    remoteAcceptsChats: parts.remoteAcceptsChats.get(row.id),
     moved: row.movedToId ? moved.get(row.movedToId) ?? null : null,
     credentials: row.id === extras.credentials?.accountId ? extras.credentials.counts : null,
     relationship: extras.relationships?.has(row.id) ? buildRelationship(extras.relationships.get(row.id)!) : null,
