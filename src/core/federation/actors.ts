@@ -1,6 +1,9 @@
 import { and, asc, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm'
 import { accounts, follows, remoteActors, users, type AccountRow } from '../../db/schema'
 import type { Ctx } from '../context'
+import { enqueueRemoteMediaCache, replacedProfileImages } from '../media/remote'
+import { mediaStorage } from '../media/storage'
+import { deleteStoredFiles } from '../media/upload'
 import { sanitizeContent } from '../statuses/format'
 
 /** A local account other servers may see: approved, active, neither suspended nor deleted. */
@@ -61,7 +64,8 @@ export interface RemoteActorData {
  * its federation endpoints. The account is found by its URI first, then by its handle.
  */
 export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promise<AccountRow> {
-  return ctx.db.transaction(async (tx) => {
+  let replacedKeys: string[] = []
+  const stored = await ctx.db.transaction(async (tx) => {
     const fields = {
       displayName: data.displayName.slice(0, 200),
       note: sanitizeContent(data.note),
@@ -70,17 +74,18 @@ export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promis
       locked: data.locked,
       bot: data.bot,
       actorType: data.actorType,
-      avatarUrl: data.avatarUrl,
-      headerUrl: data.headerUrl,
       updatedAt: new Date(),
     }
     const [existing] = await tx.select().from(accounts)
       .where(and(isNotNull(accounts.domain), sql`(${accounts.uri} = ${data.uri} or (${accounts.username} = ${data.username} and ${accounts.domain} = ${data.domain}))`))
       .orderBy(sql`${accounts.uri} = ${data.uri} desc`)
       .limit(1)
+    const images = replacedProfileImages(ctx, existing ?? null, { avatarUrl: data.avatarUrl, headerUrl: data.headerUrl })
+    replacedKeys = images.replacedKeys
     const [account] = existing
-      ? await tx.update(accounts).set(fields).where(eq(accounts.id, existing.id)).returning()
-      : await tx.insert(accounts).values({ username: data.username, domain: data.domain, ...fields }).returning()
+      ? await tx.update(accounts).set({ ...fields, ...images.fields }).where(eq(accounts.id, existing.id)).returning()
+      : await tx.insert(accounts).values({ username: data.username, domain: data.domain, ...fields, ...images.fields }).returning()
+    if (images.changed) await enqueueRemoteMediaCache(ctx, tx, { accountId: account.id })
     const endpoints = {
       inboxUrl: data.inboxUrl,
       sharedInboxUrl: data.sharedInboxUrl,
@@ -93,6 +98,8 @@ export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promis
       .onConflictDoUpdate({ target: remoteActors.accountId, set: endpoints })
     return account
   })
+  await deleteStoredFiles(mediaStorage(ctx.config), replacedKeys)
+  return stored
 }
 
 export async function findRemoteActor(ctx: Ctx, accountId: string) {
