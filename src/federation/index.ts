@@ -1,6 +1,6 @@
 import { createFederation, importJwk, type Context, type Federation } from '@fedify/fedify'
 import {
-  Accept, Announce, Application, Create, Delete, Emoji, Endpoints, Follow, Image, Like, Person, PropertyValue, PUBLIC_COLLECTION, Reject,
+  Accept, Announce, Application, Create, Delete, Emoji, Endpoints, Follow, Image, Like, Listen, Person, PropertyValue, PUBLIC_COLLECTION, Reject,
   Service, Undo, Update, type Recipient,
 } from '@fedify/vocab'
 import type { Ctx } from '../core/context'
@@ -22,6 +22,9 @@ import { storeRemoteActor } from './mapping'
 import { onCreate, onDelete, onUpdate } from './inbox/activities'
 import { deliverInteractionEvent, isInteractionEvent, onAnnounce, onLike, undoAnnounce, undoLike } from './interactions'
 import { deliveryTargets } from '../core/federation/statuses'
+import { setRemoteResolver } from '../core/search/resolve'
+import { resolveRemote } from './lookup'
+import { onListen, sendListen } from './listens'
 
 /** The instance actor's identifier; not a valid nickname (no leading underscores are made by registration). */
 export const INSTANCE_ACTOR = INSTANCE_KEY_OWNER
@@ -156,6 +159,7 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
     .on(Create, onCreate)
     .on(Update, onUpdate)
     .on(Delete, onDelete)
+    .on(Listen, onListen)
 
   /**
    * The local account's Follow that a remote Accept or Reject answers, by the Follow's id, or by its local actor
@@ -349,6 +353,8 @@ export function federationContext(ctx: Ctx): Context<Ctx> {
  */
 export async function startFederationWorkers(ctx: Ctx, signal: AbortSignal): Promise<void> {
   if (!ctx.jobs) throw new Error('federation workers need the job queue')
+  // background work (imports) resolves remote accounts in worker processes too
+  setRemoteResolver(resolveRemote)
   const federation = federationFor(ctx)
   void federation.startQueue(ctx, { signal }).catch((e) => console.error('[rookery] federation queue:', e))
   await ctx.jobs.work<PublishEvent>(FEDERATION_PUBLISH_QUEUE, async (event: PublishEvent) => {
@@ -357,6 +363,7 @@ export async function startFederationWorkers(ctx: Ctx, signal: AbortSignal): Pro
     else if (isChatEvent(event)) await deliverChatEvent(c, event)
     else if (isInteractionEvent(event)) await deliverInteractionEvent(c, event)
     else if (event.type === 'actor.update') await sendActorUpdate(c, event.accountId)
+    else if (event.type === 'scrobble.create') await sendListen(c, event.scrobbleId)
     else if ('targetId' in event) await sendFollow(c, event)
     else await sendFollowAnswer(c, event)
   })

@@ -24,8 +24,8 @@ let reader: MadeUser
 let images: ReturnType<typeof Bun.serve>
 let imagesBase: string
 const hits = new Map<string, number>()
-const png = pngFixture(64, 48, [20, 120, 200])
-const png2 = pngFixture(32, 32, [200, 120, 20])
+const png = new Uint8Array(pngFixture(64, 48, [20, 120, 200]))
+const png2 = new Uint8Array(pngFixture(32, 32, [200, 120, 20]))
 
 beforeAll(async () => {
   images = Bun.serve({

@@ -24,6 +24,8 @@ export type PublishEvent =
   | ReblogAnnouncement
   /** a local account changed its profile */
   | { type: 'actor.update'; accountId: string }
+  /** a local account scrobbled (Pleroma): a Listen to its followers */
+  | { type: 'scrobble.create'; scrobbleId: string }
 
 export interface ReblogAnnouncement {
   type: 'announce' | 'announce.undo'
