@@ -142,6 +142,13 @@ export interface Config {
   pushAllowLoopbackHttp: boolean
   /** How often an idle job worker of `serve` looks for new jobs, in seconds (at least 0.5). Tests shorten it. */
   jobPollingSeconds: number
+  /**
+   * Media of other servers (avatars, headers, attachments). `cache` (default): fetched in the background through the
+   * media pipeline and served from here, within `cacheMaxBytes` in all (oldest evicted first), files older than
+   * `retentionDays` pruned daily when set; `proxy`: streamed through `/proxy/...` on each request; `off`: clients load
+   * them from the other server.
+   */
+  remoteMedia: { mode: RemoteMediaMode; cacheMaxBytes: number; retentionDays: number | null; fetchTimeoutSeconds: number }
   federation: {
     /**
      * Fetch actors and objects from private, loopback and link-local addresses. For tests on one machine only:
@@ -173,7 +180,8 @@ export interface Config {
   }
 }
 
-type PartialConfig = Partial<Omit<Config, 'instance' | 'limits' | 'media' | 'rateLimits' | 'mail' | 'identityGiven' | 'federation' | 'metrics'>> & {
+type PartialConfig = Partial<Omit<Config, 'instance' | 'limits' | 'media' | 'rateLimits' | 'mail' | 'identityGiven' | 'federation' | 'metrics' | 'remoteMedia'>> & {
+  remoteMedia?: Partial<Config['remoteMedia']>
   metrics?: Partial<Config['metrics']>
   federation?: Partial<Config['federation']>
   instance?: Partial<Config['instance']>
@@ -204,6 +212,23 @@ const DEFAULT_LIMITS: Config['limits'] = {
 }
 
 const REGISTRATION_MODES: RegistrationMode[] = ['open', 'invite', 'approval', 'closed']
+
+export type RemoteMediaMode = 'cache' | 'proxy' | 'off'
+const REMOTE_MEDIA_MODES: RemoteMediaMode[] = ['cache', 'proxy', 'off']
+
+/** ROOKERY_REMOTE_MEDIA, ROOKERY_REMOTE_MEDIA_CACHE_MB and ROOKERY_REMOTE_MEDIA_RETENTION_DAYS over the file's `remoteMedia`. */
+function remoteMediaConfig(env: Record<string, string | undefined>, given: PartialConfig['remoteMedia'] = {}, overrides: PartialConfig['remoteMedia'] = {}): Config['remoteMedia'] {
+  const mode = (overrides.mode ?? (env.ROOKERY_REMOTE_MEDIA || undefined) ?? given.mode ?? 'cache') as RemoteMediaMode
+  if (!REMOTE_MEDIA_MODES.includes(mode)) throw new Error(`ROOKERY_REMOTE_MEDIA must be one of ${REMOTE_MEDIA_MODES.join(', ')}, got "${mode}"`)
+  const megabytes = int(env.ROOKERY_REMOTE_MEDIA_CACHE_MB)
+  const retention = int(env.ROOKERY_REMOTE_MEDIA_RETENTION_DAYS)
+  return {
+    mode,
+    cacheMaxBytes: Math.max(0, overrides.cacheMaxBytes ?? (megabytes !== undefined ? megabytes * 1024 * 1024 : undefined) ?? given.cacheMaxBytes ?? 10 * 1024 ** 3),
+    retentionDays: overrides.retentionDays !== undefined ? overrides.retentionDays : (retention || given.retentionDays) ?? null,
+    fetchTimeoutSeconds: Math.max(1, overrides.fetchTimeoutSeconds ?? given.fetchTimeoutSeconds ?? 30),
+  }
+}
 
 /** Media storage: the JSON file's `media`, overridden by ROOKERY_MEDIA_* and ROOKERY_S3_* variables. */
 function mediaConfig(env: Record<string, string | undefined>, given: PartialConfig['media'] = {}, dataDir: string): Config['media'] {
@@ -329,6 +354,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mail,
     pushAllowLoopbackHttp: overrides.pushAllowLoopbackHttp ?? bool(env.ROOKERY_PUSH_ALLOW_LOOPBACK_HTTP) ?? merged.pushAllowLoopbackHttp ?? false,
     jobPollingSeconds: Math.max(0.5, overrides.jobPollingSeconds ?? merged.jobPollingSeconds ?? 2),
+    remoteMedia: remoteMediaConfig(env, fromFile.remoteMedia, overrides.remoteMedia),
     federation: {
       allowPrivate: overrides.federation?.allowPrivate ?? bool(env.ROOKERY_FEDERATION_ALLOW_PRIVATE) ?? fromFile.federation?.allowPrivate ?? false,
       retryDelaySeconds: overrides.federation?.retryDelaySeconds ?? fromFile.federation?.retryDelaySeconds ?? 30,

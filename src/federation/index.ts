@@ -1,6 +1,6 @@
 import { createFederation, importJwk, type Context, type Federation } from '@fedify/fedify'
 import {
-  Accept, Add, Announce, Application, Block, Create, Delete, Emoji, EmojiReact, Endpoints, Flag, Follow, Image, Like, Move, Person, PropertyValue, PUBLIC_COLLECTION, Reject, Remove,
+  Accept, Add, Announce, Application, Block, Create, Delete, Emoji, EmojiReact, Endpoints, Flag, Follow, Image, Like, Listen, Move, Person, PropertyValue, PUBLIC_COLLECTION, Reject, Remove,
   Service, Undo, Update, type Recipient,
 } from '@fedify/vocab'
 import type { Ctx } from '../core/context'
@@ -29,6 +29,9 @@ import { onMove, sendMove } from './moves'
 import { deliverPinEvent, isPinEvent, onFeaturedChange } from './pins'
 import { deliverReactionEvent, isReactionEvent, onReaction, undoReaction, undoReactionById } from './reactions'
 import { deliverModerationEvent, isModerationEvent, onBlock, onFlag, undoBlock } from './moderation'
+import { setRemoteResolver } from '../core/search/resolve'
+import { resolveRemote } from './lookup'
+import { onListen, sendListen } from './listens'
 
 /** The instance actor's identifier; not a valid nickname (no leading underscores are made by registration). */
 export const INSTANCE_ACTOR = INSTANCE_KEY_OWNER
@@ -176,6 +179,7 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
     .on(Create, onCreate)
     .on(Update, onUpdate)
     .on(Delete, onDelete)
+    .on(Listen, onListen)
 
   /**
    * The local account's Follow that a remote Accept or Reject answers, by the Follow's id, or by its local actor
@@ -387,6 +391,8 @@ export function federationContext(ctx: Ctx): Context<Ctx> {
  */
 export async function startFederationWorkers(ctx: Ctx, signal: AbortSignal): Promise<void> {
   if (!ctx.jobs) throw new Error('federation workers need the job queue')
+  // background work (imports) resolves remote accounts in worker processes too
+  setRemoteResolver(resolveRemote)
   const federation = federationFor(ctx)
   void federation.startQueue(ctx, { signal }).catch((e) => console.error('[rookery] federation queue:', e))
   await ctx.jobs.work<PublishEvent>(FEDERATION_PUBLISH_QUEUE, async (event: PublishEvent) => {
@@ -401,6 +407,7 @@ export async function startFederationWorkers(ctx: Ctx, signal: AbortSignal): Pro
     else if (isModerationEvent(event)) await deliverModerationEvent(c, event)
     else if (event.type === 'actor.delete') await sendActorDelete(c, event)
     else if (event.type === 'actor.update') await sendActorUpdate(c, event.accountId)
+    else if (event.type === 'scrobble.create') await sendListen(c, event.scrobbleId)
     else if ('targetId' in event) await sendFollow(c, event)
     else await sendFollowAnswer(c, event)
   })

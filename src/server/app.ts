@@ -22,6 +22,7 @@ import { streamingApi } from './api/streaming'
 import { mediaApi } from './api/media'
 import { relationshipsApi } from './api/relationships'
 import { importsApi } from './api/imports'
+import { scrobblesApi } from './api/scrobbles'
 import { emojiApi } from './api/emoji'
 import { emojiPacksApi } from './api/emoji-packs'
 import { reactionsApi } from './api/reactions'
@@ -73,7 +74,7 @@ export function createApp(ctx: Ctx) {
     .use(notificationsApi(base)).use(markersApi(base)).use(conversationsApi(base)).use(chatsApi(base)).use(pollsApi(base))
     .use(streamingApi(base))
     .use(mediaApi(base))
-    .use(relationshipsApi(base)).use(importsApi(base))
+    .use(relationshipsApi(base)).use(importsApi(base)).use(scrobblesApi(base))
     .use(emojiApi(base)).use(emojiPacksApi(base)).use(reactionsApi(base))
     .use(accountSecurityApi(base))
     .use(discoveryFeatures(base))

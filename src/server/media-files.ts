@@ -23,6 +23,20 @@ function fileHeaders(key: string): Record<string, string> {
   }
 }
 
+/** A file the media proxy fetched: its sniffed type, never sniffed again by browsers, sandboxed like uploads. */
+export function proxiedResponse(file: { bytes: Uint8Array; mime: string }): Response {
+  return new Response(new Uint8Array(file.bytes), {
+    headers: {
+      'content-type': file.mime,
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'none'; form-action 'none'; sandbox",
+      'cache-control': 'public, max-age=86400',
+      'access-control-allow-origin': '*',
+      'cross-origin-resource-policy': 'cross-origin',
+    },
+  })
+}
+
 const notFound = () => new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' } })
 
 /** `bytes=a-b`, `bytes=a-` or `bytes=-n` against a file of `size` bytes; null when absent, 'invalid' when unsatisfiable. */

@@ -26,18 +26,27 @@ export async function until<T>(probe: () => Promise<T | null | undefined | false
   }
 }
 
-export async function startLiveServer(overrides: { federation?: Partial<Config['federation']> } = {}): Promise<LiveServer> {
+export async function startLiveServer(overrides: {
+  federation?: Partial<Config['federation']>
+  remoteMedia?: Partial<Config['remoteMedia']>
+  limits?: Partial<Config['limits']>
+} = {}): Promise<LiveServer> {
   const shared = await getTestContext()
   const jobs = await startJobs(shared.database, { supervise: false, queues: QUEUES })
-  const config: Config = { ...shared.config, federation: { ...shared.config.federation, ...overrides.federation } }
+  const config: Config = {
+    ...shared.config,
+    federation: { ...shared.config.federation, ...overrides.federation },
+    remoteMedia: { ...shared.config.remoteMedia, ...overrides.remoteMedia },
+    limits: { ...shared.config.limits, ...overrides.limits },
+  }
   const ctx: Ctx = { ...shared, config, jobs }
   const app = createApp(ctx).listen({ hostname: '127.0.0.1', port: 0 })
   const port = app.server!.port
   config.domain = `127.0.0.1:${port}`
   config.baseUrl = `http://127.0.0.1:${port}`
-  // The test files of one process share a database: deliveries queued by earlier files' servers (gone by now, and
-  // addressed to peers that are gone too) are not this server's to work through before its own.
-  await shared.db.execute(sql`delete from pgboss.job where name like 'federation.%' and state in ('created', 'retry')`)
+  // The test files of one process share a database: deliveries and media fetches queued by earlier files' servers (gone
+  // by now, and addressed to peers that are gone too) are not this server's to work through before its own.
+  await shared.db.execute(sql`delete from pgboss.job where (name like 'federation.%' or name = 'media.remote') and state in ('created', 'retry')`)
   const stopWorkers = new AbortController()
   await startFederationWorkers(ctx, stopWorkers.signal)
   return {

@@ -13,6 +13,11 @@ import { normalizePackName, sha256Hex } from './packs'
 
 const ARCHIVE_FETCH = { maxBytes: MAX_ARCHIVE_BYTES, timeoutMs: 120_000 }
 
+/** The address rules of an admin's pack fetches: private networks only where federation or the admin allows them. */
+export function packFetchOptions(ctx: Ctx): Partial<FetchOptions> {
+  return { allowPrivateNetwork: ctx.config.federation.allowPrivate || ctx.config.fetchPrivateNetwork }
+}
+
 /** Pleroma first asks the remote's NodeInfo whether it shares emoji packs at all. */
 async function assertShareable(origin: URL, fetchOpts: Partial<FetchOptions>): Promise<void> {
   const { json: index } = await fetchJson(new URL('/.well-known/nodeinfo', origin), fetchOpts)

@@ -3,6 +3,9 @@ import { accounts, follows, remoteActors, users, type AccountRow, type ProfileFi
 import { uuidParam } from '../../db/sql'
 import type { Ctx } from '../context'
 import { enqueuePublish } from './publish'
+import { enqueueRemoteMediaCache, replacedProfileImages } from '../media/remote'
+import { mediaStorage } from '../media/storage'
+import { deleteStoredFiles } from '../media/upload'
 import { sanitizeContent } from '../statuses/format'
 import { upsertRemoteEmojis } from '../statuses/remote-status'
 
@@ -105,7 +108,8 @@ function profileColumns(data: RemoteActorData) {
  * its federation endpoints. The account is found by its URI first, then by its handle.
  */
 export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promise<AccountRow> {
-  return ctx.db.transaction(async (tx) => {
+  let replacedKeys: string[] = []
+  const stored = await ctx.db.transaction(async (tx) => {
     const fields = {
       displayName: data.displayName.slice(0, 200),
       note: sanitizeContent(data.note),
@@ -114,8 +118,6 @@ export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promis
       locked: data.locked,
       bot: data.bot,
       actorType: data.actorType,
-      avatarUrl: data.avatarUrl,
-      headerUrl: data.headerUrl,
       ...profileColumns(data),
       updatedAt: new Date(),
     }
@@ -125,13 +127,20 @@ export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promis
       .limit(1)
     let [existing] = await find()
     let account: AccountRow | undefined
+    let images = replacedProfileImages(ctx, existing ?? null, { avatarUrl: data.avatarUrl, headerUrl: data.headerUrl })
     if (!existing) {
       // Activities of a new actor are handled side by side: another one may store it first.
-      ;[account] = await tx.insert(accounts).values({ username: data.username, domain: data.domain, ...fields }).onConflictDoNothing().returning()
-      if (!account) [existing] = await find()
+      ;[account] = await tx.insert(accounts).values({ username: data.username, domain: data.domain, ...fields, ...images.fields })
+        .onConflictDoNothing().returning()
+      if (!account) {
+        ;[existing] = await find()
+        if (existing) images = replacedProfileImages(ctx, existing, { avatarUrl: data.avatarUrl, headerUrl: data.headerUrl })
+      }
     }
-    if (existing) [account] = await tx.update(accounts).set(fields).where(eq(accounts.id, existing.id)).returning()
+    if (existing) [account] = await tx.update(accounts).set({ ...fields, ...images.fields }).where(eq(accounts.id, existing.id)).returning()
     if (!account) throw new Error(`remote actor ${data.uri} could not be stored`)
+    replacedKeys = images.replacedKeys
+    if (images.changed) await enqueueRemoteMediaCache(ctx, tx, { accountId: account.id })
     const endpoints = {
       inboxUrl: data.inboxUrl,
       sharedInboxUrl: data.sharedInboxUrl,
@@ -149,6 +158,8 @@ export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promis
     if (data.emojis) await upsertRemoteEmojis(tx, account.id, data.emojis)
     return account
   })
+  await deleteStoredFiles(mediaStorage(ctx.config), replacedKeys)
+  return stored
 }
 
 /** The inboxes of the remote accounts that follow or are followed by an account, each once. */

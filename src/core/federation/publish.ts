@@ -42,6 +42,8 @@ export type PublishEvent =
   | { type: 'move'; accountId: string; targetId: string }
   /** a local account was deleted: the inboxes that knew it, taken before its follows went */
   | ActorDeletion
+  /** a local account scrobbled (Pleroma): a Listen to its followers */
+  | { type: 'scrobble.create'; scrobbleId: string }
 
 export interface ReblogAnnouncement {
   type: 'announce' | 'announce.undo'

@@ -5,6 +5,7 @@ import { blockAccount } from '../relationships/block'
 import { followAccount, readFollowOptions } from '../relationships/follow'
 import { muteAccount } from '../relationships/mute'
 import type { AccountRow } from '../../db/schema'
+import { resolveRemoteAccount } from '../search/resolve'
 import type { ImportEntry, ImportKind } from './parse'
 
 export interface ImportSummary {
@@ -31,10 +32,20 @@ async function apply(ctx: Ctx, accountId: string, kind: ImportKind, target: Acco
   }
 }
 
+/** An address not known here, looked up over federation (WebFinger and the actor); unreachable ones are null. */
+async function resolveRemote(ctx: Ctx, address: string): Promise<AccountRow | null> {
+  try {
+    return await resolveRemoteAccount(ctx, address)
+  } catch (e) {
+    if (e instanceof AppError) return null
+    throw e
+  }
+}
+
 /**
  * Applies an import list for an account, one entry (and one transaction) at a time, so a long list makes steady
  * progress and a retry repeats nothing harmful: following, blocking or muting again changes nothing. Accounts are
- * looked up among those known here (no remote lookups); unknown ones are skipped, refused ones (e.g. an account that
+ * looked up among those known here, then remote `user@domain` addresses over federation; unknown ones are skipped, refused ones (e.g. an account that
  * blocks the importer) are reported as failed. Database errors abort, so a job is retried.
  */
 export async function runImport(ctx: Ctx, accountId: string, kind: ImportKind, entries: ImportEntry[], onProgress?: ImportProgress): Promise<ImportSummary> {
@@ -47,6 +58,7 @@ export async function runImport(ctx: Ctx, accountId: string, kind: ImportKind, e
     } catch (e) {
       if (!(e instanceof NotFoundError || e instanceof ValidationError)) throw e
     }
+    if (!target) target = await resolveRemote(ctx, entry.address)
     if (!target || target.deletedAt) {
       summary.skipped.push(entry.address)
       onProgress?.(++done, entry, 'skipped')

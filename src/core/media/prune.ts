@@ -5,6 +5,7 @@ import type { Ctx } from '../context'
 import type { Jobs } from '../jobs'
 import { keyFromUrl, mediaStorage } from './storage'
 import { shownInEarlierRevisions } from './attachments'
+import { registerRemoteMediaJobs } from './remote'
 import { deleteStoredFiles } from './upload'
 
 export const MEDIA_PRUNE_QUEUE = 'media.prune'
@@ -75,6 +76,7 @@ export async function pruneOrphanMedia(ctx: Ctx, opts: PruneOptions = {}): Promi
 export async function registerMediaJobs(ctx: Ctx & { jobs: Jobs }): Promise<void> {
   await ctx.jobs.work(MEDIA_PRUNE_QUEUE, async () => { await pruneOrphanMedia(ctx) })
   await ctx.jobs.schedule(MEDIA_PRUNE_QUEUE, '17 4 * * *')
+  await registerRemoteMediaJobs(ctx)
 }
 
 /**

@@ -24,6 +24,19 @@ export function setRemoteResolver(resolver: RemoteResolver | null) {
   remoteResolver = resolver
 }
 
+/**
+ * A remote account by `user@domain`, fetched over federation and stored when this instance does not know it yet; null
+ * when there is none (or no resolver is installed). For background work acting on a list of addresses (imports).
+ */
+export async function resolveRemoteAccount(ctx: Ctx, address: string): Promise<AccountRow | null> {
+  const m = /^(?:acct:)?@?([^@\s/]+)@([^@\s/]+)$/i.exec(address.trim())
+  if (!remoteResolver || !m) return null
+  const found = await remoteResolver(ctx, { acct: { username: m[1], domain: m[2] } }, null as unknown as Viewer)
+  if (found?.kind !== 'account') return null
+  const [row] = await ctx.db.select().from(accounts).where(eq(accounts.id, found.accountId)).limit(1)
+  return row ?? null
+}
+
 const isUrl = (q: string) => /^https?:\/\/\S+$/i.test(q)
 
 /** `@user@domain` or `user@domain` (a full address, not a bare name). */

@@ -7,6 +7,7 @@ import {
 } from '../../db/schema'
 import type { Ctx } from '../context'
 import { encodeId, newId } from '../ids'
+import { enqueueRemoteMediaCache } from '../media/remote'
 import { distributeNewStatus, type Recipient } from './distribute'
 import { removeStatus } from './delete-status'
 import { announceEdit, keepRevision } from './edit-status'
@@ -116,9 +117,11 @@ export async function upsertRemoteEmojis(tx: Tx, accountId: string, emojis: Remo
   }
 }
 
-async function insertAttachments(tx: Tx, accountId: string, statusId: string, attachments: RemoteAttachment[]) {
+/** Stores the attachments as remote media, whose caching is enqueued in the same transaction. */
+async function insertAttachments(ctx: Ctx, tx: Tx, accountId: string, statusId: string, attachments: RemoteAttachment[]) {
   const list = attachments.filter((a) => /^https?:\/\//.test(a.url)).slice(0, MAX_ATTACHMENTS)
   if (!list.length) return
+  await enqueueRemoteMediaCache(ctx, tx, { statusId })
   await tx.insert(mediaAttachments).values(list.map((a, position) => ({
     accountId,
     statusId,
@@ -186,7 +189,7 @@ export async function storeRemoteStatus(ctx: Ctx, s: RemoteStatus): Promise<Stat
         remote: { uri: s.uri, url: s.url, createdAt: s.createdAt },
       })
       await upsertRemoteEmojis(tx, s.accountId, s.emojis)
-      await insertAttachments(tx, s.accountId, row.id, s.attachments)
+      await insertAttachments(ctx, tx, s.accountId, row.id, s.attachments)
       if (s.poll) await tx.insert(polls).values({ statusId: row.id, hideTotals: false, ...pollFields(s.poll) })
       await distributeNewStatus(tx, row, s.recipients)
       return row
@@ -232,7 +235,7 @@ export async function updateRemoteStatus(ctx: Ctx, statusId: string, s: RemoteSt
     if (mediaChanged) {
       // earlier media stay for the edit history, detached from the status
       await tx.update(mediaAttachments).set({ statusId: null }).where(eq(mediaAttachments.statusId, locked.id))
-      await insertAttachments(tx, s.accountId, locked.id, s.attachments)
+      await insertAttachments(ctx, tx, s.accountId, locked.id, s.attachments)
     }
     if (pollChanged) {
       if (poll) await tx.delete(polls).where(eq(polls.id, poll.id))

@@ -17,6 +17,12 @@ export const accounts = pgTable('accounts', {
   avatarUrl: text('avatar_url'),
   headerUrl: text('header_url'),
   backgroundUrl: text('background_url'),
+  /** a remote account's avatar and header as its server publishes them; `avatarUrl`/`headerUrl` show the cached copies */
+  avatarRemoteUrl: text('avatar_remote_url'),
+  headerRemoteUrl: text('header_remote_url'),
+  /** when the remote avatar and header were cached here, and their size in bytes */
+  profileMediaCachedAt: timestampTz('profile_media_cached_at'),
+  profileMediaBytes: integer('profile_media_bytes').notNull().default(0),
   avatarDescription: text('avatar_description').notNull().default(''),
   headerDescription: text('header_description').notNull().default(''),
   /** Mastodon 4.6's profile tabs: what the owner wishes clients to show */
@@ -55,6 +61,7 @@ export const accounts = pgTable('accounts', {
 }, (t) => [
   uniqueIndex('accounts_username_domain_uniq').on(t.username, sql`coalesce(${t.domain}, '')`),
   index('accounts_search_trgm').using('gin', sql`(${t.username}::text || ' ' || ${t.displayName}) gin_trgm_ops`),
+  index('accounts_profile_media_cached_idx').on(t.profileMediaCachedAt).where(sql`${t.profileMediaCachedAt} is not null`),
 ])
 
 export type AccountRow = typeof accounts.$inferSelect

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm'
 import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core'
 import { accounts } from './accounts'
-import { citext, createdAt, flakeId, primaryId, updatedAt } from './columns'
-import { statuses } from './statuses'
+import { citext, createdAt, flakeId, primaryId, timestampTz, updatedAt } from './columns'
+import { statuses, type StatusVisibility } from './statuses'
 
 export type MediaType = 'image' | 'gifv' | 'video' | 'audio' | 'unknown'
 export type MediaFocus = { x: number; y: number }
@@ -22,6 +22,8 @@ export const mediaAttachments = pgTable('media_attachments', {
   previewKey: text('preview_key'),
   /** for remote media */
   remoteUrl: text('remote_url'),
+  /** when the remote file was cached here (`fileKey` then holds the copy); null for uploads and uncached remote media */
+  cachedAt: timestampTz('cached_at'),
   description: text('description'),
   focus: jsonb('focus').$type<MediaFocus | null>(),
   /** Mastodon's `meta` (original/small sizes, duration...) */
@@ -34,6 +36,7 @@ export const mediaAttachments = pgTable('media_attachments', {
 }, (t) => [
   index('media_attachments_status_idx').on(t.statusId, t.position).where(sql`${t.statusId} is not null`),
   index('media_attachments_account_idx').on(t.accountId, t.id.desc()),
+  index('media_attachments_cached_idx').on(t.cachedAt).where(sql`${t.cachedAt} is not null`),
   index('media_attachments_unattached_idx').on(t.createdAt).where(sql`${t.statusId} is null and ${t.scheduledStatusId} is null`),
 ])
 
@@ -91,3 +94,24 @@ export const statusReactions = pgTable('status_reactions', {
   index('status_reactions_uri_idx').on(t.uri),
   index('status_reactions_status_idx').on(t.statusId, t.id),
 ])
+
+/** Pleroma's scrobbles: what an account listened to, published as ActivityStreams `Listen` activities. */
+export const scrobbles = pgTable('scrobbles', {
+  id: primaryId(),
+  accountId: flakeId('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+  /** the Listen activity's id (ours for local scrobbles) */
+  uri: text('uri'),
+  title: text('title').notNull(),
+  artist: text('artist'),
+  album: text('album'),
+  /** track length in milliseconds */
+  length: integer('length'),
+  externalLink: text('external_link'),
+  visibility: text('visibility').$type<StatusVisibility>().notNull().default('public'),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('scrobbles_uri_uniq').on(t.uri),
+  index('scrobbles_account_idx').on(t.accountId, t.id.desc()),
+])
+
+export type ScrobbleRow = typeof scrobbles.$inferSelect

@@ -2,7 +2,7 @@ import { Elysia } from 'elysia'
 import { importPacksFromFilesystem } from '../../core/emoji/import'
 import { addPackFile, deletePackFile, updatePackFile } from '../../core/emoji/pack-files'
 import { createPack, deletePack, listPacks, packArchive, readPaging, showPack, updatePackMetadata } from '../../core/emoji/packs'
-import { downloadRemotePack, downloadZipPack, listRemotePacks } from '../../core/emoji/remote'
+import { downloadRemotePack, downloadZipPack, listRemotePacks, packFetchOptions } from '../../core/emoji/remote'
 import type { Base } from '../base'
 
 /** Pleroma answers most pack changes with the JSON string "ok". */
@@ -27,13 +27,13 @@ function packRoutes(base: Base, prefix: string) {
       return ok()
     }, { auth: ADMIN })
     .get(`${prefix}/packs/import`, ({ ctx }) => importPacksFromFilesystem(ctx), { auth: ADMIN })
-    .get(`${prefix}/packs/remote`, ({ input }) => listRemotePacks(input.url, readPaging(input, 50)), { auth: ADMIN })
+    .get(`${prefix}/packs/remote`, ({ ctx, input }) => listRemotePacks(input.url, readPaging(input, 50), packFetchOptions(ctx)), { auth: ADMIN })
     .post(`${prefix}/packs/download`, async ({ ctx, input }) => {
-      await downloadRemotePack(ctx, { url: input.url, name: input.name, as: input.as })
+      await downloadRemotePack(ctx, { url: input.url, name: input.name, as: input.as }, packFetchOptions(ctx))
       return ok()
     }, { auth: ADMIN })
     .post(`${prefix}/packs/download_zip`, async ({ ctx, input }) => {
-      await downloadZipPack(ctx, { name: input.name, url: input.url, file: input.file })
+      await downloadZipPack(ctx, { name: input.name, url: input.url, file: input.file }, packFetchOptions(ctx))
       return ok()
     }, { auth: ADMIN })
     .get(`${prefix}/packs/archive`, async ({ ctx, input }) => archiveResponse(await packArchive(ctx, input.name)), { auth: 'public' })

@@ -1,10 +1,12 @@
 import { Elysia } from 'elysia'
 import { deleteMedia, getOwnMedia, updateMedia, uploadMedia, type MediaParams } from '../../core/media/attachments'
 import { DEFAULT_MASCOT_PATH, defaultMascotPng, getMascot, setMascot } from '../../core/media/mascot'
+import { fetchProxiedMedia } from '../../core/media/remote'
 import { mediaStorage } from '../../core/media/storage'
+import { NotFoundError } from '../../core/errors'
 import type { Base } from '../base'
 import { buildMediaAttachment, buildUploadedMedia } from '../render/media'
-import { serveStoredFile } from '../media-files'
+import { proxiedResponse, serveStoredFile } from '../media-files'
 
 const WRITE_MEDIA = { scopes: ['write:media'] }
 
@@ -46,3 +48,9 @@ export const mediaApi = (base: Base) =>
     // Files are public by URL (as on every fediverse server) and read no credentials.
     .get('/media/*', async ({ ctx, params, request }) => serveStoredFile(ctx, params['*'], request), { auth: 'client' })
     .head('/media/*', async ({ ctx, params, request }) => serveStoredFile(ctx, params['*'], request), { auth: 'client' })
+    // The media proxy (`remoteMedia.mode: proxy`): remote files a stored status or account names, fetched on request.
+    .get('/proxy/media/:id', async ({ ctx, params }) => proxiedResponse(await fetchProxiedMedia(ctx, { attachmentId: params.id })), { auth: 'client' })
+    .get('/proxy/:kind/:accountId/:digest', async ({ ctx, params }) => {
+      if (params.kind !== 'avatar' && params.kind !== 'header') throw new NotFoundError()
+      return proxiedResponse(await fetchProxiedMedia(ctx, { accountId: params.accountId, kind: params.kind, digest: params.digest }))
+    }, { auth: 'client' })

@@ -3,6 +3,7 @@ import type { Ctx } from '../../core/context'
 import { DEFAULT_AVATAR_PATH, DEFAULT_HEADER_PATH } from '../../core/accounts/default-images'
 import { formatFieldValue } from '../../core/accounts/profile-text'
 import { issueSocketToken } from '../../core/chats/shoutbox'
+import { proxiedProfileImageUrl, remoteMediaProxyBase, type RemoteProfileImage } from '../../core/media/remote-links'
 import { POSTING_VISIBILITIES } from '../../core/accounts/update-credentials'
 import type { Viewer } from '../../core/oauth/authenticate'
 import { loadRelationships } from '../../core/relationships/queries'
@@ -15,6 +16,8 @@ import { buildRelationship, type RelationshipEntity } from './relationship'
 export interface AccountExtras {
   baseUrl: string
   localDomain: string
+  /** the media proxy's base when remote media are proxied */
+  proxyBase?: string | null
   /** The local user behind the account (null for remote accounts). */
   user: UserRow | null
   viewer: Viewer | null
@@ -54,6 +57,13 @@ function staffRole(user: UserRow | null) {
   return null
 }
 
+/** A remote account's uncached avatar or header through the media proxy, when remote media are proxied. */
+function proxiedProfileImage(row: AccountRow, kind: RemoteProfileImage, proxyBase: string | null | undefined): string | null {
+  const remote = kind === 'avatar' ? row.avatarRemoteUrl : row.headerRemoteUrl
+  const shown = kind === 'avatar' ? row.avatarUrl : row.headerUrl
+  return proxyBase && row.domain && remote && shown === remote ? proxiedProfileImageUrl(proxyBase, kind, row.id, remote) : null
+}
+
 /**
  * Mastodon's Account entity (CredentialAccount with `extras.credentials`) with Pleroma's `pleroma` object.
  * Pure: no queries. Owner-only and staff-only data are decided here from `extras.viewer`.
@@ -65,8 +75,8 @@ export function buildAccount(row: AccountRow, extras: AccountExtras) {
   const staff = !!viewer && (viewer.isAdmin || viewer.isModerator)
   const showRole = local && !!user && (user.showRole || self || staff)
   const role = staffRole(user)
-  const avatar = row.avatarUrl ?? `${baseUrl}${DEFAULT_AVATAR_PATH}`
-  const header = row.headerUrl ?? `${baseUrl}${DEFAULT_HEADER_PATH}`
+  const avatar = proxiedProfileImage(row, 'avatar', extras.proxyBase) ?? row.avatarUrl ?? `${baseUrl}${DEFAULT_AVATAR_PATH}`
+  const header = proxiedProfileImage(row, 'header', extras.proxyBase) ?? row.headerUrl ?? `${baseUrl}${DEFAULT_HEADER_PATH}`
   const fields = row.fields.map((f) => ({
     name: f.name,
     value: local ? formatFieldValue(f.value) : f.value,
@@ -207,7 +217,7 @@ export function buildAccounts(
   ctx: Ctx, parts: AccountParts, viewer: Viewer | null,
   extras: { credentials?: { accountId: string; counts: NonNullable<AccountExtras['credentials']> }; relationships?: Map<string, Parameters<typeof buildRelationship>[0]> | null } = {},
 ): AccountEntity[] {
-  const base = { baseUrl: ctx.config.baseUrl, localDomain: ctx.config.domain, viewer }
+  const base = { baseUrl: ctx.config.baseUrl, localDomain: ctx.config.domain, proxyBase: remoteMediaProxyBase(ctx.config), viewer }
   const moved = new Map(parts.moved.map((m) => [m.id, buildAccount(m, { ...base, user: parts.users.get(m.id) ?? null, emojis: parts.emojis.get(m.id) })]))
   return parts.rows.map((row) => buildAccount(row, {
     ...base,

@@ -3,6 +3,7 @@ import type { Ctx } from '../../core/context'
 import { participationIdsByAccount } from '../../core/conversations/conversations'
 import { activeFiltersByAccount } from '../../core/filters/filters'
 import { compileFilters, type CompiledFilter } from '../../core/filters/match'
+import { remoteMediaProxyBase } from '../../core/media/remote-links'
 import { mediaStorage } from '../../core/media/storage'
 import type { Viewer } from '../../core/oauth/authenticate'
 import { escapeHtml } from '../../core/statuses/format'
@@ -259,11 +260,12 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
 
 function groupMedia(ctx: Ctx, rows: MediaAttachmentRow[]): Map<string, MediaAttachmentEntity[]> {
   const storage = mediaStorage(ctx.config)
+  const proxyBase = remoteMediaProxyBase(ctx.config)
   const byStatus = new Map<string, MediaAttachmentEntity[]>()
   for (const row of rows) {
     if (!row.statusId) continue
     const list = byStatus.get(row.statusId) ?? []
-    list.push(buildMediaAttachment(row, storage))
+    list.push(buildMediaAttachment(row, storage, proxyBase))
     byStatus.set(row.statusId, list)
   }
   return byStatus

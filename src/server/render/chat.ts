@@ -3,6 +3,7 @@ import { chatSummaries } from '../../core/chats/chats'
 import type { Ctx } from '../../core/context'
 import { decodeId } from '../../core/ids'
 import { loadEmojisFor, shortcodesIn } from '../../core/emoji/queries'
+import { remoteMediaProxyBase } from '../../core/media/remote-links'
 import { mediaStorage } from '../../core/media/storage'
 import type { Viewer } from '../../core/oauth/authenticate'
 import { accounts, mediaAttachments, type ChatMessageRow, type ChatRow } from '../../db/schema'
@@ -28,7 +29,7 @@ export async function renderChatMessagesIn(ctx: Ctx, items: { chat: ChatRow; mes
     loadEmojisFor(ctx.db, ctx.config.baseUrl, items.map((i) => ({ key: i.message.id, domain: null, shortcodes: shortcodesIn(i.message.source) }))),
   ])
   const storage = mediaStorage(ctx.config)
-  const mediaById = new Map(media.map((m) => [m.id, buildMediaAttachment(m, storage)]))
+  const mediaById = new Map(media.map((m) => [m.id, buildMediaAttachment(m, storage, remoteMediaProxyBase(ctx.config))]))
   return items.map(({ chat, message: m }) => ({
     id: m.id,
     chat_id: chat.id,

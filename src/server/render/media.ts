@@ -1,3 +1,4 @@
+import { proxiedAttachmentUrl } from '../../core/media/remote-links'
 import type { MediaStorage } from '../../core/media/storage'
 import type { StoredUpload } from '../../core/media/upload'
 import type { MediaAttachmentRow } from '../../db/schema'
@@ -17,9 +18,12 @@ export interface MediaAttachmentEntity {
   pleroma: { mime_type: string }
 }
 
-/** Pure: file URLs come from the storage's public base, the focal point joins `meta` when set. */
-export function buildMediaAttachment(row: MediaAttachmentRow, storage: MediaStorage): MediaAttachmentEntity {
-  const url = row.fileKey ? storage.url(row.fileKey) : row.remoteUrl
+/**
+ * Pure: file URLs come from the storage's public base, the focal point joins `meta` when set. Remote media show their
+ * cached copy once there is one, the media proxy's address with `proxyBase`, else the remote URL; `remote_url` always.
+ */
+export function buildMediaAttachment(row: MediaAttachmentRow, storage: MediaStorage, proxyBase: string | null = null): MediaAttachmentEntity {
+  const url = row.fileKey ? storage.url(row.fileKey) : row.remoteUrl && proxyBase ? proxiedAttachmentUrl(proxyBase, row.id) : row.remoteUrl
   const previewUrl = row.previewKey ? storage.url(row.previewKey) : row.type === 'image' || row.type === 'gifv' ? url : null
   return {
     id: row.id,

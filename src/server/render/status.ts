@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm'
 import type { Ctx } from '../../core/context'
 import { loadMediaByIds } from '../../core/media/attachments'
+import { remoteMediaProxyBase } from '../../core/media/remote-links'
 import { mediaStorage } from '../../core/media/storage'
 import type { Viewer } from '../../core/oauth/authenticate'
 import { htmlToPlainText } from '../../core/statuses/format'
@@ -273,7 +274,7 @@ export async function renderStatusHistory(ctx: Ctx, status: StatusRow, revisions
     poll: r.pollOptions ? { options: r.pollOptions.map((title) => ({ title })) } : null,
     media_attachments: r.mediaIds.flatMap((id) => {
       const row = media.get(id)
-      return row ? [buildMediaAttachment(row, storage)] : []
+      return row ? [buildMediaAttachment(row, storage, remoteMediaProxyBase(ctx.config))] : []
     }),
     emojis: emojis.get(String(i)) ?? [],
     pleroma: { content: { 'text/plain': htmlToPlainText(r.content) } },
