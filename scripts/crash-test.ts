@@ -47,7 +47,7 @@ export interface CrashReport {
   seconds: number
 }
 
-interface User { id: string; username: string; token: string }
+export interface User { id: string; username: string; token: string }
 interface AckedStatus { id: string; uri: string; text: string; author: User; mediaUrl: string | null }
 
 class Server {
@@ -92,7 +92,7 @@ class Server {
   }
 }
 
-async function api(base: string, method: string, path: string, opts: { token?: string; json?: unknown; form?: FormData } = {}): Promise<{ status: number; body: any }> {
+export async function api(base: string, method: string, path: string, opts: { token?: string; json?: unknown; form?: FormData } = {}): Promise<{ status: number; body: any }> {
   const headers: Record<string, string> = {}
   if (opts.token) headers.authorization = `Bearer ${opts.token}`
   let body: BodyInit | undefined
@@ -109,7 +109,7 @@ async function api(base: string, method: string, path: string, opts: { token?: s
   return { status: res.status, body: parsed }
 }
 
-async function register(base: string, name: string): Promise<User> {
+export async function register(base: string, name: string): Promise<User> {
   const app = await api(base, 'POST', '/api/v1/apps', { json: { client_name: 'crash-test', redirect_uris: 'urn:ietf:wg:oauth:2.0:oob', scopes: 'read write follow' } })
   const appToken = await api(base, 'POST', '/oauth/token', { json: { grant_type: 'client_credentials', client_id: app.body.client_id, client_secret: app.body.client_secret, scope: 'read write follow' } })
   const account = await api(base, 'POST', '/api/v1/accounts', {
