@@ -1,7 +1,10 @@
 // Crash safety: runs `rookery serve` as a child process, drives writes through the API (statuses, statuses with
 // media, follows), kills the server with SIGKILL at random moments, restarts it and checks that every write the server
 // acknowledged (a 2xx answer) is still there: the status with its text, its media file, the follow, and the account
-// counters. Bounded in kills and in time.
+// counters. A remote follower on loopback (a hand-made ActivityPub inbox) follows every account, so each status also
+// queues a delivery job in its own transaction: after the last restart every acknowledged status must reach that inbox,
+// each under one activity id (a redelivery after a crash carries the same id, which receivers deduplicate), and no
+// delivery may be of a status that is not there. Bounded in kills and in time.
 //
 //   bun scripts/crash-test.ts [--kills 5] [--seconds 180] [--seed 1] [--database-url postgres://user@host/postgres]
 //
@@ -12,6 +15,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import postgres from 'postgres'
 import { createRaster, encodePng } from '../src/core/accounts/png'
+import { startRawActors, type RawActors } from '../test/support/raw-actor'
 import { seededRandom } from './seeded-random'
 
 const ROOT = resolve(import.meta.dir, '..')
@@ -35,14 +39,16 @@ export interface CrashReport {
   kills: number
   restarts: number
   acknowledged: { statuses: number; media: number; follows: number }
+  /** the remote follower's inbox: Create deliveries, distinct activities among them, and deliveries of one activity again */
+  deliveries: { received: number; activities: number; redelivered: number }
   /** requests cut off by a kill (their outcome is unknown, and either outcome is allowed) */
   interrupted: number
   lost: string[]
   seconds: number
 }
 
-interface User { id: string; username: string; token: string }
-interface AckedStatus { id: string; text: string; author: User; mediaUrl: string | null }
+export interface User { id: string; username: string; token: string }
+interface AckedStatus { id: string; uri: string; text: string; author: User; mediaUrl: string | null }
 
 class Server {
   private constructor(readonly proc: ReturnType<typeof Bun.spawn>, readonly url: string) {}
@@ -86,7 +92,7 @@ class Server {
   }
 }
 
-async function api(base: string, method: string, path: string, opts: { token?: string; json?: unknown; form?: FormData } = {}): Promise<{ status: number; body: any }> {
+export async function api(base: string, method: string, path: string, opts: { token?: string; json?: unknown; form?: FormData } = {}): Promise<{ status: number; body: any }> {
   const headers: Record<string, string> = {}
   if (opts.token) headers.authorization = `Bearer ${opts.token}`
   let body: BodyInit | undefined
@@ -103,7 +109,7 @@ async function api(base: string, method: string, path: string, opts: { token?: s
   return { status: res.status, body: parsed }
 }
 
-async function register(base: string, name: string): Promise<User> {
+export async function register(base: string, name: string): Promise<User> {
   const app = await api(base, 'POST', '/api/v1/apps', { json: { client_name: 'crash-test', redirect_uris: 'urn:ietf:wg:oauth:2.0:oob', scopes: 'read write follow' } })
   const appToken = await api(base, 'POST', '/oauth/token', { json: { grant_type: 'client_credentials', client_id: app.body.client_id, client_secret: app.body.client_secret, scope: 'read write follow' } })
   const account = await api(base, 'POST', '/api/v1/accounts', {
@@ -130,6 +136,76 @@ async function scratchDatabase(url: string): Promise<{ url: string; drop(): Prom
   }
 }
 
+const AP = 'application/activity+json'
+
+/** The remote actor follows every account (signed Follows to their inboxes) and waits for each Accept. */
+async function followFromRemote(base: string, remote: RawActors, users: User[]) {
+  for (const u of users) {
+    const actor = await fetch(`${base}/users/${u.username}`, { headers: { accept: AP }, signal: AbortSignal.timeout(15_000) })
+    const actorId = (await actor.json() as { id: string }).id
+    const follow = JSON.stringify({
+      '@context': 'https://www.w3.org/ns/activitystreams',
+      id: `${remote.baseUrl}/follows/${u.username}`, type: 'Follow', actor: remote.actorUri('watcher'), object: actorId,
+    })
+    const res = await fetch(await remote.signed('watcher', `${base}/users/${u.username}/inbox`, { body: follow }), { signal: AbortSignal.timeout(15_000) })
+    if (res.status >= 300) throw new Error(`the remote Follow of ${u.username} was refused: ${res.status} ${await res.text()}`)
+  }
+  const accepted = () => new Set(inboxActivities(remote).filter((a) => a.type === 'Accept').map((a) => a.actor)).size
+  const until = Date.now() + 60_000
+  while (accepted() < users.length) {
+    if (Date.now() > until) throw new Error(`${accepted()} of ${users.length} remote follows were accepted within 60 s`)
+    await Bun.sleep(100)
+  }
+}
+
+interface Delivered { id: string; type: string; actor: string; object: unknown }
+
+function inboxActivities(remote: RawActors): Delivered[] {
+  const out: Delivered[] = []
+  for (const r of remote.received) {
+    if (r.method !== 'POST') continue
+    try {
+      out.push(JSON.parse(r.body))
+    } catch {}
+  }
+  return out
+}
+
+const objectId = (object: unknown) => (typeof object === 'string' ? object : (object as { id?: string } | null)?.id ?? null)
+
+/**
+ * Waits (up to `waitMs`) for a Create of every acknowledged status at the remote inbox, then records in `lost` an
+ * acknowledged status never delivered, a status delivered under two activity ids (a receiver would show it twice),
+ * and a delivery of a status the server does not have.
+ */
+async function checkDeliveries(base: string, remote: RawActors, statuses: AckedStatus[], waitMs: number, lost: string[]) {
+  const creates = () => inboxActivities(remote).filter((a) => a.type === 'Create')
+  const until = Date.now() + waitMs
+  const missing = () => {
+    const delivered = new Set(creates().map((a) => objectId(a.object)))
+    return statuses.filter((s) => !delivered.has(s.uri))
+  }
+  while (missing().length && Date.now() < until) await Bun.sleep(250)
+  for (const s of missing()) lost.push(`status ${s.id}: acknowledged but never delivered to its remote follower`)
+  const received = creates()
+  const activitiesByObject = new Map<string, Set<string>>()
+  for (const a of received) {
+    const object = objectId(a.object) ?? '?'
+    activitiesByObject.set(object, (activitiesByObject.get(object) ?? new Set()).add(a.id))
+  }
+  const acked = new Set(statuses.map((s) => s.uri))
+  for (const [object, ids] of activitiesByObject) {
+    if (ids.size > 1) lost.push(`${object}: delivered as ${ids.size} different activities (${[...ids].join(', ')})`)
+    if (acked.has(object)) continue
+    // A status cut off by a kill may or may not have been written; if it was delivered, it must be there.
+    const id = object.split('/').pop()!
+    const res = await api(base, 'GET', `/api/v1/statuses/${id}`)
+    if (res.status !== 200) lost.push(`${object}: delivered, but the server answers ${res.status} for it`)
+  }
+  const activities = new Set(received.map((a) => a.id)).size
+  return { received: received.length, activities, redelivered: received.length - activities }
+}
+
 export async function runCrashTest(opts: CrashOptions): Promise<CrashReport> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'))
   const rand = seededRandom(opts.seed)
@@ -140,7 +216,10 @@ export async function runCrashTest(opts: CrashOptions): Promise<CrashReport> {
   const scratch = opts.databaseUrl ? await scratchDatabase(opts.databaseUrl) : null
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(DATABASE_URL|ROOKERY_|PORT$)/.test(k)) env[k] = v
-  Object.assign(env, { ROOKERY_DATA_DIR: dataDir, ROOKERY_DOMAIN: 'crash.rookery.test', ROOKERY_RATE_LIMITS: 'false', NO_COLOR: '1' })
+  Object.assign(env, {
+    ROOKERY_DATA_DIR: dataDir, ROOKERY_DOMAIN: 'crash.rookery.test', ROOKERY_RATE_LIMITS: 'false', NO_COLOR: '1',
+    ROOKERY_FEDERATION_ALLOW_PRIVATE: 'true', // the remote follower is on loopback
+  })
   if (scratch) env.DATABASE_URL = scratch.url
   const png = new Uint8Array(encodePng(createRaster(8, 8, [30, 120, 200])))
 
@@ -151,12 +230,17 @@ export async function runCrashTest(opts: CrashOptions): Promise<CrashReport> {
   let kills = 0
   let restarts = 0
   let server: Server | null = await Server.start(env)
+  let remote: RawActors | null = null
   const lost: string[] = []
+  let deliveries = { received: 0, activities: 0, redelivered: 0 }
   try {
     log(`serve on ${server.url} (${scratch ? 'PostgreSQL' : 'PGlite'}) after ${Date.now() - started} ms`)
     const users = [] as User[]
     for (let i = 0; i < (opts.users ?? 4); i++) users.push(await register(server.url, `crash${i}`))
     log(`${users.length} users after ${Date.now() - started} ms`)
+    remote = await startRawActors(['watcher'])
+    await followFromRemote(server.url, remote, users)
+    log(`the remote follower is accepted by every account after ${Date.now() - started} ms`)
     let n = 0
     const followsTried = new Set<string>()
 
@@ -188,7 +272,7 @@ export async function runCrashTest(opts: CrashOptions): Promise<CrashReport> {
           mediaUrl = media.body.url
         }
         const res = await api(base, 'POST', '/api/v1/statuses', { token: author.token, json: { status: text, media_ids: mediaId ? [mediaId] : [] } })
-        if (res.status === 200) statuses.push({ id: res.body.id, text, author, mediaUrl })
+        if (res.status === 200) statuses.push({ id: res.body.id, uri: res.body.uri, text, author, mediaUrl })
       } catch {
         interrupted++
       }
@@ -232,6 +316,7 @@ export async function runCrashTest(opts: CrashOptions): Promise<CrashReport> {
       const res = await api(base, 'GET', `/api/v1/accounts/relationships?id[]=${to.id}`, { token: from.token })
       if (!res.body?.[0]?.following) lost.push(`follow ${from.username} → ${to.username}`)
     }
+    deliveries = await checkDeliveries(base, remote, statuses, Math.max(30_000, deadline - Date.now()), lost)
     for (const u of users) {
       const me = await api(base, 'GET', '/api/v1/accounts/verify_credentials', { token: u.token })
       const acked = statuses.filter((s) => s.author === u).length
@@ -245,6 +330,7 @@ export async function runCrashTest(opts: CrashOptions): Promise<CrashReport> {
     server = null
   } finally {
     await server?.kill().catch(() => {})
+    await remote?.stop().catch(() => {})
     await scratch?.drop().catch(() => {})
     rmSync(dataDir, { recursive: true, force: true })
   }
@@ -253,6 +339,7 @@ export async function runCrashTest(opts: CrashOptions): Promise<CrashReport> {
     kills,
     restarts,
     acknowledged: { statuses: statuses.length, media: statuses.filter((s) => s.mediaUrl).length, follows: follows.length },
+    deliveries,
     interrupted,
     lost,
     seconds: Math.round((Date.now() - started) / 1000),

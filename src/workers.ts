@@ -63,7 +63,7 @@ export async function startWorkerProcess(config: Config): Promise<RunningWorker>
   try {
     // Jobs build links (deliveries, mails, push) from the identity the server stored; the server claims it first.
     await adoptIdentity(ctx.db, config, { claim: false })
-    jobs = ctx.jobs = await startJobs(ctx.database, { pollingIntervalSeconds: config.jobPollingSeconds })
+    jobs = ctx.jobs = await startJobs(ctx.database, { runner: true, pollingIntervalSeconds: config.jobPollingSeconds })
     workers = await startWorkers({ ...ctx, jobs })
   } catch (e) {
     await jobs?.stop().catch(() => {})

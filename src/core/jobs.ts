@@ -85,6 +85,58 @@ export interface JobsOptions {
   queues?: readonly string[]
   /** How often an idle worker looks for new jobs (default 2 s; pg-boss allows 0.5 s at least). */
   pollingIntervalSeconds?: number
+  /**
+   * This process runs the application's workers (`serve`, `rookery worker`): at start it takes back the jobs a
+   * crashed process left running, when no other worker process is alive to be running them (see `JobRunnerClaim`).
+   */
+  runner?: boolean
+}
+
+/** Any fixed number: the advisory lock that every process running jobs holds in shared mode while it lives. */
+const RUNNER_LOCK = 7_406_913_117
+
+interface JobRunnerClaim {
+  /** Jobs found running from a process that is gone, put back to run now. */
+  requeued: number
+  release(): Promise<void>
+}
+
+/**
+ * A process killed in the middle of a job leaves it `active`; pg-boss 10 would only retry it when it expires
+ * (15 minutes) and has no way to tell which process runs a job. So every worker process holds a shared advisory lock
+ * for its lifetime (PostgreSQL drops it with the dead process's connection), and a starting one that can take the lock
+ * exclusively knows that no other is alive: every `active` job is an orphan. Embedded PGlite has one process by
+ * construction (the data-folder lock). The orphans run again from the start: at least once, so their effects must be
+ * idempotent (deliveries carry their activity id, which receivers deduplicate).
+ */
+async function claimJobRunner(database: Database): Promise<JobRunnerClaim> {
+  const requeue = `update pgboss.job set state = 'retry', start_after = now() where state = 'active'`
+  if (database.kind === 'pglite') {
+    const { rowCount } = await executorFor(database.db).executeSql(requeue)
+    return { requeued: rowCount ?? 0, release: async () => {} }
+  }
+  const client = (database.db as any).$client
+  if (typeof client?.reserve !== 'function') return { requeued: 0, release: async () => {} }
+  const connection = await client.reserve()
+  try {
+    let requeued = 0
+    const [{ alone }] = await connection.unsafe(`select pg_try_advisory_lock(${RUNNER_LOCK}) as alone`)
+    if (alone) {
+      requeued = (await connection.unsafe(requeue)).count
+      await connection.unsafe(`select pg_advisory_unlock(${RUNNER_LOCK})`)
+    }
+    await connection.unsafe(`select pg_advisory_lock_shared(${RUNNER_LOCK})`)
+    return {
+      requeued,
+      async release() {
+        await connection.unsafe(`select pg_advisory_unlock_shared(${RUNNER_LOCK})`).catch(() => {})
+        connection.release()
+      },
+    }
+  } catch (e) {
+    connection.release()
+    throw e
+  }
 }
 
 interface Pool { stop(): Promise<void> }
@@ -153,6 +205,8 @@ export async function startJobs(database: Database, opts: JobsOptions = {}): Pro
   })
   boss.on('error', (e: Error) => console.error('[rookery] job queue error:', e.message))
   await boss.start()
+  const claim = opts.runner ? await claimJobRunner(database) : null
+  if (claim?.requeued) console.warn(`[rookery] ${claim.requeued} job${claim.requeued === 1 ? '' : 's'} interrupted by a crash put back to run`)
   // Every queue of the application exists whatever this process works on: core actions send to them from anywhere.
   const known = new Set<string>([...QUEUES, ...(opts.queues ?? [])])
   for (const name of known) await boss.createQueue(name)
@@ -213,6 +267,7 @@ export async function startJobs(database: Database, opts: JobsOptions = {}): Pro
       await Promise.all(stopping.map((p) => p.stop()))
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 })
       await executor.release?.()
+      await claim?.release()
     },
   }
 }

@@ -59,10 +59,10 @@ export function parseRange(header: string | null, size: number): { start: number
   return { start, end }
 }
 
-/** Serves a file of the local media folder (`/media/<key>`), with range requests for audio and video seeking. */
+/** Serves a file of the local media folder (`/media/<key>`), with range requests for audio and video seeking; redirects to the bucket when files live in one. */
 export async function serveStoredFile(ctx: Ctx, rawKey: string | undefined, request: Request): Promise<Response> {
   const storage = mediaStorage(ctx.config)
-  if (storage.kind !== 'local' || !rawKey) return notFound()
+  if (!rawKey) return notFound()
   let key: string
   try {
     key = decodeURIComponent(rawKey)
@@ -70,6 +70,8 @@ export async function serveStoredFile(ctx: Ctx, rawKey: string | undefined, requ
     return notFound()
   }
   if (!isStorageKey(key)) return notFound()
+  // Files moved to a bucket (`rookery media move --to-s3`): links other servers kept still lead to them.
+  if (storage.kind !== 'local') return new Response(null, { status: 301, headers: { location: storage.url(key), 'cache-control': 'public, max-age=86400' } })
   const file = await storage.get(key)
   if (!file) return notFound()
   const headers = fileHeaders(key)

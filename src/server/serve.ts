@@ -73,7 +73,7 @@ export async function startServer(config: Config, opts: ServeOptions = {}): Prom
   let workers: Workers | undefined
   try {
     // Without workers the queue is only for sending: no maintenance or schedules either (the workers run those).
-    jobs = ctx.jobs = await startJobs(ctx.database, { supervise: runJobs, pollingIntervalSeconds: config.jobPollingSeconds })
+    jobs = ctx.jobs = await startJobs(ctx.database, { supervise: runJobs, runner: runJobs, pollingIntervalSeconds: config.jobPollingSeconds })
     if (runJobs) workers = await startWorkers({ ...ctx, jobs })
     app = createApp(ctx).listen({ hostname: config.host, port: config.port, maxRequestBodySize: maxRequestBodySize(config) })
   } catch (e) {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { inArray } from 'drizzle-orm'
 import type { Ctx } from '../../src/core/context'
+import { statuses } from '../../src/db/schema'
 import { isUnavailableError } from '../../src/db/availability'
 import { openPostgres, type Database } from '../../src/db/client'
 import { createApp, type App } from '../../src/server/app'
@@ -100,6 +102,60 @@ describe.skipIf(!onPostgres)('PostgreSQL outage', () => {
     expect(back.json).toMatchObject({ healthy: true, database_state: 'available' })
     expect(back.json.database_unavailable_since).toBeUndefined()
   }, 60_000)
+
+  test('cut and restored under load: only 2xx or 503 answers, and every acknowledged write is there afterwards', async () => {
+    const acknowledged: string[] = []
+    const answers = new Map<number, number>()
+    let stop = false
+    let n = 0
+    const writer = async () => {
+      // bounded in count as well as by the phases below
+      for (let i = 0; i < 400 && !stop; i++) {
+        const text = `under load ${++n}`
+        const res = await call('POST', '/api/v1/statuses', { app, token: alice.token, json: { status: text } })
+        answers.set(res.status, (answers.get(res.status) ?? 0) + 1)
+        if (res.status === 200) acknowledged.push(res.json.id)
+        else {
+          expect(res.status).toBe(503)
+          expect(typeof res.json.error).toBe('string')
+          expect(res.headers.get('retry-after')).toMatch(/^\d+$/)
+          await Bun.sleep(20)
+        }
+      }
+    }
+    const load = Promise.all([writer(), writer(), writer()])
+    let cut = false
+    const phase = async (ms: number, status: number) => {
+      const until = performance.now() + ms
+      const before = answers.get(status) ?? 0
+      while (performance.now() < until || (answers.get(status) ?? 0) === before) await Bun.sleep(50)
+    }
+    try {
+      await phase(500, 200)
+      proxy.cut('refuse')
+      cut = true
+      await phase(1000, 503)
+      const health = await timed('GET', '/api/pleroma/healthcheck')
+      expect(health.status).toBe(503)
+      expect(health.json).toMatchObject({ healthy: false, database_state: 'unavailable' })
+      proxy.restore()
+      cut = false
+      const writesBefore = answers.get(200) ?? 0
+      // it recovers by itself: writes succeed again while the load goes on
+      for (let i = 0; i < 200 && (answers.get(200) ?? 0) <= writesBefore; i++) await Bun.sleep(100)
+      expect(answers.get(200) ?? 0).toBeGreaterThan(writesBefore)
+    } finally {
+      if (cut) proxy.restore() // (restoring drops every open connection, so only while cut)
+      stop = true
+      await load
+    }
+    expect([...answers.keys()].sort()).toEqual([200, 503])
+    expect((await timed('GET', '/api/pleroma/healthcheck')).json).toMatchObject({ healthy: true, database_state: 'available' })
+    // read back through the test's own connection, not the proxied one
+    const ctx = await getTestContext()
+    const stored = new Set((await ctx.db.select({ id: statuses.id }).from(statuses).where(inArray(statuses.id, acknowledged))).map((r) => r.id))
+    expect(acknowledged.filter((id) => !stored.has(id))).toEqual([])
+  }, 90_000)
 
   test('a lost network (connections accepted, never answered) is detected within the connect timeout', async () => {
     proxy.cut('blackhole')

@@ -195,8 +195,10 @@ describe('S3Storage', () => {
     const previewKey = res.json.preview_url.slice('https://cdn.example/'.length)
     expect(objects.get(`/api-bucket/${key}`)?.type).toBe('image/png')
     expect(objects.get(`/api-bucket/${previewKey}`)?.type).toBe('image/jpeg')
-    // the app does not serve files kept elsewhere
-    expect((await app.handle(new Request(`http://localhost/media/${key}`))).status).toBe(404)
+    // the app does not serve files kept elsewhere: it sends old /media links to the bucket
+    const old = await app.handle(new Request(`http://localhost/media/${key}`))
+    expect(old.status).toBe(301)
+    expect(old.headers.get('location')).toBe(`https://cdn.example/${key}`)
   })
 
   test('the public URL defaults to the endpoint and bucket', () => {

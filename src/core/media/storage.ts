@@ -44,7 +44,7 @@ function assertKey(key: string) {
 /** Files in a folder on this machine, served by the app at `<baseUrl>/media/<key>`. */
 export class LocalStorage implements MediaStorage {
   readonly kind = 'local'
-  private readonly root: string
+  readonly root: string
 
   constructor(root: string, private readonly publicBase: () => string) {
     this.root = resolve(root)
