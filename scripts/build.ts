@@ -46,6 +46,9 @@ const result = await Bun.build({
   entrypoints: ['./src/cli/index.ts'],
   compile: { outfile, ...(target ? { target } : {}) },
   minify: true,
+  // Modules imported with `import()` (Fedify, PGlite, Ink, mail, push, image codecs…) go to chunks of their own in the
+  // binary, read and parsed only when first imported: a start parses a fraction of the code.
+  splitting: true,
   define: { 'process.env.NODE_ENV': '"production"' },
   plugins: [stubReactDevtools, asciiLegalComments],
 })

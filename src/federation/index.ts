@@ -7,12 +7,12 @@ import type { Ctx } from '../core/context'
 import { findAccountById, findAccountByUri, findLocalActor, findRemoteActor, followUris } from '../core/federation/actors'
 import { loadEmojisFor, shortcodesIn } from '../core/emoji/queries'
 import { actorKeys, INSTANCE_KEY_OWNER } from '../core/federation/keys'
-import { FEDERATION_PUBLISH_QUEUE, type PublishEvent } from '../core/federation/publish'
+import type { PublishEvent } from '../core/federation/publish'
 import { ForbiddenError } from '../core/errors'
 import { acceptOutgoingFollow, followAccount, rejectOutgoingFollow, unfollowAccount, type OutgoingFollow } from '../core/relationships/follow'
 import type { AccountRow } from '../db/schema'
 import { fetchAuthorized } from './authorized-fetch'
-import { DELIVERY_RETRY_POLICY, deliverStatusEvent, isStatusEvent, noteDeliveryError, trackDeliveries } from './deliver'
+import { DELIVERY_RETRY_POLICY, deliverStatusEvent, isStatusEvent, noteDeliveryError } from './deliver'
 import { deliverChatEvent, isChatEvent } from './chats'
 import { DrizzleKvStore } from './kv'
 import { registerStatusDispatchers } from './objects'
@@ -35,7 +35,8 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
   const kv = new DrizzleKvStore(ctx.db)
   const federation = createFederation<Ctx>({
     kv,
-    queue: queues ? { ...queues, outbox: trackDeliveries(ctx, queues.outbox) } : undefined,
+    // Sending side only: the workers listen on these queues themselves (workers.ts).
+    queue: queues,
     outboxRetryPolicy: DELIVERY_RETRY_POLICY,
     onOutboxError: noteDeliveryError,
     // Failing hosts are tracked in `unavailable_domains` (deliver.ts), which needs each attempt's real outcome.
@@ -343,24 +344,15 @@ export function federationContext(ctx: Ctx): Context<Ctx> {
   return federationFor(ctx).createContext(new URL(ctx.config.baseUrl), ctx)
 }
 
-/**
- * Starts the workers of a serving process: Fedify's inbox, outbox and fan-out queues, the publish queue fed by
- * core actions, and the sweep of expired key-value rows.
- */
-export async function startFederationWorkers(ctx: Ctx, signal: AbortSignal): Promise<void> {
-  if (!ctx.jobs) throw new Error('federation workers need the job queue')
-  const federation = federationFor(ctx)
-  void federation.startQueue(ctx, { signal }).catch((e) => console.error('[rookery] federation queue:', e))
-  await ctx.jobs.work<PublishEvent>(FEDERATION_PUBLISH_QUEUE, async (event: PublishEvent) => {
-    const c = federationContext(ctx)
-    if (isStatusEvent(event)) await deliverStatusEvent(c, event)
-    else if (isChatEvent(event)) await deliverChatEvent(c, event)
-    else if (isInteractionEvent(event)) await deliverInteractionEvent(c, event)
-    else if (event.type === 'actor.update') await sendActorUpdate(c, event.accountId)
-    else if ('targetId' in event) await sendFollow(c, event)
-    else await sendFollowAnswer(c, event)
-  })
-  const kv = new DrizzleKvStore(ctx.db)
-  await ctx.jobs.work('federation.kv.sweep', async () => { await kv.sweep() })
-  await ctx.jobs.schedule('federation.kv.sweep', '*/10 * * * *')
+/** Sends what a core action published (a status, a chat message, an interaction, a profile, a follow or its answer). */
+export async function publish(ctx: Ctx, event: PublishEvent): Promise<void> {
+  const c = federationContext(ctx)
+  if (isStatusEvent(event)) await deliverStatusEvent(c, event)
+  else if (isChatEvent(event)) await deliverChatEvent(c, event)
+  else if (isInteractionEvent(event)) await deliverInteractionEvent(c, event)
+  else if (event.type === 'actor.update') await sendActorUpdate(c, event.accountId)
+  else if ('targetId' in event) await sendFollow(c, event)
+  else await sendFollowAnswer(c, event)
 }
+
+export { startFederationWorkers } from './workers'

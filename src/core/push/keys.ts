@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
 import { eq } from 'drizzle-orm'
-import webpush from 'web-push'
 import type { Database, DbLike } from '../../db/client'
 import { instanceSecrets } from '../../db/schema'
 import type { Ctx } from '../context'
@@ -18,16 +17,21 @@ interface PushKeys {
 }
 
 /** Reads a secret, making it first if no process has yet; concurrent first uses agree on whichever row won. */
-async function instanceSecret(db: DbLike, name: string, make: () => string): Promise<string> {
-  await db.insert(instanceSecrets).values({ name, value: make() }).onConflictDoNothing()
-  const [row] = await db.select({ value: instanceSecrets.value }).from(instanceSecrets).where(eq(instanceSecrets.name, name))
-  return row.value
+async function instanceSecret(db: DbLike, name: string, make: () => string | Promise<string>): Promise<string> {
+  const read = async () => (await db.select({ value: instanceSecrets.value }).from(instanceSecrets).where(eq(instanceSecrets.name, name)))[0]?.value
+  const stored = await read()
+  if (stored !== undefined) return stored
+  await db.insert(instanceSecrets).values({ name, value: await make() }).onConflictDoNothing()
+  return (await read())!
 }
+
+// web-push is loaded only the first time an instance makes its keys (and by deliver.ts for the first push).
+const newVapidKeys = async () => JSON.stringify((await import('web-push')).default.generateVAPIDKeys())
 
 const cache = new WeakMap<Database, Promise<PushKeys>>()
 
 async function loadPushKeys(db: DbLike): Promise<PushKeys> {
-  const vapid = JSON.parse(await instanceSecret(db, 'vapid_keys', () => JSON.stringify(webpush.generateVAPIDKeys()))) as VapidKeys
+  const vapid = JSON.parse(await instanceSecret(db, 'vapid_keys', newVapidKeys)) as VapidKeys
   const secret = Buffer.from(await instanceSecret(db, 'push_secret', () => randomBytes(32).toString('base64url')), 'base64url')
   const tokenKey = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'rookery push access token', 32))
   return { vapid, tokenKey }
