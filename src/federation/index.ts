@@ -39,7 +39,7 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
     queue: queues,
     outboxRetryPolicy: DELIVERY_RETRY_POLICY,
     onOutboxError: noteDeliveryError,
-    // Failing hosts are tracked in `unavailable_domains` (deliver.ts), which needs each attempt's real outcome.
+    // Failing hosts are tracked in `unavailable_domains` (outbox.ts), which needs each attempt's real outcome.
     circuitBreaker: false,
     manuallyStartQueue: true,
     // Private addresses, time, size and redirect limits on every fetch (see loader.ts).
