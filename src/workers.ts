@@ -14,7 +14,7 @@ import { registerPushJobs } from './core/push/deliver'
 import { registerPreviewCardJobs } from './core/cards/fetch-card'
 import { registerTrendJobs } from './core/trends/trends'
 import { registerBackupJobs } from './core/backups/backups'
-import { startFederationWorkers } from './federation'
+import { startFederationWorkers } from './federation/workers'
 import { adoptIdentity } from './core/instance/identity'
 
 export interface Workers {

@@ -209,7 +209,9 @@ export async function startJobs(database: Database, opts: JobsOptions = {}): Pro
   if (claim?.requeued) console.warn(`[rookery] ${claim.requeued} job${claim.requeued === 1 ? '' : 's'} interrupted by a crash put back to run`)
   // Every queue of the application exists whatever this process works on: core actions send to them from anywhere.
   const known = new Set<string>([...QUEUES, ...(opts.queues ?? [])])
-  for (const name of known) await boss.createQueue(name)
+  // One read of the queues that exist, rather than an insert attempt per queue on every start.
+  const existing = new Set((await boss.getQueues()).map((q) => q.name))
+  for (const name of known) if (!existing.has(name)) await boss.createQueue(name)
   const ensureQueue = (name: string) => {
     if (!known.has(name)) throw new Error(`unknown job queue ${name}`)
   }

@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 import type { Config } from '../config'
 
 export interface MailMessage {
@@ -10,7 +10,7 @@ export interface MailMessage {
 type Listener = (message: MailMessage) => void
 
 const listeners = new Set<Listener>()
-const transports = new Map<string, ReturnType<typeof nodemailer.createTransport>>()
+const transports = new Map<string, Transporter>()
 
 /** Calls `listener` with every message sent from now on (tests read links from it); returns the unsubscribe. */
 export function onMailSent(listener: Listener): () => void {
@@ -18,9 +18,14 @@ export function onMailSent(listener: Listener): () => void {
   return () => listeners.delete(listener)
 }
 
-function transportFor(url: string) {
+/** nodemailer is loaded with the first message sent over SMTP. */
+async function transportFor(url: string): Promise<Transporter> {
   let transport = transports.get(url)
-  if (!transport) transports.set(url, (transport = nodemailer.createTransport(url)))
+  if (!transport) {
+    const { default: nodemailer } = await import('nodemailer')
+    transport = transports.get(url) ?? nodemailer.createTransport(url)
+    transports.set(url, transport)
+  }
   return transport
 }
 
@@ -36,7 +41,7 @@ export async function sendMail(config: Config, message: MailMessage): Promise<bo
     return true
   }
   try {
-    await transportFor(config.mail.smtpUrl).sendMail({ from: config.mail.from, ...message })
+    await (await transportFor(config.mail.smtpUrl)).sendMail({ from: config.mail.from, ...message })
     return true
   } catch (e) {
     console.error(`[rookery] could not send mail to ${message.to}:`, (e as Error).message)

@@ -18,8 +18,10 @@ export function safeEqual(a: string, b: string): boolean {
 }
 
 /** Reads a server-wide secret, making it first if no process has yet; concurrent first uses agree on whichever row won. */
-export async function instanceSecret(db: DbLike, name: string, make: () => string): Promise<string> {
-  await db.insert(instanceSecrets).values({ name, value: make() }).onConflictDoNothing()
-  const [row] = await db.select({ value: instanceSecrets.value }).from(instanceSecrets).where(eq(instanceSecrets.name, name))
-  return row.value
+export async function instanceSecret(db: DbLike, name: string, make: () => string | Promise<string>): Promise<string> {
+  const read = async () => (await db.select({ value: instanceSecrets.value }).from(instanceSecrets).where(eq(instanceSecrets.name, name)))[0]?.value
+  const stored = await read()
+  if (stored !== undefined) return stored
+  await db.insert(instanceSecrets).values({ name, value: await make() }).onConflictDoNothing()
+  return (await read())!
 }

@@ -3,10 +3,9 @@ import { mkdirSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
+import type { PGlite } from '@electric-sql/pglite'
 import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
 import { DatabaseAvailability } from './availability'
@@ -96,11 +95,19 @@ export function openPostgres(url: string, poolSize = 10, label = url.replace(/\/
   return { db, queries, kind: 'postgres', describe: `PostgreSQL ${label}`, availability, close: () => client.end({ timeout: 5 }) }
 }
 
+/** Shared buffers of the embedded engine. */
+export const PGLITE_SHARED_BUFFERS = '16MB'
+
 export async function openPglite(dataDir: string | null): Promise<Database> {
+  // Loaded here: a PostgreSQL process never needs the embedded engine's code.
+  const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')])
   if (dataDir) mkdirSync(dataDir, { recursive: true })
   const cacheDir = join(dataDir ?? join(process.env.TMPDIR ?? '/tmp', 'rookery-cache'), 'cache')
   const pglite = await PGlite.create({
     dataDir: dataDir ? join(dataDir, 'pg') : undefined,
+    // PostgreSQL's default 128 MB of shared buffers fill the WebAssembly heap, which never gives memory back: 16 MB
+    // keeps a small instance's working set and halves the process's memory (bench/README.md, "Start and memory").
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
     ...(await pgliteModules()),
     fsBundle: pgliteFsBundle(),
     extensions: pgliteExtensions(cacheDir),

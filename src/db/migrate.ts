@@ -21,6 +21,8 @@ function toDrizzleMigrations() {
 /** Applies the migrations embedded in the build, through drizzle's own migrator step (same bookkeeping table). */
 export async function migrate(db: Db): Promise<string[]> {
   const before = await migrationStatus(db)
+  // The usual start: nothing to apply, and no DDL (drizzle's step first creates its schema and table if missing).
+  if (before.every((m) => m.applied)) return []
   // drizzle's migrate() reads files from disk; its dialect step takes the already-loaded list.
   await (db as any).dialect.migrate(toDrizzleMigrations(), (db as any).session, { migrationsFolder: '(embedded)' })
   return before.filter((m) => !m.applied).map((m) => m.tag)

@@ -1,17 +1,13 @@
 // Delivery of local statuses (Create, Update, Delete) and the bookkeeping of hosts that keep failing.
-import { AsyncLocalStorage } from 'node:async_hooks'
-import {
-  createExponentialBackoffPolicy, SendActivityError, type Context, type MessageQueue, type MessageQueueEnqueueOptions,
-  type MessageQueueListenOptions,
-} from '@fedify/fedify'
+import { createExponentialBackoffPolicy, SendActivityError, type Context } from '@fedify/fedify'
 import type { Recipient } from '@fedify/vocab'
 import { eq, inArray } from 'drizzle-orm'
 import type { Ctx } from '../core/context'
-import { clearDeliveryFailures, recordDeliveryFailure, unavailableAmong } from '../core/federation/domains'
 import { federates, type PublishEvent, type StatusDeletion } from '../core/federation/publish'
 import { deliveryTargets, loadFederatedStatusData, type DeliveryTarget } from '../core/federation/statuses'
 import { accounts, statuses } from '../db/schema'
 import { createActivity, deleteActivity, updateActivity } from './notes'
+import { currentAttempt } from './outbox'
 
 export type StatusEvent = Extract<PublishEvent, { type: 'status.create' | 'status.update' | 'status.delete' }>
 
@@ -77,69 +73,13 @@ async function send(
   if (recipients.length) await c.sendActivity({ identifier: username }, recipients, activity, { preferSharedInbox: true, excludeBaseUris })
 }
 
-/** How the current delivery attempt went, told by Fedify's `onOutboxError` to the queue wrapper below. */
-const attempt = new AsyncLocalStorage<{ outcome: 'sent' | 'unreachable' | 'refused' }>()
-
 /**
  * Fedify's `onOutboxError`: an answer of 4xx (other than 429) means the host is up and refused this one activity;
  * anything else (5xx, 429, a network error) counts against the host.
  */
 export function noteDeliveryError(error: Error): void {
-  const state = attempt.getStore()
+  const state = currentAttempt()
   if (!state) return
   const refused = error instanceof SendActivityError && error.statusCode >= 400 && error.statusCode < 500 && error.statusCode !== 429
   state.outcome = refused ? 'refused' : 'unreachable'
-}
-
-const hostOf = (inbox: unknown): string | null => {
-  try {
-    return typeof inbox === 'string' ? new URL(inbox).host : null
-  } catch {
-    return null
-  }
-}
-
-const { Temporal } = globalThis as any
-
-/** How long a delivery to a host already at its limit waits before it is tried again. */
-export const BUSY_HOST_DELAY_SECONDS = 1
-
-/**
- * The outbox queue with unavailable hosts: a message to a host marked unavailable is dropped, a failed attempt is
- * counted against its host, and a delivered one clears the host's failures. At most `perHost` deliveries to one host
- * run at once in this process; one more is put back on the queue for a moment rather than wait in a slot.
- */
-export function trackDeliveries(ctx: Ctx, queue: MessageQueue, perHost = ctx.config.federation.deliveryPerHost): MessageQueue {
-  const inFlight = new Map<string, number>()
-  return {
-    get nativeRetrial() { return queue.nativeRetrial },
-    enqueue: (message: unknown, options?: MessageQueueEnqueueOptions) => queue.enqueue(message, options),
-    getDepth: queue.getDepth ? () => queue.getDepth!() : undefined,
-    listen(handler: (message: any) => Promise<void> | void, options?: MessageQueueListenOptions) {
-      return queue.listen(async (message: { inbox?: unknown }) => {
-        const host = hostOf(message?.inbox)
-        if (!host) return handler(message)
-        if ((await unavailableAmong(ctx, [host])).size) return
-        const busy = inFlight.get(host) ?? 0
-        if (busy >= perHost) {
-          return queue.enqueue(message, { delay: Temporal.Duration.from({ seconds: BUSY_HOST_DELAY_SECONDS }) })
-        }
-        inFlight.set(host, busy + 1)
-        const state = { outcome: 'sent' as 'sent' | 'unreachable' | 'refused' }
-        try {
-          await attempt.run(state, () => handler(message))
-        } catch (e) {
-          if (state.outcome === 'refused') await clearDeliveryFailures(ctx, host)
-          else await recordDeliveryFailure(ctx, host)
-          throw e
-        } finally {
-          const left = (inFlight.get(host) ?? 1) - 1
-          if (left > 0) inFlight.set(host, left)
-          else inFlight.delete(host)
-        }
-        if (state.outcome === 'unreachable') await recordDeliveryFailure(ctx, host)
-        else await clearDeliveryFailures(ctx, host)
-      }, options)
-    },
-  }
 }

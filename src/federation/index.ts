@@ -7,14 +7,14 @@ import type { Ctx } from '../core/context'
 import { findAccountById, findAccountByUri, findLocalActor, findLocalSigner, findRemoteActor, followUris } from '../core/federation/actors'
 import { loadEmojisFor, shortcodesIn } from '../core/emoji/queries'
 import { actorKeys, INSTANCE_KEY_OWNER } from '../core/federation/keys'
-import { FEDERATION_PUBLISH_QUEUE, type ActorDeletion, type PublishEvent } from '../core/federation/publish'
+import type { ActorDeletion, PublishEvent } from '../core/federation/publish'
 import { ForbiddenError } from '../core/errors'
 import { acceptOutgoingFollow, followAccount, rejectOutgoingFollow, unfollowAccount, type OutgoingFollow } from '../core/relationships/follow'
 import { eq } from 'drizzle-orm'
 import { users, type AccountRow } from '../db/schema'
 import { withChatCapability } from './capabilities'
 import { fetchAuthorized } from './authorized-fetch'
-import { DELIVERY_RETRY_POLICY, deliverStatusEvent, isStatusEvent, noteDeliveryError, trackDeliveries } from './deliver'
+import { DELIVERY_RETRY_POLICY, deliverStatusEvent, isStatusEvent, noteDeliveryError } from './deliver'
 import { deliverChatEvent, isChatEvent } from './chats'
 import { DrizzleKvStore } from './kv'
 import { registerStatusDispatchers } from './objects'
@@ -29,8 +29,6 @@ import { onMove, sendMove } from './moves'
 import { deliverPinEvent, isPinEvent, onFeaturedChange } from './pins'
 import { deliverReactionEvent, isReactionEvent, onReaction, undoReaction, undoReactionById } from './reactions'
 import { deliverModerationEvent, isModerationEvent, onBlock, onFlag, undoBlock } from './moderation'
-import { setRemoteResolver } from '../core/search/resolve'
-import { resolveRemote } from './lookup'
 import { onListen, sendListen } from './listens'
 
 /** The instance actor's identifier; not a valid nickname (no leading underscores are made by registration). */
@@ -47,10 +45,11 @@ export function buildFederation(ctx: Ctx): Federation<Ctx> {
   const kv = new DrizzleKvStore(ctx.db)
   const federation = createFederation<Ctx>({
     kv,
-    queue: queues ? { ...queues, outbox: trackDeliveries(ctx, queues.outbox) } : undefined,
+    // Sending side only: the workers listen on these queues themselves (workers.ts).
+    queue: queues,
     outboxRetryPolicy: DELIVERY_RETRY_POLICY,
     onOutboxError: noteDeliveryError,
-    // Failing hosts are tracked in `unavailable_domains` (deliver.ts), which needs each attempt's real outcome.
+    // Failing hosts are tracked in `unavailable_domains` (outbox.ts), which needs each attempt's real outcome.
     circuitBreaker: false,
     manuallyStartQueue: true,
     // Private addresses, time, size and redirect limits on every fetch (see loader.ts).
@@ -385,33 +384,22 @@ export function federationContext(ctx: Ctx): Context<Ctx> {
   return federationFor(ctx).createContext(new URL(ctx.config.baseUrl), ctx)
 }
 
-/**
- * Starts the workers of a serving process: Fedify's inbox, outbox and fan-out queues, the publish queue fed by
- * core actions, and the sweep of expired key-value rows.
- */
-export async function startFederationWorkers(ctx: Ctx, signal: AbortSignal): Promise<void> {
-  if (!ctx.jobs) throw new Error('federation workers need the job queue')
-  // background work (imports) resolves remote accounts in worker processes too
-  setRemoteResolver(resolveRemote)
-  const federation = federationFor(ctx)
-  void federation.startQueue(ctx, { signal }).catch((e) => console.error('[rookery] federation queue:', e))
-  await ctx.jobs.work<PublishEvent>(FEDERATION_PUBLISH_QUEUE, async (event: PublishEvent) => {
-    const c = federationContext(ctx)
-    if (isStatusEvent(event)) await deliverStatusEvent(c, event)
-    else if (isChatEvent(event)) await deliverChatEvent(c, event)
-    else if (isInteractionEvent(event)) await deliverInteractionEvent(c, event)
-    else if (event.type === 'move') await sendMove(c, event)
-    else if (isPinEvent(event)) await deliverPinEvent(c, event)
-    else if (isPollEvent(event)) await deliverPollEvent(c, event)
-    else if (isReactionEvent(event)) await deliverReactionEvent(c, event)
-    else if (isModerationEvent(event)) await deliverModerationEvent(c, event)
-    else if (event.type === 'actor.delete') await sendActorDelete(c, event)
-    else if (event.type === 'actor.update') await sendActorUpdate(c, event.accountId)
-    else if (event.type === 'scrobble.create') await sendListen(c, event.scrobbleId)
-    else if ('targetId' in event) await sendFollow(c, event)
-    else await sendFollowAnswer(c, event)
-  })
-  const kv = new DrizzleKvStore(ctx.db)
-  await ctx.jobs.work('federation.kv.sweep', async () => { await kv.sweep() })
-  await ctx.jobs.schedule('federation.kv.sweep', '*/10 * * * *')
+/** Sends what a core action published (a status, a chat message, an interaction, a profile, a follow or its answer). */
+export async function publish(ctx: Ctx, event: PublishEvent): Promise<void> {
+  const c = federationContext(ctx)
+  if (isStatusEvent(event)) await deliverStatusEvent(c, event)
+  else if (isChatEvent(event)) await deliverChatEvent(c, event)
+  else if (isInteractionEvent(event)) await deliverInteractionEvent(c, event)
+  else if (event.type === 'move') await sendMove(c, event)
+  else if (isPinEvent(event)) await deliverPinEvent(c, event)
+  else if (isPollEvent(event)) await deliverPollEvent(c, event)
+  else if (isReactionEvent(event)) await deliverReactionEvent(c, event)
+  else if (isModerationEvent(event)) await deliverModerationEvent(c, event)
+  else if (event.type === 'actor.delete') await sendActorDelete(c, event)
+  else if (event.type === 'actor.update') await sendActorUpdate(c, event.accountId)
+  else if (event.type === 'scrobble.create') await sendListen(c, event.scrobbleId)
+  else if ('targetId' in event) await sendFollow(c, event)
+  else await sendFollowAnswer(c, event)
 }
+
+export { startFederationWorkers } from './workers'

@@ -5,8 +5,6 @@ import { clearDeliveryFailures } from '../core/federation/domains'
 import { localStatusAuthor } from '../core/federation/statuses'
 import { localTombstone } from '../core/statuses/tombstones'
 import { setRemoteResolver } from '../core/search/resolve'
-import { federationFor } from './index'
-import { resolveRemote } from './lookup'
 import { hitRateLimits, rateLimitHeaders, tightest, type RateLimitHit } from '../core/security/rate-limit'
 import { requestIp } from '../server/plugins/rate-limit'
 import { activityActorHost, anySuspended, signerHosts } from './authorized-fetch'
@@ -107,7 +105,8 @@ async function inboxRateLimited(ctx: Ctx, request: Request, ip: string): Promise
  * for ActivityPub JSON; anything Fedify has no answer for (an HTML page, an unknown path) goes on to the app.
  */
 export function federationMount(ctx: Ctx) {
-  setRemoteResolver(resolveRemote)
+  // Fedify and its vocabulary are the largest part of the code: loaded by the first request that needs them.
+  setRemoteResolver(async (...args) => (await import('./lookup')).resolveRemote(...args))
   return new Elysia({ name: 'federation' }).onRequest(async ({ request, server }) => {
     const path = new URL(request.url).pathname
     let rewritten: string | undefined
@@ -129,6 +128,7 @@ export function federationMount(ctx: Ctx) {
     // Suspended servers get nothing, and their activities are dropped before any of their keys is fetched.
     if (await anySuspended(ctx, [...signerHosts(request), activityActorHost(body)])) return jsonError(403, 'Domain blocked')
     let passOn = false
+    const { federationFor } = await import('./index')
     const response = await federationFor(ctx).fetch(publicRequest(request, ctx.config.baseUrl, body, rewritten), {
       contextData: ctx,
       onNotFound: () => { passOn = true; return new Response(null, { status: 404 }) },

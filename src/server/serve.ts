@@ -70,23 +70,35 @@ export async function startServer(config: Config, opts: ServeOptions = {}): Prom
   }
   let app: ReturnType<typeof createApp>
   let jobs: Jobs | undefined
-  let workers: Workers | undefined
   try {
     // Without workers the queue is only for sending: no maintenance or schedules either (the workers run those).
     jobs = ctx.jobs = await startJobs(ctx.database, { supervise: runJobs, runner: runJobs, pollingIntervalSeconds: config.jobPollingSeconds })
-    if (runJobs) workers = await startWorkers({ ...ctx, jobs })
     app = createApp(ctx).listen({ hostname: config.host, port: config.port, maxRequestBodySize: maxRequestBodySize(config) })
   } catch (e) {
-    await workers?.stop().catch(() => {})
     await jobs?.stop().catch(() => {})
     await ctx.database.close().catch(() => {})
     throw listenError(e, config)
   }
   const server = app.server!
   adoptEphemeralPort(config, server.port!)
-  if (claimAfterListen) await adoptIdentity(ctx.db, config, { claim: true })
-  // Streaming clients hear every event committed from now on, by this process or another one on the same database.
-  await app.decorator.streaming.start().catch((e) => console.error('[rookery] streaming: cannot listen for events:', e))
+  let workers: Workers | undefined
+  try {
+    if (claimAfterListen) await adoptIdentity(ctx.db, config, { claim: true })
+    // Requests are answered from here on; the workers (whose first polls and schedules take a moment) start meanwhile,
+    // and streaming clients hear every event committed from now on, by this process or another one on the database.
+    const [started] = await Promise.allSettled([
+      runJobs ? startWorkers({ ...ctx, jobs }) : undefined,
+      app.decorator.streaming.start().catch((e) => console.error('[rookery] streaming: cannot listen for events:', e)),
+    ])
+    if (started.status === 'rejected') throw started.reason
+    workers = started.value
+  } catch (e) {
+    await app.decorator.streaming.stop().catch(() => {})
+    server.stop(true)
+    await jobs.stop().catch(() => {})
+    await ctx.database.close().catch(() => {})
+    throw e
+  }
   // What `rookery top` shows of this process: open streams, and (on the control socket) request rate and memory.
   processCounters.reportStreams(() => app.decorator.streaming.size)
   const control = await startControlSocket(config).catch((e) => {

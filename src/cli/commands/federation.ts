@@ -2,10 +2,12 @@ import { Command, Option } from 'commander'
 import { findRemoteAccount } from '../../core/federation/actors'
 import { federationDeliveries } from '../../core/federation/deliveries'
 import type { AccountRow } from '../../db/schema'
-import { lookupRemote, lookupRemoteAccount } from '../../federation/lookup'
 import { startCommand, withDatabase } from '../context'
 import { CliError } from '../errors'
 import type { Block } from '../output'
+
+// Fedify comes with these two commands only: the others need not load it.
+const lookup = () => import('../../federation/lookup')
 
 const jsonOption = () => new Option('--json', 'print the result as JSON')
 
@@ -57,7 +59,7 @@ Examples:
     .action(async (query: string, _opts: unknown, cmd: Command) => {
       const run = await startCommand(cmd)
       await withDatabase(run, async (ctx) => {
-        const found = await run.out.task(`Fetching ${query}`, () => lookupRemote(ctx, query))
+        const found = await run.out.task(`Fetching ${query}`, async () => (await lookup()).lookupRemote(ctx, query))
         if (!found) throw new CliError(`Nothing found at ${query}`)
         const json = found.json as Record<string, unknown>
         await run.out.result(json, [{ kind: 'fields', rows: documentFields(json) }])
@@ -111,7 +113,7 @@ Examples:
       await withDatabase(run, async (ctx) => {
         const stored = await findRemoteAccount(ctx, query)
         if (!stored?.uri) throw new CliError(`No remote account ${query} is known here (look it up first: rookery federation lookup ${query})`)
-        const account = await run.out.task(`Fetching ${stored.uri}`, () => lookupRemoteAccount(ctx, { url: stored.uri! }, { fresh: true }))
+        const account = await run.out.task(`Fetching ${stored.uri}`, async () => (await lookup()).lookupRemoteAccount(ctx, { url: stored.uri! }, { fresh: true }))
         if (!account) throw new CliError(`Could not fetch ${stored.uri}; the stored account is unchanged`)
         await run.out.result(accountJson(account), [
           { kind: 'success', text: `Refreshed ${account.username}@${account.domain}` },

@@ -1,4 +1,3 @@
-import { fileTypeFromBuffer } from 'file-type'
 import type { MediaType } from '../../db/schema'
 
 /** What an upload really is, read from its bytes. */
@@ -34,6 +33,7 @@ const ACCEPTED: Record<string, Omit<DetectedType, 'mime'> & { mime?: string }> =
 
 /** Detects the type from the content alone (never the file name or the client's content type); null when not accepted. */
 export async function detectMediaType(bytes: Uint8Array): Promise<DetectedType | null> {
+  const { fileTypeFromBuffer } = await import('file-type') // loaded by the first upload
   const found = await fileTypeFromBuffer(bytes)
   const accepted = found && ACCEPTED[found.mime]
   if (!accepted) return null

@@ -1,5 +1,5 @@
 import { encode as encodeBlurhash } from 'blurhash'
-import { decodeImage, encodeJpegImage, resizeImage, type Pixels } from './codecs'
+import type { Pixels } from './codecs'
 import { readImageHeader, stripImageMetadata } from './metadata'
 
 /** Mastodon's size block in `meta`. */
@@ -50,6 +50,8 @@ export async function processImage(mime: string, bytes: Uint8Array): Promise<Pro
     throw new ImageError(`the image is too large (${header.width}x${header.height}; at most ${MAX_DECODED_PIXELS} pixels)`)
   }
   const original = stripImageMetadata(mime, bytes)
+  // The codecs (and their WebAssembly) are loaded by the first image a process handles.
+  const { decodeImage, encodeJpegImage, resizeImage } = await import('./codecs')
   let pixels: Pixels
   try {
     pixels = await decodeImage(mime, original)
@@ -74,6 +76,6 @@ async function blurhashOf(pixels: Pixels): Promise<string> {
   const fit = pixels.width >= pixels.height
     ? { width: BLURHASH_SIZE, height: Math.max(1, Math.round((BLURHASH_SIZE * pixels.height) / pixels.width)) }
     : { width: Math.max(1, Math.round((BLURHASH_SIZE * pixels.width) / pixels.height)), height: BLURHASH_SIZE }
-  const tiny = pixels.width > fit.width ? await resizeImage(pixels, fit.width, fit.height) : pixels
+  const tiny = pixels.width > fit.width ? await (await import('./codecs')).resizeImage(pixels, fit.width, fit.height) : pixels
   return encodeBlurhash(tiny.data, tiny.width, tiny.height, 4, 4)
 }

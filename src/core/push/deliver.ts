@@ -1,5 +1,4 @@
 import { and, eq, gt, inArray, isNull, lte, notInArray, or, sql } from 'drizzle-orm'
-import webpush from 'web-push'
 import { uuidParam } from '../../db/sql'
 import { accounts, notifications, oauthTokens, pushSubscriptions, statuses, users, type NotificationType, type PushSubscriptionRow } from '../../db/schema'
 import { DEFAULT_AVATAR_PATH } from '../accounts/default-images'
@@ -189,6 +188,7 @@ export async function deliverPush(ctx: Ctx, data: { subscriptionId: string; noti
   const payload = await buildPayload(ctx, sub, data.notificationId)
   if (!payload) return
   const { vapid } = await pushKeys(ctx)
+  const { default: webpush } = await import('web-push')
   const request = webpush.generateRequestDetails(
     { endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } },
     JSON.stringify(payload),

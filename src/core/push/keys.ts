@@ -1,5 +1,4 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
-import webpush from 'web-push'
 import type { Database, DbLike } from '../../db/client'
 import { instanceSecret } from '../secrets'
 import type { Ctx } from '../context'
@@ -16,10 +15,13 @@ interface PushKeys {
   tokenKey: Buffer
 }
 
+// web-push is loaded only the first time an instance makes its keys (and by deliver.ts for the first push).
+const newVapidKeys = async () => JSON.stringify((await import('web-push')).default.generateVAPIDKeys())
+
 const cache = new WeakMap<Database, Promise<PushKeys>>()
 
 async function loadPushKeys(db: DbLike): Promise<PushKeys> {
-  const vapid = JSON.parse(await instanceSecret(db, 'vapid_keys', () => JSON.stringify(webpush.generateVAPIDKeys()))) as VapidKeys
+  const vapid = JSON.parse(await instanceSecret(db, 'vapid_keys', newVapidKeys)) as VapidKeys
   const secret = Buffer.from(await instanceSecret(db, 'push_secret', () => randomBytes(32).toString('base64url')), 'base64url')
   const tokenKey = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'rookery push access token', 32))
   return { vapid, tokenKey }
