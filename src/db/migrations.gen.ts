@@ -24,6 +24,7 @@ import m21 from '../../drizzle/0021_remote_conversations.sql' with { type: 'text
 import m22 from '../../drizzle/0022_instance_domain_blocks.sql' with { type: 'text' }
 import m23 from '../../drizzle/0023_chat_message_uris.sql' with { type: 'text' }
 import m24 from '../../drizzle/0024_auth_changes.sql' with { type: 'text' }
+import m25 from '../../drizzle/0025_domain_moderation.sql' with { type: 'text' }
 
 export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: '0000_extensions', when: 1795426585225, breakpoints: true, sql: m0 as unknown as string },
@@ -51,4 +52,5 @@ export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql:
   { tag: '0022_instance_domain_blocks', when: 1796537774419, breakpoints: true, sql: m22 as unknown as string },
   { tag: '0023_chat_message_uris', when: 1796537811489, breakpoints: true, sql: m23 as unknown as string },
   { tag: '0024_auth_changes', when: 1796537921059, breakpoints: true, sql: m24 as unknown as string },
+  { tag: '0025_domain_moderation', when: 1796545837450, breakpoints: true, sql: m25 as unknown as string },
 ]

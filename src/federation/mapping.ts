@@ -3,6 +3,7 @@ import { Application, Group, isActor, Service, type Actor } from '@fedify/vocab'
 import type { Ctx } from '../core/context'
 import { upsertRemoteActor, type RemoteActorData } from '../core/federation/actors'
 import type { AccountRow } from '../db/schema'
+import { isDomainRejected } from '../core/instance/domain-policy'
 
 const text = (v: unknown) => (v == null ? '' : String(v))
 
@@ -54,6 +55,6 @@ export function isLocalHost(ctx: Ctx, host: string): boolean {
 export async function storeRemoteActor(c: Context<Ctx>, found: unknown): Promise<AccountRow | null> {
   if (!found || !isActor(found as Actor)) return null
   const data = await remoteActorData(c, found as Actor)
-  if (!data || isLocalHost(c.data, data.domain)) return null
+  if (!data || isLocalHost(c.data, data.domain) || await isDomainRejected(c.data, data.domain)) return null
   return upsertRemoteActor(c.data, data)
 }

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm'
 import { accounts, follows, remoteActors, users, type AccountRow } from '../../db/schema'
 import type { Ctx } from '../context'
+import { domainPolicy } from '../instance/domain-policy'
 import { sanitizeContent } from '../statuses/format'
 
 /** A local account other servers may see: approved, active, neither suspended nor deleted. */
@@ -61,6 +62,7 @@ export interface RemoteActorData {
  * its federation endpoints. The account is found by its URI first, then by its handle.
  */
 export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promise<AccountRow> {
+  const policy = await domainPolicy(ctx, data.domain)
   return ctx.db.transaction(async (tx) => {
     const fields = {
       displayName: data.displayName.slice(0, 200),
@@ -70,8 +72,8 @@ export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promis
       locked: data.locked,
       bot: data.bot,
       actorType: data.actorType,
-      avatarUrl: data.avatarUrl,
-      headerUrl: data.headerUrl,
+      avatarUrl: policy.rejectMedia || policy.avatarRemoval ? null : data.avatarUrl,
+      headerUrl: policy.rejectMedia || policy.bannerRemoval ? null : data.headerUrl,
       updatedAt: new Date(),
     }
     const [existing] = await tx.select().from(accounts)
@@ -80,7 +82,7 @@ export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promis
       .limit(1)
     const [account] = existing
       ? await tx.update(accounts).set(fields).where(eq(accounts.id, existing.id)).returning()
-      : await tx.insert(accounts).values({ username: data.username, domain: data.domain, ...fields }).returning()
+      : await tx.insert(accounts).values({ username: data.username, domain: data.domain, ...fields, silencedAt: policy.silence ? policy.blockedAt : null }).returning()
     const endpoints = {
       inboxUrl: data.inboxUrl,
       sharedInboxUrl: data.sharedInboxUrl,

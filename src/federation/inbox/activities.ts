@@ -47,7 +47,8 @@ export async function onUpdate(c: InboxContext<Ctx>, update: Update): Promise<vo
   if (!existing || !author || existing.accountId !== author.id) return
   const json = await activityJson(update)
   const status = await remoteStatusOf(c, object, await rawObject(object, json), author, newBudget(), json)
-  await updateRemoteStatus(c.data, existing.id, status)
+  // an edit the content policy refuses is not taken; the post stays as it was
+  if (status) await updateRemoteStatus(c.data, existing.id, status)
 }
 
 /** Delete of a post or chat message (a Tombstone or its bare id), by its author: removed as a local delete removes. */
