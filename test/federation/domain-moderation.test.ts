@@ -50,13 +50,21 @@ const create = (object: Record<string, any>) => ({
 const storedStatus = async (uri: string) => (await rookery.ctx.db.select().from(statuses).where(eq(statuses.uri, uri)))[0]
 const waitStored = (uri: string) => until(() => storedStatus(uri))
 
-/** Delivers a post, then a plain sentinel post, and waits for the sentinel: the first was processed or dropped by then. */
+/**
+ * Delivers a post, then a plain sentinel post, and waits for the sentinel and a moment more (inbox jobs may run in
+ * parallel, out of order): the first has been stored or dropped by then.
+ */
 async function deliverSettled(object: Record<string, any>) {
   expect((await peer.sendJson(create(object), inbox)).status).toBeLessThan(300)
   const sentinel = note()
   expect((await peer.sendJson(create(sentinel), inbox)).status).toBeLessThan(300)
   await waitStored(sentinel.id)
-  return storedStatus(object.id)
+  for (let tries = 0; tries < 30; tries++) {
+    const row = await storedStatus(object.id)
+    if (row) return row
+    await Bun.sleep(100)
+  }
+  return undefined
 }
 
 const bob = async () => (await rookery.ctx.db.select().from(accounts).where(eq(accounts.id, bobId)))[0]
