@@ -177,13 +177,67 @@ export interface Config {
      * same object, or from the same actor about its relationships, still run one after another.
      */
     inboxConcurrency: number
+    /**
+     * Limited federation (`ROOKERY_LIMITED_FEDERATION`): only domains on the allow list (admin domain allows, or
+     * `mrf.simple.accept`) federate with this instance.
+     */
+    limited: boolean
+    /** Who may read `/api/v1/instance/domain_blocks`: everyone, signed-in users (default), or nobody. */
+    showDomainBlocks: 'all' | 'users' | 'none'
+    /** Pleroma's message rewrite policies, as instance configuration. */
+    mrf: { simple: MrfSimple; keyword: MrfKeyword }
   }
+}
+
+/** Pleroma's simple policy: per action, the domains (and their subdomains) it applies to. */
+export interface MrfSimple {
+  reject: MrfDomain[]
+  accept: MrfDomain[]
+  followers_only: MrfDomain[]
+  media_removal: MrfDomain[]
+  media_nsfw: MrfDomain[]
+  federated_timeline_removal: MrfDomain[]
+  report_removal: MrfDomain[]
+  avatar_removal: MrfDomain[]
+  banner_removal: MrfDomain[]
+}
+
+export type MrfSimpleAction = keyof MrfSimple
+
+export interface MrfDomain { domain: string; reason: string }
+
+/** Pleroma's keyword policy: words, or `/regular expressions/i`, that reject a remote post or take it off public timelines. */
+export interface MrfKeyword {
+  reject: string[]
+  federated_timeline_removal: string[]
+}
+
+export const MRF_SIMPLE_ACTIONS: MrfSimpleAction[] = [
+  'reject', 'accept', 'followers_only', 'media_removal', 'media_nsfw', 'federated_timeline_removal', 'report_removal',
+  'avatar_removal', 'banner_removal',
+]
+
+/** `["example.org", {"domain": "b.example", "reason": "spam"}, ["c.example", "spam"]]` → entries; `*.` is implied. */
+function mrfDomains(value: unknown): MrfDomain[] {
+  if (!Array.isArray(value)) return []
+  return value.flatMap((v): MrfDomain[] => {
+    const [domain, reason] = typeof v === 'string' ? [v, ''] : Array.isArray(v) ? [v[0], v[1]] : v && typeof v === 'object' ? [(v as any).domain ?? (v as any).host, (v as any).reason] : []
+    if (typeof domain !== 'string' || !domain.trim()) return []
+    return [{ domain: domain.trim().toLowerCase().replace(/^\*\./, ''), reason: typeof reason === 'string' ? reason : '' }]
+  })
+}
+
+function mrfConfig(given: { simple?: object; keyword?: object } | undefined): Config['federation']['mrf'] {
+  const simple = Object.fromEntries(MRF_SIMPLE_ACTIONS.map((a) => [a, mrfDomains((given?.simple as Record<string, unknown> | undefined)?.[a])])) as unknown as MrfSimple
+  const keyword = given?.keyword as Record<string, unknown> | undefined
+  const words = (v: unknown) => (Array.isArray(v) ? v.filter((w): w is string => typeof w === 'string' && w.length > 0) : [])
+  return { simple, keyword: { reject: words(keyword?.reject), federated_timeline_removal: words(keyword?.federated_timeline_removal) } }
 }
 
 type PartialConfig = Partial<Omit<Config, 'instance' | 'limits' | 'media' | 'rateLimits' | 'mail' | 'identityGiven' | 'federation' | 'metrics' | 'remoteMedia'>> & {
   remoteMedia?: Partial<Config['remoteMedia']>
   metrics?: Partial<Config['metrics']>
-  federation?: Partial<Config['federation']>
+  federation?: Partial<Omit<Config['federation'], 'mrf'>> & { mrf?: { simple?: object; keyword?: object } }
   instance?: Partial<Config['instance']>
   limits?: Partial<Config['limits']>
   media?: { dir?: string; baseUrl?: string | null; s3?: Partial<S3Config> | null }
@@ -254,6 +308,12 @@ function mediaConfig(env: Record<string, string | undefined>, given: PartialConf
     baseUrl,
     s3: s3.bucket ? s3 : null,
   }
+}
+
+function showDomainBlocks(value: string | undefined): Config['federation']['showDomainBlocks'] {
+  if (value === undefined || value === '') return 'users'
+  if (value !== 'all' && value !== 'users' && value !== 'none') throw new Error(`showDomainBlocks must be all, users or none, got "${value}"`)
+  return value
 }
 
 function bool(value: string | undefined): boolean | undefined {
@@ -362,6 +422,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       deliveryConcurrency: Math.max(1, overrides.federation?.deliveryConcurrency ?? int(env.ROOKERY_DELIVERY_CONCURRENCY) ?? fromFile.federation?.deliveryConcurrency ?? 8),
       deliveryPerHost: Math.max(1, overrides.federation?.deliveryPerHost ?? int(env.ROOKERY_DELIVERY_PER_HOST) ?? fromFile.federation?.deliveryPerHost ?? 2),
       inboxConcurrency: Math.max(1, overrides.federation?.inboxConcurrency ?? int(env.ROOKERY_INBOX_CONCURRENCY) ?? fromFile.federation?.inboxConcurrency ?? 8),
+      limited: overrides.federation?.limited ?? bool(env.ROOKERY_LIMITED_FEDERATION) ?? fromFile.federation?.limited ?? false,
+      showDomainBlocks: showDomainBlocks(overrides.federation?.showDomainBlocks ?? env.ROOKERY_SHOW_DOMAIN_BLOCKS ?? fromFile.federation?.showDomainBlocks),
+      mrf: mrfConfig(overrides.federation?.mrf ?? fromFile.federation?.mrf),
     },
   }
 }

@@ -14,6 +14,7 @@ import { dbCommand } from './commands/db'
 import { instanceCommand } from './commands/instance'
 import { topCommand } from './commands/top'
 import { doctorCommand } from './commands/doctor'
+import { domainCommand } from './commands/domain'
 import { federationCommand } from './commands/federation'
 import { ROOKERY_VERSION as VERSION } from '../version'
 
@@ -45,6 +46,7 @@ export function createProgram(): Command {
     .addCommand(topCommand())
     .addCommand(doctorCommand())
     .addCommand(federationCommand())
+    .addCommand(domainCommand())
     .addHelpText('after', `
 Configuration comes from environment variables (PORT, ROOKERY_HOST, ROOKERY_DOMAIN, ROOKERY_BASE_URL, DATABASE_URL,
 ROOKERY_DATA_DIR, ROOKERY_REGISTRATIONS, ...) and an optional JSON file. Every command accepts --help and --json.

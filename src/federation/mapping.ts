@@ -4,6 +4,7 @@ import type { Ctx } from '../core/context'
 import { findAccountByUri, upsertRemoteActor, type RemoteActorData } from '../core/federation/actors'
 import type { AccountRow } from '../db/schema'
 import { MAX_ALIASES } from '../core/accounts/aliases'
+import { isDomainRejected } from '../core/instance/domain-policy'
 
 const text = (v: unknown) => (v == null ? '' : String(v))
 type Json = Record<string, unknown>
@@ -140,7 +141,7 @@ export async function storeRemoteActor(
   if (!found || !isActor(found as Actor)) return null
   const actor = found as Actor
   const data = await remoteActorData(c, actor, opts.raw)
-  if (!data || isLocalHost(c.data, data.domain)) return null
+  if (!data || isLocalHost(c.data, data.domain) || await isDomainRejected(c.data, data.domain)) return null
   if (opts.followMove !== false) data.movedToId = await movedToAccount(c, actor)
   return upsertRemoteActor(c.data, data)
 }

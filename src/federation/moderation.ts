@@ -6,6 +6,7 @@ import type { Ctx } from '../core/context'
 import { findAccountById, findAccountByUri, findLocalActor, findRemoteActor } from '../core/federation/actors'
 import { activityUri, type PublishEvent } from '../core/federation/publish'
 import { INSTANCE_KEY_OWNER } from '../core/federation/keys'
+import { domainPolicy } from '../core/instance/domain-policy'
 import { blockAccount, unblockAccount } from '../core/relationships/block'
 import { receiveRemoteReport } from '../core/reports/create-report'
 import { findStatusByUri } from '../core/statuses/remote-status'
@@ -102,6 +103,7 @@ const MAX_FLAG_OBJECTS = 100
 export async function onFlag(c: InboxContext<Ctx>, flag: Flag): Promise<void> {
   const actorId = flag.actorId
   if (!actorId || (flag.id && flag.id.origin !== actorId.origin)) return
+  if ((await domainPolicy(c.data, actorId.host)).rejectReports) return
   const objectIds = flag.objectIds.slice(0, MAX_FLAG_OBJECTS)
   const targets = new Map<string, string[]>()
   for (const id of objectIds) {

@@ -4,6 +4,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import type { MessageQueue, MessageQueueEnqueueOptions, MessageQueueListenOptions } from '@fedify/fedify'
 import type { Ctx } from '../core/context'
 import { clearDeliveryFailures, recordDeliveryFailure, unavailableAmong } from '../core/federation/domains'
+import { isDomainRejected } from '../core/instance/domain-policy'
 
 type Outcome = 'sent' | 'unreachable' | 'refused'
 
@@ -27,7 +28,8 @@ const { Temporal } = globalThis as any
 export const BUSY_HOST_DELAY_SECONDS = 1
 
 /**
- * The outbox queue with unavailable hosts: a message to a host marked unavailable is dropped, a failed attempt is
+ * The outbox queue with unavailable and blocked hosts: a message to a host marked unavailable, or one this instance
+ * does not federate with (suspended, rejected, not allowed), is dropped, a failed attempt is
  * counted against its host, and a delivered one clears the host's failures. At most `perHost` deliveries to one host
  * run at once in this process; one more is put back on the queue for a moment rather than wait in a slot.
  */
@@ -41,7 +43,7 @@ export function trackDeliveries(ctx: Ctx, queue: MessageQueue, perHost = ctx.con
       return queue.listen(async (message: { inbox?: unknown }) => {
         const host = hostOf(message?.inbox)
         if (!host) return handler(message)
-        if ((await unavailableAmong(ctx, [host])).size) return
+        if ((await unavailableAmong(ctx, [host])).size || await isDomainRejected(ctx, host)) return
         const busy = inFlight.get(host) ?? 0
         if (busy >= perHost) {
           return queue.enqueue(message, { delay: Temporal.Duration.from({ seconds: BUSY_HOST_DELAY_SECONDS }) })

@@ -43,6 +43,7 @@ describe('command tree', () => {
       'media prune',
       'db status', 'db vacuum', 'db backup', 'db restore', 'db move', 'instance show', 'instance set', 'announcement new', 'announcement list', 'announcement rm', 'config show', 'top', 'doctor',
       'federation lookup', 'federation deliveries', 'federation refresh',
+      'domain block', 'domain unblock', 'domain allow', 'domain list',
     ])
   })
 
@@ -54,7 +55,7 @@ describe('command tree', () => {
       expect(text, path.join(' ')).toContain(`Usage: rookery ${path.join(' ')}`)
       expect(text, path.join(' ')).toMatch(new RegExp(`Examples:\\n  \\$ rookery ${path[0]}`))
     }
-    for (const group of [[], ['user'], ['invite'], ['emoji'], ['migrate'], ['import'], ['media'], ['announcement'], ['federation']]) expect(helpOf(group).text).toContain('Examples:')
+    for (const group of [[], ['user'], ['invite'], ['emoji'], ['migrate'], ['import'], ['media'], ['announcement'], ['federation'], ['domain']]) expect(helpOf(group).text).toContain('Examples:')
   })
 })
 

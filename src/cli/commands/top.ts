@@ -1,6 +1,8 @@
 import { Command } from 'commander'
 import { databaseFigures, type DatabaseFigures, type ServerFigures } from '../../core/admin/runtime'
 import type { Ctx } from '../../core/context'
+import { federationDeliveries } from '../../core/federation/deliveries'
+import { unavailableDomainCount } from '../../core/federation/domains'
 import { fetchServerFigures } from '../../server/control'
 import { startCommand, withDatabase, type GlobalOptions } from '../context'
 import { isTerminal } from '../output'
@@ -11,11 +13,39 @@ export interface TopSnapshot extends DatabaseFigures {
   at: string
   /** null when no server answers on this configuration's control socket */
   server: ServerFigures | null
+  federation: FederationFigures
+}
+
+export interface FederationFigures {
+  /** deliveries waiting (first try or retry) or running */
+  queued: number
+  retrying: number
+  /** deliveries given up after every retry */
+  failed: number
+  /** hosts skipped after failing for long */
+  unavailable_domains: number
+  /** the receiving domains with the most failed deliveries, worst first */
+  failing: { domain: string; failed: number; retrying: number; last_error: string | null }[]
+}
+
+const FAILING_SHOWN = 3
+
+async function federationFigures(ctx: Ctx): Promise<FederationFigures> {
+  const [{ queues, domains }, unavailable] = await Promise.all([federationDeliveries(ctx), unavailableDomainCount(ctx)])
+  const sum = (pick: (q: (typeof queues)[number]) => number) => queues.reduce((n, q) => n + pick(q), 0)
+  return {
+    queued: sum((q) => q.queued + q.active),
+    retrying: sum((q) => q.retrying),
+    failed: sum((q) => q.failed),
+    unavailable_domains: unavailable,
+    failing: domains.filter((d) => d.failed || d.retrying).slice(0, FAILING_SHOWN)
+      .map((d) => ({ domain: d.domain, failed: d.failed, retrying: d.retrying, last_error: d.lastError })),
+  }
 }
 
 async function snapshot(ctx: Ctx): Promise<TopSnapshot> {
-  const [figures, server] = await Promise.all([databaseFigures(ctx), fetchServerFigures(ctx.config)])
-  return { at: new Date().toISOString(), server, ...figures }
+  const [figures, server, federation] = await Promise.all([databaseFigures(ctx), fetchServerFigures(ctx.config), federationFigures(ctx)])
+  return { at: new Date().toISOString(), server, ...figures, federation }
 }
 
 const grouped = (n: number) => n.toLocaleString('en-US')
@@ -45,12 +75,14 @@ export function snapshotRows(s: TopSnapshot): [string, string][] {
     ['Queue', queue === null
       ? 'n/a (the job queue has not been set up in this database yet)'
       : `${grouped(queued)} waiting or running${queued ? ` (${Object.entries(queue).filter(([, n]) => n).map(([name, n]) => `${name} ${n}`).join(', ')})` : ''}`],
+    ['Federation', `${grouped(s.federation.queued)} deliveries queued (${grouped(s.federation.retrying)} retrying) · ${grouped(s.federation.failed)} failed · ${grouped(s.federation.unavailable_domains)} domains unavailable`],
+    ...s.federation.failing.map((d): [string, string] => ['  failing', `${d.domain}: ${grouped(d.failed)} failed, ${grouped(d.retrying)} retrying${d.last_error ? ` · ${d.last_error.slice(0, 60)}` : ''}`]),
   ]
 }
 
 export function topCommand() {
   return new Command('top')
-    .description('live dashboard of the instance: users, posts, job queue, request rate and open streams')
+    .description('live dashboard of the instance: users, posts, job queue, federation deliveries, request rate and open streams')
     .option('-i, --interval <seconds>', 'seconds between refreshes', positiveInt, 1)
     .option('--json', 'print one snapshot as JSON and exit')
     .addHelpText('after', `

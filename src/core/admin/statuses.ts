@@ -50,6 +50,24 @@ export async function listAccountStatusesForAdmin(ctx: Ctx, handleOrId: string, 
   return { total: Number(n), statuses: rows }
 }
 
+/**
+ * Statuses of the accounts of one remote domain (Pleroma's `instances/:instance/statuses`), newest first, paged by
+ * page number, with how many there are in all. The domain is matched as stored, port included.
+ */
+export async function listInstanceStatusesForAdmin(ctx: Ctx, instance: string, query: AdminStatusQuery = {}): Promise<{ total: number; statuses: StatusRow[] }> {
+  const domain = instance.trim().toLowerCase()
+  if (!domain) throw new NotFoundError()
+  const where = and(
+    sql`exists (select 1 from accounts a where a.id = ${statuses.accountId} and lower(a.domain::text) = ${domain})`,
+    ...conditions(query),
+  )
+  const [rows, [{ n }]] = await Promise.all([
+    ctx.db.select().from(statuses).where(where).orderBy(desc(statuses.id)).limit(query.pageSize ?? 50).offset(offsetOf(query)),
+    ctx.db.select({ n: count() }).from(statuses).where(where),
+  ])
+  return { total: Number(n), statuses: rows }
+}
+
 /** Any status by id, whoever may see it: staff read reported and hidden posts (404 only when it does not exist). */
 export async function getStatusForAdmin(ctx: Ctx, id: string): Promise<StatusRow> {
   if (!isId(id)) throw new NotFoundError()

@@ -6,6 +6,7 @@ import { enqueuePublish } from './publish'
 import { enqueueRemoteMediaCache, replacedProfileImages } from '../media/remote'
 import { mediaStorage } from '../media/storage'
 import { deleteStoredFiles } from '../media/upload'
+import { domainPolicy } from '../instance/domain-policy'
 import { sanitizeContent } from '../statuses/format'
 import { upsertRemoteEmojis } from '../statuses/remote-status'
 
@@ -108,6 +109,12 @@ function profileColumns(data: RemoteActorData) {
  * its federation endpoints. The account is found by its URI first, then by its handle.
  */
 export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promise<AccountRow> {
+  const policy = await domainPolicy(ctx, data.domain)
+  // A domain whose media are rejected, or whose avatars or banners are removed, keeps none here.
+  const pictures = {
+    avatarUrl: policy.rejectMedia || policy.avatarRemoval ? null : data.avatarUrl,
+    headerUrl: policy.rejectMedia || policy.bannerRemoval ? null : data.headerUrl,
+  }
   let replacedKeys: string[] = []
   const stored = await ctx.db.transaction(async (tx) => {
     const fields = {
@@ -127,14 +134,14 @@ export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promis
       .limit(1)
     let [existing] = await find()
     let account: AccountRow | undefined
-    let images = replacedProfileImages(ctx, existing ?? null, { avatarUrl: data.avatarUrl, headerUrl: data.headerUrl })
+    let images = replacedProfileImages(ctx, existing ?? null, pictures)
     if (!existing) {
       // Activities of a new actor are handled side by side: another one may store it first.
-      ;[account] = await tx.insert(accounts).values({ username: data.username, domain: data.domain, ...fields, ...images.fields })
+      ;[account] = await tx.insert(accounts).values({ username: data.username, domain: data.domain, ...fields, ...images.fields, silencedAt: policy.silence ? policy.blockedAt : null })
         .onConflictDoNothing().returning()
       if (!account) {
         ;[existing] = await find()
-        if (existing) images = replacedProfileImages(ctx, existing, { avatarUrl: data.avatarUrl, headerUrl: data.headerUrl })
+        if (existing) images = replacedProfileImages(ctx, existing, pictures)
       }
     }
     if (existing) [account] = await tx.update(accounts).set({ ...fields, ...images.fields }).where(eq(accounts.id, existing.id)).returning()

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm'
+import { and, count, eq, inArray, isNotNull, sql } from 'drizzle-orm'
 import { unavailableDomains } from '../../db/schema'
 import type { Ctx } from '../context'
 
@@ -34,4 +34,10 @@ export async function unavailableAmong(ctx: Ctx, domains: string[]): Promise<Set
   const rows = await ctx.db.select({ domain: unavailableDomains.domain }).from(unavailableDomains)
     .where(and(inArray(unavailableDomains.domain, list), isNotNull(unavailableDomains.unavailableAt)))
   return new Set(rows.map((r) => r.domain))
+}
+
+/** How many hosts are currently marked unavailable. */
+export async function unavailableDomainCount(ctx: Ctx): Promise<number> {
+  const [row] = await ctx.db.select({ n: count() }).from(unavailableDomains).where(isNotNull(unavailableDomains.unavailableAt))
+  return Number(row?.n ?? 0)
 }

@@ -11,6 +11,7 @@ import type { CustomEmoji } from '../instance/emojis'
 import { isId, uuidToId } from '../ids'
 import { mediaStorage } from '../media/storage'
 import { visibleStatusSql } from '../visibility'
+import { rejectedAmong } from '../instance/domain-policy'
 import { unavailableAmong } from './domains'
 import { enqueuePublish, FEDERATED_VISIBILITIES, federates, type PublishEvent } from './publish'
 
@@ -173,7 +174,7 @@ export interface DeliveryTarget {
 
 /**
  * Where a status goes: the author's remote followers (not for direct posts) and the remote accounts it is addressed
- * to, leaving out hosts marked unavailable. Direct posts never go to a shared inbox, so they are marked personal.
+ * to, leaving out hosts marked unavailable and those this instance does not federate with. Direct posts never go to a shared inbox, so they are marked personal.
  */
 export async function deliveryTargets(ctx: Ctx, authorId: string, visibility: StatusVisibility, addressedIds: string[]) {
   const pick = { uri: accounts.uri, domain: accounts.domain, inboxUrl: remoteActors.inboxUrl, sharedInboxUrl: remoteActors.sharedInboxUrl }
@@ -190,7 +191,9 @@ export async function deliveryTargets(ctx: Ctx, authorId: string, visibility: St
       .innerJoin(remoteActors, eq(remoteActors.accountId, accounts.id))
       .where(and(inArray(accounts.id, addressedIds), alive)) : [],
   ])
-  const skipped = await unavailableAmong(ctx, [...followerRows, ...addressedRows].map((r) => r.domain!))
+  const domains = [...followerRows, ...addressedRows].map((r) => r.domain!)
+  const [unavailable, rejected] = await Promise.all([unavailableAmong(ctx, domains), rejectedAmong(ctx, domains)])
+  const skipped = new Set([...unavailable, ...rejected])
   const keep = (r: { domain: string | null }) => !skipped.has(r.domain!)
   const target = (r: typeof followerRows[number]): DeliveryTarget => ({ uri: r.uri!, inboxUrl: r.inboxUrl, sharedInboxUrl: r.sharedInboxUrl })
   return { followers: followerRows.filter(keep).map(target), addressed: addressedRows.filter(keep).map(target) }

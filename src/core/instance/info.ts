@@ -1,4 +1,5 @@
 import type { AccountRow } from '../../db/schema'
+import { publishedFederationPolicy, type PublishedFederationPolicy } from './domain-blocks'
 import type { Ctx } from '../context'
 import { vapidPublicKey } from '../push/keys'
 import type { InstanceRule } from './registration'
@@ -33,12 +34,13 @@ export async function loadInstanceInfo(ctx: Ctx): Promise<InstanceInfo> {
 export interface NodeinfoData {
   stats: InstanceStats
   staffAccounts: string[]
+  federationPolicy: PublishedFederationPolicy | null
 }
 
 /** Everything NodeInfo reads from the database. */
 export async function loadNodeinfoData(ctx: Ctx): Promise<NodeinfoData> {
-  const [stats, staffAccounts] = await Promise.all([instanceStats(ctx), staffAccountUris(ctx)])
-  return { stats, staffAccounts }
+  const [stats, staffAccounts, federationPolicy] = await Promise.all([instanceStats(ctx), staffAccountUris(ctx), publishedFederationPolicy(ctx)])
+  return { stats, staffAccounts, federationPolicy }
 }
 
 

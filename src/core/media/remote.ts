@@ -4,7 +4,7 @@ import { accounts, mediaAttachments } from '../../db/schema'
 import type { Ctx } from '../context'
 import { AppError, NotFoundError, ValidationError } from '../errors'
 import { isId, uuidToId } from '../ids'
-import { isDomainSuspended } from '../instance/domain-blocks'
+import { domainPolicy } from '../instance/domain-policy'
 import type { Jobs } from '../jobs'
 import { fetchRemote, type FetchOptions } from '../net/remote-fetch'
 import { detectMediaType, type DetectedType } from './detect'
@@ -24,11 +24,12 @@ const PROFILE_FOLDERS: Record<RemoteProfileImage, string> = { avatar: 'remote/av
 const BATCH = 200
 
 /**
- * Whether media published by `domain` may be fetched here. Domain blocks decide: a suspended domain's media never
- * are; a block severity that rejects only media belongs here too.
+ * Whether media published by `domain` may be fetched here (cached or proxied). The domain policy decides: nothing
+ * from a domain this instance does not federate with, and nothing from one whose media are rejected.
  */
 export async function shouldFetchRemoteMedia(ctx: Ctx, domain: string): Promise<boolean> {
-  return !(await isDomainSuspended(ctx, domain))
+  const policy = await domainPolicy(ctx, domain)
+  return !policy.reject && !policy.rejectMedia
 }
 
 /** Remote media fetches follow the federation's address rules: private addresses only when federation allows them. */

@@ -9,9 +9,9 @@ export const KNOWN_SCOPES = new Set([
   'write:follows', 'write:lists', 'write:media', 'write:mutes', 'write:notifications', 'write:reports', 'write:statuses',
   'write:chats', 'write:security',
   'admin:read', 'admin:write',
-  'admin:read:accounts', 'admin:read:reports', 'admin:read:domain_blocks', 'admin:read:ip_blocks', 'admin:read:email_domain_blocks',
+  'admin:read:accounts', 'admin:read:reports', 'admin:read:domain_blocks', 'admin:read:domain_allows', 'admin:read:ip_blocks', 'admin:read:email_domain_blocks',
   'admin:read:canonical_email_blocks', 'admin:read:chats', 'admin:read:invites', 'admin:read:statuses', 'admin:read:media_proxy_caches',
-  'admin:write:accounts', 'admin:write:reports', 'admin:write:domain_blocks', 'admin:write:ip_blocks', 'admin:write:email_domain_blocks',
+  'admin:write:accounts', 'admin:write:reports', 'admin:write:domain_blocks', 'admin:write:domain_allows', 'admin:write:ip_blocks', 'admin:write:email_domain_blocks',
   'admin:write:canonical_email_blocks', 'admin:write:chats', 'admin:write:invites', 'admin:write:statuses', 'admin:write:follows',
   'admin:write:media_proxy_caches',
 ])

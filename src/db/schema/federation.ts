@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm'
 import { boolean, check, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
 import { accounts } from './accounts'
-import { createdAt, flakeId, timestampTz } from './columns'
+import { newId } from '../../core/ids'
+import { createdAt, flakeId, primaryId, timestampTz, updatedAt } from './columns'
 
 /**
  * The instance's public identity, written once at first start: every actor URI, handle and signature hangs on it,
@@ -64,16 +65,22 @@ export const unavailableDomains = pgTable('unavailable_domains', {
 
 /**
  * Instance-level blocks of other servers (Mastodon's domain blocks). A block covers the domain and its subdomains;
- * `suspend` cuts the domain off entirely (no fetches from it, nothing served to it, its activities dropped).
+ * `suspend` cuts the domain off entirely (no fetches from it, nothing served to it, its activities dropped), `silence`
+ * limits its accounts, `noop` only carries the media and report flags.
  */
 export const instanceDomainBlocks = pgTable('instance_domain_blocks', {
-  /** lower-case host name, without port */
+  /** the id of the admin API (`/api/v1/admin/domain_blocks/:id`) */
+  id: flakeId('id').notNull().unique().default(sql`gen_random_uuid()`).$defaultFn(() => newId()),
+  /** lower-case host name, with the port when it is not the default */
   domain: text('domain').primaryKey(),
-  severity: text('severity').$type<'silence' | 'suspend'>().notNull().default('suspend'),
+  severity: text('severity').$type<'noop' | 'silence' | 'suspend'>().notNull().default('suspend'),
+  rejectMedia: boolean('reject_media').notNull().default(false),
+  rejectReports: boolean('reject_reports').notNull().default(false),
   publicComment: text('public_comment'),
   privateComment: text('private_comment'),
   obfuscate: boolean('obfuscate').notNull().default(false),
   createdAt: createdAt(),
+  updatedAt: updatedAt(),
 })
 
 export type InstanceDomainBlockRow = typeof instanceDomainBlocks.$inferSelect
@@ -90,3 +97,14 @@ export const statusTombstones = pgTable('status_tombstones', {
   local: boolean('local').notNull().default(false),
   deletedAt: timestampTz('deleted_at').notNull().defaultNow(),
 }, (t) => [index('status_tombstones_deleted_at_idx').on(t.deletedAt)])
+
+/** Domains that may federate in limited-federation (allow-list) mode (Mastodon's domain allows). */
+export const instanceDomainAllows = pgTable('instance_domain_allows', {
+  id: primaryId(),
+  /** lower-case host name, with the port when it is not the default */
+  domain: text('domain').notNull().unique(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+})
+
+export type InstanceDomainAllowRow = typeof instanceDomainAllows.$inferSelect

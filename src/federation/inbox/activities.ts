@@ -68,7 +68,8 @@ export async function onUpdate(c: InboxContext<Ctx>, update: Update): Promise<vo
   const author = await findAccountByUri(c.data, actorId.href)
   if (!author || existing.accountId !== author.id) return
   const status = await remoteStatusOf(c, object, await rawObject(object, json), author, newBudget(), json)
-  await updateRemoteStatus(c.data, existing.id, status)
+  // an edit the content policy refuses is not taken; the post stays as it was
+  if (status) await updateRemoteStatus(c.data, existing.id, status)
 }
 
 /**

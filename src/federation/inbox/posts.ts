@@ -2,6 +2,8 @@ import type { Context } from '@fedify/fedify'
 import { Article, Note, Page, Question, type Object as APObject } from '@fedify/vocab'
 import type { Ctx } from '../../core/context'
 import { findAccountByUri, findRemoteActor } from '../../core/federation/actors'
+import { applyContentPolicy } from '../../core/federation/content-policy'
+import { domainPolicy } from '../../core/instance/domain-policy'
 import { htmlToPlainText } from '../../core/statuses/format'
 import {
   accountsByUris, findStatusByUri, storeRemoteStatus, type RemoteAttachment, type RemotePoll, type RemoteStatus,
@@ -213,10 +215,13 @@ function readPoll(raw: Json): RemotePoll | null {
 const textOf = (v: unknown): string => (v == null ? '' : String(v))
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
 
-/** Turns a post object (origin already checked) into the remote status to store, resolving its references. */
+/**
+ * Turns a post object (origin already checked) into the remote status to store, resolving its references, as the
+ * author's domain policy and the keyword policy shape it; null when they refuse it.
+ */
 export async function remoteStatusOf(
   c: Context<Ctx>, object: PostObject, raw: Json, author: AccountRow, budget: Budget, activityJson: Json | null,
-): Promise<RemoteStatus> {
+): Promise<RemoteStatus | null> {
   const ctx = c.data
   const ids = (list: URL[]) => list.map((u) => u.href)
   let to = ids(object.toIds)
@@ -249,7 +254,7 @@ export async function remoteStatusOf(
   const updated = object.updated ? new Date(object.updated.epochMilliseconds) : null
   const conversationUri = [raw.context, raw.conversation].map(str).find((v) => v && v.length <= 2048) ?? null
 
-  return {
+  const status: RemoteStatus = {
     uri: object.id!.href,
     url: httpUrl(url),
     accountId: author.id,
@@ -271,13 +276,15 @@ export async function remoteStatusOf(
     attachments: readAttachments(raw),
     poll: object instanceof Question ? readPoll(raw) : null,
   }
+  return applyContentPolicy(ctx, await domainPolicy(ctx, author.domain), status)
 }
 
-/** Stores a post that arrived or was fetched; the origin rule has been checked by the caller. */
+/** Stores a post that arrived or was fetched (null: the content policy refused it); the caller checked the origin rule. */
 export async function receivePost(
   c: Context<Ctx>, object: PostObject, raw: Json, author: AccountRow, budget: Budget, activityJson: Json | null,
-): Promise<StatusRow> {
+): Promise<StatusRow | null> {
   const known = await findStatusByUri(c.data.db, object.id!.href)
   if (known) return known
-  return storeRemoteStatus(c.data, await remoteStatusOf(c, object, raw, author, budget, activityJson))
+  const status = await remoteStatusOf(c, object, raw, author, budget, activityJson)
+  return status ? storeRemoteStatus(c.data, status) : null
 }

@@ -8,7 +8,7 @@ import { actorOf, listModerationLog } from '../../core/admin/moderation-log'
 import { addReportNoteAsStaff, assignReports, deleteReportNoteAsStaff, updateReportStates, type ReportUpdateResult } from '../../core/admin/reports'
 import { runtimeSnapshot } from '../../core/admin/runtime'
 import {
-  deleteStatusAsAdmin, getStatusForAdmin, listAccountStatusesForAdmin, listStatusesForAdmin, statusVisibilityCounts, updateStatusAsAdmin,
+  deleteStatusAsAdmin, getStatusForAdmin, listAccountStatusesForAdmin, listInstanceStatusesForAdmin, listStatusesForAdmin, statusVisibilityCounts, updateStatusAsAdmin,
   type AdminStatusQuery,
 } from '../../core/admin/statuses'
 import {
@@ -243,6 +243,10 @@ const routes = (base: Base, prefix: string) =>
     }, { auth: admin('admin:write:accounts') })
     .get('/users/:nickname/statuses', async ({ ctx, params, input, user }) => {
       const page = await listAccountStatusesForAdmin(ctx, params.nickname, statusQuery(input))
+      return { total: page.total, activities: await renderAdminStatuses(ctx, page.statuses, user) }
+    }, { auth: admin('admin:read:statuses') })
+    .get('/instances/:instance/statuses', async ({ ctx, params, input, user }) => {
+      const page = await listInstanceStatusesForAdmin(ctx, decodeURIComponent(params.instance), statusQuery(input))
       return { total: page.total, activities: await renderAdminStatuses(ctx, page.statuses, user) }
     }, { auth: admin('admin:read:statuses') })
     .get('/users/:nickname/credentials', async ({ ctx, params }) => buildAdminCredentials(ctx.config, await findLocalUser(ctx, params.nickname)),

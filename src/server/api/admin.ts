@@ -1,12 +1,13 @@
 import { Elysia } from 'elysia'
 import { processCounters } from '../../core/admin/runtime'
 import type { Base } from '../base'
+import { adminDomainsApi } from './admin-domains'
 import { adminFrontendsApi } from './admin-frontends'
 import { adminMastodonApi } from './admin-mastodon'
 import { adminPleromaApi } from './admin-pleroma'
 
 /**
- * Administration over HTTP: Pleroma's admin API, Mastodon's account moderation, the instance documents' pages,
+ * Administration over HTTP: Pleroma's admin API, Mastodon's account and federation moderation, the instance documents' pages,
  * and the request counter behind the runtime figures (`rookery top`).
  */
 export const adminApi = (base: Base) =>
@@ -14,4 +15,5 @@ export const adminApi = (base: Base) =>
     .onRequest(() => processCounters.recordRequest())
     .use(adminPleromaApi(base))
     .use(adminMastodonApi(base))
+    .use(adminDomainsApi(base))
     .use(adminFrontendsApi(base))

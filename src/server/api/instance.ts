@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia'
 import type { Ctx } from '../../core/context'
-import { NotFoundError } from '../../core/errors'
+import { NotFoundError, UnauthorizedError } from '../../core/errors'
 import { weeklyActivity } from '../../core/instance/activity'
 import { listPublicDomainBlocks } from '../../core/instance/domain-blocks'
 import { listCustomEmojis } from '../../core/instance/emojis'
@@ -46,7 +46,13 @@ export const instanceApi = (base: Base) =>
     }, { auth: 'public' })
     // Translation is not offered, so no language pairs.
     .get('/api/v1/instance/translation_languages', () => ({}), { auth: 'public' })
-    .get('/api/v1/instance/domain_blocks', async ({ ctx }) => (await listPublicDomainBlocks(ctx)).map(buildDomainBlock), { auth: 'public' })
+    // who may read the list is the instance's choice (`federation.showDomainBlocks`), signed-in users by default
+    .get('/api/v1/instance/domain_blocks', async ({ ctx, viewer }) => {
+      const shown = ctx.config.federation.showDomainBlocks
+      if (shown === 'none') throw new NotFoundError()
+      if (shown === 'users' && !viewer?.userId) throw new UnauthorizedError('This method requires an authenticated user')
+      return (await listPublicDomainBlocks(ctx)).map(buildDomainBlock)
+    }, { auth: 'public' })
     .get('/api/v1/custom_emojis', async ({ ctx }) => (await listCustomEmojis(ctx)).map(buildCustomEmoji), { auth: 'public' })
     .get('/api/pleroma/emoji', async ({ ctx }) => buildPleromaEmojiMap(await listCustomEmojis(ctx)), { auth: 'public' })
     .get('/api/v1/pleroma/emoji', async ({ ctx }) => buildPleromaEmojiMap(await listCustomEmojis(ctx)), { auth: 'public' })

@@ -340,7 +340,7 @@ export function buildNodeinfo(version: '2.0' | '2.1', config: Config, data: Node
       private: false,
       suggestions: { enabled: false },
       staffAccounts: data.staffAccounts,
-      federation: { enabled: true },
+      federation: { enabled: true, ...(data.federationPolicy ?? {}) },
       pollLimits: pollLimits(config),
       postFormats: [...POST_FORMATS],
       uploadLimits: { general: l.uploadLimit, avatar: l.avatarUploadLimit, banner: l.bannerUploadLimit, background: l.backgroundUploadLimit },
