@@ -98,8 +98,9 @@ await sql`insert into tags (id, name) select pg_temp.flake(now() - interval '400
 for (let from = 1; from <= STATUSES; from += BATCH) {
   const to = Math.min(STATUSES, from + BATCH - 1)
   step(`statuses ${from}–${to} of ${STATUSES}`)
-  // Authors skewed like the follow graph; a year of history; mostly public. The words' subquery mentions `g` so that
-  // PostgreSQL draws new words for each status instead of once for the whole batch.
+  // Authors skewed like the follow graph; a year of history, written oldest first as an instance writes them (so the
+  // table's physical order follows its ids, as in production); mostly public. The words' subquery mentions `g` so
+  // that PostgreSQL draws new words for each status instead of once for the whole batch.
   await sql`
     with inserted as (
       insert into statuses (id, account_id, text, content, visibility, created_at, updated_at)
@@ -108,7 +109,7 @@ for (let from = 1; from <= STATUSES; from += BATCH) {
         case when r < 0.80 then 'public' when r < 0.90 then 'unlisted' when r < 0.98 then 'private' else 'direct' end,
         at, at
       from (
-        select g, random() as r, now() - random() * interval '365 days' as at, 1 + floor(${ACCOUNTS} * power(random(), 1.5))::int as author,
+        select g, random() as r, now() - (1 - g::float8 / ${STATUSES}) * interval '365 days' - random() * interval '10 minutes' as at, 1 + floor(${ACCOUNTS} * power(random(), 1.5))::int as author,
           (select string_agg(pg_temp.bench_word(1 + floor(${WORDS} * power(random(), 2))::int), ' ') from generate_series(1, ${WORDS_PER_STATUS}) where g > 0) as words
         from generate_series(${from}::bigint, ${to}::bigint) g
       ) s

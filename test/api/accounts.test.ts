@@ -563,8 +563,9 @@ describe('renderAccounts', () => {
     const single = queries
     queries = 0
     const page = await renderAccounts(counting, many, viewer, { credentials: true })
-    expect(queries).toBe(single + 1) // the page also loads moved-to accounts
-    expect(queries).toBeLessThanOrEqual(3)
+    // the page also loads moved-to accounts, and the chat capability of its remote accounts
+    expect(queries).toBe(single + 2)
+    expect(queries).toBeLessThanOrEqual(4)
     expect(page).toHaveLength(many.length)
     expect(page[0].source).toBeDefined()
     expect(page[1].moved).toMatchObject({ id: target.id, acct: `${target.username}@remote.example` })

@@ -135,9 +135,9 @@ export const SEARCH_MAX_LIMIT = 80
 export const SEARCH_MAX_OFFSET = 200
 
 /**
- * GET /api/v1/accounts/search. Matches username and display name by substring and trigram similarity;
- * an exact username comes first, then accounts the viewer follows, then username and display-name prefixes, then
- * the closest matches. Accounts that blocked the viewer, or that the viewer blocked
+ * GET /api/v1/accounts/search. Matches username and display name by substring, or by trigram similarity when no
+ * name contains the text; an exact username comes first, then accounts the viewer follows, then username and display-name
+ * prefixes, then the closest matches. Accounts that blocked the viewer, or that the viewer blocked
  * or muted, stay out. Accounts that opted out of discovery only show up for an exact username, for their followers or themselves.
  * Resolving unknown remote addresses is the search module's job (`core/search/search.ts`).
  */
@@ -162,10 +162,7 @@ export async function searchAccounts(ctx: Ctx, viewer: Viewer | null, opts: Acco
   const like = `%${escapeLike(term)}%`
   const prefix = `${escapeLike(term)}%`
   const exactUsername = sql`lower(${accounts.username}::text) = lower(${term})`
-  const conditions: SQL[] = [
-    listedAccountSql(viewer),
-    sql`(${doc} ilike ${like} or ${doc} % ${term})`,
-  ]
+  const conditions: SQL[] = [listedAccountSql(viewer)]
   if (domainPart) {
     conditions.push(domainPart === ctx.config.domain.toLowerCase()
       ? isNull(accounts.domain)
@@ -184,8 +181,8 @@ export async function searchAccounts(ctx: Ctx, viewer: Viewer | null, opts: Acco
       and (sm.expires_at is null or sm.expires_at > now()))`)
   }
 
-  return ctx.db.select().from(accounts)
-    .where(and(...conditions))
+  const page = (match: SQL, count: number) => ctx.db.select().from(accounts)
+    .where(and(match, ...conditions))
     .orderBy(
       desc(sql`(${exactUsername} and ${domainPart ? sql`true` : isNull(accounts.domain)})`),
       desc(exactUsername),
@@ -196,6 +193,11 @@ export async function searchAccounts(ctx: Ctx, viewer: Viewer | null, opts: Acco
       desc(accounts.followersCount),
       asc(accounts.id),
     )
-    .limit(limit)
-    .offset(offset)
+    .limit(count)
+  // Names containing the text are what is looked for; names merely like it (a typo) only when none contains it. The
+  // trigram index narrows a substring match to names holding all of its trigrams, while similarity takes any name
+  // sharing one (every "bench N" for "bench2176") and ranks them all.
+  const containing = await page(sql`${doc} ilike ${like}`, offset + limit)
+  const found = containing.length ? containing : await page(sql`${doc} % ${term}`, offset + limit)
+  return found.slice(offset)
 }
