@@ -20,6 +20,14 @@ export interface CreateInviteOptions {
 /** 12 random bytes → 16 url-safe characters. */
 const TOKEN_BYTES = 12
 
+/** A fresh invite token; never one starting with `-` or `_`, which `rookery invite revoke TOKEN` would read as an option. */
+function inviteToken(): string {
+  for (;;) {
+    const token = randomToken(TOKEN_BYTES)
+    if (/^[A-Za-z0-9]/.test(token)) return token
+  }
+}
+
 export async function createInvite(ctx: Ctx, opts: CreateInviteOptions = {}): Promise<InviteRow> {
   const maxUse = opts.maxUse ?? null
   if (maxUse !== null && (!Number.isInteger(maxUse) || maxUse < 1)) {
@@ -33,7 +41,7 @@ export async function createInvite(ctx: Ctx, opts: CreateInviteOptions = {}): Pr
     throw new ValidationError('Validation failed: Expiry must be in the future')
   }
   const [row] = await ctx.db.insert(invites).values({
-    token: randomToken(TOKEN_BYTES),
+    token: inviteToken(),
     createdByUserId: opts.createdByUserId ?? null,
     maxUse,
     expiresAt,

@@ -7,7 +7,7 @@ import { pruneOrphanMedia } from '../../src/core/media/prune'
 import { blockAccount, unblockAccount } from '../../src/core/relationships/block'
 import { muteAccount } from '../../src/core/relationships/mute'
 import { eq } from 'drizzle-orm'
-import { accounts, chatMessages, chats, notifications } from '../../src/db/schema'
+import { accounts, chatMessages, chats, notifications, remoteActors } from '../../src/db/schema'
 import type { App } from '../../src/server/app'
 import { contextWith } from '../support/context'
 import { makeUser, uniqueName, type MadeUser } from '../support/factories'
@@ -219,6 +219,8 @@ describe('chats', () => {
     const [remote] = await ctx.db.insert(accounts).values({
       username, domain: 'remote.example', uri: `https://remote.example/users/${username}`, url: `https://remote.example/@${username}`,
     }).returning()
+    // an actor whose document says it takes chat messages
+    await ctx.db.insert(remoteActors).values({ accountId: remote.id, inboxUrl: `https://remote.example/users/${username}/inbox`, acceptsChatMessages: true })
     const chat = await api('POST', `/api/v1/pleroma/chats/by-account-id/${remote.id}`, { token: alice.token })
     expect(chat.status).toBe(200)
     const sent = await api('POST', `/api/v1/pleroma/chats/${chat.json.id}/messages`, { token: alice.token, json: { content: 'over there' } })

@@ -41,6 +41,7 @@ describe('command tree', () => {
       'frontend install', 'frontend list', 'frontend use', 'frontend rm',
       'import follows', 'import blocks', 'import mutes',
       'media prune',
+      'media move',
       'db status', 'db vacuum', 'db backup', 'db restore', 'db move', 'instance show', 'instance set', 'announcement new', 'announcement list', 'announcement rm', 'config show', 'top', 'doctor',
       'federation lookup', 'federation deliveries', 'federation refresh',
       'domain block', 'domain unblock', 'domain allow', 'domain list',

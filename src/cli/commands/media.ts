@@ -90,9 +90,10 @@ bucket; everything else is addressed by key and follows the configuration. Local
 with the bucket settings.
 
 Examples:
+  $ rookery media move --to-s3
+  $ rookery media move --to-s3 --delete-local --json
   $ ROOKERY_S3_BUCKET=media ROOKERY_S3_ENDPOINT=https://s3.example ROOKERY_S3_ACCESS_KEY_ID=... \\
-    ROOKERY_S3_SECRET_ACCESS_KEY=... rookery media move --to-s3
-  $ rookery media move --to-s3 --delete-local --json`)
+    ROOKERY_S3_SECRET_ACCESS_KEY=... rookery media move --to-s3`)
     .action(async (opts: { deleteLocal?: boolean }, cmd: Command) => {
       const run = await startCommand(cmd)
       const s3 = run.config.media.s3

@@ -64,7 +64,9 @@ export async function receiveScrobble(ctx: Ctx, accountId: string, uri: string, 
     if (e instanceof ValidationError) return false
     throw e
   }
-  const rows = await ctx.db.insert(scrobbles).values({ accountId, uri, ...fields, ...(createdAt && createdAt <= new Date() ? { createdAt } : {}) })
+  const published = createdAt && createdAt <= new Date() ? createdAt : null
+  // Listed newest first by id: one made from the publication time keeps the sender's order, however they arrived.
+  const rows = await ctx.db.insert(scrobbles).values({ id: newId(published ?? Date.now()), accountId, uri, ...fields, ...(published ? { createdAt: published } : {}) })
     .onConflictDoNothing().returning({ id: scrobbles.id })
   return rows.length > 0
 }
