@@ -271,6 +271,61 @@ describe('threads', () => {
     const row = await storedStatus(n.id)
     expect(row.inReplyToId).toBeNull()
   }, 60_000)
+
+  test('a reply stored before its unreachable parent joins it when the parent arrives', async () => {
+    const parent = note({ content: '<p>parent later</p>' })
+    const reply = note({ inReplyTo: parent.id, content: '<p>reply first</p>' }, 'eve')
+    const aside = note({ inReplyTo: parent.id, content: '<p>followers only</p>', to: [`${peer.actorUri('eve').href}/followers`], cc: [] }, 'eve')
+    await deliver(activity('Create', reply, 'eve'), 'eve')
+    await deliver(activity('Create', aside, 'eve'), 'eve')
+    expect((await storedStatus(reply.id)).inReplyToId).toBeNull()
+    expect((await storedStatus(aside.id)).inReplyToId).toBeNull()
+
+    await deliver(activity('Create', parent))
+    const parentRow = await storedStatus(parent.id)
+    // linked in the transaction that stored the parent
+    const [replyRow] = await rookery.ctx.db.select().from(statuses).where(eq(statuses.uri, reply.id))
+    expect(replyRow).toMatchObject({ inReplyToId: parentRow.id, inReplyToAccountId: parentRow.accountId, conversationId: parentRow.conversationId })
+    const [asideRow] = await rookery.ctx.db.select().from(statuses).where(eq(statuses.uri, aside.id))
+    expect(asideRow).toMatchObject({ inReplyToId: parentRow.id, visibility: 'private' })
+
+    const context = await rookery.api(carol, 'GET', `/api/v1/statuses/${parentRow.id}/context`)
+    expect(context.status).toBe(200)
+    expect(context.body.descendants.map((s: any) => s.uri)).toEqual([reply.id])
+    const shown = await rookery.api(carol, 'GET', `/api/v1/statuses/${parentRow.id}`)
+    // the followers-only reply is not counted, as on Mastodon
+    expect(shown.body.replies_count).toBe(1)
+    const replyShown = await rookery.api(carol, 'GET', `/api/v1/statuses/${replyRow.id}`)
+    expect(replyShown.body).toMatchObject({ in_reply_to_id: parentRow.id, in_reply_to_account_id: parentRow.accountId, visibility: 'public' })
+    const up = await rookery.api(null, 'GET', `/api/v1/statuses/${replyRow.id}/context`)
+    expect(up.body.ancestors.map((s: any) => s.uri)).toEqual([parent.id])
+  }, 60_000)
+
+  test('a waiting reply is linked only by its parent\'s exact URI; a status refused by the origin rule links nothing', async () => {
+    const parentId = `${peer.baseUrl}/users/bob/statuses/later-${Date.now()}`
+    const thirdHostParent = `http://127.0.0.9:1/users/x/statuses/${Date.now()}`
+    const reply = note({ inReplyTo: parentId, content: '<p>waiting</p>' }, 'eve')
+    const hostile = note({ inReplyTo: thirdHostParent, content: '<p>names a third host</p>' }, 'eve')
+    await deliver(activity('Create', reply, 'eve'), 'eve')
+    await deliver(activity('Create', hostile, 'eve'), 'eve')
+    await storedStatus(reply.id)
+    await storedStatus(hostile.id)
+
+    // a status with a similar URI, and bob claiming the third host's URI, change nothing
+    await deliverAndSettle(activity('Create', note({ id: `${parentId}-other` })))
+    await deliverAndSettle(activity('Create', note({ id: thirdHostParent })))
+    expect(await exists(thirdHostParent)).toBe(false)
+    for (const uri of [reply.id, hostile.id]) {
+      const [row] = await rookery.ctx.db.select().from(statuses).where(eq(statuses.uri, uri))
+      expect(row.inReplyToId).toBeNull()
+    }
+    // a reply naming itself as its parent is not its own reply
+    const selfId = noteId('eve')
+    await deliver(activity('Create', note({ id: selfId, inReplyTo: selfId }, 'eve'), 'eve'), 'eve')
+    const self = await storedStatus(selfId)
+    expect(self.inReplyToId).toBeNull()
+    expect(self.repliesCount).toBe(0)
+  }, 60_000)
 })
 
 describe('edits and deletes', () => {

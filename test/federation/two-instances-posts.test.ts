@@ -297,10 +297,15 @@ describe('threads and followers-only replies', () => {
     const root = await post(net.b, bob, { status: 'open question', visibility: 'public' })
     const rootOnA = await arrivesHome(net.a, alice, root.uri)
     const aside = await post(net.b, bob, { status: 'between us followers', visibility: 'private', in_reply_to_id: root.id })
-    // the next reply is posted once this one is on A: a followers-only parent cannot be fetched by A's instance actor
-    await arrivesHome(net.a, alice, aside.uri)
+    // posted without waiting: when this reply reaches A first, its followers-only parent cannot be fetched by A's
+    // instance actor, and the reply joins it once bob's delivery of the parent arrives
     const said = await post(net.b, bob, { status: 'for everyone again', visibility: 'public', in_reply_to_id: aside.id })
-    await arrivesHome(net.a, alice, said.uri)
+    const asideOnA = await arrivesHome(net.a, alice, aside.uri)
+    const saidOnA = await arrivesHome(net.a, alice, said.uri)
+    expect((await get(net.a, alice, `/api/v1/statuses/${saidOnA.id}`)).in_reply_to_id).toBe(asideOnA.id)
+    // the reply is counted on A as on B, whichever arrived first
+    expect((await get(net.a, alice, `/api/v1/statuses/${asideOnA.id}`)).replies_count)
+      .toBe((await get(net.b, bob, `/api/v1/statuses/${aside.id}`)).replies_count)
     const descendants = async (viewer: MadeUser | null) =>
       ((await get(net.a, viewer, `/api/v1/statuses/${rootOnA.id}/context`)).descendants as any[]).map((s) => s.uri)
     expect(await descendants(alice)).toEqual([aside.uri, said.uri])

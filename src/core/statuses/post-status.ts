@@ -14,6 +14,7 @@ import { participationAddressing } from '../conversations/record'
 import { enqueuePreviewCard } from '../cards/fetch-card'
 import { enqueueStatusPublish } from '../federation/statuses'
 import { distributeNewStatus } from './distribute'
+import { linkWaitingReplies } from './waiting-replies'
 import { bumpAuthorStatuses, bumpStatusCounter } from './counters'
 import { formatContent, htmlToPlainText, isContentType, type ContentType } from './format'
 import { paramsFingerprint, type PostStatusParams } from './params'
@@ -156,7 +157,7 @@ export interface StatusDraft {
   /** checked: the poster's own free uploads, in order */
   mediaIds: string[]
   /** a status received from another server: its identity there; none for a status posted here */
-  remote?: { uri: string; url: string | null; createdAt: Date }
+  remote?: { uri: string; url: string | null; createdAt: Date; inReplyToUri?: string | null }
 }
 
 async function loadAuthor(db: DbLike, accountId: string) {
@@ -333,6 +334,7 @@ export async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<St
     ...(d.remote ? { createdAt: d.remote.createdAt } : {}),
     inReplyToId: d.inReplyTo?.id ?? null,
     inReplyToAccountId: d.inReplyTo?.accountId ?? null,
+    inReplyToUri: d.inReplyTo ? null : d.remote?.inReplyToUri ?? null,
     quoteId: d.quote?.id ?? null,
     conversationId,
     applicationId: d.appId,
@@ -356,6 +358,7 @@ export async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<St
   if (countsPublicly(d.visibility)) await bumpAuthorStatuses(tx, d.accountId, 1)
   if (d.inReplyTo && countsAsReply(d.visibility)) await bumpStatusCounter(tx, d.inReplyTo.id, 'repliesCount', 1)
   if (d.quote) await bumpStatusCounter(tx, d.quote.id, 'quotesCount', 1)
+  await linkWaitingReplies(tx, row)
   await enqueuePreviewCard(ctx, tx, row.id, row.content)
   return row
 }

@@ -57,6 +57,8 @@ export interface RemoteStatus {
   visibility: StatusVisibility
   language: string | null
   inReplyTo: StatusRow | null
+  /** the parent it names, kept when it could not be had, so the reply is linked once it is stored */
+  inReplyToUri: string | null
   quote: StatusRow | null
   /** the thread's `context` or `conversation` */
   conversationUri: string | null
@@ -186,7 +188,7 @@ export async function storeRemoteStatus(ctx: Ctx, s: RemoteStatus): Promise<Stat
         tags: cleanTags(s.tags),
         poll: null,
         mediaIds: [],
-        remote: { uri: s.uri, url: s.url, createdAt: s.createdAt },
+        remote: { uri: s.uri, url: s.url, createdAt: s.createdAt, inReplyToUri: s.inReplyToUri },
       })
       await upsertRemoteEmojis(tx, s.accountId, s.emojis)
       await insertAttachments(ctx, tx, s.accountId, row.id, s.attachments)

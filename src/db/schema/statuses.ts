@@ -43,6 +43,8 @@ export const statuses = pgTable('statuses', {
   local: boolean('local').notNull().default(true),
   inReplyToId: flakeId('in_reply_to_id'),
   inReplyToAccountId: flakeId('in_reply_to_account_id'),
+  /** the parent a remote reply names but that could not be had yet; linked when a status with this URI is stored */
+  inReplyToUri: text('in_reply_to_uri'),
   reblogOfId: flakeId('reblog_of_id'),
   quoteId: flakeId('quote_id'),
   conversationId: flakeId('conversation_id').references(() => conversations.id, { onDelete: 'set null' }),
@@ -59,6 +61,7 @@ export const statuses = pgTable('statuses', {
   uniqueIndex('statuses_uri_uniq').on(t.uri),
   index('statuses_account_idx').on(t.accountId, t.id.desc()),
   index('statuses_in_reply_to_idx').on(t.inReplyToId).where(sql`${t.inReplyToId} is not null`),
+  index('statuses_waiting_parent_idx').on(t.inReplyToUri).where(sql`${t.inReplyToId} is null and ${t.inReplyToUri} is not null`),
   /** one reblog per account and status */
   uniqueIndex('statuses_reblog_uniq').on(t.reblogOfId, t.accountId).where(sql`${t.reblogOfId} is not null`),
   index('statuses_conversation_idx').on(t.conversationId, t.id),

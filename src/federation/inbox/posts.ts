@@ -268,6 +268,7 @@ export async function remoteStatusOf(
     visibility,
     language: contentMap[0] ?? null,
     inReplyTo,
+    inReplyToUri: object.replyTargetId && object.replyTargetId.href.length <= 2048 ? object.replyTargetId.href : null,
     quote,
     conversationUri,
     recipients,

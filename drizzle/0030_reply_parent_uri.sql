@@ -1,0 +1,2 @@
+ALTER TABLE "statuses" ADD COLUMN "in_reply_to_uri" text;--> statement-breakpoint
+CREATE INDEX "statuses_waiting_parent_idx" ON "statuses" USING btree ("in_reply_to_uri") WHERE "statuses"."in_reply_to_id" is null and "statuses"."in_reply_to_uri" is not null;
