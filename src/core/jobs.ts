@@ -236,7 +236,9 @@ export async function startJobs(database: Database, opts: JobsOptions = {}): Pro
         pools.set(id, startPool(boss, queue, o.concurrency!, pollingIntervalSeconds * 1000, handler))
         return id
       }
-      return boss.work(queue, { pollingIntervalSeconds, ...(o.batchSize ? { batchSize: o.batchSize } : {}) }, async (jobs) => {
+      const batchSize = o.batchSize ?? 1
+      let workerId: string | null = null
+      workerId = await boss.work(queue, { pollingIntervalSeconds, batchSize }, async (jobs) => {
         // One failing job of a batch is retried alone; the rest complete.
         for (const job of jobs) {
           try {
@@ -245,7 +247,11 @@ export async function startJobs(database: Database, opts: JobsOptions = {}): Pro
             await boss.fail(queue, job.id, { message: (e as Error)?.message ?? String(e) })
           }
         }
+        // pg-boss waits a whole polling interval after every fetch, even one that came back full: with more waiting,
+        // a busy queue would run one batch per interval. Fetching again at once keeps it draining.
+        if (jobs.length >= batchSize && workerId) boss.notifyWorker(workerId)
       })
+      return workerId
     },
     async offWork(workerId) {
       const pool = pools.get(workerId)
