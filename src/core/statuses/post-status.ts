@@ -14,7 +14,7 @@ import { participationAddressing } from '../conversations/record'
 import { enqueuePreviewCard } from '../cards/fetch-card'
 import { enqueueStatusPublish } from '../federation/statuses'
 import { distributeNewStatus } from './distribute'
-import { linkWaitingReplies } from './waiting-replies'
+import { joinParentStoredMeanwhile, linkWaitingReplies } from './waiting-replies'
 import { bumpAuthorStatuses, bumpStatusCounter } from './counters'
 import { formatContent, htmlToPlainText, isContentType, type ContentType } from './format'
 import { paramsFingerprint, type PostStatusParams } from './params'
@@ -359,6 +359,7 @@ export async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<St
   if (d.inReplyTo && countsAsReply(d.visibility)) await bumpStatusCounter(tx, d.inReplyTo.id, 'repliesCount', 1)
   if (d.quote) await bumpStatusCounter(tx, d.quote.id, 'quotesCount', 1)
   await linkWaitingReplies(tx, row)
+  await joinParentStoredMeanwhile(tx, row)
   await enqueuePreviewCard(ctx, tx, row.id, row.content)
   return row
 }

@@ -1,7 +1,16 @@
-import { sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
-import type { StatusRow } from '../../db/schema'
+import { statuses, type StatusRow } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
+
+type Parent = Pick<StatusRow, 'id' | 'uri' | 'accountId' | 'conversationId' | 'inReplyToId' | 'reblogOfId'>
+
+/**
+ * A parent and a reply waiting for it may be stored at the same moment (the inbox works on several activities at
+ * once, and several processes may): each would miss the other's uncommitted row. Both take this lock on the parent's
+ * URI until they commit, so whichever comes second sees the first.
+ */
+const lockParentUri = (tx: DbLike, uri: string) => tx.execute(sql`select pg_advisory_xact_lock(hashtext(${uri}))`)
 
 /**
  * Replies stored before their parent could be had (followers-only parent refused to our fetch, its host down) name
@@ -10,8 +19,9 @@ import { uuidParam } from '../../db/sql'
  * those that count as replies. Only an exact URI match links, so the stored status's own origin check stands for
  * both. One statement, in the storing transaction.
  */
-export async function linkWaitingReplies(tx: DbLike, parent: Pick<StatusRow, 'id' | 'uri' | 'accountId' | 'conversationId' | 'inReplyToId' | 'reblogOfId'>): Promise<void> {
+export async function linkWaitingReplies(tx: DbLike, parent: Parent): Promise<void> {
   if (!parent.uri || parent.reblogOfId) return
+  await lockParentUri(tx, parent.uri)
   const parentId = uuidParam(parent.id)
   const conversation = parent.conversationId ? uuidParam(parent.conversationId) : sql`null::uuid`
   // a reply the parent itself answers would close a loop
@@ -30,4 +40,15 @@ export async function linkWaitingReplies(tx: DbLike, parent: Pick<StatusRow, 'id
     -- the visibilities countsAsReply counts
     from (select count(*)::int as replies from linked where visibility in ('public', 'unlisted', 'local')) n
     where p.id = ${parentId} and n.replies > 0`)
+}
+
+/** A reply just stored without its parent: joins the parent if that was stored meanwhile (see `lockParentUri`). */
+export async function joinParentStoredMeanwhile(tx: DbLike, reply: Pick<StatusRow, 'inReplyToUri' | 'inReplyToId'>): Promise<void> {
+  if (!reply.inReplyToUri || reply.inReplyToId) return
+  await lockParentUri(tx, reply.inReplyToUri)
+  const [parent] = await tx.select({
+    id: statuses.id, uri: statuses.uri, accountId: statuses.accountId, conversationId: statuses.conversationId,
+    inReplyToId: statuses.inReplyToId, reblogOfId: statuses.reblogOfId,
+  }).from(statuses).where(eq(statuses.uri, reply.inReplyToUri)).limit(1)
+  if (parent) await linkWaitingReplies(tx, parent)
 }
