@@ -22,7 +22,7 @@ let inbox: string
 let bobUri: string
 let seq = 0
 
-const idOn = (name: string, kind: string) => `${peer.baseUrl}/users/${name}/${kind}/${Date.now()}-${++seq}`
+const idOn = (name: string, kind: string) => peer.activityId(name, kind)
 const actorOf = (name: string) => peer.actorUri(name).href
 
 const likeJson = (name: string, object: string, extra: Record<string, unknown> = {}) =>
@@ -70,10 +70,7 @@ beforeAll(async () => {
   aliceUri = `${rookery.baseUrl}/users/${alice.account.username}`
   inbox = `${rookery.baseUrl}/inbox`
   bobUri = actorOf('bob')
-  const to = await peer.context().lookupObject(aliceUri)
-  const followId = new URL(`${peer.baseUrl}/users/bob/follows/${Date.now()}`)
-  await peer.send(new Follow({ id: followId, actor: peer.actorUri('bob'), object: new URL(aliceUri) }), to as any)
-  await peer.waitFor((a): a is Accept => a instanceof Accept && a.objectId?.href === followId.href)
+  await peer.follow('bob', aliceUri)
 
   carol = await makeUser(rookery.ctx)
   const found = await rookery.api(carol, 'GET', `/api/v2/search?q=${encodeURIComponent(`@bob@${new URL(peer.baseUrl).host}`)}&resolve=true&type=accounts`)

@@ -26,7 +26,7 @@ let bobId: string
 let peerHost: string
 let seq = 0
 
-const idOn = (name: string, kind: string) => `${peer.baseUrl}/users/${name}/${kind}/${Date.now()}-${++seq}`
+const idOn = (name: string, kind: string) => peer.activityId(name, kind)
 const actorOf = (name: string) => peer.actorUri(name).href
 const deliver = (json: unknown, as = 'bob') => peer.sendJson(json, inbox, as)
 
@@ -63,11 +63,7 @@ async function lookup(user: MadeUser, name: string): Promise<string> {
 
 /** `name` on the peer follows the local `user`, accepted. */
 async function peerFollows(name: string, user: MadeUser) {
-  const uri = `${rookery.baseUrl}/users/${user.account.username}`
-  const to = await peer.context().lookupObject(uri)
-  const followId = new URL(idOn(name, 'follows'))
-  await peer.send(new Follow({ id: followId, actor: peer.actorUri(name), object: new URL(uri) }), to as any, name)
-  await peer.waitFor((a): a is Accept => a instanceof Accept && a.objectId?.href === followId.href)
+  await peer.follow(name, `${rookery.baseUrl}/users/${user.account.username}`)
 }
 
 /** The local `user` follows `name` on the peer, accepted. */

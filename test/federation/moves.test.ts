@@ -14,9 +14,8 @@ let rookery: LiveServer
 let peer: Peer
 let inbox: string
 let peerHost: string
-let seq = 0
 
-const idOn = (name: string, kind: string) => `${peer.baseUrl}/users/${name}/${kind}/${Date.now()}-${++seq}`
+const idOn = (name: string, kind: string) => peer.activityId(name, kind)
 const actorOf = (name: string) => peer.actorUri(name).href
 const uriOf = (user: MadeUser) => `${rookery.baseUrl}/users/${user.account.username}`
 const deliver = (json: unknown, as: string) => peer.sendJson(json, inbox, as)
@@ -59,9 +58,7 @@ describe('outgoing', () => {
     const carol = await makeUser(rookery.ctx)
     const dave = await makeUser(rookery.ctx, { user: { allowFollowingMove: false } })
     // bob on the peer follows alice
-    const followId = new URL(idOn('bob', 'follows'))
-    await peer.send(new Follow({ id: followId, actor: peer.actorUri('bob'), object: new URL(uriOf(alice)) }), await peer.context().lookupObject(uriOf(alice)) as any)
-    await peer.waitFor((a): a is Accept => a instanceof Accept && a.objectId?.href === followId.href)
+    await peer.follow('bob', uriOf(alice))
     for (const user of [carol, dave]) expect((await rookery.api(user, 'POST', `/api/v1/accounts/${alice.account.id}/follow`)).status).toBe(200)
 
     const refused = await rookery.api(alice, 'POST', '/api/pleroma/move_account', { password: TEST_PASSWORD, target_account: `dora@${peerHost}` })

@@ -2,7 +2,7 @@
 // featured collection both ways, and a remote actor's featured collection read when it is first seen.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { Accept, Add, Follow, Remove } from '@fedify/vocab'
+import { Add, Remove } from '@fedify/vocab'
 import { statuses } from '../../src/db/schema'
 import { makeUser, type MadeUser } from '../support/factories'
 import { startLiveServer, until, type LiveServer } from '../support/live-server'
@@ -21,7 +21,7 @@ let inbox: string
 let peerHost: string
 let seq = 0
 
-const idOn = (name: string, kind: string) => `${peer.baseUrl}/users/${name}/${kind}/${Date.now()}-${++seq}`
+const idOn = (name: string, kind: string) => peer.activityId(name, kind)
 const actorOf = (name: string) => peer.actorUri(name).href
 const deliver = (json: unknown, as = 'bob') => peer.sendJson(json, inbox, as)
 const noteJson = (name: string, uri: string, text: string) =>
@@ -59,10 +59,7 @@ beforeAll(async () => {
   carol = await makeUser(rookery.ctx)
   aliceUri = `${rookery.baseUrl}/users/${alice.account.username}`
   inbox = `${rookery.baseUrl}/inbox`
-  const to = await peer.context().lookupObject(aliceUri)
-  const followId = new URL(idOn('bob', 'follows'))
-  await peer.send(new Follow({ id: followId, actor: peer.actorUri('bob'), object: new URL(aliceUri) }), to as any)
-  await peer.waitFor((a): a is Accept => a instanceof Accept && a.objectId?.href === followId.href)
+  await peer.follow('bob', aliceUri)
 }, 90_000)
 
 afterAll(async () => {

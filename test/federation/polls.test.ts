@@ -1,7 +1,7 @@
 // Poll votes and results between Rookery and a server that is not Rookery (a Fedify peer on loopback), both ways.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { Accept, Create, Follow, Note, Question, Update } from '@fedify/vocab'
+import { Create, Note, Question, Update } from '@fedify/vocab'
 import { polls, statuses } from '../../src/db/schema'
 import { makeUser, type MadeUser } from '../support/factories'
 import { startLiveServer, until, type LiveServer } from '../support/live-server'
@@ -20,7 +20,7 @@ let inbox: string
 let bobUri: string
 let seq = 0
 
-const idOn = (name: string, kind: string) => `${peer.baseUrl}/users/${name}/${kind}/${Date.now()}-${++seq}`
+const idOn = (name: string, kind: string) => peer.activityId(name, kind)
 const actorOf = (name: string) => peer.actorUri(name).href
 const deliver = (json: unknown, as = 'bob') => peer.sendJson(json, inbox, as)
 
@@ -64,10 +64,7 @@ beforeAll(async () => {
   aliceUri = `${rookery.baseUrl}/users/${alice.account.username}`
   inbox = `${rookery.baseUrl}/inbox`
   bobUri = actorOf('bob')
-  const to = await peer.context().lookupObject(aliceUri)
-  const followId = new URL(idOn('bob', 'follows'))
-  await peer.send(new Follow({ id: followId, actor: peer.actorUri('bob'), object: new URL(aliceUri) }), to as any)
-  await peer.waitFor((a): a is Accept => a instanceof Accept && a.objectId?.href === followId.href)
+  await peer.follow('bob', aliceUri)
 }, 90_000)
 
 afterAll(async () => {

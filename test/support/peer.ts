@@ -1,7 +1,7 @@
 // An ActivityPub server that is not Rookery: one Fedify actor on loopback that signs what it sends and records
 // what it receives (verified by Fedify), for federation tests.
 import { createFederation, MemoryKvStore, signRequest, type Context } from '@fedify/fedify'
-import { Activity, Endpoints, Person, Service, type Recipient } from '@fedify/vocab'
+import { Accept, Activity, Endpoints, Follow, Person, Service, type Recipient } from '@fedify/vocab'
 
 /** How a peer actor presents itself beyond its name, inbox and key; changeable while the peer runs. */
 export interface PeerProfile {
@@ -26,6 +26,10 @@ export interface Peer {
   send(activity: Activity, to: Recipient, as?: string): Promise<void>
   /** POSTs `json` as it is (extensions Fedify's vocabulary would drop survive), signed as `as`; the inbox's response */
   sendJson(json: unknown, inbox: string | URL, as?: string): Promise<Response>
+  /** a fresh id for an activity or object of the actor `name`, e.g. `.../users/bob/likes/<unique>` */
+  activityId(name: string, kind: string): string
+  /** the actor `name` follows the actor at `uri` (on the server under test) and waits for its Accept */
+  follow(name: string, uri: string): Promise<void>
   /** makes the actor `name` say it is also known as `uris` (the target of a Move does) */
   alsoKnownAs(name: string, uris: string[]): void
   /** per actor name: how it presents itself (see PeerProfile) */
@@ -95,7 +99,8 @@ export async function startPeer(names: string[] = ['bob']): Promise<Peer> {
   })
   const baseUrl = `http://127.0.0.1:${server.port}`
   const context = () => federation.createContext(new URL(baseUrl), undefined)
-  return {
+  let ids = 0
+  const peer: Peer = {
     baseUrl,
     actorUri: (name = names[0]) => context().getActorUri(name),
     context,
@@ -114,6 +119,13 @@ export async function startPeer(names: string[] = ['bob']): Promise<Peer> {
     async send(activity, to, as = names[0]) {
       await context().sendActivity({ identifier: as }, to, activity, { immediate: true })
     },
+    activityId: (name, kind) => `${baseUrl}/users/${name}/${kind}/${Date.now()}-${++ids}`,
+    async follow(name, uri) {
+      const to = await context().lookupObject(uri)
+      const id = new URL(peer.activityId(name, 'follows'))
+      await peer.send(new Follow({ id, actor: peer.actorUri(name), object: new URL(uri) }), to as unknown as Recipient, name)
+      await peer.waitFor((a): a is Accept => a instanceof Accept && a.objectId?.href === id.href)
+    },
     async sendJson(json, inbox, as = names[0]) {
       const [pair] = await context().getActorKeyPairs(as)
       const body = JSON.stringify(json)
@@ -131,4 +143,5 @@ export async function startPeer(names: string[] = ['bob']): Promise<Peer> {
       await server.stop(true)
     },
   }
+  return peer
 }
