@@ -12,7 +12,7 @@ import type { Viewer } from '../oauth/authenticate'
 import { hiddenAuthorsSql } from '../relationships/filters'
 import { activityUri, enqueuePublish } from '../federation/publish'
 import { formatContent, htmlToPlainText, sanitizeContent } from '../statuses/format'
-import { mediaTypeOf, type RemoteAttachment } from '../statuses/remote-status'
+import { remoteAttachmentColumns, type RemoteAttachment } from '../statuses/remote-status'
 
 export interface ChatPage {
   maxId?: string
@@ -201,17 +201,9 @@ export async function receiveChatMessage(ctx: Ctx, input: ReceivedChatMessage): 
   return ctx.db.transaction(async (tx) => {
     const [duplicate] = await tx.select({ id: chatMessages.id }).from(chatMessages).where(eq(chatMessages.uri, input.uri)).limit(1)
     if (duplicate) return true
-    const [media] = attachment ? await tx.insert(mediaAttachments).values({
-      accountId: input.senderId,
-      type: mediaTypeOf(attachment.mediaType),
-      mimeType: attachment.mediaType ?? 'application/octet-stream',
-      remoteUrl: attachment.url,
-      description: attachment.description?.slice(0, 1500) ?? null,
-      blurhash: attachment.blurhash?.slice(0, 100) ?? null,
-      meta: attachment.width && attachment.height
-        ? { original: { width: attachment.width, height: attachment.height, size: `${attachment.width}x${attachment.height}`, aspect: attachment.width / attachment.height } }
-        : {},
-    }).returning({ id: mediaAttachments.id }) : []
+    const [media] = attachment
+      ? await tx.insert(mediaAttachments).values(remoteAttachmentColumns(input.senderId, attachment)).returning({ id: mediaAttachments.id })
+      : []
     const [message] = await tx.insert(chatMessages).values({
       accountId: input.senderId, recipientId: input.recipientId, content, source: htmlToPlainText(content), uri: input.uri,
       mediaId: media?.id ?? null,

@@ -358,8 +358,12 @@ export async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<St
   if (countsPublicly(d.visibility)) await bumpAuthorStatuses(tx, d.accountId, 1)
   if (d.inReplyTo && countsAsReply(d.visibility)) await bumpStatusCounter(tx, d.inReplyTo.id, 'repliesCount', 1)
   if (d.quote) await bumpStatusCounter(tx, d.quote.id, 'quotesCount', 1)
-  await linkWaitingReplies(tx, row)
-  await joinParentStoredMeanwhile(tx, row)
+  // Only a status that came from elsewhere can be the parent or the reply another one waits for: no remote reply
+  // names a local status before it exists.
+  if (d.remote) {
+    await linkWaitingReplies(tx, row)
+    await joinParentStoredMeanwhile(tx, row)
+  }
   await enqueuePreviewCard(ctx, tx, row.id, row.content)
   return row
 }

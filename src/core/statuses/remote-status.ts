@@ -89,7 +89,7 @@ export async function findStatusByUri(db: DbLike, uri: string): Promise<StatusRo
 const cleanTags = (names: string[]) =>
   [...new Set(names.map((n) => n.replace(/^#/, '').trim()).filter((n) => /^[\p{L}\p{N}_]{1,100}$/u.test(n)))].slice(0, MAX_TAGS)
 
-export const mediaTypeOf = (mime: string | null): MediaType => {
+const mediaTypeOf = (mime: string | null): MediaType => {
   const kind = mime?.split('/')[0]
   return kind === 'image' ? 'image' : kind === 'video' ? 'video' : kind === 'audio' ? 'audio' : 'unknown'
 }
@@ -124,17 +124,20 @@ async function insertAttachments(ctx: Ctx, tx: Tx, accountId: string, statusId: 
   const list = attachments.filter((a) => /^https?:\/\//.test(a.url)).slice(0, MAX_ATTACHMENTS)
   if (!list.length) return
   await enqueueRemoteMediaCache(ctx, tx, { statusId })
-  await tx.insert(mediaAttachments).values(list.map((a, position) => ({
+  await tx.insert(mediaAttachments).values(list.map((a, position) => ({ ...remoteAttachmentColumns(accountId, a), statusId, position })))
+}
+
+/** The row of an attachment kept at its remote address (a status's, or a chat message's). */
+export function remoteAttachmentColumns(accountId: string, a: RemoteAttachment) {
+  return {
     accountId,
-    statusId,
     type: mediaTypeOf(a.mediaType),
     mimeType: a.mediaType ?? 'application/octet-stream',
     remoteUrl: a.url,
     description: a.description?.slice(0, 1500) ?? null,
     blurhash: a.blurhash?.slice(0, 100) ?? null,
     meta: a.width && a.height ? { original: { width: a.width, height: a.height, size: `${a.width}x${a.height}`, aspect: a.width / a.height } } : {},
-    position,
-  })))
+  }
 }
 
 const pollOptions = (poll: RemotePoll) =>
