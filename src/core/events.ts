@@ -91,16 +91,16 @@ type PostgresListener = {
   listen(channel: string, fn: (payload: string) => void): Promise<{ unlisten(): Promise<void> }>
 }
 
-/**
- * Calls `onEvent` for every event published on the database (by this process or another) until the returned
- * function is called. PostgreSQL: a dedicated connection that postgres.js re-establishes if it drops. PGlite: the
- * embedded engine notifies in-process (only one process can open it anyway).
- */
-export async function listenEvents(database: Database, onEvent: (event: StreamEvent) => void): Promise<() => Promise<void>> {
-  const handle = (payload: string) => {
-    const event = parseEvent(payload)
-    if (event) onEvent(event)
-  }
+/** One LISTEN per database for the whole process: every event is parsed once and handed to each subscriber. */
+interface SharedListener {
+  handlers: Set<(event: StreamEvent) => void>
+  /** Resolves to the function that ends the LISTEN, once it is in place. */
+  started: Promise<() => Promise<void>>
+}
+
+const sharedListeners = new WeakMap<Database, SharedListener>()
+
+async function startListening(database: Database, handle: (payload: string) => void): Promise<() => Promise<void>> {
   if (database.pglite) {
     const unlisten = await database.pglite.listen(EVENTS_CHANNEL, handle)
     return async () => {
@@ -110,4 +110,51 @@ export async function listenEvents(database: Database, onEvent: (event: StreamEv
   const client = (database.db as unknown as { $client: PostgresListener }).$client
   const { unlisten } = await client.listen(EVENTS_CHANNEL, handle)
   return () => unlisten()
+}
+
+/**
+ * Calls `onEvent` for every event published on the database (by this process or another) until the returned
+ * function is called. The streaming hub, the shoutbox and push delivery share one LISTEN: on PostgreSQL a dedicated
+ * connection that postgres.js re-establishes if it drops; on PGlite the embedded engine notifies in-process (only one
+ * process can open it anyway). The LISTEN ends when its last subscriber leaves.
+ */
+export async function listenEvents(database: Database, onEvent: (event: StreamEvent) => void): Promise<() => Promise<void>> {
+  let shared = sharedListeners.get(database)
+  if (!shared) {
+    const handlers = new Set<(event: StreamEvent) => void>()
+    const started = startListening(database, (payload) => {
+      const event = parseEvent(payload)
+      if (!event) return
+      for (const handler of handlers) {
+        try {
+          handler(event)
+        } catch (e) {
+          console.error(`[rookery] events: a ${event.type} subscriber failed:`, e)
+        }
+      }
+    })
+    shared = { handlers, started }
+    sharedListeners.set(database, shared)
+    // A failed LISTEN is not kept: the next subscriber tries again.
+    started.catch(() => { if (sharedListeners.get(database) === shared) sharedListeners.delete(database) })
+  }
+  const listener = shared
+  const handler = (event: StreamEvent) => onEvent(event)
+  listener.handlers.add(handler)
+  let unlisten: () => Promise<void>
+  try {
+    unlisten = await listener.started
+  } catch (e) {
+    listener.handlers.delete(handler)
+    throw e
+  }
+  let left = false
+  return async () => {
+    if (left) return
+    left = true
+    listener.handlers.delete(handler)
+    if (listener.handlers.size) return
+    if (sharedListeners.get(database) === listener) sharedListeners.delete(database)
+    await unlisten()
+  }
 }
