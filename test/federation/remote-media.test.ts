@@ -1,6 +1,7 @@
 // Remote media: attachments of remote statuses and remote avatars/headers cached through the media pipeline by a
 // background job (a loopback image server, friendly and hostile), the media proxy mode, the cache cap and the prune.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { ChatMessage, Create, Document, type Recipient } from '@fedify/vocab'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { and, eq, sql } from 'drizzle-orm'
@@ -169,6 +170,29 @@ describe('cache mode', () => {
     expect(hits.get('/avatar.png')).toBe(before)
     ;[profile] = await rookery.ctx.db.select().from(accounts).where(eq(accounts.id, profile.id))
     expect(profile.profileMediaBytes).toBeGreaterThan(0)
+  }, 60_000)
+
+  test('a picture in a remote chat message is cached like a status\'s', async () => {
+    const recipient = await peer.context().lookupObject(`${rookery.baseUrl}/users/${reader.account.username}`) as unknown as Recipient
+    const id = crypto.randomUUID()
+    const picture = new Document({ mediaType: 'image/png', url: new URL(`${imagesBase}/cat5.png`), name: 'a cat' })
+    const message = new ChatMessage({ id: new URL(`${peer.baseUrl}/objects/${id}`), attribution: peer.actorUri('bob'), tos: [recipient.id!], attachments: [picture] })
+    await peer.send(new Create({ id: new URL(`${peer.baseUrl}/activities/${id}`), actor: peer.actorUri('bob'), tos: [recipient.id!], object: message }), recipient)
+    const [chat] = await until(async () => {
+      const chats = (await rookery.api(reader, 'GET', '/api/v1/pleroma/chats')).body as any[]
+      return chats.length ? chats : null
+    })
+    const attachmentId = chat.last_message.attachment.id as string
+    await until(async () => {
+      const rows = await rookery.ctx.db.execute(sql`select state from pgboss.job where name = 'media.remote' and data->>'attachmentId' = ${attachmentId}`)
+      const list = ((rows as { rows?: unknown[] }).rows ?? rows) as { state: string }[]
+      return list.length > 0 && list.every((r) => r.state === 'completed')
+    }, 60_000)
+    const [shown] = (await rookery.api(reader, 'GET', `/api/v1/pleroma/chats/${chat.id}/messages`)).body as any[]
+    expect(shown.attachment.remote_url).toBe(`${imagesBase}/cat5.png`)
+    expect(shown.attachment.url.startsWith(`${rookery.baseUrl}/media/remote/`)).toBe(true)
+    expect(shown.attachment.blurhash).toBeTruthy()
+    expect((await fetch(shown.attachment.url)).headers.get('content-type')).toBe('image/png')
   }, 60_000)
 
   test('the cache is held to its size cap, the longest-cached files going first', async () => {

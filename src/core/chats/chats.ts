@@ -12,6 +12,7 @@ import type { Viewer } from '../oauth/authenticate'
 import { hiddenAuthorsSql } from '../relationships/filters'
 import { activityUri, enqueuePublish } from '../federation/publish'
 import { formatContent, htmlToPlainText, sanitizeContent } from '../statuses/format'
+import { enqueueRemoteMediaCache } from '../media/remote'
 import { remoteAttachmentColumns, type RemoteAttachment } from '../statuses/remote-status'
 
 export interface ChatPage {
@@ -209,7 +210,9 @@ export async function receiveChatMessage(ctx: Ctx, input: ReceivedChatMessage): 
       mediaId: media?.id ?? null,
       ...(input.createdAt && input.createdAt.getTime() <= Date.now() ? { createdAt: input.createdAt } : {}),
     }).onConflictDoNothing().returning()
-    if (message) await deliverToLocalSide(tx, message)
+    if (!message) return true
+    if (media) await enqueueRemoteMediaCache(ctx, tx, { attachmentId: media.id })
+    await deliverToLocalSide(tx, message)
     return true
   })
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
 import { accounts, mediaAttachments } from '../../db/schema'
 import type { Ctx } from '../context'
@@ -17,7 +17,7 @@ export const REMOTE_MEDIA_PRUNE_QUEUE = 'media.remote.prune'
 export const DEFAULT_REMOTE_PRUNE_AGE_MS = 7 * 24 * 60 * 60 * 1000
 
 /** What the cache job fetches: a remote status's attachments, or a remote account's avatar and header. */
-export type RemoteMediaJob = { statusId: string } | { accountId: string }
+export type RemoteMediaJob = { statusId: string } | { accountId: string } | { attachmentId: string }
 
 const REMOTE_FOLDER = 'remote'
 const PROFILE_FOLDERS: Record<RemoteProfileImage, string> = { avatar: 'remote/avatars', header: 'remote/headers' }
@@ -58,15 +58,27 @@ async function fetchBytes(ctx: Ctx, url: string, maxBytes: number, accept: strin
   }
 }
 
-/**
- * Caches the uncached remote attachments of a status through the upload pipeline: the type comes from the bytes (what
- * is not an accepted media type stays remote), images get a preview and blurhash. Then the cache is held to its cap.
- */
+/** Caches the uncached remote attachments of a status (see `cacheRemoteAttachments`). */
 export async function cacheStatusMedia(ctx: Ctx, statusId: string): Promise<number> {
   if (!isId(statusId)) return 0
+  return cacheRemoteAttachments(ctx, eq(mediaAttachments.statusId, statusId))
+}
+
+/** Caches one remote attachment that belongs to no status (a chat message's). */
+export async function cacheAttachmentMedia(ctx: Ctx, attachmentId: string): Promise<number> {
+  if (!isId(attachmentId)) return 0
+  return cacheRemoteAttachments(ctx, eq(mediaAttachments.id, attachmentId))
+}
+
+/**
+ * Caches the uncached remote attachments `which` selects through the upload pipeline: the type comes from the bytes
+ * (what is not an accepted media type stays remote), images get a preview and blurhash. Then the cache is held to its
+ * cap.
+ */
+async function cacheRemoteAttachments(ctx: Ctx, which: SQL): Promise<number> {
   const rows = await ctx.db.select({ media: mediaAttachments, domain: accounts.domain }).from(mediaAttachments)
     .innerJoin(accounts, eq(accounts.id, mediaAttachments.accountId))
-    .where(and(eq(mediaAttachments.statusId, statusId), isNotNull(mediaAttachments.remoteUrl), isNull(mediaAttachments.fileKey)))
+    .where(and(which, isNotNull(mediaAttachments.remoteUrl), isNull(mediaAttachments.fileKey)))
     .orderBy(asc(mediaAttachments.position))
   const storage = mediaStorage(ctx.config)
   let cached = 0
@@ -340,6 +352,7 @@ export async function registerRemoteMediaJobs(ctx: Ctx & { jobs: Jobs }): Promis
   await ctx.jobs.work<RemoteMediaJob>(REMOTE_MEDIA_QUEUE, async (job) => {
     if (ctx.config.remoteMedia.mode !== 'cache') return
     if ('statusId' in job) await cacheStatusMedia(ctx, job.statusId)
+    else if ('attachmentId' in job) await cacheAttachmentMedia(ctx, job.attachmentId)
     else await cacheProfileMedia(ctx, job.accountId)
   }, { concurrency: 2 })
   const days = ctx.config.remoteMedia.retentionDays
