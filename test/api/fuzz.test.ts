@@ -34,7 +34,8 @@ describe('request fuzzing', () => {
     const started = performance.now()
     let sent = 0
 
-    for (let i = 0; i < MAX_CASES && performance.now() - started < TIME_BUDGET_MS; i++) {
+    // every route gets at least one case however slow the machine; the time budget only bounds the rest
+    for (let i = 0; i < MAX_CASES && (i <= routes.length || performance.now() - started < TIME_BUDGET_MS); i++) {
       const route = routes[i % routes.length]
       const method = route.method === 'ALL' ? 'POST' : route.method
       const path = route.path.replace(/:[A-Za-z_]+/g, () => (random() < 0.8 ? pick(IDS) : encodeURIComponent(pick(STRINGS).toWellFormed()) || 'x'))
@@ -85,9 +86,9 @@ describe('request fuzzing', () => {
         if (typeof error !== 'string') failures.push(`${what}: not a JSON error: ${text.slice(0, 120)}`)
       }
     }
-    expect(sent).toBeGreaterThan(routes.length) // at least one case per route, even on a slow machine
+    expect(sent).toBeGreaterThan(routes.length)
     expect(failures).toEqual([])
-  }, 60_000)
+  }, 240_000)
 
   test(`writes refused with 4xx change nothing in the database, and memory comes back (seed ${SEED + 1})`, async () => {
     const ctx = await getTestContext()
