@@ -140,7 +140,10 @@ export interface Config {
   mail: { smtpUrl: string | null; from: string }
   /** Accept Web Push endpoints over plain http on loopback addresses (for tests and local push relays). */
   pushAllowLoopbackHttp: boolean
-  /** How often an idle job worker of `serve` looks for new jobs, in seconds (at least 0.5). Tests shorten it. */
+  /**
+   * How often a process working jobs looks for due jobs no one announced, in seconds (at least 0.5; default 30). Sent
+   * jobs wake the workers on commit and delayed ones when due, so this only bounds how late the rest start.
+   */
   jobPollingSeconds: number
   /**
    * Media of other servers (avatars, headers, attachments). `cache` (default): fetched in the background through the
@@ -413,7 +416,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ?? merged.fetchPrivateNetwork ?? false,
     mail,
     pushAllowLoopbackHttp: overrides.pushAllowLoopbackHttp ?? bool(env.ROOKERY_PUSH_ALLOW_LOOPBACK_HTTP) ?? merged.pushAllowLoopbackHttp ?? false,
-    jobPollingSeconds: Math.max(0.5, overrides.jobPollingSeconds ?? merged.jobPollingSeconds ?? 2),
+    jobPollingSeconds: Math.max(0.5, overrides.jobPollingSeconds ?? merged.jobPollingSeconds ?? 30),
     remoteMedia: remoteMediaConfig(env, fromFile.remoteMedia, overrides.remoteMedia),
     federation: {
       allowPrivate: overrides.federation?.allowPrivate ?? bool(env.ROOKERY_FEDERATION_ALLOW_PRIVATE) ?? fromFile.federation?.allowPrivate ?? false,

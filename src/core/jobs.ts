@@ -1,5 +1,6 @@
 import PgBoss from 'pg-boss'
 import type { Database, DbLike } from '../db/client'
+import { JOBS_CHANNEL, laterPayload, startWakeups, type Wakeups } from './job-wakeups'
 
 /**
  * Durable background jobs on the application's own database (pg-boss), on PostgreSQL and PGlite alike.
@@ -83,7 +84,11 @@ export const QUEUES = [
 export interface JobsOptions {
   supervise?: boolean
   queues?: readonly string[]
-  /** How often an idle worker looks for new jobs (default 2 s; pg-boss allows 0.5 s at least). */
+  /**
+   * How often this process looks for due jobs that no one announced (default 30 s). Workers do not poll: a job sent
+   * wakes them when its transaction commits, and a delayed job or a retry when it comes due; this catches the rest,
+   * such as jobs a dead process held that maintenance put back.
+   */
   pollingIntervalSeconds?: number
   /**
    * This process runs the application's workers (`serve`, `rookery worker`): at start it takes back the jobs a
@@ -141,18 +146,27 @@ async function claimJobRunner(database: Database): Promise<JobRunnerClaim> {
 
 interface Pool { stop(): Promise<void> }
 
+/** How long an idle worker waits for a wake-up before fetching anyway. */
+const WORKER_IDLE_SECONDS = 600
+
 /**
- * Keeps up to `concurrency` jobs of one queue running, fetching as slots free up. pg-boss 10's own worker waits for a
- * whole batch, so one slow job would hold up the others.
+ * Keeps up to `concurrency` jobs of one queue running, fetching as slots free up and when `wakeups` says a job is due.
+ * pg-boss 10's own worker waits for a whole batch, so one slow job would hold up the others.
  */
 function startPool(
-  boss: PgBoss, queue: string, concurrency: number, pollingMs: number,
+  boss: PgBoss, wakeups: Wakeups, queue: string, concurrency: number,
   handler: (data: any, jobId: string) => Promise<void>,
 ): Pool {
   const running = new Set<Promise<void>>()
   let stopping = false
+  let woken = false
   let wake: (() => void) | null = null
+  const nudge = () => {
+    woken = true
+    wake?.()
+  }
   const nap = (ms: number) => new Promise<void>((resolve) => {
+    if (woken) return resolve()
     const timer = setTimeout(resolve, ms)
     wake = () => { clearTimeout(timer); resolve() }
   }).finally(() => { wake = null })
@@ -161,12 +175,15 @@ function startPool(
     try {
       await handler(job.data, job.id)
     } catch (e) {
-      return boss.fail(queue, job.id, { message: (e as Error)?.message ?? String(e) })
+      await boss.fail(queue, job.id, { message: (e as Error)?.message ?? String(e) })
+      return wakeups.recheck()
     }
     await boss.complete(queue, job.id)
   }
+  const removeWaker = wakeups.add(queue, nudge)
   const loop = (async () => {
     while (!stopping) {
+      woken = false
       const free = concurrency - running.size
       let fetched = 0
       if (free > 0) {
@@ -175,32 +192,35 @@ function startPool(
         for (const job of jobs) {
           const p: Promise<void> = run(job).catch(report).finally(() => {
             running.delete(p)
-            wake?.()
+            nudge()
           })
           running.add(p)
         }
       }
-      // A full fetch may have left more waiting; otherwise sleep until a slot frees or the next poll.
-      if (!stopping && (free === 0 || fetched < free)) await nap(pollingMs)
+      // A full fetch may have left more waiting; otherwise sleep until a slot frees or a job is due.
+      if (!stopping && (free === 0 || fetched < free)) await nap(WORKER_IDLE_SECONDS * 1000)
     }
     await Promise.allSettled(running)
   })()
   return {
     async stop() {
       stopping = true
-      wake?.()
+      removeWaker()
+      nudge()
       await loop
     },
   }
 }
 
 export async function startJobs(database: Database, opts: JobsOptions = {}): Promise<Jobs> {
-  const pollingIntervalSeconds = opts.pollingIntervalSeconds ?? 2
+  const idleSeconds = opts.pollingIntervalSeconds ?? 30
   const executor = executorFor(database.db)
   const boss = new PgBoss({
     db: executor,
     supervise: opts.supervise ?? true,
     schedule: opts.supervise ?? true,
+    // Schedules are per minute at the finest; the queue between pg-boss's clock and the scheduled queues is polled.
+    cronWorkerIntervalSeconds: Math.min(45, Math.max(1, Math.round(idleSeconds))),
     migrate: true,
   })
   boss.on('error', (e: Error) => console.error('[rookery] job queue error:', e.message))
@@ -215,45 +235,56 @@ export async function startJobs(database: Database, opts: JobsOptions = {}): Pro
   const ensureQueue = (name: string) => {
     if (!known.has(name)) throw new Error(`unknown job queue ${name}`)
   }
+  const wakeups = startWakeups(database, (text, values) => executor.executeSql(text, values), idleSeconds * 1000)
   const pools = new Map<string, Pool>()
+  const workerWakers = new Map<string, () => void>()
   let poolIds = 0
   return {
     async send(queue, data, o = {}) {
       ensureQueue(queue)
-      return boss.send(queue, data, {
-        db: o.within ? executorFor(o.within) : undefined,
+      const within = o.within ? executorFor(o.within) : undefined
+      const id = await boss.send(queue, data, {
+        db: within,
         startAfter: o.startAfterSeconds,
         singletonKey: o.singletonKey,
         retryLimit: o.retryLimit ?? 5,
         ...(o.retryDelaySeconds !== undefined ? { retryDelay: o.retryDelaySeconds } : {}),
         retryBackoff: true,
       } as PgBoss.SendOptions)
+      // Heard by the workers of every process once the job is visible: with the caller's transaction's commit.
+      if (id) await (within ?? executor).executeSql('select pg_notify($1, $2)', [JOBS_CHANNEL, o.startAfterSeconds ? laterPayload(queue) : queue])
+      return id
     },
     async work(queue, handler, o = {}) {
       ensureQueue(queue)
       if ((o.concurrency ?? 1) > 1) {
         const id = `pool:${queue}:${++poolIds}`
-        pools.set(id, startPool(boss, queue, o.concurrency!, pollingIntervalSeconds * 1000, handler))
+        pools.set(id, startPool(boss, wakeups, queue, o.concurrency!, handler))
         return id
       }
       const batchSize = o.batchSize ?? 1
       let workerId: string | null = null
-      workerId = await boss.work(queue, { pollingIntervalSeconds, batchSize }, async (jobs) => {
+      workerId = await boss.work(queue, { pollingIntervalSeconds: WORKER_IDLE_SECONDS, batchSize }, async (jobs) => {
         // One failing job of a batch is retried alone; the rest complete.
         for (const job of jobs) {
           try {
             await handler(job.data as any, job.id)
           } catch (e) {
             await boss.fail(queue, job.id, { message: (e as Error)?.message ?? String(e) })
+            wakeups.recheck()
           }
         }
         // pg-boss waits a whole polling interval after every fetch, even one that came back full: with more waiting,
         // a busy queue would run one batch per interval. Fetching again at once keeps it draining.
         if (jobs.length >= batchSize && workerId) boss.notifyWorker(workerId)
       })
-      return workerId
+      const id = workerId
+      workerWakers.set(id, wakeups.add(queue, () => boss.notifyWorker(id)))
+      return id
     },
     async offWork(workerId) {
+      workerWakers.get(workerId)?.()
+      workerWakers.delete(workerId)
       const pool = pools.get(workerId)
       if (!pool) return boss.offWork({ id: workerId } as any)
       pools.delete(workerId)
@@ -270,6 +301,7 @@ export async function startJobs(database: Database, opts: JobsOptions = {}): Pro
       return out
     },
     async stop() {
+      await wakeups.stop()
       const stopping = [...pools.values()]
       pools.clear()
       await Promise.all(stopping.map((p) => p.stop()))

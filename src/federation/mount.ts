@@ -1,4 +1,3 @@
-import { Tombstone } from '@fedify/vocab'
 import { Elysia } from 'elysia'
 import type { Ctx } from '../core/context'
 import { clearDeliveryFailures } from '../core/federation/domains'
@@ -43,7 +42,6 @@ async function canonicalPath(ctx: Ctx, request: Request, path: string): Promise<
   return `/users/${owner}/statuses/${id}`
 }
 
-const { Temporal } = globalThis as any
 const STATUS_OBJECT_PATH = /^\/users\/[^/]+\/statuses\/[^/]+\/?$/
 
 /**
@@ -55,6 +53,9 @@ async function goneStatus(ctx: Ctx, path: string): Promise<Response | null> {
   const uri = new URL(path.replace(/\/$/, ''), ctx.config.baseUrl).href
   const deletedAt = await localTombstone(ctx.db, uri)
   if (!deletedAt) return null
+  // Fedify's vocabulary (and the Temporal it installs) is half of the code: loaded by the first request that needs it.
+  const { Tombstone } = await import('@fedify/vocab')
+  const { Temporal } = globalThis as any
   const tombstone = new Tombstone({ id: new URL(uri), deleted: Temporal.Instant.from(deletedAt.toISOString()) })
   return new Response(JSON.stringify(await tombstone.toJsonLd()), {
     status: 410, headers: { 'content-type': 'application/activity+json', vary: 'Accept' },

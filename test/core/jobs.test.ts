@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
 import type { Ctx } from '../../src/core/context'
-import { startJobs, type Jobs } from '../../src/core/jobs'
+import { QUEUES, startJobs, type Jobs } from '../../src/core/jobs'
 import { resultRows } from '../../src/db/client'
 import { getTestContext } from '../support/context'
 
@@ -10,7 +10,7 @@ let jobs: Jobs
 
 beforeAll(async () => {
   ctx = await getTestContext()
-  jobs = await startJobs(ctx.database, { supervise: false, queues: ['test-commit', 'test-rollback', 'test-depth', 'test-orphan'] })
+  jobs = await startJobs(ctx.database, { supervise: false, queues: ['test-commit', 'test-rollback', 'test-depth', 'test-orphan', 'test-woken', 'test-pool', 'test-later', 'test-retry'] })
 })
 afterAll(async () => { await jobs.stop() })
 
@@ -45,6 +45,69 @@ describe('durable job queue', () => {
     await jobs.send('test-depth', { n: 2 })
     expect((await jobs.depth())['test-depth']).toBe(2)
   })
+})
+
+// The queue above looks for unannounced jobs every 30 s and its workers never poll on their own, so each job below
+// is picked up within the wait only if sending it woke them.
+describe('idle workers are woken rather than polling', () => {
+  test('a job sent is picked up by an idle worker once its transaction commits', async () => {
+    const seen: string[] = []
+    await jobs.work<{ n: string }>('test-woken', async (data) => { seen.push(data.n) })
+    await Bun.sleep(300) // the worker's first fetch found nothing: it is idle now
+    await ctx.db.transaction(async (tx) => {
+      await jobs.send('test-woken', { n: 'woken' }, { within: tx })
+      await Bun.sleep(200)
+      expect(seen).not.toContain('woken') // not visible before the commit
+    })
+    expect(await waitFor(() => seen.includes('woken'))).toBe(true)
+  })
+
+  test('a worker running several jobs at once is woken the same way', async () => {
+    const seen: number[] = []
+    await jobs.work<{ n: number }>('test-pool', async (data) => { seen.push(data.n) }, { concurrency: 4 })
+    await Bun.sleep(300)
+    for (const n of [1, 2, 3, 4, 5, 6]) await jobs.send('test-pool', { n })
+    expect(await waitFor(() => seen.length === 6)).toBe(true)
+    expect(seen.sort()).toEqual([1, 2, 3, 4, 5, 6])
+  })
+
+  test('a delayed job runs once it comes due, not before', async () => {
+    const seen: number[] = []
+    await jobs.work<{ sentAt: number }>('test-later', async (data) => { seen.push(Date.now() - data.sentAt) })
+    await jobs.send('test-later', { sentAt: Date.now() }, { startAfterSeconds: 2 })
+    expect(await waitFor(() => seen.length > 0)).toBe(true)
+    expect(seen[0]).toBeGreaterThanOrEqual(1900)
+  })
+
+  test('a failed job is retried when its retry comes due', async () => {
+    let attempts = 0
+    await jobs.work('test-retry', async () => {
+      if (++attempts === 1) throw new Error('first attempt fails')
+    })
+    await jobs.send('test-retry', {}, { retryLimit: 2, retryDelaySeconds: 1 })
+    expect(await waitFor(() => attempts === 2)).toBe(true)
+  })
+
+  test.skipIf(!process.env.TEST_DATABASE_URL)('an idle process with workers on every queue sends next to no statements', async () => {
+    const idle = await startJobs(ctx.database, { runner: true })
+    try {
+      for (const queue of QUEUES) await idle.work(queue, async () => {})
+      await idle.work(QUEUES[0], async () => {}, { concurrency: 4 })
+      const committed = async () => Number(resultRows<{ n: string }>(await ctx.db.execute(
+        sql`select xact_commit as n from pg_stat_database where datname = current_database()`))[0].n)
+      // A backend that falls idle reports its last transactions to pg_stat_database up to 10 s later: the start's
+      // statements (the queues' first fetches, maintenance) are left to arrive before counting.
+      await Bun.sleep(11_000)
+      const before = await committed()
+      await Bun.sleep(5000)
+      const after = await committed()
+      // Polling every queue every 2 s made about 50 statements in this window; now the look over all queues and
+      // pg-boss's clock come every 30 s.
+      expect(after - before).toBeLessThan(8)
+    } finally {
+      await idle.stop()
+    }
+  }, 30_000)
 })
 
 describe('jobs a crashed process left running', () => {

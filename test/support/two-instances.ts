@@ -16,8 +16,8 @@
 // `federation.allowPrivate`, with which Rookery's lookup (src/federation/lookup.ts) falls back to its own WebFinger
 // request over http; nothing else differs from production (signatures are made and verified for real).
 //
-// Jobs: idle workers poll every 0.5 s (`jobPollingSeconds`, 2 s in production), since one follow passes through six
-// queues on its way there and back. Retries: `federation.retryDelaySeconds` is 1 here (30 in production), so a
+// Jobs: each process looks for unannounced due jobs every 0.5 s (`jobPollingSeconds`, 30 s in production; sent jobs
+// wake their workers at once anyway), since one follow passes through six queues on its way there and back. Retries: `federation.retryDelaySeconds` is 1 here (30 in production), so a
 // delivery that failed while its target was down is tried again within seconds. Keep such an outage short (a few
 // failed attempts): after five failures to one host in ten minutes, Fedify's circuit breaker holds deliveries to it
 // for 30 minutes.

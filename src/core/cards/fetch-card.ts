@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm'
-import sanitizeHtml from 'sanitize-html'
+import type sanitizeHtml from 'sanitize-html'
 import { previewCards, statusPreviewCards, statuses, type PreviewCardRow, type PreviewCardType } from '../../db/schema'
 import type { DbLike } from '../../db/client'
 import type { Ctx } from '../context'
@@ -52,7 +52,7 @@ function absoluteUrl(value: string | undefined | null, base: string): string | n
 /** oEmbed HTML keeps only https iframes with harmless attributes; anything else is dropped. */
 export function sanitizeEmbedHtml(html: string | undefined): string {
   if (!html) return ''
-  const clean = sanitizeHtml(html, {
+  const clean = (require('sanitize-html') as typeof sanitizeHtml)(html, {
     allowedTags: ['iframe'],
     allowedAttributes: { iframe: ['src', 'width', 'height', 'allowfullscreen', 'frameborder', 'allow', 'title', 'loading'] },
     allowedSchemes: ['https'],

@@ -1,4 +1,4 @@
-import { Parser } from 'htmlparser2'
+import type { Parser } from 'htmlparser2'
 
 /**
  * The link a status's card previews: the first http(s) link of its content that is not a mention, a hashtag, or a
@@ -7,7 +7,8 @@ import { Parser } from 'htmlparser2'
 export function firstCardLink(content: string, baseUrl: string): string | null {
   const ownHost = new URL(baseUrl).host.toLowerCase()
   let found: string | null = null
-  const parser = new Parser({
+  // Required on first use, like the other HTML libraries (statuses/format.ts): an idle server does not load it.
+  const parser = new (require('htmlparser2').Parser as typeof Parser)({
     onopentag(name, attrs) {
       if (found || name !== 'a' || !attrs.href) return
       const classes = (attrs.class ?? '').split(/\s+/)

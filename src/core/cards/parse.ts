@@ -1,4 +1,4 @@
-import { Parser } from 'htmlparser2'
+import type { Parser } from 'htmlparser2'
 
 /** What a page says about itself: OpenGraph, Twitter card and plain HTML metadata, and its oEmbed endpoint. */
 export interface PageMetadata {
@@ -53,7 +53,8 @@ export function parsePage(html: string, pageUrl: string): PageMetadata {
       return null
     }
   }
-  const parser = new Parser({
+  // Required on first use, like the other HTML libraries (statuses/format.ts): an idle server does not load it.
+  const parser = new (require('htmlparser2').Parser as typeof Parser)({
     onopentag(name, attrs) {
       if (name === 'html' && attrs.lang) lang = attrs.lang
       else if (name === 'title' && !titleDone) inTitle = true

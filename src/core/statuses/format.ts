@@ -1,7 +1,6 @@
 import { and, eq, isNull, or, sql, type SQL } from 'drizzle-orm'
-import * as linkify from 'linkifyjs'
-import MarkdownIt from 'markdown-it'
-import sanitizeHtml from 'sanitize-html'
+import type MarkdownIt from 'markdown-it'
+import type sanitizeHtml from 'sanitize-html'
 import type { DbLike } from '../../db/client'
 import { accounts } from '../../db/schema'
 
@@ -11,6 +10,16 @@ import { accounts } from '../../db/schema'
  *   2. text nodes outside links and code get links, @mentions and #hashtags;
  *   3. the result is sanitized once more with the output allowlist, whatever happened before.
  */
+
+// The HTML libraries (sanitize-html with postcss and htmlparser2, markdown-it, linkifyjs) are required by the first
+// status formatted rather than at start: an idle server does not carry them.
+let sanitizer: typeof sanitizeHtml | null = null
+const sanitize = (html: string, policy: sanitizeHtml.IOptions) => (sanitizer ??= require('sanitize-html') as typeof sanitizeHtml)(html, policy)
+let markdownParser: MarkdownIt | null = null
+const markdown = () =>
+  (markdownParser ??= new (require('markdown-it') as typeof MarkdownIt)({ html: false, linkify: false, breaks: true, typographer: false }))
+let linkifier: typeof import('linkifyjs') | null = null
+const linkify = () => (linkifier ??= require('linkifyjs') as typeof import('linkifyjs'))
 
 export const CONTENT_TYPES = ['text/plain', 'text/markdown', 'text/html'] as const
 export type ContentType = (typeof CONTENT_TYPES)[number]
@@ -102,7 +111,7 @@ const OUTPUT_POLICY: sanitizeHtml.IOptions = {
 }
 
 export function sanitizeContent(html: string): string {
-  return sanitizeHtml(html, OUTPUT_POLICY)
+  return sanitize(html, OUTPUT_POLICY)
 }
 
 /** Headings are not part of a status: keep their emphasis as a bold paragraph. Runs on sanitized, attribute-free HTML. */
@@ -111,8 +120,6 @@ function downgradeHeadings(html: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------- base HTML per type
-
-const markdown = new MarkdownIt({ html: false, linkify: false, breaks: true, typographer: false })
 
 /** Plain text as Mastodon renders it: escaped, blank lines separate paragraphs, single newlines become `<br>`. */
 export function plainTextToHtml(text: string): string {
@@ -123,8 +130,8 @@ export function plainTextToHtml(text: string): string {
 
 function baseHtml(source: string, type: ContentType): string {
   switch (type) {
-    case 'text/markdown': return downgradeHeadings(sanitizeHtml(markdown.render(source.replace(/\r\n?/g, '\n')), INPUT_POLICY)).trim()
-    case 'text/html': return downgradeHeadings(sanitizeHtml(source, INPUT_POLICY)).trim()
+    case 'text/markdown': return downgradeHeadings(sanitize(markdown().render(source.replace(/\r\n?/g, '\n')), INPUT_POLICY)).trim()
+    case 'text/html': return downgradeHeadings(sanitize(source, INPUT_POLICY)).trim()
     default: return plainTextToHtml(source)
   }
 }
@@ -154,7 +161,7 @@ export const handleKey = (username: string, domain: string | null) => `${usernam
 
 /** URLs we turn into links: http(s) with an explicit scheme, as Mastodon does (bare domains stay text). */
 export function findUrls(text: string): { start: number; end: number; href: string }[] {
-  return linkify.find(text, 'url')
+  return linkify().find(text, 'url')
     .filter((l) => /^https?:\/\/[^\s]/i.test(l.value))
     .map((l) => ({ start: l.start, end: l.end, href: l.value }))
 }
