@@ -126,10 +126,7 @@ describe('malformed activities', () => {
     for (const s of created) expect(s.content.length + s.spoiler.length).toBeLessThan(1_048_576)
   }, 120_000)
 
-  test('an oversized body is 413 before it is read as JSON, however it is sent', async () => {
-    const big = JSON.stringify(create('bob', note('bob', { content: 'b'.repeat(1_100_000) })))
-    expect((await deliver('bob', big)).status).toBe(413)
-    // without a length up front (chunked), it is cut off while it streams in
+  test('an oversized body sent without a length up front (chunked) is 413 too', async () => {
     const chunks = new ReadableStream({
       start(c) {
         for (let i = 0; i < 12; i++) c.enqueue(new TextEncoder().encode('x'.repeat(100_000)))

@@ -146,6 +146,7 @@ describe('silence', () => {
     await call(net.a, dave, 'POST', `/api/v1/accounts/${carolOnA.id}/follow`)
     await waitUntil(async () => (await accts(net.b, carol, '/api/v1/follow_requests')).includes(net.acct(net.a, dave)), 60_000, 'dave\'s request on B')
     expect(await accts(net.b, carol, `/api/v1/accounts/${carol.account.id}/followers`)).toEqual([])
+    expect((await call(net.b, carol, 'GET', '/api/v1/notifications')) as any[]).toEqual([])
     expect(await relationship(net.a, dave, carolOnA.id)).toMatchObject({ following: false, requested: true })
 
     // what B publishes: the obfuscated name with the real name's digest; A is no peer while it is blocked
