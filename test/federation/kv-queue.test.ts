@@ -44,6 +44,7 @@ describe('DrizzleKvStore', () => {
     await kv.delete(key)
     expect(await kv.cas(key, undefined, null)).toBe(true)
     expect(await kv.get(key)).toBeNull()
+    await kv.delete(key)
   })
 
   test('an expired value reads as absent and is swept', async () => {

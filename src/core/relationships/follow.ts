@@ -29,7 +29,8 @@ export function readFollowOptions(input: Record<string, unknown>): FollowOptions
 export type FollowResult = 'following' | 'requested'
 
 /**
- * Follows an account, or asks to when it is locked or the follower is silenced (a `follow_request` notification instead of `follow`).
+ * Follows an account, or asks to when it is locked or the follower is silenced (a `follow_request` notification
+ * instead of `follow`).
  * A local account following a remote one (whose inbox is known) always asks: the request is sent as a Follow
  * activity and becomes a follow when the remote server accepts it. Following again only updates the options given, on the follow or the
  * pending request. Refused for oneself (400) and between accounts where either blocks the other (403).
