@@ -4,6 +4,8 @@ import type { Db } from '../db/client'
 import { federationKv } from '../db/schema'
 
 const live = () => or(isNull(federationKv.expiresAt), gt(federationKv.expiresAt, sql`now()`))
+/** A value as the column takes it: JSON `null` (Fedify's mark for a key that could not be had) is not SQL NULL. */
+const json = (value: unknown): any => (value === null ? sql`'null'::jsonb` : value)
 const expiry = (options?: KvStoreSetOptions) =>
   options?.ttl ? new Date(Date.now() + options.ttl.total({ unit: 'milliseconds' })) : null
 
@@ -19,8 +21,8 @@ export class DrizzleKvStore implements KvStore {
 
   async set(key: KvKey, value: unknown, options?: KvStoreSetOptions): Promise<void> {
     const expiresAt = expiry(options)
-    await this.db.insert(federationKv).values({ key: [...key], value: value as any, expiresAt })
-      .onConflictDoUpdate({ target: federationKv.key, set: { value: value as any, expiresAt } })
+    await this.db.insert(federationKv).values({ key: [...key], value: json(value), expiresAt })
+      .onConflictDoUpdate({ target: federationKv.key, set: { value: json(value), expiresAt } })
   }
 
   async delete(key: KvKey): Promise<void> {
@@ -33,10 +35,10 @@ export class DrizzleKvStore implements KvStore {
     const expiresAt = expiry(options)
     if (expected === undefined) {
       if (newValue === undefined) return (await this.get(key)) === undefined
-      const rows = await this.db.insert(federationKv).values({ key: k, value: newValue as any, expiresAt })
+      const rows = await this.db.insert(federationKv).values({ key: k, value: json(newValue), expiresAt })
         .onConflictDoUpdate({
           target: federationKv.key,
-          set: { value: newValue as any, expiresAt },
+          set: { value: json(newValue), expiresAt },
           setWhere: and(sql`${federationKv.expiresAt} is not null`, lte(federationKv.expiresAt, sql`now()`)),
         })
         .returning({ key: federationKv.key })
@@ -46,7 +48,7 @@ export class DrizzleKvStore implements KvStore {
     if (newValue === undefined) {
       return (await this.db.delete(federationKv).where(matches).returning({ key: federationKv.key })).length > 0
     }
-    const rows = await this.db.update(federationKv).set({ value: newValue as any, expiresAt }).where(matches)
+    const rows = await this.db.update(federationKv).set({ value: json(newValue), expiresAt }).where(matches)
       .returning({ key: federationKv.key })
     return rows.length > 0
   }

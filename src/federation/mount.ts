@@ -7,6 +7,7 @@ import { setRemoteResolver } from '../core/search/resolve'
 import { hitRateLimits, rateLimitHeaders, tightest, type RateLimitHit } from '../core/security/rate-limit'
 import { requestIp } from '../server/plugins/rate-limit'
 import { activityActorHost, anySuspended, signerHosts } from './authorized-fetch'
+import { isActivityShaped, isJsonLdError } from './inbox/body'
 
 /** Paths Fedify may own; everything else (API, OAuth, discovery, media) never reaches it. */
 const FEDERATION_PATH = /^\/(?:users\/[^/]+(?:\/(?:inbox|outbox|followers|following|collections\/(?:featured|tags)|statuses\/[^/]+(?:\/activity)?))?\/?|inbox\/?|actor\/?)$/
@@ -128,13 +129,20 @@ export function federationMount(ctx: Ctx) {
     }
     // Suspended servers get nothing, and their activities are dropped before any of their keys is fetched.
     if (await anySuspended(ctx, [...signerHosts(request), activityActorHost(body)])) return jsonError(403, 'Domain blocked')
+    if (body && !isActivityShaped(body)) return jsonError(400, 'Invalid activity')
     let passOn = false
     const { federationFor } = await import('./index')
-    const response = await federationFor(ctx).fetch(publicRequest(request, ctx.config.baseUrl, body, rewritten), {
-      contextData: ctx,
-      onNotFound: () => { passOn = true; return new Response(null, { status: 404 }) },
-      onNotAcceptable: () => { passOn = true; return new Response(null, { status: 406 }) },
-    })
+    let response: Response
+    try {
+      response = await federationFor(ctx).fetch(publicRequest(request, ctx.config.baseUrl, body, rewritten), {
+        contextData: ctx,
+        onNotFound: () => { passOn = true; return new Response(null, { status: 404 }) },
+        onNotAcceptable: () => { passOn = true; return new Response(null, { status: 406 }) },
+      })
+    } catch (e) {
+      if (body && isJsonLdError(e)) return jsonError(400, 'Invalid activity')
+      throw e
+    }
     if (passOn && request.method === 'GET') {
       if (response.status === 404 && ASKS_FOR_ACTIVITYPUB.test(request.headers.get('accept') ?? '')) return (await goneStatus(ctx, rewritten ?? path)) ?? undefined
       return

@@ -185,14 +185,15 @@ describe('public block list, peers and NodeInfo', () => {
     expect((await as(plain, 'GET', '/api/v1/instance/domain_blocks', undefined, closed)).status).toBe(404)
   })
 
-  test('peers list known domains, never suspended ones', async () => {
-    const [known, suspended] = [domainName('peer'), domainName('gone')]
-    await remoteAccount(known)
-    await remoteAccount(suspended)
+  test('peers list known domains, never blocked ones, whatever the severity (as Mastodon)', async () => {
+    const [known, suspended, silenced, noop] = [domainName('peer'), domainName('gone'), domainName('quiet'), domainName('noop')]
+    for (const domain of [known, suspended, silenced, noop]) await remoteAccount(domain)
     await as(admin, 'POST', '/api/v1/admin/domain_blocks', { domain: suspended, severity: 'suspend' })
+    await as(admin, 'POST', '/api/v1/admin/domain_blocks', { domain: silenced, severity: 'silence' })
+    await as(admin, 'POST', '/api/v1/admin/domain_blocks', { domain: noop, severity: 'noop', reject_media: true })
     const peers = (await as(null, 'GET', '/api/v1/instance/peers')).json
     expect(peers).toContain(known)
-    expect(peers).not.toContain(suspended)
+    for (const blocked of [suspended, silenced, noop]) expect(peers).not.toContain(blocked)
   })
 
   test('NodeInfo publishes the policy in force when blocks are shown to everyone, as Pleroma does', async () => {

@@ -120,6 +120,20 @@ describe('POST /api/v1/accounts/:id/follow', () => {
     expect(await notificationsOf(locked, alice)).toHaveLength(1)
   })
 
+  test('a silenced account only asks, even of an unlocked account; an existing follow stays', async () => {
+    const [silenced] = await users(1, { account: { silencedAt: new Date() } })
+    const [open, friend] = await users(2)
+    const res = await act(silenced, open, 'follow')
+    expect(res.status).toBe(200)
+    expect(res.json).toMatchObject({ following: false, requested: true })
+    expect(await counts(open)).toEqual({ followers: 0, following: 0 })
+    expect((await relationship(open, silenced)).requested_by).toBe(true)
+    // silenced after following: the follow is kept
+    expect((await act(friend, open, 'follow')).json.following).toBe(true)
+    await ctx.db.update(accounts).set({ silencedAt: new Date() }).where(eq(accounts.id, friend.account.id))
+    expect((await act(friend, open, 'follow')).json).toMatchObject({ following: true, requested: false })
+  })
+
   test('refuses oneself (400), unknown, malformed, suspended and deleted accounts (404), and blocks either way (403)', async () => {
     const [alice, blocker, blocked] = await users(3)
     const [suspended] = await users(1, { account: { suspendedAt: new Date() } })

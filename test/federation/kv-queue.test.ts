@@ -31,6 +31,22 @@ describe('DrizzleKvStore', () => {
     await kv.delete(key) // deleting what is not there is no error
   })
 
+  test('null is a value (Fedify keeps it for a key that could not be fetched), not an absence', async () => {
+    const key = ['kv', run, 'null'] as const
+    await kv.set(key, null)
+    expect(await kv.get(key)).toBeNull()
+    await kv.set(key, null)
+    expect(await kv.get(key)).toBeNull()
+    expect(await kv.cas(key, null, 'now known')).toBe(true)
+    expect(await kv.get(key)).toBe('now known')
+    expect(await kv.cas(key, 'now known', null)).toBe(true)
+    expect(await kv.get(key)).toBeNull()
+    await kv.delete(key)
+    expect(await kv.cas(key, undefined, null)).toBe(true)
+    expect(await kv.get(key)).toBeNull()
+    await kv.delete(key)
+  })
+
   test('an expired value reads as absent and is swept', async () => {
     const key = ['kv', run, 'expiring'] as const
     await kv.set(key, true, { ttl: ttl(50) })

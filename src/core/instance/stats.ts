@@ -1,6 +1,6 @@
 import { and, asc, eq, isNull, or, sql } from 'drizzle-orm'
 import { accounts, users, type AccountRow } from '../../db/schema'
-import { rejectedAmong } from './domain-policy'
+import { domainPolicies } from './domain-policy'
 import type { Ctx } from '../context'
 
 export interface InstanceStats {
@@ -50,15 +50,21 @@ export async function instanceStats(ctx: Ctx): Promise<InstanceStats> {
   }
 }
 
-/** Every remote domain we know an account from, alphabetically, but those we do not federate with (Mastodon's `instance/peers`). */
+/**
+ * Every remote domain we know an account from, alphabetically, but those we do not federate with and those under an
+ * admin's block of any severity (Mastodon's `instance/peers`).
+ */
 export async function listPeers(ctx: Ctx): Promise<string[]> {
   const rows = await ctx.db
     .selectDistinct({ domain: sql<string>`lower(${accounts.domain})` })
     .from(accounts)
     .where(sql`${accounts.domain} is not null`)
     .orderBy(sql`1`)
-  const rejected = await rejectedAmong(ctx, rows.map((r) => r.domain))
-  return rows.map((r) => r.domain).filter((d) => !rejected.has(d))
+  const policies = await domainPolicies(ctx, rows.map((r) => r.domain))
+  return rows.map((r) => r.domain).filter((d) => {
+    const policy = policies.get(d)
+    return !policy || (!policy.reject && !policy.blockedAt)
+  })
 }
 
 /** The account people can write to about the instance: the longest-standing active admin, if any. */

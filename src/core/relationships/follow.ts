@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
-import { followRequests, follows, remoteActors, type AccountRow } from '../../db/schema'
+import { accounts, followRequests, follows, remoteActors, type AccountRow } from '../../db/schema'
 import { activityUri, enqueuePublish } from '../federation/publish'
 import type { Ctx } from '../context'
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors'
@@ -29,7 +29,8 @@ export function readFollowOptions(input: Record<string, unknown>): FollowOptions
 export type FollowResult = 'following' | 'requested'
 
 /**
- * Follows an account, or asks to when it is locked (a `follow_request` notification instead of `follow`).
+ * Follows an account, or asks to when it is locked or the follower is silenced (a `follow_request` notification
+ * instead of `follow`).
  * A local account following a remote one (whose inbox is known) always asks: the request is sent as a Follow
  * activity and becomes a follow when the remote server accepts it. Following again only updates the options given, on the follow or the
  * pending request. Refused for oneself (400) and between accounts where either blocks the other (403).
@@ -54,7 +55,8 @@ export async function followAccount(ctx: Ctx, actorId: string, target: AccountRo
       await enqueuePublish(ctx, tx, { type: 'follow', actorId, targetId: target.id, followUri })
       return 'requested'
     }
-    if (target.locked) {
+    // A silenced follower (by a moderator, or with its whole server) only asks, as on Mastodon.
+    if (target.locked || await isSilenced(tx, actorId)) {
       await createFollowRequest(tx, actorId, target.id, options)
       return 'requested'
     }
@@ -63,6 +65,11 @@ export async function followAccount(ctx: Ctx, actorId: string, target: AccountRo
     }
     return accepted()
   })
+}
+
+async function isSilenced(tx: DbLike, accountId: string): Promise<boolean> {
+  const [row] = await tx.select({ silencedAt: accounts.silencedAt }).from(accounts).where(eq(accounts.id, accountId)).limit(1)
+  return !!row?.silencedAt
 }
 
 /** Whether a remote account has an inbox to deliver to. */
