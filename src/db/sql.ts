@@ -18,4 +18,6 @@ export const uuidArrayParam = (ids: readonly string[]): SQL => sql`${`{${ids.map
  * ids, so PostgreSQL keeps one prepared statement (and, after a few runs, one generic plan) for it instead of one per
  * list length, and the driver binds one value instead of one per id.
  */
-export const anyId = (column: SQL | AnyColumn, ids: readonly string[]): SQL => sql`${column} = any(${uuidArrayParam(ids)})`
+export const anyId = (column: SQL | AnyColumn, ids: readonly string[]): SQL =>
+  // one id (a single status, its author) as a plain equality, whose generic plan PostgreSQL estimates exactly
+  ids.length === 1 ? sql`${column} = ${uuidParam(ids[0])}` : sql`${column} = any(${uuidArrayParam(ids)})`
