@@ -11,7 +11,8 @@ if (!url || !port) {
   console.error('usage: DATABASE_URL=... bun bench/floor.ts <port>')
   process.exit(2)
 }
-const sql = postgres(url, { max: 4 })
+// named, so that bench/run.ts can find its backends and count their CPU time
+const sql = postgres(url, { max: 4, connection: { application_name: 'rookery-bench-floor' } })
 const ids = (await sql`select id from accounts order by id limit 1000`).map((r) => r.id as string)
 
 Bun.serve({

@@ -48,6 +48,10 @@ const accountIds = (await ctx.db.select({ id: accounts.id }).from(accounts).orde
 // Trends come from a periodic job; score them once now so the trends scenario reads what a running instance holds.
 if (!ONLY.length || ONLY.includes('trends')) await refreshTrends(ctx)
 
+// This script's own connections carry the server's application name too; they are left out of the server's CPU time.
+const ownBackends = new Set(resultRows<{ pid: number }>(await database.db.execute(sql`select pid from pg_stat_activity
+  where datname = current_database() and application_name = 'rookery'`)).map((r) => r.pid))
+
 const server = spawn(process.execPath, ['src/cli/index.ts', 'serve'], {
   // One client address sends everything: the per-IP rate limits would measure themselves, not the server.
   env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), ROOKERY_LOG_REQUESTS: 'false', ROOKERY_RATE_LIMITS: 'false' },
@@ -107,6 +111,24 @@ const SCENARIOS: Scenario[] = [
   },
 ]
 
+/** CPU milliseconds used so far by each process: the server (or the floor) and its PostgreSQL backends. */
+async function cpuByProcess(pid: number, application: string): Promise<Map<number, number>> {
+  const backends = resultRows<{ pid: number }>(await database.db.execute(sql`select pid from pg_stat_activity
+    where datname = current_database() and application_name = ${application}`)).map((r) => r.pid).filter((p) => !ownBackends.has(p))
+  const out = new Map<number, number>()
+  for (const p of [pid, ...backends]) {
+    try {
+      const fields = (await Bun.file(`/proc/${p}/stat`).text()).split(') ')[1].split(' ')
+      out.set(p, (Number(fields[11]) + Number(fields[12])) * 10) // utime + stime, in ticks of 10 ms
+    } catch {} // ended meanwhile
+  }
+  return out
+}
+
+/** CPU milliseconds spent between two `cpuByProcess` readings (a backend that appeared in between counts from zero). */
+const cpuSpent = (before: Map<number, number>, after: Map<number, number>) =>
+  [...after].reduce((sum, [p, ms]) => sum + ms - (before.get(p) ?? 0), 0)
+
 async function run(s: Scenario, seconds: number) {
   const latencies: number[] = []
   let errors = 0
@@ -120,16 +142,21 @@ async function run(s: Scenario, seconds: number) {
       if (!res.ok) errors++
     }
   }
+  const [pid, application] = s === FLOOR ? [floor.pid!, 'rookery-bench-floor'] : [server.pid!, 'rookery']
+  const cpuBefore = await cpuByProcess(pid, application)
   const t0 = performance.now()
   await Promise.all(Array.from({ length: CONCURRENCY }, worker))
   const elapsed = (performance.now() - t0) / 1000
+  const cpu = cpuSpent(cpuBefore, await cpuByProcess(pid, application))
   latencies.sort((a, b) => a - b)
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]
-  return { name: s.name, requests: latencies.length, rps: latencies.length / elapsed, p50: q(0.5), p99: q(0.99), errors }
+  return { name: s.name, requests: latencies.length, rps: latencies.length / elapsed, p50: q(0.5), p99: q(0.99), errors, cpuPerRequest: cpu / latencies.length }
 }
 
-const row = (r: Awaited<ReturnType<typeof run>>, floorRps: number) =>
-  `${r.name.padEnd(18)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(1).padStart(9)} ${r.p99.toFixed(1).padStart(8)} ${String(r.errors).padStart(8)}   1/${(floorRps / r.rps).toFixed(1)}`
+type Result = Awaited<ReturnType<typeof run>>
+const row = (r: Result, floor: Result) =>
+  `${r.name.padEnd(18)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(1).padStart(9)} ${r.p99.toFixed(1).padStart(8)} ${String(r.errors).padStart(8)}   ${`1/${(floor.rps / r.rps).toFixed(1)}`.padEnd(9)}` +
+  ` ${r.cpuPerRequest.toFixed(2).padStart(8)}   1/${(r.cpuPerRequest / floor.cpuPerRequest).toFixed(1)}`
 
 try {
   await Promise.all([waitFor(`${BASE}/api/v1/instance`), waitFor(`http://127.0.0.1:${FLOOR_PORT}/`)])
@@ -137,13 +164,15 @@ try {
     (select count(*) from statuses)::int as statuses, (select count(*) from follows)::int as follows,
     (select count(*) from home_feed_entries)::int as feed_entries`))
   console.log(`dataset: ${JSON.stringify(counts)}; ${CONCURRENCY} concurrent clients, ${SECONDS} s per scenario`)
-  console.log('scenario             req/s    p50 ms   p99 ms   errors   of floor')
+  // CPU ms/req: the server's (or the floor's) process and its PostgreSQL backends, not the clients; "CPU of floor" compares
+  // it with the floor's, which stays meaningful when other work on the machine slows every request down.
+  console.log('scenario             req/s    p50 ms   p99 ms   errors   of floor  CPU ms/req  CPU of floor')
   await run(FLOOR, 2)
   const floorResult = await run(FLOOR, SECONDS)
-  console.log(row(floorResult, floorResult.rps))
+  console.log(row(floorResult, floorResult))
   for (const s of SCENARIOS.filter((x) => !ONLY.length || ONLY.includes(x.name))) {
     await run(s, 2) // warm-up: connections and caches
-    console.log(row(await run(s, SECONDS), floorResult.rps))
+    console.log(row(await run(s, SECONDS), floorResult))
   }
 } finally {
   stop()

@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm'
+import { sql, type AnyColumn, type SQL } from 'drizzle-orm'
 import { idToUuid } from '../core/ids'
 
 /** Escapes `\`, `%` and `_` so a text matches itself in LIKE/ILIKE patterns. */
@@ -12,3 +12,12 @@ export const uuidParam = (id: string): SQL => sql`${idToUuid(id)}::uuid`
  * Sent as an array literal so postgres.js and PGlite read it alike; uuids need no quoting in one.
  */
 export const uuidArrayParam = (ids: readonly string[]): SQL => sql`${`{${ids.map(idToUuid).join(',')}}`}::uuid[]`
+
+/**
+ * `column = any(ids)` with the ids as one array parameter: the statement's text is the same whatever the number of
+ * ids, so PostgreSQL keeps one prepared statement (and, after a few runs, one generic plan) for it instead of one per
+ * list length, and the driver binds one value instead of one per id.
+ */
+export const anyId = (column: SQL | AnyColumn, ids: readonly string[]): SQL =>
+  // one id (a single status, its author) as a plain equality, whose generic plan PostgreSQL estimates exactly
+  ids.length === 1 ? sql`${column} = ${uuidParam(ids[0])}` : sql`${column} = any(${uuidArrayParam(ids)})`

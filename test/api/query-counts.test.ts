@@ -82,11 +82,11 @@ describe('statements per request', () => {
     expect(r.statements).toHaveLength(12)
   })
 
-  test('verify_credentials: 2 statements (account with user, counters)', async () => {
+  test('verify_credentials: 1 statement (account with user and counters)', async () => {
     await countFor('/api/v1/accounts/verify_credentials') // the first one also makes the key of its `chat_token`
     const r = await countFor('/api/v1/accounts/verify_credentials')
     expect(r.json).toMatchObject({ id: viewer.account.id, source: expect.any(Object) })
-    expect(r.statements).toHaveLength(2)
+    expect(r.statements).toHaveLength(1)
   })
 
   test('notifications: 15 statements for 1 or 23', async () => {

@@ -1,5 +1,5 @@
-import { eq } from 'drizzle-orm'
-import { accounts, users, type AccountRow, type ProfileField, type UserRow, type Visibility } from '../../db/schema'
+import { eq, sql, type SQL } from 'drizzle-orm'
+import { accounts, conversationParticipations, followRequests, notifications, users, type AccountRow, type ProfileField, type UserRow, type Visibility } from '../../db/schema'
 import type { Ctx } from '../context'
 import { NotFoundError, ValidationError } from '../errors'
 import { deleteProfileImages, inspectProfileImage, storeProfileImage, type ProfileImageKind } from '../media/profile-images'
@@ -32,6 +32,33 @@ export async function getOwnAccount(ctx: Ctx, viewer: UserViewer): Promise<OwnAc
     .where(eq(users.id, viewer.userId)).limit(1)
   if (!row) throw new NotFoundError()
   return row
+}
+
+/** What a CredentialAccount counts for its owner: pending follow requests, unread conversations and notifications. */
+export interface OwnCounts {
+  followRequests: number
+  unreadConversations: number
+  unreadNotifications: number
+}
+
+/** The owner's counts as columns of a select, `owner` being the account id as an SQL expression. */
+export function ownCountsColumns(owner: SQL) {
+  return {
+    followRequests: sql<number>`(select count(*) from ${followRequests} where ${followRequests.targetAccountId} = ${owner})`.mapWith(Number),
+    unreadConversations: sql<number>`(select count(*) from ${conversationParticipations}
+      where ${conversationParticipations.accountId} = ${owner} and ${conversationParticipations.unread} and not ${conversationParticipations.hidden})`.mapWith(Number),
+    unreadNotifications: sql<number>`(select count(*) from ${notifications} where ${notifications.accountId} = ${owner} and not ${notifications.seen})`.mapWith(Number),
+  }
+}
+
+/** `getOwnAccount` with the counts of a CredentialAccount, in the same statement. */
+export async function getOwnAccountWithCounts(ctx: Ctx, viewer: UserViewer): Promise<OwnAccount & { counts: OwnCounts }> {
+  const [row] = await ctx.db.select({ account: accounts, user: users, ...ownCountsColumns(sql`${accounts.id}`) }).from(users)
+    .innerJoin(accounts, eq(accounts.id, users.accountId))
+    .where(eq(users.id, viewer.userId)).limit(1)
+  if (!row) throw new NotFoundError()
+  const { account, user, ...counts } = row
+  return { account, user, counts }
 }
 
 /** Mastodon's Preferences entity, from the user's posting defaults. */

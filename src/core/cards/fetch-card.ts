@@ -1,5 +1,6 @@
-import { and, eq, inArray, isNull } from 'drizzle-orm'
+import { and, eq, isNull } from 'drizzle-orm'
 import type sanitizeHtml from 'sanitize-html'
+import { anyId } from '../../db/sql'
 import { previewCards, statusPreviewCards, statuses, type PreviewCardRow, type PreviewCardType } from '../../db/schema'
 import type { DbLike } from '../../db/client'
 import type { Ctx } from '../context'
@@ -218,6 +219,6 @@ export async function loadPreviewCards(db: DbLike, statusIds: string[]): Promise
   if (!statusIds.length) return new Map()
   const rows = await db.select({ statusId: statusPreviewCards.statusId, card: previewCards }).from(statusPreviewCards)
     .innerJoin(previewCards, eq(previewCards.id, statusPreviewCards.cardId))
-    .where(inArray(statusPreviewCards.statusId, statusIds))
+    .where(anyId(statusPreviewCards.statusId, statusIds))
   return new Map(rows.map((r) => [r.statusId, r.card]))
 }

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
 import { accounts, mutes, statusReactions, type AccountRow } from '../../db/schema'
-import { uuidParam } from '../../db/sql'
+import { anyId, uuidParam } from '../../db/sql'
 import type { Ctx } from '../context'
 import { isId, uuidToId } from '../ids'
 import { getVisibleStatus } from '../visibility'
@@ -48,7 +48,7 @@ export async function loadReactionSummariesFor(db: DbLike, statusIds: string[], 
   const rowsOfViewers = sql.join(distinct.map((v) => sql`(${keyOf(v)}::text, ${v?.accountId ? uuidParam(v.accountId) : sql`null::uuid`}, ${isStaff(v)}::boolean)`), sql`, `)
   const viewer: ViewerColumns = { accountId: sql`v.account_id`, staff: sql`v.staff` }
   const reactor = statusReactions.accountId
-  const conditions: SQL[] = [inArray(statusReactions.statusId, ids), listedAccountForViewerSql(viewer)]
+  const conditions: SQL[] = [anyId(statusReactions.statusId, ids), listedAccountForViewerSql(viewer)]
   if (opts.emoji !== undefined) conditions.push(eq(statusReactions.emoji, opts.emoji))
   if (!opts.withMuted) {
     conditions.push(sql`not exists (select 1 from ${mutes} m where m.account_id = v.account_id and m.target_account_id = ${reactor}

@@ -1,6 +1,6 @@
 import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm'
 import { homeFeedEntries, statuses, statusTags, tags, type StatusRow } from '../../db/schema'
-import { uuidParam } from '../../db/sql'
+import { anyId, uuidParam } from '../../db/sql'
 import type { Ctx } from '../context'
 import { visibleWithReblogSql } from '../visibility'
 import { homeFeedHorizon } from './home-feed'
@@ -50,7 +50,7 @@ export async function homeTimeline(ctx: Ctx, viewerAccountId: string, page: Page
         .where(and(eq(homeFeedEntries.accountId, viewerAccountId), gte(homeFeedEntries.statusId, horizon), ...k.where))
         .orderBy(k.orderBy).limit(FEED_CANDIDATES), k.forwards).map((c) => c.id)
     },
-    (ids) => ctx.db.select().from(statuses).where(and(inArray(statuses.id, ids), ...filters)))
+    (ids) => ctx.db.select().from(statuses).where(and(anyId(statuses.id, ids), ...filters)))
   const fromGraph = async (p: Page) => {
     const k = keyset(statuses.id, p)
     const rows = await ctx.db.select().from(statuses).where(and(
@@ -149,5 +149,5 @@ export async function tagTimeline(ctx: Ctx, viewerAccountId: string | null, page
         .where(and(inArray(statusTags.tagId, tagRows.map((t) => t.id)), ...k.where))
         .orderBy(k.orderBy).limit(TAG_CANDIDATES), k.forwards).map((c) => c.id)
     },
-    (ids) => statusPage(ctx, viewerAccountId, { limit: TAG_CANDIDATES }, opts, [...where, inArray(statuses.id, ids)]))
+    (ids) => statusPage(ctx, viewerAccountId, { limit: TAG_CANDIDATES }, opts, [...where, anyId(statuses.id, ids)]))
 }

@@ -4,7 +4,7 @@ import { getAccount, getAccountsByIds } from '../../core/accounts/queries'
 import { lookupAccountResolving } from '../../core/search/resolve'
 import { findAccounts } from '../../core/search/search'
 import { registerAccount } from '../../core/accounts/register'
-import { buildPreferences, getOwnAccount, updateCredentials } from '../../core/accounts/update-credentials'
+import { buildPreferences, getOwnAccount, getOwnAccountWithCounts, updateCredentials } from '../../core/accounts/update-credentials'
 import { tokenResponse } from '../../core/oauth/tokens'
 import { parseBool, parseStringArray } from '../../core/params'
 import { applyHideFilters } from '../../core/filters/match'
@@ -29,8 +29,8 @@ export const accountsApi = (base: Base) =>
       return { ...tokenResponse(ctx, result.token, result.account.username), ...(result.pending ?? {}) }
     }, { auth: { scopes: ['write:accounts'], app: true } })
     .get('/api/v1/accounts/verify_credentials', async ({ ctx, user }) => {
-      const own = await getOwnAccount(ctx, user)
-      return renderCredentialAccount(ctx, own.account, user, own.user)
+      const own = await getOwnAccountWithCounts(ctx, user)
+      return renderCredentialAccount(ctx, own.account, user, own.user, own.counts)
     }, { auth: { scopes: ['read:accounts'] } })
     .patch('/api/v1/accounts/update_credentials', async ({ ctx, input, user }) => {
       const own = await updateCredentials(ctx, user, input)

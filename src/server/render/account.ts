@@ -1,14 +1,14 @@
-import { eq, inArray, sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { Ctx } from '../../core/context'
 import { DEFAULT_AVATAR_PATH, DEFAULT_HEADER_PATH } from '../../core/accounts/default-images'
 import { formatFieldValue } from '../../core/accounts/profile-text'
 import { issueSocketToken } from '../../core/chats/shoutbox'
 import { proxiedProfileImageUrl, remoteMediaProxyBase, type RemoteProfileImage } from '../../core/media/remote-links'
-import { POSTING_VISIBILITIES } from '../../core/accounts/update-credentials'
+import { ownCountsColumns, POSTING_VISIBILITIES, type OwnCounts } from '../../core/accounts/update-credentials'
 import type { Viewer } from '../../core/oauth/authenticate'
 import { loadRelationships } from '../../core/relationships/queries'
-import { accounts, conversationParticipations, followRequests, notifications, remoteActors, users, type AccountRow, type UserRow } from '../../db/schema'
-import { uuidParam } from '../../db/sql'
+import { accounts, remoteActors, users, type AccountRow, type UserRow } from '../../db/schema'
+import { anyId, uuidParam } from '../../db/sql'
 import { loadAccountEmojis, type CustomEmojiEntity } from './emoji'
 import { buildRelationship, type RelationshipEntity } from './relationship'
 
@@ -177,7 +177,7 @@ export type PreloadedUsers = ReadonlyMap<string, UserRow | null>
 export async function loadAccountsWithUsers(ctx: Ctx, ids: string[]): Promise<{ rows: AccountRow[]; users: Map<string, UserRow | null> }> {
   if (!ids.length) return { rows: [], users: new Map() }
   const found = await ctx.db.select({ account: accounts, user: users }).from(accounts)
-    .leftJoin(users, eq(users.accountId, accounts.id)).where(inArray(accounts.id, ids))
+    .leftJoin(users, eq(users.accountId, accounts.id)).where(anyId(accounts.id, ids))
   return { rows: found.map((f) => f.account), users: new Map(found.map((f) => [f.account.id, f.user])) }
 }
 
@@ -198,16 +198,16 @@ export interface AccountParts {
  */
 export async function loadAccountParts(ctx: Ctx, rows: AccountRow[], preloaded?: PreloadedUsers): Promise<AccountParts> {
   const movedIds = [...new Set(rows.map((r) => r.movedToId).filter((id): id is string => !!id))]
-  const moved = movedIds.length ? await ctx.db.select().from(accounts).where(inArray(accounts.id, movedIds)) : []
+  const moved = movedIds.length ? await ctx.db.select().from(accounts).where(anyId(accounts.id, movedIds)) : []
   const usersByAccount = new Map(preloaded ?? [])
   const localIds = [...new Set([...rows, ...moved].filter((r) => r.domain === null && !usersByAccount.has(r.id)).map((r) => r.id))]
-  const userRows = localIds.length ? await ctx.db.select().from(users).where(inArray(users.accountId, localIds)) : []
+  const userRows = localIds.length ? await ctx.db.select().from(users).where(anyId(users.accountId, localIds)) : []
   for (const u of userRows) usersByAccount.set(u.accountId, u)
   const emojis = await loadAccountEmojis(ctx, [...rows, ...moved])
   const remoteIds = rows.filter((r) => r.domain !== null).map((r) => r.id)
   const remoteAcceptsChats = new Map(remoteIds.length
     ? (await ctx.db.select({ id: remoteActors.accountId, accepts: remoteActors.acceptsChatMessages }).from(remoteActors)
-      .where(inArray(remoteActors.accountId, remoteIds))).map((r) => [r.id, r.accepts])
+      .where(anyId(remoteActors.accountId, remoteIds))).map((r) => [r.id, r.accepts])
     : [])
   return { rows, users: usersByAccount, moved, emojis, remoteAcceptsChats }
 }
@@ -237,26 +237,20 @@ export function buildAccounts(
  */
 export async function renderAccounts(
   ctx: Ctx, rows: AccountRow[], viewer: Viewer | null,
-  opts: { credentials?: boolean; withRelationships?: boolean; users?: PreloadedUsers } = {},
+  opts: { credentials?: boolean; withRelationships?: boolean; users?: PreloadedUsers; counts?: OwnCounts } = {},
 ): Promise<AccountEntity[]> {
   if (!rows.length) return []
   const parts = await loadAccountParts(ctx, rows, opts.users)
   let credentials: { accountId: string; counts: NonNullable<AccountExtras['credentials']> } | undefined
   const own = opts.credentials && viewer?.accountId ? rows.find((r) => r.id === viewer.accountId) : undefined
   if (own) {
-    const owner = uuidParam(own.id)
-    const [counts] = await ctx.db.select({
-      requests: sql<number>`(select count(*) from ${followRequests} where ${followRequests.targetAccountId} = ${owner})`.mapWith(Number),
-      conversations: sql<number>`(select count(*) from ${conversationParticipations}
-        where ${conversationParticipations.accountId} = ${owner} and ${conversationParticipations.unread} and not ${conversationParticipations.hidden})`.mapWith(Number),
-      notifications: sql<number>`(select count(*) from ${notifications} where ${notifications.accountId} = ${owner} and not ${notifications.seen})`.mapWith(Number),
-    }).from(sql`(select 1) as one`)
+    const counts = opts.counts ?? (await ctx.db.select(ownCountsColumns(uuidParam(own.id))).from(sql`(select 1) as one`))[0]
     credentials = {
       accountId: own.id,
       counts: {
-        followRequestsCount: counts.requests,
-        unreadConversations: counts.conversations,
-        unreadNotifications: counts.notifications,
+        followRequestsCount: counts.followRequests,
+        unreadConversations: counts.unreadConversations,
+        unreadNotifications: counts.unreadNotifications,
         chatToken: viewer?.tokenId ? await issueSocketToken(ctx, viewer.tokenId) : null,
       },
     }
@@ -272,8 +266,11 @@ export async function renderAccount(ctx: Ctx, row: AccountRow, viewer: Viewer | 
   return entity
 }
 
-/** verify_credentials / update_credentials: the caller's own account with `source`, `role` and settings. */
-export async function renderCredentialAccount(ctx: Ctx, row: AccountRow, viewer: Viewer, user?: UserRow): Promise<AccountEntity> {
-  const [entity] = await renderAccounts(ctx, [row], viewer, { credentials: true, ...(user ? { users: new Map([[row.id, user]]) } : {}) })
+/**
+ * verify_credentials / update_credentials: the caller's own account with `source`, `role` and settings; `counts` when
+ * they were loaded with the account (`getOwnAccountWithCounts`).
+ */
+export async function renderCredentialAccount(ctx: Ctx, row: AccountRow, viewer: Viewer, user?: UserRow, counts?: OwnCounts): Promise<AccountEntity> {
+  const [entity] = await renderAccounts(ctx, [row], viewer, { credentials: true, counts, ...(user ? { users: new Map([[row.id, user]]) } : {}) })
   return entity
 }

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import type { Ctx } from '../../core/context'
 import { participationIdsByAccount } from '../../core/conversations/conversations'
 import { activeFiltersByAccount } from '../../core/filters/filters'
@@ -9,7 +9,7 @@ import type { Viewer } from '../../core/oauth/authenticate'
 import { escapeHtml } from '../../core/statuses/format'
 import { uuidToId } from '../../core/ids'
 import { visibleStatusSql, visibleToViewers } from '../../core/visibility'
-import { uuidArrayParam } from '../../db/sql'
+import { anyId, uuidArrayParam } from '../../db/sql'
 import {
   accounts, bookmarks, conversationMutes, favourites, oauthApps, pollVotes, polls, statusMentions, statusPins, statusTags,
   mediaAttachments, statuses, tags, type AccountRow, type MediaAttachmentRow, type StatusRow,
@@ -102,7 +102,7 @@ async function loadRelated(ctx: Ctx, ids: string[], viewerIds: (string | null)[]
       ? sql<string | null>`(select string_agg(v.viewer::text, ',') from unnest(${uuidArrayParam(accountIds)}) as v(viewer) where ${visibleStatusSql(sql`v.viewer`)})`
       : sql<null>`null`,
     anonymous: viewerIds.includes(null) ? sql<boolean>`${visibleStatusSql(null)}` : sql<boolean>`false`,
-  }).from(statuses).where(inArray(statuses.id, missing))
+  }).from(statuses).where(anyId(statuses.id, missing))
   return rows.map(({ row, visibleTo, anonymous }): LoadedRelated => {
     const viewers = new Set(visibleTo ? visibleTo.split(',').map(uuidToId) : [])
     if (anonymous === true || (anonymous as unknown) === 't') viewers.add('')
@@ -155,9 +155,9 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
   const [mentionRows, tagRows, pollsWithVotes, flagRows, visibility, appRows, filterRows, mediaRows, cardRows] = await Promise.all([
     ctx.db.select({ statusId: statusMentions.statusId, id: accounts.id, username: accounts.username, domain: accounts.domain, url: accounts.url, uri: accounts.uri })
       .from(statusMentions).innerJoin(accounts, eq(accounts.id, statusMentions.accountId))
-      .where(inArray(statusMentions.statusId, ids)),
+      .where(anyId(statusMentions.statusId, ids)),
     ctx.db.select({ statusId: statusTags.statusId, name: tags.name }).from(statusTags).innerJoin(tags, eq(tags.id, statusTags.tagId))
-      .where(inArray(statusTags.statusId, ids)),
+      .where(anyId(statusTags.statusId, ids)),
     // with the viewers' own choices, in the same statement
     ctx.db.select({
       poll: polls,
@@ -167,15 +167,15 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
             select v.account_id, array_agg(v.choice order by v.choice) as choices from ${pollVotes} v
             where v.poll_id = ${polls}.id and v.account_id = any(${uuidArrayParam(accountViewerIds)}) group by v.account_id) o)`
         : sql<null>`null`,
-    }).from(polls).where(inArray(polls.statusId, ids)),
+    }).from(polls).where(anyId(polls.statusId, ids)),
     loadFlags(ctx, accountViewerIds, ids, unique(fullRows.map((r) => r.conversationId))),
     visibleToViewers(ctx, viewerIds, [{ ids: unique(fullRows.map((r) => r.inReplyToId)), withReblog: true }]),
     (async () => {
       const appIds = unique(fullRows.map((r) => r.applicationId))
-      return appIds.length ? ctx.db.select({ id: oauthApps.id, name: oauthApps.name, website: oauthApps.website }).from(oauthApps).where(inArray(oauthApps.id, appIds)) : []
+      return appIds.length ? ctx.db.select({ id: oauthApps.id, name: oauthApps.name, website: oauthApps.website }).from(oauthApps).where(anyId(oauthApps.id, appIds)) : []
     })(),
     activeFiltersByAccount(ctx.db, accountViewerIds),
-    ctx.db.select().from(mediaAttachments).where(inArray(mediaAttachments.statusId, ids)).orderBy(mediaAttachments.position, mediaAttachments.id),
+    ctx.db.select().from(mediaAttachments).where(anyId(mediaAttachments.statusId, ids)).orderBy(mediaAttachments.position, mediaAttachments.id),
     loadPreviewCards(ctx.db, ids),
   ])
 
@@ -290,7 +290,7 @@ async function loadFlags(ctx: Ctx, viewerIds: string[], ids: string[], conversat
   const ofViewers = (column: typeof favourites.accountId) => sql`${column} = any(${uuidArrayParam(viewerIds)})`
   const pins = ctx.db.select({ kind: kind('pin'), viewer: noViewer, id: statusPins.statusId, at: sql<Date | null>`${statusPins.createdAt}`.mapWith(statusPins.createdAt).as('at'), folder: noFolder })
     .from(statusPins).innerJoin(statuses, and(eq(statuses.id, statusPins.statusId), eq(statuses.accountId, statusPins.accountId)))
-    .where(inArray(statusPins.statusId, ids))
+    .where(anyId(statusPins.statusId, ids))
   if (!viewerIds.length) {
     for (const r of await pins) if (r.at) flags.pinnedAt.set(r.id, r.at)
     return flags
@@ -298,13 +298,13 @@ async function loadFlags(ctx: Ctx, viewerIds: string[], ids: string[], conversat
   for (const id of viewerIds) flags.byViewer.set(id, { favourited: new Set(), reblogged: new Set(), bookmarked: new Map(), mutedConversations: new Set() })
   const rows = await pins
     .unionAll(ctx.db.select({ kind: kind('favourite'), viewer: viewer(favourites.accountId), id: favourites.statusId, at: noTime, folder: noFolder }).from(favourites)
-      .where(and(ofViewers(favourites.accountId), inArray(favourites.statusId, ids))))
+      .where(and(ofViewers(favourites.accountId), anyId(favourites.statusId, ids))))
     .unionAll(ctx.db.select({ kind: kind('bookmark'), viewer: viewer(bookmarks.accountId), id: bookmarks.statusId, at: noTime, folder: sql<string | null>`${bookmarks.folderId}`.mapWith(bookmarks.folderId).as('folder') }).from(bookmarks)
-      .where(and(ofViewers(bookmarks.accountId), inArray(bookmarks.statusId, ids))))
+      .where(and(ofViewers(bookmarks.accountId), anyId(bookmarks.statusId, ids))))
     .unionAll(ctx.db.select({ kind: kind('reblog'), viewer: viewer(statuses.accountId), id: sql`${statuses.reblogOfId}`.mapWith(statuses.reblogOfId).as('id'), at: noTime, folder: noFolder }).from(statuses)
-      .where(and(ofViewers(statuses.accountId), inArray(statuses.reblogOfId, ids))))
+      .where(and(ofViewers(statuses.accountId), anyId(statuses.reblogOfId, ids))))
     .unionAll(ctx.db.select({ kind: kind('mute'), viewer: viewer(conversationMutes.accountId), id: conversationMutes.conversationId, at: noTime, folder: noFolder }).from(conversationMutes)
-      .where(and(ofViewers(conversationMutes.accountId), inArray(conversationMutes.conversationId, conversationIds))))
+      .where(and(ofViewers(conversationMutes.accountId), anyId(conversationMutes.conversationId, conversationIds))))
   for (const r of rows) {
     if (r.kind === 'pin') {
       if (r.at) flags.pinnedAt.set(r.id, new Date(r.at))
