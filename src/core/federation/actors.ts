@@ -2,6 +2,7 @@ import { and, asc, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm'
 import { accounts, follows, remoteActors, users, type AccountRow, type ProfileField } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
 import type { Ctx } from '../context'
+import { noteInstanceSeen } from './instances'
 import { enqueuePublish } from './publish'
 import { enqueueRemoteMediaCache, replacedProfileImages } from '../media/remote'
 import { mediaStorage } from '../media/storage'
@@ -166,6 +167,7 @@ export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promis
     return account
   })
   await deleteStoredFiles(mediaStorage(ctx.config), replacedKeys)
+  await noteInstanceSeen(ctx, data.domain)
   return stored
 }
 
