@@ -64,6 +64,8 @@ export interface RemoteActorData {
   headerUrl: string | null
   /** the featured (pinned) collection, read when the account is first stored */
   featuredUrl?: string | null
+  /** read the featured collection even though the account is known (the actor sent an Update of itself) */
+  refreshFeatured?: boolean
   /** the actor URIs it says it is also known as (a Move is verified against the target's) */
   // The profile beyond the basics: what is left undefined keeps its stored value.
   /** profile fields (`PropertyValue`); values are HTML, sanitized here */
@@ -160,7 +162,7 @@ export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promis
     }
     await tx.insert(remoteActors).values({ accountId: account.id, ...endpoints })
       .onConflictDoUpdate({ target: remoteActors.accountId, set: endpoints })
-    if (!existing && data.featuredUrl) {
+    if ((!existing || data.refreshFeatured) && data.featuredUrl) {
       await enqueuePublish(ctx, tx, { type: 'featured.sync', accountId: account.id, featuredUrl: data.featuredUrl })
     }
     if (data.emojis) await upsertRemoteEmojis(tx, account.id, data.emojis)
