@@ -213,6 +213,19 @@ export interface MrfDomain { domain: string; reason: string }
 export interface MrfKeyword {
   reject: string[]
   federated_timeline_removal: string[]
+  /** text replaced in a remote post's content and content warning (pattern as in `reject`) */
+  replace: MrfReplacement[]
+}
+
+export interface MrfReplacement { pattern: string; replacement: string }
+
+/** `[["pattern", "replacement"], {"pattern": "p", "replacement": "r"}]` → replacements. */
+export function mrfReplacements(value: unknown): MrfReplacement[] {
+  if (!Array.isArray(value)) return []
+  return value.flatMap((v): MrfReplacement[] => {
+    const [pattern, replacement] = Array.isArray(v) ? [v[0], v[1]] : v && typeof v === 'object' ? [(v as any).pattern, (v as any).replacement] : []
+    return typeof pattern === 'string' && pattern && typeof replacement === 'string' ? [{ pattern, replacement }] : []
+  })
 }
 
 export const MRF_SIMPLE_ACTIONS: MrfSimpleAction[] = [
@@ -221,7 +234,7 @@ export const MRF_SIMPLE_ACTIONS: MrfSimpleAction[] = [
 ]
 
 /** `["example.org", {"domain": "b.example", "reason": "spam"}, ["c.example", "spam"]]` → entries; `*.` is implied. */
-function mrfDomains(value: unknown): MrfDomain[] {
+export function mrfDomains(value: unknown): MrfDomain[] {
   if (!Array.isArray(value)) return []
   return value.flatMap((v): MrfDomain[] => {
     const [domain, reason] = typeof v === 'string' ? [v, ''] : Array.isArray(v) ? [v[0], v[1]] : v && typeof v === 'object' ? [(v as any).domain ?? (v as any).host, (v as any).reason] : []
@@ -234,7 +247,10 @@ function mrfConfig(given: { simple?: object; keyword?: object } | undefined): Co
   const simple = Object.fromEntries(MRF_SIMPLE_ACTIONS.map((a) => [a, mrfDomains((given?.simple as Record<string, unknown> | undefined)?.[a])])) as unknown as MrfSimple
   const keyword = given?.keyword as Record<string, unknown> | undefined
   const words = (v: unknown) => (Array.isArray(v) ? v.filter((w): w is string => typeof w === 'string' && w.length > 0) : [])
-  return { simple, keyword: { reject: words(keyword?.reject), federated_timeline_removal: words(keyword?.federated_timeline_removal) } }
+  return {
+    simple,
+    keyword: { reject: words(keyword?.reject), federated_timeline_removal: words(keyword?.federated_timeline_removal), replace: mrfReplacements(keyword?.replace) },
+  }
 }
 
 type PartialConfig = Partial<Omit<Config, 'instance' | 'limits' | 'media' | 'rateLimits' | 'mail' | 'identityGiven' | 'federation' | 'metrics' | 'remoteMedia'>> & {

@@ -15,6 +15,7 @@ import { registerPreviewCardJobs } from './core/cards/fetch-card'
 import { registerTrendJobs } from './core/trends/trends'
 import { registerBackupJobs } from './core/backups/backups'
 import { startFederationWorkers } from './federation/workers'
+import { registerInstanceJobs } from './core/federation/instances'
 import { adoptIdentity } from './core/instance/identity'
 
 export interface Workers {
@@ -37,6 +38,7 @@ export async function startWorkers(ctx: Ctx & { jobs: Jobs }): Promise<Workers> 
     await registerPreviewCardJobs(ctx)
     await registerTrendJobs(ctx)
     await registerBackupJobs(ctx)
+    await registerInstanceJobs(ctx)
   } catch (e) {
     federationStop.abort()
     await stopPush?.().catch(() => {})

@@ -78,7 +78,7 @@ function executorFor(db: DbLike): Executor {
 export const QUEUES = [
   'statuses.maintenance', 'statuses.scheduled', 'imports', 'relationships.maintenance', 'media.prune', 'media.remote', 'media.remote.prune', 'accounts.purge',
   'statuses.card', 'trends.refresh', 'push.dispatch', 'push.deliver', 'backups', 'backups.prune',
-  'federation.publish', 'federation.inbox', 'federation.outbox', 'federation.fanout', 'federation.kv.sweep',
+  'federation.publish', 'federation.inbox', 'instances.nodeinfo', 'federation.outbox', 'federation.fanout', 'federation.kv.sweep',
 ] as const
 
 export interface JobsOptions {

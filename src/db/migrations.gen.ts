@@ -30,6 +30,7 @@ import m27 from '../../drizzle/0027_federation_tombstones.sql' with { type: 'tex
 import m28 from '../../drizzle/0028_remote_media_scrobbles.sql' with { type: 'text' }
 import m29 from '../../drizzle/0029_domain_moderation.sql' with { type: 'text' }
 import m30 from '../../drizzle/0030_reply_parent_uri.sql' with { type: 'text' }
+import m31 from '../../drizzle/0031_admin_federation.sql' with { type: 'text' }
 
 export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: '0000_extensions', when: 1795426585225, breakpoints: true, sql: m0 as unknown as string },
@@ -63,4 +64,5 @@ export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql:
   { tag: '0028_remote_media_scrobbles', when: 1796550316873, breakpoints: true, sql: m28 as unknown as string },
   { tag: '0029_domain_moderation', when: 1796550564880, breakpoints: true, sql: m29 as unknown as string },
   { tag: '0030_reply_parent_uri', when: 1796551341467, breakpoints: true, sql: m30 as unknown as string },
+  { tag: '0031_admin_federation', when: 1796586672078, breakpoints: true, sql: m31 as unknown as string },
 ]

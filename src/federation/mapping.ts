@@ -136,12 +136,13 @@ async function movedToAccount(c: Context<Ctx>, actor: Actor): Promise<string | n
  * or claims an id on this instance's own domain.
  */
 export async function storeRemoteActor(
-  c: Context<Ctx>, found: unknown, opts: { raw?: Json | null; followMove?: boolean } = {},
+  c: Context<Ctx>, found: unknown, opts: { raw?: Json | null; followMove?: boolean; refreshFeatured?: boolean } = {},
 ): Promise<AccountRow | null> {
   if (!found || !isActor(found as Actor)) return null
   const actor = found as Actor
   const data = await remoteActorData(c, actor, opts.raw)
   if (!data || isLocalHost(c.data, data.domain) || await isDomainRejected(c.data, data.domain)) return null
   if (opts.followMove !== false) data.movedToId = await movedToAccount(c, actor)
+  if (opts.refreshFeatured) data.refreshFeatured = true
   return upsertRemoteActor(c.data, data)
 }

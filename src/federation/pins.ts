@@ -1,5 +1,5 @@
 // Pinned statuses between this instance and others: Add and Remove on an actor's featured collection, as Mastodon
-// sends them, and the featured collection of a remote actor read when it is first stored.
+// sends them, and the featured collection of a remote actor read when it is first stored and when it updates itself.
 import type { Context, InboxContext } from '@fedify/fedify'
 import { Add, Collection, isActor, Remove, type Recipient } from '@fedify/vocab'
 import { eq } from 'drizzle-orm'
@@ -10,6 +10,7 @@ import { deliveryTargets } from '../core/federation/statuses'
 import { MAX_REMOTE_PINS, setRemotePins } from '../core/statuses/interactions'
 import { statuses } from '../db/schema'
 import { newBudget, resolveStatus } from './inbox/posts'
+import { fetchRemoteObject } from './lookup'
 
 export type PinEvent = Extract<PublishEvent, { type: 'pin' | 'pin.undo' | 'featured.sync' }>
 
@@ -77,7 +78,8 @@ export async function onFeaturedChange(c: InboxContext<Ctx>, activity: Add | Rem
 async function syncFeatured(c: Context<Ctx>, accountId: string, featuredUrl: string) {
   const account = await findAccountById(c.data, accountId)
   if (!account?.domain || !account.uri || new URL(featuredUrl).origin !== new URL(account.uri).origin) return
-  const collection = await c.lookupObject(featuredUrl).catch(() => null)
+  // not from the document cache: after an Update the collection read at first sight may have changed
+  const collection = await fetchRemoteObject(c.data, new URL(featuredUrl), { fresh: true })
   if (!(collection instanceof Collection)) return
   const ids: URL[] = []
   for (const id of collection.itemIds) {

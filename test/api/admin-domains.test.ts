@@ -206,7 +206,7 @@ describe('public block list, peers and NodeInfo', () => {
       showDomainBlocks: 'all' as const,
       mrf: {
         simple: { ...ctx.config.federation.mrf.simple, media_nsfw: [{ domain: 'nsfw.example', reason: '' }] },
-        keyword: { reject: ['casino'], federated_timeline_removal: [] },
+        keyword: { reject: ['casino'], federated_timeline_removal: [], replace: [] },
       },
     }
     const open = await testApp(await contextWith({ federation }))

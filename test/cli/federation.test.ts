@@ -1,11 +1,12 @@
-// `rookery federation lookup | deliveries | refresh` as real processes, against a Fedify peer on loopback.
+// `rookery federation lookup | deliveries | refresh | instances` as real processes, against a Fedify peer on loopback.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq, sql } from 'drizzle-orm'
-import { accounts } from '../../src/db/schema'
+import { accounts, knownInstances, statuses, unavailableDomains } from '../../src/db/schema'
+import { blockDomain } from '../../src/core/instance/domain-blocks'
 import { upsertRemoteActor } from '../../src/core/federation/actors'
 import { QUEUES, startJobs } from '../../src/core/jobs'
 import { startPeer, type Peer } from '../support/peer'
-import { cliEnvironment, inspect, rookery, type CliEnv } from './run'
+import { cliEnvironment, inspect, rookery, unique, type CliEnv } from './run'
 
 let cli: CliEnv
 let peer: Peer
@@ -118,5 +119,55 @@ describe('federation deliveries', () => {
     expect(plain.code).toBe(0)
     expect(plain.stdout).toMatch(/DOMAIN\s+QUEUED\s+RETRYING\s+FAILED/)
     expect(plain.stdout).toMatch(/b\.example:8443\s+0\s+0\s+1\s+\S+\s+HTTP 503/)
+  }, 120_000)
+})
+
+describe('federation instances', () => {
+  test('known servers with software, reachability, counts and moderation; one in detail; an unknown one is an error', async () => {
+    const known = `known-${unique('h').toLowerCase().replace(/_/g, '-')}.example`
+    const failing = `failing-${unique('h').toLowerCase().replace(/_/g, '-')}.example`
+    // the first command brings the database up to date
+    expect((await rookery(cli, ['federation', 'instances', '--json'])).code).toBe(0)
+    const ctx = await inspect(cli)
+    try {
+      const username = unique('u')
+      const remote = await upsertRemoteActor(ctx, {
+        uri: `https://${known}/users/${username}`, username, domain: known, displayName: '', note: '', url: null,
+        inboxUrl: `https://${known}/users/${username}/inbox`, sharedInboxUrl: null, followersUrl: null, followingUrl: null, outboxUrl: null,
+        locked: false, bot: false, actorType: 'Person', avatarUrl: null, headerUrl: null,
+      })
+      await ctx.db.insert(statuses).values({ accountId: remote.id, local: false, uri: `https://${known}/s/1`, content: '<p>x</p>' })
+      await ctx.db.insert(knownInstances).values({ domain: known, softwareName: 'mastodon', softwareVersion: '4.5.0', nodeinfoFetchedAt: new Date() })
+      const since = new Date(Date.now() - 2 * 86_400_000)
+      await ctx.db.insert(unavailableDomains).values({ domain: failing, failureCount: 12, firstFailureAt: since, lastFailureAt: new Date(), unavailableAt: new Date() })
+      await blockDomain(ctx, failing, 'suspend')
+    } finally {
+      await ctx.database.close()
+    }
+
+    const json = await rookery(cli, ['federation', 'instances', '--json'])
+    expect(json.code).toBe(0)
+    const list = json.json() as any[]
+    expect(list.find((i) => i.domain === known)).toMatchObject({
+      software: { name: 'mastodon', version: '4.5.0' }, accounts: 1, statuses: 1, followers: 0, follows: 0, reports_from: 0,
+      reachability: { failure_count: 0, unavailable_since: null }, moderation: { severity: null, rejected: false, allowed: null },
+    })
+    expect(list.find((i) => i.domain === failing)).toMatchObject({
+      software: null, accounts: 0, reachability: { failure_count: 12, unavailable_since: expect.any(String), failing_since: expect.any(String) },
+      moderation: { severity: 'suspend', rejected: true },
+    })
+
+    const plain = await rookery(cli, ['federation', 'instances'])
+    expect(plain.code).toBe(0)
+    expect(plain.stdout).toMatch(/DOMAIN\s+SOFTWARE\s+REACH\s+ACCOUNTS\s+STATUSES\s+FOLLOWERS\s+FOLLOWS\s+REPORTS\s+MODERATION/)
+    expect(plain.stdout).toMatch(new RegExp(`${failing.replace(/\./g, '\\.')}\\s+unavailable\\s+0\\s+0\\s+0\\s+0\\s+0\\s+suspend`))
+
+    const one = await rookery(cli, ['federation', 'instances', known.toUpperCase()])
+    expect(one.code).toBe(0)
+    expect(one.stdout).toMatch(/Software:\s+mastodon 4\.5\.0/)
+    expect(one.stdout).toMatch(/Accounts:\s+1/)
+    const missing = await rookery(cli, ['federation', 'instances', 'never-seen.example'])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('No server never-seen.example is known here')
   }, 120_000)
 })

@@ -1,12 +1,17 @@
 // Instance moderation against a server that is not Rookery (a Fedify peer on loopback): per severity of a domain
 // block, and per simple or keyword policy, what still arrives from the peer and what does not, and that nothing is
-// delivered to a suspended domain.
+// delivered to a suspended domain; the same policies set through Pleroma's config API; and what the instance knows of
+// the peer as a server (its NodeInfo, read in the background).
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { Accept, Create, Follow, type Activity } from '@fedify/vocab'
 import { blockDomain, unblockDomain } from '../../src/core/instance/domain-blocks'
 import { allowDomain, disallowDomain } from '../../src/core/instance/domain-allows'
-import { accounts, follows, mediaAttachments, statuses } from '../../src/db/schema'
+import { forgetStoredSettings } from '../../src/core/admin/settings'
+import type { Ctx } from '../../src/core/context'
+import { listKnownInstances, registerInstanceJobs } from '../../src/core/federation/instances'
+import type { Jobs } from '../../src/core/jobs'
+import { accounts, adminSettings, follows, knownInstances, mediaAttachments, statuses } from '../../src/db/schema'
 import { makeUser, type MadeUser } from '../support/factories'
 import { startLiveServer, until, type LiveServer } from '../support/live-server'
 import { startPeer, type Peer } from '../support/peer'
@@ -21,6 +26,7 @@ let carol: MadeUser
 let inbox: string
 let bobUri: string
 let bobId: string
+let admin: MadeUser
 
 let seq = 0
 function note(fields: Record<string, unknown> = {}): Record<string, any> & { id: string } {
@@ -85,8 +91,17 @@ const seenFollows = new Set<string>()
 
 beforeAll(async () => {
   rookery = await startLiveServer({ federation: { allowPrivate: true } })
+  await registerInstanceJobs(rookery.ctx as Ctx & { jobs: Jobs })
   peer = await startPeer(['bob'])
   peerHost = new URL(peer.baseUrl).host
+  // what the peer says it runs, read when its first actor is stored
+  peer.serve('/.well-known/nodeinfo', { links: [
+    { rel: 'http://nodeinfo.diaspora.software/ns/schema/2.0', href: `${peer.baseUrl}/nodeinfo/2.0` },
+    { rel: 'http://nodeinfo.diaspora.software/ns/schema/2.1', href: `${peer.baseUrl}/nodeinfo/2.1` },
+  ] })
+  peer.serve('/nodeinfo/2.0', { version: '2.0', software: { name: 'oldware', version: '0.1' } })
+  peer.serve('/nodeinfo/2.1', { version: '2.1', software: { name: 'PeerWare', version: '3.2.1' }, protocols: ['activitypub'] })
+  admin = await makeUser(rookery.ctx, { scopes: ['admin:read', 'admin:write'], user: { isAdmin: true } })
   inbox = `${rookery.baseUrl}/inbox`
   bobUri = peer.actorUri('bob').href
   ;[alice, carol] = await Promise.all([makeUser(rookery.ctx), makeUser(rookery.ctx)])
@@ -101,6 +116,8 @@ afterAll(async () => {
 }, 60_000)
 
 afterEach(async () => {
+  await rookery.ctx.db.delete(adminSettings)
+  forgetStoredSettings(rookery.ctx.database)
   await unblockDomain(rookery.ctx, peerHost)
   const { federation } = rookery.ctx.config
   federation.limited = false
@@ -213,5 +230,55 @@ describe("Pleroma's simple and keyword policies", () => {
     expect(await deliverSettled(note({ content: '<p>Buy   NOW cheap</p>' }))).toBeUndefined()
     expect(await deliverSettled(note({ content: '<p>a quiet one</p>' }))).toMatchObject({ visibility: 'unlisted' })
     expect(await deliverSettled(note({ content: '<p>all fine</p>' }))).toMatchObject({ visibility: 'public' })
+  }, 60_000)
+})
+
+describe("policies set through Pleroma's config API", () => {
+  const config = (value: unknown[], key: string) =>
+    rookery.api(admin, 'POST', '/api/v1/pleroma/admin/config', { configs: [{ group: ':pleroma', key, value }] })
+
+  test('a keyword reject drops a matching post; a replacement rewrites one', async () => {
+    const set = await config([
+      { tuple: [':reject', ['~r/free\\s+crypto/i']] },
+      { tuple: [':replace', [{ tuple: ['cloud', 'butt'] }]] },
+    ], ':mrf_keyword')
+    expect(set.status).toBe(200)
+    expect(await deliverSettled(note({ content: '<p>FREE   crypto for all</p>' }))).toBeUndefined()
+    const rewritten = await deliverSettled(note({ content: '<p>the cloud is up</p>' }))
+    expect(rewritten?.content).toContain('the butt is up')
+  }, 60_000)
+
+  test('a simple reject refuses the domain\'s activities; removing it lets them in again', async () => {
+    expect((await config([{ tuple: [':reject', [{ tuple: [peerHost, 'spam'] }]] }], ':mrf_simple')).status).toBe(200)
+    expect((await peer.sendJson(create(note()), inbox)).status).toBe(403)
+    const removed = await rookery.api(admin, 'POST', '/api/v1/pleroma/admin/config', { configs: [{ group: ':pleroma', key: ':mrf_simple', delete: true, subkeys: [':reject'] }] })
+    expect(removed.status).toBe(200)
+    expect(await deliverSettled(note())).toBeDefined()
+  }, 60_000)
+})
+
+describe('known instances', () => {
+  test('the peer\'s NodeInfo is read in the background; its accounts, follows and moderation are counted', async () => {
+    const row = await until(async () => {
+      const [r] = await rookery.ctx.db.select().from(knownInstances).where(eq(knownInstances.domain, peerHost))
+      return r?.softwareName ? r : null
+    })
+    expect(row).toMatchObject({ softwareName: 'peerware', softwareVersion: '3.2.1', nodeinfoError: null })
+    await deliverSettled(note())
+    await blockDomain(rookery.ctx, peerHost, 'silence')
+    const [known] = await listKnownInstances(rookery.ctx, peerHost)
+    expect(known).toMatchObject({
+      domain: peerHost,
+      software: { name: 'peerware', version: '3.2.1' },
+      accounts: 1,
+      follows: 1,
+      followers: 0,
+      moderation: { severity: 'silence', rejected: false, allowed: null },
+    })
+    expect(known.statuses).toBeGreaterThan(0)
+    // the peer delivered to us: a success is on record, no failures
+    expect(known.reachability).toMatchObject({ failureCount: 0, failingSince: null, unavailableSince: null })
+    expect(known.reachability.lastSuccessAt).toBeInstanceOf(Date)
+    expect((await listKnownInstances(rookery.ctx)).map((i) => i.domain)).toContain(peerHost)
   }, 60_000)
 })

@@ -2,7 +2,7 @@
 // must list the origin in `alsoKnownAs`, followers who allow it follow the target, every follower is notified.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
-import { Accept, Follow, Move, type Activity } from '@fedify/vocab'
+import { Accept, Follow, Move, Person, Update, type Activity } from '@fedify/vocab'
 import { accounts } from '../../src/db/schema'
 import { makeUser, TEST_PASSWORD, type MadeUser } from '../support/factories'
 import { startLiveServer, until, type LiveServer } from '../support/live-server'
@@ -53,7 +53,7 @@ afterAll(async () => {
 }, 60_000)
 
 describe('outgoing', () => {
-  test('moving to a remote account that lists us sends Move to remote followers and moves local ones that allow it', async () => {
+  test('moving to a remote account that lists us sends Move and the profile naming the target to remote followers and moves local ones that allow it', async () => {
     const alice = await makeUser(rookery.ctx)
     const carol = await makeUser(rookery.ctx)
     const dave = await makeUser(rookery.ctx, { user: { allowFollowingMove: false } })
@@ -70,6 +70,10 @@ describe('outgoing', () => {
     const move = await peer.waitFor((a): a is Move => a instanceof Move && a.actorId?.href === uriOf(alice))
     expect(move.objectId?.href).toBe(uriOf(alice))
     expect(move.targetId?.href).toBe(actorOf('newalice'))
+    const update = await peer.waitFor((a): a is Update => a instanceof Update && a.actorId?.href === uriOf(alice))
+    const profile = await update.getObject()
+    expect(profile).toBeInstanceOf(Person)
+    expect((profile as Person).successorId?.href).toBe(actorOf('newalice'))
 
     await peer.waitFor(followOf(carol, 'newalice'))
     for (const user of [carol, dave]) await until(async () => (await moveNotes(user)).find((n) => n.account.id === alice.account.id))

@@ -53,7 +53,7 @@ async function deliverAndSettle(json: unknown, as: string) {
 
 beforeAll(async () => {
   rookery = await startLiveServer({ federation: { allowPrivate: true } })
-  peer = await startPeer(['bob', 'pat', 'eve'])
+  peer = await startPeer(['bob', 'pat', 'eve', 'quinn'])
   peerHost = new URL(peer.baseUrl).host
   alice = await makeUser(rookery.ctx)
   carol = await makeUser(rookery.ctx)
@@ -97,6 +97,28 @@ describe('incoming', () => {
       const pinned = await pinnedOf(id)
       return pinned.length ? pinned : null
     })).toEqual([uri])
+  }, 60_000)
+
+  test('an Update of the actor reads its featured collection again', async () => {
+    const first = `${peer.baseUrl}/users/quinn/statuses/pinned-1`
+    const second = `${peer.baseUrl}/users/quinn/statuses/pinned-2`
+    for (const [uri, text] of [[first, 'first pin'], [second, 'second pin']]) {
+      peer.serve(new URL(uri).pathname, { '@context': CONTEXT, ...noteJson('quinn', uri, text) })
+    }
+    const featured = (items: string[]) =>
+      peer.serve('/users/quinn/featured', { '@context': CONTEXT, id: `${actorOf('quinn')}/featured`, type: 'OrderedCollection', totalItems: items.length, orderedItems: items })
+    featured([first])
+    const id = await accountId('quinn')
+    await until(async () => (await pinnedOf(id)).length > 0)
+
+    featured([second])
+    const profile = await (await fetch(actorOf('quinn'), { headers: { accept: 'application/activity+json' } })).json() as Record<string, unknown>
+    const update = { '@context': profile['@context'], id: idOn('quinn', 'updates'), type: 'Update', actor: actorOf('quinn'), to: [PUBLIC], object: { ...profile, '@context': undefined } }
+    expect((await deliver(update, 'quinn')).status).toBeLessThan(300)
+    expect(await until(async () => {
+      const pinned = await pinnedOf(id)
+      return pinned[0] === second ? pinned : null
+    })).toEqual([second])
   }, 60_000)
 
   test('Add pins a status of the actor, Remove unpins it; another actor\'s Add is refused', async () => {

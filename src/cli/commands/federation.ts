@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander'
 import { findRemoteAccount } from '../../core/federation/actors'
 import { federationDeliveries } from '../../core/federation/deliveries'
+import { listKnownInstances, type KnownInstance } from '../../core/federation/instances'
 import type { AccountRow } from '../../db/schema'
 import { startCommand, withDatabase } from '../context'
 import { CliError } from '../errors'
@@ -123,14 +124,100 @@ Examples:
     })
 }
 
+const when = (d: Date | null) => d?.toISOString() ?? ''
+
+function instanceJson(i: KnownInstance) {
+  return {
+    domain: i.domain,
+    software: i.software,
+    nodeinfo: i.nodeinfo && { fetched_at: i.nodeinfo.fetchedAt?.toISOString() ?? null, error: i.nodeinfo.error },
+    first_seen_at: i.firstSeenAt?.toISOString() ?? null,
+    reachability: {
+      failing_since: i.reachability.failingSince?.toISOString() ?? null,
+      failure_count: i.reachability.failureCount,
+      unavailable_since: i.reachability.unavailableSince?.toISOString() ?? null,
+      last_success_at: i.reachability.lastSuccessAt?.toISOString() ?? null,
+    },
+    accounts: i.accounts,
+    statuses: i.statuses,
+    followers: i.followers,
+    follows: i.follows,
+    reports_from: i.reportsFrom,
+    reports_about: i.reportsAbout,
+    moderation: i.moderation,
+  }
+}
+
+const softwareText = (i: KnownInstance) => (i.software ? [i.software.name, i.software.version].filter(Boolean).join(' ') : '')
+const reachText = (i: KnownInstance) =>
+  i.reachability.unavailableSince ? 'unavailable' : i.reachability.failureCount ? `failing (${i.reachability.failureCount})` : 'ok'
+const moderationText = (i: KnownInstance) =>
+  [i.moderation.severity, i.moderation.rejected && i.moderation.severity !== 'suspend' ? 'rejected' : null, i.moderation.allowed ? 'allowed' : null]
+    .filter(Boolean).join(', ')
+
+function instancesCommand() {
+  return new Command('instances')
+    .description('the other servers this instance knows: software, reachability, what is here of them, moderation')
+    .argument('[domain]', 'show this server only')
+    .addOption(jsonOption())
+    .addHelpText('after', `
+Servers are known from their accounts stored here and from deliveries to them. SOFTWARE is read from each server's
+NodeInfo in the background when it is first met, and again at most daily. FOLLOWERS are their accounts following
+accounts here, FOLLOWS accounts here following theirs, REPORTS those sent from there.
+
+Examples:
+  $ rookery federation instances
+  $ rookery federation instances social.example
+  $ rookery federation instances --json`)
+    .action(async (domain: string | undefined, _opts: unknown, cmd: Command) => {
+      const run = await startCommand(cmd)
+      await withDatabase(run, async (ctx) => {
+        const list = await listKnownInstances(ctx, domain)
+        if (domain) {
+          const [i] = list
+          if (!i) throw new CliError(`No server ${domain} is known here`)
+          await run.out.result(instanceJson(i), [{
+            kind: 'fields', rows: [
+              ['Domain', i.domain],
+              ['Software', softwareText(i) || (i.nodeinfo?.error ? `unknown (${clip(i.nodeinfo.error, 120)})` : 'unknown')],
+              ['NodeInfo read', when(i.nodeinfo?.fetchedAt ?? null)],
+              ['First seen', when(i.firstSeenAt)],
+              ['Reachability', reachText(i)],
+              ['Failing since', when(i.reachability.failingSince)],
+              ['Unavailable since', when(i.reachability.unavailableSince)],
+              ['Last success', when(i.reachability.lastSuccessAt)],
+              ['Accounts', String(i.accounts)],
+              ['Statuses', String(i.statuses)],
+              ['Followers there', String(i.followers)],
+              ['Follows there', String(i.follows)],
+              ['Reports from there', String(i.reportsFrom)],
+              ['Reports about it', String(i.reportsAbout)],
+              ['Moderation', moderationText(i) || 'none'],
+            ],
+          }])
+          return
+        }
+        await run.out.result(list.map(instanceJson), [{
+          kind: 'table',
+          columns: ['domain', 'software', 'reach', 'accounts', 'statuses', 'followers', 'follows', 'reports', 'moderation'],
+          empty: 'No other servers are known yet.',
+          rows: list.map((i) => [i.domain, softwareText(i), reachText(i), String(i.accounts), String(i.statuses), String(i.followers), String(i.follows),
+            String(i.reportsFrom), moderationText(i)]),
+        }])
+      })
+    })
+}
+
 export function federationCommand() {
   return new Command('federation')
-    .description('look up remote actors and objects, watch deliveries, refresh remote accounts')
+    .description('look up remote actors and objects, watch deliveries, refresh remote accounts, list known servers')
     .addCommand(lookupCommand())
     .addCommand(deliveriesCommand())
     .addCommand(refreshCommand())
+    .addCommand(instancesCommand())
     .addHelpText('after', `
 Examples:
+  $ rookery federation instances
   $ rookery federation lookup alice@social.example
   $ rookery federation deliveries
   $ rookery federation refresh alice@social.example`)

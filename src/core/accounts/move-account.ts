@@ -21,7 +21,7 @@ export interface MoveResult {
 /**
  * `POST /api/pleroma/move_account` (password, target_account): this account moves to another one, local or remote
  * (fetched again through federation), which must list it in `also_known_as`. The old account points to the new one
- * (`moved`) and remote followers are sent a Move; local followers are moved as `moveFollowers` does.
+ * (`moved`) and remote followers are sent a Move and the updated profile; local followers are moved as `moveFollowers` does.
  */
 export async function moveAccount(ctx: Ctx, userId: string, password: unknown, targetAccount: unknown, viewer: Viewer | null = null): Promise<MoveResult> {
   const { account: origin } = await confirmCurrentPassword(ctx, userId, password)
@@ -32,6 +32,8 @@ export async function moveAccount(ctx: Ctx, userId: string, password: unknown, t
   await ctx.db.transaction(async (tx) => {
     await tx.update(accounts).set({ movedToId: target.id, updatedAt: sql`now()` as unknown as Date }).where(eq(accounts.id, origin.id))
     await enqueuePublish(ctx, tx, { type: 'move', accountId: origin.id, targetId: target.id })
+    // servers that missed or ignore the Move still learn of it from the profile (`movedTo`)
+    await enqueuePublish(ctx, tx, { type: 'actor.update', accountId: origin.id })
   })
   return { target, ...await moveFollowers(ctx, origin, target) }
 }

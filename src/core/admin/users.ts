@@ -470,7 +470,9 @@ export async function searchUsers(ctx: Ctx, search: UserSearch = {}): Promise<{ 
   const pageSize = search.pageSize ?? 50
   const where: SQL[] = [isNull(accounts.deletedAt)]
   const query = search.query?.trim()
-  if (query) where.push(or(ilike(accounts.username, likePattern(query)), ilike(accounts.displayName, likePattern(query)), ilike(users.email, likePattern(query)))!)
+  // a remote account's nickname is `user@domain`, so a domain finds its accounts, as on Pleroma
+  const nickname = sql`${accounts.username} || coalesce('@' || ${accounts.domain}, '')`
+  if (query) where.push(or(ilike(nickname, likePattern(query)), ilike(accounts.displayName, likePattern(query)), ilike(users.email, likePattern(query)))!)
   if (search.name?.trim()) where.push(ilike(accounts.displayName, likePattern(search.name.trim())))
   if (search.email?.trim()) where.push(ilike(users.email, likePattern(search.email.trim())))
   if (search.tags?.length) where.push(sql`${users.tags} ?| ${sql`array[${sql.join(search.tags.map((t) => sql`${t}`), sql`, `)}]::text[]`}`)

@@ -2,6 +2,7 @@ import { and, asc, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm'
 import { accounts, follows, remoteActors, users, type AccountRow, type ProfileField } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
 import type { Ctx } from '../context'
+import { noteInstanceSeen } from './instances'
 import { enqueuePublish } from './publish'
 import { enqueueRemoteMediaCache, replacedProfileImages } from '../media/remote'
 import { mediaStorage } from '../media/storage'
@@ -63,6 +64,8 @@ export interface RemoteActorData {
   headerUrl: string | null
   /** the featured (pinned) collection, read when the account is first stored */
   featuredUrl?: string | null
+  /** read the featured collection even though the account is known (the actor sent an Update of itself) */
+  refreshFeatured?: boolean
   /** the actor URIs it says it is also known as (a Move is verified against the target's) */
   // The profile beyond the basics: what is left undefined keeps its stored value.
   /** profile fields (`PropertyValue`); values are HTML, sanitized here */
@@ -159,13 +162,14 @@ export async function upsertRemoteActor(ctx: Ctx, data: RemoteActorData): Promis
     }
     await tx.insert(remoteActors).values({ accountId: account.id, ...endpoints })
       .onConflictDoUpdate({ target: remoteActors.accountId, set: endpoints })
-    if (!existing && data.featuredUrl) {
+    if ((!existing || data.refreshFeatured) && data.featuredUrl) {
       await enqueuePublish(ctx, tx, { type: 'featured.sync', accountId: account.id, featuredUrl: data.featuredUrl })
     }
     if (data.emojis) await upsertRemoteEmojis(tx, account.id, data.emojis)
     return account
   })
   await deleteStoredFiles(mediaStorage(ctx.config), replacedKeys)
+  await noteInstanceSeen(ctx, data.domain)
   return stored
 }
 

@@ -1,6 +1,7 @@
 import { and, count, eq, inArray, isNotNull, sql } from 'drizzle-orm'
 import { unavailableDomains } from '../../db/schema'
 import type { Ctx } from '../context'
+import { noteInstanceSuccess } from './instances'
 
 /** Failed deliveries a host needs, spread over at least `UNAVAILABLE_AFTER_MS`, to be marked unavailable. */
 export const UNAVAILABLE_AFTER_FAILURES = 10
@@ -22,9 +23,10 @@ export async function recordDeliveryFailure(ctx: Ctx, domain: string, now = new 
     })
 }
 
-/** A host answered (it delivered to us, or took a delivery): its failures are forgotten. */
+/** A host answered (it delivered to us, or took a delivery): its failures are forgotten and its last success noted. */
 export async function clearDeliveryFailures(ctx: Ctx, domain: string): Promise<void> {
   await ctx.db.delete(unavailableDomains).where(eq(unavailableDomains.domain, domain))
+  await noteInstanceSuccess(ctx, domain)
 }
 
 /** Of the given hosts, those currently marked unavailable. */

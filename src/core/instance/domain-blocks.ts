@@ -5,6 +5,7 @@ import { resultRows, type DbLike } from '../../db/client'
 import { instanceDomainBlocks, type InstanceDomainBlockRow } from '../../db/schema'
 import { logAction, type Actor } from '../admin/moderation-log'
 import type { Ctx } from '../context'
+import { mrfSettings } from '../federation/mrf'
 import { NotFoundError, ValidationError } from '../errors'
 import { isId, uuidToId } from '../ids'
 import { parseBool } from '../params'
@@ -197,7 +198,7 @@ export async function listPublicDomainBlocks(ctx: Ctx): Promise<PublicDomainBloc
     comment: b.publicComment,
   }))
   const seen = new Set(rows.map((b) => b.domain))
-  const { simple } = ctx.config.federation.mrf
+  const { simple } = await mrfSettings(ctx)
   const configured = [
     ...simple.reject.map((e) => ({ ...e, severity: 'suspend' as const })),
     ...[...simple.followers_only, ...simple.federated_timeline_removal].map((e) => ({ ...e, severity: 'silence' as const })),
@@ -221,7 +222,7 @@ export interface PublishedFederationPolicy {
   mrf_policies: string[]
   mrf_simple: Record<MrfSimpleAction, string[]>
   mrf_simple_info: Partial<Record<MrfSimpleAction, Record<string, { reason: string }>>>
-  mrf_keyword?: { reject: string[]; federated_timeline_removal: string[]; replace: [] }
+  mrf_keyword?: { reject: string[]; federated_timeline_removal: string[]; replace: { pattern: string; replacement: string }[] }
 }
 
 /**
@@ -231,7 +232,7 @@ export interface PublishedFederationPolicy {
  */
 export async function publishedFederationPolicy(ctx: Ctx): Promise<PublishedFederationPolicy | null> {
   if (ctx.config.federation.showDomainBlocks !== 'all') return null
-  const { simple, keyword } = ctx.config.federation.mrf
+  const { simple, keyword, policies } = await mrfSettings(ctx)
   const lists = Object.fromEntries(MRF_SIMPLE_ACTIONS.map((a) => [a, new Map(simple[a].map((e) => [e.domain, e.reason]))])) as Record<MrfSimpleAction, Map<string, string>>
   const add = (action: MrfSimpleAction, domain: string, reason: string | null) => {
     if (!lists[action].has(domain)) lists[action].set(domain, reason ?? '')
@@ -252,11 +253,13 @@ export async function publishedFederationPolicy(ctx: Ctx): Promise<PublishedFede
     const reasons = [...lists[a]].filter(([, reason]) => reason)
     if (reasons.length) info[a] = Object.fromEntries(reasons.map(([d, reason]) => [d, { reason }]))
   }
-  const keywords = keyword.reject.length > 0 || keyword.federated_timeline_removal.length > 0
+  const keywords = keyword.reject.length > 0 || keyword.federated_timeline_removal.length > 0 || keyword.replace.length > 0
   return {
-    mrf_policies: ['SimplePolicy', ...(keywords ? ['KeywordPolicy'] : [])],
+    mrf_policies: ['SimplePolicy', ...(keywords && policies.includes('KeywordPolicy') ? ['KeywordPolicy'] : [])],
     mrf_simple: mrfSimple,
     mrf_simple_info: info,
-    ...(keywords ? { mrf_keyword: { reject: keyword.reject, federated_timeline_removal: keyword.federated_timeline_removal, replace: [] } } : {}),
+    ...(keywords ? { mrf_keyword: {
+      reject: keyword.reject, federated_timeline_removal: keyword.federated_timeline_removal, replace: keyword.replace.map((r) => ({ pattern: r.pattern, replacement: r.replacement })),
+    } } : {}),
   }
 }

@@ -1,9 +1,10 @@
 // THE rule for how this instance treats another server: the admin's domain blocks and allows, limited federation and
-// Pleroma's simple policy from the configuration, merged into one answer per host. Every front door asks here.
+// Pleroma's simple policy (configuration file and admin settings), merged into one answer per host. Every front door asks here.
 import { inArray } from 'drizzle-orm'
 import type { MrfSimpleAction } from '../../config'
 import { instanceDomainAllows, instanceDomainBlocks, type InstanceDomainBlockRow } from '../../db/schema'
 import type { Ctx } from '../context'
+import { mrfSettings } from '../federation/mrf'
 
 export interface DomainPolicy {
   /** nothing is taken from, fetched from, served to or delivered to the host (suspend, `reject`, not allowed) */
@@ -24,11 +25,15 @@ export interface DomainPolicy {
   rejectReports: boolean
   avatarRemoval: boolean
   bannerRemoval: boolean
+  /** the severity of the admin's block that decides for the host, if any */
+  blockSeverity: 'noop' | 'silence' | 'suspend' | null
+  /** whether an allow-list is in force and the host is on it (null: no allow-list, every host not blocked federates) */
+  allowed: boolean | null
 }
 
 const OPEN: DomainPolicy = {
   reject: false, silence: false, blockedAt: null, followersOnly: false, timelineRemoval: false, rejectMedia: false, mediaNsfw: false,
-  rejectReports: false, avatarRemoval: false, bannerRemoval: false,
+  rejectReports: false, avatarRemoval: false, bannerRemoval: false, blockSeverity: null, allowed: null,
 }
 
 /** `a.b.example:8443` is checked as `a.b.example:8443`, `a.b.example`, `b.example` and `example`. */
@@ -50,7 +55,7 @@ export async function domainPolicies(ctx: Ctx, hosts: string[]): Promise<Map<str
   if (!list.length) return result
   const candidates = new Map(list.map((h) => [h, domainCandidates(h)]))
   const all = [...new Set([...candidates.values()].flat())]
-  const { simple } = ctx.config.federation.mrf
+  const { simple } = await mrfSettings(ctx)
   const allowListed = ctx.config.federation.limited || simple.accept.length > 0
   const [blocks, allows] = await Promise.all([
     ctx.db.select().from(instanceDomainBlocks).where(inArray(instanceDomainBlocks.domain, all)),
@@ -72,6 +77,8 @@ export async function domainPolicies(ctx: Ctx, hosts: string[]): Promise<Map<str
       rejectReports: !!block?.rejectReports || listed('report_removal'),
       avatarRemoval: listed('avatar_removal'),
       bannerRemoval: listed('banner_removal'),
+      blockSeverity: block?.severity ?? null,
+      allowed: allowListed ? allowed : null,
     })
   }
   return result

@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, text } from 'drizzle-orm/pg-core'
+import { index, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core'
 import { accounts } from './accounts'
 import { createdAt, flakeId, primaryId, updatedAt } from './columns'
 
@@ -33,3 +33,17 @@ export const instanceFrontends = pgTable('instance_frontends', {
   ref: text('ref').notNull(),
   updatedAt: updatedAt(),
 })
+
+/**
+ * Settings an admin changed through Pleroma's config API (`group` `:pleroma`, `key` `:mrf_simple` and the like),
+ * as `{subkey: value}` in Rookery's own terms. They override the configuration file's values for the same subkeys;
+ * every change notifies the other processes (LISTEN rookery_config), which reload them.
+ */
+export const adminSettings = pgTable('admin_settings', {
+  group: text('group').notNull(),
+  key: text('key').notNull(),
+  value: jsonb('value').$type<Record<string, unknown>>().notNull(),
+  updatedAt: updatedAt(),
+}, (t) => [primaryKey({ columns: [t.group, t.key] })])
+
+export type AdminSettingRow = typeof adminSettings.$inferSelect

@@ -108,3 +108,25 @@ export const instanceDomainAllows = pgTable('instance_domain_allows', {
 })
 
 export type InstanceDomainAllowRow = typeof instanceDomainAllows.$inferSelect
+
+/**
+ * Remote hosts this instance has met, with what their NodeInfo says they run. A row is added when an actor of the
+ * host is first stored; the NodeInfo is fetched then, in the background, and again at most once a day.
+ */
+export const knownInstances = pgTable('known_instances', {
+  /** host, with the port when not the default */
+  domain: text('domain').primaryKey(),
+  softwareName: text('software_name'),
+  softwareVersion: text('software_version'),
+  /** when the NodeInfo was last asked for; a new request waits a day */
+  nodeinfoRequestedAt: timestampTz('nodeinfo_requested_at').notNull().defaultNow(),
+  /** when the NodeInfo was last read successfully */
+  nodeinfoFetchedAt: timestampTz('nodeinfo_fetched_at'),
+  /** why the last NodeInfo fetch failed, null after a success */
+  nodeinfoError: text('nodeinfo_error'),
+  /** the last time a delivery to the host worked or the host delivered to us (kept to the minute or so) */
+  lastSuccessAt: timestampTz('last_success_at'),
+  firstSeenAt: timestampTz('first_seen_at').notNull().defaultNow(),
+})
+
+export type KnownInstanceRow = typeof knownInstances.$inferSelect

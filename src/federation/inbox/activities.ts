@@ -53,7 +53,8 @@ export async function onUpdate(c: InboxContext<Ctx>, update: Update): Promise<vo
     if (object.id?.href !== actorId.href) return
     // the actor as sent, for what Fedify's vocabulary drops (Pleroma's `capabilities`)
     const embedded = (await activityJson(update))?.object as Json | undefined
-    await storeRemoteActor(c, object, { raw: embedded && typeof embedded === 'object' && embedded.id === actorId.href ? embedded : null })
+    // a profile change may come with other pins: the featured collection is read again (its first items only)
+    await storeRemoteActor(c, object, { raw: embedded && typeof embedded === 'object' && embedded.id === actorId.href ? embedded : null, refreshFeatured: true })
     return
   }
   if (!isPost(object) || !ownedBy(object, actorId)) return

@@ -277,7 +277,7 @@ export async function remoteStatusOf(
     attachments: readAttachments(raw),
     poll: object instanceof Question ? readPoll(raw) : null,
   }
-  return applyContentPolicy(ctx, await domainPolicy(ctx, author.domain), status)
+  return await applyContentPolicy(ctx, await domainPolicy(ctx, author.domain), status)
 }
 
 /** Stores a post that arrived or was fetched (null: the content policy refused it); the caller checked the origin rule. */

@@ -1,12 +1,14 @@
-// Mastodon's account moderation API (/api/v1/admin/accounts and the v2 list). Moderators may use it; deleting an
-// account's data needs an admin, as in Mastodon's default roles.
+// Mastodon's account moderation API (/api/v1/admin/accounts and the v2 list) and its dashboard figures (measures and
+// dimensions). Moderators may moderate accounts; deleting an account's data and the dashboard need an admin, as in
+// Mastodon's default roles.
 import { Elysia } from 'elysia'
 import {
   approveAccount, deleteSuspendedAccount, findAccountById, listAccountsForAdmin, rejectAccount, takeAccountAction, undoAccountAction,
   type AccountActionType, type AccountFilter, type AccountStatusFilter,
 } from '../../core/admin/accounts'
+import { adminDimensions, adminMeasures, parsePeriod } from '../../core/admin/metrics-dashboard'
 import { actorOf } from '../../core/admin/moderation-log'
-import { ValidationError } from '../../core/errors'
+import { BadRequestError, ValidationError } from '../../core/errors'
 import { parseBool, parseStringArray } from '../../core/params'
 import type { AuthRule, Base } from '../base'
 import { pageParams, setLink } from '../pagination'
@@ -15,6 +17,8 @@ import { renderAdminAccount, renderAdminAccounts } from '../render/admin-mastodo
 const READ: AuthRule = { scopes: ['admin:read:accounts'], role: 'moderator' }
 const WRITE: AuthRule = { scopes: ['admin:write:accounts'], role: 'moderator' }
 const DESTROY: AuthRule = { scopes: ['admin:write:accounts'], role: 'admin' }
+
+const DASHBOARD: AuthRule = { scopes: ['admin:read'], role: 'admin' }
 
 const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined)
 
@@ -58,9 +62,22 @@ function v2Filter(input: Record<string, unknown>): AccountFilter {
   }
 }
 
+/** `limit` of a dimension: a whole number, 10 when absent. */
+function dimensionLimit(input: Record<string, unknown>): number {
+  const raw = input.limit
+  if (raw === undefined || raw === null || raw === '') return 10
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 1) throw new BadRequestError('limit must be a whole number of 1 or more')
+  return n
+}
+
 export const adminMastodonApi = (base: Base) =>
   new Elysia({ name: 'api.admin.mastodon' })
     .use(base)
+    .post('/api/v1/admin/measures', async ({ ctx, input }) =>
+      adminMeasures(ctx, parseStringArray(input.keys), parsePeriod(input.start_at, input.end_at), input), { auth: DASHBOARD })
+    .post('/api/v1/admin/dimensions', async ({ ctx, input }) =>
+      adminDimensions(ctx, parseStringArray(input.keys), parsePeriod(input.start_at, input.end_at), dimensionLimit(input), input), { auth: DASHBOARD })
     .get('/api/v1/admin/accounts', async ({ ctx, input, user, request, set }) => {
       const page = await listAccountsForAdmin(ctx, v1Filter(input), pageParams(input, 100, 200))
       setLink(set, request, ctx.config.baseUrl, page[0]?.account.id, page.at(-1)?.account.id)

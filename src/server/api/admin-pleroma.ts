@@ -6,6 +6,7 @@ import { deleteInstanceDocument, getInstanceDocument, INSTANCE_DOCUMENTS, putIns
 import { createStaffInvite, emailInvite, parseInviteExpiry } from '../../core/admin/invites'
 import { actorOf, listModerationLog } from '../../core/admin/moderation-log'
 import { addReportNoteAsStaff, assignReports, deleteReportNoteAsStaff, updateReportStates, type ReportUpdateResult } from '../../core/admin/reports'
+import { federationConfigDescriptions, showFederationConfig, updateFederationConfig } from '../../core/admin/pleroma-config'
 import { runtimeSnapshot } from '../../core/admin/runtime'
 import {
   deleteStatusAsAdmin, getStatusForAdmin, listAccountStatusesForAdmin, listInstanceStatusesForAdmin, listStatusesForAdmin, statusVisibilityCounts, updateStatusAsAdmin,
@@ -331,6 +332,12 @@ const routes = (base: Base, prefix: string) =>
       })
       return { items: log.items.map(buildLogEntry), total: log.total }
     }, { auth: admin('admin:read') })
+    // federation settings (Admin-FE's MRF pages)
+    .get('/config', async ({ ctx, input }) =>
+      ({ configs: await showFederationConfig(ctx, parseBool(input.only_db) === true), need_reboot: false }), { auth: admin('admin:read') })
+    .post('/config', async ({ ctx, input, user }) =>
+      ({ configs: await updateFederationConfig(ctx, input.configs, actorOf(user)), need_reboot: false }), { auth: admin('admin:write') })
+    .get('/config/descriptions', () => federationConfigDescriptions(), { auth: admin('admin:read') })
     // Rookery's own: the live figures `rookery top` shows
     .get('/runtime', ({ ctx }) => runtimeSnapshot(ctx), { auth: admin('admin:read') })
 
