@@ -258,6 +258,8 @@ export async function api<T = any>(instance: Instance, token: string | null, met
     headers,
     body: body === undefined ? undefined : form ? body : JSON.stringify(body),
     signal: AbortSignal.timeout(30_000),
+  }).catch((e) => {
+    throw new Error(`${method} ${path} on ${instance.name}: ${e}`)
   })
   const text = await res.text()
   let json: any
