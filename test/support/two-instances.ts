@@ -39,6 +39,7 @@ import { loadConfig, type Config } from '../../src/config'
 import type { Ctx } from '../../src/core/context'
 import { openPglite } from '../../src/db/client'
 import { migrate } from '../../src/db/migrate'
+import { customEmojis } from '../../src/db/schema'
 import { MIGRATIONS } from '../../src/db/migrations.gen'
 import { startServer, type RunningServer } from '../../src/server/serve'
 import { createPostgresDatabase } from './context'
@@ -70,12 +71,21 @@ interface InstanceState extends Instance {
 export interface TwoInstances {
   a: Instance
   b: Instance
+  /** a third instance (on 127.0.0.4), started only with `startTwoInstances({ third: true })` */
+  c: Instance | null
   /** A confirmed local user on `instance` with a token (read write follow push); see makeUser for options. */
   makeUser(instance: Instance, opts?: MakeUserOptions): Promise<MadeUser>
   /** `user@domain` of a user made on `instance`, as the other instance's users would type it. */
   acct(instance: Instance, user: MadeUser): string
   /** The other instance's account `acct` as `instance` knows it, through `/api/v2/search?resolve=true`. */
   resolve(instance: Instance, token: string, acct: string): Promise<any>
+  /**
+   * `follower` on `from` follows `target` on `to` (found by handle) and waits until both sides agree (the target
+   * must not be locked); answers the target's id on `from`.
+   */
+  followAccepted(from: Instance, follower: MadeUser, to: Instance, target: MadeUser): Promise<string>
+  /** A custom emoji `:shortcode:` of `instance`, as its admin would have added it (the row; no image behind it). */
+  addCustomEmoji(instance: Instance, shortcode: string): Promise<void>
   /** Stops an instance (HTTP, workers and database); its queued jobs stay in its database. */
   stop(instance: Instance): Promise<void>
   /** Starts a stopped instance again on the same host, port and database. */
@@ -84,7 +94,7 @@ export interface TwoInstances {
   close(): Promise<void>
 }
 
-const HOSTS = { A: '127.0.0.2', B: '127.0.0.3' } as const
+const HOSTS = { A: '127.0.0.2', B: '127.0.0.3', C: '127.0.0.4' } as const
 
 /** A port free on `host` now; the server takes it a moment later. */
 function freePort(host: string): number {
@@ -122,6 +132,8 @@ function pgliteTemplate(): Promise<string> {
 export interface TwoInstancesOptions {
   /** PGlite databases for both, even when TEST_DATABASE_URL names a PostgreSQL server */
   pglite?: boolean
+  /** a third instance, C */
+  third?: boolean
 }
 
 async function makeInstance(name: keyof typeof HOSTS, opts: TwoInstancesOptions): Promise<InstanceState> {
@@ -181,22 +193,24 @@ async function stopInstance(state: InstanceState) {
 
 /** Starts A and B (in parallel); `close()` them in afterAll. */
 export async function startTwoInstances(opts: TwoInstancesOptions = {}): Promise<TwoInstances> {
-  const [a, b] = await Promise.all([makeInstance('A', opts), makeInstance('B', opts)])
-  const states = new Map<Instance, InstanceState>([[a, a], [b, b]])
+  const [a, b, c] = await Promise.all([makeInstance('A', opts), makeInstance('B', opts), opts.third ? makeInstance('C', opts) : null])
+  const all = c ? [a, b, c] : [a, b]
+  const states = new Map<Instance, InstanceState>(all.map((state) => [state, state]))
   const stateOf = (instance: Instance) => {
     const state = states.get(instance)
     if (!state) throw new Error('not an instance of this pair')
     return state
   }
   try {
-    await Promise.all([startInstance(a), startInstance(b)])
+    await Promise.all(all.map(startInstance))
   } catch (e) {
-    await Promise.all([stopInstance(a), stopInstance(b)]).catch(() => {})
+    await Promise.all(all.map(stopInstance)).catch(() => {})
     throw e
   }
-  return {
+  const net: TwoInstances = {
     a,
     b,
+    c,
     makeUser: (instance, opts) => makeUser(instance.ctx, opts),
     acct: (instance, user) => `${user.account.username}@${instance.domain}`,
     async resolve(instance, token, acct) {
@@ -206,28 +220,46 @@ export async function startTwoInstances(opts: TwoInstancesOptions = {}): Promise
       if (!found) throw new Error(`${instance.name} could not resolve @${acct}: ${res.text}`)
       return found
     },
+    async followAccepted(from, follower, to, target) {
+      const found = await net.resolve(from, follower.token, net.acct(to, target))
+      expect((await api(from, follower.token, 'POST', `/api/v1/accounts/${found.id}/follow`)).status).toBe(200)
+      await waitUntil(async () => (await api(from, follower.token, 'GET', `/api/v1/accounts/relationships?id[]=${found.id}`)).json?.[0]?.following,
+        60_000, `the Accept of ${follower.account.username}'s follow on ${from.name}`)
+      await waitUntil(async () => {
+        const followers = await api(to, target.token, 'GET', `/api/v1/accounts/${target.account.id}/followers?limit=80`)
+        return (followers.json as { acct: string }[]).some((account) => account.acct === net.acct(from, follower))
+      }, 30_000, `${follower.account.username} among the followers on ${to.name}`)
+      return found.id
+    },
+    async addCustomEmoji(instance, shortcode) {
+      await instance.ctx.db.insert(customEmojis).values({ shortcode, fileKey: `test/${shortcode}.png` }).onConflictDoNothing()
+    },
     stop: (instance) => stopInstance(stateOf(instance)),
     start: (instance) => startInstance(stateOf(instance)),
     async close() {
-      for (const state of [a, b]) {
+      for (const state of all) {
         await stopInstance(state).catch((e) => console.error(`stopping instance ${state.name}:`, e))
         await state.dropDatabase?.().catch((e) => console.error(`dropping the database of instance ${state.name}:`, e))
         rmSync(state.folder, { recursive: true, force: true })
       }
     },
   }
+  return net
 }
 
-/** A client-API request to `instance` over its real socket; `body` is sent as JSON. */
+/** A client-API request to `instance` over its real socket; `body` is sent as JSON, or as multipart if it is FormData. */
 export async function api<T = any>(instance: Instance, token: string | null, method: string, path: string, body?: unknown): Promise<CallResult<T>> {
   const headers = new Headers()
   if (token) headers.set('authorization', `Bearer ${token}`)
-  if (body !== undefined) headers.set('content-type', 'application/json')
+  const form = body instanceof FormData
+  if (body !== undefined && !form) headers.set('content-type', 'application/json')
   const res = await fetch(new URL(path, instance.baseUrl), {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : form ? body : JSON.stringify(body),
     signal: AbortSignal.timeout(30_000),
+  }).catch((e) => {
+    throw new Error(`${method} ${path} on ${instance.name}: ${e}`)
   })
   const text = await res.text()
   let json: any
@@ -251,3 +283,29 @@ export async function waitUntil<T>(probe: () => Promise<T> | T, timeoutMs = 30_0
     await Bun.sleep(intervalMs)
   }
 }
+
+/** A GET that must answer 200; its JSON. */
+export async function getJson(instance: Instance, user: { token: string } | null, path: string): Promise<any> {
+  const res = await api(instance, user?.token ?? null, 'GET', path)
+  if (res.status !== 200) throw new Error(`GET ${path} on ${instance.name}: ${res.status} ${res.text}`)
+  return res.json
+}
+
+/** `user` posts a status on `instance`; answers it as its own instance renders it. */
+export async function postStatus(instance: Instance, user: { token: string }, params: Record<string, unknown>): Promise<any> {
+  const res = await api(instance, user.token, 'POST', '/api/v1/statuses', params)
+  if (res.status !== 200) throw new Error(`posting on ${instance.name}: ${res.status} ${res.text}`)
+  return res.json
+}
+
+/** Waits until the status `uri` (with `reblog`, a reblog of it) is in `user`'s home on `instance`; answers it. */
+export const arrivesHome = (instance: Instance, user: { token: string }, uri: string, reblog = false) => waitUntil(async () => {
+  const list = (await getJson(instance, user, '/api/v1/timelines/home?limit=40')) as any[]
+  return list.find((s) => (reblog ? s.reblog?.uri : s.uri) === uri)
+}, 60_000, `${uri} in the home timeline on ${instance.name}`)
+
+/** Waits for a notification of `type` for `user` on `instance` that `match` accepts; answers it. */
+export const notificationArrives = (instance: Instance, user: { token: string }, type: string, match: (n: any) => boolean) => waitUntil(async () => {
+  const list = (await getJson(instance, user, `/api/v1/notifications?types[]=${encodeURIComponent(type)}&limit=40`)) as any[]
+  return list.find(match)
+}, 60_000, `a ${type} notification on ${instance.name}`)
