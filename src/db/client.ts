@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomInt } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -46,6 +46,11 @@ export interface Database {
    * through its socket (what they NOTIFY reaches them, not this process). Returns a function that stops it.
    */
   onSharedWork?(fn: () => void): () => void
+  /**
+   * On PostgreSQL, this process's number among those sharing the database: every connection names it (the setting
+   * `rookery.job_owner`), so a job taken through any of them is recorded as this process's (see `src/core/jobs.ts`).
+   */
+  jobOwner?: number
   /** Reachability of a PostgreSQL server; the embedded database runs in-process and has none. */
   availability?: DatabaseAvailability
   close(): Promise<void>
@@ -73,7 +78,11 @@ function namedStatements(client: postgres.Sql): postgres.Sql {
   return new Proxy(client, { get: (target, key) => (key === 'unsafe' ? named : Reflect.get(target, key)) })
 }
 
+/** The session setting naming the process a connection belongs to. */
+export const JOB_OWNER_SETTING = 'rookery.job_owner'
+
 export function openPostgres(url: string, poolSize = 10, label = url.replace(/\/\/[^@/]*@/, '//***@')): Database {
+  const jobOwner = randomInt(1, 2 ** 31)
   // A short connect timeout: while the server is unreachable, requests should fail fast, not queue for 30 s.
   const availability = new DatabaseAvailability(() => client`select 1`)
   const socket = ({ path, host, port }: { path?: string | false; host: string[]; port: number[] }) =>
@@ -88,11 +97,11 @@ export function openPostgres(url: string, poolSize = 10, label = url.replace(/\/
     onnotice: () => {},
     // Every query here is short: compiling one whose estimated cost is high (the many-condition visibility filters
     // push estimates past JIT's threshold) took longer than running it.
-    connection: { application_name: 'rookery', jit: 'off' },
+    connection: { application_name: 'rookery', jit: 'off', [JOB_OWNER_SETTING]: String(jobOwner) },
   } as postgres.Options<{}>)
   const queries = new QueryWatch()
   const db = drizzlePostgres(namedStatements(client), { schema, logger: queries }) as unknown as Db
-  return { db, queries, kind: 'postgres', describe: `PostgreSQL ${label}`, availability, close: () => client.end({ timeout: 5 }) }
+  return { db, queries, kind: 'postgres', describe: `PostgreSQL ${label}`, jobOwner, availability, close: () => client.end({ timeout: 5 }) }
 }
 
 /** Shared buffers of the embedded engine. */
