@@ -8,7 +8,7 @@ import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
-import { DatabaseAvailability } from './availability'
+import { DatabaseAvailability, type ConnectAttempt } from './availability'
 import { acquireLock, readLock, DataDirLockedError } from './lock'
 import { pgliteExtensions, pgliteFsBundle, pgliteModules } from './pglite-assets'
 import { servePgliteSocket, type PgliteSocketServer } from './pglite-socket'
@@ -85,8 +85,9 @@ export function openPostgres(url: string, poolSize = 10, label = url.replace(/\/
   const jobOwner = randomInt(1, 2 ** 31)
   // A short connect timeout: while the server is unreachable, requests should fail fast, not queue for 30 s.
   const availability = new DatabaseAvailability(() => client`select 1`)
-  const socket = ({ path, host, port }: { path?: string | false; host: string[]; port: number[] }) =>
-    availability.connect(() => (path ? connect(path) : connect(port[0], host[0])))
+  // postgres.js (patched) hands the factory the one host an attempt is at, so a URL's later hosts are tried in turn.
+  const socket = ({ path, host, port }: { path?: string | false; host: string[]; port: number[] }, attempt?: ConnectAttempt) =>
+    availability.connect(() => (path ? connect(path) : connect(port[0], host[0])), attempt)
   const client = postgres(url, {
     max: poolSize,
     connect_timeout: 3,

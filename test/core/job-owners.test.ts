@@ -61,7 +61,7 @@ describe.skipIf(!url)('jobs of a process killed while others share the database'
     await created?.drop()
   })
 
-  const runs = () => admin.unsafe<{ pid: number; finished: boolean }[]>('select pid, finished from job_runs order by pid')
+  const runs = async () => Array.from(await admin.unsafe<{ pid: number; finished: boolean }[]>('select pid, finished from job_runs order by pid'))
   const state = async (id: string) => (await admin.unsafe('select state from pgboss.job where id = $1', [id]))[0]?.state
   const waitFor = async (check: () => Promise<boolean>, ms: number) => {
     for (const until = Date.now() + ms; Date.now() < until; await Bun.sleep(200)) if (await check()) return true
@@ -92,7 +92,7 @@ describe.skipIf(!url)('jobs of a process killed while others share the database'
     ].sort((a, b) => a.pid - b.pid))
     expect(await state(id)).toBe('completed')
     expect(survivor.output()).toContain('1 job of a stopped process put back to run')
-    expect(await admin.unsafe('select * from pgboss.rookery_job_owner')).toEqual([])
+    expect(Array.from(await admin.unsafe('select * from pgboss.rookery_job_owner'))).toEqual([])
 
     survivor.proc.kill('SIGTERM')
     expect(await survivor.proc.exited).toBe(0)
