@@ -64,6 +64,8 @@ export interface OpenOptions {
   /** In-memory PGlite (tests). */
   memory?: boolean
   poolSize?: number
+  /** See `PgliteOptions.durable`. */
+  pgliteFsync?: boolean
 }
 
 /**
@@ -108,16 +110,24 @@ export function openPostgres(url: string, poolSize = 10, label = url.replace(/\/
 /** Shared buffers of the embedded engine. */
 export const PGLITE_SHARED_BUFFERS = '16MB'
 
-export async function openPglite(dataDir: string | null): Promise<Database> {
+export interface PgliteOptions {
+  /** Sync each commit to the disk, so that it survives a crash of the machine (`DurableNodeFS`); on by default. */
+  durable?: boolean
+}
+
+export async function openPglite(dataDir: string | null, opts: PgliteOptions = {}): Promise<Database> {
   // Loaded here: a PostgreSQL process never needs the embedded engine's code.
-  const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')])
+  const [{ PGlite }, { drizzle: drizzlePglite }, { DurableNodeFS, durableStartParams }] = await Promise.all([
+    import('@electric-sql/pglite'), import('drizzle-orm/pglite'), import('./pglite-durable-fs'),
+  ])
   if (dataDir) mkdirSync(dataDir, { recursive: true })
   const cacheDir = join(dataDir ?? join(process.env.TMPDIR ?? '/tmp', 'rookery-cache'), 'cache')
+  const durable = !!dataDir && (opts.durable ?? true)
   const pglite = await PGlite.create({
-    dataDir: dataDir ? join(dataDir, 'pg') : undefined,
+    ...(durable ? { fs: new DurableNodeFS(join(dataDir!, 'pg')) } : { dataDir: dataDir ? join(dataDir, 'pg') : undefined }),
     // PostgreSQL's default 128 MB of shared buffers fill the WebAssembly heap, which never gives memory back: 16 MB
     // keeps a small instance's working set and halves the process's memory (bench/README.md, "Start and memory").
-    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
+    startParams: [...(durable ? durableStartParams(PGlite.defaultStartParams) : PGlite.defaultStartParams), '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
     ...(await pgliteModules()),
     fsBundle: pgliteFsBundle(),
     extensions: pgliteExtensions(cacheDir),
@@ -158,7 +168,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const lock = acquireLock(opts.dataDir, opts.role)
   let database: Database | null = null
   try {
-    database = await openPglite(opts.dataDir)
+    database = await openPglite(opts.dataDir, { durable: opts.pgliteFsync })
     let socketServer: PgliteSocketServer | null = null
     const sharedWork = new Set<() => void>()
     if (opts.role === 'serve' || opts.role === 'worker') {
