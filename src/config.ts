@@ -71,6 +71,11 @@ export interface Config {
   /** PostgreSQL connection string; embedded PGlite in `dataDir` when absent. */
   databaseUrl: string | null
   dataDir: string
+  /**
+   * The embedded database syncs each commit to the disk, so acknowledged writes survive a crash of the machine
+   * (`ROOKERY_PGLITE_FSYNC`, default on; off trades that for PGlite's own unsynced writes).
+   */
+  pgliteFsync: boolean
   registrations: RegistrationMode
   instance: {
     name: string
@@ -406,6 +411,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port,
     databaseUrl: overrides.databaseUrl !== undefined ? overrides.databaseUrl : env.DATABASE_URL || fromFile.databaseUrl || null,
     dataDir,
+    pgliteFsync: overrides.pgliteFsync ?? bool(env.ROOKERY_PGLITE_FSYNC) ?? fromFile.pgliteFsync ?? true,
     registrations,
     instance: {
       name: env.ROOKERY_INSTANCE_NAME ?? 'Rookery',

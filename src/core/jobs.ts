@@ -1,5 +1,6 @@
 import PgBoss from 'pg-boss'
 import type { Database, DbLike } from '../db/client'
+import { holdJobOwnership, type JobOwnership } from './job-owners'
 import { JOBS_CHANNEL, laterPayload, startWakeups, type Wakeups } from './job-wakeups'
 
 /**
@@ -95,6 +96,8 @@ export interface JobsOptions {
    * crashed process left running, when no other worker process is alive to be running them (see `JobRunnerClaim`).
    */
   runner?: boolean
+  /** How often a process working on queues looks for the jobs of processes that died (PostgreSQL; default 5 s). */
+  ownerCheckSeconds?: number
 }
 
 /** Any fixed number: the advisory lock that every process running jobs holds in shared mode while it lives. */
@@ -110,7 +113,8 @@ interface JobRunnerClaim {
  * A process killed in the middle of a job leaves it `active`; pg-boss 10 would only retry it when it expires
  * (15 minutes) and has no way to tell which process runs a job. So every worker process holds a shared advisory lock
  * for its lifetime (PostgreSQL drops it with the dead process's connection), and a starting one that can take the lock
- * exclusively knows that no other is alive: every `active` job is an orphan. Embedded PGlite has one process by
+ * exclusively knows that no other is alive: every `active` job is an orphan. While others live, the jobs of one that
+ * died are found through the owner recorded with each job (`job-owners.ts`). Embedded PGlite has one process by
  * construction (the data-folder lock). The orphans run again from the start: at least once, so their effects must be
  * idempotent (deliveries carry their activity id, which receivers deduplicate).
  */
@@ -226,6 +230,10 @@ export async function startJobs(database: Database, opts: JobsOptions = {}): Pro
   boss.on('error', (e: Error) => console.error('[rookery] job queue error:', e.message))
   await boss.start()
   const claim = opts.runner ? await claimJobRunner(database) : null
+  // Taken before this process takes its first job, so that none of its jobs is ever seen without a live owner.
+  let ownership: Promise<JobOwnership | null> | null = null
+  const owning = () => (ownership ??= holdJobOwnership(database, { checkSeconds: opts.ownerCheckSeconds }))
+  if (opts.runner) await owning()
   if (claim?.requeued) console.warn(`[rookery] ${claim.requeued} job${claim.requeued === 1 ? '' : 's'} interrupted by a crash put back to run`)
   // Every queue of the application exists whatever this process works on: core actions send to them from anywhere.
   const known = new Set<string>([...QUEUES, ...(opts.queues ?? [])])
@@ -257,6 +265,7 @@ export async function startJobs(database: Database, opts: JobsOptions = {}): Pro
     },
     async work(queue, handler, o = {}) {
       ensureQueue(queue)
+      await owning()
       if ((o.concurrency ?? 1) > 1) {
         const id = `pool:${queue}:${++poolIds}`
         pools.set(id, startPool(boss, wakeups, queue, o.concurrency!, handler))
@@ -308,6 +317,7 @@ export async function startJobs(database: Database, opts: JobsOptions = {}): Pro
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 })
       await executor.release?.()
       await claim?.release()
+      await (await ownership?.catch(() => null))?.release()
     },
   }
 }

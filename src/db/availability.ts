@@ -16,6 +16,19 @@ const markSocketErrors = (socket: Socket) => socket.on('error', (e) => {
   ;(e as unknown as Record<symbol, boolean>)[DATABASE_SOCKET] = true
 })
 
+/**
+ * Which connection attempt the driver makes (patched postgres.js): with several hosts in the URL, a new connection
+ * tries `host` 0, then the next after each failure, until one answers (as libpq does).
+ */
+export interface ConnectAttempt {
+  /** the driver's connection, the same through its attempts at each host */
+  connection: number
+  host: number
+  hosts: number
+}
+
+const SINGLE_HOST: ConnectAttempt = { connection: 0, host: 0, hosts: 1 }
+
 /** Whether an error (or one it wraps, as Drizzle does) says the database cannot be reached, rather than that a query failed. */
 export function isUnavailableError(error: unknown): boolean {
   for (let e: any = error, depth = 0; e && depth < 5; e = e.cause, depth++) {
@@ -43,6 +56,8 @@ export class DatabaseAvailability {
   private probing: Promise<boolean> | null = null
   private lastProbeAt = 0
   private lastAttemptAt = 0
+  /** The connection whose attempts at every host are the probe's. */
+  private probeConnection: number | null = null
 
   constructor(
     private readonly probe: () => Promise<unknown>,
@@ -75,11 +90,12 @@ export class DatabaseAvailability {
   /**
    * Opens a connection for the driver (postgres.js's `socket` option). postgres.js retries a connection that closes
    * during startup without end, holding its queries; so while down only a probe may really try, at most every
-   * 200 ms, and any other attempt fails at once, which fails the query waiting for it.
+   * 200 ms, and any other attempt fails at once, which fails the query waiting for it. With several hosts, the probe
+   * tries each of them, and the database is down only once the last host of an attempt has not answered either.
    */
-  connect(open: () => Socket): Socket {
+  connect(open: () => Socket, attempt: ConnectAttempt = SINGLE_HOST): Socket {
     const now = Date.now()
-    if (!this.up && !(this.probing && now - this.lastAttemptAt >= 200)) {
+    if (!this.up && !this.mayTry(attempt, now)) {
       const refused = markSocketErrors(new Socket()) // also handles the error before the driver's handler is attached
       // Fail the driver's first write (its startup message) rather than close before it: postgres.js loses the next
       // connection's first write when a socket closes with one still pending.
@@ -93,9 +109,17 @@ export class DatabaseAvailability {
       answered = true
     })
     socket.once('close', () => {
-      if (!answered) this.markDown()
+      if (!answered && attempt.host === attempt.hosts - 1) this.markDown()
     })
     return socket
+  }
+
+  /** While down: whether this attempt is the probe's (its first host at most every 200 ms, then the others). */
+  private mayTry(attempt: ConnectAttempt, now: number): boolean {
+    if (attempt.host > 0) return this.probing !== null && this.probeConnection === attempt.connection
+    if (!this.probing || now - this.lastAttemptAt < 200) return false
+    this.probeConnection = attempt.connection
+    return true
   }
 
   /** Runs (or joins) a probe and records its outcome. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomInt } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -8,7 +8,7 @@ import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
-import { DatabaseAvailability } from './availability'
+import { DatabaseAvailability, type ConnectAttempt } from './availability'
 import { acquireLock, readLock, DataDirLockedError } from './lock'
 import { pgliteExtensions, pgliteFsBundle, pgliteModules } from './pglite-assets'
 import { servePgliteSocket, type PgliteSocketServer } from './pglite-socket'
@@ -46,6 +46,11 @@ export interface Database {
    * through its socket (what they NOTIFY reaches them, not this process). Returns a function that stops it.
    */
   onSharedWork?(fn: () => void): () => void
+  /**
+   * On PostgreSQL, this process's number among those sharing the database: every connection names it (the setting
+   * `rookery.job_owner`), so a job taken through any of them is recorded as this process's (see `src/core/jobs.ts`).
+   */
+  jobOwner?: number
   /** Reachability of a PostgreSQL server; the embedded database runs in-process and has none. */
   availability?: DatabaseAvailability
   close(): Promise<void>
@@ -59,6 +64,8 @@ export interface OpenOptions {
   /** In-memory PGlite (tests). */
   memory?: boolean
   poolSize?: number
+  /** See `PgliteOptions.durable`. */
+  pgliteFsync?: boolean
 }
 
 /**
@@ -73,11 +80,16 @@ function namedStatements(client: postgres.Sql): postgres.Sql {
   return new Proxy(client, { get: (target, key) => (key === 'unsafe' ? named : Reflect.get(target, key)) })
 }
 
+/** The session setting naming the process a connection belongs to. */
+export const JOB_OWNER_SETTING = 'rookery.job_owner'
+
 export function openPostgres(url: string, poolSize = 10, label = url.replace(/\/\/[^@/]*@/, '//***@')): Database {
+  const jobOwner = randomInt(1, 2 ** 31)
   // A short connect timeout: while the server is unreachable, requests should fail fast, not queue for 30 s.
   const availability = new DatabaseAvailability(() => client`select 1`)
-  const socket = ({ path, host, port }: { path?: string | false; host: string[]; port: number[] }) =>
-    availability.connect(() => (path ? connect(path) : connect(port[0], host[0])))
+  // postgres.js (patched) hands the factory the one host an attempt is at, so a URL's later hosts are tried in turn.
+  const socket = ({ path, host, port }: { path?: string | false; host: string[]; port: number[] }, attempt?: ConnectAttempt) =>
+    availability.connect(() => (path ? connect(path) : connect(port[0], host[0])), attempt)
   const client = postgres(url, {
     max: poolSize,
     connect_timeout: 3,
@@ -88,26 +100,34 @@ export function openPostgres(url: string, poolSize = 10, label = url.replace(/\/
     onnotice: () => {},
     // Every query here is short: compiling one whose estimated cost is high (the many-condition visibility filters
     // push estimates past JIT's threshold) took longer than running it.
-    connection: { application_name: 'rookery', jit: 'off' },
+    connection: { application_name: 'rookery', jit: 'off', [JOB_OWNER_SETTING]: String(jobOwner) },
   } as postgres.Options<{}>)
   const queries = new QueryWatch()
   const db = drizzlePostgres(namedStatements(client), { schema, logger: queries }) as unknown as Db
-  return { db, queries, kind: 'postgres', describe: `PostgreSQL ${label}`, availability, close: () => client.end({ timeout: 5 }) }
+  return { db, queries, kind: 'postgres', describe: `PostgreSQL ${label}`, jobOwner, availability, close: () => client.end({ timeout: 5 }) }
 }
 
 /** Shared buffers of the embedded engine. */
 export const PGLITE_SHARED_BUFFERS = '16MB'
 
-export async function openPglite(dataDir: string | null): Promise<Database> {
+export interface PgliteOptions {
+  /** Sync each commit to the disk, so that it survives a crash of the machine (`DurableNodeFS`); on by default. */
+  durable?: boolean
+}
+
+export async function openPglite(dataDir: string | null, opts: PgliteOptions = {}): Promise<Database> {
   // Loaded here: a PostgreSQL process never needs the embedded engine's code.
-  const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')])
+  const [{ PGlite }, { drizzle: drizzlePglite }, { DurableNodeFS, durableStartParams }] = await Promise.all([
+    import('@electric-sql/pglite'), import('drizzle-orm/pglite'), import('./pglite-durable-fs'),
+  ])
   if (dataDir) mkdirSync(dataDir, { recursive: true })
   const cacheDir = join(dataDir ?? join(process.env.TMPDIR ?? '/tmp', 'rookery-cache'), 'cache')
+  const durable = !!dataDir && (opts.durable ?? true)
   const pglite = await PGlite.create({
-    dataDir: dataDir ? join(dataDir, 'pg') : undefined,
+    ...(durable ? { fs: new DurableNodeFS(join(dataDir!, 'pg')) } : { dataDir: dataDir ? join(dataDir, 'pg') : undefined }),
     // PostgreSQL's default 128 MB of shared buffers fill the WebAssembly heap, which never gives memory back: 16 MB
     // keeps a small instance's working set and halves the process's memory (bench/README.md, "Start and memory").
-    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
+    startParams: [...(durable ? durableStartParams(PGlite.defaultStartParams) : PGlite.defaultStartParams), '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
     ...(await pgliteModules()),
     fsBundle: pgliteFsBundle(),
     extensions: pgliteExtensions(cacheDir),
@@ -148,7 +168,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const lock = acquireLock(opts.dataDir, opts.role)
   let database: Database | null = null
   try {
-    database = await openPglite(opts.dataDir)
+    database = await openPglite(opts.dataDir, { durable: opts.pgliteFsync })
     let socketServer: PgliteSocketServer | null = null
     const sharedWork = new Set<() => void>()
     if (opts.role === 'serve' || opts.role === 'worker') {

@@ -8,6 +8,8 @@ export interface TcpProxy {
    */
   cut(mode?: 'refuse' | 'blackhole'): void
   restore(): void
+  /** Connections accepted so far, whatever happened to them. */
+  readonly accepted: number
   close(): Promise<void>
 }
 
@@ -15,12 +17,14 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const open = new Set<Socket>()
   let mode: 'up' | 'refuse' | 'blackhole' = 'up'
+  let accepted = 0
   const track = (s: Socket) => {
     open.add(s)
     s.on('close', () => open.delete(s))
     s.on('error', () => s.destroy())
   }
   const server = createServer((client) => {
+    accepted++
     track(client)
     if (mode === 'refuse') return void client.destroy()
     if (mode === 'blackhole') return void client.on('data', () => {})
@@ -35,6 +39,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const port = (server.address() as { port: number }).port
   return {
     port,
+    get accepted() { return accepted },
     cut(how = 'refuse') {
       mode = how
       for (const s of open) s.destroy()
