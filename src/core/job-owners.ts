@@ -14,8 +14,11 @@ import { JOB_OWNER_SETTING } from '../db/client'
  *   A job whose owner still holds its lock is never touched. Active jobs without a recorded owner (taken by a version
  *   before this one) are left to the start-up check and to pg-boss's expiry.
  *
- * Losing the lock's connection while the process lives (PostgreSQL restarted, the network cut) looks like death: its
- * jobs may run again elsewhere, which job effects already allow (they run at least once and are idempotent).
+ * A process never puts back its own jobs, takes its lock again at every check when its connection was lost
+ * (PostgreSQL restarted, the network cut), and an owner counts as gone only when its lock is missing at two checks in
+ * a row: a live process whose connection dropped has a whole check interval to take its lock back. Should it not
+ * manage (the database unreachable from it alone), its jobs may run again elsewhere, which job effects already allow
+ * (they run at least once and are idempotent).
  */
 
 /** Any fixed number: the first key of every owner's advisory lock (the second is the owner's number). */
@@ -61,10 +64,15 @@ const LIVE_OWNERS = `
      and l.database = (select oid from pg_database where datname = current_database())
 `
 
-/** Puts back the active jobs of owners that are gone, and forgets the owners of jobs no longer active. */
+/** Owners of active jobs, other than `$1`, whose lock is not held now. */
+const MISSING_OWNERS = `
+  select distinct o.owner from ${OWNER_TABLE} o where o.owner <> $1 and o.owner not in (${LIVE_OWNERS})
+`
+
+/** Puts back the active jobs of the owners `$1` (gone), and forgets the owners of jobs no longer active. */
 const RECOVER = `
   with gone as (
-    select o.job_id, o.name from ${OWNER_TABLE} o where o.owner not in (${LIVE_OWNERS})
+    select o.job_id, o.name from ${OWNER_TABLE} o where o.owner = any($1::integer[]) and o.owner not in (${LIVE_OWNERS})
   )
   update pgboss.job j set state = 'retry', start_after = now()
     from gone where j.name = gone.name and j.id = gone.job_id and j.state = 'active'
@@ -82,10 +90,13 @@ export interface JobOwnership {
 
 interface Held {
   users: number
+  /** The reserved connection holding this process's lock; replaced when it is lost. */
   connection: any
   timer: ReturnType<typeof setInterval>
   recovered: number
   sweeping: Promise<void> | null
+  /** Owners whose lock was missing at the last check: gone if it is still missing at this one. */
+  suspects: Set<number>
 }
 
 /** One lock per opened database, however many job queues a process starts on it. */
@@ -93,8 +104,12 @@ const held = new WeakMap<Database, Promise<Held>>()
 /** A lock being given back, which a new holder of the same database waits for. */
 const releasing = new WeakMap<Database, Promise<void>>()
 
-async function sweep(client: any, h: Held) {
-  const requeued: number = (await client.unsafe(RECOVER)).count
+async function sweep(client: any, database: Database, h: Held) {
+  await keepLock(client, database, h)
+  const missing = new Set<number>((await client.unsafe(MISSING_OWNERS, [database.jobOwner])).map((r: { owner: number }) => r.owner))
+  const gone = [...missing].filter((owner) => h.suspects.has(owner))
+  h.suspects = missing
+  const requeued: number = gone.length ? (await client.unsafe(RECOVER, [gone])).count : 0
   await client.unsafe(FORGET)
   if (requeued > 0) {
     h.recovered += requeued
@@ -102,20 +117,45 @@ async function sweep(client: any, h: Held) {
   }
 }
 
-async function hold(database: Database, checkSeconds: number): Promise<Held> {
-  const client = (database.db as any).$client
+/** A reserved connection holding this process's lock; first, with `install`, the owner table and its trigger. */
+async function takeLock(client: any, database: Database, opts: { install?: boolean } = {}): Promise<any> {
   const connection = await client.reserve()
   try {
-    await connection.unsafe(INSTALL)
+    // A script with its own transaction: on the reserved connection, which postgres.js allows to run one.
+    if (opts.install) await connection.unsafe(INSTALL)
     const [{ locked }] = await connection.unsafe(`select pg_try_advisory_lock(${OWNER_LOCK_CLASS}, ${database.jobOwner}) as locked`)
     if (!locked) throw new Error(`another process sharing the database drew the same job owner number (${database.jobOwner}): start again`)
+    return connection
   } catch (e) {
     connection.release()
     throw e
   }
-  const h: Held = { users: 0, connection, recovered: 0, sweeping: null, timer: undefined as any }
+}
+
+/**
+ * Takes the lock again when it was lost with its connection: on the same connection if postgres.js connected it
+ * again, or on a new one if it cannot be used.
+ */
+async function keepLock(client: any, database: Database, h: Held) {
+  try {
+    const [{ held }] = await h.connection.unsafe(`select exists (select 1 from pg_locks where locktype = 'advisory' and granted
+      and classid = ${OWNER_LOCK_CLASS} and objid = ${database.jobOwner} and objsubid = 2 and pid = pg_backend_pid()) as held`)
+    if (held) return
+    const [{ locked }] = await h.connection.unsafe(`select pg_try_advisory_lock(${OWNER_LOCK_CLASS}, ${database.jobOwner}) as locked`)
+    if (locked) return
+    h.connection.release()
+  } catch (e) {
+    // A closed connection is already back in postgres.js's pool as closed: releasing it would hand it out again.
+    if (!/^CONNECTION_/.test((e as { code?: string })?.code ?? '')) h.connection.release()
+  }
+  h.connection = await takeLock(client, database)
+}
+
+async function hold(database: Database, checkSeconds: number): Promise<Held> {
+  const client = (database.db as any).$client
+  const h: Held = { users: 0, connection: await takeLock(client, database, { install: true }), recovered: 0, sweeping: null, suspects: new Set(), timer: undefined as any }
   const run = () => {
-    h.sweeping ??= sweep(client, h)
+    h.sweeping ??= sweep(client, database, h)
       .catch((e) => console.error('[rookery] looking for jobs of stopped processes:', (e as Error)?.message ?? e))
       .finally(() => { h.sweeping = null })
     return h.sweeping

@@ -98,3 +98,52 @@ describe.skipIf(!url)('jobs of a process killed while others share the database'
     expect(await survivor.proc.exited).toBe(0)
   }, 150_000)
 })
+
+describe.skipIf(!url)('a process that loses the connection holding its lock', () => {
+  test('keeps its running job (nobody puts it back, not even itself) and takes its lock again', async () => {
+    const created = await createPostgresDatabase(url!, 'ops_jobs_relock')
+    const admin = postgres(created.url, { max: 1, onnotice: () => {} })
+    const database = openPostgres(created.url, 3)
+    const jobs = await startJobs(database, { supervise: false, queues: [QUEUE], ownerCheckSeconds: 1 })
+    try {
+      let runs = 0
+      let finish!: () => void
+      const finishing = new Promise<void>((resolve) => { finish = resolve })
+      await jobs.work(QUEUE, async () => {
+        runs++
+        await finishing
+      })
+      const id = (await jobs.send(QUEUE, { n: 2 }))!
+      const state = async () => (await admin.unsafe('select state from pgboss.job where id = $1', [id]))[0]?.state
+      const lockHolders = async () => Array.from(await admin.unsafe<{ pid: number }[]>(
+        `select pid from pg_locks where locktype = 'advisory' and granted and objsubid = 2 and objid = ${database.jobOwner}`))
+      for (const until = Date.now() + 30_000; runs === 0 && Date.now() < until;) await Bun.sleep(100)
+      expect(runs).toBe(1)
+      const [before] = await lockHolders()
+      expect(before).toBeDefined()
+
+      await admin.unsafe('select pg_terminate_backend($1)', [before.pid])
+      // several checks pass: the lock comes back on another backend and the job stays with its live process
+      let after: { pid: number }[] = []
+      for (const until = Date.now() + 30_000; Date.now() < until; await Bun.sleep(200)) {
+        after = await lockHolders()
+        if (after.length === 1 && after[0].pid !== before.pid) break
+      }
+      expect(after.map((h) => h.pid)).not.toContain(before.pid)
+      expect(after).toHaveLength(1)
+      await Bun.sleep(3000)
+      expect(await state()).toBe('active')
+      expect(runs).toBe(1)
+
+      finish()
+      for (const until = Date.now() + 30_000; (await state()) !== 'completed' && Date.now() < until;) await Bun.sleep(100)
+      expect(await state()).toBe('completed')
+      expect(runs).toBe(1)
+    } finally {
+      await jobs.stop()
+      await database.close()
+      await admin.end({ timeout: 5 })
+      await created.drop()
+    }
+  }, 120_000)
+})
