@@ -43,7 +43,7 @@ describe('command tree', () => {
       'media prune',
       'media move',
       'db status', 'db vacuum', 'db backup', 'db restore', 'db move', 'instance show', 'instance set', 'announcement new', 'announcement list', 'announcement rm', 'config show', 'top', 'doctor',
-      'federation lookup', 'federation deliveries', 'federation refresh',
+      'federation lookup', 'federation deliveries', 'federation refresh', 'federation instances',
       'domain block', 'domain unblock', 'domain allow', 'domain list',
     ])
   })
