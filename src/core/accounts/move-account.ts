@@ -43,8 +43,9 @@ export async function moveAccount(ctx: Ctx, userId: string, password: unknown, t
  * the origin points to the target and its local followers are moved.
  */
 export async function receiveRemoteMove(ctx: Ctx, origin: AccountRow, target: AccountRow): Promise<{ moved: number; notified: number }> {
-  // A Move seen before changes nothing more.
-  if (!origin.domain || origin.id === target.id || target.movedToId || origin.movedToId === target.id) return { moved: 0, notified: 0 }
+  // The same Move delivered again is dropped by the inbox (activity ids); the origin's `movedTo` may already name the
+  // target, from the profile Update sent beside the Move, and its followers still have to be moved.
+  if (!origin.domain || origin.id === target.id || target.movedToId) return { moved: 0, notified: 0 }
   await ctx.db.update(accounts).set({ movedToId: target.id, updatedAt: sql`now()` as unknown as Date }).where(eq(accounts.id, origin.id))
   return moveFollowers(ctx, origin, target)
 }
