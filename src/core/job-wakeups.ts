@@ -49,14 +49,16 @@ export function startWakeups(database: Database, run: SqlRunner, idleMs: number)
     const queues = [...wakers.keys()]
     if (!queues.length) return sleep(idleMs)
     // `state < 'active'` is pg-boss's index of waiting jobs (name, start_after).
+    // Per queue, whether a job is due now, and when the first one that is not due yet will be: a queue with both must
+    // be woken now and looked at again then.
     const { rows } = await run(
-      `select name, extract(epoch from min(start_after) - now()) * 1000 as wait from pgboss.job
-       where name = any($1::text[]) and state < 'active' group by name`, [queues])
+      `select name, bool_or(start_after <= now()) as due,
+              extract(epoch from min(start_after) filter (where start_after > now()) - now()) * 1000 as wait
+         from pgboss.job where name = any($1::text[]) and state < 'active' group by name`, [queues])
     let next = idleMs
     for (const row of rows) {
-      const wait = Number(row.wait)
-      if (wait <= 0) wakeQueue(row.name)
-      else next = Math.min(next, wait + 10)
+      if (row.due) wakeQueue(row.name)
+      if (row.wait !== null && row.wait !== undefined) next = Math.min(next, Number(row.wait) + 10)
     }
     sleep(next)
   }

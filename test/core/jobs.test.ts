@@ -10,7 +10,7 @@ let jobs: Jobs
 
 beforeAll(async () => {
   ctx = await getTestContext()
-  jobs = await startJobs(ctx.database, { supervise: false, queues: ['test-commit', 'test-rollback', 'test-depth', 'test-orphan', 'test-woken', 'test-pool', 'test-later', 'test-retry'] })
+  jobs = await startJobs(ctx.database, { supervise: false, queues: ['test-commit', 'test-rollback', 'test-depth', 'test-orphan', 'test-woken', 'test-pool', 'test-later', 'test-retry', 'test-mixed'] })
 })
 afterAll(async () => { await jobs.stop() })
 
@@ -77,6 +77,25 @@ describe('idle workers are woken rather than polling', () => {
     await jobs.send('test-later', { sentAt: Date.now() }, { startAfterSeconds: 2 })
     expect(await waitFor(() => seen.length > 0)).toBe(true)
     expect(seen[0]).toBeGreaterThanOrEqual(1900)
+  })
+
+  test('a delayed job runs when due even if its queue also had a job due when it was sent', async () => {
+    const done: string[] = []
+    let open!: () => void
+    const gate = new Promise<void>((resolve) => { open = resolve })
+    await jobs.work<{ n: string }>('test-mixed', async ({ n }) => {
+      if (n === 'first') await gate
+      done.push(n)
+    })
+    await jobs.send('test-mixed', { n: 'first' })
+    await jobs.send('test-mixed', { n: 'waiting' })
+    const sentAt = Date.now()
+    await jobs.send('test-mixed', { n: 'later' }, { startAfterSeconds: 2 })
+    await Bun.sleep(300)
+    open()
+    expect(await waitFor(() => done.includes('later'))).toBe(true)
+    expect(done).toEqual(['first', 'waiting', 'later'])
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(1900)
   })
 
   test('a failed job is retried when its retry comes due', async () => {
