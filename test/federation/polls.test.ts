@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import { Create, Note, Question, Update } from '@fedify/vocab'
+import { notifyEndedPolls } from '../../src/core/polls/ended'
 import { polls, statuses } from '../../src/db/schema'
 import { makeUser, type MadeUser } from '../support/factories'
 import { startLiveServer, until, type LiveServer } from '../support/live-server'
@@ -103,6 +104,27 @@ describe('votes on remote polls', () => {
     const seen = (await rookery.api(carol, 'GET', `/api/v1/statuses/${row.id}`)).body.poll
     expect(seen.options.map((o: any) => o.votes_count)).toEqual([3, 4])
   }, 30_000)
+
+  test('when a remote poll ends, its local voters get a poll notification (its remote author none here)', async () => {
+    const uri = idOn('bob', 'statuses')
+    expect((await deliver({ '@context': CONTEXT, id: `${uri}/activity`, type: 'Create', actor: bobUri, to: [PUBLIC], object: questionJson(uri, [0, 0]) })).status).toBeLessThan(300)
+    const row = await until(async () => (await rookery.ctx.db.select().from(statuses).where(eq(statuses.uri, uri)))[0])
+    const poll = await until(() => pollOf(row.id))
+    const voter = await makeUser(rookery.ctx)
+    expect((await rookery.api(voter, 'POST', `/api/v1/polls/${poll.id}/votes`, { choices: [0] })).status).toBe(200)
+    const pollNotes = async (user: MadeUser) => ((await rookery.api(user, 'GET', '/api/v1/notifications?types[]=poll')).body as any[])
+      .filter((n) => n.status?.id === row.id)
+    expect(await pollNotes(voter)).toEqual([])
+
+    await rookery.ctx.db.update(polls).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(polls.id, poll.id))
+    expect(await notifyEndedPolls(rookery.ctx)).toBeGreaterThanOrEqual(1)
+    const [note] = await pollNotes(voter)
+    expect(note).toMatchObject({ type: 'poll', account: { acct: `bob@${new URL(peer.baseUrl).host}` }, status: { id: row.id, poll: { expired: true } } })
+    expect(await pollNotes(carol)).toEqual([]) // carol did not vote on this one
+    // a second run notifies nobody again
+    await notifyEndedPolls(rookery.ctx)
+    expect(await pollNotes(voter)).toHaveLength(1)
+  }, 60_000)
 })
 
 describe('votes on local polls', () => {
