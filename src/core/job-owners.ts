@@ -26,6 +26,15 @@ const OWNER_LOCK_CLASS = 740_691_311
 
 const OWNER_TABLE = 'pgboss.rookery_job_owner'
 
+/** Names what INSTALL makes; change it whenever INSTALL changes, so that every database gets the new version. */
+const INSTALLED_VERSION = 'rookery job owners 1'
+
+/** Whether INSTALL has run in this database already: a start then needs no DDL (and none of its locks). */
+const IS_INSTALLED = `
+  select coalesce(obj_description(to_regprocedure('pgboss.rookery_record_job_owner()'), 'pg_proc') = '${INSTALLED_VERSION}', false)
+     and exists (select 1 from pg_trigger where tgname = 'rookery_job_owner' and tgrelid = to_regclass('pgboss.job')) as installed
+`
+
 /** Created after pg-boss has made its schema; idempotent, and serialized between processes starting at once. */
 const INSTALL = `
   begin;
@@ -54,6 +63,7 @@ const INSTALL = `
         execute function pgboss.rookery_record_job_owner();
     end if;
   end $$;
+  comment on function pgboss.rookery_record_job_owner() is '${INSTALLED_VERSION}';
   commit;
 `
 
@@ -122,7 +132,7 @@ async function takeLock(client: any, database: Database, opts: { install?: boole
   const connection = await client.reserve()
   try {
     // A script with its own transaction: on the reserved connection, which postgres.js allows to run one.
-    if (opts.install) await connection.unsafe(INSTALL)
+    if (opts.install && !(await connection.unsafe(IS_INSTALLED))[0].installed) await connection.unsafe(INSTALL)
     const [{ locked }] = await connection.unsafe(`select pg_try_advisory_lock(${OWNER_LOCK_CLASS}, ${database.jobOwner}) as locked`)
     if (!locked) throw new Error(`another process sharing the database drew the same job owner number (${database.jobOwner}): start again`)
     return connection

@@ -229,16 +229,20 @@ export async function startJobs(database: Database, opts: JobsOptions = {}): Pro
   })
   boss.on('error', (e: Error) => console.error('[rookery] job queue error:', e.message))
   await boss.start()
-  const claim = opts.runner ? await claimJobRunner(database) : null
   // Taken before this process takes its first job, so that none of its jobs is ever seen without a live owner.
   let ownership: Promise<JobOwnership | null> | null = null
   const owning = () => (ownership ??= holdJobOwnership(database, { checkSeconds: opts.ownerCheckSeconds }))
-  if (opts.runner) await owning()
+  // Independent of one another, so on their own connections at once: a start waits for one round of them, not three.
+  // One read of the queues that exist, rather than an insert attempt per queue on every start.
+  const [claim, , queues] = await Promise.all([
+    opts.runner ? claimJobRunner(database) : null,
+    opts.runner ? owning() : null,
+    boss.getQueues(),
+  ])
   if (claim?.requeued) console.warn(`[rookery] ${claim.requeued} job${claim.requeued === 1 ? '' : 's'} interrupted by a crash put back to run`)
   // Every queue of the application exists whatever this process works on: core actions send to them from anywhere.
   const known = new Set<string>([...QUEUES, ...(opts.queues ?? [])])
-  // One read of the queues that exist, rather than an insert attempt per queue on every start.
-  const existing = new Set((await boss.getQueues()).map((q) => q.name))
+  const existing = new Set(queues.map((q) => q.name))
   for (const name of known) if (!existing.has(name)) await boss.createQueue(name)
   const ensureQueue = (name: string) => {
     if (!known.has(name)) throw new Error(`unknown job queue ${name}`)
