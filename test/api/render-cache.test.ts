@@ -233,6 +233,35 @@ describe('a change made on another connection shows on the next read', () => {
     expect(await inHome(s.id)).toBeDefined()
   })
 
+  test('a card refreshed, an application renamed, media and a poll removed, a mentioned account deleted', async () => {
+    const poster = await makeUser(ctx)
+    const gone = await makeUser(ctx)
+    expect((await call('POST', `/api/v1/accounts/${poster.account.id}/follow`, { token: viewer.token })).status).toBe(200)
+    const media = await upload(poster, 'soon removed')
+    const s = await postStatus(poster, { status: `parts @${gone.account.username}`, media_ids: [media.id] })
+    const polled = await postStatus(poster, { status: 'poll to remove', poll: { options: ['a', 'b'], expires_in: 600 } })
+    await attachCard(s.id, 'old title')
+    const shown = await inHome(s.id)
+    expect(shown).toMatchObject({ card: { title: 'old title' }, media_attachments: [{ id: media.id }], mentions: [{ id: gone.account.id }] })
+    expect(shown.application).toMatchObject({ name: expect.any(String) })
+    expect((await inHome(polled.id)).poll).not.toBeNull()
+
+    await elsewhere(sql`update preview_cards set title = 'new title' where id = (select card_id from status_preview_cards where status_id = ${idToUuid(s.id)})`)
+    expect((await inHome(s.id)).card).toMatchObject({ title: 'new title' })
+
+    await elsewhere(sql`update oauth_apps set name = 'Renamed App' where id = (select application_id from statuses where id = ${idToUuid(s.id)})`)
+    expect((await inHome(s.id)).application).toMatchObject({ name: 'Renamed App' })
+
+    await elsewhere(sql`delete from media_attachments where id = ${idToUuid(media.id)}`)
+    expect((await inHome(s.id)).media_attachments).toEqual([])
+
+    await elsewhere(sql`delete from polls where status_id = ${idToUuid(polled.id)}`)
+    expect((await inHome(polled.id)).poll).toBeNull()
+
+    await elsewhere(sql`delete from accounts where id = ${idToUuid(gone.account.id)}`)
+    expect((await inHome(s.id)).mentions).toEqual([])
+  })
+
   test('a custom emoji added after a status used its shortcode (told by notification)', async () => {
     const code = uniqueName('late')
     const s = await postStatus(author, { status: `waiting for :${code}:` })
