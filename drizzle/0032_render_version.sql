@@ -91,6 +91,8 @@ CREATE TRIGGER accounts_mention_render_changed AFTER UPDATE OF username, domain,
   EXECUTE FUNCTION rookery_mentioned_account_changed();
 --> statement-breakpoint
 -- Custom emoji are kept per shortcode and domain, whatever uses them: every process drops what it kept on a change.
+-- Per row, so that a statement changing nothing (a remote emoji seen again) tells nobody; PostgreSQL sends one
+-- notification per transaction however many rows changed.
 CREATE OR REPLACE FUNCTION rookery_emoji_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM pg_notify('rookery_render', 'emoji');
@@ -98,5 +100,8 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
-CREATE TRIGGER custom_emojis_render_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON custom_emojis
+CREATE TRIGGER custom_emojis_render_changed AFTER INSERT OR UPDATE OR DELETE ON custom_emojis
+  FOR EACH ROW EXECUTE FUNCTION rookery_emoji_changed();
+--> statement-breakpoint
+CREATE TRIGGER custom_emojis_render_truncated AFTER TRUNCATE ON custom_emojis
   FOR EACH STATEMENT EXECUTE FUNCTION rookery_emoji_changed();

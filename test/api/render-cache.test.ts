@@ -3,7 +3,8 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { sql } from 'drizzle-orm'
 import type { Ctx } from '../../src/core/context'
-import { customEmojis, mediaAttachments, previewCards, statusPreviewCards } from '../../src/db/schema'
+import { accounts, customEmojis, mediaAttachments, previewCards, statusPreviewCards } from '../../src/db/schema'
+import { upsertRemoteEmojis } from '../../src/core/statuses/remote-status'
 import { Lru, renderCacheOf } from '../../src/server/render/cache'
 import { idToUuid } from '../../src/core/ids'
 import { getTestContext } from '../support/context'
@@ -278,5 +279,22 @@ describe('a change made on another connection shows on the next read', () => {
       emojis = (await call('GET', `/api/v1/statuses/${s.id}`, { token: viewer.token })).json.emojis
     }
     expect(emojis).toEqual([expect.objectContaining({ shortcode: code })])
+  })
+
+  test('a remote emoji seen again changes no row (so drops nothing); a new image shows', async () => {
+    const code = uniqueName('remote')
+    const [remote] = await ctx.db.insert(accounts).values({ username: uniqueName('r'), domain: 'emoji.example', displayName: `name :${code}:` }).returning()
+    const seen = (url: string) => ctx.db.transaction((tx) => upsertRemoteEmojis(tx, remote.id, [{ shortcode: code, url }]))
+    const emojiUrl = async () => (await call('GET', `/api/v1/accounts/${remote.id}`, { token: viewer.token })).json.emojis[0]?.url
+    const stamp = async () => (await ctx.db.execute(sql`select updated_at::text as at from custom_emojis where shortcode = ${code}`) as any)
+    await seen('https://emoji.example/a.png')
+    expect(await emojiUrl()).toBe('https://emoji.example/a.png')
+    const before = JSON.stringify(await stamp())
+    await seen('https://emoji.example/a.png')
+    expect(JSON.stringify(await stamp())).toBe(before)
+    await seen('https://emoji.example/b.png')
+    let url = await emojiUrl()
+    for (const until = Date.now() + 10_000; Date.now() < until && url !== 'https://emoji.example/b.png'; await Bun.sleep(25)) url = await emojiUrl()
+    expect(url).toBe('https://emoji.example/b.png')
   })
 })
