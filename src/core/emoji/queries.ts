@@ -54,28 +54,40 @@ export interface EmojiNeed {
   shortcodes: string[]
 }
 
-/**
- * The custom emoji used by many objects (statuses, accounts) in one query: for each `need.key`, the emoji whose
- * shortcode appears in its texts, from the object's own domain (local emoji for local objects), in text order.
- */
-export async function loadEmojisFor(db: DbLike, baseUrl: string, needs: EmojiNeed[]): Promise<Map<string, CustomEmoji[]>> {
-  const out = new Map<string, CustomEmoji[]>()
-  const codes = [...new Set(needs.flatMap((n) => n.shortcodes))]
-  if (!codes.length) return out
-  const domains = [...new Set(needs.map((n) => n.domain).filter((d): d is string => !!d))]
+/** The key of an emoji among those `loadEmojiRows` finds: its domain lower-cased ('' for local) and its shortcode. */
+export const emojiKey = (domain: string | null, shortcode: string) => `${domain?.toLowerCase() ?? ''}:${shortcode}`
+
+/** The enabled emoji of these shortcodes from these domains (null: local), in one query, by `emojiKey`. */
+export async function loadEmojiRows(db: DbLike, shortcodes: string[], domains: (string | null)[]): Promise<Map<string, CustomEmojiRow>> {
+  if (!shortcodes.length) return new Map()
+  const remote = [...new Set(domains.filter((d): d is string => !!d).map((d) => d.toLowerCase()))]
   const rows = await db.select().from(customEmojis).where(and(
-    inArray(customEmojis.shortcode, codes),
+    inArray(customEmojis.shortcode, [...new Set(shortcodes)]),
     eq(customEmojis.disabled, false),
-    domains.length ? or(isNull(customEmojis.domain), sql`lower(${customEmojis.domain}) in ${domains.map((d) => d.toLowerCase())}`) : isNull(customEmojis.domain),
+    remote.length ? or(isNull(customEmojis.domain), sql`lower(${customEmojis.domain}) in ${remote}`) : isNull(customEmojis.domain),
   ))
-  const byKey = new Map(rows.map((r) => [`${r.domain?.toLowerCase() ?? ''}:${r.shortcode}`, r]))
+  return new Map(rows.map((r) => [emojiKey(r.domain, r.shortcode), r]))
+}
+
+/** For each need, the emoji found for it in `byKey`, in text order (needs with none are left out). */
+export function emojisOfNeeds(needs: EmojiNeed[], byKey: (key: string) => CustomEmojiRow | null | undefined, baseUrl: string): Map<string, CustomEmoji[]> {
+  const out = new Map<string, CustomEmoji[]>()
   for (const need of needs) {
     const list: CustomEmoji[] = []
     for (const code of need.shortcodes) {
-      const row = byKey.get(`${need.domain?.toLowerCase() ?? ''}:${code}`)
+      const row = byKey(emojiKey(need.domain, code))
       if (row) list.push(toCustomEmoji(row, baseUrl))
     }
     if (list.length) out.set(need.key, list)
   }
   return out
+}
+
+/**
+ * The custom emoji used by many objects (statuses, accounts) in one query: for each `need.key`, the emoji whose
+ * shortcode appears in its texts, from the object's own domain (local emoji for local objects), in text order.
+ */
+export async function loadEmojisFor(db: DbLike, baseUrl: string, needs: EmojiNeed[]): Promise<Map<string, CustomEmoji[]>> {
+  const rows = await loadEmojiRows(db, needs.flatMap((n) => n.shortcodes), needs.map((n) => n.domain))
+  return emojisOfNeeds(needs, (key) => rows.get(key), baseUrl)
 }

@@ -105,7 +105,8 @@ export async function receiveRemoteReaction(ctx: Ctx, accountId: string, statusI
     if (raw.kind === 'custom') {
       await tx.execute(sql`insert into custom_emojis (id, shortcode, domain, remote_url, visible_in_picker)
         values (${uuidParam(newId())}, ${raw.shortcode}, ${account.domain}, ${raw.url}, false)
-        on conflict (shortcode, coalesce(domain, '')) do update set remote_url = excluded.remote_url, updated_at = now()`)
+        on conflict (shortcode, coalesce(domain, '')) do update set remote_url = excluded.remote_url, updated_at = now()
+        where custom_emojis.remote_url is distinct from excluded.remote_url`)
     }
     return addReaction(tx, { statusId: status.id, authorId: status.accountId, accountId, emoji, emojiUrl: url, uri })
   })

@@ -115,7 +115,8 @@ export async function upsertRemoteEmojis(tx: Tx, accountId: string, emojis: Remo
   for (const e of list) {
     await tx.execute(sql`insert into custom_emojis (id, shortcode, domain, remote_url, visible_in_picker)
       values (${uuidParam(newId())}, ${e.shortcode}, ${author.domain}, ${e.url}, false)
-      on conflict (shortcode, coalesce(domain, '')) do update set remote_url = excluded.remote_url, updated_at = now()`)
+      on conflict (shortcode, coalesce(domain, '')) do update set remote_url = excluded.remote_url, updated_at = now()
+      where custom_emojis.remote_url is distinct from excluded.remote_url`)
   }
 }
 

@@ -55,6 +55,13 @@ export const statuses = pgTable('statuses', {
   quotesCount: integer('quotes_count').notNull().default(0),
   editedAt: timestampTz('edited_at'),
   expiresAt: timestampTz('expires_at'),
+  /**
+   * Bumped by triggers (migration render_version) whenever something a rendered status takes from other rows changes:
+   * its mentions (and the mentioned accounts' names and links), tags, media, poll's presence, card, application, or
+   * its own content. The render cache keeps those parts per status and version, so a page that reads the row knows
+   * whether they are still current, whichever process changed them.
+   */
+  renderVersion: integer('render_version').notNull().default(0),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 }, (t) => [

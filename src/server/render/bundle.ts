@@ -20,6 +20,7 @@ import { buildPreviewCard, type PreviewCardEntity } from './card'
 import { buildAccounts, loadAccountParts, loadAccountsWithUsers, type AccountEntity } from './account'
 import { loadStatusEmojis, type CustomEmojiEntity } from './emoji'
 import { buildMediaAttachment, type MediaAttachmentEntity } from './media'
+import { renderCacheOf, type RenderCache, type StatusParts } from './cache'
 
 export type PollRow = typeof polls.$inferSelect
 
@@ -152,14 +153,14 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
   const authorRows = authorIds.map((id) => accountRows.get(id)).filter((a): a is AccountRow => !!a)
   const accountParts = await loadAccountParts(ctx, authorRows, accountList.users)
 
-  const [mentionRows, tagRows, pollsWithVotes, flagRows, visibility, appRows, filterRows, mediaRows, cardRows] = await Promise.all([
-    ctx.db.select({ statusId: statusMentions.statusId, id: accounts.id, username: accounts.username, domain: accounts.domain, url: accounts.url, uri: accounts.uri })
-      .from(statusMentions).innerJoin(accounts, eq(accounts.id, statusMentions.accountId))
-      .where(anyId(statusMentions.statusId, ids)),
-    ctx.db.select({ statusId: statusTags.statusId, name: tags.name }).from(statusTags).innerJoin(tags, eq(tags.id, statusTags.tagId))
-      .where(anyId(statusTags.statusId, ids)),
+  const cache = ctx.db === ctx.database.db ? renderCacheOf(ctx.database) : null
+  const { parts, missing } = await statusPartsOf(ctx, cache, fullRows)
+  const pollStatusIds = fullRows.filter((r) => missing.has(r.id) || parts.get(r.id)?.hasPoll).map((r) => r.id)
+
+  const [loadedParts, pollsWithVotes, flagRows, visibility, filterRows] = await Promise.all([
+    loadStatusParts(ctx, missing),
     // with the viewers' own choices, in the same statement
-    ctx.db.select({
+    pollStatusIds.length ? ctx.db.select({
       poll: polls,
       // explicit qualifiers: drizzle leaves a single table's columns bare, which the subquery would take as its own
       own: accountViewerIds.length
@@ -167,17 +168,17 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
             select v.account_id, array_agg(v.choice order by v.choice) as choices from ${pollVotes} v
             where v.poll_id = ${polls}.id and v.account_id = any(${uuidArrayParam(accountViewerIds)}) group by v.account_id) o)`
         : sql<null>`null`,
-    }).from(polls).where(anyId(polls.statusId, ids)),
+    }).from(polls).where(anyId(polls.statusId, pollStatusIds)) : [],
     loadFlags(ctx, accountViewerIds, ids, unique(fullRows.map((r) => r.conversationId))),
     visibleToViewers(ctx, viewerIds, [{ ids: unique(fullRows.map((r) => r.inReplyToId)), withReblog: true }]),
-    (async () => {
-      const appIds = unique(fullRows.map((r) => r.applicationId))
-      return appIds.length ? ctx.db.select({ id: oauthApps.id, name: oauthApps.name, website: oauthApps.website }).from(oauthApps).where(anyId(oauthApps.id, appIds)) : []
-    })(),
     activeFiltersByAccount(ctx.db, accountViewerIds),
-    ctx.db.select().from(mediaAttachments).where(anyId(mediaAttachments.statusId, ids)).orderBy(mediaAttachments.position, mediaAttachments.id),
-    loadPreviewCards(ctx.db, ids),
   ])
+  const withPoll = new Set(pollsWithVotes.map((p) => p.poll.statusId))
+  for (const [id, loaded] of loadedParts) {
+    loaded.parts.hasPoll = withPoll.has(id)
+    parts.set(id, loaded.parts)
+    if (cache && loaded.version !== null) cache.keepStatusParts(id, loaded.version, loaded.parts)
+  }
 
   const pollRows = pollsWithVotes.map((p) => p.poll)
   const participations = await participationIdsByAccount(ctx, accountViewerIds,
@@ -190,10 +191,16 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
   const base = ctx.config.baseUrl
   const storage = mediaStorage(ctx.config)
   const mentions = new Map<string, MentionEntity[]>()
-  for (const m of mentionRows) {
-    const list = mentions.get(m.statusId) ?? []
-    list.push({ id: m.id, username: m.username, acct: accountAcct(m), url: m.url ?? m.uri ?? `${base}/@${m.username}` })
-    mentions.set(m.statusId, list)
+  const tagMap = new Map<string, { name: string; url: string }[]>()
+  const cards = new Map<string, PreviewCardEntity>()
+  const applications = new Map<string, { name: string; website: string | null }>()
+  const mediaRows: MediaAttachmentRow[] = []
+  for (const [statusId, p] of parts) {
+    if (p.mentions.length) mentions.set(statusId, p.mentions.map((m) => ({ id: m.id, username: m.username, acct: accountAcct(m), url: m.url ?? m.uri ?? `${base}/@${m.username}` })))
+    if (p.tags.length) tagMap.set(statusId, p.tags.map((t) => { const name = t.toLowerCase(); return { name, url: `${base}/tags/${encodeURIComponent(name)}` } }))
+    if (p.card) cards.set(statusId, buildPreviewCard(p.card, storage))
+    if (p.application) applications.set(p.application.id, { name: p.application.name, website: p.application.website })
+    mediaRows.push(...p.media)
   }
   // In the order they are written; silent ones (not in the text) last.
   for (const r of fullRows) {
@@ -201,11 +208,6 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
     if (!list || list.length < 2) continue
     const at = (m: MentionEntity) => { const i = r.content.indexOf(`href="${escapeHtml(m.url)}"`); return i < 0 ? Infinity : i }
     list.sort((a, b) => at(a) - at(b) || a.acct.localeCompare(b.acct))
-  }
-  const tagMap = new Map<string, { name: string; url: string }[]>()
-  for (const t of tagRows) {
-    const name = t.name.toLowerCase()
-    tagMap.set(t.statusId, [...(tagMap.get(t.statusId) ?? []), { name, url: `${base}/tags/${encodeURIComponent(name)}` }])
   }
   for (const r of fullRows) {
     const list = tagMap.get(r.id)
@@ -223,10 +225,10 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
     tags: tagMap,
     polls: new Map(pollRows.map((p) => [p.statusId, p])),
     pinnedAt: flagRows.pinnedAt,
-    applications: new Map(appRows.map((a) => [a.id, { name: a.name, website: a.website }])),
+    applications,
     media: groupMedia(ctx, mediaRows),
     emojis,
-    cards: new Map([...cardRows].map(([id, card]) => [id, buildPreviewCard(card, storage)])),
+    cards,
   }
   const [parentsVisible] = visibility
   const bundles = new Map(distinct.map((viewer, i) => {
@@ -256,6 +258,60 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
     return [viewerKey(viewer), bundle]
   }))
   return viewers.map((v) => bundles.get(viewerKey(v))!)
+}
+
+/** Statuses whose parts must be loaded: the version and application they had when read just before their parts. */
+type MissingParts = Map<string, { version: number | null; applicationId: string | null }>
+
+/**
+ * The kept parts of the statuses whose version is the one read, and which others to load. With a cache, the missing
+ * ones' versions are read again first: what is loaded after is at least as new as that version, whichever process
+ * wrote it, where the caller's row may predate its last change (or come from a transaction not yet committed).
+ */
+async function statusPartsOf(ctx: Ctx, cache: RenderCache | null, rows: StatusRow[]): Promise<{ parts: Map<string, StatusParts>; missing: MissingParts }> {
+  const parts = new Map<string, StatusParts>()
+  const missed: StatusRow[] = []
+  for (const row of rows) {
+    const hit = cache?.statusPartsFor(row.id, row.renderVersion)
+    if (hit) parts.set(row.id, hit)
+    else missed.push(row)
+  }
+  const missing: MissingParts = new Map(missed.map((r) => [r.id, { version: null, applicationId: r.applicationId }]))
+  if (cache && missed.length) {
+    const current = await ctx.db.select({ id: statuses.id, version: statuses.renderVersion, applicationId: statuses.applicationId })
+      .from(statuses).where(anyId(statuses.id, missed.map((r) => r.id)))
+    for (const c of current) missing.set(c.id, { version: c.version, applicationId: c.applicationId })
+  }
+  return { parts, missing }
+}
+
+/** The viewer-independent parts of these statuses (`hasPoll` is filled in from the page's polls query). */
+async function loadStatusParts(ctx: Ctx, missing: MissingParts): Promise<Map<string, { version: number | null; parts: StatusParts }>> {
+  const out = new Map<string, { version: number | null; parts: StatusParts }>()
+  if (!missing.size) return out
+  const ids = [...missing.keys()]
+  const appIds = unique([...missing.values()].map((m) => m.applicationId))
+  const [mentionRows, tagRows, mediaRows, cardRows, appRows] = await Promise.all([
+    ctx.db.select({ statusId: statusMentions.statusId, id: accounts.id, username: accounts.username, domain: accounts.domain, url: accounts.url, uri: accounts.uri })
+      .from(statusMentions).innerJoin(accounts, eq(accounts.id, statusMentions.accountId))
+      .where(anyId(statusMentions.statusId, ids)),
+    ctx.db.select({ statusId: statusTags.statusId, name: tags.name }).from(statusTags).innerJoin(tags, eq(tags.id, statusTags.tagId))
+      .where(anyId(statusTags.statusId, ids)),
+    ctx.db.select().from(mediaAttachments).where(anyId(mediaAttachments.statusId, ids)).orderBy(mediaAttachments.position, mediaAttachments.id),
+    loadPreviewCards(ctx.db, ids),
+    appIds.length ? ctx.db.select({ id: oauthApps.id, name: oauthApps.name, website: oauthApps.website }).from(oauthApps).where(anyId(oauthApps.id, appIds)) : [],
+  ])
+  const apps = new Map(appRows.map((a) => [a.id, a]))
+  for (const [id, m] of missing) {
+    out.set(id, {
+      version: m.version,
+      parts: { mentions: [], tags: [], media: [], card: cardRows.get(id) ?? null, application: (m.applicationId && apps.get(m.applicationId)) || null, hasPoll: false },
+    })
+  }
+  for (const { statusId, ...mention } of mentionRows) out.get(statusId)?.parts.mentions.push(mention)
+  for (const t of tagRows) out.get(t.statusId)?.parts.tags.push(t.name)
+  for (const m of mediaRows) if (m.statusId) out.get(m.statusId)?.parts.media.push(m)
+  return out
 }
 
 function groupMedia(ctx: Ctx, rows: MediaAttachmentRow[]): Map<string, MediaAttachmentEntity[]> {

@@ -1,7 +1,8 @@
 import type { Ctx } from '../../core/context'
-import { loadEmojisFor, shortcodesIn, type EmojiNeed } from '../../core/emoji/queries'
+import { emojiKey, emojisOfNeeds, loadEmojiRows, shortcodesIn, type EmojiNeed } from '../../core/emoji/queries'
 import type { ReactionSummary } from '../../core/reactions/queries'
-import type { AccountRow, StatusRow } from '../../db/schema'
+import type { AccountRow, CustomEmojiRow, StatusRow } from '../../db/schema'
+import { renderCacheOf } from './cache'
 import { buildCustomEmoji } from './instance'
 
 /** Mastodon's CustomEmoji entity, as listed in `emojis` of statuses and accounts. */
@@ -16,8 +17,31 @@ export interface EmojiReactionEntity {
   account_ids: string[]
 }
 
+/**
+ * The emoji of each need, through the process's emoji cache: one query at most, for the shortcodes it does not know
+ * yet (none inside a transaction, whose uncommitted emoji must not be kept).
+ */
 async function loadEntities(ctx: Ctx, needs: EmojiNeed[]): Promise<Map<string, CustomEmojiEntity[]>> {
-  const found = await loadEmojisFor(ctx.db, ctx.config.baseUrl, needs.filter((n) => n.shortcodes.length))
+  const cache = ctx.db === ctx.database.db ? renderCacheOf(ctx.database) : null
+  const known = new Map<string, CustomEmojiRow | null>()
+  const missing: { domain: string | null; shortcode: string }[] = []
+  for (const need of needs) {
+    for (const shortcode of need.shortcodes) {
+      const key = emojiKey(need.domain, shortcode)
+      if (known.has(key)) continue
+      const hit = cache?.emojiFor(key)
+      known.set(key, hit ?? null)
+      if (hit === undefined) missing.push({ domain: need.domain, shortcode })
+    }
+  }
+  if (missing.length) {
+    const token = cache?.emojiToken()
+    const found = await loadEmojiRows(ctx.db, missing.map((m) => m.shortcode), missing.map((m) => m.domain))
+    const loaded = new Map(missing.map((m) => { const key = emojiKey(m.domain, m.shortcode); return [key, found.get(key) ?? null] as const }))
+    for (const [key, row] of loaded) known.set(key, row)
+    if (cache) cache.keepEmoji(token!, loaded)
+  }
+  const found = emojisOfNeeds(needs, (key) => known.get(key), ctx.config.baseUrl)
   return new Map([...found].map(([key, list]) => [key, list.map(buildCustomEmoji)]))
 }
 
