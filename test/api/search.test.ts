@@ -1,8 +1,10 @@
 import { afterEach, beforeAll, describe, expect, test } from 'bun:test'
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { Ctx } from '../../src/core/context'
+import { encodeId, idToUuid } from '../../src/core/ids'
 import { setRemoteResolver } from '../../src/core/search/resolve'
 import { accounts, statuses } from '../../src/db/schema'
+import { resultRows } from '../../src/db/client'
 import { getTestContext, TEST_DOMAIN } from '../support/context'
 import { makeUser, uniqueName, type MadeUser } from '../support/factories'
 import { call, postStatus } from '../support/http'
@@ -184,6 +186,109 @@ describe('GET /api/v2/search: statuses', () => {
     expect(statusIds(await search({ q: w, limit: '2', max_id: newestFirst[1] }, reader.token))).toEqual(newestFirst.slice(2, 4))
     expect(statusIds(await search({ q: w, limit: '2', min_id: newestFirst[4] }, reader.token))).toEqual(newestFirst.slice(2, 4))
     expect(statusIds(await search({ q: w, limit: '1000' }, reader.token))).toHaveLength(5)
+  })
+})
+
+const DAY = 86_400_000
+const WEEK = 7 * DAY
+
+/** A public status by `author` with the id (and time) of `at`, as one fetched from another server would have. */
+async function statusAt(author: MadeUser, at: number, text: string): Promise<string> {
+  const id = encodeId((BigInt(at) << 64n) | BigInt(Math.floor(Math.random() * 2 ** 48)))
+  await ctx.db.insert(statuses).values({ id, accountId: author.account.id, text, content: `<p>${text}</p>`, visibility: 'public', createdAt: new Date(at) })
+  return id
+}
+
+/** Every result for `q`, `limit` at a time: down with max_id, or up from `minId` with min_id. */
+async function pageThrough(reader: MadeUser, q: string, limit: number, minId?: string): Promise<string[]> {
+  const seen: string[] = []
+  for (let cursor: string | undefined = minId; ;) {
+    const query: Record<string, string> = { q, type: 'statuses', limit: String(limit) }
+    if (minId && cursor) query.min_id = cursor
+    else if (cursor) query.max_id = cursor
+    const ids = statusIds(await search(query, reader.token))
+    if (!ids.length) return seen
+    expect(ids.length).toBeLessThanOrEqual(limit)
+    if (minId) seen.unshift(...ids)
+    else seen.push(...ids)
+    cursor = minId ? ids[0] : ids[ids.length - 1]
+    expect(seen.length).toBeLessThan(1000)
+  }
+}
+
+describe('GET /api/v2/search: statuses over many weeks', () => {
+  test('matches from weeks and years apart come back newest first, and page without losing or repeating any', async () => {
+    const [author, reader] = await Promise.all([makeUser(ctx), makeUser(ctx)])
+    const w = word()
+    const now = Date.now()
+    const made = [await post(author, { status: `${w} just now` }).then((s) => s.id)]
+    for (const daysAgo of [1, 3, 9, 16, 40, 41, 120, 250, 400, 1200, 3000]) made.push(await statusAt(author, now - daysAgo * DAY, `${w} ${daysAgo} days ago`))
+    await statusAt(author, now - 20 * DAY, 'another word')
+    const newestFirst = [...made].sort().reverse()
+    expect(statusIds(await search({ q: w, type: 'statuses', limit: '40' }, reader.token))).toEqual(newestFirst)
+    expect(statusIds(await search({ q: w, type: 'statuses', limit: '3', offset: '4' }, reader.token))).toEqual(newestFirst.slice(4, 7))
+    for (const limit of [1, 2, 5]) {
+      expect(await pageThrough(reader, w, limit)).toEqual(newestFirst)
+      expect(await pageThrough(reader, w, limit, newestFirst.at(-1))).toEqual(newestFirst.slice(0, -1))
+    }
+    expect(statusIds(await search({ q: w, type: 'statuses', limit: '3', max_id: newestFirst[2], min_id: newestFirst[9] }, reader.token))).toEqual(newestFirst.slice(6, 9))
+    // and two words need both, in whichever weeks they are
+    expect(statusIds(await search({ q: `${w} ago 40`, type: 'statuses' }, reader.token))).toEqual([newestFirst[5]])
+  })
+
+  test('a page that ends at the last status of a week goes on with the first of the week before', async () => {
+    const [author, reader] = await Promise.all([makeUser(ctx), makeUser(ctx)])
+    const w = word()
+    const boundary = (Math.floor(Date.now() / WEEK) - 2) * WEEK
+    const made: string[] = []
+    for (const at of [boundary - WEEK, boundary - 2, boundary - 1, boundary, boundary + 1, boundary + 2, boundary + WEEK]) {
+      made.push(await statusAt(author, at, `${w} at ${at}`))
+    }
+    const newestFirst = [...made].reverse()
+    for (const limit of [1, 2, 3]) {
+      expect(await pageThrough(reader, w, limit)).toEqual(newestFirst)
+      expect(await pageThrough(reader, w, limit, newestFirst.at(-1))).toEqual(newestFirst.slice(0, -1))
+    }
+    // max_id exactly at the first status of a week, and min_id exactly at the last one of the week before
+    expect(statusIds(await search({ q: w, type: 'statuses', limit: '2', max_id: made[3] }, reader.token))).toEqual([made[2], made[1]])
+    expect(statusIds(await search({ q: w, type: 'statuses', limit: '2', min_id: made[2] }, reader.token))).toEqual([made[4], made[3]])
+  })
+
+  test('more matches than one batch of candidates, some of them not findable, over half a year', async () => {
+    const [author, reader] = await Promise.all([makeUser(ctx), makeUser(ctx)])
+    const w = word()
+    const now = Date.now()
+    const rows = Array.from({ length: 450 }, (_, i) => {
+      const at = now - i * 9 * 3_600_000
+      return {
+        id: encodeId((BigInt(at) << 64n) | BigInt(i)), accountId: author.account.id, text: `${w} ${i}`, content: `<p>${w} ${i}</p>`,
+        visibility: (i % 3 === 1 ? 'private' : 'public') as 'private' | 'public', createdAt: new Date(at),
+      }
+    })
+    await ctx.db.insert(statuses).values(rows)
+    const findable = rows.filter((r) => r.visibility === 'public').map((r) => r.id)
+    expect(await pageThrough(reader, w, 40)).toEqual(findable)
+    expect(await pageThrough(reader, w, 40, rows.at(-1)!.id)).toEqual(findable.slice(0, -1))
+    expect(statusIds(await search({ q: w, type: 'statuses', limit: '40', offset: '190' }, reader.token))).toEqual(findable.slice(190, 230))
+    // the author finds the private ones too
+    expect(await pageThrough(author, w, 40)).toEqual(rows.map((r) => r.id))
+  })
+
+  test('the week a status is indexed under cannot be searched for', async () => {
+    const [author, reader] = await Promise.all([makeUser(ctx), makeUser(ctx)])
+    const w = word()
+    const at = Date.now() - 3 * DAY
+    const week = Math.floor(at / WEEK)
+    const plain = await statusAt(author, at, `${w} nothing else`)
+    const [row] = resultRows<{ document: string }>(await ctx.db.execute(sql`select search_document::text as document from statuses where id = ${idToUuid(plain)}::uuid`))
+    expect(row.document).toContain(`'week ${week}'`)
+    for (const q of [`week ${week}`, `"week ${week}"`, `'week ${week}'`, `week\u00a0${week}`, `week+${week}`, `week_${week}`, `${w} "week ${week}"`, `week${week}`]) {
+      expect(statusIds(await search({ q, type: 'statuses' }, author.token))).not.toContain(plain)
+    }
+    // the same words in a status's text are found as words
+    const saying = await statusAt(author, at, `${w} in week ${week}`)
+    expect(statusIds(await search({ q: `${w} "week ${week}"`, type: 'statuses' }, reader.token))).toEqual([saying])
+    expect(statusIds(await search({ q: w, type: 'statuses' }, reader.token))).toEqual([saying, plain].sort().reverse())
   })
 })
 

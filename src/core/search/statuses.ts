@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
+import { and, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import { accounts, statuses, statusSearchDocument, type StatusRow } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
 import { parseAcct } from '../accounts/queries'
@@ -8,6 +8,7 @@ import { fillFromCandidates, keyset, newestFirst, type Page } from '../timelines
 import { notHiddenByViewerSql } from '../timelines/viewer-filters'
 import { visibleWithReblogSql } from '../visibility'
 import { parseDay, parseSearchQuery, type SearchFilter, type SearchTerm } from './query'
+import { readByWeeks } from './weeks'
 
 export interface StatusSearchOptions {
   page: Page
@@ -109,7 +110,8 @@ export async function searchStatuses(ctx: Ctx, viewerAccountId: string, q: strin
   if (opts.accountId) where.push(eq(statuses.accountId, opts.accountId))
 
   const parts = parsed.terms.map((t) => (t.negated ? sql`(!!${tsquery(t)})` : tsquery(t)))
-  const matches = sql`${statusSearchDocument} @@ (${sql.join(parts, sql` && `)})`
+  const words = sql.join(parts, sql` && `)
+  const matches = sql`${statusSearchDocument} @@ (${words})`
   if (!positiveTerms.length) {
     const k = keyset(statuses.id, opts.page)
     const rows = await ctx.db.select().from(statuses).where(and(...where, parts.length ? matches : undefined, ...k.where))
@@ -117,18 +119,26 @@ export async function searchStatuses(ctx: Ctx, viewerAccountId: string, q: strin
     return newestFirst(rows, k.forwards)
   }
 
-  // Text matches are read newest first a batch at a time from the words alone, and only those go through the
-  // reader's rules: asked in one query, the planner misjudges how many matches the rules keep and sorts all of a
-  // common word's matches.
+  // Text matches are read newest first a batch at a time from the words alone, a few weeks at a time (./weeks.ts),
+  // and only those go through the reader's rules: asked in one query, the planner misjudges how many matches the
+  // rules keep and sorts all of a common word's matches.
   const wanted = { ...opts.page, limit: opts.page.limit + opts.offset }
-  const rows = await fillFromCandidates(wanted, SEARCH_CANDIDATES,
-    async (cursor) => {
-      const k = keyset(statuses.id, cursor)
-      const ids = await ctx.db.select({ id: statuses.id }).from(statuses)
-        .where(and(matches, sql`${statuses.reblogOfId} is null`, opts.accountId ? eq(statuses.accountId, opts.accountId) : undefined, ...k.where))
-        .orderBy(k.orderBy).limit(SEARCH_CANDIDATES)
-      return newestFirst(ids, k.forwards).map((r) => r.id)
+  const readIds = readByWeeks(SEARCH_CANDIDATES,
+    async () => {
+      const [row] = await ctx.db.select({ id: statuses.id }).from(statuses).orderBy(desc(statuses.id)).limit(1)
+      return row?.id ?? null
     },
+    async (cursor, limit, weeks, bound) => {
+      const k = keyset(statuses.id, cursor)
+      const inWindow = weeks ? sql`${statusSearchDocument} @@ (${words} && ${weeks})` : and(matches, bound)
+      const ids = await ctx.db.select({ id: statuses.id }).from(statuses)
+        .where(and(inWindow, sql`${statuses.reblogOfId} is null`, opts.accountId ? eq(statuses.accountId, opts.accountId) : undefined, ...k.where))
+        .orderBy(k.orderBy).limit(limit)
+      return ids.map((r) => r.id)
+    },
+    sql`${statuses.id}`)
+  const rows = await fillFromCandidates(wanted, SEARCH_CANDIDATES,
+    async (cursor) => newestFirst(await readIds(cursor), !!cursor.minId),
     (ids) => ctx.db.select().from(statuses).where(and(inArray(statuses.id, ids), ...where)),
     SEARCH_ROUNDS)
   return rows.slice(opts.offset)

@@ -16,11 +16,11 @@ export const conversations = pgTable('conversations', {
 
 /**
  * What status search matches: `statuses.search_document`, a stored generated column holding
- * `to_tsvector('simple', spoiler_text || ' ' || content without its HTML tags)` under a GIN index. Migration
- * 0019_status_search_document makes both; the column is left out of the table definition below on purpose, so that
- * the many whole-row reads of statuses do not carry it. Stored rather than an index expression, a match costs no
- * re-parsing of the HTML, and the planner can walk statuses newest first for common words instead of sorting every
- * match. The 'simple' configuration works for every language and on PGlite.
+ * `to_tsvector('simple', spoiler_text || ' ' || content without its HTML tags)` and one lexeme `'week N'` for the
+ * week of the status's id (src/core/search/weeks.ts), under a GIN index. Migrations 0019_status_search_document and
+ * 0033_status_search_week make both; the column is left out of the table definition below on purpose, so that the
+ * many whole-row reads of statuses do not carry it. Stored rather than an index expression, a match costs no
+ * re-parsing of the HTML. The 'simple' configuration works for every language and on PGlite.
  */
 export const statusSearchDocument = sql`"statuses"."search_document"`
 
