@@ -5,7 +5,7 @@ import type { Page } from '../timelines/page'
 
 /**
  * Status search reads a word's matches a week at a time. `statuses.search_document` holds one extra lexeme,
- * `'week N'` with N the week of the status's flake id (its milliseconds / 7 days, migration 0032), so that "this
+ * `'week N'` with N the week of the status's flake id (its milliseconds / 7 days, migration 0033), so that "this
  * word in these weeks" is answered inside the GIN index: only the matches of those weeks are fetched and sorted,
  * however many statuses and matches the table holds. The lexeme contains a space, which the text parser never puts
  * in a lexeme, so search words cannot produce it.
