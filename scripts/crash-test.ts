@@ -7,10 +7,19 @@
 // delivery may be of a status that is not there. Bounded in kills and in time.
 //
 //   bun scripts/crash-test.ts [--kills 5] [--seconds 180] [--seed 1] [--database-url postgres://user@host/postgres]
+//                             [--load-ms 1500-5000] [--power-loss] [--pglite-fsync off] [--clean-restart-first]
 //
 // Without --database-url it runs on a fresh embedded (PGlite) data folder; with one, on a fresh database created on
 // that server (and dropped afterwards). Exits 1 when an acknowledged write was lost.
-import { mkdtempSync, rmSync } from 'node:fs'
+//
+// A kill -9 loses nothing the process handed to the kernel. --power-loss (PGlite only) makes each kill a power cut
+// for the database: the server keeps what it writes to its data folder in memory until it is fsynced
+// (ROOKERY_CRASH_TEST_POWER_LOSS=1, src/db/write-back-cache.ts), so the kill loses everything not fsynced.
+// --pglite-fsync off runs the embedded database without its fsync: with --power-loss, the control that shows the
+// simulation loses what is not synced. A data folder that no longer opens after a cut is reported as `damaged`.
+// --clean-restart-first stops the server cleanly once after the setup (which writes everything back), so that the
+// control's cuts are about acknowledged writes rather than the folder PGlite created and never synced.
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import postgres from 'postgres'
@@ -32,10 +41,22 @@ export interface CrashOptions {
   /** accounts writing at once (4 by default) */
   users?: number
   log?: (line: string) => void
+  /** each kill is a power cut for the embedded database: what it did not fsync is lost (PGlite only) */
+  powerLoss?: boolean
+  /** the embedded database's fsync (`ROOKERY_PGLITE_FSYNC`); on by default */
+  pgliteFsync?: boolean
+  /**
+   * Stop the server cleanly and start it again once the accounts are set up, before the first kill: a clean stop
+   * writes everything back, so the cuts are about the writes that follow (for the control without fsync, where the
+   * folder PGlite creates never reaches the disk otherwise).
+   */
+  cleanRestartFirst?: boolean
 }
 
 export interface CrashReport {
   database: 'pglite' | 'postgres'
+  powerLoss: boolean
+  pgliteFsync: boolean
   kills: number
   restarts: number
   acknowledged: { statuses: number; media: number; follows: number }
@@ -43,6 +64,10 @@ export interface CrashReport {
   deliveries: { received: number; activities: number; redelivered: number }
   /** requests cut off by a kill (their outcome is unknown, and either outcome is allowed) */
   interrupted: number
+  /** acknowledged writes missing afterwards (all of them when the data folder no longer opens) */
+  missing: { statuses: number; follows: number }
+  /** each time the server did not start again after a kill: why, and whether removing an empty lock file let it */
+  damaged: string[]
   lost: string[]
   seconds: number
 }
@@ -212,6 +237,7 @@ export async function runCrashTest(opts: CrashOptions): Promise<CrashReport> {
   const [minLoad, maxLoad] = opts.loadMs ?? [1500, 5000]
   const started = Date.now()
   const deadline = started + opts.seconds * 1000
+  if (opts.powerLoss && opts.databaseUrl) throw new Error('the power-loss simulation is of the embedded database (PGlite)')
   const dataDir = mkdtempSync(join(tmpdir(), 'rookery-crash-'))
   const scratch = opts.databaseUrl ? await scratchDatabase(opts.databaseUrl) : null
   const env: Record<string, string> = {}
@@ -221,6 +247,8 @@ export async function runCrashTest(opts: CrashOptions): Promise<CrashReport> {
     ROOKERY_FEDERATION_ALLOW_PRIVATE: 'true', // the remote follower is on loopback
   })
   if (scratch) env.DATABASE_URL = scratch.url
+  if (opts.powerLoss) env.ROOKERY_CRASH_TEST_POWER_LOSS = '1'
+  if (opts.pgliteFsync === false) env.ROOKERY_PGLITE_FSYNC = 'off'
   const png = new Uint8Array(encodePng(createRaster(8, 8, [30, 120, 200])))
 
   const statuses: AckedStatus[] = []
@@ -233,14 +261,23 @@ export async function runCrashTest(opts: CrashOptions): Promise<CrashReport> {
   let remote: RawActors | null = null
   const lost: string[] = []
   let deliveries = { received: 0, activities: 0, redelivered: 0 }
+  const missing = { statuses: 0, follows: 0 }
+  const damaged: string[] = []
+  const cut = opts.powerLoss ? 'power cut' : 'kill'
   try {
-    log(`serve on ${server.url} (${scratch ? 'PostgreSQL' : 'PGlite'}) after ${Date.now() - started} ms`)
+    const kind = scratch ? 'PostgreSQL' : `PGlite${opts.powerLoss ? ', power-loss simulation' : ''}${opts.pgliteFsync === false ? ', fsync off' : ''}`
+    log(`serve on ${server.url} (${kind}) after ${Date.now() - started} ms`)
     const users = [] as User[]
     for (let i = 0; i < (opts.users ?? 4); i++) users.push(await register(server.url, `crash${i}`))
     log(`${users.length} users after ${Date.now() - started} ms`)
     remote = await startRawActors(['watcher'])
     await followFromRemote(server.url, remote, users)
     log(`the remote follower is accepted by every account after ${Date.now() - started} ms`)
+    if (opts.cleanRestartFirst) {
+      await server.stop()
+      server = await Server.start(env)
+      log(`stopped cleanly and started again after ${Date.now() - started} ms`)
+    }
     let n = 0
     const followsTried = new Set<string>()
 
@@ -290,44 +327,78 @@ export async function runCrashTest(opts: CrashOptions): Promise<CrashReport> {
       await server!.kill()
       kills++
       await load
-      log(`kill ${kills}: ${statuses.length} statuses and ${follows.length} follows acknowledged so far, ${interrupted} requests cut off`)
+      log(`${cut} ${kills}: ${statuses.length} statuses and ${follows.length} follows acknowledged so far, ${interrupted} requests cut off`)
       server = null
       const restartAt = Date.now()
-      server = await Server.start(env)
+      try {
+        server = await Server.start(env)
+      } catch (e) {
+        // Only a cut that lost what the database needs to open leaves a folder the server cannot start on.
+        let damage = `the server did not start after ${cut} ${kills}: ${String(e).slice(0, 2000)}`
+        // PostgreSQL refuses to start on an empty lock file (the cut kept its name, not its contents) and asks for it to
+        // be removed: done here once, so that the report also says what else the cut lost.
+        const lockFile = join(dataDir, 'pg', 'postmaster.pid')
+        if (!scratch && existsSync(lockFile) && statSync(lockFile).size === 0) {
+          rmSync(lockFile)
+          server = await Server.start(env).catch((again) => {
+            damage += `; with the empty postmaster.pid removed: ${String(again).slice(0, 2000)}`
+            return null
+          })
+          if (server) damage += '; it started once the empty postmaster.pid was removed'
+        }
+        damaged.push(damage)
+        log(damage)
+        if (!server) break
+      }
       restarts++
       log(`restarted in ${Date.now() - restartAt} ms`)
     }
 
-    const base = server.url
-    for (const s of statuses) {
-      const res = await api(base, 'GET', `/api/v1/statuses/${s.id}`, { token: s.author.token })
-      if (res.status !== 200 || !String(res.body.content).includes(s.text)) {
-        lost.push(`status ${s.id} ("${s.text}"): ${res.status}`)
-        continue
+    lost.push(...damaged)
+    if (server) {
+      const base = server.url
+      const present: AckedStatus[] = []
+      for (const s of statuses) {
+        const res = await api(base, 'GET', `/api/v1/statuses/${s.id}`, { token: s.author.token })
+        if (res.status !== 200 || !String(res.body.content).includes(s.text)) {
+          lost.push(`status ${s.id} ("${s.text}"): ${res.status}`)
+          missing.statuses++
+          continue
+        }
+        present.push(s)
+        if (s.mediaUrl) {
+          if (res.body.media_attachments?.length !== 1) lost.push(`status ${s.id}: its media attachment is missing`)
+          const file = await fetch(new URL(new URL(s.mediaUrl).pathname, base), { signal: AbortSignal.timeout(15_000) })
+          const bytes = await file.arrayBuffer()
+          if (file.status !== 200 || bytes.byteLength === 0) lost.push(`status ${s.id}: its media file answers ${file.status}`)
+        }
       }
-      if (s.mediaUrl) {
-        if (res.body.media_attachments?.length !== 1) lost.push(`status ${s.id}: its media attachment is missing`)
-        const file = await fetch(new URL(new URL(s.mediaUrl).pathname, base), { signal: AbortSignal.timeout(15_000) })
-        const bytes = await file.arrayBuffer()
-        if (file.status !== 200 || bytes.byteLength === 0) lost.push(`status ${s.id}: its media file answers ${file.status}`)
+      for (const [from, to] of follows) {
+        const res = await api(base, 'GET', `/api/v1/accounts/relationships?id[]=${to.id}`, { token: from.token })
+        if (!res.body?.[0]?.following) {
+          lost.push(`follow ${from.username} → ${to.username}`)
+          missing.follows++
+        }
       }
+      // A status lost in a power cut is reported above; it is not waited for at the inbox.
+      deliveries = await checkDeliveries(base, remote, present, Math.max(30_000, deadline - Date.now()), lost)
+      for (const u of users) {
+        const me = await api(base, 'GET', '/api/v1/accounts/verify_credentials', { token: u.token })
+        const acked = statuses.filter((s) => s.author === u).length
+        const tried = attempted.get(u.id) ?? 0
+        // Counters move in the status's own transaction: at least every acknowledged one, at most every attempted one.
+        if (me.body.statuses_count < acked || me.body.statuses_count > tried) lost.push(`${u.username}: statuses_count ${me.body.statuses_count}, acknowledged ${acked}, attempted ${tried}`)
+        const following = follows.filter(([a]) => a === u).length
+        if (me.body.following_count < following) lost.push(`${u.username}: following_count ${me.body.following_count}, acknowledged ${following}`)
+      }
+      await server.stop()
+      server = null
+    } else {
+      // The folder does not open: every acknowledged write in it is lost.
+      missing.statuses = statuses.length
+      missing.follows = follows.length
+      lost.push(`all ${statuses.length} acknowledged statuses and ${follows.length} follows are in the folder that does not open`)
     }
-    for (const [from, to] of follows) {
-      const res = await api(base, 'GET', `/api/v1/accounts/relationships?id[]=${to.id}`, { token: from.token })
-      if (!res.body?.[0]?.following) lost.push(`follow ${from.username} → ${to.username}`)
-    }
-    deliveries = await checkDeliveries(base, remote, statuses, Math.max(30_000, deadline - Date.now()), lost)
-    for (const u of users) {
-      const me = await api(base, 'GET', '/api/v1/accounts/verify_credentials', { token: u.token })
-      const acked = statuses.filter((s) => s.author === u).length
-      const tried = attempted.get(u.id) ?? 0
-      // Counters move in the status's own transaction: at least every acknowledged one, at most every attempted one.
-      if (me.body.statuses_count < acked || me.body.statuses_count > tried) lost.push(`${u.username}: statuses_count ${me.body.statuses_count}, acknowledged ${acked}, attempted ${tried}`)
-      const following = follows.filter(([a]) => a === u).length
-      if (me.body.following_count < following) lost.push(`${u.username}: following_count ${me.body.following_count}, acknowledged ${following}`)
-    }
-    await server.stop()
-    server = null
   } finally {
     await server?.kill().catch(() => {})
     await remote?.stop().catch(() => {})
@@ -336,11 +407,15 @@ export async function runCrashTest(opts: CrashOptions): Promise<CrashReport> {
   }
   return {
     database: scratch ? 'postgres' : 'pglite',
+    powerLoss: !!opts.powerLoss,
+    pgliteFsync: opts.pgliteFsync !== false,
     kills,
     restarts,
     acknowledged: { statuses: statuses.length, media: statuses.filter((s) => s.mediaUrl).length, follows: follows.length },
     deliveries,
     interrupted,
+    missing,
+    damaged,
     lost,
     seconds: Math.round((Date.now() - started) / 1000),
   }
@@ -353,11 +428,20 @@ if (import.meta.main) {
       seconds: { type: 'string', default: '180' },
       seed: { type: 'string', default: String(Date.now() % 100000) },
       'database-url': { type: 'string' },
+      'power-loss': { type: 'boolean', default: false },
+      'pglite-fsync': { type: 'string', default: 'on' },
+      'clean-restart-first': { type: 'boolean', default: false },
+      'load-ms': { type: 'string', default: '1500-5000' },
     },
   })
+  const [minLoad, maxLoad] = values['load-ms'].split('-').map(Number)
   const report = await runCrashTest({
+    loadMs: [minLoad!, maxLoad ?? minLoad!],
     kills: Number(values.kills), seconds: Number(values.seconds), seed: Number(values.seed), databaseUrl: values['database-url'] ?? null,
+    powerLoss: values['power-loss'], pgliteFsync: values['pglite-fsync'] !== 'off', cleanRestartFirst: values['clean-restart-first'],
   })
-  console.log(JSON.stringify({ seed: Number(values.seed), ...report }, null, 2))
+  // a control run can lose hundreds of writes: the first few say what kind
+  const shown = report.lost.length > 20 ? [...report.lost.slice(0, 20), `... and ${report.lost.length - 20} more`] : report.lost
+  console.log(JSON.stringify({ seed: Number(values.seed), ...report, lost: shown }, null, 2))
   process.exit(report.lost.length ? 1 : 0)
 }

@@ -1,5 +1,5 @@
 import { createHash, randomInt } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -113,18 +113,27 @@ export const PGLITE_SHARED_BUFFERS = '16MB'
 export interface PgliteOptions {
   /** Sync each commit to the disk, so that it survives a crash of the machine (`DurableNodeFS`); on by default. */
   durable?: boolean
+  /**
+   * For crash testing only: keep what is written in memory until it is fsynced, so that killing the process loses
+   * what a power cut would (`WriteBackCache`). Off unless `ROOKERY_CRASH_TEST_POWER_LOSS=1`.
+   */
+  simulatePowerLoss?: boolean
 }
 
 export async function openPglite(dataDir: string | null, opts: PgliteOptions = {}): Promise<Database> {
   // Loaded here: a PostgreSQL process never needs the embedded engine's code.
-  const [{ PGlite }, { drizzle: drizzlePglite }, { DurableNodeFS, durableStartParams }] = await Promise.all([
+  const [{ PGlite }, { drizzle: drizzlePglite }, { DurableNodeFS, durableStartParams, POWER_LOSS_SIMULATION_ENV }] = await Promise.all([
     import('@electric-sql/pglite'), import('drizzle-orm/pglite'), import('./pglite-durable-fs'),
   ])
   if (dataDir) mkdirSync(dataDir, { recursive: true })
   const cacheDir = join(dataDir ?? join(process.env.TMPDIR ?? '/tmp', 'rookery-cache'), 'cache')
   const durable = !!dataDir && (opts.durable ?? true)
+  const simulatePowerLoss = !!dataDir && (opts.simulatePowerLoss ?? process.env[POWER_LOSS_SIMULATION_ENV] === '1')
+  const pgDir = dataDir ? join(dataDir, 'pg') : undefined
+  const fileSystem = pgDir && (durable || simulatePowerLoss) ? new DurableNodeFS(pgDir, { fsync: durable, simulatePowerLoss }) : null
+  const created = !!pgDir && !existsSync(join(pgDir, 'PG_VERSION'))
   const pglite = await PGlite.create({
-    ...(durable ? { fs: new DurableNodeFS(join(dataDir!, 'pg')) } : { dataDir: dataDir ? join(dataDir, 'pg') : undefined }),
+    ...(fileSystem ? { fs: fileSystem } : { dataDir: pgDir }),
     // PostgreSQL's default 128 MB of shared buffers fill the WebAssembly heap, which never gives memory back: 16 MB
     // keeps a small instance's working set and halves the process's memory (bench/README.md, "Start and memory").
     startParams: [...(durable ? durableStartParams(PGlite.defaultStartParams) : PGlite.defaultStartParams), '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
@@ -132,9 +141,10 @@ export async function openPglite(dataDir: string | null, opts: PgliteOptions = {
     fsBundle: pgliteFsBundle(),
     extensions: pgliteExtensions(cacheDir),
   })
+  if (created && durable) fileSystem!.syncAll()
   const queries = new QueryWatch()
   const db = drizzlePglite(pglite, { schema, logger: queries }) as unknown as Db
-  return { db, queries, kind: 'pglite', pglite, describe: dataDir ? `embedded PGlite in ${dataDir}` : 'in-memory PGlite', close: () => pglite.close() }
+  return { db, queries, kind: 'pglite', pglite, describe: !dataDir ? 'in-memory PGlite' : `embedded PGlite in ${dataDir}${simulatePowerLoss ? ' (power-loss simulation for crash testing: unsynced writes are kept in memory)' : ''}`, close: () => pglite.close() }
 }
 
 /** Where `serve` exposes the embedded database; unix socket paths are limited to about 104 bytes. */

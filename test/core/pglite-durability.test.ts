@@ -21,7 +21,7 @@ describe('PGlite durability', () => {
     const dir = folder()
     const synced: number[] = []
     const open = async () => PGlite.create({
-      fs: new DurableNodeFS(join(dir, 'pg'), (fd) => { synced.push(fd) }),
+      fs: new DurableNodeFS(join(dir, 'pg'), { sync: (fd) => { synced.push(fd) } }),
       startParams: durableStartParams(PGlite.defaultStartParams),
       ...(await pgliteModules()), fsBundle: pgliteFsBundle(), extensions: pgliteExtensions(join(dir, 'cache')),
     })
