@@ -53,6 +53,40 @@ describe('LocalStorage', () => {
     await storage.delete(key) // deleting twice is fine
   })
 
+  test('a stored file is synced to the disk before it is renamed into place, and so are the folders naming it', async () => {
+    const synced: { path: string; inPlace: boolean }[] = []
+    let finalPath = ''
+    const mediaRoot = join(root, 'synced-media')
+    const storage = new LocalStorage(mediaRoot, () => '', async (path) => {
+      synced.push({ path, inPlace: existsSync(finalPath) })
+    })
+    const key = 'attachments/2026/12/0123456789abcdef0123456789abcdef.png'
+    finalPath = storage.pathOf(key)!
+    await storage.put(key, new Uint8Array([9, 8, 7]), 'image/png')
+    const folder = join(mediaRoot, 'attachments', '2026', '12')
+    // the data first, while only the temporary file exists; then the folder holding it and every folder made for it
+    expect(synced[0].path.startsWith(`${finalPath}.`) && synced[0].path.endsWith('.tmp')).toBe(true)
+    expect(synced[0].inPlace).toBe(false)
+    expect(synced.slice(1)).toEqual([folder, join(mediaRoot, 'attachments', '2026'), join(mediaRoot, 'attachments'), mediaRoot, root]
+      .map((path) => ({ path, inPlace: true })))
+
+    // into a folder that exists already, only that folder's entry
+    synced.length = 0
+    const second = 'attachments/2026/12/fedcba9876543210fedcba9876543210.png'
+    finalPath = storage.pathOf(second)!
+    writeFileSync(join(root, 'moved.png'), new Uint8Array([1]))
+    await storage.putFile(second, join(root, 'moved.png'), 'image/png')
+    expect(synced).toEqual([{ path: join(root, 'moved.png'), inPlace: false }, { path: folder, inPlace: true }])
+    expect([...new Uint8Array(await (await storage.get(second))!.blob.arrayBuffer())]).toEqual([1])
+  })
+
+  test('the real fsync of a file and its folders works here: the file is stored and read back', async () => {
+    const storage = new LocalStorage(join(root, 'media'), () => '')
+    const key = newStorageKey('attachments', 'png')
+    await storage.put(key, new Uint8Array([5, 5]), 'image/png')
+    expect((await storage.get(key))?.size).toBe(2)
+  })
+
   test('putFile moves a file in without reading it whole, inside its folder only', async () => {
     const storage = new LocalStorage(join(root, 'media'), () => 'https://social.example/media')
     const source = join(root, 'made.zip')

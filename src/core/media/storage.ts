@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import { dirname, resolve, sep } from 'node:path'
 import { S3Client } from 'bun'
 import type { Config, S3Config } from '../../config'
@@ -41,13 +41,46 @@ function assertKey(key: string) {
   if (!isStorageKey(key)) throw new Error(`invalid storage key ${JSON.stringify(key)}`)
 }
 
-/** Files in a folder on this machine, served by the app at `<baseUrl>/media/<key>`. */
+/** Flushes a file's data, or a folder's entries, to the disk. */
+async function fsyncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * Files in a folder on this machine, served by the app at `<baseUrl>/media/<key>`. A stored file is on the disk when
+ * `put` returns, as the database row naming it is once committed: its data is synced before it is renamed into place,
+ * and its folder (with every folder made for it) after, so that a machine crash cannot leave a status whose picture
+ * is gone.
+ */
 export class LocalStorage implements MediaStorage {
   readonly kind = 'local'
   readonly root: string
 
-  constructor(root: string, private readonly publicBase: () => string) {
+  /** `sync` flushes a path to the disk (replaced in tests to see what is synced, and when). */
+  constructor(root: string, private readonly publicBase: () => string, private readonly sync: (path: string) => Promise<void> = fsyncPath) {
     this.root = resolve(root)
+  }
+
+  /** Makes the file's folder; returns the folders whose entries must reach the disk once the file is in place. */
+  private async folderFor(path: string): Promise<string[]> {
+    const folder = dirname(path)
+    const firstMade = await mkdir(folder, { recursive: true })
+    const toSync = [folder]
+    // Each folder made is named in its parent, which must be synced too, up to the first one that already existed.
+    if (firstMade) for (let made = folder; made.length >= firstMade.length; made = dirname(made)) toSync.push(dirname(made))
+    return toSync
+  }
+
+  /** Renames a complete file written aside into place, durably: data first, then the folder entries naming it. */
+  private async moveIntoPlace(tmp: string, path: string, folders: string[]) {
+    await this.sync(tmp)
+    await rename(tmp, path)
+    for (const folder of folders) await this.sync(folder)
   }
 
   /** The file's path, or null when the key could point outside the folder. */
@@ -60,24 +93,25 @@ export class LocalStorage implements MediaStorage {
   async put(key: string, data: Uint8Array, _contentType: string): Promise<void> {
     assertKey(key)
     const path = this.pathOf(key)!
-    await mkdir(dirname(path), { recursive: true })
+    const folders = await this.folderFor(path)
     // Written aside and renamed, so a reader never sees half a file.
     const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
     await Bun.write(tmp, data)
-    await rename(tmp, path)
+    await this.moveIntoPlace(tmp, path, folders)
   }
 
   async putFile(key: string, source: string, _contentType: string): Promise<void> {
     assertKey(key)
     const path = this.pathOf(key)!
-    await mkdir(dirname(path), { recursive: true })
+    const folders = await this.folderFor(path)
     try {
-      await rename(source, path)
-    } catch {
+      await this.moveIntoPlace(source, path, folders)
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException)?.code !== 'EXDEV') throw e
       // Another filesystem: copied aside first, so a reader never sees half a file.
       const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
       await Bun.write(tmp, Bun.file(source))
-      await rename(tmp, path)
+      await this.moveIntoPlace(tmp, path, folders)
       await rm(source, { force: true })
     }
   }
