@@ -147,3 +147,39 @@ describe.skipIf(!url)('a process that loses the connection holding its lock', ()
     }
   }, 120_000)
 })
+
+describe.skipIf(!url)('the job owners trigger', () => {
+  test('is installed by the first start, left alone by later ones, and installed again when missing', async () => {
+    const created = await createPostgresDatabase(url!, 'ops_jobs_install')
+    const admin = postgres(created.url, { max: 1, onnotice: () => {} })
+    const functionOid = async () => (await admin.unsafe(`select to_regprocedure('pgboss.rookery_record_job_owner()')::oid as oid`))[0].oid
+    const triggers = async () => Number((await admin.unsafe(`select count(*) from pg_trigger where tgname = 'rookery_job_owner' and tgrelid = 'pgboss.job'::regclass`))[0].count)
+    const startAndStop = async () => {
+      // a runner holds two connections for its life (its runner and owner locks), and needs more to work
+      const database = openPostgres(created.url, 4)
+      const jobs = await startJobs(database, { supervise: false, runner: true, queues: [QUEUE] })
+      await jobs.stop()
+      await database.close()
+    }
+    try {
+      await startAndStop()
+      const installed = await functionOid()
+      expect(installed).not.toBeNull()
+      expect(await triggers()).toBe(1)
+
+      // a later start runs no DDL: `create or replace function` would give the function a new row version (xmin)
+      const xmin = async () => (await admin.unsafe(`select xmin::text from pg_proc where oid = $1`, [installed]))[0].xmin
+      const before = await xmin()
+      await startAndStop()
+      expect(await xmin()).toBe(before)
+
+      // dropped (or left by a version without it): the next start puts it back, and jobs record their owner again
+      await admin.unsafe('drop trigger rookery_job_owner on pgboss.job')
+      await startAndStop()
+      expect(await triggers()).toBe(1)
+    } finally {
+      await admin.end({ timeout: 5 })
+      await created.drop()
+    }
+  }, 120_000)
+})
