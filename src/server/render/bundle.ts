@@ -15,7 +15,7 @@ import {
   accounts, bookmarks, conversationMutes, favourites, oauthApps, pollVotes, polls, statusMentions, statusPins, statusTags,
   mediaAttachments, statuses, tags, type AccountRow, type MediaAttachmentRow, type StatusRow,
 } from '../../db/schema'
-import { loadReactionSummariesFor, type ReactionSummary } from '../../core/reactions/queries'
+import { reactionSummariesQuery, summariesFromRows, type ReactionSummary, type ReactionSummaryRow } from '../../core/reactions/queries'
 import { loadPreviewCards } from '../../core/cards/fetch-card'
 import { buildPreviewCard, type PreviewCardEntity } from './card'
 import { buildAccounts, loadAccountParts, loadAccountsWithUsers, type AccountEntity } from './account'
@@ -170,7 +170,7 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
             where v.poll_id = ${polls}.id and v.account_id = any(${uuidArrayParam(accountViewerIds)}) group by v.account_id) o)`
         : sql<null>`null`,
     }).from(polls).where(anyId(polls.statusId, pollStatusIds)) : [],
-    loadViewerState(ctx, accountViewerIds, ids, unique(fullRows.map((r) => r.conversationId))),
+    loadViewerState(ctx, accountViewerIds, ids, unique(fullRows.map((r) => r.conversationId)), distinct),
     visibleToViewers(ctx, viewerIds, [{ ids: unique(fullRows.map((r) => r.inReplyToId)), withReblog: true }]),
   ])
   const withPoll = new Set(pollsWithVotes.map((p) => p.poll.statusId))
@@ -183,10 +183,7 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
   const pollRows = pollsWithVotes.map((p) => p.poll)
   const participations = await participationIdsByAccount(ctx, accountViewerIds,
     unique(fullRows.filter((r) => r.visibility === 'direct').map((r) => r.conversationId)))
-  const [emojis, reactions] = await Promise.all([
-    loadStatusEmojis(ctx, fullRows, accountRows, new Map(pollRows.map((p) => [p.statusId, p.options.map((o) => o.title)]))),
-    loadReactionSummariesFor(ctx.db, ids, distinct),
-  ])
+  const emojis = await loadStatusEmojis(ctx, fullRows, accountRows, new Map(pollRows.map((p) => [p.statusId, p.options.map((o) => o.title)])))
 
   const base = ctx.config.baseUrl
   const storage = mediaStorage(ctx.config)
@@ -253,7 +250,7 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
       parentVisible: new Set(fullRows.filter((r) => r.inReplyToId && parentVisible.has(r.inReplyToId)).map((r) => r.id)),
       participations: (viewerId && participations.get(viewerId)) || new Map(),
       filters: compileFilters(flags?.filters ?? []),
-      reactions: reactions[i],
+      reactions: viewerState.reactions[i],
     }
     return [viewerKey(viewer), bundle]
   }))
@@ -333,25 +330,29 @@ interface ViewerState {
   /** when the author pinned each status (the same for every viewer) */
   pinnedAt: Map<string, Date>
   byViewer: Map<string, ViewerFlags>
+  /** emoji reactions as each of the distinct viewers may see them, in their order */
+  reactions: Map<string, ReactionSummary[]>[]
 }
 
 const jsonValue = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T
 
 /**
- * The authors' pins, and each viewer's favourites, reblogs, bookmarks, thread mutes and active filters, in one
+ * The authors' pins, each viewer's favourites, reblogs, bookmarks, thread mutes and active filters, and the emoji
+ * reactions as each viewer may see them (`core/reactions/queries.ts`), in one
  * statement of one row whatever the statuses: a scalar subquery per kind, per viewer. PostgreSQL settles on a generic
  * plan for it after five runs, where the UNION ALL of one select per kind it replaces, with the viewers as an array,
  * was planned anew on every run (bench/README.md, "Generic plans for a page").
  */
-async function loadViewerState(ctx: Ctx, viewerIds: string[], ids: string[], conversationIds: string[]): Promise<ViewerState> {
-  const state: ViewerState = { pinnedAt: new Map(), byViewer: new Map() }
+async function loadViewerState(ctx: Ctx, viewerIds: string[], ids: string[], conversationIds: string[], viewers: (Viewer | null)[]): Promise<ViewerState> {
+  const state: ViewerState = { pinnedAt: new Map(), byViewer: new Map(), reactions: [] }
+  const reactions = reactionSummariesQuery(ctx.db, ids, viewers)
   const statusIds = uuidArrayParam(ids)
   // The viewers as a VALUES list, not `unnest` of an array: PostgreSQL estimates an array parameter at ten elements
   // in a generic plan, which then costs ten times a page's single viewer, and it kept planning anew instead.
   const viewerRows = viewerIds.length
     ? sql`(values ${sql.join(viewerIds.map((id) => sql`(${uuidParam(id)})`), sql`, `)}) as v(id)`
     : sql`(select null::uuid as id where false) as v`
-  const [row] = resultRows<{ pins: unknown; viewers: unknown }>(await ctx.db.execute(sql`select
+  const [row] = resultRows<{ pins: unknown; viewers: unknown; reactions: unknown }>(await ctx.db.execute(sql`select
     (select json_agg(json_build_array(p.status_id, p.created_at)) from ${statusPins} p
       join ${statuses} s on s.id = p.status_id and s.account_id = p.account_id where p.status_id = any(${statusIds})) as pins,
     (select json_agg(json_build_object(
@@ -361,7 +362,8 @@ async function loadViewerState(ctx: Ctx, viewerIds: string[], ids: string[], con
       'bookmarked', (select json_agg(json_build_array(b.status_id, b.folder_id)) from ${bookmarks} b where b.account_id = v.id and b.status_id = any(${statusIds})),
       'muted', (select json_agg(m.conversation_id) from ${conversationMutes} m where m.account_id = v.id and m.conversation_id = any(${uuidArrayParam(conversationIds)})),
       'filters', ${activeFiltersJsonSql(sql`v.id`)}
-    )) from ${viewerRows}) as viewers`))
+    )) from ${viewerRows}) as viewers,
+    ${reactions ? sql`(select json_agg(r) from (${reactions}) r)` : sql`null::json`} as reactions`))
   for (const [id, at] of jsonValue<[string, string][] | null>(row.pins) ?? []) state.pinnedAt.set(uuidToId(id), new Date(at))
   type Json = { viewer: string; favourited: string[] | null; reblogged: string[] | null; bookmarked: [string, string | null][] | null; muted: string[] | null; filters: unknown }
   for (const v of jsonValue<Json[] | null>(row.viewers) ?? []) {
@@ -373,5 +375,8 @@ async function loadViewerState(ctx: Ctx, viewerIds: string[], ids: string[], con
       filters: filtersFromJson(v.filters),
     })
   }
+  type ReactionJson = Omit<ReactionSummaryRow, 'statusId' | 'accountIds'> & { status_id: string; account_ids: string }
+  state.reactions = summariesFromRows((jsonValue<ReactionJson[] | null>(row.reactions) ?? [])
+    .map(({ status_id, account_ids, ...r }) => ({ ...r, statusId: uuidToId(status_id), accountIds: account_ids })), viewers)
   return state
 }
