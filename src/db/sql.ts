@@ -21,3 +21,14 @@ export const uuidArrayParam = (ids: readonly string[]): SQL => sql`${`{${ids.map
 export const anyId = (column: SQL | AnyColumn, ids: readonly string[]): SQL =>
   // one id (a single status, its author) as a plain equality, whose generic plan PostgreSQL estimates exactly
   ids.length === 1 ? sql`${column} = ${uuidParam(ids[0])}` : sql`${column} = any(${uuidArrayParam(ids)})`
+
+/**
+ * A LIMIT written into the statement's text instead of bound. With a bound limit PostgreSQL's generic plan assumes a
+ * tenth of the rows are wanted, prefers sorting them all to walking an index in order, and so never replaces the
+ * custom plans: every run is planned anew. A page's limit takes few values, hence few statement texts.
+ */
+export function constantLimit(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`not a limit: ${n}`)
+  // drizzle writes an SQL object after `limit` as it is
+  return sql.raw(String(n)) as unknown as number
+}

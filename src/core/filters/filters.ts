@@ -1,7 +1,6 @@
 import { and, asc, count, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import type { DbLike, Tx } from '../../db/client'
 import { accounts, filterKeywords, filters, filterStatuses } from '../../db/schema'
-import { uuidArrayParam } from '../../db/sql'
 import type { Ctx } from '../context'
 import { NotFoundError, ValidationError } from '../errors'
 import { isId, uuidToId } from '../ids'
@@ -62,12 +61,38 @@ export const ownFilters = (ctx: Ctx, accountId: string) => loadFilters(ctx.db, a
 /** The filters that apply now: not expired. One query; what rendering a page of statuses loads once. */
 export const activeFilters = (db: DbLike, accountId: string) => loadFilters(db, accountId, activeSql)
 
-/** `activeFilters` of many accounts in one query, by account. */
-export async function activeFiltersByAccount(db: DbLike, accountIds: string[]): Promise<Map<string, FilterWithRules[]>> {
-  const byAccount = new Map<string, FilterWithRules[]>(accountIds.map((id) => [id, []]))
-  if (!accountIds.length) return byAccount
-  for (const f of await loadFilters(db, sql`${filters.accountId} = any(${uuidArrayParam(accountIds)})`, activeSql)) byAccount.get(f.accountId)?.push(f)
-  return byAccount
+/**
+ * The filters that apply now of the account `accountId` (an SQL expression) as one JSON value, oldest first, for a
+ * statement that reads more than filters (a page's viewer-dependent state); read it back with `filtersFromJson`.
+ */
+export const activeFiltersJsonSql = (accountId: SQL): SQL => sql`(select coalesce(json_agg(json_build_object(
+    'id', f.id, 'account_id', f.account_id, 'title', f.title, 'context', f.context, 'action', f.action,
+    'expires_at', f.expires_at, 'created_at', f.created_at, 'updated_at', f.updated_at,
+    'keywords', coalesce((select json_agg(json_build_object('id', k.id, 'keyword', k.keyword, 'whole_word', k.whole_word) order by k.id)
+      from filter_keywords k where k.filter_id = f.id), '[]'::json),
+    'statuses', coalesce((select json_agg(json_build_object('id', s.id, 'status_id', s.status_id) order by s.id)
+      from filter_statuses s where s.filter_id = f.id), '[]'::json)
+  ) order by f.id), '[]'::json)
+  from filters f where f.account_id = ${accountId} and (f.expires_at is null or f.expires_at > now()))`
+
+interface FilterJson {
+  id: string; account_id: string; title: string; context: FilterRow['context']; action: FilterRow['action']
+  expires_at: string | null; created_at: string; updated_at: string
+  keywords: { id: string; keyword: string; whole_word: boolean }[]
+  statuses: { id: string; status_id: string }[]
+}
+
+/** The filters of `activeFiltersJsonSql`, as `activeFilters` returns them. */
+export function filtersFromJson(value: unknown): FilterWithRules[] {
+  return fromJson<FilterJson>(value).map((f) => {
+    const id = uuidToId(f.id)
+    return {
+      id, accountId: uuidToId(f.account_id), title: f.title, context: f.context, action: f.action,
+      expiresAt: f.expires_at ? new Date(f.expires_at) : null, createdAt: new Date(f.created_at), updatedAt: new Date(f.updated_at),
+      keywords: f.keywords.map((k) => ({ id: uuidToId(k.id), filterId: id, keyword: k.keyword, wholeWord: k.whole_word })),
+      statuses: f.statuses.map((s) => ({ id: uuidToId(s.id), filterId: id, statusId: uuidToId(s.status_id) })),
+    }
+  })
 }
 
 /** One of the account's filters; someone else's, unknown and malformed ids are 404. */

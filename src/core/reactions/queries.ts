@@ -39,13 +39,35 @@ export async function loadReactionSummaries(db: DbLike, statusIds: string[], vie
 
 /** `loadReactionSummaries` for many viewers in one statement (one row of viewer columns each); one map per viewer, in order. */
 export async function loadReactionSummariesFor(db: DbLike, statusIds: string[], viewers: (Viewer | null)[], opts: SummaryOptions = {}): Promise<Map<string, ReactionSummary[]>[]> {
-  const keyOf = (v: Viewer | null) => v?.accountId ?? ''
-  const byViewer = new Map(viewers.map((v) => [keyOf(v), new Map<string, ReactionSummary[]>()]))
-  const out = () => viewers.map((v) => byViewer.get(keyOf(v))!)
+  const query = reactionSummariesQuery(db, statusIds, viewers, opts)
+  return summariesFromRows(query ? await query : [], viewers)
+}
+
+/** One emoji on one status as a viewer (by `reactionViewerKey`) may see it: a row of `reactionSummariesQuery`. */
+export interface ReactionSummaryRow {
+  viewer: string
+  statusId: string
+  emoji: string
+  url: string | null
+  count: number
+  me: boolean
+  /** the first reaction's id, for the order of first use */
+  first: string
+  /** the reactors' uuids, comma-separated, in order */
+  accountIds: string
+}
+
+export const reactionViewerKey = (v: Viewer | null) => v?.accountId ?? ''
+
+/**
+ * The statement of `loadReactionSummariesFor`, null when there is nothing to read. A page embeds it in a larger
+ * statement (its columns are named as `ReactionSummaryRow`'s, snake-cased), then hands the rows to `summariesFromRows`.
+ */
+export function reactionSummariesQuery(db: DbLike, statusIds: string[], viewers: (Viewer | null)[], opts: SummaryOptions = {}) {
   const ids = [...new Set(statusIds.filter(isId))]
-  if (!ids.length || !viewers.length) return out()
-  const distinct = [...new Map(viewers.map((v) => [keyOf(v), v])).values()]
-  const rowsOfViewers = sql.join(distinct.map((v) => sql`(${keyOf(v)}::text, ${v?.accountId ? uuidParam(v.accountId) : sql`null::uuid`}, ${isStaff(v)}::boolean)`), sql`, `)
+  if (!ids.length || !viewers.length) return null
+  const distinct = [...new Map(viewers.map((v) => [reactionViewerKey(v), v])).values()]
+  const rowsOfViewers = sql.join(distinct.map((v) => sql`(${reactionViewerKey(v)}::text, ${v?.accountId ? uuidParam(v.accountId) : sql`null::uuid`}, ${isStaff(v)}::boolean)`), sql`, `)
   const viewer: ViewerColumns = { accountId: sql`v.account_id`, staff: sql`v.staff` }
   const reactor = statusReactions.accountId
   const conditions: SQL[] = [anyId(statusReactions.statusId, ids), listedAccountForViewerSql(viewer)]
@@ -54,24 +76,28 @@ export async function loadReactionSummariesFor(db: DbLike, statusIds: string[], 
     conditions.push(sql`not exists (select 1 from ${mutes} m where m.account_id = v.account_id and m.target_account_id = ${reactor}
       and (m.expires_at is null or m.expires_at > now()))`)
   }
-  const rows = await db.select({
-    viewer: sql<string>`v.label`,
-    statusId: statusReactions.statusId,
-    emoji: statusReactions.emoji,
-    url: sql<string | null>`max(${statusReactions.emojiUrl})`,
-    count: sql<number>`count(*)::int`,
-    me: sql<boolean>`coalesce(bool_or(${reactor} = v.account_id), false)`,
-    first: sql<string>`(array_agg(${statusReactions.id}::text order by ${statusReactions.id}))[1]`,
-    accountIds: sql<string>`array_to_string(array_agg(${reactor}::text order by ${statusReactions.id}), ',')`,
+  return db.select({
+    viewer: sql<string>`v.label`.as('viewer'),
+    statusId: sql<string>`${statusReactions.statusId}`.mapWith(statusReactions.statusId).as('status_id'),
+    emoji: sql<string>`${statusReactions.emoji}`.as('emoji'),
+    url: sql<string | null>`max(${statusReactions.emojiUrl})`.as('url'),
+    count: sql<number>`count(*)::int`.as('count'),
+    me: sql<boolean>`coalesce(bool_or(${reactor} = v.account_id), false)`.as('me'),
+    first: sql<string>`(array_agg(${statusReactions.id}::text order by ${statusReactions.id}))[1]`.as('first'),
+    accountIds: sql<string>`array_to_string(array_agg(${reactor}::text order by ${statusReactions.id}), ',')`.as('account_ids'),
   })
     .from(statusReactions)
     .innerJoin(accounts, eq(accounts.id, reactor))
     .innerJoin(sql`(values ${rowsOfViewers}) as v(label, account_id, staff)`, sql`true`)
     .where(and(...conditions))
     .groupBy(sql`v.label`, statusReactions.statusId, statusReactions.emoji)
+}
 
-  rows.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0))
-  for (const r of rows) {
+/** The rows of `reactionSummariesQuery` as one map of summaries per viewer, in the order of `viewers`. */
+export function summariesFromRows(rows: ReactionSummaryRow[], viewers: (Viewer | null)[]): Map<string, ReactionSummary[]>[] {
+  const byViewer = new Map(viewers.map((v) => [reactionViewerKey(v), new Map<string, ReactionSummary[]>()]))
+  const sorted = [...rows].sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0))
+  for (const r of sorted) {
     const summaries = byViewer.get(r.viewer)
     if (!summaries) continue
     const list = summaries.get(r.statusId) ?? []
@@ -84,7 +110,7 @@ export async function loadReactionSummariesFor(db: DbLike, statusIds: string[], 
     })
     summaries.set(r.statusId, list)
   }
-  return out()
+  return viewers.map((v) => byViewer.get(reactionViewerKey(v))!)
 }
 
 /** Normalizes an emoji given in a URL to the form reactions are stored in; null when it cannot be one. */

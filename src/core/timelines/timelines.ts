@@ -1,6 +1,6 @@
 import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm'
 import { homeFeedEntries, statuses, statusTags, tags, type StatusRow } from '../../db/schema'
-import { anyId, uuidParam } from '../../db/sql'
+import { anyId, constantLimit, uuidParam } from '../../db/sql'
 import type { Ctx } from '../context'
 import { visibleWithReblogSql } from '../visibility'
 import { homeFeedHorizon } from './home-feed'
@@ -18,7 +18,7 @@ export async function statusPage(ctx: Ctx, viewerAccountId: string | null, page:
     visibleWithReblogSql(viewerAccountId),
     notHiddenByViewerSql(viewerAccountId, { withMuted: opts.withMuted }),
     replyVisibilitySql(viewerAccountId, opts.replyVisibility),
-  )).orderBy(k.orderBy).limit(page.limit)
+  )).orderBy(k.orderBy).limit(constantLimit(page.limit))
   return newestFirst(rows, k.forwards)
 }
 
@@ -90,14 +90,16 @@ export interface PublicScope {
 function publicConditions(scope: PublicScope, viewerAccountId: string | null): SQL[] {
   const viewer = viewerAccountId ? uuidParam(viewerAccountId) : null
   const where: SQL[] = [
-    inArray(statuses.visibility, ['public', 'local']),
+    // Constants written into the text, not bound: with parameters here PostgreSQL's generic plan cannot tell how many
+    // statuses match, and it kept planning every page anew (bench/README.md, "Generic plans for a page").
+    sql`${statuses.visibility} in ('public', 'local')`,
     sql`${statuses.reblogOfId} is null`,
     sql`(not exists (select 1 from accounts sa where sa.id = ${statuses.accountId} and sa.silenced_at is not null)${viewer
       ? sql` or ${statuses.accountId} = ${viewer} or exists (select 1 from follows sf where sf.account_id = ${viewer} and sf.target_account_id = ${statuses.accountId})`
       : sql``})`,
   ]
-  if (scope.local) where.push(eq(statuses.local, true))
-  if (scope.remote) where.push(eq(statuses.local, false))
+  if (scope.local) where.push(sql`${statuses.local}`)
+  if (scope.remote) where.push(sql`not ${statuses.local}`)
   if (scope.instance) {
     where.push(sql`exists (select 1 from accounts a where a.id = ${statuses.accountId} and lower(a.domain::text) = ${scope.instance.toLowerCase()})`)
   }

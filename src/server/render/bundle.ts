@@ -1,7 +1,7 @@
-import { and, eq, sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { Ctx } from '../../core/context'
 import { participationIdsByAccount } from '../../core/conversations/conversations'
-import { activeFiltersByAccount } from '../../core/filters/filters'
+import { activeFiltersJsonSql, filtersFromJson, type FilterWithRules } from '../../core/filters/filters'
 import { compileFilters, type CompiledFilter } from '../../core/filters/match'
 import { remoteMediaProxyBase } from '../../core/media/remote-links'
 import { mediaStorage } from '../../core/media/storage'
@@ -9,12 +9,13 @@ import type { Viewer } from '../../core/oauth/authenticate'
 import { escapeHtml } from '../../core/statuses/format'
 import { uuidToId } from '../../core/ids'
 import { visibleStatusSql, visibleToViewers } from '../../core/visibility'
-import { anyId, uuidArrayParam } from '../../db/sql'
+import { anyId, uuidArrayParam, uuidParam } from '../../db/sql'
+import { resultRows } from '../../db/client'
 import {
   accounts, bookmarks, conversationMutes, favourites, oauthApps, pollVotes, polls, statusMentions, statusPins, statusTags,
   mediaAttachments, statuses, tags, type AccountRow, type MediaAttachmentRow, type StatusRow,
 } from '../../db/schema'
-import { loadReactionSummariesFor, type ReactionSummary } from '../../core/reactions/queries'
+import { reactionSummariesQuery, summariesFromRows, type ReactionSummary, type ReactionSummaryRow } from '../../core/reactions/queries'
 import { loadPreviewCards } from '../../core/cards/fetch-card'
 import { buildPreviewCard, type PreviewCardEntity } from './card'
 import { buildAccounts, loadAccountParts, loadAccountsWithUsers, type AccountEntity } from './account'
@@ -157,7 +158,7 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
   const { parts, missing } = await statusPartsOf(ctx, cache, fullRows)
   const pollStatusIds = fullRows.filter((r) => missing.has(r.id) || parts.get(r.id)?.hasPoll).map((r) => r.id)
 
-  const [loadedParts, pollsWithVotes, flagRows, visibility, filterRows] = await Promise.all([
+  const [loadedParts, pollsWithVotes, viewerState, visibility] = await Promise.all([
     loadStatusParts(ctx, missing),
     // with the viewers' own choices, in the same statement
     pollStatusIds.length ? ctx.db.select({
@@ -169,9 +170,8 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
             where v.poll_id = ${polls}.id and v.account_id = any(${uuidArrayParam(accountViewerIds)}) group by v.account_id) o)`
         : sql<null>`null`,
     }).from(polls).where(anyId(polls.statusId, pollStatusIds)) : [],
-    loadFlags(ctx, accountViewerIds, ids, unique(fullRows.map((r) => r.conversationId))),
+    loadViewerState(ctx, accountViewerIds, ids, unique(fullRows.map((r) => r.conversationId)), distinct),
     visibleToViewers(ctx, viewerIds, [{ ids: unique(fullRows.map((r) => r.inReplyToId)), withReblog: true }]),
-    activeFiltersByAccount(ctx.db, accountViewerIds),
   ])
   const withPoll = new Set(pollsWithVotes.map((p) => p.poll.statusId))
   for (const [id, loaded] of loadedParts) {
@@ -183,10 +183,7 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
   const pollRows = pollsWithVotes.map((p) => p.poll)
   const participations = await participationIdsByAccount(ctx, accountViewerIds,
     unique(fullRows.filter((r) => r.visibility === 'direct').map((r) => r.conversationId)))
-  const [emojis, reactions] = await Promise.all([
-    loadStatusEmojis(ctx, fullRows, accountRows, new Map(pollRows.map((p) => [p.statusId, p.options.map((o) => o.title)]))),
-    loadReactionSummariesFor(ctx.db, ids, distinct),
-  ])
+  const emojis = await loadStatusEmojis(ctx, fullRows, accountRows, new Map(pollRows.map((p) => [p.statusId, p.options.map((o) => o.title)])))
 
   const base = ctx.config.baseUrl
   const storage = mediaStorage(ctx.config)
@@ -224,7 +221,7 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
     mentions,
     tags: tagMap,
     polls: new Map(pollRows.map((p) => [p.statusId, p])),
-    pinnedAt: flagRows.pinnedAt,
+    pinnedAt: viewerState.pinnedAt,
     applications,
     media: groupMedia(ctx, mediaRows),
     emojis,
@@ -239,7 +236,7 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
     const parentVisible = parentsVisible.get(viewerId) ?? new Set()
     const ownVotes = new Map<string, number[]>()
     if (viewerId) for (const p of votesByPoll) { const choices = p.own.get(viewerId); if (choices?.length) ownVotes.set(p.pollId, choices) }
-    const flags = viewerId ? flagRows.byViewer.get(viewerId) : undefined
+    const flags = viewerId ? viewerState.byViewer.get(viewerId) : undefined
     const bundle: StatusBundle = {
       ...shared,
       viewerAccountId: viewerId,
@@ -252,8 +249,8 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
       mutedConversations: flags?.mutedConversations ?? new Set(),
       parentVisible: new Set(fullRows.filter((r) => r.inReplyToId && parentVisible.has(r.inReplyToId)).map((r) => r.id)),
       participations: (viewerId && participations.get(viewerId)) || new Map(),
-      filters: compileFilters(viewerId ? filterRows.get(viewerId) ?? [] : []),
-      reactions: reactions[i],
+      filters: compileFilters(flags?.filters ?? []),
+      reactions: viewerState.reactions[i],
     }
     return [viewerKey(viewer), bundle]
   }))
@@ -327,51 +324,59 @@ function groupMedia(ctx: Ctx, rows: MediaAttachmentRow[]): Map<string, MediaAtta
   return byStatus
 }
 
-type ViewerFlags = Pick<StatusBundle, 'favourited' | 'reblogged' | 'bookmarked' | 'mutedConversations'>
+type ViewerFlags = Pick<StatusBundle, 'favourited' | 'reblogged' | 'bookmarked' | 'mutedConversations'> & { filters: FilterWithRules[] }
 
-interface Flags {
+interface ViewerState {
   /** when the author pinned each status (the same for every viewer) */
   pinnedAt: Map<string, Date>
   byViewer: Map<string, ViewerFlags>
+  /** emoji reactions as each of the distinct viewers may see them, in their order */
+  reactions: Map<string, ReactionSummary[]>[]
 }
 
-/** The authors' pins and the viewers' favourites, reblogs, bookmarks and thread mutes, in one UNION ALL query. */
-async function loadFlags(ctx: Ctx, viewerIds: string[], ids: string[], conversationIds: string[]): Promise<Flags> {
-  const flags: Flags = { pinnedAt: new Map(), byViewer: new Map() }
-  const kind = (k: 'pin' | 'favourite' | 'bookmark' | 'reblog' | 'mute') => sql<string>`${sql.raw(`'${k}'::text`)}`.as('kind')
-  const noTime = sql<Date | null>`null::timestamptz`.mapWith(statusPins.createdAt).as('at')
-  const noFolder = sql<string | null>`null::uuid`.mapWith(bookmarks.folderId).as('folder')
-  const noViewer = sql<string | null>`null::uuid`.mapWith(favourites.accountId).as('viewer')
-  const viewer = (column: typeof favourites.accountId) => sql<string | null>`${column}`.mapWith(column).as('viewer')
-  const ofViewers = (column: typeof favourites.accountId) => sql`${column} = any(${uuidArrayParam(viewerIds)})`
-  const pins = ctx.db.select({ kind: kind('pin'), viewer: noViewer, id: statusPins.statusId, at: sql<Date | null>`${statusPins.createdAt}`.mapWith(statusPins.createdAt).as('at'), folder: noFolder })
-    .from(statusPins).innerJoin(statuses, and(eq(statuses.id, statusPins.statusId), eq(statuses.accountId, statusPins.accountId)))
-    .where(anyId(statusPins.statusId, ids))
-  if (!viewerIds.length) {
-    for (const r of await pins) if (r.at) flags.pinnedAt.set(r.id, r.at)
-    return flags
+const jsonValue = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T
+
+/**
+ * The authors' pins, each viewer's favourites, reblogs, bookmarks, thread mutes and active filters, and the emoji
+ * reactions as each viewer may see them (`core/reactions/queries.ts`), in one
+ * statement of one row whatever the statuses: a scalar subquery per kind, per viewer. PostgreSQL settles on a generic
+ * plan for it after five runs, where the UNION ALL of one select per kind it replaces, with the viewers as an array,
+ * was planned anew on every run (bench/README.md, "Generic plans for a page").
+ */
+async function loadViewerState(ctx: Ctx, viewerIds: string[], ids: string[], conversationIds: string[], viewers: (Viewer | null)[]): Promise<ViewerState> {
+  const state: ViewerState = { pinnedAt: new Map(), byViewer: new Map(), reactions: [] }
+  const reactions = reactionSummariesQuery(ctx.db, ids, viewers)
+  const statusIds = uuidArrayParam(ids)
+  // The viewers as a VALUES list, not `unnest` of an array: PostgreSQL estimates an array parameter at ten elements
+  // in a generic plan, which then costs ten times a page's single viewer, and it kept planning anew instead.
+  const viewerRows = viewerIds.length
+    ? sql`(values ${sql.join(viewerIds.map((id) => sql`(${uuidParam(id)})`), sql`, `)}) as v(id)`
+    : sql`(select null::uuid as id where false) as v`
+  const [row] = resultRows<{ pins: unknown; viewers: unknown; reactions: unknown }>(await ctx.db.execute(sql`select
+    (select json_agg(json_build_array(p.status_id, p.created_at)) from ${statusPins} p
+      join ${statuses} s on s.id = p.status_id and s.account_id = p.account_id where p.status_id = any(${statusIds})) as pins,
+    (select json_agg(json_build_object(
+      'viewer', v.id,
+      'favourited', (select json_agg(f.status_id) from ${favourites} f where f.account_id = v.id and f.status_id = any(${statusIds})),
+      'reblogged', (select json_agg(r.reblog_of_id) from ${statuses} r where r.account_id = v.id and r.reblog_of_id = any(${statusIds})),
+      'bookmarked', (select json_agg(json_build_array(b.status_id, b.folder_id)) from ${bookmarks} b where b.account_id = v.id and b.status_id = any(${statusIds})),
+      'muted', (select json_agg(m.conversation_id) from ${conversationMutes} m where m.account_id = v.id and m.conversation_id = any(${uuidArrayParam(conversationIds)})),
+      'filters', ${activeFiltersJsonSql(sql`v.id`)}
+    )) from ${viewerRows}) as viewers,
+    ${reactions ? sql`(select json_agg(r) from (${reactions}) r)` : sql`null::json`} as reactions`))
+  for (const [id, at] of jsonValue<[string, string][] | null>(row.pins) ?? []) state.pinnedAt.set(uuidToId(id), new Date(at))
+  type Json = { viewer: string; favourited: string[] | null; reblogged: string[] | null; bookmarked: [string, string | null][] | null; muted: string[] | null; filters: unknown }
+  for (const v of jsonValue<Json[] | null>(row.viewers) ?? []) {
+    state.byViewer.set(uuidToId(v.viewer), {
+      favourited: new Set((v.favourited ?? []).map(uuidToId)),
+      reblogged: new Set((v.reblogged ?? []).map(uuidToId)),
+      bookmarked: new Map((v.bookmarked ?? []).map(([id, folder]) => [uuidToId(id), folder ? uuidToId(folder) : null])),
+      mutedConversations: new Set((v.muted ?? []).map(uuidToId)),
+      filters: filtersFromJson(v.filters),
+    })
   }
-  for (const id of viewerIds) flags.byViewer.set(id, { favourited: new Set(), reblogged: new Set(), bookmarked: new Map(), mutedConversations: new Set() })
-  const rows = await pins
-    .unionAll(ctx.db.select({ kind: kind('favourite'), viewer: viewer(favourites.accountId), id: favourites.statusId, at: noTime, folder: noFolder }).from(favourites)
-      .where(and(ofViewers(favourites.accountId), anyId(favourites.statusId, ids))))
-    .unionAll(ctx.db.select({ kind: kind('bookmark'), viewer: viewer(bookmarks.accountId), id: bookmarks.statusId, at: noTime, folder: sql<string | null>`${bookmarks.folderId}`.mapWith(bookmarks.folderId).as('folder') }).from(bookmarks)
-      .where(and(ofViewers(bookmarks.accountId), anyId(bookmarks.statusId, ids))))
-    .unionAll(ctx.db.select({ kind: kind('reblog'), viewer: viewer(statuses.accountId), id: sql`${statuses.reblogOfId}`.mapWith(statuses.reblogOfId).as('id'), at: noTime, folder: noFolder }).from(statuses)
-      .where(and(ofViewers(statuses.accountId), anyId(statuses.reblogOfId, ids))))
-    .unionAll(ctx.db.select({ kind: kind('mute'), viewer: viewer(conversationMutes.accountId), id: conversationMutes.conversationId, at: noTime, folder: noFolder }).from(conversationMutes)
-      .where(and(ofViewers(conversationMutes.accountId), anyId(conversationMutes.conversationId, conversationIds))))
-  for (const r of rows) {
-    if (r.kind === 'pin') {
-      if (r.at) flags.pinnedAt.set(r.id, new Date(r.at))
-      continue
-    }
-    const own = r.viewer ? flags.byViewer.get(r.viewer) : undefined
-    if (!own) continue
-    if (r.kind === 'favourite') own.favourited.add(r.id)
-    else if (r.kind === 'bookmark') own.bookmarked.set(r.id, r.folder ?? null)
-    else if (r.kind === 'reblog') own.reblogged.add(r.id)
-    else if (r.kind === 'mute') own.mutedConversations.add(r.id)
-  }
-  return flags
+  type ReactionJson = Omit<ReactionSummaryRow, 'statusId' | 'accountIds'> & { status_id: string; account_ids: string }
+  state.reactions = summariesFromRows((jsonValue<ReactionJson[] | null>(row.reactions) ?? [])
+    .map(({ status_id, account_ids, ...r }) => ({ ...r, statusId: uuidToId(status_id), accountIds: account_ids })), viewers)
+  return state
 }
