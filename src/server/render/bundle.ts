@@ -347,11 +347,15 @@ async function loadViewerState(ctx: Ctx, viewerIds: string[], ids: string[], con
   const state: ViewerState = { pinnedAt: new Map(), byViewer: new Map(), reactions: [] }
   const reactions = reactionSummariesQuery(ctx.db, ids, viewers)
   const statusIds = uuidArrayParam(ids)
-  // The viewers as a VALUES list, not `unnest` of an array: PostgreSQL estimates an array parameter at ten elements
-  // in a generic plan, which then costs ten times a page's single viewer, and it kept planning anew instead.
-  const viewerRows = viewerIds.length
-    ? sql`(values ${sql.join(viewerIds.map((id) => sql`(${uuidParam(id)})`), sql`, `)}) as v(id)`
-    : sql`(select null::uuid as id where false) as v`
+  // A page's one viewer as a VALUES row, not `unnest` of an array: PostgreSQL estimates an array parameter at ten
+  // elements in a generic plan, which then costs ten times a page's single viewer, and it kept planning anew instead.
+  // Several viewers (a streamed status and everyone it goes to) as an array, so that their number makes no new
+  // statement text (each would be prepared and kept on its connection).
+  const viewerRows = viewerIds.length === 0
+    ? sql`(select null::uuid as id where false) as v`
+    : viewerIds.length === 1
+      ? sql`(values (${uuidParam(viewerIds[0])})) as v(id)`
+      : sql`unnest(${uuidArrayParam(viewerIds)}) as v(id)`
   const [row] = resultRows<{ pins: unknown; viewers: unknown; reactions: unknown }>(await ctx.db.execute(sql`select
     (select json_agg(json_build_array(p.status_id, p.created_at)) from ${statusPins} p
       join ${statuses} s on s.id = p.status_id and s.account_id = p.account_id where p.status_id = any(${statusIds})) as pins,
