@@ -17,43 +17,51 @@ $$;
 CREATE TRIGGER statuses_render_changed BEFORE UPDATE OF content, spoiler_text, application_id, edited_at, account_id ON statuses
   FOR EACH ROW EXECUTE FUNCTION rookery_status_render_changed();
 --> statement-breakpoint
--- Rows that belong to a status by their status_id column.
-CREATE OR REPLACE FUNCTION rookery_status_part_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Rows that belong to a status by their status_id column: once per statement, whatever the rows it wrote (a post's
+-- tags or mentions are one insert), through the statement's transition tables.
+CREATE OR REPLACE FUNCTION rookery_status_parts_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP <> 'INSERT' THEN
-    IF OLD.status_id IS NOT NULL THEN
-      UPDATE statuses SET render_version = render_version + 1 WHERE id = OLD.status_id;
-    END IF;
-  END IF;
   IF TG_OP = 'INSERT' THEN
-    IF NEW.status_id IS NOT NULL THEN
-      UPDATE statuses SET render_version = render_version + 1 WHERE id = NEW.status_id;
-    END IF;
-  ELSIF TG_OP = 'UPDATE' THEN
-    IF NEW.status_id IS NOT NULL AND NEW.status_id IS DISTINCT FROM OLD.status_id THEN
-      UPDATE statuses SET render_version = render_version + 1 WHERE id = NEW.status_id;
-    END IF;
+    UPDATE statuses SET render_version = render_version + 1 WHERE id IN (SELECT status_id FROM new_rows);
+  ELSIF TG_OP = 'DELETE' THEN
+    UPDATE statuses SET render_version = render_version + 1 WHERE id IN (SELECT status_id FROM old_rows);
+  ELSE
+    UPDATE statuses SET render_version = render_version + 1
+      WHERE id IN (SELECT status_id FROM old_rows UNION SELECT status_id FROM new_rows);
   END IF;
   RETURN NULL;
 END
 $$;
 --> statement-breakpoint
-CREATE TRIGGER media_attachments_render_changed AFTER INSERT OR UPDATE OR DELETE ON media_attachments
-  FOR EACH ROW EXECUTE FUNCTION rookery_status_part_changed();
---> statement-breakpoint
-CREATE TRIGGER status_mentions_render_changed AFTER INSERT OR UPDATE OR DELETE ON status_mentions
-  FOR EACH ROW EXECUTE FUNCTION rookery_status_part_changed();
---> statement-breakpoint
-CREATE TRIGGER status_tags_render_changed AFTER INSERT OR UPDATE OR DELETE ON status_tags
-  FOR EACH ROW EXECUTE FUNCTION rookery_status_part_changed();
---> statement-breakpoint
-CREATE TRIGGER status_preview_cards_render_changed AFTER INSERT OR UPDATE OR DELETE ON status_preview_cards
-  FOR EACH ROW EXECUTE FUNCTION rookery_status_part_changed();
---> statement-breakpoint
+CREATE TRIGGER media_attachments_render_inserted AFTER INSERT ON media_attachments REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rookery_status_parts_changed();--> statement-breakpoint
+CREATE TRIGGER media_attachments_render_updated AFTER UPDATE ON media_attachments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rookery_status_parts_changed();--> statement-breakpoint
+CREATE TRIGGER media_attachments_render_deleted AFTER DELETE ON media_attachments REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rookery_status_parts_changed();--> statement-breakpoint
+CREATE TRIGGER status_mentions_render_inserted AFTER INSERT ON status_mentions REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rookery_status_parts_changed();--> statement-breakpoint
+CREATE TRIGGER status_mentions_render_updated AFTER UPDATE ON status_mentions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rookery_status_parts_changed();--> statement-breakpoint
+CREATE TRIGGER status_mentions_render_deleted AFTER DELETE ON status_mentions REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rookery_status_parts_changed();--> statement-breakpoint
+CREATE TRIGGER status_tags_render_inserted AFTER INSERT ON status_tags REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rookery_status_parts_changed();--> statement-breakpoint
+CREATE TRIGGER status_tags_render_updated AFTER UPDATE ON status_tags REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rookery_status_parts_changed();--> statement-breakpoint
+CREATE TRIGGER status_tags_render_deleted AFTER DELETE ON status_tags REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rookery_status_parts_changed();--> statement-breakpoint
+CREATE TRIGGER status_preview_cards_render_inserted AFTER INSERT ON status_preview_cards REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rookery_status_parts_changed();--> statement-breakpoint
+CREATE TRIGGER status_preview_cards_render_updated AFTER UPDATE ON status_preview_cards REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rookery_status_parts_changed();--> statement-breakpoint
+CREATE TRIGGER status_preview_cards_render_deleted AFTER DELETE ON status_preview_cards REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rookery_status_parts_changed();--> statement-breakpoint
 -- Only a poll's presence is kept: its options, counts and the viewer's votes are read with every page.
-CREATE TRIGGER polls_render_changed AFTER INSERT OR DELETE ON polls
-  FOR EACH ROW EXECUTE FUNCTION rookery_status_part_changed();
---> statement-breakpoint
+CREATE TRIGGER polls_render_inserted AFTER INSERT ON polls REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rookery_status_parts_changed();--> statement-breakpoint
+CREATE TRIGGER polls_render_deleted AFTER DELETE ON polls REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION rookery_status_parts_changed();--> statement-breakpoint
 CREATE OR REPLACE FUNCTION rookery_card_render_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   UPDATE statuses SET render_version = render_version + 1
