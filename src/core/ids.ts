@@ -119,19 +119,47 @@ export function isId(value: unknown): value is Id {
 const HEX_BYTES = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 const UUID_PATTERN = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i
 
+/**
+ * The latest conversions, remembered: a page converts about a thousand ids (every id column of every row), mostly the
+ * same recent statuses and accounts as the pages before it, and a lookup costs a tenth of a conversion. Emptied when
+ * full, which keeps the bound without bookkeeping on each hit.
+ */
+class ConversionMemo {
+  private readonly entries = new Map<string, string>()
+  constructor(private readonly limit: number) {}
+
+  get(key: string): string | undefined {
+    return this.entries.get(key)
+  }
+
+  set(key: string, value: string): string {
+    if (this.entries.size >= this.limit) this.entries.clear()
+    this.entries.set(key, value)
+    return value
+  }
+}
+
+const MEMO_LIMIT = 10_000
+const uuidsOfIds = new ConversionMemo(MEMO_LIMIT)
+const idsOfUuids = new ConversionMemo(MEMO_LIMIT)
+
 export function idToUuid(id: string): string {
+  const known = uuidsOfIds.get(id)
+  if (known !== undefined) return known
   const limbs = idLimbs(id)
   if (!limbs) throw new Error(`not an id: ${id}`)
   const hex = (j: number) => HEX_BYTES[limbs[j] >> 8] + HEX_BYTES[limbs[j] & 0xff]
-  return `${hex(0)}${hex(1)}-${hex(2)}-${hex(3)}-${hex(4)}-${hex(5)}${hex(6)}${hex(7)}`
+  return uuidsOfIds.set(id, `${hex(0)}${hex(1)}-${hex(2)}-${hex(3)}-${hex(4)}-${hex(5)}${hex(6)}${hex(7)}`)
 }
 
 export function uuidToId(uuid: string): Id {
+  const known = idsOfUuids.get(uuid)
+  if (known !== undefined) return known
   if (!UUID_PATTERN.test(uuid)) throw new SyntaxError(`not a uuid: ${uuid}`)
   const hex = uuid.length === 32 ? uuid : uuid.replace(/-/g, '')
   const limbs = new Array<number>(LIMBS)
   for (let j = 0; j < LIMBS; j++) limbs[j] = parseInt(hex.slice(j * 4, j * 4 + 4), 16)
-  return limbsToId(limbs)
+  return idsOfUuids.set(uuid, limbsToId(limbs))
 }
 
 /** Milliseconds since the epoch encoded in an id. */

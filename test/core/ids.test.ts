@@ -16,6 +16,23 @@ function randomValue(): bigint {
 }
 
 describe('ids', () => {
+  test('remembered conversions stay right, asked again and past the number remembered', () => {
+    // more values than are remembered (the memo empties itself when full), each converted twice, in two orders
+    const values = Array.from({ length: 25_000 }, () => randomValue())
+    for (const round of [values, [...values].reverse()]) {
+      for (const v of round) {
+        const id = encodeId(v)
+        expect(uuidToId(uuidOf(v))).toBe(id)
+        expect(idToUuid(id)).toBe(uuidOf(v))
+      }
+    }
+    // a malformed value is refused every time, not remembered
+    expect(() => uuidToId('not-a-uuid')).toThrow()
+    expect(() => uuidToId('not-a-uuid')).toThrow()
+    expect(() => idToUuid('not an id!')).toThrow()
+    expect(() => idToUuid('not an id!')).toThrow()
+  })
+
   test('uuid and id conversions agree with BigInt arithmetic, both ways', () => {
     const values = [0n, 1n, 61n, 62n, 65535n, 65536n, 62n ** 5n - 1n, 62n ** 5n, 1n << 64n, (1n << 64n) - 1n, MAX, MAX - 1n]
     for (let i = 0; i < 2000; i++) values.push(randomValue())
