@@ -239,7 +239,7 @@ export async function startJobs(database: Database, opts: JobsOptions = {}): Pro
     opts.runner ? owning() : null,
     boss.getQueues(),
   ])
-  if (claim?.requeued) console.warn(`[rookery] ${claim.requeued} job${claim.requeued === 1 ? '' : 's'} interrupted by a crash put back to run`)
+  if (claim?.requeued) console.warn(`[rookery] ${claim.requeued} job${claim.requeued === 1 ? '' : 's'} left running by a process that stopped or crashed put back to run`)
   // Every queue of the application exists whatever this process works on: core actions send to them from anywhere.
   const known = new Set<string>([...QUEUES, ...(opts.queues ?? [])])
   const existing = new Set(queues.map((q) => q.name))
