@@ -8,7 +8,7 @@ import type { Ctx } from '../../src/core/context'
 import { mrfSettings } from '../../src/core/federation/mrf'
 import { domainPolicy } from '../../src/core/instance/domain-policy'
 import { adminSettings } from '../../src/db/schema'
-import { getTestContext } from '../support/context'
+import { elsewhere, getTestContext } from '../support/context'
 import { makeUser, uniqueName, type MadeUser } from '../support/factories'
 import { call } from '../support/http'
 
@@ -165,7 +165,7 @@ describe('POST /api/v1/pleroma/admin/config', () => {
   test('a change made on another connection reaches this process by notification', async () => {
     await post([{ group: ':pleroma', key: ':mrf_simple', value: [tuple(':reject', ['elsewhere.example'])] }])
     expect((await domainPolicy(ctx, 'elsewhere.example')).reject).toBe(true)
-    await elsewhere(sql`delete from admin_settings`)
+    await elsewhere(ctx, sql`delete from admin_settings`)
     let rejected = true
     for (const until = Date.now() + 10_000; rejected && Date.now() < until; await Bun.sleep(25)) {
       rejected = (await domainPolicy(ctx, 'elsewhere.example')).reject
@@ -173,16 +173,3 @@ describe('POST /api/v1/pleroma/admin/config', () => {
     expect(rejected).toBe(false)
   })
 })
-
-/** Runs a statement on a connection of its own (on PGlite, the one engine), as another process would. */
-async function elsewhere(statement: ReturnType<typeof sql>) {
-  if (ctx.database.kind === 'pglite') return ctx.db.execute(statement)
-  const client = (ctx.db as any).$client
-  const own = await client.reserve()
-  try {
-    const { sql: text, params } = (ctx.db as any).dialect.sqlToQuery(statement)
-    return await own.unsafe(text, params)
-  } finally {
-    own.release()
-  }
-}

@@ -7,7 +7,7 @@ import { accounts, customEmojis, mediaAttachments, previewCards, statusPreviewCa
 import { upsertRemoteEmojis } from '../../src/core/statuses/remote-status'
 import { Lru, renderCacheOf } from '../../src/server/render/cache'
 import { idToUuid } from '../../src/core/ids'
-import { getTestContext } from '../support/context'
+import { elsewhere, getTestContext } from '../support/context'
 import { makeUser, uniqueName, type MadeUser } from '../support/factories'
 import { call, postStatus } from '../support/http'
 import { callCounting } from '../support/queries'
@@ -39,19 +39,6 @@ async function read(path: string, token?: string, query: Record<string, string> 
 
 const home = async (who = viewer) => (await read('/api/v1/timelines/home', who.token, { limit: '40' })).json as any[]
 const inHome = async (id: string, who = viewer) => (await home(who)).find((s) => s.id === id)
-
-/** Runs a statement on a connection of its own (on PGlite, the one engine), as another process would. */
-async function elsewhere(statement: ReturnType<typeof sql>) {
-  if (ctx.database.kind === 'pglite') return ctx.db.execute(statement)
-  const client = (ctx.db as any).$client
-  const own = await client.reserve()
-  try {
-    const { sql: text, params } = (ctx.db as any).dialect.sqlToQuery(statement)
-    return await own.unsafe(text, params)
-  } finally {
-    own.release()
-  }
-}
 
 async function upload(who: MadeUser, description: string) {
   const [media] = await ctx.db.insert(mediaAttachments).values({
@@ -204,33 +191,33 @@ describe('a change made on another connection shows on the next read', () => {
     const id = idToUuid(s.id)
     expect(await inHome(s.id)).toMatchObject({ card: null, media_attachments: [{ description: 'told here' }] })
 
-    await elsewhere(sql`update statuses set content = '<p>changed elsewhere</p>', edited_at = now() where id = ${id}`)
+    await elsewhere(ctx, sql`update statuses set content = '<p>changed elsewhere</p>', edited_at = now() where id = ${id}`)
     expect((await inHome(s.id)).content).toBe('<p>changed elsewhere</p>')
 
-    await elsewhere(sql`update media_attachments set description = 'told there' where id = ${idToUuid(media.id)}`)
+    await elsewhere(ctx, sql`update media_attachments set description = 'told there' where id = ${idToUuid(media.id)}`)
     expect((await inHome(s.id)).media_attachments[0].description).toBe('told there')
 
     const cardId = crypto.randomUUID()
-    await elsewhere(sql`insert into preview_cards (id, url, title) values (${cardId}, ${`https://example.com/${uniqueName('x')}`}, 'card from elsewhere')`)
-    await elsewhere(sql`insert into status_preview_cards (status_id, card_id) values (${id}, ${cardId})`)
+    await elsewhere(ctx, sql`insert into preview_cards (id, url, title) values (${cardId}, ${`https://example.com/${uniqueName('x')}`}, 'card from elsewhere')`)
+    await elsewhere(ctx, sql`insert into status_preview_cards (status_id, card_id) values (${id}, ${cardId})`)
     expect((await inHome(s.id)).card).toMatchObject({ title: 'card from elsewhere' })
 
-    await elsewhere(sql`update polls set votes_count = 1, voters_count = 1, options = '[{"title":"a","votes_count":1},{"title":"b","votes_count":0}]' where status_id = ${idToUuid(polled.id)}`)
+    await elsewhere(ctx, sql`update polls set votes_count = 1, voters_count = 1, options = '[{"title":"a","votes_count":1},{"title":"b","votes_count":0}]' where status_id = ${idToUuid(polled.id)}`)
     expect((await inHome(polled.id)).poll).toMatchObject({ votes_count: 1, options: [{ votes_count: 1 }, { votes_count: 0 }] })
 
     const newName = uniqueName('moved')
-    await elsewhere(sql`update accounts set username = ${newName} where id = ${idToUuid(mentioned.account.id)}`)
+    await elsewhere(ctx, sql`update accounts set username = ${newName} where id = ${idToUuid(mentioned.account.id)}`)
     expect((await inHome(s.id)).mentions).toEqual([expect.objectContaining({ id: mentioned.account.id, username: newName, acct: newName })])
 
-    await elsewhere(sql`update accounts set display_name = 'Named Elsewhere' where id = ${idToUuid(author.account.id)}`)
+    await elsewhere(ctx, sql`update accounts set display_name = 'Named Elsewhere' where id = ${idToUuid(author.account.id)}`)
     expect((await inHome(s.id)).account.display_name).toBe('Named Elsewhere')
 
-    await elsewhere(sql`delete from statuses where id = ${idToUuid(polled.id)}`)
+    await elsewhere(ctx, sql`delete from statuses where id = ${idToUuid(polled.id)}`)
     expect(await inHome(polled.id)).toBeUndefined()
 
-    await elsewhere(sql`update accounts set suspended_at = now() where id = ${idToUuid(author.account.id)}`)
+    await elsewhere(ctx, sql`update accounts set suspended_at = now() where id = ${idToUuid(author.account.id)}`)
     expect(await inHome(s.id)).toBeUndefined()
-    await elsewhere(sql`update accounts set suspended_at = null where id = ${idToUuid(author.account.id)}`)
+    await elsewhere(ctx, sql`update accounts set suspended_at = null where id = ${idToUuid(author.account.id)}`)
     expect(await inHome(s.id)).toBeDefined()
   })
 
@@ -247,19 +234,19 @@ describe('a change made on another connection shows on the next read', () => {
     expect(shown.application).toMatchObject({ name: expect.any(String) })
     expect((await inHome(polled.id)).poll).not.toBeNull()
 
-    await elsewhere(sql`update preview_cards set title = 'new title' where id = (select card_id from status_preview_cards where status_id = ${idToUuid(s.id)})`)
+    await elsewhere(ctx, sql`update preview_cards set title = 'new title' where id = (select card_id from status_preview_cards where status_id = ${idToUuid(s.id)})`)
     expect((await inHome(s.id)).card).toMatchObject({ title: 'new title' })
 
-    await elsewhere(sql`update oauth_apps set name = 'Renamed App' where id = (select application_id from statuses where id = ${idToUuid(s.id)})`)
+    await elsewhere(ctx, sql`update oauth_apps set name = 'Renamed App' where id = (select application_id from statuses where id = ${idToUuid(s.id)})`)
     expect((await inHome(s.id)).application).toMatchObject({ name: 'Renamed App' })
 
-    await elsewhere(sql`delete from media_attachments where id = ${idToUuid(media.id)}`)
+    await elsewhere(ctx, sql`delete from media_attachments where id = ${idToUuid(media.id)}`)
     expect((await inHome(s.id)).media_attachments).toEqual([])
 
-    await elsewhere(sql`delete from polls where status_id = ${idToUuid(polled.id)}`)
+    await elsewhere(ctx, sql`delete from polls where status_id = ${idToUuid(polled.id)}`)
     expect((await inHome(polled.id)).poll).toBeNull()
 
-    await elsewhere(sql`delete from accounts where id = ${idToUuid(gone.account.id)}`)
+    await elsewhere(ctx, sql`delete from accounts where id = ${idToUuid(gone.account.id)}`)
     expect((await inHome(s.id)).mentions).toEqual([])
   })
 
@@ -273,7 +260,7 @@ describe('a change made on another connection shows on the next read', () => {
     }
     expect(page.statements.some((x) => /from "custom_emojis"/.test(x))).toBe(false)
     expect(page.json.emojis).toEqual([])
-    await elsewhere(sql`insert into custom_emojis (id, shortcode, file_key) values (${crypto.randomUUID()}, ${code}, ${`emoji/${code}.png`})`)
+    await elsewhere(ctx, sql`insert into custom_emojis (id, shortcode, file_key) values (${crypto.randomUUID()}, ${code}, ${`emoji/${code}.png`})`)
     let emojis: any[] = []
     for (const until = Date.now() + 10_000; Date.now() < until && !emojis.length; await Bun.sleep(25)) {
       emojis = (await call('GET', `/api/v1/statuses/${s.id}`, { token: viewer.token })).json.emojis

@@ -5,7 +5,7 @@ import { eq, sql } from 'drizzle-orm'
 import type { Ctx } from '../../src/core/context'
 import { accounts, oauthTokens, users } from '../../src/db/schema'
 import { sha256 } from '../../src/core/secrets'
-import { getTestContext } from '../support/context'
+import { elsewhere, getTestContext } from '../support/context'
 import { makeUser, TEST_PASSWORD, type MadeUser } from '../support/factories'
 import { call } from '../support/http'
 import { callCounting } from '../support/queries'
@@ -28,19 +28,6 @@ async function passwordToken(user: MadeUser, scopes = 'read write') {
 
 const lookup = (s: string) => s.includes('"oauth_tokens"."token_hash"')
 const me = (token: string) => call('GET', '/api/v1/accounts/verify_credentials', { token })
-
-/** Runs a statement on a connection of its own (on PGlite, the one engine), as another process would. */
-async function elsewhere(statement: ReturnType<typeof sql>) {
-  if (ctx.database.kind === 'pglite') return ctx.db.execute(statement)
-  const client = (ctx.db as any).$client
-  const own = await client.reserve()
-  try {
-    const { sql: text, params } = (ctx.db as any).dialect.sqlToQuery(statement)
-    return await own.unsafe(text, params)
-  } finally {
-    own.release()
-  }
-}
 
 /** Polls (bounded) until the token is refused, for changes that arrive by notification. */
 async function refusedSoon(token: string): Promise<number> {
@@ -84,7 +71,7 @@ describe('token cache', () => {
   test('a revocation made on another connection reaches the cache by notification', async () => {
     const user = await makeUser(ctx)
     expect((await me(user.token)).status).toBe(200)
-    await elsewhere(sql`update ${oauthTokens} set revoked_at = now() where token_hash = ${sha256(user.token)}`)
+    await elsewhere(ctx, sql`update ${oauthTokens} set revoked_at = now() where token_hash = ${sha256(user.token)}`)
     expect(await refusedSoon(user.token)).toBe(401)
   })
 
@@ -93,9 +80,9 @@ describe('token cache', () => {
     const deactivated = await makeUser(ctx)
     const narrowed = await makeUser(ctx)
     for (const u of [suspended, deactivated, narrowed]) expect((await me(u.token)).status).toBe(200)
-    await elsewhere(sql`update ${accounts} set suspended_at = now() where username = ${suspended.account.username}`)
-    await elsewhere(sql`update ${users} set is_active = false where email = ${deactivated.user.email}`)
-    await elsewhere(sql`update ${oauthTokens} set scopes = 'write' where token_hash = ${sha256(narrowed.token)}`)
+    await elsewhere(ctx, sql`update ${accounts} set suspended_at = now() where username = ${suspended.account.username}`)
+    await elsewhere(ctx, sql`update ${users} set is_active = false where email = ${deactivated.user.email}`)
+    await elsewhere(ctx, sql`update ${oauthTokens} set scopes = 'write' where token_hash = ${sha256(narrowed.token)}`)
     expect(await refusedSoon(suspended.token)).toBe(403)
     expect(await refusedSoon(deactivated.token)).toBe(403)
     expect(await refusedSoon(narrowed.token)).toBe(403)

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { SQL } from 'drizzle-orm'
 import postgres from 'postgres'
 import { loadConfig, type Config } from '../../src/config'
 import type { Ctx } from '../../src/core/context'
@@ -73,4 +74,20 @@ export async function testApp(ctx?: Ctx): Promise<App> {
   let app = apps.get(c)
   if (!app) apps.set(c, (app = createApp(c)))
   return app
+}
+
+/**
+ * Runs a statement on a connection of its own, as another process sharing the database would (on PGlite, the one
+ * engine): for what must reach this process by notification or by a version it reads, not through its own writes.
+ */
+export async function elsewhere(ctx: Ctx, statement: SQL) {
+  if (ctx.database.kind === 'pglite') return ctx.db.execute(statement)
+  const client = (ctx.db as any).$client
+  const own = await client.reserve()
+  try {
+    const { sql: text, params } = (ctx.db as any).dialect.sqlToQuery(statement)
+    return await own.unsafe(text, params)
+  } finally {
+    own.release()
+  }
 }
