@@ -21,21 +21,18 @@ import { openPostgres } from '../src/db/client'
 import { migrate } from '../src/db/migrate'
 import { follows, statuses } from '../src/db/schema'
 import { freshDatabase } from './database'
+import { option } from './options'
 
 const url = process.env.DATABASE_URL
 if (!url) {
   console.error('DATABASE_URL is required (a PostgreSQL URL of a database this script may drop and create)')
   process.exit(2)
 }
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return Number(i >= 0 ? process.argv[i + 1] : fallback)
-}
-const FOLLOWERS = arg('followers', '10000')
-const DOMAINS = arg('domains', '500')
-const SECONDS = Math.min(arg('seconds', '10'), 60)
-const CONCURRENCY = arg('concurrency', '8')
-const PORT = arg('port', '4490')
+const FOLLOWERS = Number(option('followers', '10000'))
+const DOMAINS = Number(option('domains', '500'))
+const SECONDS = Math.min(Number(option('seconds', '10')), 60)
+const CONCURRENCY = Number(option('concurrency', '8'))
+const PORT = Number(option('port', '4490'))
 const BASE = `http://127.0.0.1:${PORT}`
 const FANOUT_TIMEOUT_MS = 120_000
 

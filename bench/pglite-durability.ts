@@ -15,15 +15,12 @@ import { issueToken } from '../src/core/oauth/tokens'
 import { openPglite } from '../src/db/client'
 import { migrate } from '../src/db/migrate'
 import { createApp } from '../src/server/app'
+import { option } from './options'
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? process.argv[i + 1]! : fallback
-}
-const SECONDS = Number(arg('seconds', '10'))
-const ROUNDS = Number(arg('rounds', '3'))
-const CONCURRENCY = Number(arg('concurrency', '4'))
-const DIR = resolve(arg('dir', join(import.meta.dir, '..', 'data', 'bench')))
+const SECONDS = Number(option('seconds', '10'))
+const ROUNDS = Number(option('rounds', '3'))
+const CONCURRENCY = Number(option('concurrency', '4'))
+const DIR = resolve(option('dir', join(import.meta.dir, '..', 'data', 'bench')))
 
 async function round(durable: boolean): Promise<{ posts: number; perSecond: number; p50: number; p99: number }> {
   const dataDir = mkdtempSync(join(DIR, 'durability-'))

@@ -14,19 +14,16 @@ import { openPostgres, resultRows } from '../src/db/client'
 import { accounts, users } from '../src/db/schema'
 import { loadStatusBundle } from '../src/server/render/bundle'
 import { buildStatus } from '../src/server/render/status'
+import { option } from './options'
 
 const url = process.env.DATABASE_URL
 if (!url) {
   console.error('DATABASE_URL is required (a database seeded with bench/seed.ts)')
   process.exit(2)
 }
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? process.argv[i + 1] : fallback
-}
-const ROUNDS = Number(arg('rounds', '300'))
+const ROUNDS = Number(option('rounds', '300'))
 const WARMUP = 20
-const KIND = arg('kind', 'home')
+const KIND = option('kind', 'home')
 if (!['home', 'public', 'local'].includes(KIND)) throw new Error('--kind is home, public (anonymous) or local (with a viewer)')
 
 const database = openPostgres(url, 10)

@@ -12,20 +12,17 @@ import { openPostgres, resultRows } from '../src/db/client'
 import { refreshTrends } from '../src/core/trends/trends'
 import { accounts, statuses, users } from '../src/db/schema'
 import { skewedWord } from './words'
+import { option } from './options'
 
 const url = process.env.DATABASE_URL
 if (!url) {
   console.error('DATABASE_URL is required (a database seeded with bench/seed.ts)')
   process.exit(2)
 }
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? process.argv[i + 1] : fallback
-}
-const SECONDS = Number(arg('seconds', '10'))
-const CONCURRENCY = Number(arg('concurrency', '16'))
-const ONLY = arg('only', '').split(',').filter(Boolean)
-const PORT = Number(arg('port', '4477'))
+const SECONDS = Number(option('seconds', '10'))
+const CONCURRENCY = Number(option('concurrency', '16'))
+const ONLY = option('only', '').split(',').filter(Boolean)
+const PORT = Number(option('port', '4477'))
 const BASE = `http://127.0.0.1:${PORT}`
 const FLOOR_PORT = PORT + 1
 

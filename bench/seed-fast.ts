@@ -13,21 +13,16 @@ import { idToUuid } from '../src/core/ids'
 import { homeFeedHorizon } from '../src/core/timelines/home-feed'
 import { openPostgres } from '../src/db/client'
 import { migrate } from '../src/db/migrate'
+import { ensureDatabase } from './database'
+import { positiveOption } from './options'
 import { BENCH_WORD_SQL, WORDS } from './words'
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`)
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`)
-  return value
-}
-
-const ACCOUNTS = option('accounts', 10_000)
-const STATUSES = option('statuses', 1_000_000)
-const FOLLOWS_PER_ACCOUNT = option('follows', 100)
-const FEED_ACCOUNTS = option('feed-accounts', 50)
-const BATCH = option('batch', 500_000)
-const LOADERS = option('loaders', 2)
+const ACCOUNTS = positiveOption('accounts', 10_000, { integer: true })
+const STATUSES = positiveOption('statuses', 1_000_000, { integer: true })
+const FOLLOWS_PER_ACCOUNT = positiveOption('follows', 100, { integer: true })
+const FEED_ACCOUNTS = positiveOption('feed-accounts', 50, { integer: true })
+const BATCH = positiveOption('batch', 500_000, { integer: true })
+const LOADERS = positiveOption('loaders', 2, { integer: true })
 const TAGS = 200
 const WORDS_PER_STATUS = 8
 
@@ -37,21 +32,10 @@ if (!url) {
   process.exit(2)
 }
 
-async function ensureDatabase(target: string) {
-  const name = decodeURIComponent(new URL(target).pathname.slice(1))
-  const admin = new URL(target)
-  admin.pathname = '/postgres'
-  const sql = postgres(admin.toString(), { max: 1, onnotice: () => {} })
-  if (process.argv.includes('--reset')) await sql.unsafe(`drop database if exists "${name}" with (force)`)
-  const [exists] = await sql`select 1 from pg_database where datname = ${name}`
-  if (!exists) await sql.unsafe(`create database "${name}"`)
-  await sql.end()
-}
-
 const started = Date.now()
 const step = (label: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(7)} s] ${label}`)
 
-await ensureDatabase(url)
+await ensureDatabase(url, { reset: process.argv.includes('--reset') })
 const database = openPostgres(url, 2)
 await migrate(database.db)
 await database.close()

@@ -9,20 +9,15 @@ import { hashPassword } from '../src/core/accounts/passwords'
 import { idToUuid } from '../src/core/ids'
 import { homeFeedHorizon } from '../src/core/timelines/home-feed'
 import { openPostgres } from '../src/db/client'
+import { ensureDatabase } from './database'
+import { positiveOption } from './options'
 import { BENCH_WORD_SQL, WORDS } from './words'
 import { migrate } from '../src/db/migrate'
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`)
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`)
-  return value
-}
-
-const ACCOUNTS = option('accounts', 10_000)
-const STATUSES = option('statuses', 1_000_000)
-const FOLLOWS_PER_ACCOUNT = option('follows', 100)
-const FAVOURITES = option('favourites', 300_000)
+const ACCOUNTS = positiveOption('accounts', 10_000, { integer: true })
+const STATUSES = positiveOption('statuses', 1_000_000, { integer: true })
+const FOLLOWS_PER_ACCOUNT = positiveOption('follows', 100, { integer: true })
+const FAVOURITES = positiveOption('favourites', 300_000, { integer: true })
 const TAGS = 200
 const WORDS_PER_STATUS = 8
 const BATCH = 100_000
@@ -33,21 +28,10 @@ if (!url) {
   process.exit(2)
 }
 
-async function ensureDatabase(target: string) {
-  const name = decodeURIComponent(new URL(target).pathname.slice(1))
-  const admin = new URL(target)
-  admin.pathname = '/postgres'
-  const sql = postgres(admin.toString(), { max: 1, onnotice: () => {} })
-  if (process.argv.includes('--reset')) await sql.unsafe(`drop database if exists "${name}" with (force)`)
-  const [exists] = await sql`select 1 from pg_database where datname = ${name}`
-  if (!exists) await sql.unsafe(`create database "${name}"`)
-  await sql.end()
-}
-
 const started = Date.now()
 const step = (label: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${label}`)
 
-await ensureDatabase(url)
+await ensureDatabase(url, { reset: process.argv.includes('--reset') })
 const database = openPostgres(url, 2)
 await migrate(database.db)
 const sql = postgres(url, { max: 1, onnotice: () => {} })

@@ -18,24 +18,19 @@ import { issueToken } from '../src/core/oauth/tokens'
 import { openPostgres } from '../src/db/client'
 import { migrate } from '../src/db/migrate'
 import { freshDatabase } from './database'
+import { positiveOption } from './options'
 
 const url = process.env.DATABASE_URL
 if (!url) {
   console.error('DATABASE_URL is required (a PostgreSQL URL; that database is dropped and created again)')
   process.exit(2)
 }
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`)
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`)
-  return value
-}
-const CONNECTIONS = Math.min(arg('connections', 1000), 5000)
-const SECONDS = Math.min(arg('seconds', 120), 1800)
-const FOLLOWERS = Math.min(arg('followers', 50), 1000)
-const POSTS_PER_SECOND = Math.min(arg('posts-per-second', 4), 100)
-const READERS = Math.min(arg('readers', 4), 64)
-const PORT = arg('port', 4488)
+const CONNECTIONS = Math.min(positiveOption('connections', 1000), 5000)
+const SECONDS = Math.min(positiveOption('seconds', 120), 1800)
+const FOLLOWERS = Math.min(positiveOption('followers', 50), 1000)
+const POSTS_PER_SECOND = Math.min(positiveOption('posts-per-second', 4), 100)
+const READERS = Math.min(positiveOption('readers', 4), 64)
+const PORT = positiveOption('port', 4488)
 const BASE = `http://127.0.0.1:${PORT}`
 
 const step = (label: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${label}`)

@@ -10,16 +10,13 @@ import { spawn } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { freshDatabase } from './database'
+import { option } from './options'
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? process.argv[i + 1] : fallback
-}
-const RUNS = Number(arg('runs', '3'))
-const PORT = Number(arg('port', '4479'))
-const BINARY = arg('binary', '')
-const DATA_DIR = arg('data-dir', '')
-const IDLE_SECONDS = Number(arg('idle-seconds', '5'))
+const RUNS = Number(option('runs', '3'))
+const PORT = Number(option('port', '4479'))
+const BINARY = option('binary', '')
+const DATA_DIR = option('data-dir', '')
+const IDLE_SECONDS = Number(option('idle-seconds', '5'))
 const url = process.env.DATABASE_URL
 if (!url && !DATA_DIR) {
   console.error('DATABASE_URL (PostgreSQL) or --data-dir (embedded PGlite) is required')
