@@ -3,7 +3,9 @@
 // (in-process, no network) from a few clients for a fixed time. Rounds alternate between the two modes, since the
 // machine's load moves more than the difference.
 //
-//   bun bench/pglite-durability.ts [--seconds 10] [--rounds 3] [--concurrency 4] [--dir /var/lib/scratch]
+//   bun bench/pglite-durability.ts [--seconds 10] [--rounds 3] [--concurrency 4] [--dir /var/lib/scratch] [--commits]
+//
+// --commits measures the ceiling instead: one connection committing one-row inserts in a loop, nothing else.
 //
 // The folder must be on the disk the data would live on (a tmpfs makes fsync free).
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -21,6 +23,32 @@ const SECONDS = Number(option('seconds', '10'))
 const ROUNDS = Number(option('rounds', '3'))
 const CONCURRENCY = Number(option('concurrency', '4'))
 const DIR = resolve(option('dir', join(import.meta.dir, '..', 'data', 'bench')))
+const BARE_COMMITS = process.argv.includes('--commits')
+
+async function commitLoop(durable: boolean): Promise<{ perSecond: number; p50: number; p99: number }> {
+  const dataDir = mkdtempSync(join(DIR, 'durability-'))
+  const database = await openPglite(dataDir, { durable })
+  try {
+    await database.pglite!.exec('create table commits (n integer primary key)')
+    const latencies: number[] = []
+    const until = performance.now() + SECONDS * 1000
+    for (let n = 0; performance.now() < until; n++) {
+      const started = performance.now()
+      await database.pglite!.query('insert into commits values ($1)', [n])
+      latencies.push(performance.now() - started)
+    }
+    return summarize(latencies)
+  } finally {
+    await database.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+function summarize(latencies: number[]): { posts: number; perSecond: number; p50: number; p99: number } {
+  latencies.sort((a, b) => a - b)
+  const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]! * 10) / 10
+  return { posts: latencies.length, perSecond: Math.round(latencies.length / SECONDS), p50: at(0.5), p99: at(0.99) }
+}
 
 async function round(durable: boolean): Promise<{ posts: number; perSecond: number; p50: number; p99: number }> {
   const dataDir = mkdtempSync(join(DIR, 'durability-'))
@@ -47,9 +75,7 @@ async function round(durable: boolean): Promise<{ posts: number; perSecond: numb
         latencies.push(performance.now() - started)
       }
     }))
-    latencies.sort((a, b) => a - b)
-    const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!)
-    return { posts: latencies.length, perSecond: Math.round(latencies.length / SECONDS), p50: at(0.5), p99: at(0.99) }
+    return summarize(latencies)
   } finally {
     await database.close()
     rmSync(dataDir, { recursive: true, force: true })
@@ -58,6 +84,11 @@ async function round(durable: boolean): Promise<{ posts: number; perSecond: numb
 
 for (let i = 0; i < ROUNDS; i++) {
   for (const durable of [true, false]) {
+    if (BARE_COMMITS) {
+      const r = await commitLoop(durable)
+      console.log(`${durable ? 'synced  ' : 'unsynced'}  ${r.perSecond} commits/s  (p50 ${r.p50} ms, p99 ${r.p99} ms)`)
+      continue
+    }
     const r = await round(durable)
     console.log(`${durable ? 'synced  ' : 'unsynced'}  ${r.perSecond} posts/s  (${r.posts} in ${SECONDS} s, p50 ${r.p50} ms, p99 ${r.p99} ms)`)
   }
