@@ -2,7 +2,9 @@
 // process, then drives each scenario with concurrent clients and prints requests/s, p50 and p99 latency, and the rate
 // as a fraction of the same-run floor (bench/floor.ts, measured first with the same clients).
 //
-//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/rookery_bench bun bench/run.ts [--seconds 10] [--concurrency 16] [--only home,public]
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/rookery_bench bun bench/run.ts [--seconds 10] [--concurrency 16] [--only home,public] [--binary dist/rookery]
+//
+// It also prints the server's memory: its RSS after each scenario and its peak RSS over the whole run.
 import { spawn } from 'node:child_process'
 import { and, desc, eq, gt, inArray, sql } from 'drizzle-orm'
 import { loadConfig } from '../src/config'
@@ -25,6 +27,7 @@ const ONLY = option('only', '').split(',').filter(Boolean)
 const PORT = Number(option('port', '4477'))
 const BASE = `http://127.0.0.1:${PORT}`
 const FLOOR_PORT = PORT + 1
+const BINARY = option('binary', '')
 
 const database = openPostgres(url, 2)
 const ctx: Ctx = { db: database.db, database, config: loadConfig(process.env, { databaseUrl: url }), startedAt: new Date() }
@@ -49,7 +52,7 @@ if (!ONLY.length || ONLY.includes('trends')) await refreshTrends(ctx)
 const ownBackends = new Set(resultRows<{ pid: number }>(await database.db.execute(sql`select pid from pg_stat_activity
   where datname = current_database() and application_name = 'rookery'`)).map((r) => r.pid))
 
-const server = spawn(process.execPath, ['src/cli/index.ts', 'serve'], {
+const server = spawn(BINARY || process.execPath, BINARY ? ['serve'] : ['src/cli/index.ts', 'serve'], {
   // One client address sends everything: the per-IP rate limits would measure themselves, not the server.
   env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), ROOKERY_LOG_REQUESTS: 'false', ROOKERY_RATE_LIMITS: 'false' },
   stdio: ['ignore', 'ignore', 'inherit'],
@@ -122,6 +125,13 @@ async function cpuByProcess(pid: number, application: string): Promise<Map<numbe
   return out
 }
 
+/** The server's resident memory now and its peak so far, in MB (from /proc: the server runs on this machine). */
+async function serverMemory(): Promise<{ rss: number; peak: number }> {
+  const status = await Bun.file(`/proc/${server.pid}/status`).text()
+  const kb = (field: string) => Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))?.[1] ?? NaN)
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 }
+}
+
 /** CPU milliseconds spent between two `cpuByProcess` readings (a backend that appeared in between counts from zero). */
 const cpuSpent = (before: Map<number, number>, after: Map<number, number>) =>
   [...after].reduce((sum, [p, ms]) => sum + ms - (before.get(p) ?? 0), 0)
@@ -163,14 +173,16 @@ try {
   console.log(`dataset: ${JSON.stringify(counts)}; ${CONCURRENCY} concurrent clients, ${SECONDS} s per scenario`)
   // CPU ms/req: the server's (or the floor's) process and its PostgreSQL backends, not the clients; "CPU of floor" compares
   // it with the floor's, which stays meaningful when other work on the machine slows every request down.
-  console.log('scenario             req/s    p50 ms   p99 ms   errors   of floor  CPU ms/req  CPU of floor')
+  console.log(`server ${BINARY || 'from source'}, RSS after its first answer ${(await serverMemory()).rss.toFixed(0)} MB`)
+  console.log('scenario             req/s    p50 ms   p99 ms   errors   of floor  CPU ms/req  CPU of floor  server RSS MB')
   await run(FLOOR, 2)
   const floorResult = await run(FLOOR, SECONDS)
   console.log(row(floorResult, floorResult))
   for (const s of SCENARIOS.filter((x) => !ONLY.length || ONLY.includes(x.name))) {
     await run(s, 2) // warm-up: connections and caches
-    console.log(row(await run(s, SECONDS), floorResult))
+    console.log(`${row(await run(s, SECONDS), floorResult)}  ${(await serverMemory()).rss.toFixed(0).padStart(12)}`)
   }
+  console.log(`server peak RSS over the run: ${(await serverMemory()).peak.toFixed(0)} MB`)
 } finally {
   stop()
   await database.close()
