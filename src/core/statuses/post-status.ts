@@ -1,5 +1,6 @@
 import { and, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm'
-import type { DbLike, Tx } from '../../db/client'
+import { resultRows, type DbLike, type Tx } from '../../db/client'
+import { uuidParam } from '../../db/sql'
 import {
   accounts, conversations, polls, statuses, statusIdempotencyKeys, statusMentions, statusTags, tags, users,
   type StatusRow, type StatusVisibility,
@@ -38,10 +39,27 @@ export const statusUri = (baseUrl: string, username: string, id: string) => `${b
 export const statusUrl = (baseUrl: string, username: string, id: string) => `${baseUrl}/@${username}/${id}`
 
 /**
+ * What rendering keeps of a status (`server/render/cache.ts`, `StatusParts` less the mentions and media) as its
+ * posting transaction left it, read at the end of that transaction under the version it committed.
+ */
+export interface PostedParts {
+  version: number
+  tags: string[]
+  application: { id: string; name: string; website: string | null } | null
+  hasPoll: boolean
+}
+
+/**
  * Posts a status: everything (status, thread, mentions, tags, poll, counters, idempotency key) in one transaction.
  * With an `Idempotency-Key`, a repeat of the same request by the same account within an hour returns the first status.
+ * With `onCommitted`, a status without mentions or media also reads its render parts at the end of the transaction
+ * and hands them over once committed (the returned row then carries the committed `render_version`), so that the
+ * answer can be rendered without reading them again.
  */
-export async function postStatus(ctx: Ctx, poster: Poster, params: PostStatusParams, opts: { idempotencyKey?: string | null } = {}): Promise<StatusRow> {
+export async function postStatus(
+  ctx: Ctx, poster: Poster, params: PostStatusParams,
+  opts: { idempotencyKey?: string | null; onCommitted?: (row: StatusRow, parts: PostedParts) => void } = {},
+): Promise<StatusRow> {
   const key = opts.idempotencyKey?.trim() || null
   if (key && key.length > MAX_IDEMPOTENCY_KEY_LENGTH) throw new ValidationError('Validation failed: Idempotency-Key is too long')
   const fingerprint = key ? paramsFingerprint(params) : ''
@@ -50,14 +68,19 @@ export async function postStatus(ctx: Ctx, poster: Poster, params: PostStatusPar
     if (earlier) return earlier
   }
   const draft = await prepareStatus(ctx, poster, params)
+  const readParts = !!opts.onCommitted && !draft.recipients.length && !draft.mediaIds.length
   try {
-    return await ctx.db.transaction(async (tx) => {
+    const { row, parts } = await ctx.db.transaction(async (tx) => {
       const row = await insertStatus(ctx, tx, draft)
       await distributeNewStatus(tx, row, draft.recipients)
       await enqueueStatusPublish(ctx, tx, row, draft.recipients.map((r) => r.accountId), { type: 'status.create', statusId: row.id })
       if (key) await claimIdempotencyKey(tx, poster.accountId, key, fingerprint, row.id)
-      return row
+      // last: every write of this transaction that changes the render version comes before
+      const parts = readParts ? await postedParts(tx, row.id, draft) : null
+      return { row: parts ? { ...row, renderVersion: parts.version } : row, parts }
     })
+    if (parts) opts.onCommitted!(row, parts)
+    return row
   } catch (e) {
     if (!(e instanceof IdempotencyKeyTaken) || !key) throw e
     // A concurrent request with the same key won: answer with its status.
@@ -94,6 +117,29 @@ export async function validatePostStatus(ctx: Ctx, poster: Poster, params: PostS
 
 class PreviewRollback extends Error {}
 class IdempotencyKeyTaken extends Error {}
+
+/**
+ * The committed-to-be render version of a status just written in `tx`, with its tag names (as stored, whatever case
+ * was posted) and application. The application's row is locked (`for share`) until commit: a rename committed
+ * meanwhile is read here, and one that comes later waits for the commit and then bumps this status's version.
+ */
+async function postedParts(tx: Tx, statusId: string, draft: StatusDraft): Promise<PostedParts | null> {
+  const id = uuidParam(statusId)
+  const tagNames = sql`(select coalesce(json_agg(t.name::text), '[]') from status_tags st join tags t on t.id = st.tag_id where st.status_id = s.id)`
+  const [row] = resultRows<{ version: number; tags: string[] | string; app_name: string | null; app_website: string | null }>(
+    await tx.execute(draft.appId
+      ? sql`select s.render_version as version, ${tagNames} as tags, a.name as app_name, a.website as app_website
+          from statuses s join oauth_apps a on a.id = s.application_id where s.id = ${id} for share of a`
+      : sql`select s.render_version as version, ${tagNames} as tags, null as app_name, null as app_website
+          from statuses s where s.id = ${id} and s.application_id is null`))
+  if (!row) return null
+  return {
+    version: Number(row.version),
+    tags: typeof row.tags === 'string' ? JSON.parse(row.tags) : row.tags,
+    application: draft.appId ? { id: draft.appId, name: row.app_name!, website: row.app_website } : null,
+    hasPoll: !!draft.poll,
+  }
+}
 
 // ---------------------------------------------------------------------------------------------- idempotency
 
