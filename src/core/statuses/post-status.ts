@@ -2,13 +2,13 @@ import { and, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm'
 import { resultRows, type DbLike, type Tx } from '../../db/client'
 import { uuidParam } from '../../db/sql'
 import {
-  accounts, conversations, polls, statuses, statusIdempotencyKeys, statusMentions, statusTags, tags, users,
+  accounts, conversations, polls, statuses, statusIdempotencyKeys, statusMentions, tags, users,
   type StatusRow, type StatusVisibility,
 } from '../../db/schema'
 import type { Ctx } from '../context'
 import { ConflictError, NotFoundError, ValidationError } from '../errors'
 import { ownsList } from '../lists/lists'
-import { isId, newId } from '../ids'
+import { idToUuid, isId, newId } from '../ids'
 import { checkAttachableMedia, normalizeMediaIds, setStatusMedia } from '../media/attachments'
 import { visibleStatusSql, getVisibleStatus } from '../visibility'
 import { participationAddressing } from '../conversations/record'
@@ -355,6 +355,19 @@ export async function upsertTags(tx: DbLike, names: string[]): Promise<string[]>
   return rows.map((r) => r.id)
 }
 
+/** Upserts tags by name, as `upsertTags`, and links them to a new status, in one statement. */
+async function tagStatus(tx: DbLike, statusId: string, names: string[]) {
+  if (!names.length) return
+  const rows = JSON.stringify(names.map((name) => ({ id: idToUuid(newId()), name })))
+  await tx.execute(sql`
+    with tagged as (
+      insert into tags (id, name) select x.id, x.name from json_to_recordset(${rows}::json) as x(id uuid, name citext)
+      on conflict (name) do update set name = tags.name
+      returning id)
+    insert into status_tags (status_id, tag_id) select ${uuidParam(statusId)}, id from tagged
+    on conflict do nothing`)
+}
+
 /** Writes a new status with its thread, mentions, tags, poll, media and counters; `distributeNewStatus` then delivers it. */
 export async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<StatusRow> {
   let conversationId = d.conversationId
@@ -389,8 +402,7 @@ export async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<St
   if (d.recipients.length) {
     await tx.insert(statusMentions).values(d.recipients.map((r) => ({ statusId: row.id, accountId: r.accountId, silent: r.silent })))
   }
-  const tagIds = await upsertTags(tx, d.tags)
-  if (tagIds.length) await tx.insert(statusTags).values(tagIds.map((tagId) => ({ statusId: row.id, tagId }))).onConflictDoNothing()
+  await tagStatus(tx, row.id, d.tags)
   if (d.poll) {
     await tx.insert(polls).values({
       statusId: row.id,
