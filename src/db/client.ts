@@ -71,13 +71,25 @@ export interface OpenOptions {
 /**
  * Drizzle sends a statement unnamed (parsed and planned on every run) unless it was built with `.prepare(name)`.
  * postgres.js can instead name each parameterized statement on first use and reuse it on that connection, keyed by
- * its text: this hands Drizzle a client that asks for that. Statements run inside transactions stay unnamed.
+ * its text: this hands Drizzle a client that asks for that, inside transactions and savepoints too (a post writes
+ * about ten statements in one).
  */
 function namedStatements(client: postgres.Sql): postgres.Sql {
   const unsafe = client.unsafe
   const named: typeof unsafe = (query, parameters, options) =>
     unsafe(query, parameters, parameters?.length ? { ...options, prepare: true } : options)
-  return new Proxy(client, { get: (target, key) => (key === 'unsafe' ? named : Reflect.get(target, key)) })
+  // begin(fn) / begin(options, fn) and savepoint(fn) / savepoint(name, fn) hand `fn` a client of their own
+  const scoped = (open: (...args: unknown[]) => unknown) => (...args: unknown[]) => {
+    const fn = args.pop() as (sql: postgres.Sql) => unknown
+    return open(...args, (sql: postgres.Sql) => fn(namedStatements(sql)))
+  }
+  return new Proxy(client, {
+    get: (target, key) => {
+      if (key === 'unsafe') return named
+      if (key === 'begin' || key === 'savepoint') return scoped((Reflect.get(target, key) as (...args: unknown[]) => unknown).bind(target))
+      return Reflect.get(target, key)
+    },
+  })
 }
 
 /** The session setting naming the process a connection belongs to. */

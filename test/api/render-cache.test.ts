@@ -102,6 +102,47 @@ describe('a page from the cache', () => {
   })
 })
 
+describe('a status just posted', () => {
+  test('is answered from the parts its transaction wrote, as rendered with nothing kept, and later pages use them', async () => {
+    const tag = uniqueName('Posted')
+    // a tag that exists in another case keeps its stored name
+    await postStatus(viewer, { status: `#${tag.toLowerCase()}` })
+    renderCacheOf(ctx.database).clear()
+    for (const json of [
+      { status: `fresh #${tag}` },
+      { status: `polled #${tag}`, poll: { options: ['a', 'b'], expires_in: 600 }, visibility: 'private' },
+      { status: 'plain', spoiler_text: 'cw' },
+    ]) {
+      const posted = await callCounting(ctx, 'POST', '/api/v1/statuses', { token: author.token, json })
+      expect(posted.status).toBe(200)
+      expect(loadsParts(posted.statements)).toBe(false)
+      expect(posted.statements.filter((s) => /^select "status_mentions"|^select "status_tags"|^select "id", "render_version"/.test(s))).toEqual([])
+      expect(posted.json.application).toMatchObject({ name: expect.any(String) })
+      const again = await read(`/api/v1/statuses/${posted.json.id}`, author.token)
+      expect(again.loadedParts).toBe(false)
+      expect(again.json).toEqual(posted.json)
+    }
+  })
+
+  test('with mentions or media, is answered as before (its parts read after commit)', async () => {
+    const media = await upload(author, 'attached')
+    for (const json of [{ status: `hello @${viewer.account.username}` }, { status: 'with media', media_ids: [media.id] }]) {
+      const posted = await callCounting(ctx, 'POST', '/api/v1/statuses', { token: author.token, json })
+      expect(posted.status).toBe(200)
+      expect(loadsParts(posted.statements)).toBe(true)
+      expect((await read(`/api/v1/statuses/${posted.json.id}`, author.token)).json).toEqual(posted.json)
+    }
+  })
+
+  test('shows its application renamed on another connection after posting', async () => {
+    const s = await postStatus(author, { status: 'from an app' })
+    expect((await read(`/api/v1/statuses/${s.id}`, author.token)).loadedParts).toBe(false)
+    const name = uniqueName('App')
+    await elsewhere(ctx, sql`update oauth_apps set name = ${name} where id = (select application_id from statuses where id = ${idToUuid(s.id)})`)
+    expect((await read(`/api/v1/statuses/${s.id}`, author.token)).json.application).toMatchObject({ name })
+  })
+})
+
 describe('a change shows on the next read', () => {
   test('an edit of text, media and poll', async () => {
     const media = await upload(author, 'before')

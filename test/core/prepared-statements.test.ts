@@ -27,6 +27,24 @@ describe.if(!!url)('prepared statements on PostgreSQL', () => {
     expect(found[0].custom).toBe(2)
   })
 
+  test('so is one in a transaction and in a savepoint', async () => {
+    const database = openPostgres(url!, 1)
+    try {
+      const marker = `prepared_tx_probe_${Date.now()}`
+      const probe = (db: { execute: typeof database.db.execute }, n: number) => db.execute(sql`select ${n}::int as n, ${marker}::text as tx_marker`)
+      const names = await database.db.transaction(async (tx) => {
+        await probe(tx, 1)
+        await tx.transaction(async (inner) => { await probe(inner, 2) })
+        return resultRows<{ name: string }>(await tx.execute(
+          sql`select name from pg_prepared_statements where statement like ${'%::text as tx_marker%'} and statement not like '%pg_prepared_statements%'`))
+      })
+      expect(names).toHaveLength(1)
+      expect(names[0].name).not.toBe('')
+    } finally {
+      await database.close()
+    }
+  })
+
   test('prepare=false in the database URL sends them unnamed', async () => {
     const u = new URL(url!)
     u.searchParams.set('prepare', 'false')

@@ -10,6 +10,8 @@ import { ErrorCollector } from './error-collector'
 import { formatBio } from './profile-text'
 import { normalizeLocale } from './register'
 import { enqueuePublish } from '../federation/publish'
+import { preparedPerDb } from '../../db/prepared'
+import { idToUuid } from '../ids'
 
 export const POSTING_VISIBILITIES: Visibility[] = ['public', 'unlisted', 'private', 'direct']
 export const ACTOR_TYPES = ['Person', 'Service'] as const
@@ -51,11 +53,13 @@ export function ownCountsColumns(owner: SQL) {
   }
 }
 
+const ownAccountWithCounts = preparedPerDb((db) => db.select({ account: accounts, user: users, ...ownCountsColumns(sql`${accounts.id}`) })
+  .from(users).innerJoin(accounts, eq(accounts.id, users.accountId))
+  .where(sql`${users.id} = ${sql.placeholder('userId')}::uuid`).limit(1).prepare('own_account_with_counts'))
+
 /** `getOwnAccount` with the counts of a CredentialAccount, in the same statement. */
 export async function getOwnAccountWithCounts(ctx: Ctx, viewer: UserViewer): Promise<OwnAccount & { counts: OwnCounts }> {
-  const [row] = await ctx.db.select({ account: accounts, user: users, ...ownCountsColumns(sql`${accounts.id}`) }).from(users)
-    .innerJoin(accounts, eq(accounts.id, users.accountId))
-    .where(eq(users.id, viewer.userId)).limit(1)
+  const [row] = await ownAccountWithCounts(ctx.db).execute({ userId: idToUuid(viewer.userId) })
   if (!row) throw new NotFoundError()
   const { account, user, ...counts } = row
   return { account, user, counts }

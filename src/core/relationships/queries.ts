@@ -1,12 +1,12 @@
-import { and, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm'
+import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import {
   accountNotes, accounts, blocks, endorsements, followRequests, follows, mutes, type AccountRow,
 } from '../../db/schema'
-import { uuidParam } from '../../db/sql'
+import { preparedPerDb } from '../../db/prepared'
 import { listedAccountSql, visibleAccountSql } from '../accounts/queries'
 import type { Ctx } from '../context'
-import { isId } from '../ids'
+import { idToUuid, isId } from '../ids'
 import type { Viewer } from '../oauth/authenticate'
 import { keyedPage, keyset, type KeyedPage, type Page } from '../timelines/page'
 import { activeMuteSql } from './mute'
@@ -34,6 +34,42 @@ export interface RelationshipData {
 
 const exists = (table: SQL) => sql<boolean>`exists (${table})`.mapWith(Boolean)
 
+const f = alias(follows, 'f')
+const r = alias(followRequests, 'r')
+const m = alias(mutes, 'm')
+const n = alias(accountNotes, 'n')
+const viewerParam = sql`${sql.placeholder('viewer')}::uuid`
+
+/** The viewer's relationships to accounts (`ids`: a `uuid[]` literal), built once per database handle. */
+const relationshipsQuery = preparedPerDb((db) => db.select({
+  id: accounts.id,
+  followId: f.id,
+  followReblogs: f.showReblogs,
+  followNotify: f.notify,
+  followLanguages: f.languages,
+  requestId: r.id,
+  requestReblogs: r.showReblogs,
+  requestNotify: r.notify,
+  requestLanguages: r.languages,
+  muteId: m.id,
+  muteNotifications: m.hideNotifications,
+  muteExpiresAt: m.expiresAt,
+  note: n.comment,
+  followedBy: exists(sql`select 1 from follows fb where fb.account_id = ${accounts.id} and fb.target_account_id = ${viewerParam}`),
+  requestedBy: exists(sql`select 1 from follow_requests rb where rb.account_id = ${accounts.id} and rb.target_account_id = ${viewerParam}`),
+  blocking: exists(sql`select 1 from blocks b where b.account_id = ${viewerParam} and b.target_account_id = ${accounts.id}`),
+  blockedBy: exists(sql`select 1 from blocks bb where bb.account_id = ${accounts.id} and bb.target_account_id = ${viewerParam}`),
+  domainBlocking: exists(sql`select 1 from account_domain_blocks d where d.account_id = ${viewerParam}
+    and ${accounts.domain} is not null and d.domain = lower(${accounts.domain}::text)`),
+  endorsed: exists(sql`select 1 from endorsements e where e.account_id = ${viewerParam} and e.target_account_id = ${accounts.id}`),
+}).from(accounts)
+  .leftJoin(f, and(sql`${f.accountId} = ${viewerParam}`, eq(f.targetAccountId, accounts.id)))
+  .leftJoin(r, and(sql`${r.accountId} = ${viewerParam}`, eq(r.targetAccountId, accounts.id)))
+  .leftJoin(m, and(sql`${m.accountId} = ${viewerParam}`, eq(m.targetAccountId, accounts.id), activeMuteSql('m')))
+  .leftJoin(n, and(sql`${n.accountId} = ${viewerParam}`, eq(n.targetAccountId, accounts.id)))
+  .where(sql`${accounts.id} = any(${sql.placeholder('ids')}::uuid[])`)
+  .prepare('relationships'))
+
 /**
  * The viewer's relationships to the given accounts in one query (what is not found, is left out).
  * Expired mutes do not count.
@@ -42,38 +78,7 @@ export async function loadRelationships(ctx: Ctx, viewerAccountId: string, targe
   const ids = [...new Set(targetIds.filter(isId))]
   const out = new Map<string, RelationshipData>()
   if (!ids.length) return out
-  const viewer = uuidParam(viewerAccountId)
-  const f = alias(follows, 'f')
-  const r = alias(followRequests, 'r')
-  const m = alias(mutes, 'm')
-  const n = alias(accountNotes, 'n')
-  const rows = await ctx.db.select({
-    id: accounts.id,
-    followId: f.id,
-    followReblogs: f.showReblogs,
-    followNotify: f.notify,
-    followLanguages: f.languages,
-    requestId: r.id,
-    requestReblogs: r.showReblogs,
-    requestNotify: r.notify,
-    requestLanguages: r.languages,
-    muteId: m.id,
-    muteNotifications: m.hideNotifications,
-    muteExpiresAt: m.expiresAt,
-    note: n.comment,
-    followedBy: exists(sql`select 1 from follows fb where fb.account_id = ${accounts.id} and fb.target_account_id = ${viewer}`),
-    requestedBy: exists(sql`select 1 from follow_requests rb where rb.account_id = ${accounts.id} and rb.target_account_id = ${viewer}`),
-    blocking: exists(sql`select 1 from blocks b where b.account_id = ${viewer} and b.target_account_id = ${accounts.id}`),
-    blockedBy: exists(sql`select 1 from blocks bb where bb.account_id = ${accounts.id} and bb.target_account_id = ${viewer}`),
-    domainBlocking: exists(sql`select 1 from account_domain_blocks d where d.account_id = ${viewer}
-      and ${accounts.domain} is not null and d.domain = lower(${accounts.domain}::text)`),
-    endorsed: exists(sql`select 1 from endorsements e where e.account_id = ${viewer} and e.target_account_id = ${accounts.id}`),
-  }).from(accounts)
-    .leftJoin(f, and(eq(f.accountId, viewerAccountId), eq(f.targetAccountId, accounts.id)))
-    .leftJoin(r, and(eq(r.accountId, viewerAccountId), eq(r.targetAccountId, accounts.id)))
-    .leftJoin(m, and(eq(m.accountId, viewerAccountId), eq(m.targetAccountId, accounts.id), activeMuteSql('m')))
-    .leftJoin(n, and(eq(n.accountId, viewerAccountId), eq(n.targetAccountId, accounts.id)))
-    .where(inArray(accounts.id, ids))
+  const rows = await relationshipsQuery(ctx.db).execute({ viewer: idToUuid(viewerAccountId), ids: `{${ids.map(idToUuid).join(',')}}` })
   for (const row of rows) {
     const self = row.id === viewerAccountId
     const following = !!row.followId && !self

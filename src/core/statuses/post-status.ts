@@ -1,13 +1,14 @@
 import { and, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm'
-import type { DbLike, Tx } from '../../db/client'
+import { resultRows, type DbLike, type Tx } from '../../db/client'
+import { uuidParam } from '../../db/sql'
 import {
-  accounts, conversations, polls, statuses, statusIdempotencyKeys, statusMentions, statusTags, tags, users,
+  accounts, conversations, polls, statuses, statusIdempotencyKeys, statusMentions, tags, users,
   type StatusRow, type StatusVisibility,
 } from '../../db/schema'
 import type { Ctx } from '../context'
 import { ConflictError, NotFoundError, ValidationError } from '../errors'
 import { ownsList } from '../lists/lists'
-import { isId, newId } from '../ids'
+import { idToUuid, isId, newId } from '../ids'
 import { checkAttachableMedia, normalizeMediaIds, setStatusMedia } from '../media/attachments'
 import { visibleStatusSql, getVisibleStatus } from '../visibility'
 import { participationAddressing } from '../conversations/record'
@@ -38,10 +39,27 @@ export const statusUri = (baseUrl: string, username: string, id: string) => `${b
 export const statusUrl = (baseUrl: string, username: string, id: string) => `${baseUrl}/@${username}/${id}`
 
 /**
+ * What rendering keeps of a status (`server/render/cache.ts`, `StatusParts` less the mentions and media) as its
+ * posting transaction left it, read at the end of that transaction under the version it committed.
+ */
+export interface PostedParts {
+  version: number
+  tags: string[]
+  application: { id: string; name: string; website: string | null } | null
+  hasPoll: boolean
+}
+
+/**
  * Posts a status: everything (status, thread, mentions, tags, poll, counters, idempotency key) in one transaction.
  * With an `Idempotency-Key`, a repeat of the same request by the same account within an hour returns the first status.
+ * With `onCommitted`, a status without mentions or media also reads its render parts at the end of the transaction
+ * and hands them over once committed (the returned row then carries the committed `render_version`), so that the
+ * answer can be rendered without reading them again.
  */
-export async function postStatus(ctx: Ctx, poster: Poster, params: PostStatusParams, opts: { idempotencyKey?: string | null } = {}): Promise<StatusRow> {
+export async function postStatus(
+  ctx: Ctx, poster: Poster, params: PostStatusParams,
+  opts: { idempotencyKey?: string | null; onCommitted?: (row: StatusRow, parts: PostedParts) => void } = {},
+): Promise<StatusRow> {
   const key = opts.idempotencyKey?.trim() || null
   if (key && key.length > MAX_IDEMPOTENCY_KEY_LENGTH) throw new ValidationError('Validation failed: Idempotency-Key is too long')
   const fingerprint = key ? paramsFingerprint(params) : ''
@@ -50,14 +68,19 @@ export async function postStatus(ctx: Ctx, poster: Poster, params: PostStatusPar
     if (earlier) return earlier
   }
   const draft = await prepareStatus(ctx, poster, params)
+  const readParts = !!opts.onCommitted && !draft.recipients.length && !draft.mediaIds.length
   try {
-    return await ctx.db.transaction(async (tx) => {
+    const { row, parts } = await ctx.db.transaction(async (tx) => {
       const row = await insertStatus(ctx, tx, draft)
       await distributeNewStatus(tx, row, draft.recipients)
       await enqueueStatusPublish(ctx, tx, row, draft.recipients.map((r) => r.accountId), { type: 'status.create', statusId: row.id })
       if (key) await claimIdempotencyKey(tx, poster.accountId, key, fingerprint, row.id)
-      return row
+      // last: every write of this transaction that changes the render version comes before
+      const parts = readParts ? await postedParts(tx, row.id, draft) : null
+      return { row: parts ? { ...row, renderVersion: parts.version } : row, parts }
     })
+    if (parts) opts.onCommitted!(row, parts)
+    return row
   } catch (e) {
     if (!(e instanceof IdempotencyKeyTaken) || !key) throw e
     // A concurrent request with the same key won: answer with its status.
@@ -94,6 +117,29 @@ export async function validatePostStatus(ctx: Ctx, poster: Poster, params: PostS
 
 class PreviewRollback extends Error {}
 class IdempotencyKeyTaken extends Error {}
+
+/**
+ * The committed-to-be render version of a status just written in `tx`, with its tag names (as stored, whatever case
+ * was posted) and application. The application's row is locked (`for share`) until commit: a rename committed
+ * meanwhile is read here, and one that comes later waits for the commit and then bumps this status's version.
+ */
+async function postedParts(tx: Tx, statusId: string, draft: StatusDraft): Promise<PostedParts | null> {
+  const id = uuidParam(statusId)
+  const tagNames = sql`(select coalesce(json_agg(t.name::text), '[]') from status_tags st join tags t on t.id = st.tag_id where st.status_id = s.id)`
+  const [row] = resultRows<{ version: number; tags: string[] | string; app_name: string | null; app_website: string | null }>(
+    await tx.execute(draft.appId
+      ? sql`select s.render_version as version, ${tagNames} as tags, a.name as app_name, a.website as app_website
+          from statuses s join oauth_apps a on a.id = s.application_id where s.id = ${id} for share of a`
+      : sql`select s.render_version as version, ${tagNames} as tags, null as app_name, null as app_website
+          from statuses s where s.id = ${id} and s.application_id is null`))
+  if (!row) return null
+  return {
+    version: Number(row.version),
+    tags: typeof row.tags === 'string' ? JSON.parse(row.tags) : row.tags,
+    application: draft.appId ? { id: draft.appId, name: row.app_name!, website: row.app_website } : null,
+    hasPoll: !!draft.poll,
+  }
+}
 
 // ---------------------------------------------------------------------------------------------- idempotency
 
@@ -309,6 +355,19 @@ export async function upsertTags(tx: DbLike, names: string[]): Promise<string[]>
   return rows.map((r) => r.id)
 }
 
+/** Upserts tags by name, as `upsertTags`, and links them to a new status, in one statement. */
+async function tagStatus(tx: DbLike, statusId: string, names: string[]) {
+  if (!names.length) return
+  const rows = JSON.stringify(names.map((name) => ({ id: idToUuid(newId()), name })))
+  await tx.execute(sql`
+    with tagged as (
+      insert into tags (id, name) select x.id, x.name from json_to_recordset(${rows}::json) as x(id uuid, name citext)
+      on conflict (name) do update set name = tags.name
+      returning id)
+    insert into status_tags (status_id, tag_id) select ${uuidParam(statusId)}, id from tagged
+    on conflict do nothing`)
+}
+
 /** Writes a new status with its thread, mentions, tags, poll, media and counters; `distributeNewStatus` then delivers it. */
 export async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<StatusRow> {
   let conversationId = d.conversationId
@@ -343,8 +402,7 @@ export async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<St
   if (d.recipients.length) {
     await tx.insert(statusMentions).values(d.recipients.map((r) => ({ statusId: row.id, accountId: r.accountId, silent: r.silent })))
   }
-  const tagIds = await upsertTags(tx, d.tags)
-  if (tagIds.length) await tx.insert(statusTags).values(tagIds.map((tagId) => ({ statusId: row.id, tagId }))).onConflictDoNothing()
+  await tagStatus(tx, row.id, d.tags)
   if (d.poll) {
     await tx.insert(polls).values({
       statusId: row.id,

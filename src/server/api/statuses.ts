@@ -17,6 +17,7 @@ import { pageParams, setLink, setLinkFor } from '../pagination'
 import { renderOneScheduledStatus, renderScheduledStatuses } from '../render/scheduled-status'
 import { renderAccounts } from '../render/account'
 import { buildStatusSource, renderStatus, renderStatuses, renderStatusHistory } from '../render/status'
+import { renderCacheOf } from '../render/cache'
 
 const READ = { scopes: ['read:statuses'], optional: true }
 const WRITE = { scopes: ['write:statuses'] }
@@ -34,7 +35,12 @@ export const statusesApi = (base: Base) =>
       const scheduledAt = readScheduledAt(input)
       if (scheduledAt) return renderOneScheduledStatus(ctx, await scheduleStatus(ctx, poster, params, scheduledAt))
       if (readPreview(input)) return previewStatus(ctx, poster, params, (c, row) => renderStatus(c, row, user))
-      const row = await postStatus(ctx, poster, params, { idempotencyKey: request.headers.get('idempotency-key') })
+      const row = await postStatus(ctx, poster, params, {
+        idempotencyKey: request.headers.get('idempotency-key'),
+        // the answer (and later pages) then find the new status's parts kept, without reading them back
+        onCommitted: (posted, { version, ...parts }) =>
+          renderCacheOf(ctx.database).keepStatusParts(posted.id, version, { ...parts, mentions: [], media: [], card: null }),
+      })
       return renderStatus(ctx, row, user)
     }, { auth: WRITE })
     .get('/api/v1/statuses', async ({ ctx, input, viewer }) => {
