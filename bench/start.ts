@@ -1,5 +1,6 @@
 // Start time and idle memory of `rookery serve`: starts it several times and prints, for each start, the time from
-// exec to the first 200 of /api/v1/instance, the RSS at 5 s (and at --idle-seconds), and the peak RSS (VmHWM).
+// exec to the first 200 of /api/v1/instance (and the CPU time the process used until then), the RSS at 5 s (and at
+// --idle-seconds), and the peak RSS (VmHWM).
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/rookery_start bun bench/start.ts [--runs 3] [--binary dist/rookery]
 //   bun bench/start.ts --data-dir /tmp/rookery-start        # embedded PGlite (the first start initialises it)
@@ -30,23 +31,33 @@ if (DATA_DIR) {
   env.ROOKERY_DATA_DIR = DATA_DIR
 }
 
+/** CPU time the process has used (user and system, all threads), in ms: far steadier than wall time on a loaded machine. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10 // utime, stime in clock ticks of 10 ms (CLK_TCK 100 on Linux)
+}
+
 function memory(pid: number): { rss: number; anon: number; file: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const mb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) / 1024
   return { rss: mb('VmRSS'), anon: mb('RssAnon'), file: mb('RssFile'), peak: mb('VmHWM') }
 }
 
-async function once(): Promise<{ firstAnswer: number; rss: number; anon: number; file: number; rssIdle: number; peak: number }> {
+async function once(): Promise<{ firstAnswer: number; cpu: number; rss: number; anon: number; file: number; rssIdle: number; peak: number }> {
   const started = performance.now()
   const child = spawn(command[0], command.slice(1), { env, stdio: ['ignore', 'ignore', 'inherit'] })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   try {
     let firstAnswer = 0
+    let cpu = 0
     // Bounded: 120 s at 10 ms steps at most (a first PGlite initialisation takes seconds).
     for (let i = 0; i < 12_000 && !firstAnswer; i++) {
       if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}`)
       try {
-        if ((await fetch(`http://127.0.0.1:${PORT}/api/v1/instance`)).ok) firstAnswer = performance.now() - started
+        if ((await fetch(`http://127.0.0.1:${PORT}/api/v1/instance`)).ok) {
+          firstAnswer = performance.now() - started
+          cpu = cpuMs(child.pid!)
+        }
       } catch {}
       if (!firstAnswer) await Bun.sleep(10)
     }
@@ -55,7 +66,7 @@ async function once(): Promise<{ firstAnswer: number; rss: number; anon: number;
     const at5 = memory(child.pid!)
     if (IDLE_SECONDS > 5) await Bun.sleep((IDLE_SECONDS - 5) * 1000)
     const idle = memory(child.pid!)
-    return { firstAnswer, rss: at5.rss, anon: at5.anon, file: at5.file, rssIdle: idle.rss, peak: idle.peak }
+    return { firstAnswer, cpu, rss: at5.rss, anon: at5.anon, file: at5.file, rssIdle: idle.rss, peak: idle.peak }
   } finally {
     child.kill('SIGTERM')
     await Promise.race([exited, Bun.sleep(15_000)])
@@ -64,7 +75,7 @@ async function once(): Promise<{ firstAnswer: number; rss: number; anon: number;
 }
 
 const fmt = (r: Awaited<ReturnType<typeof once>>) =>
-  `first answer ${(r.firstAnswer / 1000).toFixed(2)} s, RSS at 5 s ${r.rss.toFixed(0)} MB (anonymous ${r.anon.toFixed(0)}, file ${r.file.toFixed(0)})` +
+  `first answer ${(r.firstAnswer / 1000).toFixed(2)} s (CPU ${(r.cpu / 1000).toFixed(2)} s), RSS at 5 s ${r.rss.toFixed(0)} MB (anonymous ${r.anon.toFixed(0)}, file ${r.file.toFixed(0)})` +
   (IDLE_SECONDS > 5 ? `, at ${IDLE_SECONDS} s ${r.rssIdle.toFixed(0)} MB` : '') + `, peak ${r.peak.toFixed(0)} MB` +
   `, load ${loadavg()[0].toFixed(1)}`
 

@@ -19,7 +19,7 @@ async function reportError(error: unknown) {
 
 async function main(argv: string[]): Promise<number> {
   try {
-    await createProgram().parseAsync(argv)
+    await (await createProgram(argv)).parseAsync(argv)
     return 0
   } catch (error) {
     if (error instanceof CommanderError) {

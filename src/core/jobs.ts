@@ -1,4 +1,4 @@
-import PgBoss from 'pg-boss'
+import type PgBoss from 'pg-boss'
 import type { Database, DbLike } from '../db/client'
 import { holdJobOwnership, type JobOwnership } from './job-owners'
 import { JOBS_CHANNEL, laterPayload, startWakeups, type Wakeups } from './job-wakeups'
@@ -219,6 +219,8 @@ function startPool(
 export async function startJobs(database: Database, opts: JobsOptions = {}): Promise<Jobs> {
   const idleSeconds = opts.pollingIntervalSeconds ?? 30
   const executor = executorFor(database.db)
+  // Loaded here (with node-postgres's helpers and the cron libraries): a process reaches it after it answers requests.
+  const { default: PgBoss } = await import('pg-boss')
   const boss = new PgBoss({
     db: executor,
     supervise: opts.supervise ?? true,
@@ -325,3 +327,4 @@ export async function startJobs(database: Database, opts: JobsOptions = {}): Pro
     },
   }
 }
+

@@ -4,7 +4,7 @@ import type { Ctx } from '../core/context'
 import { startJobs, type Jobs } from '../core/jobs'
 import { createApp } from './app'
 import { maxRequestBodySize } from './plugins/body'
-import { startWorkers, type Workers } from '../workers'
+import type { Workers } from '../workers'
 import { startControlSocket } from './control'
 import { processCounters } from '../core/admin/runtime'
 import { adoptIdentity, IdentityMismatchError } from '../core/instance/identity'
@@ -47,6 +47,20 @@ function assertPortFree(config: Config) {
   }
 }
 
+/** How long a starting server waits for its first request before it starts its workers anyway. */
+const FIRST_ANSWER_WAIT_MS = 250
+
+/** Resolves once the server has answered a request and has none in flight, or after `waitMs`. */
+async function firstAnswer(server: { pendingRequests: number }, waitMs: number) {
+  const deadline = performance.now() + waitMs
+  let seen = processCounters.requestsTotal > 0
+  while (performance.now() < deadline) {
+    if (server.pendingRequests > 0) seen = true
+    else if (seen || processCounters.requestsTotal > 0) return
+    await Bun.sleep(2)
+  }
+}
+
 export interface ServeOptions {
   /**
    * Run the job queues' workers in this process (the default). Without them the server only sends jobs, for
@@ -71,6 +85,8 @@ export async function startServer(config: Config, opts: ServeOptions = {}): Prom
   let app: ReturnType<typeof createApp>
   let jobs: Jobs | undefined
   try {
+    // Started before the listener, so that a request's transaction can send a job: a send waiting for the queue's
+    // start inside a transaction would hold the connection the start needs (PGlite has only one).
     // Without workers the queue is only for sending: no maintenance or schedules either (the workers run those).
     jobs = ctx.jobs = await startJobs(ctx.database, { supervise: runJobs, runner: runJobs, pollingIntervalSeconds: config.jobPollingSeconds })
     app = createApp(ctx).listen({ hostname: config.host, port: config.port, maxRequestBodySize: maxRequestBodySize(config) })
@@ -84,12 +100,14 @@ export async function startServer(config: Config, opts: ServeOptions = {}): Prom
   let workers: Workers | undefined
   try {
     if (claimAfterListen) await adoptIdentity(ctx.db, config, { claim: true })
-    // Requests are answered from here on; the workers (whose first polls and schedules take a moment) start meanwhile,
-    // and streaming clients hear every event committed from now on, by this process or another one on the database.
-    const [started] = await Promise.allSettled([
-      runJobs ? startWorkers({ ...ctx, jobs }) : undefined,
-      app.decorator.streaming.start().catch((e) => console.error('[rookery] streaming: cannot listen for events:', e)),
-    ])
+    // Requests are answered from here on, and streaming clients hear every event committed from now on, by this
+    // process or another one on the database. The workers (their registration, first polls and schedules take a
+    // moment of the one thread) start once the first request is answered, or the server has waited a moment for one.
+    const streaming = app.decorator.streaming.start().catch((e) => console.error('[rookery] streaming: cannot listen for events:', e))
+    const registering = runJobs
+      ? firstAnswer(server, FIRST_ANSWER_WAIT_MS).then(async () => (await import('../workers')).startWorkers({ ...ctx, jobs: jobs! }))
+      : undefined
+    const [started] = await Promise.allSettled([registering, streaming])
     if (started.status === 'rejected') throw started.reason
     workers = started.value
   } catch (e) {

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'bun:test'
 import type { Command } from 'commander'
 import { dateOrDay, duration, port, positiveInt } from '../../src/cli/options'
 import { plainTable, renderPlain } from '../../src/cli/output'
-import { createProgram } from '../../src/cli/program'
+import { commandOf, createProgram } from '../../src/cli/program'
 import { blocksToString } from '../../src/cli/ui'
 
 function leaves(cmd: Command, path: string[] = []): { path: string[]; cmd: Command }[] {
@@ -12,8 +12,8 @@ function leaves(cmd: Command, path: string[] = []): { path: string[]; cmd: Comma
   return subs.flatMap((c) => leaves(c, [...path, c.name()]))
 }
 
-function helpOf(args: string[]): { text: string; code: string } {
-  const program = createProgram()
+async function helpOf(args: string[]): Promise<{ text: string; code: string }> {
+  const program = await createProgram()
   let text = ''
   const capture = (c: Command) => {
     c.configureOutput({ writeOut: (s) => { text += s }, writeErr: (s) => { text += s } })
@@ -28,8 +28,9 @@ function helpOf(args: string[]): { text: string; code: string } {
   return { text, code: 'none' }
 }
 
+const all = leaves(await createProgram())
+
 describe('command tree', () => {
-  const all = leaves(createProgram())
 
   test('has the expected commands', () => {
     expect(all.map((l) => l.path.join(' '))).toEqual([
@@ -48,15 +49,29 @@ describe('command tree', () => {
     ])
   })
 
-  test('every command has --json and a help text with examples', () => {
+  test('every command has --json and a help text with examples', async () => {
     for (const { path, cmd } of all) {
       expect(cmd.options.some((o) => o.long === '--json'), path.join(' ')).toBe(true)
-      const { text, code } = helpOf(path)
+      const { text, code } = await helpOf(path)
       expect(code).toBe('commander.helpDisplayed')
       expect(text, path.join(' ')).toContain(`Usage: rookery ${path.join(' ')}`)
       expect(text, path.join(' ')).toMatch(new RegExp(`Examples:\\n  \\$ rookery ${path[0]}`))
     }
-    for (const group of [[], ['user'], ['invite'], ['emoji'], ['migrate'], ['import'], ['media'], ['announcement'], ['federation'], ['domain']]) expect(helpOf(group).text).toContain('Examples:')
+    for (const group of [[], ['user'], ['invite'], ['emoji'], ['migrate'], ['import'], ['media'], ['announcement'], ['federation'], ['domain']]) expect((await helpOf(group)).text).toContain('Examples:')
+  })
+
+  test('a run holds only the command it names; help, typos and no command get them all', async () => {
+    const argv = (...args: string[]) => ['bun', 'rookery', ...args]
+    expect(commandOf(argv('serve', '--port', '0'))).toBe('serve')
+    expect(commandOf(argv('-d', 'serve', 'user', 'list'))).toBe('user')
+    expect(commandOf(argv('--config', 'c.json', '--json', 'migrate', 'status'))).toBe('migrate')
+    expect(commandOf(argv('--data-dir=x', 'db', 'status'))).toBe('db')
+    for (const args of [[], ['help', 'serve'], ['serv'], ['--help'], ['--', 'serve']]) expect(commandOf(argv(...args))).toBeUndefined()
+    const program = await createProgram(argv('user', 'list'))
+    expect(program.commands.map((c) => c.name())).toEqual(['user'])
+    expect(leaves(program).map((l) => l.path.join(' '))).toEqual(all.filter((l) => l.path[0] === 'user').map((l) => l.path.join(' ')))
+    expect((await createProgram(argv('--version'))).commands).toEqual([])
+    expect((await createProgram(argv('serv'))).commands.length).toBe(Object.keys(Object.groupBy(all, (l) => l.path[0])).length)
   })
 })
 
