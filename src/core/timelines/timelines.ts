@@ -1,4 +1,4 @@
-import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm'
 import { homeFeedEntries, statuses, statusTags, tags, type StatusRow } from '../../db/schema'
 import { runPrepared } from '../../db/prepared'
 import { anyId, anyIdShape, constantLimit, inlineBinds, uuidParam, type Binds } from '../../db/sql'
@@ -71,8 +71,10 @@ export async function homeTimeline(ctx: Ctx, viewerAccountId: string, page: Page
       })
       return newestFirst(rows, !!cursor.minId).map((c) => c.id)
     },
-    (ids) => runPrepared(ctx, `home-statuses:${optionsShape(opts)}:${anyIdShape(ids)}`, (b) =>
-      ctx.db.select().from(statuses).where(and(anyId(statuses.id, ids, b), ...filters(b)))))
+    // Of a batch, only the `limit` statuses the page can keep (the newest, or with min_id the oldest) are read.
+    (ids) => runPrepared(ctx, `home-statuses:${optionsShape(opts)}:${anyIdShape(ids)}:${p.minId ? 'forwards' : 'backwards'}:${p.limit}`, (b) =>
+      ctx.db.select().from(statuses).where(and(anyId(statuses.id, ids, b), ...filters(b)))
+        .orderBy(p.minId ? asc(statuses.id) : desc(statuses.id)).limit(constantLimit(p.limit))))
   const fromGraph = async (p: Page) => {
     const viewer = uuidParam(viewerAccountId)
     const k = keyset(statuses.id, p)
@@ -181,7 +183,9 @@ export async function tagTimeline(ctx: Ctx, viewerAccountId: string | null, page
       })
       return newestFirst(rows, !!cursor.minId).map((c) => c.id)
     },
-    (ids) => statusPage(ctx, viewerAccountId, { limit: TAG_CANDIDATES }, opts, {
+    // Of a batch, only the `limit` statuses the page can keep are read: with min_id the oldest (the bound repeats what
+    // the candidates already meet, for the order), else the newest.
+    (ids) => statusPage(ctx, viewerAccountId, page.minId ? { minId: page.minId, limit: page.limit } : { limit: page.limit }, opts, {
       key: `tag:${publicOnes.key}:${all.length}:${none.length}:${anyIdShape(ids)}`,
       where: (b) => [
         ...publicOnes.where(b),
