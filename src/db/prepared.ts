@@ -30,7 +30,7 @@ const checkShapes = process.env.NODE_ENV === 'test'
  * (which conditions, how many values in a list): the values themselves are bound at each run. Inside a transaction,
  * or with a null key, the statement is built and run as any other.
  */
-export function runPrepared<R>(ctx: { db: DbLike; database: Database }, key: string | null, build: (binds: Binds) => Preparable<R>): Promise<R> {
+export async function runPrepared<R>(ctx: { db: DbLike; database: Database }, key: string | null, build: (binds: Binds) => Preparable<R>): Promise<R> {
   const binds = new PlaceholderBinds()
   const query = build(binds)
   if (key === null || ctx.db !== ctx.database.db) return query.execute(binds.values)
