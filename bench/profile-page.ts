@@ -3,15 +3,20 @@
 // page, and the CPU time per page of this process and of its PostgreSQL backends (read from /proc, so PostgreSQL must
 // run on the same machine). Run it with `bun --cpu-prof` to see what the JavaScript side spends its time on.
 //
-//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/rookery_bench bun bench/profile-page.ts [--kind home|public|local] [--rounds 300]
-import { desc, eq, gt, sql } from 'drizzle-orm'
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/rookery_bench bun bench/profile-page.ts [--kind home|public|local|status] [--rounds 300]
+//
+// `status` is one recent public or unlisted status (as bench/run.ts's scenario) read through the visibility rule by a
+// viewer, as `GET /api/v1/statuses/:id` does (as many statuses as warm-up rounds, so that each is in the render cache); its
+// "timeline" time is that read.
+import { and, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm'
 import { loadConfig } from '../src/config'
 import type { Ctx } from '../src/core/context'
 import type { Viewer } from '../src/core/oauth/authenticate'
 import { readTimelineOptions } from '../src/core/timelines/options'
 import { homeTimeline, publicTimeline } from '../src/core/timelines/timelines'
+import { getVisibleStatus } from '../src/core/visibility'
 import { openPostgres, resultRows } from '../src/db/client'
-import { accounts, users } from '../src/db/schema'
+import { accounts, statuses, users } from '../src/db/schema'
 import { loadStatusBundle } from '../src/server/render/bundle'
 import { buildStatus } from '../src/server/render/status'
 import { option } from './options'
@@ -24,7 +29,7 @@ if (!url) {
 const ROUNDS = Number(option('rounds', '300'))
 const WARMUP = 20
 const KIND = option('kind', 'home')
-if (!['home', 'public', 'local'].includes(KIND)) throw new Error('--kind is home, public (anonymous) or local (with a viewer)')
+if (!['home', 'public', 'local', 'status'].includes(KIND)) throw new Error('--kind is home, public (anonymous), local (with a viewer) or status')
 
 const database = openPostgres(url, 10)
 const ctx: Ctx = { db: database.db, database, config: loadConfig(process.env, { databaseUrl: url }), startedAt: new Date() }
@@ -32,6 +37,9 @@ const ctx: Ctx = { db: database.db, database, config: loadConfig(process.env, { 
 const viewers: Viewer[] = (await ctx.db.select({ userId: users.id, accountId: accounts.id, username: accounts.username }).from(users)
   .innerJoin(accounts, eq(accounts.id, users.accountId)).where(gt(accounts.followingCount, 0)).orderBy(desc(accounts.followingCount)).limit(50))
   .map((v) => ({ tokenId: null, appId: null, scopes: ['read'], userId: v.userId, accountId: v.accountId, username: v.username, isAdmin: false, isModerator: false }))
+
+const recentStatusIds = (await ctx.db.select({ id: statuses.id }).from(statuses)
+  .where(and(isNull(statuses.reblogOfId), inArray(statuses.visibility, ['public', 'unlisted']))).orderBy(desc(statuses.id)).limit(WARMUP)).map((s) => s.id)
 
 /** CPU milliseconds used so far by this database's backends of the application's pool. */
 async function backendsCpuMs(): Promise<number> {
@@ -64,6 +72,8 @@ for (let i = 0; i < WARMUP + ROUNDS; i++) {
   const t0 = performance.now()
   const rows = KIND === 'home'
     ? await homeTimeline(ctx, viewer!.accountId!, { limit: 20 }, readTimelineOptions({}))
+    : KIND === 'status'
+    ? [await getVisibleStatus(ctx, viewer!.accountId, recentStatusIds[i % recentStatusIds.length])]
     : await publicTimeline(ctx, viewer?.accountId ?? null, { limit: 20 }, readTimelineOptions({}), { local: KIND === 'local', remote: false })
   const t1 = performance.now()
   const bundle = await loadStatusBundle(ctx, rows, viewer)

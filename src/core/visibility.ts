@@ -1,7 +1,8 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import { resultRows } from '../db/client'
 import { accounts, blocks, follows, listAccounts, statusMentions, statuses, type StatusRow } from '../db/schema'
-import { uuidArrayParam } from '../db/sql'
+import { runPrepared } from '../db/prepared'
+import { constantLimit, uuidArrayParam } from '../db/sql'
 import type { Ctx } from './context'
 import { NotFoundError } from './errors'
 import { isId, uuidToId } from './ids'
@@ -44,7 +45,10 @@ export function visibleWithReblogSql(viewerAccountId: string | SQL | null): SQL 
 /** Loads a status the viewer may see; hidden, missing and malformed ids are all 404. */
 export async function getVisibleStatus(ctx: Ctx, viewerAccountId: string | null, id: string): Promise<StatusRow> {
   if (!isId(id)) throw new NotFoundError()
-  const [row] = await ctx.db.select().from(statuses).where(and(eq(statuses.id, id), visibleWithReblogSql(viewerAccountId))).limit(1)
+  const [row] = await runPrepared(ctx, `visible-status:${viewerAccountId ? 'viewer' : 'anonymous'}`, (b) =>
+    ctx.db.select().from(statuses)
+      .where(and(eq(statuses.id, b.forColumn(statuses.id, id)), visibleWithReblogSql(viewerAccountId && b.uuid(viewerAccountId))))
+      .limit(constantLimit(1)))
   if (!row) throw new NotFoundError()
   return row
 }

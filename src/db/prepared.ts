@@ -1,9 +1,61 @@
-import type { DbLike } from './client'
+import { is, Param, Placeholder } from 'drizzle-orm'
+import type { Database, DbLike } from './client'
+import { PlaceholderBinds, type Binds } from './sql'
+
+interface Runnable<R> {
+  execute(values?: Record<string, unknown>): Promise<R>
+}
+interface Preparable<R> extends Runnable<R> {
+  prepare(name: string): Runnable<R>
+  toSQL(): { sql: string; params: unknown[] }
+}
+
+interface Kept {
+  query: Runnable<unknown>
+  text: string
+}
+
+const isPlaceholder = (p: unknown) => is(p, Placeholder) || (is(p, Param) && is(p.value, Placeholder))
+
+const kept = new WeakMap<Database, Map<string, Kept>>()
+/** Shapes are few (a page's options and keyset); this bounds them should a key ever take unforeseen values. */
+const MAX_KEPT = 500
+/** Under test, every run checks that its key built the kept statement's text, so a key that misses a shape fails. */
+const checkShapes = process.env.NODE_ENV === 'test'
 
 /**
- * A Drizzle query built once per database handle (or transaction) and run with placeholders (`sql.placeholder`), so
- * that a frequent request does not build the same SQL text again on every run. On PostgreSQL the statement is named
- * on each connection as any other parameterized one.
+ * Runs a statement of a hot path built by `build` with placeholders, prepared once per process under `key`.
+ * Building the statement object is cheap; turning it into SQL (drizzle walking and escaping it) is what a page paid
+ * for each statement, and a prepared one does that once. `key` must name everything that shapes the statement
+ * (which conditions, how many values in a list): the values themselves are bound at each run. Inside a transaction,
+ * or with a null key, the statement is built and run as any other.
+ */
+export async function runPrepared<R>(ctx: { db: DbLike; database: Database }, key: string | null, build: (binds: Binds) => Preparable<R>): Promise<R> {
+  const binds = new PlaceholderBinds()
+  const query = build(binds)
+  if (key === null || ctx.db !== ctx.database.db) return query.execute(binds.values)
+  let byKey = kept.get(ctx.database)
+  if (!byKey) kept.set(ctx.database, (byKey = new Map()))
+  let entry = byKey.get(key)
+  if (!entry) {
+    const { sql: text, params } = query.toSQL()
+    // A value bound in place would be kept in the statement and reused for every later run (another viewer's id).
+    if (!params.every(isPlaceholder)) throw new Error(`prepared statement ${key} has a value bound in place: ${text}`)
+    if (byKey.size >= MAX_KEPT) byKey.clear()
+    entry = { query: query.prepare(key.replace(/[^a-z0-9_]/gi, '_')), text }
+    byKey.set(key, entry)
+  } else if (checkShapes) {
+    const text = query.toSQL().sql
+    if (text !== entry.text) throw new Error(`prepared statement ${key} built another statement:\n${text}\nthan the kept one:\n${entry.text}`)
+  }
+  return entry.query.execute(binds.values) as Promise<R>
+}
+
+/**
+ * A Drizzle query of one fixed shape, built once per database handle (or transaction) and run with placeholders
+ * (`sql.placeholder`), so that a frequent request does not build the same SQL text again on every run. On PostgreSQL
+ * the statement is named on each connection as any other parameterized one. Statements whose text depends on the
+ * request (options, paging, how many values) go through `runPrepared` instead.
  */
 export function preparedPerDb<T>(build: (db: DbLike) => T): (db: DbLike) => T {
   const built = new WeakMap<DbLike, T>()

@@ -18,9 +18,12 @@ export const uuidArrayParam = (ids: readonly string[]): SQL => sql`${`{${ids.map
  * ids, so PostgreSQL keeps one prepared statement (and, after a few runs, one generic plan) for it instead of one per
  * list length, and the driver binds one value instead of one per id.
  */
-export const anyId = (column: SQL | AnyColumn, ids: readonly string[]): SQL =>
+export const anyId = (column: SQL | AnyColumn, ids: readonly string[], binds: Binds = inlineBinds): SQL =>
   // one id (a single status, its author) as a plain equality, whose generic plan PostgreSQL estimates exactly
-  ids.length === 1 ? sql`${column} = ${uuidParam(ids[0])}` : sql`${column} = any(${uuidArrayParam(ids)})`
+  ids.length === 1 ? sql`${column} = ${binds.uuid(ids[0])}` : sql`${column} = any(${binds.uuids(ids)})`
+
+/** The shape `anyId` gives a statement, for the key of a prepared one. */
+export const anyIdShape = (ids: readonly string[]) => (ids.length === 1 ? 'one' : 'many')
 
 /**
  * A LIMIT written into the statement's text instead of bound. With a bound limit PostgreSQL's generic plan assumes a
@@ -31,4 +34,52 @@ export function constantLimit(n: number): number {
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`not a limit: ${n}`)
   // drizzle writes an SQL object after `limit` as it is
   return sql.raw(String(n)) as unknown as number
+}
+
+/**
+ * How a statement's values go into it: bound in place (`inlineBinds`), or as placeholders whose values a prepared
+ * statement takes at each run (`PlaceholderBinds`). Code that builds a statement from values takes one, so the same
+ * code builds either.
+ */
+export interface Binds {
+  /** a value for raw SQL */
+  value(value: unknown): SQL
+  /** a flake id as a uuid */
+  uuid(id: string): SQL
+  /** flake ids as one `uuid[]` */
+  uuids(ids: readonly string[]): SQL
+  /** a value compared with `column` through drizzle (`eq`, `lt`, ...), mapped by the column's encoder */
+  forColumn<T>(column: AnyColumn, value: T): T
+}
+
+export const inlineBinds: Binds = {
+  value: (value) => sql`${value}`,
+  uuid: uuidParam,
+  uuids: uuidArrayParam,
+  forColumn: (_column, value) => value,
+}
+
+/** Binds every value as a numbered placeholder and keeps the values for the run. */
+export class PlaceholderBinds implements Binds {
+  readonly values: Record<string, unknown> = {}
+  private count = 0
+
+  private placeholder(value: unknown) {
+    const name = `p${++this.count}`
+    this.values[name] = value
+    return sql.placeholder(name)
+  }
+  value(value: unknown): SQL {
+    return sql`${this.placeholder(value)}`
+  }
+  uuid(id: string): SQL {
+    return sql`${this.placeholder(idToUuid(id))}::uuid`
+  }
+  uuids(ids: readonly string[]): SQL {
+    // an array literal, read alike by postgres.js and PGlite; uuids need no quoting in one
+    return sql`${this.placeholder(`{${ids.map(idToUuid).join(',')}}`)}::uuid[]`
+  }
+  forColumn<T>(column: AnyColumn, value: T): T {
+    return sql.param(this.placeholder(value), column) as unknown as T
+  }
 }

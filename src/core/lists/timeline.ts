@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm'
 import { statuses, type StatusRow } from '../../db/schema'
-import { uuidParam } from '../../db/sql'
+import { inlineBinds, type Binds } from '../../db/sql'
 import type { Ctx } from '../context'
 import type { TimelineOptions } from '../timelines/options'
 import type { Page } from '../timelines/page'
@@ -12,15 +12,15 @@ import { getOwnList, type ListRow } from './lists'
  * show; `followed` adds replies to anyone the owner follows, `list` replies to the list's members, `none` nothing more.
  * A condition on the `statuses` table (also used by streaming to decide whether a new status reaches a list).
  */
-export function repliesPolicySql(list: ListRow): SQL {
-  const owner = uuidParam(list.accountId)
+export function repliesPolicySql(list: ListRow, binds: Binds = inlineBinds): SQL {
+  const owner = binds.uuid(list.accountId)
   const replyTo = sql`${statuses.inReplyToAccountId}`
   const always = sql`${replyTo} is null or ${replyTo} = ${statuses.accountId} or ${replyTo} = ${owner}`
   switch (list.repliesPolicy) {
     case 'followed':
       return sql`(${always} or exists (select 1 from follows f where f.account_id = ${owner} and f.target_account_id = ${replyTo}))`
     case 'list':
-      return sql`(${always} or exists (select 1 from list_accounts m where m.list_id = ${uuidParam(list.id)} and m.account_id = ${replyTo}))`
+      return sql`(${always} or exists (select 1 from list_accounts m where m.list_id = ${binds.uuid(list.id)} and m.account_id = ${replyTo}))`
     default:
       return sql`(${always})`
   }
@@ -32,6 +32,11 @@ export function repliesPolicySql(list: ListRow): SQL {
  */
 export async function listTimeline(ctx: Ctx, ownerId: string, listId: string, page: Page, opts: TimelineOptions): Promise<StatusRow[]> {
   const list = await getOwnList(ctx, ownerId, listId)
-  const members = sql`${statuses.accountId} in (select la.account_id from list_accounts la where la.list_id = ${uuidParam(list.id)})`
-  return statusPage(ctx, ownerId, page, opts, [members, repliesPolicySql(list)])
+  return statusPage(ctx, ownerId, page, opts, {
+    key: `list:${list.repliesPolicy}`,
+    where: (b) => [
+      sql`${statuses.accountId} in (select la.account_id from list_accounts la where la.list_id = ${b.uuid(list.id)})`,
+      repliesPolicySql(list, b),
+    ],
+  })
 }

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
 import { accounts, mutes, statusReactions, type AccountRow } from '../../db/schema'
-import { anyId, uuidParam } from '../../db/sql'
+import { anyId, inlineBinds, type Binds } from '../../db/sql'
 import type { Ctx } from '../context'
 import { isId, uuidToId } from '../ids'
 import { getVisibleStatus } from '../visibility'
@@ -63,15 +63,15 @@ export const reactionViewerKey = (v: Viewer | null) => v?.accountId ?? ''
  * The statement of `loadReactionSummariesFor`, null when there is nothing to read. A page embeds it in a larger
  * statement (its columns are named as `ReactionSummaryRow`'s, snake-cased), then hands the rows to `summariesFromRows`.
  */
-export function reactionSummariesQuery(db: DbLike, statusIds: string[], viewers: (Viewer | null)[], opts: SummaryOptions = {}) {
+export function reactionSummariesQuery(db: DbLike, statusIds: string[], viewers: (Viewer | null)[], opts: SummaryOptions = {}, binds: Binds = inlineBinds) {
   const ids = [...new Set(statusIds.filter(isId))]
   if (!ids.length || !viewers.length) return null
   const distinct = [...new Map(viewers.map((v) => [reactionViewerKey(v), v])).values()]
-  const rowsOfViewers = sql.join(distinct.map((v) => sql`(${reactionViewerKey(v)}::text, ${v?.accountId ? uuidParam(v.accountId) : sql`null::uuid`}, ${isStaff(v)}::boolean)`), sql`, `)
+  const rowsOfViewers = sql.join(distinct.map((v) => sql`(${binds.value(reactionViewerKey(v))}::text, ${v?.accountId ? binds.uuid(v.accountId) : sql`null::uuid`}, ${binds.value(isStaff(v))}::boolean)`), sql`, `)
   const viewer: ViewerColumns = { accountId: sql`v.account_id`, staff: sql`v.staff` }
   const reactor = statusReactions.accountId
-  const conditions: SQL[] = [anyId(statusReactions.statusId, ids), listedAccountForViewerSql(viewer)]
-  if (opts.emoji !== undefined) conditions.push(eq(statusReactions.emoji, opts.emoji))
+  const conditions: SQL[] = [anyId(statusReactions.statusId, ids, binds), listedAccountForViewerSql(viewer)]
+  if (opts.emoji !== undefined) conditions.push(eq(statusReactions.emoji, binds.forColumn(statusReactions.emoji, opts.emoji)))
   if (!opts.withMuted) {
     conditions.push(sql`not exists (select 1 from ${mutes} m where m.account_id = v.account_id and m.target_account_id = ${reactor}
       and (m.expires_at is null or m.expires_at > now()))`)

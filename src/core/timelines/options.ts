@@ -1,5 +1,6 @@
 import { inArray, not, sql, type SQL } from 'drizzle-orm'
 import { statuses, type StatusVisibility } from '../../db/schema'
+import { inlineBinds, type Binds } from '../../db/sql'
 import { parseBool, parseStringArray } from '../params'
 import type { ReplyVisibility } from './viewer-filters'
 
@@ -28,7 +29,7 @@ export function readTimelineOptions(input: Record<string, unknown>): TimelineOpt
 }
 
 /** The option conditions that apply to the `statuses` table itself. */
-export function optionConditions(o: TimelineOptions): SQL[] {
+export function optionConditions(o: TimelineOptions, binds: Binds = inlineBinds): SQL[] {
   const where: SQL[] = []
   if (o.onlyMedia) {
     where.push(sql`exists (select 1 from media_attachments ma where ma.status_id = coalesce(${statuses.reblogOfId}, ${statuses.id}))`)
@@ -36,6 +37,10 @@ export function optionConditions(o: TimelineOptions): SQL[] {
   if (o.excludeReblogs) where.push(sql`${statuses.reblogOfId} is null`)
   // Replies to others go; a thread of one's own stays (Mastodon's `exclude_replies`).
   if (o.excludeReplies) where.push(sql`(${statuses.inReplyToId} is null or ${statuses.inReplyToAccountId} = ${statuses.accountId})`)
-  if (o.excludeVisibilities.length) where.push(not(inArray(statuses.visibility, o.excludeVisibilities)))
+  if (o.excludeVisibilities.length) where.push(not(inArray(statuses.visibility, o.excludeVisibilities.map((v) => binds.forColumn(statuses.visibility, v)))))
   return where
 }
+
+/** What shapes a timeline's statement among the options, for the key of a prepared one. */
+export const optionsShape = (o: TimelineOptions) =>
+  `${+o.onlyMedia}${+o.withMuted}${+o.excludeReplies}${+o.excludeReblogs}${o.excludeVisibilities.length}${o.replyVisibility ?? ''}`

@@ -1,5 +1,6 @@
 import { asc, desc, gt, lt, type SQL } from 'drizzle-orm'
 import type { PgColumn } from 'drizzle-orm/pg-core'
+import { inlineBinds, type Binds } from '../../db/sql'
 
 /** Keyset paging parameters (already validated): ids are flake ids, so newer means greater. */
 export interface Page {
@@ -13,14 +14,17 @@ export interface Page {
  * Conditions and order for one page along `column`, Mastodon style: newest first; `min_id` pages forwards from
  * an id (oldest of the newer ones first, then reversed back), `since_id` only bounds the newest page.
  */
-export function keyset(column: PgColumn, page: Page): { where: SQL[]; orderBy: SQL; forwards: boolean } {
+export function keyset(column: PgColumn, page: Page, binds: Binds = inlineBinds): { where: SQL[]; orderBy: SQL; forwards: boolean } {
   const where: SQL[] = []
-  if (page.maxId) where.push(lt(column, page.maxId))
-  if (page.sinceId) where.push(gt(column, page.sinceId))
-  if (page.minId) where.push(gt(column, page.minId))
+  if (page.maxId) where.push(lt(column, binds.forColumn(column, page.maxId)))
+  if (page.sinceId) where.push(gt(column, binds.forColumn(column, page.sinceId)))
+  if (page.minId) where.push(gt(column, binds.forColumn(column, page.minId)))
   const forwards = !!page.minId
   return { where, orderBy: forwards ? asc(column) : desc(column), forwards }
 }
+
+/** Which bounds `keyset` writes, for the key of a prepared statement. */
+export const keysetShape = (page: Page) => `${page.maxId ? 'max' : ''}${page.sinceId ? 'since' : ''}${page.minId ? 'min' : ''}`
 
 /** Rows fetched in `keyset` order, put newest first. */
 export const newestFirst = <T>(rows: T[], forwards: boolean): T[] => (forwards ? rows.reverse() : rows)

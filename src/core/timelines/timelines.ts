@@ -1,25 +1,40 @@
-import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm'
 import { homeFeedEntries, statuses, statusTags, tags, type StatusRow } from '../../db/schema'
-import { anyId, constantLimit, uuidParam } from '../../db/sql'
+import { runPrepared } from '../../db/prepared'
+import { anyId, anyIdShape, constantLimit, inlineBinds, uuidParam, type Binds } from '../../db/sql'
 import type { Ctx } from '../context'
 import { visibleWithReblogSql } from '../visibility'
 import { homeFeedHorizon } from './home-feed'
-import { optionConditions, type TimelineOptions } from './options'
-import { fillFromCandidates, keyset, newestFirst, type Page } from './page'
+import { optionConditions, optionsShape, type TimelineOptions } from './options'
+import { fillFromCandidates, keyset, keysetShape, newestFirst, type Page } from './page'
 import { notHiddenByViewerSql, replyVisibilitySql } from './viewer-filters'
 
+/**
+ * A timeline's own conditions, built with the given binds: `key` names what shapes them (the same key must always
+ * build the same conditions), so that the page's statement is prepared once; a null key builds it anew each time.
+ */
+export interface PageConditions {
+  key: string | null
+  where: (binds: Binds) => SQL[]
+}
+
 /** Runs one page of a status timeline: the visibility rule, the viewer's own filters and the options always apply. */
-export async function statusPage(ctx: Ctx, viewerAccountId: string | null, page: Page, opts: TimelineOptions, where: SQL[]): Promise<StatusRow[]> {
-  const k = keyset(statuses.id, page)
-  const rows = await ctx.db.select().from(statuses).where(and(
-    ...where,
-    ...k.where,
-    ...optionConditions(opts),
-    visibleWithReblogSql(viewerAccountId),
-    notHiddenByViewerSql(viewerAccountId, { withMuted: opts.withMuted }),
-    replyVisibilitySql(viewerAccountId, opts.replyVisibility),
-  )).orderBy(k.orderBy).limit(constantLimit(page.limit))
-  return newestFirst(rows, k.forwards)
+export async function statusPage(ctx: Ctx, viewerAccountId: string | null, page: Page, opts: TimelineOptions, conditions: SQL[] | PageConditions): Promise<StatusRow[]> {
+  const own = Array.isArray(conditions) ? { key: null, where: () => conditions } : conditions
+  const key = own.key && `status-page:${own.key}:${viewerAccountId ? 'viewer' : 'anonymous'}:${keysetShape(page)}:${optionsShape(opts)}:${page.limit}`
+  const rows = await runPrepared(ctx, key, (b) => {
+    const viewer = viewerAccountId ? b.uuid(viewerAccountId) : null
+    const k = keyset(statuses.id, page, b)
+    return ctx.db.select().from(statuses).where(and(
+      ...own.where(b),
+      ...k.where,
+      ...optionConditions(opts, b),
+      visibleWithReblogSql(viewer),
+      notHiddenByViewerSql(viewer, { withMuted: opts.withMuted }),
+      replyVisibilitySql(viewer, opts.replyVisibility),
+    )).orderBy(k.orderBy).limit(constantLimit(page.limit))
+  })
+  return newestFirst(rows, !!page.minId)
 }
 
 /** How many feed entries are read per round while filling a home page. */
@@ -33,25 +48,35 @@ const FEED_CANDIDATES = 60
  */
 export async function homeTimeline(ctx: Ctx, viewerAccountId: string, page: Page, opts: TimelineOptions): Promise<StatusRow[]> {
   const horizon = homeFeedHorizon()
-  const viewer = uuidParam(viewerAccountId)
-  const filters = [
-    ...optionConditions(opts),
-    sql`not exists (select 1 from list_accounts la join lists l on l.id = la.list_id
-      where l.account_id = ${viewer} and l.exclusive and la.account_id = ${statuses.accountId} and ${statuses.accountId} <> ${viewer})`,
-    visibleWithReblogSql(viewerAccountId),
-    notHiddenByViewerSql(viewerAccountId, { withMuted: opts.withMuted }),
-    replyVisibilitySql(viewerAccountId, opts.replyVisibility),
-  ]
+  const filters = (b: Binds) => {
+    const viewer = b.uuid(viewerAccountId)
+    return [
+      ...optionConditions(opts, b),
+      sql`not exists (select 1 from list_accounts la join lists l on l.id = la.list_id
+        where l.account_id = ${viewer} and l.exclusive and la.account_id = ${statuses.accountId} and ${statuses.accountId} <> ${viewer})`,
+      visibleWithReblogSql(viewer),
+      notHiddenByViewerSql(viewer, { withMuted: opts.withMuted }),
+      replyVisibilitySql(viewer, opts.replyVisibility),
+    ]
+  }
   // The feed is read through its primary key a batch of candidates at a time, then filtered.
   const fromFeed = (p: Page) => fillFromCandidates(p, FEED_CANDIDATES,
     async (cursor) => {
-      const k = keyset(homeFeedEntries.statusId, cursor)
-      return newestFirst(await ctx.db.select({ id: homeFeedEntries.statusId }).from(homeFeedEntries)
-        .where(and(eq(homeFeedEntries.accountId, viewerAccountId), gte(homeFeedEntries.statusId, horizon), ...k.where))
-        .orderBy(k.orderBy).limit(FEED_CANDIDATES), k.forwards).map((c) => c.id)
+      const rows = await runPrepared(ctx, `home-feed:${keysetShape(cursor)}`, (b) => {
+        const k = keyset(homeFeedEntries.statusId, cursor, b)
+        return ctx.db.select({ id: homeFeedEntries.statusId }).from(homeFeedEntries)
+          .where(and(eq(homeFeedEntries.accountId, b.forColumn(homeFeedEntries.accountId, viewerAccountId)),
+            gte(homeFeedEntries.statusId, b.forColumn(homeFeedEntries.statusId, horizon)), ...k.where))
+          .orderBy(k.orderBy).limit(constantLimit(FEED_CANDIDATES))
+      })
+      return newestFirst(rows, !!cursor.minId).map((c) => c.id)
     },
-    (ids) => ctx.db.select().from(statuses).where(and(anyId(statuses.id, ids), ...filters)))
+    // Of a batch, only the `limit` statuses the page can keep (the newest, or with min_id the oldest) are read.
+    (ids) => runPrepared(ctx, `home-statuses:${optionsShape(opts)}:${anyIdShape(ids)}:${p.minId ? 'forwards' : 'backwards'}:${p.limit}`, (b) =>
+      ctx.db.select().from(statuses).where(and(anyId(statuses.id, ids, b), ...filters(b)))
+        .orderBy(p.minId ? asc(statuses.id) : desc(statuses.id)).limit(constantLimit(p.limit))))
   const fromGraph = async (p: Page) => {
+    const viewer = uuidParam(viewerAccountId)
     const k = keyset(statuses.id, p)
     const rows = await ctx.db.select().from(statuses).where(and(
       lt(statuses.id, horizon),
@@ -60,7 +85,7 @@ export async function homeTimeline(ctx: Ctx, viewerAccountId: string, page: Page
       sql`(${statuses.inReplyToAccountId} is null or ${statuses.inReplyToAccountId} in (${statuses.accountId}, ${viewer})
         or exists (select 1 from follows rf where rf.account_id = ${viewer} and rf.target_account_id = ${statuses.inReplyToAccountId}))`,
       ...k.where,
-      ...filters,
+      ...filters(inlineBinds),
     )).orderBy(k.orderBy).limit(p.limit)
     return newestFirst(rows, k.forwards)
   }
@@ -87,23 +112,28 @@ export interface PublicScope {
  * Public statuses (and local-only ones), never reblogs; `local`/`remote`/`instance` narrow by origin. Accounts a
  * moderator silenced stay out, except for their own followers (and themselves), as on Mastodon.
  */
-function publicConditions(scope: PublicScope, viewerAccountId: string | null): SQL[] {
-  const viewer = viewerAccountId ? uuidParam(viewerAccountId) : null
-  const where: SQL[] = [
-    // Constants written into the text, not bound: with parameters here PostgreSQL's generic plan cannot tell how many
-    // statuses match, and it kept planning every page anew (bench/README.md, "Generic plans for a page").
-    sql`${statuses.visibility} in ('public', 'local')`,
-    sql`${statuses.reblogOfId} is null`,
-    sql`(not exists (select 1 from accounts sa where sa.id = ${statuses.accountId} and sa.silenced_at is not null)${viewer
-      ? sql` or ${statuses.accountId} = ${viewer} or exists (select 1 from follows sf where sf.account_id = ${viewer} and sf.target_account_id = ${statuses.accountId})`
-      : sql``})`,
-  ]
-  if (scope.local) where.push(sql`${statuses.local}`)
-  if (scope.remote) where.push(sql`not ${statuses.local}`)
-  if (scope.instance) {
-    where.push(sql`exists (select 1 from accounts a where a.id = ${statuses.accountId} and lower(a.domain::text) = ${scope.instance.toLowerCase()})`)
+function publicConditions(scope: PublicScope, viewerAccountId: string | null): PageConditions {
+  return {
+    key: `public:${+scope.local}${+scope.remote}${scope.instance ? 'instance' : ''}`,
+    where: (b) => {
+      const viewer = viewerAccountId ? b.uuid(viewerAccountId) : null
+      const where: SQL[] = [
+        // Constants written into the text, not bound: with parameters here PostgreSQL's generic plan cannot tell how
+        // many statuses match, and it kept planning every page anew (bench/README.md, "Generic plans for a page").
+        sql`${statuses.visibility} in ('public', 'local')`,
+        sql`${statuses.reblogOfId} is null`,
+        sql`(not exists (select 1 from accounts sa where sa.id = ${statuses.accountId} and sa.silenced_at is not null)${viewer
+          ? sql` or ${statuses.accountId} = ${viewer} or exists (select 1 from follows sf where sf.account_id = ${viewer} and sf.target_account_id = ${statuses.accountId})`
+          : sql``})`,
+      ]
+      if (scope.local) where.push(sql`${statuses.local}`)
+      if (scope.remote) where.push(sql`not ${statuses.local}`)
+      if (scope.instance) {
+        where.push(sql`exists (select 1 from accounts a where a.id = ${statuses.accountId} and lower(a.domain::text) = ${b.value(scope.instance.toLowerCase())})`)
+      }
+      return where
+    },
   }
-  return where
 }
 
 export function publicTimeline(ctx: Ctx, viewerAccountId: string | null, page: Page, opts: TimelineOptions, scope: PublicScope) {
@@ -123,8 +153,8 @@ export interface TagQuery {
 export const normalizeTag = (t: string) => t.trim().replace(/^#/, '').toLowerCase()
 
 /** The status carries the hashtag `name` (normalized). */
-export const hasTag = (name: string) => sql`exists (select 1 from status_tags st join tags t on t.id = st.tag_id
-  where st.status_id = ${statuses.id} and t.name = ${name})`
+export const hasTag = (name: string, binds: Binds = inlineBinds) => sql`exists (select 1 from status_tags st join tags t on t.id = st.tag_id
+  where st.status_id = ${statuses.id} and t.name = ${binds.value(name)})`
 
 /** Public statuses carrying the hashtags asked for. */
 /** How many tagged status ids are read from the tag index per round while filling a page. */
@@ -141,15 +171,27 @@ export async function tagTimeline(ctx: Ctx, viewerAccountId: string | null, page
   if (!any.length) return []
   const tagRows = await ctx.db.select({ id: tags.id }).from(tags).where(inArray(tags.name, any))
   if (!tagRows.length) return []
-  const where = publicConditions(scope, viewerAccountId)
-  for (const name of all) where.push(hasTag(name))
-  for (const name of none) where.push(sql`not ${hasTag(name)}`)
+  const tagIds = tagRows.map((t) => t.id)
+  const publicOnes = publicConditions(scope, viewerAccountId)
   return fillFromCandidates(page, TAG_CANDIDATES,
     async (cursor) => {
-      const k = keyset(statusTags.statusId, cursor)
-      return newestFirst(await ctx.db.selectDistinct({ id: statusTags.statusId }).from(statusTags)
-        .where(and(inArray(statusTags.tagId, tagRows.map((t) => t.id)), ...k.where))
-        .orderBy(k.orderBy).limit(TAG_CANDIDATES), k.forwards).map((c) => c.id)
+      const rows = await runPrepared(ctx, `tag-candidates:${tagIds.length}:${keysetShape(cursor)}`, (b) => {
+        const k = keyset(statusTags.statusId, cursor, b)
+        return ctx.db.selectDistinct({ id: statusTags.statusId }).from(statusTags)
+          .where(and(inArray(statusTags.tagId, tagIds.map((id) => b.forColumn(statusTags.tagId, id))), ...k.where))
+          .orderBy(k.orderBy).limit(constantLimit(TAG_CANDIDATES))
+      })
+      return newestFirst(rows, !!cursor.minId).map((c) => c.id)
     },
-    (ids) => statusPage(ctx, viewerAccountId, { limit: TAG_CANDIDATES }, opts, [...where, anyId(statuses.id, ids)]))
+    // Of a batch, only the `limit` statuses the page can keep are read: with min_id the oldest (the bound repeats what
+    // the candidates already meet, for the order), else the newest.
+    (ids) => statusPage(ctx, viewerAccountId, page.minId ? { minId: page.minId, limit: page.limit } : { limit: page.limit }, opts, {
+      key: `tag:${publicOnes.key}:${all.length}:${none.length}:${anyIdShape(ids)}`,
+      where: (b) => [
+        ...publicOnes.where(b),
+        ...all.map((name) => hasTag(name, b)),
+        ...none.map((name) => sql`not ${hasTag(name, b)}`),
+        anyId(statuses.id, ids, b),
+      ],
+    }))
 }

@@ -21,10 +21,10 @@ export type ReplyVisibility = 'following' | 'self' | null
  * Pleroma's `reply_visibility`: `self` keeps only replies to the viewer (and the viewer's own), `following` also
  * replies to accounts the viewer follows. Replies within one's own thread always stay.
  */
-export function replyVisibilitySql(viewerAccountId: string | null, mode: ReplyVisibility, statusAlias = 'statuses'): SQL {
+export function replyVisibilitySql(viewerAccountId: string | SQL | null, mode: ReplyVisibility, statusAlias = 'statuses'): SQL {
   if (!viewerAccountId || !mode) return sql`true`
   const s = sql.raw(`"${statusAlias}"`)
-  const viewer = uuidParam(viewerAccountId)
+  const viewer = typeof viewerAccountId === 'string' ? uuidParam(viewerAccountId) : viewerAccountId
   const base = sql`${s}.in_reply_to_account_id is null or ${s}.in_reply_to_account_id = ${s}.account_id
     or ${s}.in_reply_to_account_id = ${viewer} or ${s}.account_id = ${viewer}`
   if (mode === 'self') return sql`(${base})`

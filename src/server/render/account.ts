@@ -8,7 +8,8 @@ import { ownCountsColumns, POSTING_VISIBILITIES, type OwnCounts } from '../../co
 import type { Viewer } from '../../core/oauth/authenticate'
 import { loadRelationships } from '../../core/relationships/queries'
 import { accounts, remoteActors, users, type AccountRow, type UserRow } from '../../db/schema'
-import { anyId, uuidParam } from '../../db/sql'
+import { runPrepared } from '../../db/prepared'
+import { anyId, anyIdShape, uuidParam } from '../../db/sql'
 import { loadAccountEmojis, type CustomEmojiEntity } from './emoji'
 import { buildRelationship, type RelationshipEntity } from './relationship'
 
@@ -176,8 +177,8 @@ export type PreloadedUsers = ReadonlyMap<string, UserRow | null>
 /** Accounts with their users in one query (a left join), for `renderAccounts`'s `users`. */
 export async function loadAccountsWithUsers(ctx: Ctx, ids: string[]): Promise<{ rows: AccountRow[]; users: Map<string, UserRow | null> }> {
   if (!ids.length) return { rows: [], users: new Map() }
-  const found = await ctx.db.select({ account: accounts, user: users }).from(accounts)
-    .leftJoin(users, eq(users.accountId, accounts.id)).where(anyId(accounts.id, ids))
+  const found = await runPrepared(ctx, `accounts-with-users:${anyIdShape(ids)}`, (b) => ctx.db.select({ account: accounts, user: users })
+    .from(accounts).leftJoin(users, eq(users.accountId, accounts.id)).where(anyId(accounts.id, ids, b)))
   return { rows: found.map((f) => f.account), users: new Map(found.map((f) => [f.account.id, f.user])) }
 }
 

@@ -9,7 +9,8 @@ import type { Viewer } from '../../core/oauth/authenticate'
 import { escapeHtml } from '../../core/statuses/format'
 import { uuidToId } from '../../core/ids'
 import { visibleStatusSql, visibleToViewers } from '../../core/visibility'
-import { anyId, uuidArrayParam, uuidParam } from '../../db/sql'
+import { runPrepared } from '../../db/prepared'
+import { anyId, anyIdShape, uuidArrayParam } from '../../db/sql'
 import { resultRows } from '../../db/client'
 import {
   accounts, bookmarks, conversationMutes, favourites, oauthApps, pollVotes, polls, statusMentions, statusPins, statusTags,
@@ -345,29 +346,36 @@ const jsonValue = <T>(value: unknown): T => (typeof value === 'string' ? JSON.pa
  */
 async function loadViewerState(ctx: Ctx, viewerIds: string[], ids: string[], conversationIds: string[], viewers: (Viewer | null)[]): Promise<ViewerState> {
   const state: ViewerState = { pinnedAt: new Map(), byViewer: new Map(), reactions: [] }
-  const reactions = reactionSummariesQuery(ctx.db, ids, viewers)
-  const statusIds = uuidArrayParam(ids)
-  // A page's one viewer as a VALUES row, not `unnest` of an array: PostgreSQL estimates an array parameter at ten
-  // elements in a generic plan, which then costs ten times a page's single viewer, and it kept planning anew instead.
-  // Several viewers (a streamed status and everyone it goes to) as an array, so that their number makes no new
-  // statement text (each would be prepared and kept on its connection).
-  const viewerRows = viewerIds.length === 0
-    ? sql`(select null::uuid as id where false) as v`
-    : viewerIds.length === 1
-      ? sql`(values (${uuidParam(viewerIds[0])})) as v(id)`
-      : sql`unnest(${uuidArrayParam(viewerIds)}) as v(id)`
-  const [row] = resultRows<{ pins: unknown; viewers: unknown; reactions: unknown }>(await ctx.db.execute(sql`select
-    (select json_agg(json_build_array(p.status_id, p.created_at)) from ${statusPins} p
-      join ${statuses} s on s.id = p.status_id and s.account_id = p.account_id where p.status_id = any(${statusIds})) as pins,
-    (select json_agg(json_build_object(
-      'viewer', v.id,
-      'favourited', (select json_agg(f.status_id) from ${favourites} f where f.account_id = v.id and f.status_id = any(${statusIds})),
-      'reblogged', (select json_agg(r.reblog_of_id) from ${statuses} r where r.account_id = v.id and r.reblog_of_id = any(${statusIds})),
-      'bookmarked', (select json_agg(json_build_array(b.status_id, b.folder_id)) from ${bookmarks} b where b.account_id = v.id and b.status_id = any(${statusIds})),
-      'muted', (select json_agg(m.conversation_id) from ${conversationMutes} m where m.account_id = v.id and m.conversation_id = any(${uuidArrayParam(conversationIds)})),
-      'filters', ${activeFiltersJsonSql(sql`v.id`)}
-    )) from ${viewerRows}) as viewers,
-    ${reactions ? sql`(select json_agg(r) from (${reactions}) r)` : sql`null::json`} as reactions`))
+  const withReactions = ids.length > 0 && viewers.length > 0
+  // a page's viewer (or none): prepared; many viewers (a streamed status) make a text per number of viewers
+  const key = viewers.length <= 1 && viewerIds.length <= 1
+    ? `viewer-state:${viewerIds.length}:${viewers.map((v) => (v?.accountId ? 'account' : 'anonymous')).join()}:${withReactions ? anyIdShape(ids) : ''}`
+    : null
+  const [row] = await runPrepared(ctx, key, (b) => {
+    const statusIds = b.uuids(ids)
+    // A page's one viewer as a VALUES row, not `unnest` of an array: PostgreSQL estimates an array parameter at ten
+    // elements in a generic plan, which then costs ten times a page's single viewer, and it kept planning anew
+    // instead. Several viewers (a streamed status and everyone it goes to) as an array.
+    const viewerRows = viewerIds.length === 0
+      ? sql`(select null::uuid as id where false) as v`
+      : viewerIds.length === 1
+        ? sql`(values (${b.uuid(viewerIds[0])})) as v(id)`
+        : sql`unnest(${b.uuids(viewerIds)}) as v(id)`
+    const reactions = withReactions ? reactionSummariesQuery(ctx.db, ids, viewers, {}, b) : null
+    return ctx.db.select({
+      pins: sql<unknown>`(select json_agg(json_build_array(p.status_id, p.created_at)) from ${statusPins} p
+        join ${statuses} s on s.id = p.status_id and s.account_id = p.account_id where p.status_id = any(${statusIds}))`,
+      viewers: sql<unknown>`(select json_agg(json_build_object(
+        'viewer', v.id,
+        'favourited', (select json_agg(f.status_id) from ${favourites} f where f.account_id = v.id and f.status_id = any(${statusIds})),
+        'reblogged', (select json_agg(r.reblog_of_id) from ${statuses} r where r.account_id = v.id and r.reblog_of_id = any(${statusIds})),
+        'bookmarked', (select json_agg(json_build_array(b.status_id, b.folder_id)) from ${bookmarks} b where b.account_id = v.id and b.status_id = any(${statusIds})),
+        'muted', (select json_agg(m.conversation_id) from ${conversationMutes} m where m.account_id = v.id and m.conversation_id = any(${b.uuids(conversationIds)})),
+        'filters', ${activeFiltersJsonSql(sql`v.id`)}
+      )) from ${viewerRows})`,
+      reactions: reactions ? sql<unknown>`(select json_agg(r) from (${reactions}) r)` : sql<unknown>`null::json`,
+    }).from(sql`(values (1)) as page(one)`)
+  })
   for (const [id, at] of jsonValue<[string, string][] | null>(row.pins) ?? []) state.pinnedAt.set(uuidToId(id), new Date(at))
   type Json = { viewer: string; favourited: string[] | null; reblogged: string[] | null; bookmarked: [string, string | null][] | null; muted: string[] | null; filters: unknown }
   for (const v of jsonValue<Json[] | null>(row.viewers) ?? []) {
