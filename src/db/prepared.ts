@@ -1,5 +1,5 @@
-import { is, Param, Placeholder } from 'drizzle-orm'
-import type { Database, DbLike } from './client'
+import { is, Param, Placeholder, type SQL } from 'drizzle-orm'
+import type { Database, Db, DbLike } from './client'
 import { PlaceholderBinds, type Binds } from './sql'
 
 interface Runnable<R> {
@@ -64,4 +64,40 @@ export function preparedPerDb<T>(build: (db: DbLike) => T): (db: DbLike) => T {
     if (!query) built.set(db, (query = build(db)))
     return query
   }
+}
+
+interface Session {
+  prepareQuery(query: { sql: string; params: unknown[] }, fields: unknown, name: string | undefined, isResponseInArrayMode: boolean): Runnable<unknown>
+}
+/** What Drizzle's query builders and databases hold, and type as internal. */
+interface Internals {
+  session: Session
+  dialect: { sqlToQuery(sql: SQL): { sql: string; params: unknown[] } }
+}
+
+/**
+ * A statement of fixed shape whose text is built once per process and run on any handle, a transaction included
+ * (Drizzle's `.prepare()` ties a statement to the handle it was built on, and a post's writes run in a new
+ * transaction each time). `build` returns the statement with `sql.placeholder` for every value and, for a statement
+ * with `returning`, the fields the rows map to (Drizzle's own, from `returningFields`). On PostgreSQL the statement is
+ * named on each connection as any other parameterized one.
+ */
+export function builtOnce<R>(build: (db: Db) => { statement: SQL; fields?: unknown }): (db: DbLike, values: Record<string, unknown>) => Promise<R> {
+  let built: { query: { sql: string; params: unknown[] }; fields: unknown } | null = null
+  return (db, values) => {
+    if (!built) {
+      const { statement, fields } = build(db as Db)
+      const query = (db as unknown as Internals).dialect.sqlToQuery(statement)
+      if (!query.params.every(isPlaceholder)) throw new Error(`statement built once has a value bound in place: ${query.sql}`)
+      built = { query, fields }
+    }
+    return (db as unknown as Internals).session.prepareQuery(built.query, built.fields, undefined, !!built.fields).execute(values) as Promise<R>
+  }
+}
+
+/** The fields an insert's `returning()` maps its rows to, for `builtOnce`. */
+export function returningFields(query: object): unknown {
+  const fields = (query as { config?: { returning?: unknown } }).config?.returning
+  if (!fields) throw new Error('query has no returning fields')
+  return fields
 }

@@ -1,6 +1,7 @@
 import { and, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm'
 import { resultRows, type DbLike, type Tx } from '../../db/client'
 import { uuidParam } from '../../db/sql'
+import { builtOnce, returningFields } from '../../db/prepared'
 import {
   accounts, conversations, polls, statuses, statusIdempotencyKeys, statusMentions, tags, users,
   type StatusRow, type StatusVisibility,
@@ -368,15 +369,51 @@ async function tagStatus(tx: DbLike, statusId: string, names: string[]) {
     on conflict do nothing`)
 }
 
+const raw = (name: string) => sql`${sql.placeholder(name)}`
+
+/**
+ * The status's insert, built once per shape: with its new thread (inserted by the same statement) or in a known one,
+ * and with the creation time given (a remote status) or now. Values that may be null are bound as the driver takes
+ * them (Drizzle's column encoders would not skip a null placeholder).
+ */
+const statusInsert = (newConversation: boolean, givenCreatedAt: boolean) => builtOnce<StatusRow[]>((db) => {
+  const insert = db.insert(statuses).values({
+    id: sql.placeholder('id'),
+    accountId: sql.placeholder('accountId'),
+    uri: sql.placeholder('uri'),
+    url: sql.placeholder('url'),
+    text: sql.placeholder('text'),
+    contentType: sql.placeholder('contentType'),
+    content: sql.placeholder('content'),
+    spoilerText: sql.placeholder('spoilerText'),
+    visibility: sql.placeholder('visibility'),
+    listId: raw('listId'),
+    sensitive: sql.placeholder('sensitive'),
+    language: sql.placeholder('language'),
+    local: sql.placeholder('local'),
+    ...(givenCreatedAt ? { createdAt: raw('createdAt') } : {}),
+    inReplyToId: raw('inReplyToId'),
+    inReplyToAccountId: raw('inReplyToAccountId'),
+    inReplyToUri: sql.placeholder('inReplyToUri'),
+    quoteId: raw('quoteId'),
+    conversationId: raw('conversationId'),
+    applicationId: raw('applicationId'),
+    expiresAt: raw('expiresAt'),
+  }).returning()
+  const statement = newConversation
+    ? sql`with new_conversation as (insert into ${conversations} (id) values (${raw('conversationId')})) ${insert.getSQL()}`
+    : insert.getSQL()
+  return { statement, fields: returningFields(insert) }
+})
+const statusInserts = [statusInsert(false, false), statusInsert(false, true), statusInsert(true, false), statusInsert(true, true)]
+
+const uuidOrNull = (id: string | null | undefined) => (id ? idToUuid(id) : null)
+
 /** Writes a new status with its thread, mentions, tags, poll, media and counters; `distributeNewStatus` then delivers it. */
 export async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<StatusRow> {
-  let conversationId = d.conversationId
-  if (!conversationId) {
-    const [conversation] = await tx.insert(conversations).values({}).returning({ id: conversations.id })
-    conversationId = conversation.id
-  }
   const base = ctx.config.baseUrl
-  const [row] = await tx.insert(statuses).values({
+  const insert = statusInserts[(d.conversationId ? 0 : 2) + (d.remote ? 1 : 0)]
+  const [row] = await insert(tx, {
     id: d.id,
     accountId: d.accountId,
     uri: d.remote ? d.remote.uri : statusUri(base, d.username, d.id),
@@ -386,19 +423,19 @@ export async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<St
     content: d.html,
     spoilerText: d.spoilerText,
     visibility: d.visibility,
-    listId: d.listId,
+    listId: uuidOrNull(d.listId),
     sensitive: d.sensitive,
     language: d.language,
     local: !d.remote,
-    ...(d.remote ? { createdAt: d.remote.createdAt } : {}),
-    inReplyToId: d.inReplyTo?.id ?? null,
-    inReplyToAccountId: d.inReplyTo?.accountId ?? null,
+    createdAt: d.remote?.createdAt.toISOString(),
+    inReplyToId: uuidOrNull(d.inReplyTo?.id),
+    inReplyToAccountId: uuidOrNull(d.inReplyTo?.accountId),
     inReplyToUri: d.inReplyTo ? null : d.remote?.inReplyToUri ?? null,
-    quoteId: d.quote?.id ?? null,
-    conversationId,
-    applicationId: d.appId,
-    expiresAt: d.expiresAt,
-  }).returning()
+    quoteId: uuidOrNull(d.quote?.id),
+    conversationId: idToUuid(d.conversationId ?? newId()),
+    applicationId: uuidOrNull(d.appId),
+    expiresAt: d.expiresAt?.toISOString() ?? null,
+  })
   if (d.recipients.length) {
     await tx.insert(statusMentions).values(d.recipients.map((r) => ({ statusId: row.id, accountId: r.accountId, silent: r.silent })))
   }
