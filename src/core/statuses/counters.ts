@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm'
+import { eq, sql, type SQL } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
 import { accounts, statuses } from '../../db/schema'
 
@@ -12,8 +12,13 @@ export async function bumpStatusCounter(db: DbLike, statusId: string, counter: S
 
 /** The author's `statuses_count` (and `last_status_at` when a status was added). */
 export async function bumpAuthorStatuses(db: DbLike, accountId: string, delta: number): Promise<void> {
-  await db.update(accounts).set({
+  await authorStatusesUpdate(db, accountId, delta, delta > 0)
+}
+
+/** The update of `bumpAuthorStatuses`, also for a statement that does it with others (account and delta may be SQL). */
+export function authorStatusesUpdate(db: DbLike, accountId: string | SQL, delta: number | SQL, added: boolean) {
+  return db.update(accounts).set({
     statusesCount: sql`greatest(${accounts.statusesCount} + ${delta}, 0)`,
-    ...(delta > 0 ? { lastStatusAt: sql`now()` } : {}),
+    ...(added ? { lastStatusAt: sql`now()` } : {}),
   }).where(eq(accounts.id, accountId))
 }

@@ -17,7 +17,7 @@ import { enqueuePreviewCard } from '../cards/fetch-card'
 import { enqueueStatusPublish } from '../federation/statuses'
 import { distributeNewStatus } from './distribute'
 import { joinParentStoredMeanwhile, linkWaitingReplies } from './waiting-replies'
-import { bumpAuthorStatuses, bumpStatusCounter } from './counters'
+import { authorStatusesUpdate, bumpStatusCounter } from './counters'
 import { formatContent, htmlToPlainText, isContentType, type ContentType } from './format'
 import { paramsFingerprint, type PostStatusParams } from './params'
 import {
@@ -372,11 +372,12 @@ async function tagStatus(tx: DbLike, statusId: string, names: string[]) {
 const raw = (name: string) => sql`${sql.placeholder(name)}`
 
 /**
- * The status's insert, built once per shape: with its new thread (inserted by the same statement) or in a known one,
- * and with the creation time given (a remote status) or now. Values that may be null are bound as the driver takes
- * them (Drizzle's column encoders would not skip a null placeholder).
+ * The status's insert, built once per shape: with its new thread or in a known one, with the creation time given (a
+ * remote status) or now, and counting it in its author's statuses or not (as `bumpAuthorStatuses`, by the same
+ * statement). Values that may be null are bound as the driver takes them (Drizzle's column encoders would not skip
+ * a null placeholder).
  */
-const statusInsert = (newConversation: boolean, givenCreatedAt: boolean) => builtOnce<StatusRow[]>((db) => {
+const statusInsert = (newConversation: boolean, givenCreatedAt: boolean, countsForAuthor: boolean) => builtOnce<StatusRow[]>((db) => {
   const insert = db.insert(statuses).values({
     id: sql.placeholder('id'),
     accountId: sql.placeholder('accountId'),
@@ -400,22 +401,31 @@ const statusInsert = (newConversation: boolean, givenCreatedAt: boolean) => buil
     applicationId: raw('applicationId'),
     expiresAt: raw('expiresAt'),
   }).returning()
-  const statement = newConversation
-    ? sql`with new_conversation as (insert into ${conversations} (id) values (${raw('conversationId')})) ${insert.getSQL()}`
-    : insert.getSQL()
+  const ctes = [
+    ...(newConversation ? [sql`new_conversation as (insert into ${conversations} (id) values (${raw('conversationId')}))`] : []),
+    ...(countsForAuthor ? [sql`author_statuses as (${authorStatusesUpdate(db, raw('accountUuid'), sql`1`, true).getSQL()})`] : []),
+  ]
+  const statement = ctes.length ? sql`with ${sql.join(ctes, sql`, `)} ${insert.getSQL()}` : insert.getSQL()
   return { statement, fields: returningFields(insert) }
 })
-const statusInserts = [statusInsert(false, false), statusInsert(false, true), statusInsert(true, false), statusInsert(true, true)]
+const statusInserts = new Map<string, ReturnType<typeof statusInsert>>()
+const shapedStatusInsert = (newConversation: boolean, givenCreatedAt: boolean, countsForAuthor: boolean) => {
+  const key = `${newConversation}/${givenCreatedAt}/${countsForAuthor}`
+  let insert = statusInserts.get(key)
+  if (!insert) statusInserts.set(key, (insert = statusInsert(newConversation, givenCreatedAt, countsForAuthor)))
+  return insert
+}
 
 const uuidOrNull = (id: string | null | undefined) => (id ? idToUuid(id) : null)
 
 /** Writes a new status with its thread, mentions, tags, poll, media and counters; `distributeNewStatus` then delivers it. */
 export async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<StatusRow> {
   const base = ctx.config.baseUrl
-  const insert = statusInserts[(d.conversationId ? 0 : 2) + (d.remote ? 1 : 0)]
+  const insert = shapedStatusInsert(!d.conversationId, !!d.remote, countsPublicly(d.visibility))
   const [row] = await insert(tx, {
     id: d.id,
     accountId: d.accountId,
+    accountUuid: idToUuid(d.accountId),
     uri: d.remote ? d.remote.uri : statusUri(base, d.username, d.id),
     url: d.remote ? d.remote.url : statusUrl(base, d.username, d.id),
     text: d.text,
@@ -450,7 +460,6 @@ export async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<St
     })
   }
   if (d.mediaIds.length) await setStatusMedia(tx, d.accountId, row.id, d.mediaIds)
-  if (countsPublicly(d.visibility)) await bumpAuthorStatuses(tx, d.accountId, 1)
   if (d.inReplyTo && countsAsReply(d.visibility)) await bumpStatusCounter(tx, d.inReplyTo.id, 'repliesCount', 1)
   if (d.quote) await bumpStatusCounter(tx, d.quote.id, 'quotesCount', 1)
   // Only a status that came from elsewhere can be the parent or the reply another one waits for: no remote reply
