@@ -19,7 +19,6 @@ export interface Recipient {
  */
 export async function distributeNewStatus(tx: DbLike, row: StatusRow, recipients: Recipient[]) {
   await fanOutToHomeFeeds(tx, row)
-  await fanOutToTagFollowers(tx, row)
   if (row.visibility === 'list' && row.listId) await fanOutToListMembers(tx, row)
   const addressed = recipients.map((r) => r.accountId)
   await notifyAll(tx, { type: 'mention', fromAccountId: row.accountId, statusId: row.id }, addressed)
@@ -29,11 +28,11 @@ export async function distributeNewStatus(tx: DbLike, row: StatusRow, recipients
 }
 
 /**
- * Writes the status into the home feeds of its author and the author's local followers, in one statement.
- * Replies reach only followers who also follow the replied-to account (or are it), as on Mastodon; reblogs skip
- * followers who turned reblogs off. Visibility is still checked when the feed is read.
+ * Writes the status into the home feeds of its author, the author's local followers and its hashtags' followers, in
+ * one statement. Replies reach only followers who also follow the replied-to account (or are it), as on Mastodon;
+ * reblogs skip followers who turned reblogs off. Visibility is still checked when the feed is read.
  */
-export async function fanOutToHomeFeeds(tx: DbLike, row: Pick<StatusRow, 'id' | 'accountId' | 'reblogOfId' | 'inReplyToAccountId'>) {
+export async function fanOutToHomeFeeds(tx: DbLike, row: Pick<StatusRow, 'id' | 'accountId' | 'reblogOfId' | 'inReplyToAccountId' | 'visibility'>) {
   const author = uuidParam(row.accountId)
   const replyTo = row.inReplyToAccountId && row.inReplyToAccountId !== row.accountId ? uuidParam(row.inReplyToAccountId) : null
   const replyRule = replyTo
@@ -54,18 +53,20 @@ export async function fanOutToHomeFeeds(tx: DbLike, row: Pick<StatusRow, 'id' | 
     select f.account_id, ${uuidParam(row.id)}, ${author}, ${reblogOf}
     from follows f join users u on u.account_id = f.account_id
     where f.target_account_id = ${author} ${replyRule} ${reblogRule}
+    ${tagFollowersEntries(row)}
     on conflict do nothing`)
 }
 
 /**
  * A public status with hashtags also enters the home feeds of local users following one of them, as on Mastodon:
  * not reblogs, not from silenced authors, and not for followers who block or mute the author or are blocked by them.
+ * The rows are added (`union all`) to those of `fanOutToHomeFeeds`.
  */
-export async function fanOutToTagFollowers(tx: DbLike, row: Pick<StatusRow, 'id' | 'accountId' | 'reblogOfId' | 'visibility'>) {
-  if (row.reblogOfId || !['public', 'local'].includes(row.visibility)) return
+function tagFollowersEntries(row: Pick<StatusRow, 'id' | 'accountId' | 'reblogOfId' | 'visibility'>): SQL {
+  if (row.reblogOfId || !['public', 'local'].includes(row.visibility)) return sql``
   const author = uuidParam(row.accountId)
-  await tx.execute(sql`
-    insert into home_feed_entries (account_id, status_id, author_id, reblog_of_id)
+  return sql`
+    union all
     select distinct tf.account_id, ${uuidParam(row.id)}, ${author}, null::uuid
     from status_tags st
     join tag_follows tf on tf.tag_id = st.tag_id
@@ -75,8 +76,7 @@ export async function fanOutToTagFollowers(tx: DbLike, row: Pick<StatusRow, 'id'
       and not exists (select 1 from blocks b where (b.account_id = tf.account_id and b.target_account_id = ${author})
         or (b.account_id = ${author} and b.target_account_id = tf.account_id))
       and not exists (select 1 from mutes m where m.account_id = tf.account_id and m.target_account_id = ${author}
-        and (m.expires_at is null or m.expires_at > now()))
-    on conflict do nothing`)
+        and (m.expires_at is null or m.expires_at > now()))`
 }
 
 /** A `list:ID` status also enters the home feeds of that list's local members, who need not follow the author. */
