@@ -14,7 +14,7 @@ import { anyId, anyIdShape, uuidArrayParam } from '../../db/sql'
 import { resultRows } from '../../db/client'
 import {
   accounts, bookmarks, conversationMutes, favourites, oauthApps, pollVotes, polls, statusMentions, statusPins, statusTags,
-  mediaAttachments, statuses, tags, type AccountRow, type MediaAttachmentRow, type StatusRow,
+  mediaAttachments, statuses, tags, type AccountRow, type UserRow, type MediaAttachmentRow, type StatusRow,
 } from '../../db/schema'
 import { reactionSummariesQuery, summariesFromRows, type ReactionSummary, type ReactionSummaryRow } from '../../core/reactions/queries'
 import { loadPreviewCards } from '../../core/cards/fetch-card'
@@ -117,9 +117,15 @@ async function loadRelated(ctx: Ctx, ids: string[], viewerIds: (string | null)[]
 const viewerKey = (viewer: Viewer | null) => viewer?.accountId ?? ''
 
 /** Loads the bundle for `rows` (which the caller already filtered with the visibility rule). */
-export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: Viewer | null): Promise<StatusBundle> {
-  const [bundle] = await loadStatusBundles(ctx, rows, [viewer])
+export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: Viewer | null, known?: KnownAccounts): Promise<StatusBundle> {
+  const [bundle] = await loadStatusBundles(ctx, rows, [viewer], known)
   return bundle
+}
+
+/** Accounts (with their users, null for remote ones) the caller has already read, e.g. with the status itself. */
+export interface KnownAccounts {
+  rows: AccountRow[]
+  users: Map<string, UserRow | null>
 }
 
 /**
@@ -130,7 +136,7 @@ export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: View
  * reactions) is one query for all viewers. A page for one viewer is the same code with one viewer, so a streamed
  * status is rendered exactly as the REST API renders it for that viewer.
  */
-export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (Viewer | null)[]): Promise<StatusBundle[]> {
+export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (Viewer | null)[], known?: KnownAccounts): Promise<StatusBundle[]> {
   const distinct = [...new Map(viewers.map((v) => [viewerKey(v), v])).values()]
   const viewerIds = distinct.map((v) => v?.accountId ?? null)
   const accountViewerIds = unique(viewerIds)
@@ -150,10 +156,13 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
 
   const authorIds = unique(fullRows.map((r) => r.accountId))
   const accountIds = unique([...authorIds, ...fullRows.map((r) => r.inReplyToAccountId)])
-  const accountList = await loadAccountsWithUsers(ctx, accountIds)
-  const accountRows = new Map(accountList.rows.map((a) => [a.id, a]))
+  const accountRows = new Map((known?.rows ?? []).map((a) => [a.id, a]))
+  const accountUsers = new Map(known?.users ?? [])
+  const accountList = await loadAccountsWithUsers(ctx, accountIds.filter((id) => !accountRows.has(id)))
+  for (const a of accountList.rows) accountRows.set(a.id, a)
+  for (const [id, user] of accountList.users) accountUsers.set(id, user)
   const authorRows = authorIds.map((id) => accountRows.get(id)).filter((a): a is AccountRow => !!a)
-  const accountParts = await loadAccountParts(ctx, authorRows, accountList.users)
+  const accountParts = await loadAccountParts(ctx, authorRows, accountUsers)
 
   const cache = ctx.db === ctx.database.db ? renderCacheOf(ctx.database) : null
   const { parts, missing } = await statusPartsOf(ctx, cache, fullRows)
