@@ -285,8 +285,10 @@ async function statusPartsOf(ctx: Ctx, cache: RenderCache | null, rows: StatusRo
   }
   const missing: MissingParts = new Map(missed.map((r) => [r.id, { version: null, applicationId: r.applicationId }]))
   if (cache && missed.length) {
-    const current = await ctx.db.select({ id: statuses.id, version: statuses.renderVersion, applicationId: statuses.applicationId })
-      .from(statuses).where(anyId(statuses.id, missed.map((r) => r.id)))
+    const ids = missed.map((r) => r.id)
+    const current = await runPrepared(ctx, `status-versions:${anyIdShape(ids)}`, (b) =>
+      ctx.db.select({ id: statuses.id, version: statuses.renderVersion, applicationId: statuses.applicationId })
+        .from(statuses).where(anyId(statuses.id, ids, b)))
     for (const c of current) missing.set(c.id, { version: c.version, applicationId: c.applicationId })
   }
   return { parts, missing }
@@ -298,15 +300,22 @@ async function loadStatusParts(ctx: Ctx, missing: MissingParts): Promise<Map<str
   if (!missing.size) return out
   const ids = [...missing.keys()]
   const appIds = unique([...missing.values()].map((m) => m.applicationId))
+  const shape = anyIdShape(ids)
   const [mentionRows, tagRows, mediaRows, cardRows, appRows] = await Promise.all([
-    ctx.db.select({ statusId: statusMentions.statusId, id: accounts.id, username: accounts.username, domain: accounts.domain, url: accounts.url, uri: accounts.uri })
-      .from(statusMentions).innerJoin(accounts, eq(accounts.id, statusMentions.accountId))
-      .where(anyId(statusMentions.statusId, ids)),
-    ctx.db.select({ statusId: statusTags.statusId, name: tags.name }).from(statusTags).innerJoin(tags, eq(tags.id, statusTags.tagId))
-      .where(anyId(statusTags.statusId, ids)),
-    ctx.db.select().from(mediaAttachments).where(anyId(mediaAttachments.statusId, ids)).orderBy(mediaAttachments.position, mediaAttachments.id),
+    runPrepared(ctx, `status-mentions:${shape}`, (b) =>
+      ctx.db.select({ statusId: statusMentions.statusId, id: accounts.id, username: accounts.username, domain: accounts.domain, url: accounts.url, uri: accounts.uri })
+        .from(statusMentions).innerJoin(accounts, eq(accounts.id, statusMentions.accountId))
+        .where(anyId(statusMentions.statusId, ids, b))),
+    runPrepared(ctx, `status-tags:${shape}`, (b) =>
+      ctx.db.select({ statusId: statusTags.statusId, name: tags.name }).from(statusTags).innerJoin(tags, eq(tags.id, statusTags.tagId))
+        .where(anyId(statusTags.statusId, ids, b))),
+    runPrepared(ctx, `status-media:${shape}`, (b) =>
+      ctx.db.select().from(mediaAttachments).where(anyId(mediaAttachments.statusId, ids, b)).orderBy(mediaAttachments.position, mediaAttachments.id)),
     loadPreviewCards(ctx.db, ids),
-    appIds.length ? ctx.db.select({ id: oauthApps.id, name: oauthApps.name, website: oauthApps.website }).from(oauthApps).where(anyId(oauthApps.id, appIds)) : [],
+    appIds.length
+      ? runPrepared(ctx, `status-applications:${anyIdShape(appIds)}`, (b) =>
+        ctx.db.select({ id: oauthApps.id, name: oauthApps.name, website: oauthApps.website }).from(oauthApps).where(anyId(oauthApps.id, appIds, b)))
+      : [],
   ])
   const apps = new Map(appRows.map((a) => [a.id, a]))
   for (const [id, m] of missing) {
