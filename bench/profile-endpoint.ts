@@ -3,14 +3,14 @@
 // CPU time per request of this process and of its PostgreSQL backends (read from /proc, so PostgreSQL must run on the
 // same machine). Run it with `bun --cpu-prof` to see what the JavaScript side spends its time on.
 //
-//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/rookery_bench bun bench/profile-endpoint.ts [--kind verify_credentials|relationships|post] [--rounds 2000]
-import { desc, eq, gt, sql } from 'drizzle-orm'
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/rookery_bench bun bench/profile-endpoint.ts [--kind verify_credentials|relationships|status|post] [--rounds 2000]
+import { desc, eq, gt, inArray, sql } from 'drizzle-orm'
 import { loadConfig } from '../src/config'
 import type { Ctx } from '../src/core/context'
 import { startJobs } from '../src/core/jobs'
 import { issueToken } from '../src/core/oauth/tokens'
 import { openPostgres, resultRows } from '../src/db/client'
-import { accounts, users } from '../src/db/schema'
+import { accounts, statuses, users } from '../src/db/schema'
 import { createApp } from '../src/server/app'
 import { option } from './options'
 
@@ -19,11 +19,10 @@ if (!url) {
   console.error('DATABASE_URL is required (a database seeded with bench/seed.ts)')
   process.exit(2)
 }
-const KINDS = ['verify_credentials', 'relationships', 'post'] as const
+const KINDS = ['verify_credentials', 'relationships', 'status', 'post'] as const
 const KIND = option('kind', 'verify_credentials') as (typeof KINDS)[number]
 if (!KINDS.includes(KIND)) throw new Error(`--kind is one of ${KINDS.join(', ')}`)
 const ROUNDS = Number(option('rounds', KIND === 'post' ? '300' : '2000'))
-const WARMUP = Math.min(100, ROUNDS)
 
 const database = openPostgres(url, 10)
 const config = loadConfig({ ...process.env, ROOKERY_RATE_LIMITS: 'false', ROOKERY_LOG_REQUESTS: 'false' }, { databaseUrl: url })
@@ -38,6 +37,10 @@ const viewers = await ctx.db.select({ userId: users.id }).from(users).innerJoin(
 const tokens = await Promise.all(viewers.map(async (v) =>
   (await issueToken(ctx, { appId: null, userId: v.userId, scopes: ['read', 'write'], withRefresh: false })).accessToken))
 const targets = (await ctx.db.select({ id: accounts.id }).from(accounts).orderBy(desc(accounts.followersCount)).limit(200)).map((r) => r.id)
+const statusIds = (await ctx.db.select({ id: statuses.id }).from(statuses)
+  .where(inArray(statuses.visibility, ['public', 'unlisted'])).orderBy(desc(statuses.id)).limit(2000)).map((r) => r.id)
+// a status is read once in the warm-up (its parts then kept by the render cache, as in a run of bench/run.ts)
+const WARMUP = KIND === 'status' ? statusIds.length : Math.min(100, ROUNDS)
 
 const base = config.baseUrl
 let posted = 0
@@ -48,6 +51,7 @@ function request(i: number): Request {
     const ids = Array.from({ length: 10 }, (_, k) => `id[]=${targets[(i * 7 + k * 13) % targets.length]}`).join('&')
     return new Request(`${base}/api/v1/accounts/relationships?${ids}`, { headers })
   }
+  if (KIND === 'status') return new Request(`${base}/api/v1/statuses/${statusIds[(i * 7) % statusIds.length]}`, { headers })
   return new Request(`${base}/api/v1/statuses`, {
     method: 'POST',
     headers: { ...headers, 'content-type': 'application/json' },

@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import { resultRows } from '../db/client'
-import { accounts, blocks, follows, listAccounts, statusMentions, statuses, type StatusRow } from '../db/schema'
+import { accounts, blocks, follows, listAccounts, statusMentions, statuses, users, type AccountRow, type StatusRow, type UserRow } from '../db/schema'
 import { runPrepared } from '../db/prepared'
 import { constantLimit, uuidArrayParam } from '../db/sql'
 import type { Ctx } from './context'
@@ -47,6 +47,18 @@ export async function getVisibleStatus(ctx: Ctx, viewerAccountId: string | null,
   if (!isId(id)) throw new NotFoundError()
   const [row] = await runPrepared(ctx, `visible-status:${viewerAccountId ? 'viewer' : 'anonymous'}`, (b) =>
     ctx.db.select().from(statuses)
+      .where(and(eq(statuses.id, b.forColumn(statuses.id, id)), visibleWithReblogSql(viewerAccountId && b.uuid(viewerAccountId))))
+      .limit(constantLimit(1)))
+  if (!row) throw new NotFoundError()
+  return row
+}
+
+/** `getVisibleStatus` with the status's author and the author's user (null for a remote account), in one statement. */
+export async function getVisibleStatusWithAuthor(ctx: Ctx, viewerAccountId: string | null, id: string): Promise<{ status: StatusRow; account: AccountRow; user: UserRow | null }> {
+  if (!isId(id)) throw new NotFoundError()
+  const [row] = await runPrepared(ctx, `visible-status-with-author:${viewerAccountId ? 'viewer' : 'anonymous'}`, (b) =>
+    ctx.db.select({ status: statuses, account: accounts, user: users }).from(statuses)
+      .innerJoin(accounts, eq(accounts.id, statuses.accountId)).leftJoin(users, eq(users.accountId, accounts.id))
       .where(and(eq(statuses.id, b.forColumn(statuses.id, id)), visibleWithReblogSql(viewerAccountId && b.uuid(viewerAccountId))))
       .limit(constantLimit(1)))
   if (!row) throw new NotFoundError()

@@ -99,11 +99,12 @@ describe('statements per request', () => {
     expect(originals.filter((s: any) => s.poll && s.id !== votedStatusId).every((s: any) => s.poll.voted === false && s.poll.own_votes.length === 0)).toBe(true)
   })
 
-  test('one status: 4 statements warm, 11 cold', async () => {
+  test('one status: 3 statements warm, 10 cold, the author read with the status', async () => {
     const { cold, warm } = await coldAndWarm(`/api/v1/statuses/${votedStatusId}`)
     expect(warm.json.poll).toMatchObject({ voted: true, own_votes: [1] })
-    expect(cold.statements).toHaveLength(11)
-    expect(warm.statements).toHaveLength(4)
+    expect(cold.statements).toHaveLength(10)
+    expect(warm.statements).toHaveLength(3)
+    expect(warm.statements.filter((s) => /from "accounts" left join "users"/.test(s))).toEqual([]) // no separate statement for the author
   })
 
   test('verify_credentials: 1 statement (account with user and counters)', async () => {

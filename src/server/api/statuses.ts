@@ -11,7 +11,7 @@ import { readEditStatusParams, readPostStatusParams, readPreview, readScheduledA
 import { cancelScheduledStatus, getScheduledStatus, listScheduledStatuses, rescheduleStatus, scheduleStatus } from '../../core/statuses/scheduled'
 import { postStatus, previewStatus } from '../../core/statuses/post-status'
 import { getOwnStatus, getStatusContext, getStatusesByIds, getStatusHistory, getStatusSource } from '../../core/statuses/queries'
-import { getVisibleStatus } from '../../core/visibility'
+import { getVisibleStatusWithAuthor } from '../../core/visibility'
 import type { Base } from '../base'
 import { pageParams, setLink, setLinkFor } from '../pagination'
 import { renderOneScheduledStatus, renderScheduledStatuses } from '../render/scheduled-status'
@@ -47,8 +47,10 @@ export const statusesApi = (base: Base) =>
       const ids = parseStringArray(input.id ?? input.ids)
       return renderStatuses(ctx, await getStatusesByIds(ctx, viewer?.accountId ?? null, ids), viewer)
     }, { auth: READ })
-    .get('/api/v1/statuses/:id', async ({ ctx, params, viewer }) =>
-      renderStatus(ctx, await getVisibleStatus(ctx, viewer?.accountId ?? null, params.id), viewer), { auth: READ })
+    .get('/api/v1/statuses/:id', async ({ ctx, params, viewer }) => {
+      const { status, account, user } = await getVisibleStatusWithAuthor(ctx, viewer?.accountId ?? null, params.id)
+      return renderStatus(ctx, status, viewer, {}, { rows: [account], users: new Map([[account.id, user]]) })
+    }, { auth: READ })
     .delete('/api/v1/statuses/:id', async ({ ctx, params, user }) => {
       const status = await getOwnStatus(ctx, user.accountId, params.id)
       const entity = await renderStatus(ctx, status, user, { source: true })

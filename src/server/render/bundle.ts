@@ -14,7 +14,7 @@ import { anyId, anyIdShape, uuidArrayParam } from '../../db/sql'
 import { resultRows } from '../../db/client'
 import {
   accounts, bookmarks, conversationMutes, favourites, oauthApps, pollVotes, polls, statusMentions, statusPins, statusTags,
-  mediaAttachments, statuses, tags, type AccountRow, type MediaAttachmentRow, type StatusRow,
+  mediaAttachments, statuses, tags, type AccountRow, type UserRow, type MediaAttachmentRow, type StatusRow,
 } from '../../db/schema'
 import { reactionSummariesQuery, summariesFromRows, type ReactionSummary, type ReactionSummaryRow } from '../../core/reactions/queries'
 import { loadPreviewCards } from '../../core/cards/fetch-card'
@@ -117,9 +117,15 @@ async function loadRelated(ctx: Ctx, ids: string[], viewerIds: (string | null)[]
 const viewerKey = (viewer: Viewer | null) => viewer?.accountId ?? ''
 
 /** Loads the bundle for `rows` (which the caller already filtered with the visibility rule). */
-export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: Viewer | null): Promise<StatusBundle> {
-  const [bundle] = await loadStatusBundles(ctx, rows, [viewer])
+export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: Viewer | null, known?: KnownAccounts): Promise<StatusBundle> {
+  const [bundle] = await loadStatusBundles(ctx, rows, [viewer], known)
   return bundle
+}
+
+/** Accounts (with their users, null for remote ones) the caller has already read, e.g. with the status itself. */
+export interface KnownAccounts {
+  rows: AccountRow[]
+  users: Map<string, UserRow | null>
 }
 
 /**
@@ -130,7 +136,7 @@ export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: View
  * reactions) is one query for all viewers. A page for one viewer is the same code with one viewer, so a streamed
  * status is rendered exactly as the REST API renders it for that viewer.
  */
-export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (Viewer | null)[]): Promise<StatusBundle[]> {
+export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (Viewer | null)[], known?: KnownAccounts): Promise<StatusBundle[]> {
   const distinct = [...new Map(viewers.map((v) => [viewerKey(v), v])).values()]
   const viewerIds = distinct.map((v) => v?.accountId ?? null)
   const accountViewerIds = unique(viewerIds)
@@ -150,10 +156,13 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
 
   const authorIds = unique(fullRows.map((r) => r.accountId))
   const accountIds = unique([...authorIds, ...fullRows.map((r) => r.inReplyToAccountId)])
-  const accountList = await loadAccountsWithUsers(ctx, accountIds)
-  const accountRows = new Map(accountList.rows.map((a) => [a.id, a]))
+  const accountRows = new Map((known?.rows ?? []).map((a) => [a.id, a]))
+  const accountUsers = new Map(known?.users ?? [])
+  const accountList = await loadAccountsWithUsers(ctx, accountIds.filter((id) => !accountRows.has(id)))
+  for (const a of accountList.rows) accountRows.set(a.id, a)
+  for (const [id, user] of accountList.users) accountUsers.set(id, user)
   const authorRows = authorIds.map((id) => accountRows.get(id)).filter((a): a is AccountRow => !!a)
-  const accountParts = await loadAccountParts(ctx, authorRows, accountList.users)
+  const accountParts = await loadAccountParts(ctx, authorRows, accountUsers)
 
   const cache = ctx.db === ctx.database.db ? renderCacheOf(ctx.database) : null
   const { parts, missing } = await statusPartsOf(ctx, cache, fullRows)
@@ -276,8 +285,10 @@ async function statusPartsOf(ctx: Ctx, cache: RenderCache | null, rows: StatusRo
   }
   const missing: MissingParts = new Map(missed.map((r) => [r.id, { version: null, applicationId: r.applicationId }]))
   if (cache && missed.length) {
-    const current = await ctx.db.select({ id: statuses.id, version: statuses.renderVersion, applicationId: statuses.applicationId })
-      .from(statuses).where(anyId(statuses.id, missed.map((r) => r.id)))
+    const ids = missed.map((r) => r.id)
+    const current = await runPrepared(ctx, `status-versions:${anyIdShape(ids)}`, (b) =>
+      ctx.db.select({ id: statuses.id, version: statuses.renderVersion, applicationId: statuses.applicationId })
+        .from(statuses).where(anyId(statuses.id, ids, b)))
     for (const c of current) missing.set(c.id, { version: c.version, applicationId: c.applicationId })
   }
   return { parts, missing }
@@ -289,15 +300,22 @@ async function loadStatusParts(ctx: Ctx, missing: MissingParts): Promise<Map<str
   if (!missing.size) return out
   const ids = [...missing.keys()]
   const appIds = unique([...missing.values()].map((m) => m.applicationId))
+  const shape = anyIdShape(ids)
   const [mentionRows, tagRows, mediaRows, cardRows, appRows] = await Promise.all([
-    ctx.db.select({ statusId: statusMentions.statusId, id: accounts.id, username: accounts.username, domain: accounts.domain, url: accounts.url, uri: accounts.uri })
-      .from(statusMentions).innerJoin(accounts, eq(accounts.id, statusMentions.accountId))
-      .where(anyId(statusMentions.statusId, ids)),
-    ctx.db.select({ statusId: statusTags.statusId, name: tags.name }).from(statusTags).innerJoin(tags, eq(tags.id, statusTags.tagId))
-      .where(anyId(statusTags.statusId, ids)),
-    ctx.db.select().from(mediaAttachments).where(anyId(mediaAttachments.statusId, ids)).orderBy(mediaAttachments.position, mediaAttachments.id),
+    runPrepared(ctx, `status-mentions:${shape}`, (b) =>
+      ctx.db.select({ statusId: statusMentions.statusId, id: accounts.id, username: accounts.username, domain: accounts.domain, url: accounts.url, uri: accounts.uri })
+        .from(statusMentions).innerJoin(accounts, eq(accounts.id, statusMentions.accountId))
+        .where(anyId(statusMentions.statusId, ids, b))),
+    runPrepared(ctx, `status-tags:${shape}`, (b) =>
+      ctx.db.select({ statusId: statusTags.statusId, name: tags.name }).from(statusTags).innerJoin(tags, eq(tags.id, statusTags.tagId))
+        .where(anyId(statusTags.statusId, ids, b))),
+    runPrepared(ctx, `status-media:${shape}`, (b) =>
+      ctx.db.select().from(mediaAttachments).where(anyId(mediaAttachments.statusId, ids, b)).orderBy(mediaAttachments.position, mediaAttachments.id)),
     loadPreviewCards(ctx.db, ids),
-    appIds.length ? ctx.db.select({ id: oauthApps.id, name: oauthApps.name, website: oauthApps.website }).from(oauthApps).where(anyId(oauthApps.id, appIds)) : [],
+    appIds.length
+      ? runPrepared(ctx, `status-applications:${anyIdShape(appIds)}`, (b) =>
+        ctx.db.select({ id: oauthApps.id, name: oauthApps.name, website: oauthApps.website }).from(oauthApps).where(anyId(oauthApps.id, appIds, b)))
+      : [],
   ])
   const apps = new Map(appRows.map((a) => [a.id, a]))
   for (const [id, m] of missing) {

@@ -8,7 +8,7 @@ import { htmlToPlainText } from '../../core/statuses/format'
 import type { StatusRevision } from '../../core/statuses/queries'
 import { accounts, type StatusRow, type StatusVisibility } from '../../db/schema'
 import { renderAccounts, type AccountEntity } from './account'
-import { accountAcct, loadStatusBundle, loadStatusBundles, type PollRow, type StatusBundle } from './bundle'
+import { accountAcct, loadStatusBundle, loadStatusBundles, type KnownAccounts, type PollRow, type StatusBundle } from './bundle'
 import { buildEmojiReactions, loadRevisionEmojis, type CustomEmojiEntity, type EmojiReactionEntity } from './emoji'
 import { buildMediaAttachment, type MediaAttachmentEntity } from './media'
 import type { PreviewCardEntity } from './card'
@@ -230,9 +230,9 @@ function buildOwnStatus(row: StatusRow, bundle: StatusBundle, opts: RenderOption
 }
 
 /** A page of statuses, rendered with one bundle (a fixed number of queries, whatever the page size). */
-export async function renderStatuses(ctx: Ctx, rows: StatusRow[], viewer: Viewer | null, opts: RenderOptions = {}): Promise<StatusEntity[]> {
+export async function renderStatuses(ctx: Ctx, rows: StatusRow[], viewer: Viewer | null, opts: RenderOptions = {}, known?: KnownAccounts): Promise<StatusEntity[]> {
   if (!rows.length) return []
-  const bundle = await loadStatusBundle(ctx, rows, viewer)
+  const bundle = await loadStatusBundle(ctx, rows, viewer, known)
   return rows.map((row) => buildStatus(row, bundle, opts))
 }
 
@@ -246,8 +246,8 @@ export async function renderStatusForViewers(ctx: Ctx, row: StatusRow, viewers: 
   return bundles.map((bundle) => buildStatus(row, bundle))
 }
 
-export async function renderStatus(ctx: Ctx, row: StatusRow, viewer: Viewer | null, opts: RenderOptions = {}): Promise<StatusEntity> {
-  const [entity] = await renderStatuses(ctx, [row], viewer, opts)
+export async function renderStatus(ctx: Ctx, row: StatusRow, viewer: Viewer | null, opts: RenderOptions = {}, known?: KnownAccounts): Promise<StatusEntity> {
+  const [entity] = await renderStatuses(ctx, [row], viewer, opts, known)
   return entity
 }
 
