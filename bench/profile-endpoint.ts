@@ -4,15 +4,16 @@
 // same machine). Run it with `bun --cpu-prof` to see what the JavaScript side spends its time on.
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/rookery_bench bun bench/profile-endpoint.ts [--kind verify_credentials|relationships|status|post] [--rounds 2000]
-import { desc, eq, gt, inArray, sql } from 'drizzle-orm'
+import { desc, eq, gt, inArray } from 'drizzle-orm'
 import { loadConfig } from '../src/config'
 import type { Ctx } from '../src/core/context'
 import { startJobs } from '../src/core/jobs'
 import { issueToken } from '../src/core/oauth/tokens'
-import { openPostgres, resultRows } from '../src/db/client'
+import { openPostgres } from '../src/db/client'
 import { accounts, statuses, users } from '../src/db/schema'
 import { createApp } from '../src/server/app'
 import { option } from './options'
+import { backendsCpuMs } from './proc'
 
 const url = process.env.DATABASE_URL
 if (!url) {
@@ -59,20 +60,6 @@ function request(i: number): Request {
   })
 }
 
-/** CPU milliseconds used so far by this database's backends of the application's pool. */
-async function backendsCpuMs(): Promise<number> {
-  const pids = resultRows<{ pid: number }>(await ctx.db.execute(sql`select pid from pg_stat_activity
-    where application_name = 'rookery' and datname = current_database() and pid <> pg_backend_pid()`))
-  let ticks = 0
-  for (const { pid } of pids) {
-    try {
-      const fields = (await Bun.file(`/proc/${pid}/stat`).text()).split(') ')[1].split(' ')
-      ticks += Number(fields[11]) + Number(fields[12]) // utime, stime
-    } catch {} // a backend that ended meanwhile
-  }
-  return ticks * 10
-}
-
 let statements = 0
 database.queries.watch(() => { statements++ })
 let wall = 0
@@ -83,7 +70,7 @@ for (let i = 0; i < WARMUP + ROUNDS; i++) {
   if (i === WARMUP) {
     wall = 0
     statements = 0
-    backendsStart = await backendsCpuMs()
+    backendsStart = await backendsCpuMs(ctx.db)
     cpuStart = process.cpuUsage()
   }
   const t0 = performance.now()
@@ -94,7 +81,7 @@ for (let i = 0; i < WARMUP + ROUNDS; i++) {
   bytes = body.length
 }
 const cpu = process.cpuUsage(cpuStart)
-const backends = (await backendsCpuMs()) - backendsStart
+const backends = (await backendsCpuMs(ctx.db)) - backendsStart
 const per = (ms: number) => (ms / ROUNDS).toFixed(3)
 console.log(`${KIND}: ${ROUNDS} requests of ${bytes} bytes, ${(statements / ROUNDS).toFixed(1)} statements each`)
 console.log(`per request: wall ${per(wall)} ms, CPU ms: this process ${per((cpu.user + cpu.system) / 1000)}, PostgreSQL backends ${per(backends)}`)

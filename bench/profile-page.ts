@@ -8,18 +8,19 @@
 // `status` is one recent public or unlisted status (as bench/run.ts's scenario) read through the visibility rule by a
 // viewer, as `GET /api/v1/statuses/:id` does (as many statuses as warm-up rounds, so that each is in the render cache); its
 // "timeline" time is that read.
-import { and, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm'
+import { and, desc, eq, gt, inArray, isNull } from 'drizzle-orm'
 import { loadConfig } from '../src/config'
 import type { Ctx } from '../src/core/context'
 import type { Viewer } from '../src/core/oauth/authenticate'
 import { readTimelineOptions } from '../src/core/timelines/options'
 import { homeTimeline, publicTimeline } from '../src/core/timelines/timelines'
 import { getVisibleStatus } from '../src/core/visibility'
-import { openPostgres, resultRows } from '../src/db/client'
+import { openPostgres } from '../src/db/client'
 import { accounts, statuses, users } from '../src/db/schema'
 import { loadStatusBundle } from '../src/server/render/bundle'
 import { buildStatus } from '../src/server/render/status'
 import { option } from './options'
+import { backendsCpuMs } from './proc'
 
 const url = process.env.DATABASE_URL
 if (!url) {
@@ -41,20 +42,6 @@ const viewers: Viewer[] = (await ctx.db.select({ userId: users.id, accountId: ac
 const recentStatusIds = (await ctx.db.select({ id: statuses.id }).from(statuses)
   .where(and(isNull(statuses.reblogOfId), inArray(statuses.visibility, ['public', 'unlisted']))).orderBy(desc(statuses.id)).limit(WARMUP)).map((s) => s.id)
 
-/** CPU milliseconds used so far by this database's backends of the application's pool. */
-async function backendsCpuMs(): Promise<number> {
-  const pids = resultRows<{ pid: number }>(await ctx.db.execute(sql`select pid from pg_stat_activity
-    where application_name = 'rookery' and datname = current_database() and pid <> pg_backend_pid()`))
-  let ticks = 0
-  for (const { pid } of pids) {
-    try {
-      const fields = (await Bun.file(`/proc/${pid}/stat`).text()).split(') ')[1].split(' ')
-      ticks += Number(fields[11]) + Number(fields[12]) // utime, stime
-    } catch {} // a backend that ended meanwhile
-  }
-  return ticks * 10
-}
-
 let statements = 0
 database.queries.watch(() => { statements++ })
 const wall = { timeline: 0, bundle: 0, build: 0, json: 0 }
@@ -65,7 +52,7 @@ for (let i = 0; i < WARMUP + ROUNDS; i++) {
   if (i === WARMUP) {
     for (const k of Object.keys(wall) as (keyof typeof wall)[]) wall[k] = 0
     statements = 0
-    backendsStart = await backendsCpuMs()
+    backendsStart = await backendsCpuMs(ctx.db)
     cpuStart = process.cpuUsage()
   }
   const viewer = KIND === 'public' ? null : viewers[i % viewers.length]
@@ -88,7 +75,7 @@ for (let i = 0; i < WARMUP + ROUNDS; i++) {
   wall.json += t4 - t3
 }
 const cpu = process.cpuUsage(cpuStart)
-const backends = (await backendsCpuMs()) - backendsStart
+const backends = (await backendsCpuMs(ctx.db)) - backendsStart
 const per = (ms: number) => (ms / ROUNDS).toFixed(2)
 console.log(`${KIND}: ${ROUNDS} pages of ${bytes} bytes, ${(statements / ROUNDS).toFixed(1)} statements each`)
 console.log(`wall ms per page: timeline ${per(wall.timeline)}, bundle ${per(wall.bundle)}, build ${per(wall.build)}, json ${per(wall.json)}`)

@@ -15,6 +15,7 @@ import { refreshTrends } from '../src/core/trends/trends'
 import { accounts, statuses, users } from '../src/db/schema'
 import { skewedWord } from './words'
 import { option } from './options'
+import { backendPids, cpuByProcess, memoryMb } from './proc'
 
 const url = process.env.DATABASE_URL
 if (!url) {
@@ -112,27 +113,12 @@ const SCENARIOS: Scenario[] = [
 ]
 
 /** CPU milliseconds used so far by each process: the server (or the floor) and its PostgreSQL backends. */
-async function cpuByProcess(pid: number, application: string): Promise<Map<number, number>> {
-  const backends = resultRows<{ pid: number }>(await database.db.execute(sql`select pid from pg_stat_activity
-    where datname = current_database() and application_name = ${application}`)).map((r) => r.pid).filter((p) => !ownBackends.has(p))
-  const out = new Map<number, number>()
-  for (const p of [pid, ...backends]) {
-    try {
-      const fields = (await Bun.file(`/proc/${p}/stat`).text()).split(') ')[1].split(' ')
-      out.set(p, (Number(fields[11]) + Number(fields[12])) * 10) // utime + stime, in ticks of 10 ms
-    } catch {} // ended meanwhile
-  }
-  return out
+async function cpuOfServer(pid: number, application: string): Promise<Map<number, number>> {
+  const backends = (await backendPids(database.db, application)).filter((p) => !ownBackends.has(p))
+  return cpuByProcess([pid, ...backends])
 }
 
-/** The server's resident memory now and its peak so far, in MB (from /proc: the server runs on this machine). */
-async function serverMemory(): Promise<{ rss: number; peak: number }> {
-  const status = await Bun.file(`/proc/${server.pid}/status`).text()
-  const kb = (field: string) => Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))?.[1] ?? NaN)
-  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 }
-}
-
-/** CPU milliseconds spent between two `cpuByProcess` readings (a backend that appeared in between counts from zero). */
+/** CPU milliseconds spent between two `cpuOfServer` readings (a backend that appeared in between counts from zero). */
 const cpuSpent = (before: Map<number, number>, after: Map<number, number>) =>
   [...after].reduce((sum, [p, ms]) => sum + ms - (before.get(p) ?? 0), 0)
 
@@ -150,11 +136,11 @@ async function run(s: Scenario, seconds: number) {
     }
   }
   const [pid, application] = s === FLOOR ? [floor.pid!, 'rookery-bench-floor'] : [server.pid!, 'rookery']
-  const cpuBefore = await cpuByProcess(pid, application)
+  const cpuBefore = await cpuOfServer(pid, application)
   const t0 = performance.now()
   await Promise.all(Array.from({ length: CONCURRENCY }, worker))
   const elapsed = (performance.now() - t0) / 1000
-  const cpu = cpuSpent(cpuBefore, await cpuByProcess(pid, application))
+  const cpu = cpuSpent(cpuBefore, await cpuOfServer(pid, application))
   latencies.sort((a, b) => a - b)
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]
   return { name: s.name, requests: latencies.length, rps: latencies.length / elapsed, p50: q(0.5), p99: q(0.99), errors, cpuPerRequest: cpu / latencies.length }
@@ -173,16 +159,16 @@ try {
   console.log(`dataset: ${JSON.stringify(counts)}; ${CONCURRENCY} concurrent clients, ${SECONDS} s per scenario`)
   // CPU ms/req: the server's (or the floor's) process and its PostgreSQL backends, not the clients; "CPU of floor" compares
   // it with the floor's, which stays meaningful when other work on the machine slows every request down.
-  console.log(`server ${BINARY || 'from source'}, RSS after its first answer ${(await serverMemory()).rss.toFixed(0)} MB`)
+  console.log(`server ${BINARY || 'from source'}, RSS after its first answer ${memoryMb(server.pid!).rss.toFixed(0)} MB`)
   console.log('scenario             req/s    p50 ms   p99 ms   errors   of floor  CPU ms/req  CPU of floor  server RSS MB')
   await run(FLOOR, 2)
   const floorResult = await run(FLOOR, SECONDS)
   console.log(row(floorResult, floorResult))
   for (const s of SCENARIOS.filter((x) => !ONLY.length || ONLY.includes(x.name))) {
     await run(s, 2) // warm-up: connections and caches
-    console.log(`${row(await run(s, SECONDS), floorResult)}  ${(await serverMemory()).rss.toFixed(0).padStart(12)}`)
+    console.log(`${row(await run(s, SECONDS), floorResult)}  ${memoryMb(server.pid!).rss.toFixed(0).padStart(12)}`)
   }
-  console.log(`server peak RSS over the run: ${(await serverMemory()).peak.toFixed(0)} MB`)
+  console.log(`server peak RSS over the run: ${memoryMb(server.pid!).peak.toFixed(0)} MB`)
 } finally {
   stop()
   await database.close()

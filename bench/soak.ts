@@ -9,7 +9,6 @@
 // The database is dropped and created again. Each connection streams `user` for one of the followers of the poster
 // (so each post is one event on every connection); readers fetch home timelines in a loop meanwhile.
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { loadConfig } from '../src/config'
 import { createLocalUser } from '../src/core/accounts/create-user'
 import { hashPassword } from '../src/core/accounts/passwords'
@@ -19,6 +18,7 @@ import { openPostgres } from '../src/db/client'
 import { migrate } from '../src/db/migrate'
 import { freshDatabase } from './database'
 import { positiveOption } from './options'
+import { memoryMb } from './proc'
 
 const url = process.env.DATABASE_URL
 if (!url) {
@@ -54,10 +54,7 @@ await database.close()
 
 const server = spawn(process.execPath, ['src/cli/index.ts', 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
 process.on('exit', () => server.kill('SIGTERM'))
-const rssMb = () => {
-  const line = readFileSync(`/proc/${server.pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))
-  return Number(line?.replace(/\D+/g, '') ?? 0) / 1024
-}
+const rssMb = () => memoryMb(server.pid!).rss
 for (let i = 0; ; i++) {
   try {
     if ((await fetch(`${BASE}/api/v1/instance`)).ok) break

@@ -8,10 +8,11 @@
 // With DATABASE_URL the database is dropped and created once, then migrated by a first start reported apart;
 // with --data-dir the folder is emptied first, and its first initialisation is reported apart.
 import { spawn } from 'node:child_process'
-import { readFileSync, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { freshDatabase } from './database'
 import { option } from './options'
+import { cpuMs, memoryMb } from './proc'
 
 const RUNS = Number(option('runs', '3'))
 const PORT = Number(option('port', '4479'))
@@ -29,18 +30,6 @@ const env: Record<string, string> = { ...(process.env as Record<string, string>)
 if (DATA_DIR) {
   delete env.DATABASE_URL
   env.ROOKERY_DATA_DIR = DATA_DIR
-}
-
-/** CPU time the process has used (user and system, all threads), in ms: far steadier than wall time on a loaded machine. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10 // utime, stime in clock ticks of 10 ms (CLK_TCK 100 on Linux)
-}
-
-function memory(pid: number): { rss: number; anon: number; file: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const mb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) / 1024
-  return { rss: mb('VmRSS'), anon: mb('RssAnon'), file: mb('RssFile'), peak: mb('VmHWM') }
 }
 
 async function once(): Promise<{ firstAnswer: number; cpu: number; rss: number; anon: number; file: number; rssIdle: number; peak: number }> {
@@ -63,9 +52,9 @@ async function once(): Promise<{ firstAnswer: number; cpu: number; rss: number; 
     }
     if (!firstAnswer) throw new Error('no answer within 120 s')
     await Bun.sleep(5000)
-    const at5 = memory(child.pid!)
+    const at5 = memoryMb(child.pid!)
     if (IDLE_SECONDS > 5) await Bun.sleep((IDLE_SECONDS - 5) * 1000)
-    const idle = memory(child.pid!)
+    const idle = memoryMb(child.pid!)
     return { firstAnswer, cpu, rss: at5.rss, anon: at5.anon, file: at5.file, rssIdle: idle.rss, peak: idle.peak }
   } finally {
     child.kill('SIGTERM')
