@@ -2,7 +2,7 @@ import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import { resultRows } from '../db/client'
 import { accounts, blocks, follows, listAccounts, statusMentions, statuses, users, type AccountRow, type StatusRow, type UserRow } from '../db/schema'
 import { runPrepared } from '../db/prepared'
-import { constantLimit, uuidArrayParam } from '../db/sql'
+import { constantLimit, uuidArrayParam, type Binds } from '../db/sql'
 import type { Ctx } from './context'
 import { NotFoundError } from './errors'
 import { isId, uuidToId } from './ids'
@@ -42,13 +42,18 @@ export function visibleWithReblogSql(viewerAccountId: string | SQL | null): SQL 
     select 1 from ${statuses} as reblogged where reblogged.id = ${statuses.reblogOfId} and ${visibleStatusSql(viewerAccountId, 'reblogged')})))`
 }
 
+/** The shape the rule gives a statement (with a viewer or for anyone), for the key of a prepared one. */
+export const viewerShape = (viewerAccountId: string | null) => (viewerAccountId ? 'viewer' : 'anonymous')
+
+/** The status `id` if the viewer may see it, both bound for a statement prepared under `viewerShape`. */
+const visibleStatusByIdSql = (b: Binds, viewerAccountId: string | null, id: string): SQL | undefined =>
+  and(eq(statuses.id, b.forColumn(statuses.id, id)), visibleWithReblogSql(viewerAccountId && b.uuid(viewerAccountId)))
+
 /** Loads a status the viewer may see; hidden, missing and malformed ids are all 404. */
 export async function getVisibleStatus(ctx: Ctx, viewerAccountId: string | null, id: string): Promise<StatusRow> {
   if (!isId(id)) throw new NotFoundError()
-  const [row] = await runPrepared(ctx, `visible-status:${viewerAccountId ? 'viewer' : 'anonymous'}`, (b) =>
-    ctx.db.select().from(statuses)
-      .where(and(eq(statuses.id, b.forColumn(statuses.id, id)), visibleWithReblogSql(viewerAccountId && b.uuid(viewerAccountId))))
-      .limit(constantLimit(1)))
+  const [row] = await runPrepared(ctx, `visible-status:${viewerShape(viewerAccountId)}`, (b) =>
+    ctx.db.select().from(statuses).where(visibleStatusByIdSql(b, viewerAccountId, id)).limit(constantLimit(1)))
   if (!row) throw new NotFoundError()
   return row
 }
@@ -56,11 +61,10 @@ export async function getVisibleStatus(ctx: Ctx, viewerAccountId: string | null,
 /** `getVisibleStatus` with the status's author and the author's user (null for a remote account), in one statement. */
 export async function getVisibleStatusWithAuthor(ctx: Ctx, viewerAccountId: string | null, id: string): Promise<{ status: StatusRow; account: AccountRow; user: UserRow | null }> {
   if (!isId(id)) throw new NotFoundError()
-  const [row] = await runPrepared(ctx, `visible-status-with-author:${viewerAccountId ? 'viewer' : 'anonymous'}`, (b) =>
+  const [row] = await runPrepared(ctx, `visible-status-with-author:${viewerShape(viewerAccountId)}`, (b) =>
     ctx.db.select({ status: statuses, account: accounts, user: users }).from(statuses)
       .innerJoin(accounts, eq(accounts.id, statuses.accountId)).leftJoin(users, eq(users.accountId, accounts.id))
-      .where(and(eq(statuses.id, b.forColumn(statuses.id, id)), visibleWithReblogSql(viewerAccountId && b.uuid(viewerAccountId))))
-      .limit(constantLimit(1)))
+      .where(visibleStatusByIdSql(b, viewerAccountId, id)).limit(constantLimit(1)))
   if (!row) throw new NotFoundError()
   return row
 }

@@ -3,7 +3,7 @@ import { homeFeedEntries, statuses, statusTags, tags, type StatusRow } from '../
 import { runPrepared } from '../../db/prepared'
 import { anyId, anyIdShape, constantLimit, inlineBinds, uuidParam, type Binds } from '../../db/sql'
 import type { Ctx } from '../context'
-import { visibleWithReblogSql } from '../visibility'
+import { viewerShape, visibleWithReblogSql } from '../visibility'
 import { homeFeedHorizon } from './home-feed'
 import { optionConditions, optionsShape, type TimelineOptions } from './options'
 import { fillFromCandidates, keyset, keysetShape, newestFirst, type Page } from './page'
@@ -21,7 +21,7 @@ export interface PageConditions {
 /** Runs one page of a status timeline: the visibility rule, the viewer's own filters and the options always apply. */
 export async function statusPage(ctx: Ctx, viewerAccountId: string | null, page: Page, opts: TimelineOptions, conditions: SQL[] | PageConditions): Promise<StatusRow[]> {
   const own = Array.isArray(conditions) ? { key: null, where: () => conditions } : conditions
-  const key = own.key && `status-page:${own.key}:${viewerAccountId ? 'viewer' : 'anonymous'}:${keysetShape(page)}:${optionsShape(opts)}:${page.limit}`
+  const key = own.key && `status-page:${own.key}:${viewerShape(viewerAccountId)}:${keysetShape(page)}:${optionsShape(opts)}:${page.limit}`
   const rows = await runPrepared(ctx, key, (b) => {
     const viewer = viewerAccountId ? b.uuid(viewerAccountId) : null
     const k = keyset(statuses.id, page, b)
