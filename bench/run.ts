@@ -3,6 +3,7 @@
 // as a fraction of the same-run floor (bench/floor.ts, measured first with the same clients).
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/rookery_bench bun bench/run.ts [--seconds 10] [--concurrency 16] [--only home,public] [--binary dist/rookery]
+//     [--cpu-prof-dir DIR] (the server's CPU profile, written when it stops)
 //
 // It also prints the server's memory: its RSS after each scenario and its peak RSS over the whole run.
 import { spawn } from 'node:child_process'
@@ -29,6 +30,8 @@ const PORT = Number(option('port', '4477'))
 const BASE = `http://127.0.0.1:${PORT}`
 const FLOOR_PORT = PORT + 1
 const BINARY = option('binary', '')
+/** A directory to write the server's CPU profile to when it stops (from source only). */
+const CPU_PROFILE_DIR = option('cpu-prof-dir', '')
 
 const database = openPostgres(url, 2)
 const ctx: Ctx = { db: database.db, database, config: loadConfig(process.env, { databaseUrl: url }), startedAt: new Date() }
@@ -53,7 +56,8 @@ if (!ONLY.length || ONLY.includes('trends')) await refreshTrends(ctx)
 const ownBackends = new Set(resultRows<{ pid: number }>(await database.db.execute(sql`select pid from pg_stat_activity
   where datname = current_database() and application_name = 'rookery'`)).map((r) => r.pid))
 
-const server = spawn(BINARY || process.execPath, BINARY ? ['serve'] : ['src/cli/index.ts', 'serve'], {
+const profileArgs = CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : []
+const server = spawn(BINARY || process.execPath, BINARY ? ['serve'] : [...profileArgs, 'src/cli/index.ts', 'serve'], {
   // One client address sends everything: the per-IP rate limits would measure themselves, not the server.
   env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), ROOKERY_LOG_REQUESTS: 'false', ROOKERY_RATE_LIMITS: 'false' },
   stdio: ['ignore', 'ignore', 'inherit'],
@@ -140,16 +144,19 @@ async function run(s: Scenario, seconds: number) {
   const t0 = performance.now()
   await Promise.all(Array.from({ length: CONCURRENCY }, worker))
   const elapsed = (performance.now() - t0) / 1000
-  const cpu = cpuSpent(cpuBefore, await cpuOfServer(pid, application))
+  const cpuAfter = await cpuOfServer(pid, application)
+  const cpu = cpuSpent(cpuBefore, cpuAfter)
+  const processCpu = (cpuAfter.get(pid) ?? 0) - (cpuBefore.get(pid) ?? 0)
   latencies.sort((a, b) => a - b)
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]
-  return { name: s.name, requests: latencies.length, rps: latencies.length / elapsed, p50: q(0.5), p99: q(0.99), errors, cpuPerRequest: cpu / latencies.length }
+  return { name: s.name, requests: latencies.length, rps: latencies.length / elapsed, p50: q(0.5), p99: q(0.99), errors, cpuPerRequest: cpu / latencies.length,
+    backendsCpuPerRequest: (cpu - processCpu) / latencies.length }
 }
 
 type Result = Awaited<ReturnType<typeof run>>
 const row = (r: Result, floor: Result) =>
   `${r.name.padEnd(18)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(1).padStart(9)} ${r.p99.toFixed(1).padStart(8)} ${String(r.errors).padStart(8)}   ${`1/${(floor.rps / r.rps).toFixed(1)}`.padEnd(9)}` +
-  ` ${r.cpuPerRequest.toFixed(2).padStart(8)}   1/${(r.cpuPerRequest / floor.cpuPerRequest).toFixed(1)}`
+  ` ${r.cpuPerRequest.toFixed(2).padStart(8)}${r.backendsCpuPerRequest.toFixed(2).padStart(10)}  ${`1/${(r.cpuPerRequest / floor.cpuPerRequest).toFixed(1)}`.padEnd(12)}`
 
 try {
   await Promise.all([waitFor(`${BASE}/api/v1/instance`), waitFor(`http://127.0.0.1:${FLOOR_PORT}/`)])
@@ -157,16 +164,17 @@ try {
     (select count(*) from statuses)::int as statuses, (select count(*) from follows)::int as follows,
     (select count(*) from home_feed_entries)::int as feed_entries`))
   console.log(`dataset: ${JSON.stringify(counts)}; ${CONCURRENCY} concurrent clients, ${SECONDS} s per scenario`)
-  // CPU ms/req: the server's (or the floor's) process and its PostgreSQL backends, not the clients; "CPU of floor" compares
-  // it with the floor's, which stays meaningful when other work on the machine slows every request down.
+  // CPU ms/req: the server's (or the floor's) process and its PostgreSQL backends, not the clients, then the backends' part
+  // alone; "CPU of floor" compares the sum with the floor's, which stays meaningful when other work on the machine slows
+  // every request down.
   console.log(`server ${BINARY || 'from source'}, RSS after its first answer ${memoryMb(server.pid!).rss.toFixed(0)} MB`)
-  console.log('scenario             req/s    p50 ms   p99 ms   errors   of floor  CPU ms/req  CPU of floor  server RSS MB')
+  console.log('scenario             req/s    p50 ms   p99 ms   errors   of floor  CPU ms/req  of it DB  CPU of floor  server RSS MB')
   await run(FLOOR, 2)
   const floorResult = await run(FLOOR, SECONDS)
   console.log(row(floorResult, floorResult))
   for (const s of SCENARIOS.filter((x) => !ONLY.length || ONLY.includes(x.name))) {
     await run(s, 2) // warm-up: connections and caches
-    console.log(`${row(await run(s, SECONDS), floorResult)}  ${memoryMb(server.pid!).rss.toFixed(0).padStart(12)}`)
+    console.log(`${row(await run(s, SECONDS), floorResult)}${memoryMb(server.pid!).rss.toFixed(0).padStart(15)}`)
   }
   console.log(`server peak RSS over the run: ${memoryMb(server.pid!).peak.toFixed(0)} MB`)
 } finally {
