@@ -3,7 +3,7 @@
 // as a fraction of the same-run floor (bench/floor.ts, measured first with the same clients).
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/rookery_bench bun bench/run.ts [--seconds 10] [--concurrency 16] [--only home,public] [--binary dist/rookery]
-//     [--cpu-prof-dir DIR] (the server's CPU profile, written when it stops)
+//     [--bun-flags '--smol --cpu-prof --cpu-prof-dir=DIR'] (flags for Bun running the server from source)
 //
 // It also prints the server's memory: its RSS after each scenario and its peak RSS over the whole run.
 import { spawn } from 'node:child_process'
@@ -30,8 +30,8 @@ const PORT = Number(option('port', '4477'))
 const BASE = `http://127.0.0.1:${PORT}`
 const FLOOR_PORT = PORT + 1
 const BINARY = option('binary', '')
-/** A directory to write the server's CPU profile to when it stops (from source only). */
-const CPU_PROFILE_DIR = option('cpu-prof-dir', '')
+/** Flags for Bun when the server runs from source, e.g. `--smol` or `--cpu-prof --cpu-prof-dir=DIR` (written when it stops). */
+const BUN_FLAGS = option('bun-flags', '').split(' ').filter(Boolean)
 
 const database = openPostgres(url, 2)
 const ctx: Ctx = { db: database.db, database, config: loadConfig(process.env, { databaseUrl: url }), startedAt: new Date() }
@@ -56,8 +56,7 @@ if (!ONLY.length || ONLY.includes('trends')) await refreshTrends(ctx)
 const ownBackends = new Set(resultRows<{ pid: number }>(await database.db.execute(sql`select pid from pg_stat_activity
   where datname = current_database() and application_name = 'rookery'`)).map((r) => r.pid))
 
-const profileArgs = CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : []
-const server = spawn(BINARY || process.execPath, BINARY ? ['serve'] : [...profileArgs, 'src/cli/index.ts', 'serve'], {
+const server = spawn(BINARY || process.execPath, BINARY ? ['serve'] : [...BUN_FLAGS, 'src/cli/index.ts', 'serve'], {
   // One client address sends everything: the per-IP rate limits would measure themselves, not the server.
   env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), ROOKERY_LOG_REQUESTS: 'false', ROOKERY_RATE_LIMITS: 'false' },
   stdio: ['ignore', 'ignore', 'inherit'],

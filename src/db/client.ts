@@ -22,12 +22,12 @@ export type DbLike = Db | Tx
 
 /** Every statement Drizzle sends, for whoever watches (the tests that count a page's queries). */
 export class QueryWatch {
-  private readonly listeners = new Set<(sql: string) => void>()
-  logQuery(sql: string) {
-    for (const listener of this.listeners) listener(sql)
+  private readonly listeners = new Set<(sql: string, params: unknown[]) => void>()
+  logQuery(sql: string, params: unknown[]) {
+    for (const listener of this.listeners) listener(sql, params)
   }
-  /** Calls `listener` with each statement's text until the returned function is called. */
-  watch(listener: (sql: string) => void): () => void {
+  /** Calls `listener` with each statement's text and parameters until the returned function is called. */
+  watch(listener: (sql: string, params: unknown[]) => void): () => void {
     this.listeners.add(listener)
     return () => { this.listeners.delete(listener) }
   }

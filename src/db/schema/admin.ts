@@ -13,8 +13,7 @@ export const moderationLog = pgTable('moderation_log', {
   message: text('message').notNull(),
   createdAt: createdAt(),
 }, (t) => [
-  index('moderation_log_id_idx').on(t.id.desc()),
-  index('moderation_log_actor_idx').on(t.actorAccountId, t.id.desc()),
+  index('moderation_log_actor_idx').on(t.actorAccountId, t.id),
 ])
 
 export type ModerationLogRow = typeof moderationLog.$inferSelect

@@ -60,7 +60,7 @@ export const trends = pgTable('trends', {
   updatedAt: updatedAt(),
 }, (t) => [
   primaryKey({ columns: [t.kind, t.targetId] }),
-  index('trends_rank_idx').on(t.kind, t.score.desc()).where(sql`${t.score} > 0`),
+  index('trends_rank_idx').on(t.kind, t.score).where(sql`${t.score} > 0`),
 ])
 
 export type TrendRow = typeof trends.$inferSelect

@@ -17,7 +17,7 @@ export const chats = pgTable('chats', {
   updatedAt: updatedAt(),
 }, (t) => [
   uniqueIndex('chats_pair_uniq').on(t.accountId, t.recipientId),
-  index('chats_account_updated_idx').on(t.accountId, t.updatedAt.desc(), t.id.desc()),
+  index('chats_account_updated_idx').on(t.accountId, t.updatedAt, t.id),
 ])
 
 /** A chat message between two accounts, shared by both sides' chats. */
@@ -35,7 +35,7 @@ export const chatMessages = pgTable('chat_messages', {
   createdAt: createdAt(),
 }, (t) => [
   uniqueIndex('chat_messages_uri_uniq').on(t.uri),
-  index('chat_messages_pair_idx').on(t.accountId, t.recipientId, t.id.desc()),
+  index('chat_messages_pair_idx').on(t.accountId, t.recipientId, t.id),
   index('chat_messages_media_idx').on(t.mediaId),
 ])
 

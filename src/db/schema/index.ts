@@ -1,3 +1,6 @@
+// Index columns are declared in ascending order: PostgreSQL reads a btree backwards for `order by x desc`. Drizzle's
+// `.desc()` writes `DESC NULLS LAST`, which neither `order by x desc` (nulls first) nor `asc` can use, so every page
+// read all of an account's rows and sorted them (test/core/index-order.test.ts).
 export * from './accounts'
 export * from './users'
 export * from './oauth'

@@ -70,7 +70,7 @@ export const conversationParticipations = pgTable('conversation_participations',
   updatedAt: updatedAt(),
 }, (t) => [
   uniqueIndex('conversation_participations_uniq').on(t.accountId, t.conversationId),
-  index('conversation_participations_account_idx').on(t.accountId, t.lastStatusId.desc()).where(sql`not ${t.hidden}`),
+  index('conversation_participations_account_idx').on(t.accountId, t.lastStatusId).where(sql`not ${t.hidden}`),
 ])
 
 export const conversationRecipients = pgTable('conversation_recipients', {

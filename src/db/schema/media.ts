@@ -35,7 +35,7 @@ export const mediaAttachments = pgTable('media_attachments', {
   updatedAt: updatedAt(),
 }, (t) => [
   index('media_attachments_status_idx').on(t.statusId, t.position).where(sql`${t.statusId} is not null`),
-  index('media_attachments_account_idx').on(t.accountId, t.id.desc()),
+  index('media_attachments_account_idx').on(t.accountId, t.id),
   index('media_attachments_cached_idx').on(t.cachedAt).where(sql`${t.cachedAt} is not null`),
   index('media_attachments_unattached_idx').on(t.createdAt).where(sql`${t.statusId} is null and ${t.scheduledStatusId} is null`),
 ])
@@ -111,7 +111,7 @@ export const scrobbles = pgTable('scrobbles', {
   createdAt: createdAt(),
 }, (t) => [
   uniqueIndex('scrobbles_uri_uniq').on(t.uri),
-  index('scrobbles_account_idx').on(t.accountId, t.id.desc()),
+  index('scrobbles_account_idx').on(t.accountId, t.id),
 ])
 
 export type ScrobbleRow = typeof scrobbles.$inferSelect

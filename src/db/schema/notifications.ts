@@ -35,9 +35,9 @@ export const notifications = pgTable('notifications', {
   createdAt: createdAt(),
 }, (t) => [
   uniqueIndex('notifications_seq_uniq').on(t.seq),
-  index('notifications_account_seq_idx').on(t.accountId, t.seq.desc()),
-  index('notifications_group_idx').on(t.accountId, t.groupKey, t.seq.desc()).where(sql`${t.groupKey} is not null`),
-  index('notifications_account_idx').on(t.accountId, t.id.desc()),
+  index('notifications_account_seq_idx').on(t.accountId, t.seq),
+  index('notifications_group_idx').on(t.accountId, t.groupKey, t.seq).where(sql`${t.groupKey} is not null`),
+  index('notifications_account_idx').on(t.accountId, t.id),
   index('notifications_unseen_idx').on(t.accountId, t.id).where(sql`not ${t.seen}`),
   index('notifications_status_idx').on(t.statusId).where(sql`${t.statusId} is not null`),
   index('notifications_from_idx').on(t.fromAccountId),
@@ -68,7 +68,7 @@ export const notificationRequests = pgTable('notification_requests', {
   updatedAt: updatedAt(),
 }, (t) => [
   uniqueIndex('notification_requests_pair_uniq').on(t.accountId, t.fromAccountId),
-  index('notification_requests_account_idx').on(t.accountId, t.id.desc()),
+  index('notification_requests_account_idx').on(t.accountId, t.id),
 ])
 
 export type NotificationRequestRow = typeof notificationRequests.$inferSelect

@@ -23,8 +23,8 @@ export const reports = pgTable('reports', {
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 }, (t) => [
-  index('reports_state_idx').on(t.state, t.id.desc()),
-  index('reports_account_idx').on(t.accountId, t.id.desc()),
+  index('reports_state_idx').on(t.state, t.id),
+  index('reports_account_idx').on(t.accountId, t.id),
   index('reports_target_idx').on(t.targetAccountId),
 ])
 

@@ -83,5 +83,5 @@ export const endorsements = pgTable('endorsements', {
   createdAt: createdAt(),
 }, (t) => [
   uniqueIndex('endorsements_pair_uniq').on(t.accountId, t.targetAccountId),
-  index('endorsements_account_idx').on(t.accountId, t.id.desc()),
+  index('endorsements_account_idx').on(t.accountId, t.id),
 ])

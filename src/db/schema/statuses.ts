@@ -66,14 +66,14 @@ export const statuses = pgTable('statuses', {
   updatedAt: updatedAt(),
 }, (t) => [
   uniqueIndex('statuses_uri_uniq').on(t.uri),
-  index('statuses_account_idx').on(t.accountId, t.id.desc()),
+  index('statuses_account_idx').on(t.accountId, t.id),
   index('statuses_in_reply_to_idx').on(t.inReplyToId).where(sql`${t.inReplyToId} is not null`),
   index('statuses_waiting_parent_idx').on(t.inReplyToUri).where(sql`${t.inReplyToId} is null and ${t.inReplyToUri} is not null`),
   /** one reblog per account and status */
   uniqueIndex('statuses_reblog_uniq').on(t.reblogOfId, t.accountId).where(sql`${t.reblogOfId} is not null`),
   index('statuses_conversation_idx').on(t.conversationId, t.id),
-  index('statuses_public_timeline_idx').on(t.id.desc()).where(sql`${t.visibility} in ('public', 'local') and ${t.reblogOfId} is null`),
-  index('statuses_local_idx').on(t.id.desc()).where(sql`${t.local} and ${t.visibility} in ('public', 'local') and ${t.reblogOfId} is null`),
+  index('statuses_public_timeline_idx').on(t.id).where(sql`${t.visibility} in ('public', 'local') and ${t.reblogOfId} is null`),
+  index('statuses_local_idx').on(t.id).where(sql`${t.local} and ${t.visibility} in ('public', 'local') and ${t.reblogOfId} is null`),
   index('statuses_expires_idx').on(t.expiresAt).where(sql`${t.expiresAt} is not null`),
 ])
 
@@ -86,7 +86,7 @@ export const statusMentions = pgTable('status_mentions', {
   silent: boolean('silent').notNull().default(false),
 }, (t) => [
   primaryKey({ columns: [t.statusId, t.accountId] }),
-  index('status_mentions_account_idx').on(t.accountId, t.statusId.desc()),
+  index('status_mentions_account_idx').on(t.accountId, t.statusId),
 ])
 
 export const tags = pgTable('tags', {
@@ -125,7 +125,7 @@ export const statusTags = pgTable('status_tags', {
   tagId: flakeId('tag_id').notNull().references(() => tags.id, { onDelete: 'cascade' }),
 }, (t) => [
   primaryKey({ columns: [t.statusId, t.tagId] }),
-  index('status_tags_tag_idx').on(t.tagId, t.statusId.desc()),
+  index('status_tags_tag_idx').on(t.tagId, t.statusId),
 ])
 
 const interactionColumns = () => ({
@@ -140,7 +140,7 @@ type InteractionColumns = { id: ExtraConfigColumn; accountId: ExtraConfigColumn;
 const interactionIndexes = (name: string, t: InteractionColumns) => [
   uniqueIndex(`${name}_pair_uniq`).on(t.accountId, t.statusId),
   index(`${name}_status_idx`).on(t.statusId, t.id),
-  index(`${name}_account_idx`).on(t.accountId, t.id.desc()),
+  index(`${name}_account_idx`).on(t.accountId, t.id),
 ]
 
 const interaction = (name: string) => pgTable(name, interactionColumns(), (t) => interactionIndexes(name, t))
@@ -162,7 +162,7 @@ export const bookmarks = pgTable('bookmarks', {
   ...interactionColumns(),
   /** the folder it is filed in; none when unfiled or the folder was deleted */
   folderId: flakeId('folder_id').references(() => bookmarkFolders.id, { onDelete: 'set null' }),
-}, (t) => [...interactionIndexes('bookmarks', t), index('bookmarks_folder_idx').on(t.folderId, t.id.desc())])
+}, (t) => [...interactionIndexes('bookmarks', t), index('bookmarks_folder_idx').on(t.folderId, t.id)])
 export const statusPins = interaction('status_pins')
 
 /** Threads a user muted: no notifications from them. */

@@ -14,7 +14,7 @@ export const scheduledStatuses = pgTable('scheduled_statuses', {
   /** the posting parameters, as Mastodon's ScheduledStatus `params` */
   params: jsonb('params').$type<Record<string, unknown>>().notNull(),
   createdAt: createdAt(),
-}, (t) => [index('scheduled_statuses_due_idx').on(t.scheduledAt), index('scheduled_statuses_account_idx').on(t.accountId, t.id.desc())])
+}, (t) => [index('scheduled_statuses_due_idx').on(t.scheduledAt), index('scheduled_statuses_account_idx').on(t.accountId, t.id)])
 
 /**
  * Each local user's home feed: ids of statuses written into it when posted (by the author's followers' fan-out)
@@ -29,7 +29,7 @@ export const homeFeedEntries = pgTable('home_feed_entries', {
   /** for reblogs: the original, so one reblog per original shows */
   reblogOfId: flakeId('reblog_of_id'),
 }, (t) => [
-  uniqueIndex('home_feed_entries_pk').on(t.accountId, t.statusId.desc()),
+  uniqueIndex('home_feed_entries_pk').on(t.accountId, t.statusId),
   index('home_feed_entries_author_idx').on(t.accountId, t.authorId),
   /** for deleting a status's entries and trimming old ones */
   index('home_feed_entries_status_idx').on(t.statusId),

@@ -95,7 +95,7 @@ export const userBackups = pgTable('user_backups', {
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 }, (t) => [
-  index('user_backups_user_idx').on(t.userId, t.createdAt.desc()),
+  index('user_backups_user_idx').on(t.userId, t.createdAt),
   index('user_backups_created_at_idx').on(t.createdAt),
 ])
 
