@@ -5,7 +5,8 @@ import { PlaceholderBinds, type Binds } from './sql'
 interface Runnable<R> {
   execute(values?: Record<string, unknown>): Promise<R>
 }
-interface Preparable<R> extends Runnable<R> {
+/** A Drizzle query `runPrepared` can prepare. */
+export interface Preparable<R> extends Runnable<R> {
   prepare(name: string): Runnable<R>
   toSQL(): { sql: string; params: unknown[] }
 }

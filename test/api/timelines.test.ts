@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from 'bun:test'
 import type { Ctx } from '../../src/core/context'
 import { newId } from '../../src/core/ids'
 import { backfillHomeFeed, HOME_FEED_DAYS, trimHomeFeeds } from '../../src/core/timelines/home-feed'
-import { accountDomainBlocks, accounts, blocks, follows, homeFeedEntries, listAccounts, lists, mutes, statuses } from '../../src/db/schema'
+import { accountDomainBlocks, accounts, blocks, follows, homeFeedEntries, listAccounts, lists, mutes, statuses, statusTags, tags } from '../../src/db/schema'
 import { getTestContext } from '../support/context'
 import { makeUser, uniqueName, type MadeUser } from '../support/factories'
 import { call, postStatus } from '../support/http'
@@ -55,6 +55,25 @@ describe('home timeline', () => {
     const { eq } = await import('drizzle-orm')
     await ctx.db.delete(follows).where(eq(follows.accountId, me.account.id))
     expect(ids(await home(me))).not.toContain(priv.id)
+  })
+
+  test('a page fills across batches of feed entries, some of which keep nothing, in both directions', async () => {
+    const [me, muted, friend] = await Promise.all([makeUser(ctx), makeUser(ctx), makeUser(ctx)])
+    await ctx.db.insert(mutes).values({ accountId: me.account.id, targetAccountId: muted.account.id })
+    // newest first: 3 of the friend's, 150 muted ones (more than two batches of candidates), 3 more of the friend's
+    const now = Date.now()
+    const at = (i: number) => newId(now - (i + 1) * 5000) // more than a second apart: newId keeps a process's ids increasing within one
+    const rows = Array.from({ length: 156 }, (_, i) => ({ id: at(i), accountId: (i < 3 || i >= 153 ? friend : muted).account.id, content: `<p>${i}</p>` }))
+    await ctx.db.insert(statuses).values(rows)
+    await ctx.db.insert(homeFeedEntries).values(rows.map((r) => ({ accountId: me.account.id, statusId: r.id, authorId: r.accountId })))
+    const friends = rows.filter((r) => r.accountId === friend.account.id).map((r) => r.id)
+
+    expect(ids(await home(me, { limit: '4' }))).toEqual(friends.slice(0, 4))
+    // from below the newest three: every batch but the last keeps nothing
+    expect(ids(await home(me, { max_id: friends[2], limit: '2' }))).toEqual(friends.slice(3, 5))
+    // forwards from the oldest: the oldest newer ones first, across the muted ones
+    expect(ids(await home(me, { min_id: friends[5], limit: '3' }))).toEqual(friends.slice(2, 5))
+    expect(ids(await home(me, { min_id: friends[3], limit: '2' }))).toEqual(friends.slice(1, 3))
   })
 
   test('direct messages appear only for their recipients', async () => {
@@ -306,6 +325,27 @@ describe('tag timeline', () => {
     expect(ids(await call('GET', `/api/v1/timelines/tag/${t}`, { query: { limit: '2', max_id: made[2] } }))).toEqual([made[1], made[0]])
     expect(ids(await call('GET', `/api/v1/timelines/tag/${t}`, { query: { limit: '2', min_id: made[0] } }))).toEqual([made[2], made[1]])
     expect(ids(await call('GET', `/api/v1/timelines/tag/${t}`, { query: { since_id: made[1] } }))).toEqual([made[3], made[2]])
+  })
+
+  test('a page fills across batches of tagged statuses, some of which keep nothing, in both directions', async () => {
+    const author = await makeUser(ctx)
+    const t = uniqueName('batch').replace(/_/g, '').toLowerCase()
+    const [tag] = await ctx.db.insert(tags).values({ name: t }).returning()
+    // newest first: 3 public, 450 private (more than two batches of candidates), 3 public
+    const now = Date.now()
+    const rows = Array.from({ length: 456 }, (_, i) => ({
+      id: newId(now - (i + 1) * 5000), accountId: author.account.id, content: `<p>#${t} ${i}</p>`,
+      visibility: (i < 3 || i >= 453 ? 'public' : 'private') as 'public' | 'private',
+    }))
+    await ctx.db.insert(statuses).values(rows)
+    await ctx.db.insert(statusTags).values(rows.map((r) => ({ statusId: r.id, tagId: tag.id })))
+    const shown = rows.filter((r) => r.visibility === 'public').map((r) => r.id)
+    const page = (query: Record<string, string>) => call('GET', `/api/v1/timelines/tag/${t}`, { query })
+
+    expect(ids(await page({ limit: '4' }))).toEqual(shown.slice(0, 4))
+    expect(ids(await page({ max_id: shown[2], limit: '2' }))).toEqual(shown.slice(3, 5))
+    expect(ids(await page({ min_id: shown[5], limit: '3' }))).toEqual(shown.slice(2, 5))
+    expect(ids(await page({ min_id: shown[3], limit: '2' }))).toEqual(shown.slice(1, 3))
   })
 })
 

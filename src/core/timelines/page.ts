@@ -42,30 +42,50 @@ export function keyedPage<T>(rows: { key: string; item: T }[], forwards: boolean
   return { items: ordered.map((r) => r.item), firstKey: ordered[0]?.key, lastKey: ordered[ordered.length - 1]?.key }
 }
 
+/** One round of `fillFromBatches`: what a batch of candidates kept for the page, and where the next batch starts. */
+export interface CandidateBatch<T> {
+  rows: T[]
+  /** how many candidates the batch had: fewer than asked for means there are no more */
+  size: number
+  /** the batch's last candidate in reading order (the oldest; with min_id the newest): the next batch reads past it */
+  edge: string | undefined
+}
+
 /**
- * Fills a page from an index of candidate ids read a batch at a time (newest first, by `readIds` with the given
- * cursor), keeping those `readRows` lets through, until the page is full or the candidates run out. For pages
- * whose filters would otherwise make the planner abandon the index order.
+ * Fills a page from an index of candidates read a batch at a time (newest first, or oldest first with min_id, from
+ * the given cursor), keeping what `readBatch` lets through, until the page is full or the candidates run out. For
+ * pages whose filters would otherwise make the planner abandon the index order.
  */
-export async function fillFromCandidates<T extends { id: string }>(
+export async function fillFromBatches<T extends { id: string }>(
   page: Page,
   batch: number,
-  readIds: (cursor: Page) => Promise<string[]>,
-  readRows: (ids: string[]) => Promise<T[]>,
+  readBatch: (cursor: Page) => Promise<CandidateBatch<T>>,
   /** at most this many batches: where the filters keep almost nothing, the page ends short rather than late */
   maxRounds = Infinity,
 ): Promise<T[]> {
   const found: T[] = []
   let cursor: Page = { ...page, limit: batch }
   for (let round = 1; ; round++) {
-    const ids = await readIds(cursor)
-    if (!ids.length) break
-    found.push(...await readRows(ids))
-    if (found.length >= page.limit || ids.length < batch || round >= maxRounds) break
-    // Forwards (min_id) continues above the newest candidate, backwards below the oldest.
-    cursor = page.minId ? { minId: ids[0], limit: batch } : { maxId: ids[ids.length - 1], sinceId: page.sinceId, limit: batch }
+    const { rows, size, edge } = await readBatch(cursor)
+    found.push(...rows)
+    if (!edge || found.length >= page.limit || size < batch || round >= maxRounds) break
+    cursor = page.minId ? { minId: edge, limit: batch } : { maxId: edge, sinceId: page.sinceId, limit: batch }
   }
   found.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
   // With min_id the page is the oldest `limit` of those newer than it.
   return page.minId ? found.slice(-page.limit) : found.slice(0, page.limit)
+}
+
+/** `fillFromBatches` with the candidate ids (newest first) and the rows kept of them read by two statements. */
+export function fillFromCandidates<T extends { id: string }>(
+  page: Page,
+  batch: number,
+  readIds: (cursor: Page) => Promise<string[]>,
+  readRows: (ids: string[]) => Promise<T[]>,
+  maxRounds = Infinity,
+): Promise<T[]> {
+  return fillFromBatches(page, batch, async (cursor) => {
+    const ids = await readIds(cursor)
+    return { rows: ids.length ? await readRows(ids) : [], size: ids.length, edge: page.minId ? ids[0] : ids[ids.length - 1] }
+  }, maxRounds)
 }

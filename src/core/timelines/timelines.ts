@@ -1,12 +1,14 @@
 import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm'
+import type { PgColumn } from 'drizzle-orm/pg-core'
+import type { TypedQueryBuilder } from 'drizzle-orm/query-builders/query-builder'
 import { homeFeedEntries, statuses, statusTags, tags, type StatusRow } from '../../db/schema'
-import { runPrepared } from '../../db/prepared'
-import { anyId, anyIdShape, constantLimit, inlineBinds, uuidParam, type Binds } from '../../db/sql'
+import { runPrepared, type Preparable } from '../../db/prepared'
+import { constantLimit, inlineBinds, uuidParam, type Binds } from '../../db/sql'
 import type { Ctx } from '../context'
 import { viewerShape, visibleWithReblogSql } from '../visibility'
 import { homeFeedHorizon } from './home-feed'
 import { optionConditions, optionsShape, type TimelineOptions } from './options'
-import { fillFromCandidates, keyset, keysetShape, newestFirst, type Page } from './page'
+import { fillFromBatches, keyset, keysetShape, newestFirst, type CandidateBatch, type Page } from './page'
 import { notHiddenByViewerSql, replyVisibilitySql } from './viewer-filters'
 
 /**
@@ -18,23 +20,60 @@ export interface PageConditions {
   where: (binds: Binds) => SQL[]
 }
 
+/** What every status timeline applies besides its own conditions: the visibility rule, the viewer's filters, the options. */
+function timelineConditions(b: Binds, viewerAccountId: string | null, opts: TimelineOptions): SQL[] {
+  const viewer = viewerAccountId ? b.uuid(viewerAccountId) : null
+  return [
+    ...optionConditions(opts, b),
+    visibleWithReblogSql(viewer),
+    notHiddenByViewerSql(viewer, { withMuted: opts.withMuted }),
+    replyVisibilitySql(viewer, opts.replyVisibility),
+  ]
+}
+
 /** Runs one page of a status timeline: the visibility rule, the viewer's own filters and the options always apply. */
 export async function statusPage(ctx: Ctx, viewerAccountId: string | null, page: Page, opts: TimelineOptions, conditions: SQL[] | PageConditions): Promise<StatusRow[]> {
   const own = Array.isArray(conditions) ? { key: null, where: () => conditions } : conditions
   const key = own.key && `status-page:${own.key}:${viewerShape(viewerAccountId)}:${keysetShape(page)}:${optionsShape(opts)}:${page.limit}`
   const rows = await runPrepared(ctx, key, (b) => {
-    const viewer = viewerAccountId ? b.uuid(viewerAccountId) : null
     const k = keyset(statuses.id, page, b)
-    return ctx.db.select().from(statuses).where(and(
-      ...own.where(b),
-      ...k.where,
-      ...optionConditions(opts, b),
-      visibleWithReblogSql(viewer),
-      notHiddenByViewerSql(viewer, { withMuted: opts.withMuted }),
-      replyVisibilitySql(viewer, opts.replyVisibility),
-    )).orderBy(k.orderBy).limit(constantLimit(page.limit))
+    return ctx.db.select().from(statuses).where(and(...own.where(b), ...k.where, ...timelineConditions(b, viewerAccountId, opts)))
+      .orderBy(k.orderBy).limit(constantLimit(page.limit))
   })
   return newestFirst(rows, !!page.minId)
+}
+
+/** A query of candidate status ids in reading order, its one column `candidateId`, for `candidateBatch`. */
+type CandidateQuery = TypedQueryBuilder<{ id: SQL.Aliased<string> }, { id: string }[]> & Preparable<{ id: string }[]>
+
+/** A candidate query's column: the status id as `id`, read back as a flake id. */
+const candidateId = (column: PgColumn) => sql<string>`${column}`.mapWith(statuses.id).as('id')
+
+/**
+ * One batch of candidates and the statuses of it a page keeps, in one statement. The candidates (in reading order,
+ * limited to the batch) are a CTE; of them, the statuses that `where` and the timeline's conditions let through are
+ * read through the primary key in the page's order, at most `page.limit`, each row carrying the batch's size and
+ * edge. When the batch keeps nothing, the candidates are read again alone to learn where it ended.
+ */
+async function candidateBatch(ctx: Ctx, key: string, page: Page, viewerAccountId: string | null, opts: TimelineOptions,
+  candidates: (b: Binds) => CandidateQuery, where: (b: Binds) => SQL[]): Promise<CandidateBatch<StatusRow>> {
+  const forwards = !!page.minId
+  const rows = await runPrepared(ctx, `candidate-batch:${key}:${viewerShape(viewerAccountId)}:${optionsShape(opts)}:${forwards ? 'forwards' : 'backwards'}:${page.limit}`, (b) => {
+    const batch = ctx.db.$with('candidates').as(candidates(b))
+    return ctx.db.with(batch).select({
+      status: statuses,
+      size: sql<number>`(select count(*) from ${batch})`.mapWith(Number),
+      // the last candidate in reading order (PostgreSQL has no min or max of uuids)
+      edge: sql<string | null>`(select id from ${batch} order by id ${sql.raw(forwards ? 'desc' : 'asc')} limit 1)`.mapWith(statuses.id),
+    }).from(statuses)
+      // an array, not `in (select ...)`: the statuses are then read by the primary key in page order, and the
+      // conditions stop being checked once the page is full
+      .where(and(sql`${statuses.id} = any(array(select id from ${batch}))`, ...where(b), ...timelineConditions(b, viewerAccountId, opts)))
+      .orderBy(forwards ? asc(statuses.id) : desc(statuses.id)).limit(constantLimit(page.limit))
+  })
+  if (rows.length) return { rows: rows.map((r) => r.status), size: rows[0].size, edge: rows[0].edge ?? undefined }
+  const ids = (await runPrepared(ctx, `candidates:${key}`, candidates)).map((c) => c.id)
+  return { rows: [], size: ids.length, edge: ids[ids.length - 1] }
 }
 
 /** How many feed entries are read per round while filling a home page. */
@@ -48,33 +87,20 @@ const FEED_CANDIDATES = 60
  */
 export async function homeTimeline(ctx: Ctx, viewerAccountId: string, page: Page, opts: TimelineOptions): Promise<StatusRow[]> {
   const horizon = homeFeedHorizon()
-  const filters = (b: Binds) => {
+  const notInExclusiveList = (b: Binds) => {
     const viewer = b.uuid(viewerAccountId)
-    return [
-      ...optionConditions(opts, b),
-      sql`not exists (select 1 from list_accounts la join lists l on l.id = la.list_id
-        where l.account_id = ${viewer} and l.exclusive and la.account_id = ${statuses.accountId} and ${statuses.accountId} <> ${viewer})`,
-      visibleWithReblogSql(viewer),
-      notHiddenByViewerSql(viewer, { withMuted: opts.withMuted }),
-      replyVisibilitySql(viewer, opts.replyVisibility),
-    ]
+    return sql`not exists (select 1 from list_accounts la join lists l on l.id = la.list_id
+      where l.account_id = ${viewer} and l.exclusive and la.account_id = ${statuses.accountId} and ${statuses.accountId} <> ${viewer})`
   }
   // The feed is read through its primary key a batch of candidates at a time, then filtered.
-  const fromFeed = (p: Page) => fillFromCandidates(p, FEED_CANDIDATES,
-    async (cursor) => {
-      const rows = await runPrepared(ctx, `home-feed:${keysetShape(cursor)}`, (b) => {
-        const k = keyset(homeFeedEntries.statusId, cursor, b)
-        return ctx.db.select({ id: homeFeedEntries.statusId }).from(homeFeedEntries)
-          .where(and(eq(homeFeedEntries.accountId, b.forColumn(homeFeedEntries.accountId, viewerAccountId)),
-            gte(homeFeedEntries.statusId, b.forColumn(homeFeedEntries.statusId, horizon)), ...k.where))
-          .orderBy(k.orderBy).limit(constantLimit(FEED_CANDIDATES))
-      })
-      return newestFirst(rows, !!cursor.minId).map((c) => c.id)
-    },
-    // Of a batch, only the `limit` statuses the page can keep (the newest, or with min_id the oldest) are read.
-    (ids) => runPrepared(ctx, `home-statuses:${optionsShape(opts)}:${anyIdShape(ids)}:${p.minId ? 'forwards' : 'backwards'}:${p.limit}`, (b) =>
-      ctx.db.select().from(statuses).where(and(anyId(statuses.id, ids, b), ...filters(b)))
-        .orderBy(p.minId ? asc(statuses.id) : desc(statuses.id)).limit(constantLimit(p.limit))))
+  const fromFeed = (p: Page) => fillFromBatches(p, FEED_CANDIDATES, (cursor) =>
+    candidateBatch(ctx, `home:${keysetShape(cursor)}`, p, viewerAccountId, opts, (b) => {
+      const k = keyset(homeFeedEntries.statusId, cursor, b)
+      return ctx.db.select({ id: candidateId(homeFeedEntries.statusId) }).from(homeFeedEntries)
+        .where(and(eq(homeFeedEntries.accountId, b.forColumn(homeFeedEntries.accountId, viewerAccountId)),
+          gte(homeFeedEntries.statusId, b.forColumn(homeFeedEntries.statusId, horizon)), ...k.where))
+        .orderBy(k.orderBy).limit(constantLimit(FEED_CANDIDATES))
+    }, (b) => [notInExclusiveList(b)]))
   const fromGraph = async (p: Page) => {
     const viewer = uuidParam(viewerAccountId)
     const k = keyset(statuses.id, p)
@@ -85,7 +111,8 @@ export async function homeTimeline(ctx: Ctx, viewerAccountId: string, page: Page
       sql`(${statuses.inReplyToAccountId} is null or ${statuses.inReplyToAccountId} in (${statuses.accountId}, ${viewer})
         or exists (select 1 from follows rf where rf.account_id = ${viewer} and rf.target_account_id = ${statuses.inReplyToAccountId}))`,
       ...k.where,
-      ...filters(inlineBinds),
+      notInExclusiveList(inlineBinds),
+      ...timelineConditions(inlineBinds, viewerAccountId, opts),
     )).orderBy(k.orderBy).limit(p.limit)
     return newestFirst(rows, k.forwards)
   }
@@ -173,25 +200,15 @@ export async function tagTimeline(ctx: Ctx, viewerAccountId: string | null, page
   if (!tagRows.length) return []
   const tagIds = tagRows.map((t) => t.id)
   const publicOnes = publicConditions(scope, viewerAccountId)
-  return fillFromCandidates(page, TAG_CANDIDATES,
-    async (cursor) => {
-      const rows = await runPrepared(ctx, `tag-candidates:${tagIds.length}:${keysetShape(cursor)}`, (b) => {
-        const k = keyset(statusTags.statusId, cursor, b)
-        return ctx.db.selectDistinct({ id: statusTags.statusId }).from(statusTags)
-          .where(and(inArray(statusTags.tagId, tagIds.map((id) => b.forColumn(statusTags.tagId, id))), ...k.where))
-          .orderBy(k.orderBy).limit(constantLimit(TAG_CANDIDATES))
-      })
-      return newestFirst(rows, !!cursor.minId).map((c) => c.id)
-    },
-    // Of a batch, only the `limit` statuses the page can keep are read: with min_id the oldest (the bound repeats what
-    // the candidates already meet, for the order), else the newest.
-    (ids) => statusPage(ctx, viewerAccountId, page.minId ? { minId: page.minId, limit: page.limit } : { limit: page.limit }, opts, {
-      key: `tag:${publicOnes.key}:${all.length}:${none.length}:${anyIdShape(ids)}`,
-      where: (b) => [
-        ...publicOnes.where(b),
-        ...all.map((name) => hasTag(name, b)),
-        ...none.map((name) => sql`not ${hasTag(name, b)}`),
-        anyId(statuses.id, ids, b),
-      ],
-    }))
+  return fillFromBatches(page, TAG_CANDIDATES, (cursor) =>
+    candidateBatch(ctx, `tag:${publicOnes.key}:${tagIds.length}:${all.length}:${none.length}:${keysetShape(cursor)}`, page, viewerAccountId, opts, (b) => {
+      const k = keyset(statusTags.statusId, cursor, b)
+      return ctx.db.selectDistinct({ id: candidateId(statusTags.statusId) }).from(statusTags)
+        .where(and(inArray(statusTags.tagId, tagIds.map((id) => b.forColumn(statusTags.tagId, id))), ...k.where))
+        .orderBy(k.orderBy).limit(constantLimit(TAG_CANDIDATES))
+    }, (b) => [
+      ...publicOnes.where(b),
+      ...all.map((name) => hasTag(name, b)),
+      ...none.map((name) => sql`not ${hasTag(name, b)}`),
+    ]))
 }
