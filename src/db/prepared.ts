@@ -1,3 +1,4 @@
+import * as drizzle from 'drizzle-orm'
 import { is, Param, Placeholder, type SQL } from 'drizzle-orm'
 import type { Database, Db, DbLike } from './client'
 import { PlaceholderBinds, type Binds } from './sql'
@@ -100,4 +101,11 @@ export function returningFields(query: object): unknown {
   const fields = (query as { config?: { returning?: unknown } }).config?.returning
   if (!fields) throw new Error('query has no returning fields')
   return fields
+}
+
+/** The fields a select maps its rows to, for `builtOnce`: Drizzle's own ordering of them (not in its typings). */
+export function selectedFields(query: object): unknown {
+  const fields = (query as { config?: { fields?: unknown } }).config?.fields
+  if (!fields) throw new Error('query has no selected fields')
+  return (drizzle as unknown as { orderSelectedFields(fields: unknown): unknown }).orderSelectedFields(fields)
 }
