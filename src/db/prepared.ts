@@ -109,3 +109,11 @@ export function selectedFields(query: object): unknown {
   if (!fields) throw new Error('query has no selected fields')
   return (drizzle as unknown as { orderSelectedFields(fields: unknown): unknown }).orderSelectedFields(fields)
 }
+
+/** `builtOnce` for a select (Drizzle's builder): its rows mapped and typed as the select's own. */
+export function builtOnceSelect<Q extends { getSQL(): SQL; _: { result: unknown } }>(build: (db: Db) => Q): (db: DbLike, values: Record<string, unknown>) => Promise<Q['_']['result']> {
+  return builtOnce((db) => {
+    const query = build(db)
+    return { statement: query.getSQL(), fields: selectedFields(query) }
+  })
+}

@@ -1,6 +1,6 @@
 import { and, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm'
 import type { DbLike, Tx } from '../../db/client'
-import { builtOnce, returningFields, selectedFields } from '../../db/prepared'
+import { builtOnce, builtOnceSelect, returningFields, selectedFields } from '../../db/prepared'
 import {
   accounts, conversationMutes, conversations, oauthApps, polls, statuses, statusIdempotencyKeys, statusMentions, statusTags, tags, users,
   type AccountRow, type StatusRow, type StatusVisibility, type UserRow,
@@ -240,14 +240,17 @@ export interface StatusDraft {
   remote?: { uri: string; url: string | null; createdAt: Date; inReplyToUri?: string | null }
 }
 
+/** The poster's name and defaults: built once, run on whatever handle posts (a scheduled status's transaction too). */
+const authorRead = builtOnceSelect((db) => db.select({
+  username: accounts.username,
+  defaultVisibility: users.defaultVisibility,
+  defaultSensitive: users.defaultSensitive,
+  defaultLanguage: users.defaultLanguage,
+  defaultContentType: users.defaultContentType,
+}).from(accounts).innerJoin(users, eq(users.accountId, accounts.id)).where(sql`${accounts.id} = ${sql.placeholder('id')}`))
+
 async function loadAuthor(db: DbLike, accountId: string) {
-  const [row] = await db.select({
-    username: accounts.username,
-    defaultVisibility: users.defaultVisibility,
-    defaultSensitive: users.defaultSensitive,
-    defaultLanguage: users.defaultLanguage,
-    defaultContentType: users.defaultContentType,
-  }).from(accounts).innerJoin(users, eq(users.accountId, accounts.id)).where(eq(accounts.id, accountId)).limit(1)
+  const [row] = await authorRead(db, { id: idToUuid(accountId) })
   if (!row) throw new NotFoundError()
   return row
 }
