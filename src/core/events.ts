@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import type { Database, DbLike } from '../db/client'
 
 /**
@@ -59,12 +59,21 @@ export type StreamEvent =
  * An event too large for NOTIFY is dropped rather than failing the write it describes.
  */
 export async function publishEvent(db: DbLike, event: StreamEvent): Promise<void> {
+  const publish = publishEventSql(event)
+  if (publish) await db.execute(sql`select ${publish}`)
+}
+
+/**
+ * `publishEvent` as an expression, for a statement that does more (it is sent when that statement runs, and delivered
+ * at commit like any other); null when the event is too large to send.
+ */
+export function publishEventSql(event: StreamEvent): SQL | null {
   const payload = JSON.stringify(event)
   if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
     console.warn(`[rookery] streaming event ${event.type} dropped: payload of ${Buffer.byteLength(payload)} bytes is too large`)
-    return
+    return null
   }
-  await db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${payload})`)
+  return sql`pg_notify(${EVENTS_CHANNEL}, ${payload})`
 }
 
 /** Hook for the conversations feature: the participations of these accounts in the thread changed. */

@@ -1,3 +1,4 @@
+import * as drizzle from 'drizzle-orm'
 import { is, Param, Placeholder, type SQL } from 'drizzle-orm'
 import type { Database, Db, DbLike } from './client'
 import { PlaceholderBinds, type Binds } from './sql'
@@ -101,4 +102,19 @@ export function returningFields(query: object): unknown {
   const fields = (query as { config?: { returning?: unknown } }).config?.returning
   if (!fields) throw new Error('query has no returning fields')
   return fields
+}
+
+/** The fields a select maps its rows to, for `builtOnce`: Drizzle's own ordering of them (not in its typings). */
+export function selectedFields(query: object): unknown {
+  const fields = (query as { config?: { fields?: unknown } }).config?.fields
+  if (!fields) throw new Error('query has no selected fields')
+  return (drizzle as unknown as { orderSelectedFields(fields: unknown): unknown }).orderSelectedFields(fields)
+}
+
+/** `builtOnce` for a select (Drizzle's builder): its rows mapped and typed as the select's own. */
+export function builtOnceSelect<Q extends { getSQL(): SQL; _: { result: unknown } }>(build: (db: Db) => Q): (db: DbLike, values: Record<string, unknown>) => Promise<Q['_']['result']> {
+  return builtOnce((db) => {
+    const query = build(db)
+    return { statement: query.getSQL(), fields: selectedFields(query) }
+  })
 }

@@ -124,6 +124,35 @@ describe('a status just posted', () => {
     }
   })
 
+  test('is answered with its author, the poster\'s filters and its thread\'s mute as its transaction read them', async () => {
+    const poster = await makeUser(ctx)
+    const word = uniqueName('filtered')
+    const filter = await call('POST', '/api/v2/filters', {
+      token: poster.token, json: { title: 'own words', context: ['home', 'public', 'thread'], filter_action: 'warn', keywords_attributes: [{ keyword: word }] },
+    })
+    expect(filter.status).toBe(200)
+    const muted = await postStatus(poster, { status: 'a thread to mute' })
+    expect((await call('POST', `/api/v1/statuses/${muted.id}/mute`, { token: poster.token })).status).toBe(200)
+    const quoted = await postStatus(viewer, { status: `quotable ${word}` })
+    expect((await call('POST', `/api/v1/statuses/${quoted.id}/favourite`, { token: poster.token })).status).toBe(200)
+    const cases = [
+      { json: { status: `says ${word}` }, check: (s: any) => expect(s.filtered).toMatchObject([{ filter: { title: 'own words' }, keyword_matches: [word] }]) },
+      { json: { status: 'in a muted thread', in_reply_to_id: muted.id }, check: (s: any) => expect([s.muted, s.pleroma.thread_muted]).toEqual([true, true]) },
+      // the quoted status's author and viewer state (favourited by the poster) are read after commit as before
+      { json: { status: 'quoting', quote_id: quoted.id }, check: (s: any) => expect(s.quote.quoted_status.favourited).toBe(true) },
+      { json: { status: 'plain', visibility: 'unlisted' }, check: (s: any) => expect(s.filtered).toEqual([]) },
+    ]
+    for (const [i, { json, check }] of cases.entries()) {
+      const posted = await callCounting(ctx, 'POST', '/api/v1/statuses', { token: poster.token, json })
+      expect(posted.status).toBe(200)
+      check(posted.json)
+      expect(posted.json.account.statuses_count).toBe(2 + i)
+      const readAfter = posted.statements.filter((s) => /^select "accounts"\."id"|"status_pins"/.test(s))
+      expect(readAfter).toHaveLength(json.quote_id ? 2 : 0)
+      expect((await read(`/api/v1/statuses/${posted.json.id}`, poster.token)).json).toEqual(posted.json)
+    }
+  })
+
   test('with mentions or media, is answered as before (its parts read after commit)', async () => {
     const media = await upload(author, 'attached')
     for (const json of [{ status: `hello @${viewer.account.username}` }, { status: 'with media', media_ids: [media.id] }]) {

@@ -6,9 +6,10 @@ import {
 import type { Ctx } from '../context'
 import { resultRows, type DbLike } from '../../db/client'
 import { uuidParam } from '../../db/sql'
+import { builtOnceSelect } from '../../db/prepared'
 import { loadEmojisFor, shortcodesIn } from '../emoji/queries'
 import type { CustomEmoji } from '../instance/emojis'
-import { isId, uuidToId } from '../ids'
+import { idToUuid, isId, uuidToId } from '../ids'
 import { mediaStorage } from '../media/storage'
 import { visibleStatusSql } from '../visibility'
 import { rejectedAmong } from '../instance/domain-policy'
@@ -211,16 +212,16 @@ export async function hasRemoteAudience(db: DbLike, authorId: string, visibility
     ? db.select({ one: sql<number>`1` }).from(accounts).innerJoin(remoteActors, eq(remoteActors.accountId, accounts.id))
       .where(and(inArray(accounts.id, ids), alive))
     : null
-  const byFollow = visibility === 'direct'
-    ? null
-    : db.select({ one: sql<number>`1` }).from(follows).innerJoin(accounts, eq(accounts.id, follows.accountId))
-      .innerJoin(remoteActors, eq(remoteActors.accountId, accounts.id))
-      .where(and(eq(follows.targetAccountId, authorId), alive))
-  for (const query of [byMention, byFollow]) {
-    if (query && (await query.limit(1)).length) return true
-  }
-  return false
+  if (byMention && (await byMention.limit(1)).length) return true
+  return visibility !== 'direct' && (await remoteFollowerRead(db, { author: idToUuid(authorId), one: 1 })).length > 0
 }
+
+/** One remote follower of `author` that `deliveryTargets` would pick (alive, with an actor), if any; built once. */
+const remoteFollowerRead = builtOnceSelect((db) => db.select({ one: sql<number>`1` }).from(follows)
+  .innerJoin(accounts, eq(accounts.id, follows.accountId)).innerJoin(remoteActors, eq(remoteActors.accountId, accounts.id))
+  .where(and(sql`${follows.targetAccountId} = ${sql.placeholder('author')}`, isNotNull(accounts.domain), isNotNull(accounts.uri),
+    isNull(accounts.deletedAt), isNull(accounts.suspendedAt)))
+  .limit(sql.placeholder('one')))
 
 /**
  * Queues the Create, Update or Delete of a local status in the caller's transaction when it federates and someone on

@@ -1,10 +1,15 @@
-import { and, eq, ne } from 'drizzle-orm'
+import { and, eq, ne, sql } from 'drizzle-orm'
+import { builtOnceSelect } from '../../db/prepared'
+import { idToUuid } from '../ids'
 import type { DbLike } from '../../db/client'
 import { follows, statuses, type StatusRow } from '../../db/schema'
 import { notifyAll } from './notify'
 
 /** Visibilities that reach followers' home feeds, and so their subscribers' notifications. */
 const FOLLOWER_VISIBILITIES = new Set(['public', 'unlisted', 'local', 'private'])
+
+const subscribersRead = builtOnceSelect((db) => db.select({ accountId: follows.accountId }).from(follows)
+  .where(sql`${follows.targetAccountId} = ${sql.placeholder('author')} and ${follows.notify}`))
 
 /**
  * `status` notifications for a new status, to the local followers who asked for them (`notify: true` on the follow),
@@ -14,8 +19,7 @@ const FOLLOWER_VISIBILITIES = new Set(['public', 'unlisted', 'local', 'private']
 export async function notifySubscribers(tx: DbLike, row: StatusRow, mentioned: string[]): Promise<void> {
   if (row.reblogOfId || !FOLLOWER_VISIBILITIES.has(row.visibility)) return
   if (row.inReplyToAccountId && row.inReplyToAccountId !== row.accountId) return
-  const subscribers = await tx.select({ accountId: follows.accountId }).from(follows)
-    .where(and(eq(follows.targetAccountId, row.accountId), eq(follows.notify, true)))
+  const subscribers = await subscribersRead(tx, { author: idToUuid(row.accountId) })
   const skip = new Set(mentioned)
   const recipients = subscribers.map((s) => s.accountId).filter((id) => !skip.has(id))
   await notifyAll(tx, { type: 'status', fromAccountId: row.accountId, statusId: row.id }, recipients)

@@ -3,7 +3,7 @@ import type { DbLike } from '../../db/client'
 import type { StatusRow } from '../../db/schema'
 import { uuidParam } from '../../db/sql'
 import { recordDirectStatus } from '../conversations/record'
-import { publishEvent } from '../events'
+import { publishEventSql, type StreamEvent } from '../events'
 import { notifyAll } from '../notifications/notify'
 import { notifySubscribers } from '../notifications/status-events'
 
@@ -14,25 +14,29 @@ export interface Recipient {
 
 /**
  * Everything a newly posted status causes, inside its transaction: home feed entries (followers' and hashtag followers'), notifications (mentions and
- * subscribers'), for direct statuses the participants' conversations, and the streaming `update` event.
- * Each concern is one function here, so posting, scheduled posting and reblogging all distribute the same way.
+ * subscribers'), for direct statuses the participants' conversations, and the streaming `update` event (sent by the
+ * home feeds' statement). Each concern is one function here, so posting, scheduled posting and reblogging all
+ * distribute the same way.
  */
 export async function distributeNewStatus(tx: DbLike, row: StatusRow, recipients: Recipient[]) {
-  await fanOutToHomeFeeds(tx, row)
+  await fanOutToHomeFeeds(tx, row, { type: 'update', statusId: row.id })
   if (row.visibility === 'list' && row.listId) await fanOutToListMembers(tx, row)
   const addressed = recipients.map((r) => r.accountId)
   await notifyAll(tx, { type: 'mention', fromAccountId: row.accountId, statusId: row.id }, addressed)
   await notifySubscribers(tx, row, addressed)
   await recordDirectStatus(tx, row, addressed)
-  await publishEvent(tx, { type: 'update', statusId: row.id })
 }
 
 /**
  * Writes the status into the home feeds of its author, the author's local followers and its hashtags' followers, in
  * one statement. Replies reach only followers who also follow the replied-to account (or are it), as on Mastodon;
- * reblogs skip followers who turned reblogs off. Visibility is still checked when the feed is read.
+ * reblogs skip followers who turned reblogs off. Visibility is still checked when the feed is read. With `publish`, the
+ * same statement also publishes that streaming event (`publishEvent`): an insert in `with` runs to completion whatever
+ * the statement's select reads of it.
  */
-export async function fanOutToHomeFeeds(tx: DbLike, row: Pick<StatusRow, 'id' | 'accountId' | 'reblogOfId' | 'inReplyToAccountId' | 'visibility'>) {
+export async function fanOutToHomeFeeds(
+  tx: DbLike, row: Pick<StatusRow, 'id' | 'accountId' | 'reblogOfId' | 'inReplyToAccountId' | 'visibility'>, publish?: StreamEvent,
+) {
   const author = uuidParam(row.accountId)
   const replyTo = row.inReplyToAccountId && row.inReplyToAccountId !== row.accountId ? uuidParam(row.inReplyToAccountId) : null
   const replyRule = replyTo
@@ -45,7 +49,7 @@ export async function fanOutToHomeFeeds(tx: DbLike, row: Pick<StatusRow, 'id' | 
     : sql``
   const reblogRule = row.reblogOfId ? sql`and f.show_reblogs ${notYetInFeed(sql`f.account_id`)}` : sql``
   const reblogOf = row.reblogOfId ? uuidParam(row.reblogOfId) : sql`null::uuid`
-  await tx.execute(sql`
+  const insert = sql`
     insert into home_feed_entries (account_id, status_id, author_id, reblog_of_id)
     select ${author}, ${uuidParam(row.id)}, ${author}, ${reblogOf}
     where exists (select 1 from users u where u.account_id = ${author}) ${notYetInFeed(author)}
@@ -54,7 +58,9 @@ export async function fanOutToHomeFeeds(tx: DbLike, row: Pick<StatusRow, 'id' | 
     from follows f join users u on u.account_id = f.account_id
     where f.target_account_id = ${author} ${replyRule} ${reblogRule}
     ${tagFollowersEntries(row)}
-    on conflict do nothing`)
+    on conflict do nothing`
+  const published = publish ? publishEventSql(publish) : null
+  await tx.execute(published ? sql`with fanned_out as (${insert}) select ${published}` : insert)
 }
 
 /**

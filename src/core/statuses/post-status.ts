@@ -1,12 +1,12 @@
 import { and, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm'
-import { resultRows, type DbLike, type Tx } from '../../db/client'
-import { uuidParam } from '../../db/sql'
-import { builtOnce, returningFields } from '../../db/prepared'
+import type { DbLike, Tx } from '../../db/client'
+import { builtOnce, builtOnceSelect, returningFields, selectedFields } from '../../db/prepared'
 import {
-  accounts, conversations, polls, statuses, statusIdempotencyKeys, statusMentions, tags, users,
-  type StatusRow, type StatusVisibility,
+  accounts, conversationMutes, conversations, oauthApps, polls, statuses, statusIdempotencyKeys, statusMentions, statusTags, tags, users,
+  type AccountRow, type StatusRow, type StatusVisibility, type UserRow,
 } from '../../db/schema'
 import type { Ctx } from '../context'
+import { activeFiltersJsonSql, filtersFromJson, type FilterWithRules } from '../filters/filters'
 import { ConflictError, NotFoundError, ValidationError } from '../errors'
 import { ownsList } from '../lists/lists'
 import { idToUuid, isId, newId } from '../ids'
@@ -41,21 +41,24 @@ export const statusUrl = (baseUrl: string, username: string, id: string) => `${b
 
 /**
  * What rendering keeps of a status (`server/render/cache.ts`, `StatusParts` less the mentions and media) as its
- * posting transaction left it, read at the end of that transaction under the version it committed.
+ * posting transaction left it, read at the end of that transaction under the version it committed; with what its
+ * answer shows of its author and of the poster as its viewer (`server/render/bundle.ts`, `NewStatusViewer`).
  */
 export interface PostedParts {
   version: number
   tags: string[]
   application: { id: string; name: string; website: string | null } | null
   hasPoll: boolean
+  author: { account: AccountRow; user: UserRow }
+  viewer: { threadMuted: boolean; filters: FilterWithRules[] }
 }
 
 /**
  * Posts a status: everything (status, thread, mentions, tags, poll, counters, idempotency key) in one transaction.
  * With an `Idempotency-Key`, a repeat of the same request by the same account within an hour returns the first status.
- * With `onCommitted`, a status without mentions or media also reads its render parts at the end of the transaction
- * and hands them over once committed (the returned row then carries the committed `render_version`), so that the
- * answer can be rendered without reading them again.
+ * With `onCommitted`, a status without mentions or media also reads its render parts, its author and the poster's
+ * state as its viewer at the end of the transaction and hands them over once committed (the returned row then carries
+ * the committed `render_version`), so that the answer can be rendered without reading them again.
  */
 export async function postStatus(
   ctx: Ctx, poster: Poster, params: PostStatusParams,
@@ -120,25 +123,55 @@ class PreviewRollback extends Error {}
 class IdempotencyKeyTaken extends Error {}
 
 /**
- * The committed-to-be render version of a status just written in `tx`, with its tag names (as stored, whatever case
- * was posted) and application. The application's row is locked (`for share`) until commit: a rename committed
- * meanwhile is read here, and one that comes later waits for the commit and then bumps this status's version.
+ * The status just written in `tx` as its answer shows it: its committed-to-be render version with its tag names (as
+ * stored, whatever case was posted) and application, and its author (with the statuses count it just bumped), their
+ * filters and whether they muted its thread, in one statement, the last of the transaction. The application's row is
+ * locked (`for share`) until commit: a rename committed meanwhile is read here, and one that comes later waits for
+ * the commit and then bumps this status's version.
  */
+const postedRead = (withApp: boolean) => builtOnce<PostedRow[]>((db) => {
+  const fields = {
+    version: statuses.renderVersion,
+    tags: sql<string[] | string>`(select coalesce(json_agg(t.name::text), '[]') from ${statusTags} st join ${tags} t on t.id = st.tag_id
+      where st.status_id = ${statuses.id})`,
+    account: accounts,
+    user: users,
+    threadMuted: sql<boolean>`exists (select 1 from ${conversationMutes} m where m.account_id = ${accounts.id}
+      and m.conversation_id = ${statuses.conversationId})`,
+    filters: sql<unknown>`${activeFiltersJsonSql(sql`${accounts.id}`)}`,
+  }
+  const id = sql`${statuses.id} = ${sql.placeholder('id')}`
+  const query = withApp
+    ? db.select({ ...fields, appName: oauthApps.name, appWebsite: oauthApps.website }).from(statuses)
+      .innerJoin(accounts, eq(accounts.id, statuses.accountId)).innerJoin(users, eq(users.accountId, accounts.id))
+      .innerJoin(oauthApps, eq(oauthApps.id, statuses.applicationId)).where(id).for('share', { of: oauthApps })
+    : db.select({ ...fields, appName: sql<null>`null`, appWebsite: sql<null>`null` }).from(statuses)
+      .innerJoin(accounts, eq(accounts.id, statuses.accountId)).innerJoin(users, eq(users.accountId, accounts.id))
+      .where(and(id, isNull(statuses.applicationId)))
+  return { statement: query.getSQL(), fields: selectedFields(query) }
+})
+interface PostedRow {
+  version: number
+  tags: string[] | string
+  account: AccountRow
+  user: UserRow
+  threadMuted: boolean | string
+  filters: unknown
+  appName: string | null
+  appWebsite: string | null
+}
+const postedReads = { app: postedRead(true), none: postedRead(false) }
+
 async function postedParts(tx: Tx, statusId: string, draft: StatusDraft): Promise<PostedParts | null> {
-  const id = uuidParam(statusId)
-  const tagNames = sql`(select coalesce(json_agg(t.name::text), '[]') from status_tags st join tags t on t.id = st.tag_id where st.status_id = s.id)`
-  const [row] = resultRows<{ version: number; tags: string[] | string; app_name: string | null; app_website: string | null }>(
-    await tx.execute(draft.appId
-      ? sql`select s.render_version as version, ${tagNames} as tags, a.name as app_name, a.website as app_website
-          from statuses s join oauth_apps a on a.id = s.application_id where s.id = ${id} for share of a`
-      : sql`select s.render_version as version, ${tagNames} as tags, null as app_name, null as app_website
-          from statuses s where s.id = ${id} and s.application_id is null`))
+  const [row] = await (draft.appId ? postedReads.app : postedReads.none)(tx, { id: idToUuid(statusId) })
   if (!row) return null
   return {
     version: Number(row.version),
     tags: typeof row.tags === 'string' ? JSON.parse(row.tags) : row.tags,
-    application: draft.appId ? { id: draft.appId, name: row.app_name!, website: row.app_website } : null,
+    application: draft.appId ? { id: draft.appId, name: row.appName!, website: row.appWebsite } : null,
     hasPoll: !!draft.poll,
+    author: { account: row.account, user: row.user },
+    viewer: { threadMuted: row.threadMuted === true || row.threadMuted === 't', filters: filtersFromJson(row.filters) },
   }
 }
 
@@ -207,14 +240,17 @@ export interface StatusDraft {
   remote?: { uri: string; url: string | null; createdAt: Date; inReplyToUri?: string | null }
 }
 
+/** The poster's name and defaults: built once, run on whatever handle posts (a scheduled status's transaction too). */
+const authorRead = builtOnceSelect((db) => db.select({
+  username: accounts.username,
+  defaultVisibility: users.defaultVisibility,
+  defaultSensitive: users.defaultSensitive,
+  defaultLanguage: users.defaultLanguage,
+  defaultContentType: users.defaultContentType,
+}).from(accounts).innerJoin(users, eq(users.accountId, accounts.id)).where(sql`${accounts.id} = ${sql.placeholder('id')}`))
+
 async function loadAuthor(db: DbLike, accountId: string) {
-  const [row] = await db.select({
-    username: accounts.username,
-    defaultVisibility: users.defaultVisibility,
-    defaultSensitive: users.defaultSensitive,
-    defaultLanguage: users.defaultLanguage,
-    defaultContentType: users.defaultContentType,
-  }).from(accounts).innerJoin(users, eq(users.accountId, accounts.id)).where(eq(accounts.id, accountId)).limit(1)
+  const [row] = await authorRead(db, { id: idToUuid(accountId) })
   if (!row) throw new NotFoundError()
   return row
 }
@@ -356,28 +392,17 @@ export async function upsertTags(tx: DbLike, names: string[]): Promise<string[]>
   return rows.map((r) => r.id)
 }
 
-/** Upserts tags by name, as `upsertTags`, and links them to a new status, in one statement. */
-async function tagStatus(tx: DbLike, statusId: string, names: string[]) {
-  if (!names.length) return
-  const rows = JSON.stringify(names.map((name) => ({ id: idToUuid(newId()), name })))
-  await tx.execute(sql`
-    with tagged as (
-      insert into tags (id, name) select x.id, x.name from json_to_recordset(${rows}::json) as x(id uuid, name citext)
-      on conflict (name) do update set name = tags.name
-      returning id)
-    insert into status_tags (status_id, tag_id) select ${uuidParam(statusId)}, id from tagged
-    on conflict do nothing`)
-}
-
 const raw = (name: string) => sql`${sql.placeholder(name)}`
 
 /**
  * The status's insert, built once per shape: with its new thread or in a known one, with the creation time given (a
- * remote status) or now, and counting it in its author's statuses or not (as `bumpAuthorStatuses`, by the same
- * statement). Values that may be null are bound as the driver takes them (Drizzle's column encoders would not skip
- * a null placeholder).
+ * remote status) or now, counting it in its author's statuses or not (as `bumpAuthorStatuses`, by the same
+ * statement), and with hashtags or not (upserted by name as `upsertTags` and linked to the status, by the same
+ * statement too: the links' foreign key is checked at its end, once the status is there). Values that may be null are
+ * bound as the driver takes them (Drizzle's column encoders would not skip a null placeholder).
  */
-const statusInsert = (newConversation: boolean, givenCreatedAt: boolean, countsForAuthor: boolean) => builtOnce<StatusRow[]>((db) => {
+const statusInsert = (shape: StatusInsertShape) => builtOnce<StatusRow[]>((db) => {
+  const { newConversation, givenCreatedAt, countsForAuthor, tagged } = shape
   const insert = db.insert(statuses).values({
     id: sql.placeholder('id'),
     accountId: sql.placeholder('accountId'),
@@ -404,15 +429,21 @@ const statusInsert = (newConversation: boolean, givenCreatedAt: boolean, countsF
   const ctes = [
     ...(newConversation ? [sql`new_conversation as (insert into ${conversations} (id) values (${raw('conversationId')}))`] : []),
     ...(countsForAuthor ? [sql`author_statuses as (${authorStatusesUpdate(db, raw('accountUuid'), sql`1`, true).getSQL()})`] : []),
+    ...(tagged ? [
+      sql`tagged as (insert into ${tags} (id, name) select x.id, x.name from json_to_recordset(${raw('tags')}::json) as x(id uuid, name citext)
+        on conflict (name) do update set name = ${tags}.name returning id)`,
+      sql`status_tagged as (insert into ${statusTags} (status_id, tag_id) select ${raw('idUuid')}::uuid, id from tagged on conflict do nothing)`,
+    ] : []),
   ]
   const statement = ctes.length ? sql`with ${sql.join(ctes, sql`, `)} ${insert.getSQL()}` : insert.getSQL()
   return { statement, fields: returningFields(insert) }
 })
+interface StatusInsertShape { newConversation: boolean; givenCreatedAt: boolean; countsForAuthor: boolean; tagged: boolean }
 const statusInserts = new Map<string, ReturnType<typeof statusInsert>>()
-const shapedStatusInsert = (newConversation: boolean, givenCreatedAt: boolean, countsForAuthor: boolean) => {
-  const key = `${newConversation}/${givenCreatedAt}/${countsForAuthor}`
+const shapedStatusInsert = (shape: StatusInsertShape) => {
+  const key = `${shape.newConversation}/${shape.givenCreatedAt}/${shape.countsForAuthor}/${shape.tagged}`
   let insert = statusInserts.get(key)
-  if (!insert) statusInserts.set(key, (insert = statusInsert(newConversation, givenCreatedAt, countsForAuthor)))
+  if (!insert) statusInserts.set(key, (insert = statusInsert(shape)))
   return insert
 }
 
@@ -421,9 +452,13 @@ const uuidOrNull = (id: string | null | undefined) => (id ? idToUuid(id) : null)
 /** Writes a new status with its thread, mentions, tags, poll, media and counters; `distributeNewStatus` then delivers it. */
 export async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<StatusRow> {
   const base = ctx.config.baseUrl
-  const insert = shapedStatusInsert(!d.conversationId, !!d.remote, countsPublicly(d.visibility))
+  const insert = shapedStatusInsert({
+    newConversation: !d.conversationId, givenCreatedAt: !!d.remote, countsForAuthor: countsPublicly(d.visibility), tagged: d.tags.length > 0,
+  })
   const [row] = await insert(tx, {
     id: d.id,
+    idUuid: idToUuid(d.id),
+    tags: d.tags.length ? JSON.stringify(d.tags.map((name) => ({ id: idToUuid(newId()), name }))) : undefined,
     accountId: d.accountId,
     accountUuid: idToUuid(d.accountId),
     uri: d.remote ? d.remote.uri : statusUri(base, d.username, d.id),
@@ -449,7 +484,6 @@ export async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<St
   if (d.recipients.length) {
     await tx.insert(statusMentions).values(d.recipients.map((r) => ({ statusId: row.id, accountId: r.accountId, silent: r.silent })))
   }
-  await tagStatus(tx, row.id, d.tags)
   if (d.poll) {
     await tx.insert(polls).values({
       statusId: row.id,

@@ -18,6 +18,7 @@ import { renderOneScheduledStatus, renderScheduledStatuses } from '../render/sch
 import { renderAccounts } from '../render/account'
 import { buildStatusSource, renderStatus, renderStatuses, renderStatusHistory } from '../render/status'
 import { renderCacheOf } from '../render/cache'
+import type { KnownAccounts } from '../render/bundle'
 
 const READ = { scopes: ['read:statuses'], optional: true }
 const WRITE = { scopes: ['write:statuses'] }
@@ -35,13 +36,20 @@ export const statusesApi = (base: Base) =>
       const scheduledAt = readScheduledAt(input)
       if (scheduledAt) return renderOneScheduledStatus(ctx, await scheduleStatus(ctx, poster, params, scheduledAt))
       if (readPreview(input)) return previewStatus(ctx, poster, params, (c, row) => renderStatus(c, row, user))
+      let known: KnownAccounts | undefined
       const row = await postStatus(ctx, poster, params, {
         idempotencyKey: request.headers.get('idempotency-key'),
-        // the answer (and later pages) then find the new status's parts kept, without reading them back
-        onCommitted: (posted, { version, ...parts }) =>
-          renderCacheOf(ctx.database).keepStatusParts(posted.id, version, { ...parts, mentions: [], media: [], card: null }),
+        // the answer (and later pages) then find the new status's parts kept, and the answer its author and viewer
+        // state as posting read them, without reading any of them back
+        onCommitted: (posted, { version, author, viewer, ...parts }) => {
+          renderCacheOf(ctx.database).keepStatusParts(posted.id, version, { ...parts, mentions: [], media: [], card: null })
+          known = {
+            rows: [author.account], users: new Map([[author.account.id, author.user]]),
+            newStatusViewer: { accountId: poster.accountId, ...viewer },
+          }
+        },
       })
-      return renderStatus(ctx, row, user)
+      return renderStatus(ctx, row, user, {}, known)
     }, { auth: WRITE })
     .get('/api/v1/statuses', async ({ ctx, input, viewer }) => {
       const ids = parseStringArray(input.id ?? input.ids)

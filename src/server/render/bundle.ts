@@ -126,6 +126,19 @@ export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: View
 export interface KnownAccounts {
   rows: AccountRow[]
   users: Map<string, UserRow | null>
+  /** for statuses just posted by their one viewer: what posting read of that viewer's state */
+  newStatusViewer?: NewStatusViewer
+}
+
+/**
+ * The viewer's state on statuses they posted themselves and that nobody could have seen before: none is pinned,
+ * favourited, reblogged, bookmarked or reacted to; their thread may be muted and the viewer's filters apply, as read
+ * in the posting transaction. Used only when the page is exactly those statuses (nothing reblogged or quoted).
+ */
+export interface NewStatusViewer {
+  accountId: string
+  threadMuted: boolean
+  filters: FilterWithRules[]
 }
 
 /**
@@ -180,7 +193,8 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
             where v.poll_id = ${polls}.id and v.account_id = any(${uuidArrayParam(accountViewerIds)}) group by v.account_id) o)`
         : sql<null>`null`,
     }).from(polls).where(anyId(polls.statusId, pollStatusIds)) : [],
-    loadViewerState(ctx, accountViewerIds, ids, unique(fullRows.map((r) => r.conversationId)), distinct),
+    newStatusViewerState(known?.newStatusViewer, rows, ids, distinct)
+      ?? loadViewerState(ctx, accountViewerIds, ids, unique(fullRows.map((r) => r.conversationId)), distinct),
     visibleToViewers(ctx, viewerIds, [{ ids: unique(fullRows.map((r) => r.inReplyToId)), withReblog: true }]),
   ])
   const withPoll = new Set(pollsWithVotes.map((p) => p.poll.statusId))
@@ -351,6 +365,18 @@ interface ViewerState {
   byViewer: Map<string, ViewerFlags>
   /** emoji reactions as each of the distinct viewers may see them, in their order */
   reactions: Map<string, ReactionSummary[]>[]
+}
+
+/** The viewer state `NewStatusViewer` stands for, when it applies to this page and these viewers. */
+function newStatusViewerState(known: NewStatusViewer | undefined, rows: StatusRow[], ids: string[], viewers: (Viewer | null)[]): ViewerState | null {
+  if (!known || viewers.length !== 1 || viewers[0]?.accountId !== known.accountId) return null
+  if (ids.length !== rows.length || rows.some((r) => r.accountId !== known.accountId)) return null
+  const mutedConversations = new Set(known.threadMuted ? rows.map((r) => r.conversationId).filter((id): id is string => !!id) : [])
+  return {
+    pinnedAt: new Map(),
+    byViewer: new Map([[known.accountId, { favourited: new Set(), reblogged: new Set(), bookmarked: new Map(), mutedConversations, filters: known.filters }]]),
+    reactions: summariesFromRows([], viewers),
+  }
 }
 
 const jsonValue = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T
