@@ -43,7 +43,7 @@ export async function statusPage(ctx: Ctx, viewerAccountId: string | null, page:
   return newestFirst(rows, !!page.minId)
 }
 
-/** A query of candidate status ids in reading order, its one column `candidateId`, for `candidateBatch`. */
+/** A query of candidate status ids in reading order, its one column made by `candidateId`, for `candidateBatch`. */
 type CandidateQuery = TypedQueryBuilder<{ id: SQL.Aliased<string> }, { id: string }[]> & Preparable<{ id: string }[]>
 
 /** A candidate query's column: the status id as `id`, read back as a flake id. */
@@ -183,13 +183,13 @@ export const normalizeTag = (t: string) => t.trim().replace(/^#/, '').toLowerCas
 export const hasTag = (name: string, binds: Binds = inlineBinds) => sql`exists (select 1 from status_tags st join tags t on t.id = st.tag_id
   where st.status_id = ${statuses.id} and t.name = ${binds.value(name)})`
 
-/** Public statuses carrying the hashtags asked for. */
 /** How many tagged status ids are read from the tag index per round while filling a page. */
 const TAG_CANDIDATES = 200
 
 /**
- * Public statuses carrying the hashtags asked for. Driven by the tag index (`status_tags (tag_id, status_id desc)`):
- * candidate ids are read newest first a batch at a time and filtered like any timeline, until the page is full.
+ * Public statuses carrying the hashtags asked for. Driven by the tag index (`status_tags (tag_id, status_id)`, read
+ * backwards): candidate ids are read newest first a batch at a time and filtered like any timeline, until the page is
+ * full.
  */
 export async function tagTimeline(ctx: Ctx, viewerAccountId: string | null, page: Page, opts: TimelineOptions, scope: PublicScope, q: TagQuery): Promise<StatusRow[]> {
   const any = [...new Set(q.any.map(normalizeTag).filter(Boolean))]
