@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 
 export type RegistrationMode = 'open' | 'invite' | 'approval' | 'closed'
@@ -70,6 +71,8 @@ export interface Config {
   port: number
   /** PostgreSQL connection string; embedded PGlite in `dataDir` when absent. */
   databaseUrl: string | null
+  /** Connections this process opens to PostgreSQL at most (`ROOKERY_DB_POOL`, default `defaultPoolSize()`). */
+  databasePoolSize: number
   dataDir: string
   /**
    * The embedded database syncs each commit to the disk, so acknowledged writes survive a crash of the machine
@@ -340,9 +343,25 @@ function showDomainBlocks(value: string | undefined): Config['federation']['show
   return value
 }
 
+/**
+ * Twice the cores, at least 4 and at most 10. Each connection is a PostgreSQL backend process: more of them than the
+ * cores can run only take turns, and on two cores 10 backends spent 15–45 % more CPU per request than 4 under the
+ * same load (bench/README.md, "Connections"). postgres.js sends further queries down busy connections rather than
+ * waiting for a free one, so fewer connections do not queue requests behind each other.
+ */
+export function defaultPoolSize(cores = availableParallelism()): number {
+  return Math.min(10, Math.max(4, 2 * cores))
+}
+
 function bool(value: string | undefined): boolean | undefined {
   if (value === undefined || value === '') return undefined
   return ['1', 'true', 'yes', 'on'].includes(value.toLowerCase())
+}
+
+function poolSize(given: number | undefined): number {
+  if (given === undefined) return defaultPoolSize()
+  if (!Number.isInteger(given) || given < 1) throw new Error(`ROOKERY_DB_POOL must be a whole number of connections, at least 1, got "${given}"`)
+  return given
 }
 
 function int(value: string | undefined): number | undefined {
@@ -410,6 +429,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host,
     port,
     databaseUrl: overrides.databaseUrl !== undefined ? overrides.databaseUrl : env.DATABASE_URL || fromFile.databaseUrl || null,
+    databasePoolSize: poolSize(overrides.databasePoolSize ?? int(env.ROOKERY_DB_POOL) ?? fromFile.databasePoolSize),
     dataDir,
     pgliteFsync: overrides.pgliteFsync ?? bool(env.ROOKERY_PGLITE_FSYNC) ?? fromFile.pgliteFsync ?? true,
     registrations,
