@@ -3,8 +3,9 @@
 import { CommanderError } from 'commander'
 import { DataDirLockedError } from '../db/lock'
 import { errorMessage } from './errors'
+import { LONG_RUNNING, raiseJitThresholds } from './jit'
 import { write } from './output'
-import { createProgram } from './program'
+import { commandOf, createProgram } from './program'
 
 async function reportError(error: unknown) {
   const message = errorMessage(error)
@@ -18,6 +19,8 @@ async function reportError(error: unknown) {
 }
 
 async function main(argv: string[]): Promise<number> {
+  const command = commandOf(argv)
+  if (command && LONG_RUNNING.has(command)) raiseJitThresholds()
   try {
     await (await createProgram(argv)).parseAsync(argv)
     return 0

@@ -221,16 +221,27 @@ export async function startJobs(database: Database, opts: JobsOptions = {}): Pro
   const executor = executorFor(database.db)
   // Loaded here (with node-postgres's helpers and the cron libraries): a process reaches it after it answers requests.
   const { default: PgBoss } = await import('pg-boss')
-  const boss = new PgBoss({
-    db: executor,
-    supervise: opts.supervise ?? true,
-    schedule: opts.supervise ?? true,
-    // Schedules are per minute at the finest; the queue between pg-boss's clock and the scheduled queues is polled.
-    cronWorkerIntervalSeconds: Math.min(45, Math.max(1, Math.round(idleSeconds))),
-    migrate: true,
-  })
+  const supervise = opts.supervise ?? true
+  const boss = new PgBoss({ db: executor, supervise, schedule: false, migrate: true })
   boss.on('error', (e: Error) => console.error('[rookery] job queue error:', e.message))
   await boss.start()
+  // pg-boss's clock, which turns the schedules into jobs, starts with the first schedule this process registers (its
+  // workers do, once a server has answered): a start no longer waits for its first cron pass and its queries. It is
+  // pg-boss's own timekeeper, in an instance of its own (pg-boss starts it only with the instance).
+  let clock: Promise<PgBoss> | null = null
+  const startClock = () => (clock ??= (async () => {
+    const timekeeper = new PgBoss({
+      db: executor,
+      supervise: false,
+      schedule: true,
+      // Schedules are per minute at the finest; the queue between pg-boss's clock and the scheduled queues is polled.
+      cronWorkerIntervalSeconds: Math.min(45, Math.max(1, Math.round(idleSeconds))),
+      migrate: false,
+    })
+    timekeeper.on('error', (e: Error) => console.error('[rookery] job queue error:', e.message))
+    await timekeeper.start()
+    return timekeeper
+  })())
   // Taken before this process takes its first job, so that none of its jobs is ever seen without a live owner.
   let ownership: Promise<JobOwnership | null> | null = null
   const owning = () => (ownership ??= holdJobOwnership(database, { checkSeconds: opts.ownerCheckSeconds }))
@@ -308,6 +319,7 @@ export async function startJobs(database: Database, opts: JobsOptions = {}): Pro
     async schedule(queue, cron, data) {
       ensureQueue(queue)
       await boss.schedule(queue, cron, data ?? {})
+      if (supervise) await startClock()
     },
     async depth() {
       const queues = await boss.getQueues()
@@ -320,6 +332,7 @@ export async function startJobs(database: Database, opts: JobsOptions = {}): Pro
       const stopping = [...pools.values()]
       pools.clear()
       await Promise.all(stopping.map((p) => p.stop()))
+      await (await clock?.catch(() => null))?.stop({ graceful: true, wait: true, timeout: 10_000 })
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 })
       await executor.release?.()
       await claim?.release()

@@ -45,42 +45,45 @@ import { metricsApi } from './api/metrics'
 import { shoutboxApi } from './api/shoutbox'
 
 /** Discovery and extras, composed apart so the app's type stays within what TypeScript can instantiate. */
-function discoveryFeatures(base: Base) {
-  return new Elysia({ name: 'features.discovery' })
-    .use(searchApi(base)).use(tagsApi(base)).use(cardsApi(base)).use(trendsApi(base))
-    .use(announcementsApi(base)).use(discoveryApi(base))
-    .use(bookmarkFoldersApi(base)).use(pushApi(base)).use(backupsApi(base)).use(frontendSettingsApi(base))
-    .use(metricsApi(base)).use(shoutboxApi(base))
-    .use(interactionPages(base))
-}
+const discoveryFeatures = (app: Base) =>
+  app
+    .use(searchApi).use(tagsApi).use(cardsApi).use(trendsApi)
+    .use(announcementsApi).use(discoveryApi)
+    .use(bookmarkFoldersApi).use(pushApi).use(backupsApi).use(frontendSettingsApi)
+    .use(metricsApi).use(shoutboxApi)
+    .use(interactionPages)
 
-/** Composes the whole HTTP API; every feature module receives the same base (context + auth macro). */
+/**
+ * Composes the whole HTTP API. Every feature module is a function that adds its routes to the app itself, after the
+ * base (context, body parsing, errors, CORS, the `auth` macro) and compression: each route is registered once. A module
+ * that was an Elysia instance of its own had its routes added again by every `.use()` up to the app (1,407 additions
+ * for 516 routes), each merging its hooks anew, which took a good part of a start.
+ */
 export function createApp(ctx: Ctx) {
-  const base = createBase(ctx)
   return new Elysia({ name: 'rookery' })
-    .use(base)
+    .use(createBase(ctx))
     .use(compressionPlugin)
     .use(federationMount(ctx))
-    .use(appsApi(base))
-    .use(oauthApi(base))
-    .use(accountsApi(base))
-    .use(pleromaCaptchaApi(base))
-    .use(instanceApi(base))
-    .use(wellKnownApi(base))
-    .use(statusesApi(base))
-    .use(timelinesApi(base))
-    .use(listsApi(base))
-    .use(filtersApi(base))
-    .use(notificationsApi(base)).use(markersApi(base)).use(conversationsApi(base)).use(chatsApi(base)).use(pollsApi(base))
-    .use(streamingApi(base))
-    .use(mediaApi(base))
-    .use(relationshipsApi(base)).use(importsApi(base)).use(scrobblesApi(base))
-    .use(emojiApi(base)).use(emojiPacksApi(base)).use(reactionsApi(base))
-    .use(accountSecurityApi(base))
-    .use(discoveryFeatures(base))
-    .use(adminApi(base))
-    .use(pagesApi(base))
-    .use(frontendsWeb(base))
+    .use(appsApi)
+    .use(oauthApi)
+    .use(accountsApi)
+    .use(pleromaCaptchaApi)
+    .use(instanceApi)
+    .use(wellKnownApi)
+    .use(statusesApi)
+    .use(timelinesApi)
+    .use(listsApi)
+    .use(filtersApi)
+    .use(notificationsApi).use(markersApi).use(conversationsApi).use(chatsApi).use(pollsApi)
+    .use(streamingApi)
+    .use(mediaApi)
+    .use(relationshipsApi).use(importsApi).use(scrobblesApi)
+    .use(emojiApi).use(emojiPacksApi).use(reactionsApi)
+    .use(accountSecurityApi)
+    .use(discoveryFeatures)
+    .use(adminApi)
+    .use(pagesApi)
+    .use(frontendsWeb)
 }
 
 export type App = ReturnType<typeof createApp>

@@ -180,3 +180,17 @@ describe('jobs a crashed process left running', () => {
     }
   }, 30_000)
 })
+
+describe('schedules', () => {
+  test('a schedule registered by a process running workers becomes jobs (its clock starts with the first one)', async () => {
+    const clocked = await startJobs(ctx.database, { supervise: true, pollingIntervalSeconds: 1, queues: ['test-scheduled'] })
+    try {
+      const seen: string[] = []
+      await clocked.work('test-scheduled', async (_data, id) => { seen.push(id) })
+      await clocked.schedule('test-scheduled', '* * * * *')
+      expect(await waitFor(() => seen.length > 0, 30_000)).toBe(true)
+    } finally {
+      await clocked.stop()
+    }
+  })
+})

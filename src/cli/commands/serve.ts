@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { cliConfig, type GlobalOptions } from '../context'
 import { write } from '../output'
+import { restoreJitThresholds } from '../jit'
 import { port } from '../options'
 import { ROOKERY_VERSION as VERSION } from '../../version'
 
@@ -26,6 +27,7 @@ Examples:
       const config = cliConfig(cmd, { ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) })
       const { startServer, stopOnSignals } = await import('../../server/serve') // admin commands need not load the HTTP stack
       const server = await startServer(config, { jobs: opts.jobs })
+      restoreJitThresholds() // it has answered (and its workers are up): what runs from now on is the work
       stopOnSignals(server)
       const database = server.ctx.database.describe
       if (cmd.optsWithGlobals<GlobalOptions>().json) {

@@ -1,5 +1,6 @@
 import { Command } from 'commander'
 import { cliConfig, type GlobalOptions } from '../context'
+import { restoreJitThresholds } from '../jit'
 import { write } from '../output'
 import { ROOKERY_VERSION as VERSION } from '../../version'
 
@@ -20,6 +21,7 @@ Examples:
       const { startWorkerProcess } = await import('../../workers')
       const { stopOnSignals } = await import('../../server/serve')
       const worker = await startWorkerProcess(config)
+      restoreJitThresholds()
       stopOnSignals(worker)
       const database = worker.ctx.database.describe
       if (cmd.optsWithGlobals<GlobalOptions>().json) {

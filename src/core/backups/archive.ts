@@ -1,7 +1,7 @@
 import { basename } from 'node:path'
 import { and, asc, eq, gt, inArray, isNotNull } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
-import { Zip, ZipDeflate, ZipPassThrough } from 'fflate'
+import type { Zip } from 'fflate'
 import { accounts, bookmarks, favourites, mediaAttachments, statusMentions, statuses, type AccountRow, type MediaAttachmentRow, type StatusRow } from '../../db/schema'
 import type { Ctx } from '../context'
 import { mediaStorage, type MediaStorage } from '../media/storage'
@@ -10,6 +10,8 @@ const BATCH = 200
 const PUBLIC = 'https://www.w3.org/ns/activitystreams#Public'
 const CONTEXT = ['https://www.w3.org/ns/activitystreams', 'https://w3id.org/security/v1']
 const encoder = new TextEncoder()
+/** fflate is required by the first archive written, not at start. */
+const fflate = () => require('fflate') as typeof import('fflate')
 
 /** What went into an archive. */
 export interface ArchiveSummary {
@@ -27,7 +29,7 @@ class ZipFileWriter {
 
   constructor(path: string) {
     this.sink = Bun.file(path).writer()
-    this.zip = new Zip((err, chunk) => {
+    this.zip = new (fflate().Zip)((err, chunk) => {
       if (err) this.failure = err
       else this.sink.write(chunk)
     })
@@ -39,6 +41,7 @@ class ZipFileWriter {
 
   /** Starts an entry; `compress` false for files that are already compressed (images, video). */
   entry(name: string, compress = true): { push(data: Uint8Array | string): Promise<void>; end(): Promise<void> } {
+    const { ZipDeflate, ZipPassThrough } = fflate()
     const file = compress ? new ZipDeflate(name, { level: 6 }) : new ZipPassThrough(name)
     this.zip.add(file)
     return {

@@ -1,4 +1,4 @@
-import { unzipSync, zipSync, type Zippable } from 'fflate'
+import type { Zippable } from 'fflate'
 import { ValidationError } from '../errors'
 
 /**
@@ -28,6 +28,9 @@ export interface ZipEntry {
 }
 
 const invalid = (why: string) => new ValidationError(`Invalid archive: ${why}`)
+
+/** fflate is required by the first archive read or written, not at start. */
+const fflate = () => require('fflate') as typeof import('fflate')
 
 /** Whether a name inside an archive is a plain relative path. */
 export function isSafeEntryName(name: string): boolean {
@@ -80,7 +83,7 @@ export function readZip(bytes: Uint8Array, select: (name: string) => boolean, li
   let problem: ValidationError | null = null
   let files: Record<string, Uint8Array>
   try {
-    files = unzipSync(bytes, {
+    files = fflate().unzipSync(bytes, {
       filter(file) {
         const i = index++
         if (problem) return false
@@ -118,5 +121,5 @@ const FIXED_MTIME = new Date(2000, 0, 1)
 export function makeZip(entries: ZipEntry[]): Uint8Array {
   const tree: Zippable = {}
   for (const e of entries) tree[e.name] = [e.data, { level: 0, mtime: FIXED_MTIME }]
-  return zipSync(tree, { level: 0, mtime: FIXED_MTIME })
+  return fflate().zipSync(tree, { level: 0, mtime: FIXED_MTIME })
 }

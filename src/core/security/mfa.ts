@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import { and, eq, gt, isNull, like, lt, sql } from 'drizzle-orm'
-import { Secret, TOTP } from 'otpauth'
+import type { TOTP } from 'otpauth'
 import type { DbLike } from '../../db/client'
 import { accounts, mfaChallenges, rateLimitCounters, users, type AccountRow, type UserRow } from '../../db/schema'
 import { confirmCurrentPassword } from '../accounts/current-password'
 import type { Ctx } from '../context'
 import { AppError, NotFoundError, ValidationError } from '../errors'
 import { randomToken, sha256 } from '../secrets'
+
+/** otpauth is required by the first two-factor check or setup, not at start. */
+const otpauth = () => require('otpauth') as typeof import('otpauth')
 
 export const TOTP_DIGITS = 6
 export const TOTP_PERIOD = 30
@@ -42,6 +45,7 @@ export function mfaSettings(user: Pick<UserRow, 'totpSecret' | 'backupCodeHashes
 export const mfaRequired = (user: Pick<UserRow, 'totpSecret'>): boolean => !!user.totpSecret
 
 function totp(ctx: Ctx, secret: string, label: string): TOTP {
+  const { Secret, TOTP } = otpauth()
   return new TOTP({
     issuer: ctx.config.instance.name || ctx.config.domain,
     label,
@@ -102,7 +106,7 @@ export async function getMfaSettings(ctx: Ctx, userId: string): Promise<MfaSetti
  */
 export async function setupTotp(ctx: Ctx, userId: string): Promise<{ key: string; provisioning_uri: string }> {
   const user = await loadUser(ctx.db, userId)
-  const key = new Secret({ size: 20 }).base32
+  const key = new (otpauth().Secret)({ size: 20 }).base32
   await ctx.db.update(users).set({ pendingTotpSecret: key, updatedAt: sql`now()` as unknown as Date }).where(eq(users.id, userId))
   return { key, provisioning_uri: totp(ctx, key, user.email).toString() }
 }

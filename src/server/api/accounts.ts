@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { DEFAULT_AVATAR_PATH, DEFAULT_HEADER_PATH, defaultAvatarPng, defaultHeaderPng } from '../../core/accounts/default-images'
 import { getAccount, getAccountsByIds } from '../../core/accounts/queries'
 import { lookupAccountResolving } from '../../core/search/resolve'
@@ -21,9 +20,8 @@ const png = (bytes: Buffer) => new Response(new Uint8Array(bytes), {
   headers: { 'content-type': 'image/png', 'cache-control': 'public, max-age=86400' },
 })
 
-export const accountsApi = (base: Base) =>
-  new Elysia({ name: 'api.accounts' })
-    .use(base)
+export const accountsApi = (app: Base) =>
+  app
     .post('/api/v1/accounts', async ({ ctx, input, viewer }) => {
       const result = await registerAccount(ctx, input, { appId: viewer?.appId ?? null, scopes: viewer?.scopes ?? [] })
       return { ...tokenResponse(ctx, result.token, result.account.username), ...(result.pending ?? {}) }

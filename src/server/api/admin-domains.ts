@@ -1,6 +1,5 @@
 // Mastodon's federation moderation API: domain blocks and, for limited federation, domain allows. Admins only, as
 // in Mastodon's default roles (moderators lack "manage federation").
-import { Elysia } from 'elysia'
 import { allowDomain, deleteDomainAllow, getDomainAllow, listDomainAllows } from '../../core/instance/domain-allows'
 import {
   createDomainBlock, deleteDomainBlock, getDomainBlock, listDomainBlocksForAdmin, updateDomainBlock,
@@ -14,9 +13,8 @@ const WRITE_BLOCKS: AuthRule = { scopes: ['admin:write:domain_blocks'], role: 'a
 const READ_ALLOWS: AuthRule = { scopes: ['admin:read:domain_allows'], role: 'admin' }
 const WRITE_ALLOWS: AuthRule = { scopes: ['admin:write:domain_allows'], role: 'admin' }
 
-export const adminDomainsApi = (base: Base) =>
-  new Elysia({ name: 'api.admin.domains' })
-    .use(base)
+export const adminDomainsApi = (app: Base) =>
+  app
     .get('/api/v1/admin/domain_blocks', async ({ ctx }) => (await listDomainBlocksForAdmin(ctx)).map(buildAdminDomainBlock), { auth: READ_BLOCKS })
     .get('/api/v1/admin/domain_blocks/:id', async ({ ctx, params }) => buildAdminDomainBlock(await getDomainBlock(ctx, params.id)), { auth: READ_BLOCKS })
     .post('/api/v1/admin/domain_blocks', async ({ ctx, input, user }) =>

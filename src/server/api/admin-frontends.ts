@@ -1,5 +1,4 @@
 // Pleroma's frontend management: list the known and installed frontends, install one from its build.
-import { Elysia } from 'elysia'
 import { BadRequestError } from '../../core/errors'
 import { installFrontend, listFrontends } from '../../core/frontends/install'
 import type { AuthRule, Base } from '../base'
@@ -14,11 +13,10 @@ const optionalString = (input: Record<string, unknown>, key: string): string | u
   return v
 }
 
-const routes = (base: Base, prefix: string) =>
-  new Elysia({ name: `api.admin.frontends${prefix}`, prefix })
-    .use(base)
-    .get('/frontends', ({ ctx }) => listFrontends(ctx), { auth: READ })
-    .post('/frontends/install', async ({ ctx, input }) => {
+const routes = (prefix: string) => (app: Base) =>
+  app
+    .get(`${prefix}/frontends`, ({ ctx }) => listFrontends(ctx), { auth: READ })
+    .post(`${prefix}/frontends/install`, async ({ ctx, input }) => {
       const name = optionalString(input, 'name')
       if (!name) throw new BadRequestError('Missing field: name')
       // Pleroma's `file` is a path on the server; over HTTP the archive itself is uploaded instead.
@@ -28,7 +26,7 @@ const routes = (base: Base, prefix: string) =>
       return listFrontends(ctx)
     }, { auth: WRITE })
 
-export const adminFrontendsApi = (base: Base) =>
-  new Elysia({ name: 'api.admin.frontends' })
-    .use(routes(base, '/api/v1/pleroma/admin'))
-    .use(routes(base, '/api/pleroma/admin'))
+export const adminFrontendsApi = (app: Base) =>
+  app
+    .use(routes('/api/v1/pleroma/admin'))
+    .use(routes('/api/pleroma/admin'))

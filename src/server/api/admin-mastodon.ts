@@ -1,7 +1,6 @@
 // Mastodon's account moderation API (/api/v1/admin/accounts and the v2 list) and its dashboard figures (measures and
 // dimensions). Moderators may moderate accounts; deleting an account's data and the dashboard need an admin, as in
 // Mastodon's default roles.
-import { Elysia } from 'elysia'
 import {
   approveAccount, deleteSuspendedAccount, findAccountById, listAccountsForAdmin, rejectAccount, takeAccountAction, undoAccountAction,
   type AccountActionType, type AccountFilter, type AccountStatusFilter,
@@ -71,9 +70,8 @@ function dimensionLimit(input: Record<string, unknown>): number {
   return n
 }
 
-export const adminMastodonApi = (base: Base) =>
-  new Elysia({ name: 'api.admin.mastodon' })
-    .use(base)
+export const adminMastodonApi = (app: Base) =>
+  app
     .post('/api/v1/admin/measures', async ({ ctx, input }) =>
       adminMeasures(ctx, parseStringArray(input.keys), parsePeriod(input.start_at, input.end_at), input), { auth: DASHBOARD })
     .post('/api/v1/admin/dimensions', async ({ ctx, input }) =>

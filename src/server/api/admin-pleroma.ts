@@ -1,6 +1,5 @@
 // Pleroma's admin API, under /api/v1/pleroma/admin and the older /api/pleroma/admin. Staff rights follow Pleroma's
 // defaults: moderators may change and delete statuses and handle reports; everything else needs an admin.
-import { Elysia } from 'elysia'
 import { updateUserAsAdmin } from '../../core/admin/credentials'
 import { deleteInstanceDocument, getInstanceDocument, INSTANCE_DOCUMENTS, putInstanceDocument, type InstanceDocumentName } from '../../core/admin/documents'
 import { createStaffInvite, emailInvite, parseInviteExpiry } from '../../core/admin/invites'
@@ -138,16 +137,15 @@ const htmlDocument = (content: string) => new Response(content, {
 })
 
 /** Every Pleroma admin route under one prefix. */
-const routes = (base: Base, prefix: string) =>
-  new Elysia({ name: `api.admin.pleroma${prefix}`, prefix })
-    .use(base)
+const routes = (prefix: string) => (app: Base) =>
+  app
     // users
-    .get('/users', async ({ ctx, input }) => {
+    .get(`${prefix}/users`, async ({ ctx, input }) => {
       const search = userSearch(input)
       const { entries, count } = await searchUsers(ctx, search)
       return { ...buildAdminUsers(ctx.config, entries), count, page_size: search.pageSize }
     }, { auth: admin('admin:read:accounts') })
-    .post('/users', async ({ ctx, input, user, set }) => {
+    .post(`${prefix}/users`, async ({ ctx, input, user, set }) => {
       try {
         const created = await createUsersAsAdmin(ctx, newUsers(input), actorOf(user), { resetLinks: true })
         return created.map((c) => ({
@@ -160,168 +158,168 @@ const routes = (base: Base, prefix: string) =>
         return e.results.map((r) => ({ type: 'error', code: 409, error: r.error, data: { nickname: r.input.nickname, email: r.input.email } }))
       }
     }, { auth: admin('admin:write:accounts') })
-    .delete('/users', async ({ ctx, input, user }) => {
+    .delete(`${prefix}/users`, async ({ ctx, input, user }) => {
       const deleted = await deleteUsers(ctx, nicknames(input), actorOf(user))
       return deleted.map((d) => d.account.username)
     }, { auth: admin('admin:write:accounts') })
-    .patch('/users/activate', async ({ ctx, input, user }) =>
+    .patch(`${prefix}/users/activate`, async ({ ctx, input, user }) =>
       buildAdminUsers(ctx.config, await setUsersActive(ctx, nicknames(input), true, actorOf(user))), { auth: admin('admin:write:accounts') })
-    .patch('/users/deactivate', async ({ ctx, input, user }) =>
+    .patch(`${prefix}/users/deactivate`, async ({ ctx, input, user }) =>
       buildAdminUsers(ctx.config, await setUsersActive(ctx, nicknames(input), false, actorOf(user))), { auth: admin('admin:write:accounts') })
-    .patch('/users/approve', async ({ ctx, input, user }) =>
+    .patch(`${prefix}/users/approve`, async ({ ctx, input, user }) =>
       buildAdminUsers(ctx.config, await approveUsers(ctx, nicknames(input), actorOf(user))), { auth: admin('admin:write:accounts') })
-    .patch('/users/confirm_email', async ({ ctx, input, user }) => {
+    .patch(`${prefix}/users/confirm_email`, async ({ ctx, input, user }) => {
       await confirmUsers(ctx, nicknames(input), actorOf(user))
       return emptyJsonString()
     }, { auth: admin('admin:write') })
-    .patch('/users/resend_confirmation_email', async ({ ctx, input, user }) => {
+    .patch(`${prefix}/users/resend_confirmation_email`, async ({ ctx, input, user }) => {
       await resendConfirmationEmails(ctx, nicknames(input), actorOf(user))
       return emptyJsonString()
     }, { auth: admin('admin:write') })
-    .patch('/users/force_password_reset', async ({ ctx, input, user }) => {
+    .patch(`${prefix}/users/force_password_reset`, async ({ ctx, input, user }) => {
       await forcePasswordReset(ctx, nicknames(input), actorOf(user))
       return noContent()
     }, { auth: admin('admin:write:accounts') })
-    .put('/users/tag', async ({ ctx, input, user }) => {
+    .put(`${prefix}/users/tag`, async ({ ctx, input, user }) => {
       await tagUsers(ctx, nicknames(input), parseStringArray(input.tags), { actor: actorOf(user) })
       return noContent()
     }, { auth: admin('admin:write:accounts') })
-    .delete('/users/tag', async ({ ctx, input, user }) => {
+    .delete(`${prefix}/users/tag`, async ({ ctx, input, user }) => {
       await tagUsers(ctx, nicknames(input), parseStringArray(input.tags), { remove: true, actor: actorOf(user) })
       return noContent()
     }, { auth: admin('admin:write:accounts') })
-    .post('/users/permission_group/:group', async ({ ctx, input, params, user }) => {
+    .post(`${prefix}/users/permission_group/:group`, async ({ ctx, input, params, user }) => {
       const role = staffRole(params.group)
       await setUsersRole(ctx, nicknames(input), role, true, actorOf(user))
       return { [`is_${role}`]: true }
     }, { auth: admin('admin:write:accounts') })
-    .delete('/users/permission_group/:group', async ({ ctx, input, params, user }) => {
+    .delete(`${prefix}/users/permission_group/:group`, async ({ ctx, input, params, user }) => {
       const role = staffRole(params.group)
       await setUsersRole(ctx, nicknames(input), role, false, actorOf(user))
       return { [`is_${role}`]: false }
     }, { auth: admin('admin:write:accounts') })
     // invites
-    .post('/users/invite_token', async ({ ctx, input, user }) => {
+    .post(`${prefix}/users/invite_token`, async ({ ctx, input, user }) => {
       const maxUse = input.max_use === undefined || input.max_use === null || input.max_use === '' ? undefined : intParam(input, 'max_use', 1, 1_000_000)
       const expiresAt = input.expires_at ? parseInviteExpiry(input.expires_at) : null
       return buildInvite(await createStaffInvite(ctx, { maxUse, expiresAt }, actorOf(user)))
     }, { auth: admin('admin:write:invites') })
-    .get('/users/invites', async ({ ctx }) => ({ invites: (await listInvites(ctx, { includeInactive: true })).map(buildInvite) }),
+    .get(`${prefix}/users/invites`, async ({ ctx }) => ({ invites: (await listInvites(ctx, { includeInactive: true })).map(buildInvite) }),
       { auth: admin('admin:read:invites') })
-    .post('/users/revoke_invite', async ({ ctx, input }) => {
+    .post(`${prefix}/users/revoke_invite`, async ({ ctx, input }) => {
       const token = stringParam(input, 'token')
       if (!token) throw new BadRequestError('Missing field: token')
       return buildInvite(await revokeInvite(ctx, token))
     }, { auth: admin('admin:write:invites') })
-    .post('/users/email_invite', async ({ ctx, input, user }) => {
+    .post(`${prefix}/users/email_invite`, async ({ ctx, input, user }) => {
       const email = stringParam(input, 'email')
       if (!email) throw new BadRequestError('Missing field: email')
       await emailInvite(ctx, { email, name: stringParam(input, 'name') }, actorOf(user))
       return noContent()
     }, { auth: admin('admin:write:invites') })
     // one user
-    .get('/users/:nickname', async ({ ctx, params }) => buildAdminUser(ctx.config, await findAccountForAdmin(ctx, params.nickname)),
+    .get(`${prefix}/users/:nickname`, async ({ ctx, params }) => buildAdminUser(ctx.config, await findAccountForAdmin(ctx, params.nickname)),
       { auth: admin('admin:read:accounts') })
-    .patch('/users/:nickname/toggle_activation', async ({ ctx, params, user }) =>
+    .patch(`${prefix}/users/:nickname/toggle_activation`, async ({ ctx, params, user }) =>
       buildAdminUser(ctx.config, await toggleUserActivation(ctx, params.nickname, actorOf(user))), { auth: admin('admin:write:accounts') })
-    .get('/users/:nickname/permission_group', async ({ ctx, params }) => {
+    .get(`${prefix}/users/:nickname/permission_group`, async ({ ctx, params }) => {
       const { user } = await findLocalUser(ctx, params.nickname)
       return { is_admin: user.isAdmin, is_moderator: user.isModerator }
     }, { auth: admin('admin:read:accounts') })
-    .get('/users/:nickname/permission_group/:group', async ({ ctx, params }) => {
+    .get(`${prefix}/users/:nickname/permission_group/:group`, async ({ ctx, params }) => {
       const { user } = await findLocalUser(ctx, params.nickname)
       return { is_admin: user.isAdmin, is_moderator: user.isModerator }
     }, { auth: admin('admin:read:accounts') })
-    .post('/users/:nickname/permission_group/:group', async ({ ctx, params, user }) => {
+    .post(`${prefix}/users/:nickname/permission_group/:group`, async ({ ctx, params, user }) => {
       const role = staffRole(params.group)
       await setUsersRole(ctx, [params.nickname], role, true, actorOf(user))
       return { [`is_${role}`]: true }
     }, { auth: admin('admin:write:accounts') })
-    .delete('/users/:nickname/permission_group/:group', async ({ ctx, params, user }) => {
+    .delete(`${prefix}/users/:nickname/permission_group/:group`, async ({ ctx, params, user }) => {
       const role = staffRole(params.group)
       await setUsersRole(ctx, [params.nickname], role, false, actorOf(user))
       return { [`is_${role}`]: false }
     }, { auth: admin('admin:write:accounts') })
-    .get('/users/:nickname/statuses', async ({ ctx, params, input, user }) => {
+    .get(`${prefix}/users/:nickname/statuses`, async ({ ctx, params, input, user }) => {
       const page = await listAccountStatusesForAdmin(ctx, params.nickname, statusQuery(input))
       return { total: page.total, activities: await renderAdminStatuses(ctx, page.statuses, user) }
     }, { auth: admin('admin:read:statuses') })
-    .get('/instances/:instance/statuses', async ({ ctx, params, input, user }) => {
+    .get(`${prefix}/instances/:instance/statuses`, async ({ ctx, params, input, user }) => {
       const page = await listInstanceStatusesForAdmin(ctx, decodeURIComponent(params.instance), statusQuery(input))
       return { total: page.total, activities: await renderAdminStatuses(ctx, page.statuses, user) }
     }, { auth: admin('admin:read:statuses') })
-    .get('/users/:nickname/credentials', async ({ ctx, params }) => buildAdminCredentials(ctx.config, await findLocalUser(ctx, params.nickname)),
+    .get(`${prefix}/users/:nickname/credentials`, async ({ ctx, params }) => buildAdminCredentials(ctx.config, await findLocalUser(ctx, params.nickname)),
       { auth: admin('admin:read:accounts') })
-    .patch('/users/:nickname/credentials', async ({ ctx, params, input, user }) => {
+    .patch(`${prefix}/users/:nickname/credentials`, async ({ ctx, params, input, user }) => {
       await updateUserAsAdmin(ctx, params.nickname, input, actorOf(user))
       return { status: 'success' }
     }, { auth: admin('admin:write:accounts') })
-    .get('/users/:nickname/password_reset', async ({ ctx, params }) => {
+    .get(`${prefix}/users/:nickname/password_reset`, async ({ ctx, params }) => {
       const { token, link } = await createPasswordResetLink(ctx, params.nickname)
       return { token, link }
     }, { auth: admin('admin:write:accounts') })
     // statuses
-    .get('/statuses', async ({ ctx, input, user }) => renderAdminStatuses(ctx, await listStatusesForAdmin(ctx, statusQuery(input)), user),
+    .get(`${prefix}/statuses`, async ({ ctx, input, user }) => renderAdminStatuses(ctx, await listStatusesForAdmin(ctx, statusQuery(input)), user),
       { auth: admin('admin:read:statuses') })
-    .get('/statuses/:id', async ({ ctx, params, user }) => (await renderAdminStatuses(ctx, [await getStatusForAdmin(ctx, params.id)], user))[0],
+    .get(`${prefix}/statuses/:id`, async ({ ctx, params, user }) => (await renderAdminStatuses(ctx, [await getStatusForAdmin(ctx, params.id)], user))[0],
       { auth: admin('admin:read:statuses') })
-    .put('/statuses/:id', async ({ ctx, params, input, user }) => {
+    .put(`${prefix}/statuses/:id`, async ({ ctx, params, input, user }) => {
       const sensitive = input.sensitive === undefined ? undefined : parseBool(input.sensitive)
       if (input.sensitive !== undefined && sensitive === undefined) throw new BadRequestError('sensitive must be true or false')
       const visibility = input.visibility === undefined ? undefined : String(input.visibility)
       return renderStatus(ctx, await updateStatusAsAdmin(ctx, params.id, { sensitive, visibility }, actorOf(user)), user)
     }, { auth: staff('admin:write:statuses') })
-    .delete('/statuses/:id', async ({ ctx, params, user }) => {
+    .delete(`${prefix}/statuses/:id`, async ({ ctx, params, user }) => {
       await deleteStatusAsAdmin(ctx, params.id, actorOf(user))
       return {}
     }, { auth: staff('admin:write:statuses') })
     // reports
-    .get('/reports', async ({ ctx, input, user }) => {
+    .get(`${prefix}/reports`, async ({ ctx, input, user }) => {
       const state = input.state === undefined || input.state === '' ? undefined : String(input.state)
       if (state !== undefined && !REPORT_STATES.includes(state as ReportState)) throw new BadRequestError(`state must be one of ${REPORT_STATES.join(', ')}`)
       const page = await listReportsPaged(ctx, { state: state as ReportState | undefined }, intParam(input, 'page', 1, 1_000_000), intParam(input, 'page_size', 50))
       return { reports: await renderAdminReports(ctx, page.items, user), total: page.total }
     }, { auth: staff('admin:read:reports') })
-    .get('/reports/:id', async ({ ctx, params, user }) => (await renderAdminReports(ctx, [await getReport(ctx, params.id)], user))[0],
+    .get(`${prefix}/reports/:id`, async ({ ctx, params, user }) => (await renderAdminReports(ctx, [await getReport(ctx, params.id)], user))[0],
       { auth: staff('admin:read:reports') })
-    .patch('/reports', async ({ ctx, input, user, set }) => {
+    .patch(`${prefix}/reports`, async ({ ctx, input, user, set }) => {
       const updates = reportList(input).map((r) => ({ id: String(r.id ?? ''), state: r.state }))
       return reportResults(set, await updateReportStates(ctx, updates, actorOf(user)))
     }, { auth: staff('admin:write:reports') })
-    .patch('/reports/assign_account', async ({ ctx, input, user, set }) => {
+    .patch(`${prefix}/reports/assign_account`, async ({ ctx, input, user, set }) => {
       const updates = reportList(input).map((r) => ({
         id: String(r.id ?? ''),
         assignedAccount: typeof r.assigned_account === 'string' && r.assigned_account ? r.assigned_account : null,
       }))
       return reportResults(set, await assignReports(ctx, updates, actorOf(user)))
     }, { auth: staff('admin:write:reports') })
-    .post('/reports/:id/notes', async ({ ctx, params, input, user }) => {
+    .post(`${prefix}/reports/:id/notes`, async ({ ctx, params, input, user }) => {
       await addReportNoteAsStaff(ctx, params.id, input.content, actorOf(user))
       return noContent()
     }, { auth: staff('admin:write:reports') })
-    .delete('/reports/:report_id/notes/:id', async ({ ctx, params, user }) => {
+    .delete(`${prefix}/reports/:report_id/notes/:id`, async ({ ctx, params, user }) => {
       await deleteReportNoteAsStaff(ctx, params.report_id, params.id, actorOf(user))
       return noContent()
     }, { auth: staff('admin:write:reports') })
     // instance
-    .get('/instance_document/:name', async ({ ctx, params }) => htmlDocument((await getInstanceDocument(ctx, params.name)).content),
+    .get(`${prefix}/instance_document/:name`, async ({ ctx, params }) => htmlDocument((await getInstanceDocument(ctx, params.name)).content),
       { auth: admin('admin:read') })
-    .patch('/instance_document/:name', async ({ ctx, params, input, user }) =>
+    .patch(`${prefix}/instance_document/:name`, async ({ ctx, params, input, user }) =>
       ({ url: await putInstanceDocument(ctx, params.name, await documentContent(input), actorOf(user)) }), { auth: admin('admin:write') })
-    .delete('/instance_document/:name', async ({ ctx, params, user }) => {
+    .delete(`${prefix}/instance_document/:name`, async ({ ctx, params, user }) => {
       await deleteInstanceDocument(ctx, params.name, actorOf(user))
       return {}
     }, { auth: admin('admin:write') })
-    .get('/rules', async ({ ctx }) => listRulesForAdmin(ctx), { auth: admin('admin:read') })
-    .post('/rules', ({ ctx, input, user }) => createRule(ctx, input, actorOf(user)), { auth: admin('admin:write') })
-    .patch('/rules/:id', ({ ctx, params, input, user }) => updateRule(ctx, params.id, input, actorOf(user)), { auth: admin('admin:write') })
-    .delete('/rules/:id', async ({ ctx, params, user }) => {
+    .get(`${prefix}/rules`, async ({ ctx }) => listRulesForAdmin(ctx), { auth: admin('admin:read') })
+    .post(`${prefix}/rules`, ({ ctx, input, user }) => createRule(ctx, input, actorOf(user)), { auth: admin('admin:write') })
+    .patch(`${prefix}/rules/:id`, ({ ctx, params, input, user }) => updateRule(ctx, params.id, input, actorOf(user)), { auth: admin('admin:write') })
+    .delete(`${prefix}/rules/:id`, async ({ ctx, params, user }) => {
       await deleteRule(ctx, params.id, actorOf(user))
       return {}
     }, { auth: admin('admin:write') })
-    .get('/stats', async ({ ctx, input }) => ({ status_visibility: await statusVisibilityCounts(ctx, stringParam(input, 'instance')) }),
+    .get(`${prefix}/stats`, async ({ ctx, input }) => ({ status_visibility: await statusVisibilityCounts(ctx, stringParam(input, 'instance')) }),
       { auth: admin('admin:read') })
-    .get('/moderation_log', async ({ ctx, input }) => {
+    .get(`${prefix}/moderation_log`, async ({ ctx, input }) => {
       const log = await listModerationLog(ctx, {
         page: intParam(input, 'page', 1, 1_000_000),
         pageSize: intParam(input, 'page_size', 50),
@@ -333,25 +331,24 @@ const routes = (base: Base, prefix: string) =>
       return { items: log.items.map(buildLogEntry), total: log.total }
     }, { auth: admin('admin:read') })
     // federation settings (Admin-FE's MRF pages)
-    .get('/config', async ({ ctx, input }) =>
+    .get(`${prefix}/config`, async ({ ctx, input }) =>
       ({ configs: await showFederationConfig(ctx, parseBool(input.only_db) === true), need_reboot: false }), { auth: admin('admin:read') })
-    .post('/config', async ({ ctx, input, user }) =>
+    .post(`${prefix}/config`, async ({ ctx, input, user }) =>
       ({ configs: await updateFederationConfig(ctx, input.configs, actorOf(user)), need_reboot: false }), { auth: admin('admin:write') })
-    .get('/config/descriptions', () => federationConfigDescriptions(), { auth: admin('admin:read') })
+    .get(`${prefix}/config/descriptions`, () => federationConfigDescriptions(), { auth: admin('admin:read') })
     // Rookery's own: the live figures `rookery top` shows
-    .get('/runtime', ({ ctx }) => runtimeSnapshot(ctx), { auth: admin('admin:read') })
+    .get(`${prefix}/runtime`, ({ ctx }) => runtimeSnapshot(ctx), { auth: admin('admin:read') })
 
 /** The public pages of the instance documents, where Pleroma serves them. */
-const documentPages = (base: Base) => {
-  const app = new Elysia({ name: 'api.admin.documents' }).use(base)
+const documentPages = (app: Base) => {
   for (const [name, path] of Object.entries(INSTANCE_DOCUMENTS)) {
     app.get(path, async ({ ctx }) => htmlDocument((await getInstanceDocument(ctx, name as InstanceDocumentName)).content), { auth: 'public' })
   }
   return app
 }
 
-export const adminPleromaApi = (base: Base) =>
-  new Elysia({ name: 'api.admin.pleroma' })
-    .use(routes(base, '/api/v1/pleroma/admin'))
-    .use(routes(base, '/api/pleroma/admin'))
-    .use(documentPages(base))
+export const adminPleromaApi = (app: Base) =>
+  app
+    .use(routes('/api/v1/pleroma/admin'))
+    .use(routes('/api/pleroma/admin'))
+    .use(documentPages)

@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { processCounters } from '../../core/admin/runtime'
 import type { Base } from '../base'
 import { adminDomainsApi } from './admin-domains'
@@ -10,10 +9,10 @@ import { adminPleromaApi } from './admin-pleroma'
  * Administration over HTTP: Pleroma's admin API, Mastodon's account and federation moderation, the instance documents' pages,
  * and the request counter behind the runtime figures (`rookery top`).
  */
-export const adminApi = (base: Base) =>
-  new Elysia({ name: 'api.admin' })
+export const adminApi = (app: Base) =>
+  app
     .onRequest(() => processCounters.recordRequest())
-    .use(adminPleromaApi(base))
-    .use(adminMastodonApi(base))
-    .use(adminDomainsApi(base))
-    .use(adminFrontendsApi(base))
+    .use(adminPleromaApi)
+    .use(adminMastodonApi)
+    .use(adminDomainsApi)
+    .use(adminFrontendsApi)

@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import {
   addAnnouncementReaction, announcementInput, createAnnouncement, deleteAnnouncement, dismissAnnouncement, getAnnouncementForAdmin,
   listAnnouncements, listAnnouncementsForAdmin, removeAnnouncementReaction, updateAnnouncement,
@@ -16,29 +15,27 @@ function offsetParam(input: Record<string, unknown>): number {
 }
 
 /** Pleroma's admin announcements, at both of Pleroma's admin prefixes. */
-const adminRoutes = (base: Base, prefix: string) =>
-  new Elysia({ name: `api.announcements.admin${prefix}`, prefix })
-    .use(base)
-    .get('/announcements', async ({ ctx, input }) => {
+const adminRoutes = (prefix: string) => (app: Base) =>
+  app
+    .get(`${prefix}/announcements`, async ({ ctx, input }) => {
       const rows = await listAnnouncementsForAdmin(ctx, { limit: intParam(input, 'limit', 20, 100), offset: offsetParam(input) })
       return renderAnnouncements(ctx, rows, null, { admin: true })
     }, { auth: admin('admin:read') })
-    .post('/announcements', async ({ ctx, input, user }) =>
+    .post(`${prefix}/announcements`, async ({ ctx, input, user }) =>
       renderAnnouncement(ctx, await createAnnouncement(ctx, announcementInput(input), actorOf(user)), null, { admin: true }),
     { auth: admin('admin:write') })
-    .get('/announcements/:id', async ({ ctx, params }) =>
+    .get(`${prefix}/announcements/:id`, async ({ ctx, params }) =>
       renderAnnouncement(ctx, await getAnnouncementForAdmin(ctx, params.id), null, { admin: true }), { auth: admin('admin:read') })
-    .patch('/announcements/:id', async ({ ctx, params, input, user }) =>
+    .patch(`${prefix}/announcements/:id`, async ({ ctx, params, input, user }) =>
       renderAnnouncement(ctx, await updateAnnouncement(ctx, params.id, announcementInput(input), actorOf(user)), null, { admin: true }),
     { auth: admin('admin:write') })
-    .delete('/announcements/:id', async ({ ctx, params, user }) => {
+    .delete(`${prefix}/announcements/:id`, async ({ ctx, params, user }) => {
       await deleteAnnouncement(ctx, params.id, actorOf(user))
       return {}
     }, { auth: admin('admin:write') })
 
-export const announcementsApi = (base: Base) =>
-  new Elysia({ name: 'api.announcements' })
-    .use(base)
+export const announcementsApi = (app: Base) =>
+  app
     .get('/api/v1/announcements', async ({ ctx, input, user }) =>
       renderAnnouncements(ctx, await listAnnouncements(ctx, user.accountId, parseBool(input.with_dismissed) === true), user.accountId),
     { auth: { scopes: ['read'] } })
@@ -54,5 +51,5 @@ export const announcementsApi = (base: Base) =>
       await removeAnnouncementReaction(ctx, user.accountId, params.id, params.name)
       return {}
     }, { auth: { scopes: ['write:favourites'] } })
-    .use(adminRoutes(base, '/api/v1/pleroma/admin'))
-    .use(adminRoutes(base, '/api/pleroma/admin'))
+    .use(adminRoutes('/api/v1/pleroma/admin'))
+    .use(adminRoutes('/api/pleroma/admin'))

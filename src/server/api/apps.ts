@@ -1,13 +1,11 @@
-import { Elysia } from 'elysia'
 import { getApp, registerApp } from '../../core/oauth/apps'
 import { UnauthorizedError } from '../../core/errors'
 import { vapidPublicKey } from '../../core/push/keys'
 import type { Base } from '../base'
 import { buildApplication } from '../render/app'
 
-export const appsApi = (base: Base) =>
-  new Elysia({ name: 'api.apps' })
-    .use(base)
+export const appsApi = (app: Base) =>
+  app
     .post('/api/v1/apps', async ({ ctx, input, viewer }) => {
       const app = await registerApp(ctx, {
         clientName: input.client_name,

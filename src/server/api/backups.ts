@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { listBackups, requestBackup, toBackupEntity } from '../../core/backups/backups'
 import type { Base } from '../base'
 
@@ -10,9 +9,8 @@ const BACKUPS = { scopes: ['read:backups'] }
  * only the owner is ever shown it, and it works as a plain link (Pleroma-FE opens it without a token, and it is
  * served straight from a bucket when media lives in S3).
  */
-export const backupsApi = (base: Base) =>
-  new Elysia({ name: 'api.backups' })
-    .use(base)
+export const backupsApi = (app: Base) =>
+  app
     .get('/api/v1/pleroma/backups', async ({ ctx, user }) =>
       (await listBackups(ctx, user.userId)).map((b) => toBackupEntity(ctx, b)), { auth: BACKUPS })
     .post('/api/v1/pleroma/backups', async ({ ctx, user }) => {

@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { createFolder, deleteFolder, ownFolders, updateFolder, type BookmarkFolder } from '../../core/bookmarks/folders'
 import type { Base } from '../base'
 
@@ -11,9 +10,8 @@ export function renderBookmarkFolder(folder: BookmarkFolder) {
 }
 
 /** Pleroma's bookmark folders; bookmarks are filed with `folder_id` on bookmark and read back with it on `/api/v1/bookmarks`. */
-export const bookmarkFoldersApi = (base: Base) =>
-  new Elysia({ name: 'api.bookmark-folders' })
-    .use(base)
+export const bookmarkFoldersApi = (app: Base) =>
+  app
     .get('/api/v1/pleroma/bookmark_folders', async ({ ctx, user }) => (await ownFolders(ctx, user.accountId)).map(renderBookmarkFolder), { auth: READ })
     .post('/api/v1/pleroma/bookmark_folders', async ({ ctx, input, user }) => renderBookmarkFolder(await createFolder(ctx, user.accountId, input)), { auth: WRITE })
     .patch('/api/v1/pleroma/bookmark_folders/:id', async ({ ctx, params, input, user }) =>

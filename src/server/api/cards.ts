@@ -1,13 +1,11 @@
-import { Elysia } from 'elysia'
 import { getStatusCard, statusOEmbed } from '../../core/cards/queries'
 import { mediaStorage } from '../../core/media/storage'
 import type { Base } from '../base'
 import { buildPreviewCard } from '../render/card'
 
 /** Link previews: a status's card (Pleroma) and oEmbed for our own statuses. */
-export const cardsApi = (base: Base) =>
-  new Elysia({ name: 'api.cards' })
-    .use(base)
+export const cardsApi = (app: Base) =>
+  app
     .get('/api/v1/statuses/:id/card', async ({ ctx, params, viewer }) => {
       const card = await getStatusCard(ctx, viewer?.accountId ?? null, params.id)
       return card ? buildPreviewCard(card, mediaStorage(ctx.config)) : {}

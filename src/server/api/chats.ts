@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import {
   chatMessagesPage, deleteChatMessage, getChat, getOrCreateChat, listAllChats, listChats, markChatMessageRead, markChatRead, postChatMessage,
 } from '../../core/chats/chats'
@@ -11,9 +10,8 @@ const READ = { scopes: ['read:chats'] }
 const WRITE = { scopes: ['write:chats'] }
 
 /** Pleroma's chats: one-to-one messages outside statuses (local accounts only until they federate as `ChatMessage`). */
-export const chatsApi = (base: Base) =>
-  new Elysia({ name: 'api.chats' })
-    .use(base)
+export const chatsApi = (app: Base) =>
+  app
     .post('/api/v1/pleroma/chats/by-account-id/:id', async ({ ctx, params, user }) =>
       renderChat(ctx, await getOrCreateChat(ctx, user, params.id), user), { auth: WRITE })
     .get('/api/v1/pleroma/chats', async ({ ctx, user }) => renderChats(ctx, await listAllChats(ctx, user.accountId), user), { auth: READ })

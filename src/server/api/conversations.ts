@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import {
   conversationStatuses, directTimeline, getParticipation, hideConversation, listConversations, markAllConversationsRead,
   markConversationRead, setConversationRecipients,
@@ -13,9 +12,8 @@ import { renderStatuses } from '../render/status'
 const READ = { scopes: ['read:statuses'] }
 const WRITE = { scopes: ['write:conversations'] }
 
-export const conversationsApi = (base: Base) =>
-  new Elysia({ name: 'api.conversations' })
-    .use(base)
+export const conversationsApi = (app: Base) =>
+  app
     .get('/api/v1/conversations', async ({ ctx, input, user, request, set }) => {
       const rows = await listConversations(ctx, user.accountId, pageParams(input, 20, 40), {
         recipients: input.recipients === undefined ? undefined : parseStringArray(input.recipients),

@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { directoryQuery, dismissSuggestion, familiarFollowers, listDirectory, listSuggestions, type SuggestionSource } from '../../core/accounts/discovery'
 import { ValidationError } from '../../core/errors'
 import { parseStringArray } from '../../core/params'
@@ -18,9 +17,8 @@ const legacySource = (sources: SuggestionSource[]) =>
   sources.includes('featured') ? 'staff' : sources.includes('friends_of_friends') ? 'past_interactions' : 'global'
 
 /** People to follow and find: suggestions, the profile directory, familiar followers. */
-export const discoveryApi = (base: Base) =>
-  new Elysia({ name: 'api.discovery' })
-    .use(base)
+export const discoveryApi = (app: Base) =>
+  app
     .get('/api/v1/suggestions', async ({ ctx, input, user }) => {
       const list = await listSuggestions(ctx, user, suggestionLimit(input))
       return renderAccounts(ctx, list.map((s) => s.account), user)

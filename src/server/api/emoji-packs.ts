@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { importPacksFromFilesystem } from '../../core/emoji/import'
 import { addPackFile, deletePackFile, updatePackFile } from '../../core/emoji/pack-files'
 import { createPack, deletePack, listPacks, packArchive, readPaging, showPack, updatePackMetadata } from '../../core/emoji/packs'
@@ -12,9 +11,8 @@ const ok = () => new Response('"ok"', { headers: { 'content-type': 'application/
 const ADMIN = { scopes: ['admin:write'], role: 'admin' as const }
 
 /** Pleroma's emoji pack API under one prefix: `/api/v1/pleroma/emoji` (current) or `/api/pleroma/emoji` (older docs). */
-function packRoutes(base: Base, prefix: string) {
-  return new Elysia({ name: `api.emoji-packs${prefix}` })
-    .use(base)
+const packRoutes = (prefix: string) => (app: Base) =>
+  app
     .get(`${prefix}/packs`, ({ ctx, input }) => listPacks(ctx, readPaging(input, 50)), { auth: 'public' })
     .get(`${prefix}/pack`, ({ ctx, input }) => showPack(ctx, input.name, readPaging(input, 30)), { auth: 'public' })
     .post(`${prefix}/pack`, async ({ ctx, input }) => {
@@ -51,7 +49,6 @@ function packRoutes(base: Base, prefix: string) {
       updatePackFile(ctx, input.name, { shortcode: input.shortcode, new_shortcode: input.new_shortcode, new_filename: input.new_filename, force: input.force }),
       { auth: ADMIN })
     .delete(`${prefix}/pack/files`, ({ ctx, input }) => deletePackFile(ctx, input.name, input.shortcode), { auth: ADMIN })
-}
 
 function archiveResponse({ name, zip }: { name: string; zip: Uint8Array }) {
   return new Response(new Blob([zip as Uint8Array<ArrayBuffer>]), {
@@ -63,7 +60,7 @@ function archiveResponse({ name, zip }: { name: string; zip: Uint8Array }) {
   })
 }
 
-export const emojiPacksApi = (base: Base) =>
-  new Elysia({ name: 'api.emoji-packs' })
-    .use(packRoutes(base, '/api/v1/pleroma/emoji'))
-    .use(packRoutes(base, '/api/pleroma/emoji'))
+export const emojiPacksApi = (app: Base) =>
+  app
+    .use(packRoutes('/api/v1/pleroma/emoji'))
+    .use(packRoutes('/api/pleroma/emoji'))

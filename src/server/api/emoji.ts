@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { findEmojiFile } from '../../core/emoji/serve'
 import { NotFoundError } from '../../core/errors'
 import type { Base } from '../base'
@@ -7,9 +6,8 @@ import type { Base } from '../base'
  * Emoji images at `/emoji/<pack>/<file>`. Only image types are served, never sniffed (`nosniff`), and under a
  * sandboxing CSP so that an SVG opened directly cannot run scripts or load anything.
  */
-export const emojiApi = (base: Base) =>
-  new Elysia({ name: 'api.emoji' })
-    .use(base)
+export const emojiApi = (app: Base) =>
+  app
     .get('/emoji/*', async ({ ctx, request }) => {
       const rawPath = new URL(request.url).pathname.slice('/emoji/'.length)
       const file = await findEmojiFile(ctx.config, rawPath)

@@ -1,5 +1,4 @@
 // Akkoma's frontend settings profiles, which Akkoma-FE loads at login.
-import { Elysia } from 'elysia'
 import { deleteSettingProfile, getSettingProfile, listSettingProfiles, putSettingProfile } from '../../core/frontends/settings'
 import type { Base } from '../base'
 
@@ -7,9 +6,8 @@ const READ = { scopes: ['read:accounts'] }
 const WRITE = { scopes: ['write:accounts'] }
 const PREFIX = '/api/v1/akkoma/frontend_settings'
 
-export const frontendSettingsApi = (base: Base) =>
-  new Elysia({ name: 'api.frontend-settings' })
-    .use(base)
+export const frontendSettingsApi = (app: Base) =>
+  app
     .get(`${PREFIX}/:frontend_name`, ({ ctx, user, params }) => listSettingProfiles(ctx, user.userId, params.frontend_name), { auth: READ })
     .get(`${PREFIX}/:frontend_name/:profile_name`, ({ ctx, user, params }) =>
       getSettingProfile(ctx, user.userId, params.frontend_name, params.profile_name), { auth: READ })

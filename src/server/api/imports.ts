@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { exportCsv } from '../../core/imports/export'
 import type { ImportKind } from '../../core/imports/parse'
 import { readListParam, startImport } from '../../core/imports/start-import'
@@ -28,11 +27,10 @@ const csv = (body: string, path: string) => new Response(body, {
   },
 })
 
-export const importsApi = (base: Base) => {
-  let app = new Elysia({ name: 'api.imports' }).use(base)
+export const importsApi = (app: Base) => {
   for (const { path, kind, scope } of IMPORTS) {
     for (const prefix of ['/api/pleroma', '/api/v1/pleroma']) {
-      app = app.post(`${prefix}/${path}`, async ({ ctx, input, user }) => {
+      app.post(`${prefix}/${path}`, async ({ ctx, input, user }) => {
         await startImport(ctx, user.accountId, kind, await readListParam(input.list))
         return jobStarted()
       }, { auth: { scopes: ['follow', scope] } })
@@ -40,7 +38,7 @@ export const importsApi = (base: Base) => {
   }
   for (const { files, kind, scope } of EXPORTS) {
     for (const file of files) {
-      app = app.get(file, async ({ ctx, user }) => csv(await exportCsv(ctx, user.accountId, kind), file), { auth: { scopes: [scope] } })
+      app.get(file, async ({ ctx, user }) => csv(await exportCsv(ctx, user.accountId, kind), file), { auth: { scopes: [scope] } })
     }
   }
   return app

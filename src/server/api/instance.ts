@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import type { Ctx } from '../../core/context'
 import { NotFoundError, UnauthorizedError } from '../../core/errors'
 import { weeklyActivity } from '../../core/instance/activity'
@@ -28,9 +27,8 @@ const png = (bytes: Uint8Array<ArrayBuffer>) =>
   new Response(bytes, { headers: { 'content-type': 'image/png', 'cache-control': 'public, max-age=86400' } })
 
 /** Instance metadata for clients: Mastodon's `/api/v{1,2}/instance*`, Pleroma's extras, the healthcheck, emoji and PWA manifest. */
-export const instanceApi = (base: Base) =>
-  new Elysia({ name: 'api.instance' })
-    .use(base)
+export const instanceApi = (app: Base) =>
+  app
     .get('/api/v1/instance', async ({ ctx }) => buildV1Instance(ctx.config, await loadInstanceInfo(ctx)), { auth: 'public' })
     .get('/api/v2/instance', async ({ ctx }) => buildV2Instance(ctx.config, await loadInstanceInfo(ctx)), { auth: 'public' })
     .get('/api/v1/instance/peers', ({ ctx }) => listPeers(ctx), { auth: 'public' })

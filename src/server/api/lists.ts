@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { getAccount } from '../../core/accounts/queries'
 import { applyHideFilters } from '../../core/filters/match'
 import { createList, deleteList, getOwnList, ownLists, updateList } from '../../core/lists/lists'
@@ -17,9 +16,8 @@ const WRITE = { scopes: ['write:lists'] }
 
 const accountIdsOf = (input: Record<string, unknown>) => parseStringArray(input.account_ids ?? input.account_id)
 
-export const listsApi = (base: Base) =>
-  new Elysia({ name: 'api.lists' })
-    .use(base)
+export const listsApi = (app: Base) =>
+  app
     .get('/api/v1/lists', async ({ ctx, user }) => (await ownLists(ctx, user.accountId)).map(renderList), { auth: READ })
     .post('/api/v1/lists', async ({ ctx, input, user }) => renderList(await createList(ctx, user.accountId, input)), { auth: WRITE })
     .get('/api/v1/lists/:id', async ({ ctx, params, user }) => renderList(await getOwnList(ctx, user.accountId, params.id)), { auth: READ })

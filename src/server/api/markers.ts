@@ -1,12 +1,10 @@
-import { Elysia } from 'elysia'
 import { getMarkers, setMarkers } from '../../core/markers'
 import { parseStringArray } from '../../core/params'
 import type { Base } from '../base'
 import { renderMarkers } from '../render/marker'
 
-export const markersApi = (base: Base) =>
-  new Elysia({ name: 'api.markers' })
-    .use(base)
+export const markersApi = (app: Base) =>
+  app
     .get('/api/v1/markers', async ({ ctx, input, user }) =>
       renderMarkers(await getMarkers(ctx, user.accountId, parseStringArray(input.timeline))), { auth: { scopes: ['read:statuses'] } })
     .post('/api/v1/markers', async ({ ctx, input, user }) =>

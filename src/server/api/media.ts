@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { deleteMedia, getOwnMedia, updateMedia, uploadMedia, type MediaParams } from '../../core/media/attachments'
 import { DEFAULT_MASCOT_PATH, defaultMascotPng, getMascot, setMascot } from '../../core/media/mascot'
 import { fetchProxiedMedia } from '../../core/media/remote'
@@ -21,9 +20,8 @@ const mediaParams = (input: Record<string, unknown>): MediaParams => ({
  * Uploads (`/api/v{1,2}/media`), the caller's own uploads by id, Pleroma's mascot, and the local media files.
  * Uploads are processed before answering, so v2 answers 200 with the URL set, as Mastodon does for finished media.
  */
-export const mediaApi = (base: Base) =>
-  new Elysia({ name: 'api.media' })
-    .use(base)
+export const mediaApi = (app: Base) =>
+  app
     .post('/api/v1/media', async ({ ctx, input, user }) =>
       buildMediaAttachment(await uploadMedia(ctx, user.accountId, mediaParams(input)), mediaStorage(ctx.config)), { auth: WRITE_MEDIA })
     .post('/api/v2/media', async ({ ctx, input, user }) =>

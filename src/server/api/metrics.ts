@@ -1,5 +1,4 @@
 import { timingSafeEqual } from 'node:crypto'
-import { Elysia } from 'elysia'
 import type { Ctx } from '../../core/context'
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../core/errors'
 import { processCounters } from '../../core/admin/runtime'
@@ -91,9 +90,8 @@ async function exposition(ctx: Ctx): Promise<string> {
 }
 
 /** Prometheus metrics of this process and its database (see `metrics` in the configuration). */
-export const metricsApi = (base: Base) =>
-  new Elysia({ name: 'api.metrics' })
-    .use(base)
+export const metricsApi = (app: Base) =>
+  app
     .get('/metrics', async (c) => {
       admit(c.ctx, c.request, (c as unknown as { server?: Server }).server ?? null)
       return new Response(await exposition(c.ctx), { headers: { 'content-type': CONTENT_TYPE, 'cache-control': 'no-store' } })

@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import type { Ctx } from '../../core/context'
 import { AppError, BadRequestError, ValidationError } from '../../core/errors'
 import { assertUserCanLogIn } from '../../core/oauth/authenticate'
@@ -40,9 +39,8 @@ async function answerChallenge(ctx: Ctx, request: Request, input: Record<string,
 }
 
 /** Pleroma's two-factor settings (`/api/pleroma/accounts/mfa*`) and the OAuth MFA challenge. */
-export const mfaApi = (base: Base) =>
-  new Elysia({ name: 'api.mfa' })
-    .use(base)
+export const mfaApi = (app: Base) =>
+  app
     .get('/api/pleroma/accounts/mfa', async ({ ctx, user }) => ({ settings: await getMfaSettings(ctx, user.userId) }),
       { auth: { scopes: ['read:security'] } })
     .get('/api/pleroma/accounts/mfa/backup_codes', async ({ ctx, user }) => ({ codes: await generateBackupCodes(ctx, user.userId) }),

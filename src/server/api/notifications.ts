@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { NotFoundError } from '../../core/errors'
 import { clearNotifications, destroyNotifications, dismissNotification, markNotificationsRead } from '../../core/notifications/actions'
 import {
@@ -29,9 +28,8 @@ function unreadLimit(input: Record<string, unknown>): number {
   return Number.isFinite(raw) && raw > 0 ? Math.min(Math.floor(raw), MAX_UNREAD_COUNT) : 100
 }
 
-export const notificationsApi = (base: Base) =>
-  new Elysia({ name: 'api.notifications' })
-    .use(base)
+export const notificationsApi = (app: Base) =>
+  app
     .get('/api/v1/notifications', async ({ ctx, input, user, request, set }) => {
       const rows = await listNotifications(ctx, user.accountId, pageParams(input, 40, 80), readNotificationFilter(input))
       setLinkFor(set, request, ctx.config.baseUrl, rows)

@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import type { Ctx } from '../../core/context'
 import { ForbiddenError, OAuthError } from '../../core/errors'
 import { isPlainObject, parseBool } from '../../core/params'
@@ -153,9 +152,8 @@ const noStore = (set: { headers: Record<string, string | number> }) => {
 const wantsHtml = (request: Request) => (request.headers.get('accept') ?? '').includes('text/html')
 const SIGN_OUT_RETURN = /^\/oauth\/authorize(\?[^#\\]*)?$/
 
-export const oauthApi = (base: Base) =>
-  new Elysia({ name: 'api.oauth' })
-    .use(base)
+export const oauthApi = (app: Base) =>
+  app
     .get('/oauth/authorize', async ({ ctx, input, request }) => {
       const page = pageContext(ctx, input.lang)
       let authRequest: AuthorizationRequest

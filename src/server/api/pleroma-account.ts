@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { addAlias, listAliases, removeAlias } from '../../core/accounts/aliases'
 import { changeEmail } from '../../core/accounts/change-email'
 import { changePassword } from '../../core/accounts/change-password'
@@ -61,9 +60,8 @@ async function resetPasswordPage(ctx: Ctx, request: Request, input: Input): Prom
 }
 
 /** Pleroma's account management (`/api/pleroma/*`), e-mail confirmation and password reset. */
-export const pleromaAccountApi = (base: Base) =>
-  new Elysia({ name: 'api.pleroma-account' })
-    .use(base)
+export const pleromaAccountApi = (app: Base) =>
+  app
     .post('/api/pleroma/delete_account', ({ ctx, input, user }) =>
       utilAction(() => deleteOwnAccount(ctx, user.userId, input.password)), { auth: { scopes: ['write:accounts'] } })
     .post('/api/pleroma/disable_account', ({ ctx, input, user }) =>

@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { UnauthorizedError } from '../../core/errors'
 import { vapidPublicKey } from '../../core/push/keys'
 import { deletePushSubscription, getPushSubscription, subscribePush, updatePushSubscription } from '../../core/push/subscriptions'
@@ -7,9 +6,8 @@ import { buildPushSubscription } from '../render/push'
 
 const scopes = { scopes: ['push'] }
 
-export const pushApi = (base: Base) =>
-  new Elysia({ name: 'api.push' })
-    .use(base)
+export const pushApi = (app: Base) =>
+  app
     .post('/api/v1/push/subscription', async ({ ctx, input, user, request }) => {
       const credentials = readCredentials(request, input)
       if (!user.tokenId || !credentials || !('token' in credentials)) throw new UnauthorizedError()

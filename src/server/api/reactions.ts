@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { parseBool } from '../../core/params'
 import { listStatusReactions, type ReactionWithAccounts } from '../../core/reactions/queries'
 import { reactToStatus, unreactToStatus } from '../../core/reactions/react'
@@ -28,9 +27,8 @@ async function renderReactions(ctx: Ctx, reactions: ReactionWithAccounts[], view
  * Emoji reactions: Pleroma's `/api/v1/pleroma/statuses/:id/reactions[/:emoji]`, Akkoma's
  * `/api/v1/statuses/:id/emoji_reactions/:emoji` and the `react`/`unreact` pair some Mastodon-API clients use.
  */
-export const reactionsApi = (base: Base) =>
-  new Elysia({ name: 'api.reactions' })
-    .use(base)
+export const reactionsApi = (app: Base) =>
+  app
     .get('/api/v1/pleroma/statuses/:id/reactions', async ({ ctx, params, input, viewer }) => {
       const list = await listStatusReactions(ctx, viewer, params.id, undefined, { withMuted: parseBool(input.with_muted) })
       return renderReactions(ctx, list, viewer)

@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { getAccount } from '../../core/accounts/queries'
 import type { Ctx } from '../../core/context'
 import type { UserViewer, Viewer } from '../../core/oauth/authenticate'
@@ -54,9 +53,8 @@ const blockScopes = { scopes: ['write:blocks'] }
 const muteScopes = { scopes: ['write:mutes'] }
 const accountScopes = { scopes: ['write:accounts'] }
 
-export const relationshipsApi = (base: Base) =>
-  new Elysia({ name: 'api.relationships' })
-    .use(base)
+export const relationshipsApi = (app: Base) =>
+  app
     .get('/api/v1/accounts/relationships', async ({ ctx, input, user }) => {
       const ids = parseStringArray(input.id ?? input.ids).slice(0, MAX_RELATIONSHIP_IDS)
       return renderRelationships(ctx, user.accountId, ids)

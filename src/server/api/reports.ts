@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { createReport } from '../../core/reports/create-report'
 import { getReport, listReports, listReportsPaged, REPORT_STATES } from '../../core/reports/queries'
 import type { ReportState } from '../../db/schema'
@@ -12,9 +11,8 @@ function positive(value: unknown, fallback: number, max: number): number {
 }
 
 /** Filing reports, and the reporter's own reports (Mastodon entities, and Pleroma's `/api/v0/pleroma/reports`). */
-export const reportsApi = (base: Base) =>
-  new Elysia({ name: 'api.reports' })
-    .use(base)
+export const reportsApi = (app: Base) =>
+  app
     .post('/api/v1/reports', async ({ ctx, input, user }) => renderReport(ctx, await createReport(ctx, user, input), user),
       { auth: { scopes: ['write:reports'] } })
     .get('/api/v1/reports', async ({ ctx, input, user, request, set }) => {

@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { getAccount } from '../../core/accounts/queries'
 import { createScrobble, listScrobbles } from '../../core/scrobbles/scrobbles'
 import type { ScrobbleRow } from '../../db/schema'
@@ -20,9 +19,8 @@ const buildScrobble = (row: ScrobbleRow, account: AccountEntity) => ({
 })
 
 /** Pleroma's scrobbles: `POST /api/v1/pleroma/scrobble` and an account's list. */
-export const scrobblesApi = (base: Base) =>
-  new Elysia({ name: 'api.scrobbles' })
-    .use(base)
+export const scrobblesApi = (app: Base) =>
+  app
     .post('/api/v1/pleroma/scrobble', async ({ ctx, input, user, viewer }) => {
       const row = await createScrobble(ctx, user.accountId, input)
       const account = await getAccount(ctx, user.accountId, viewer)

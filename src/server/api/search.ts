@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { parseBool } from '../../core/params'
 import { search, type SearchParams } from '../../core/search/search'
 import type { Base } from '../base'
@@ -21,9 +20,8 @@ const searchParams = (input: Record<string, unknown>): SearchParams => ({
 const AUTH = { scopes: ['read:search'], optional: true as const }
 
 /** Mastodon's search (v2, hashtags as Tag entities) and Pleroma's v1 (hashtags as names). */
-export const searchApi = (base: Base) =>
-  new Elysia({ name: 'api.search' })
-    .use(base)
+export const searchApi = (app: Base) =>
+  app
     .get('/api/v2/search', async ({ ctx, input, viewer }) => {
       const found = await search(ctx, viewer, searchParams(input))
       const [accounts, statuses, hashtags] = await Promise.all([

@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { socketTokenHolder, type ShoutAuthor } from '../../core/chats/shoutbox'
 import { ForbiddenError, NotFoundError } from '../../core/errors'
 import type { Base } from '../base'
@@ -14,8 +13,8 @@ interface Handshake { author: ShoutAuthor; version: PhoenixVersion }
  * `verify_credentials`' `pleroma.chat_token`), with one room, `shout:public` (`chat:public` for older front ends).
  * Joining sends the last messages (`messages`); `new_msg` posts one, which every member receives as `new_msg`.
  */
-export const shoutboxApi = (base: Base) => {
-  const ctx = base.decorator.ctx
+export const shoutboxApi = (app: Base) => {
+  const ctx = app.decorator.ctx
   const room = new ShoutRoom(ctx)
   const sockets = new WeakMap<object, ShoutSocket>()
 
@@ -49,8 +48,7 @@ export const shoutboxApi = (base: Base) => {
     sockets.delete(raw)
   }
 
-  return new Elysia({ name: 'api.shoutbox' })
-    .use(base)
+  return app
     .decorate('shoutbox', room)
     .onStart(() => {
       if (ctx.config.shoutbox) room.start().catch((e) => console.error('[rookery] shoutbox: cannot listen for messages:', e))

@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { applyHideFilters } from '../../core/filters/match'
 import { parseStringArray } from '../../core/params'
 import { deleteStatus } from '../../core/statuses/delete-status'
@@ -27,9 +26,8 @@ const BOOKMARK = { scopes: ['write:bookmarks'] }
 const MUTE = { scopes: ['write:mutes'] }
 const WRITE_ACCOUNTS = { scopes: ['write:accounts'] }
 
-export const statusesApi = (base: Base) =>
-  new Elysia({ name: 'api.statuses' })
-    .use(base)
+export const statusesApi = (app: Base) =>
+  app
     .post('/api/v1/statuses', async ({ ctx, input, user, request }) => {
       const params = readPostStatusParams(input)
       const poster = { accountId: user.accountId, appId: user.appId }

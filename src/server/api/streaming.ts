@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { parseBool } from '../../core/params'
 import type { Viewer } from '../../core/oauth/authenticate'
 import { NotFoundError, UnauthorizedError } from '../../core/errors'
@@ -34,8 +33,8 @@ function requestedStream(path: string | undefined, query: Query): string | null 
  * Sec-WebSocket-Protocol (echoed in the handshake), `access_token` or Pleroma's `pleroma:authenticate` message.
  * The hub listens for database events while the server listens (`onStart`/`onStop`, or `streaming.start()`/`stop()`).
  */
-export const streamingApi = (base: Base) => {
-  const ctx = base.decorator.ctx
+export const streamingApi = (app: Base) => {
+  const ctx = app.decorator.ctx
   const hub = new StreamingHub(ctx)
   const sockets = new WeakMap<object, StreamConnection>()
 
@@ -82,8 +81,7 @@ export const streamingApi = (base: Base) => {
     return eventSourceResponse(hub, viewer, initial)
   }
 
-  return new Elysia({ name: 'api.streaming' })
-    .use(base)
+  return app
     .decorate('streaming', hub)
     .onStart(() => {
       hub.start().catch((e) => console.error('[rookery] streaming: cannot listen for events:', e))

@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { getAccount } from '../../core/accounts/queries'
 import {
   accountFeaturedTags, featuredTagSuggestions, featureTag, unfeatureTagById, unfeatureTagByName,
@@ -12,9 +11,8 @@ import { buildFeaturedTag, renderTag, renderTags } from '../render/tag'
 const acctOf = (account: { username: string; domain: string | null }) => (account.domain ? `${account.username}@${account.domain}` : account.username)
 
 /** Hashtags: showing, following and featuring them (Mastodon's tags, followed_tags and featured_tags APIs). */
-export const tagsApi = (base: Base) =>
-  new Elysia({ name: 'api.tags' })
-    .use(base)
+export const tagsApi = (app: Base) =>
+  app
     .get('/api/v1/tags/:name', async ({ ctx, params, viewer }) =>
       renderTag(ctx, await getTag(ctx, params.name), viewer), { auth: { scopes: ['read:follows'], optional: true } })
     .post('/api/v1/tags/:name/follow', async ({ ctx, params, user }) =>

@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { applyHideFilters } from '../../core/filters/match'
 import { parseBool, parseStringArray } from '../../core/params'
 import { readTimelineOptions } from '../../core/timelines/options'
@@ -13,9 +12,8 @@ const readPublicScope = (input: Record<string, unknown>): PublicScope => ({
   instance: typeof input.instance === 'string' && input.instance ? input.instance : null,
 })
 
-export const timelinesApi = (base: Base) =>
-  new Elysia({ name: 'api.timelines' })
-    .use(base)
+export const timelinesApi = (app: Base) =>
+  app
     .get('/api/v1/timelines/home', async ({ ctx, input, user, request, set }) => {
       const rows = await homeTimeline(ctx, user.accountId, pageParams(input), readTimelineOptions(input))
       setLinkFor(set, request, ctx.config.baseUrl, rows)

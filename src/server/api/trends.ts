@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import type { Ctx } from '../../core/context'
 import type { Viewer } from '../../core/oauth/authenticate'
 import { mediaStorage } from '../../core/media/storage'
@@ -40,7 +39,7 @@ const review = (trend: TrendRow) => ({ requires_review: trend.review === null, t
 type Paging = { set: { headers: Record<string, unknown> }; request: Request }
 
 /** Trends (Mastodon's `/api/v1/trends/*`) and their moderation (`/api/v1/admin/trends/*`). */
-export const trendsApi = (base: Base) => {
+export const trendsApi = (app: Base) => {
   const tags = async (ctx: Ctx, input: Record<string, unknown>, viewer: Viewer | null, all: boolean, { set, request }: Paging) => {
     const page = trendPage(input, 10, 20)
     const found = await trendingTags(ctx, page, all)
@@ -65,8 +64,7 @@ export const trendsApi = (base: Base) => {
     setOffsetLink(set, request, ctx.config.baseUrl, page, found.length)
     return renderStatuses(ctx, found.map((f) => f.item), viewer)
   }
-  return new Elysia({ name: 'api.trends' })
-    .use(base)
+  return app
     .get('/api/v1/trends', async ({ ctx, input, viewer, set, request }) => tags(ctx, input, viewer, false, { set, request }), { auth: PUBLIC })
     .get('/api/v1/trends/tags', async ({ ctx, input, viewer, set, request }) => tags(ctx, input, viewer, false, { set, request }), { auth: PUBLIC })
     .get('/api/v1/trends/links', async ({ ctx, input, set, request }) => links(ctx, input, false, { set, request }), { auth: PUBLIC })

@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { loadNodeinfoData } from '../../core/instance/info'
 import { resolveWebfinger } from '../../core/instance/webfinger'
 import { parseStringArray } from '../../core/params'
@@ -20,9 +19,8 @@ async function nodeinfo(ctx: Ctx, version: '2.0' | '2.1'): Promise<Response> {
 const wantsXrd = (accept: string | null) => !!accept && /xrd\+xml|application\/xml/.test(accept) && !/json/.test(accept)
 
 /** Discovery documents other servers and tools read: WebFinger, host-meta and NodeInfo. */
-export const wellKnownApi = (base: Base) =>
-  new Elysia({ name: 'api.well-known' })
-    .use(base)
+export const wellKnownApi = (app: Base) =>
+  app
     .get('/.well-known/webfinger', async ({ ctx, input, request }) => {
       const account = await resolveWebfinger(ctx, input.resource)
       const rels = parseStringArray(input.rel)

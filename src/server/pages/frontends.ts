@@ -1,5 +1,4 @@
 import { readFile, stat } from 'node:fs/promises'
-import { Elysia } from 'elysia'
 import type { Ctx } from '../../core/context'
 import { NotFoundError } from '../../core/errors'
 import { activeFrontendDir, type FrontendRole } from '../../core/frontends/install'
@@ -123,9 +122,8 @@ async function adminFrontend(ctx: Ctx, request: Request): Promise<Response> {
 }
 
 /** Installed frontends: the admin build under /pleroma/admin/, the primary one for every other unrouted page. */
-export const frontendsWeb = (base: Base) =>
-  new Elysia({ name: 'pages.frontends' })
-    .use(base)
+export const frontendsWeb = (app: Base) =>
+  app
     .get('/main/ostatus', ({ ctx, input }) => remoteFollow(ctx, input, false), { auth: 'client' })
     .post('/main/ostatus', ({ ctx, input }) => remoteFollow(ctx, input, true), { auth: 'client' })
     .get(ADMIN_PREFIX, ({ ctx, request }) => adminFrontend(ctx, request), { auth: 'public' })

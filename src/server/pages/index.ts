@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import { registerAccount } from '../../core/accounts/register'
 import { createCaptcha } from '../../core/captcha'
 import type { Ctx } from '../../core/context'
@@ -240,9 +239,8 @@ async function home(ctx: Ctx, request: Request): Promise<Response> {
 }
 
 /** The web's front door: landing page, sign-up and sign-in forms, public profiles, posts and hashtags, and their feeds. */
-export const pagesApi = (base: Base) =>
-  new Elysia({ name: 'pages' })
-    .use(base)
+export const pagesApi = (app: Base) =>
+  app
     .get('/', async ({ ctx, request }) => (await primaryFrontendHome(ctx, request)) ?? home(ctx, request), { auth: 'public' })
     .get('/auth/sign_up', ({ ctx, request, input }) =>
       signUpForm(ctx, request, { inviteToken: typeof input.invite === 'string' ? input.invite.slice(0, 200) : '' }), { auth: 'client' })

@@ -1,4 +1,3 @@
-import { Elysia } from 'elysia'
 import type { Ctx } from '../../core/context'
 import { AppError, NotFoundError, ValidationError } from '../../core/errors'
 import type { Viewer } from '../../core/oauth/authenticate'
@@ -105,9 +104,8 @@ async function followFromPage(ctx: Ctx, request: Request, input: Record<string, 
 }
 
 /** Remote interaction: Pleroma's API for logged-out visitors, and the pages remote-follow buttons lead to. */
-export const interactionPages = (base: Base) =>
-  new Elysia({ name: 'pages.interaction' })
-    .use(base)
+export const interactionPages = (app: Base) =>
+  app
     .post('/api/v1/pleroma/remote_interaction', async ({ ctx, input }) => {
       const apId = text(input.ap_id, 2000)
       const profile = text(input.profile, 320)
