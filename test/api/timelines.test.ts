@@ -47,6 +47,29 @@ describe('home timeline', () => {
     expect(ids(await home(me))).toContain(old.id)
   })
 
+  test('a deleted status leaves every feed; a deleted account takes its feed and its statuses\' entries', async () => {
+    const { eq, or, inArray } = await import('drizzle-orm')
+    const [me, friend, other] = await Promise.all([makeUser(ctx), makeUser(ctx), makeUser(ctx)])
+    await follow(me, friend)
+    await follow(other, friend)
+    const kept = await post(friend, { status: 'kept' })
+    const deleted = await post(friend, { status: 'deleted' })
+    const entriesOf = async (statusIds: string[]) =>
+      (await ctx.db.select().from(homeFeedEntries).where(inArray(homeFeedEntries.statusId, statusIds))).map((e) => `${e.accountId}:${e.statusId}`).sort()
+    expect(await entriesOf([deleted.id])).toHaveLength(3) // the author's own feed and both followers'
+    expect((await call('DELETE', `/api/v1/statuses/${deleted.id}`, { token: friend.token })).status).toBe(200)
+    expect(await entriesOf([deleted.id])).toEqual([])
+    expect(await entriesOf([kept.id])).toHaveLength(3)
+
+    // a hard delete (as an admin's purge does): the feed rows cascade with the account and with its statuses
+    await ctx.db.delete(accounts).where(eq(accounts.id, friend.account.id))
+    expect(await entriesOf([kept.id])).toEqual([])
+    const mine = await post(me, { status: 'mine' })
+    await ctx.db.delete(accounts).where(eq(accounts.id, me.account.id))
+    expect(await ctx.db.select().from(homeFeedEntries).where(or(eq(homeFeedEntries.accountId, me.account.id), eq(homeFeedEntries.statusId, mine.id)))).toEqual([])
+    expect(ids(await home(other))).toEqual([])
+  })
+
   test('private statuses of someone no longer followed disappear even while their entries remain', async () => {
     const [me, friend] = await Promise.all([makeUser(ctx), makeUser(ctx)])
     await follow(me, friend)
