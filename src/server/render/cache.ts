@@ -89,6 +89,11 @@ export class RenderCache {
     return hit && hit.version === version ? hit.parts : undefined
   }
 
+  /** The version whose parts are kept for a status, if any (a statement then reads them only for another one). */
+  keptVersion(id: string): number | undefined {
+    return this.statusParts.get(id)?.version
+  }
+
   /** Keeps parts loaded after reading `version` from the database (never from a row that may not be committed). */
   keepStatusParts(id: string, version: number, parts: StatusParts) {
     this.statusParts.set(id, { version, parts })
