@@ -402,7 +402,10 @@ async function loadViewerState(ctx: Ctx, viewerIds: string[], ids: string[], con
 
 /** The columns of `loadViewerState`'s statement, which another statement may carry too (`conversationIds`: a `uuid[]`). */
 export function viewerStateColumns(ctx: Ctx, b: Binds, viewerIds: string[], ids: string[], conversationIds: SQL, viewers: (Viewer | null)[]) {
-  const statusIds = b.uuids(ids)
+  // one status as an equality, which an index on (account, status) answers in one probe where `= any(...)` of a
+  // parameter made the generic plan walk all the viewer's favourites
+  const statusIds = ids.length === 1 ? b.uuid(ids[0]) : b.uuids(ids)
+  const among = (column: string) => (ids.length === 1 ? sql`${sql.raw(column)} = ${statusIds}` : sql`${sql.raw(column)} = any(${statusIds})`)
   // A page's one viewer as a VALUES row, not `unnest` of an array: PostgreSQL estimates an array parameter at ten
   // elements in a generic plan, which then costs ten times a page's single viewer, and it kept planning anew
   // instead. Several viewers (a streamed status and everyone it goes to) as an array.
@@ -414,12 +417,12 @@ export function viewerStateColumns(ctx: Ctx, b: Binds, viewerIds: string[], ids:
   const reactions = ids.length > 0 && viewers.length > 0 ? reactionSummariesQuery(ctx.db, ids, viewers, {}, b) : null
   return {
     pins: sql<unknown>`(select json_agg(json_build_array(p.status_id, p.created_at)) from ${statusPins} p
-      join ${statuses} s on s.id = p.status_id and s.account_id = p.account_id where p.status_id = any(${statusIds}))`,
+      join ${statuses} s on s.id = p.status_id and s.account_id = p.account_id where ${among('p.status_id')})`,
     viewers: sql<unknown>`(select json_agg(json_build_object(
       'viewer', v.id,
-      'favourited', (select json_agg(f.status_id) from ${favourites} f where f.account_id = v.id and f.status_id = any(${statusIds})),
-      'reblogged', (select json_agg(r.reblog_of_id) from ${statuses} r where r.account_id = v.id and r.reblog_of_id = any(${statusIds})),
-      'bookmarked', (select json_agg(json_build_array(b.status_id, b.folder_id)) from ${bookmarks} b where b.account_id = v.id and b.status_id = any(${statusIds})),
+      'favourited', (select json_agg(f.status_id) from ${favourites} f where f.account_id = v.id and ${among('f.status_id')}),
+      'reblogged', (select json_agg(r.reblog_of_id) from ${statuses} r where r.account_id = v.id and ${among('r.reblog_of_id')}),
+      'bookmarked', (select json_agg(json_build_array(b.status_id, b.folder_id)) from ${bookmarks} b where b.account_id = v.id and ${among('b.status_id')}),
       'muted', (select json_agg(m.conversation_id) from ${conversationMutes} m where m.account_id = v.id and m.conversation_id = any(${conversationIds})),
       'filters', ${activeFiltersJsonSql(sql`v.id`)}
     )) from ${viewerRows})`,
