@@ -37,10 +37,9 @@ export function visibleStatusSql(viewerAccountId: string | SQL | null, tableAlia
 }
 
 /** A status and, for reblogs, the reblogged one must both pass the rule. */
-export function visibleWithReblogSql(viewerAccountId: string | SQL | null, tableAlias?: string): SQL {
-  const reblogOfId = tableAlias ? sql.raw(`"${tableAlias}"."reblog_of_id"`) : statuses.reblogOfId
-  return sql`(${visibleStatusSql(viewerAccountId, tableAlias)} and (${reblogOfId} is null or exists (
-    select 1 from ${statuses} as reblogged where reblogged.id = ${reblogOfId} and ${visibleStatusSql(viewerAccountId, 'reblogged')})))`
+export function visibleWithReblogSql(viewerAccountId: string | SQL | null): SQL {
+  return sql`(${visibleStatusSql(viewerAccountId)} and (${statuses.reblogOfId} is null or exists (
+    select 1 from ${statuses} as reblogged where reblogged.id = ${statuses.reblogOfId} and ${visibleStatusSql(viewerAccountId, 'reblogged')})))`
 }
 
 /** The shape the rule gives a statement (with a viewer or for anyone), for the key of a prepared one. */

@@ -133,12 +133,10 @@ export interface KnownAccounts {
 export interface ReadWithStatus {
   id: string
   viewerId: string | null
-  /** its parts, or null when the render cache held those of the version read */
+  /** its parts, or null when not read (the render cache held some) */
   parts: { version: number; parts: StatusParts } | null
-  /** its poll, with the viewer's own choices */
-  poll: { poll: PollRow; own: number[] } | null
-  /** whether the viewer may see the status it replies to */
-  parentVisible: boolean
+  /** its poll with the viewer's own choices, null for none, undefined when not read (the kept parts had none) */
+  poll?: { poll: PollRow; own: number[] } | null
   state: ViewerState
 }
 
@@ -186,17 +184,18 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
 
   const cache = ctx.db === ctx.database.db ? renderCacheOf(ctx.database) : null
   const { parts, missing } = keptStatusParts(cache, fullRows)
-  if (read?.parts && missing.includes(read.id)) {
+  if (read?.parts && read.poll !== undefined && missing.includes(read.id)) {
     read.parts.parts.hasPoll = !!read.poll
     parts.set(read.id, read.parts.parts)
     missing.splice(missing.indexOf(read.id), 1)
     cache?.keepStatusParts(read.id, read.parts.version, read.parts.parts)
   }
-  const pollStatusIds = readWith ? [] : fullRows.filter((r) => !parts.has(r.id) || parts.get(r.id)!.hasPoll).map((r) => r.id)
+  const readPoll = readWith?.poll !== undefined ? readWith.poll : undefined
+  const pollStatusIds = readPoll !== undefined ? [] : fullRows.filter((r) => !parts.has(r.id) || parts.get(r.id)!.hasPoll).map((r) => r.id)
 
   const [loadedParts, pollsWithVotes, viewerState, visibility] = await Promise.all([
     loadStatusParts(ctx, missing),
-    readWith ? (readWith.poll ? [{ poll: readWith.poll.poll, own: readWith.viewerId ? { [idToUuid(readWith.viewerId)]: readWith.poll.own } : null }] : [])
+    readPoll !== undefined ? (readPoll ? [{ poll: readPoll.poll, own: readWith!.viewerId ? { [idToUuid(readWith!.viewerId)]: readPoll.own } : null }] : [])
     // with the viewers' own choices, in the same statement
     : pollStatusIds.length ? ctx.db.select({
       poll: polls,
@@ -208,9 +207,7 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
         : sql<null>`null`,
     }).from(polls).where(anyId(polls.statusId, pollStatusIds)) : [],
     readWith?.state ?? loadViewerState(ctx, accountViewerIds, ids, unique(fullRows.map((r) => r.conversationId)), distinct),
-    readWith
-      ? [new Map([[readWith.viewerId, new Set(readWith.parentVisible && fullRows[0].inReplyToId ? [fullRows[0].inReplyToId] : [])]])]
-      : visibleToViewers(ctx, viewerIds, [{ ids: unique(fullRows.map((r) => r.inReplyToId)), withReblog: true }]),
+    visibleToViewers(ctx, viewerIds, [{ ids: unique(fullRows.map((r) => r.inReplyToId)), withReblog: true }]),
   ])
   const withPoll = new Set(pollsWithVotes.map((p) => p.poll.statusId))
   for (const id of missing) {

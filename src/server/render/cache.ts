@@ -89,9 +89,9 @@ export class RenderCache {
     return hit && hit.version === version ? hit.parts : undefined
   }
 
-  /** The version whose parts are kept for a status, if any (a statement then reads them only for another one). */
-  keptVersion(id: string): number | undefined {
-    return this.statusParts.get(id)?.version
+  /** The parts kept for a status, whatever their version. */
+  keptPartsOf(id: string): { version: number; parts: StatusParts } | undefined {
+    return this.statusParts.get(id)
   }
 
   /** Keeps parts loaded after reading `version` from the database (never from a row that may not be committed). */
