@@ -12,9 +12,9 @@ const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(v
 
 /**
  * A status the viewer may see, read through the visibility rule with its author (`getVisibleStatusWithAuthor`) and,
- * in the same statement, what rendering it takes besides: its parts unless the render cache holds those of the
- * version read, its poll with the viewer's own choices, the viewer's favourite, reblog, bookmark, thread mute, filters
- * and reactions, and its pin. A reply still asks whether the viewer may see its parent in a statement of its own (the
+ * in the same statement, what rendering it takes besides: its parts unless the render cache keeps some, its poll with
+ * the viewer's own choices unless the kept parts say it has none, the viewer's favourite, reblog, bookmark, thread
+ * mute, filters and reactions, and its pin. A reply still asks whether the viewer may see its parent in a statement of its own (the
  * rule once more in this one cost every status a third more database time), and a reblog or a quote loads the
  * statuses it points at, and their state with them, as a page does.
  */
