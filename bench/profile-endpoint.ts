@@ -3,7 +3,10 @@
 // CPU time per request of this process and of its PostgreSQL backends (read from /proc, so PostgreSQL must run on the
 // same machine). Run it with `bun --cpu-prof` to see what the JavaScript side spends its time on.
 //
-//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/rookery_bench bun bench/profile-endpoint.ts [--kind verify_credentials|relationships|status|post] [--rounds 2000]
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/rookery_bench bun bench/profile-endpoint.ts [--kind verify_credentials|relationships|status|post] [--rounds 2000] [--cold]
+//
+// `--cold` empties the render cache (src/server/render/cache.ts) before each request, so every status is rendered as
+// on a cache miss (a third of `status` requests in a run of bench/run.ts).
 import { desc, eq, gt, inArray } from 'drizzle-orm'
 import { loadConfig } from '../src/config'
 import type { Ctx } from '../src/core/context'
@@ -12,6 +15,7 @@ import { issueToken } from '../src/core/oauth/tokens'
 import { openPostgres } from '../src/db/client'
 import { accounts, statuses, users } from '../src/db/schema'
 import { createApp } from '../src/server/app'
+import { renderCacheOf } from '../src/server/render/cache'
 import { option } from './options'
 import { backendsCpuMs } from './proc'
 
@@ -24,6 +28,7 @@ const KINDS = ['verify_credentials', 'relationships', 'status', 'post'] as const
 const KIND = option('kind', 'verify_credentials') as (typeof KINDS)[number]
 if (!KINDS.includes(KIND)) throw new Error(`--kind is one of ${KINDS.join(', ')}`)
 const ROUNDS = Number(option('rounds', KIND === 'post' ? '300' : '2000'))
+const COLD = process.argv.includes('--cold')
 
 const database = openPostgres(url, 10)
 const config = loadConfig({ ...process.env, ROOKERY_RATE_LIMITS: 'false', ROOKERY_LOG_REQUESTS: 'false' }, { databaseUrl: url })
@@ -73,6 +78,7 @@ for (let i = 0; i < WARMUP + ROUNDS; i++) {
     backendsStart = await backendsCpuMs(ctx.db)
     cpuStart = process.cpuUsage()
   }
+  if (COLD) renderCacheOf(database).clear()
   const t0 = performance.now()
   const res = await app.handle(request(i))
   const body = await res.text()
@@ -83,7 +89,7 @@ for (let i = 0; i < WARMUP + ROUNDS; i++) {
 const cpu = process.cpuUsage(cpuStart)
 const backends = (await backendsCpuMs(ctx.db)) - backendsStart
 const per = (ms: number) => (ms / ROUNDS).toFixed(3)
-console.log(`${KIND}: ${ROUNDS} requests of ${bytes} bytes, ${(statements / ROUNDS).toFixed(1)} statements each`)
+console.log(`${KIND}${COLD ? ' (render cache emptied before each)' : ''}: ${ROUNDS} requests of ${bytes} bytes, ${(statements / ROUNDS).toFixed(1)} statements each`)
 console.log(`per request: wall ${per(wall)} ms, CPU ms: this process ${per((cpu.user + cpu.system) / 1000)}, PostgreSQL backends ${per(backends)}`)
 await ctx.jobs?.stop()
 await database.close()

@@ -58,15 +58,27 @@ export async function getVisibleStatus(ctx: Ctx, viewerAccountId: string | null,
   return row
 }
 
-/** `getVisibleStatus` with the status's author and the author's user (null for a remote account), in one statement. */
-export async function getVisibleStatusWithAuthor(ctx: Ctx, viewerAccountId: string | null, id: string): Promise<{ status: StatusRow; account: AccountRow; user: UserRow | null }> {
+/** More columns for `getVisibleStatusWithAuthor`'s statement, named in its key by `shape`. */
+export interface AlsoRead<T extends Record<string, SQL>> {
+  shape: string
+  /** expressions over the status's row (`"statuses"."..."`), with values bound through `b` */
+  columns: (b: Binds) => T
+}
+
+/**
+ * `getVisibleStatus` with the status's author and the author's user (null for a remote account), in one statement,
+ * and with `also`'s columns read from the same row (what rendering it needs besides, see render/single-status.ts).
+ */
+export async function getVisibleStatusWithAuthor<T extends Record<string, SQL> = Record<string, never>>(
+  ctx: Ctx, viewerAccountId: string | null, id: string, also?: AlsoRead<T>,
+): Promise<{ status: StatusRow; account: AccountRow; user: UserRow | null; also: { [K in keyof T]: unknown } }> {
   if (!isId(id)) throw new NotFoundError()
-  const [row] = await runPrepared(ctx, `visible-status-with-author:${viewerShape(viewerAccountId)}`, (b) =>
-    ctx.db.select({ status: statuses, account: accounts, user: users }).from(statuses)
+  const [row] = await runPrepared(ctx, `visible-status-with-author:${viewerShape(viewerAccountId)}${also ? `:${also.shape}` : ''}`, (b) =>
+    ctx.db.select({ status: statuses, account: accounts, user: users, ...(also && { also: also.columns(b) }) }).from(statuses)
       .innerJoin(accounts, eq(accounts.id, statuses.accountId)).leftJoin(users, eq(users.accountId, accounts.id))
       .where(visibleStatusByIdSql(b, viewerAccountId, id)).limit(constantLimit(1)))
   if (!row) throw new NotFoundError()
-  return row
+  return row as { status: StatusRow; account: AccountRow; user: UserRow | null; also: { [K in keyof T]: unknown } }
 }
 
 /** Of the given ids, those the viewer may see (order not kept). */

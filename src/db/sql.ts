@@ -1,4 +1,4 @@
-import { sql, type AnyColumn, type SQL } from 'drizzle-orm'
+import { getTableColumns, sql, type AnyColumn, type Column, type SQL, type Table } from 'drizzle-orm'
 import { idToUuid } from '../core/ids'
 
 /** Escapes `\`, `%` and `_` so a text matches itself in LIKE/ILIKE patterns. */
@@ -82,4 +82,21 @@ export class PlaceholderBinds implements Binds {
   forColumn<T>(column: AnyColumn, value: T): T {
     return sql.param(this.placeholder(value), column) as unknown as T
   }
+}
+
+const columnsByName = new WeakMap<Table, [string, Column][]>()
+
+/**
+ * A table's row from its JSON rendering in PostgreSQL (`row_to_json`, keys as column names), each value mapped by its
+ * column as the driver's would be: a statement can then carry rows of several tables as JSON columns.
+ */
+export function rowFromJson<T extends Table>(table: T, json: Record<string, unknown>): T['$inferSelect'] {
+  let columns = columnsByName.get(table)
+  if (!columns) columnsByName.set(table, (columns = Object.entries(getTableColumns(table))))
+  const row: Record<string, unknown> = {}
+  for (const [key, column] of columns) {
+    const value = json[column.name]
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value)
+  }
+  return row as T['$inferSelect']
 }

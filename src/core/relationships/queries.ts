@@ -1,12 +1,12 @@
 import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm'
-import { alias } from 'drizzle-orm/pg-core'
 import {
-  accountNotes, accounts, blocks, endorsements, followRequests, follows, mutes, type AccountRow,
+  accountDomainBlocks, accountNotes, accounts, blocks, endorsements, followRequests, follows, mutes, type AccountRow,
 } from '../../db/schema'
-import { preparedPerDb } from '../../db/prepared'
+import { resultRows } from '../../db/client'
+import { builtOnce } from '../../db/prepared'
 import { listedAccountSql, visibleAccountSql } from '../accounts/queries'
 import type { Ctx } from '../context'
-import { idToUuid, isId } from '../ids'
+import { idToUuid, isId, uuidToId } from '../ids'
 import type { Viewer } from '../oauth/authenticate'
 import { keyedPage, keyset, type KeyedPage, type Page } from '../timelines/page'
 import { activeMuteSql } from './mute'
@@ -32,43 +32,55 @@ export interface RelationshipData {
   note: string
 }
 
-const exists = (table: SQL) => sql<boolean>`exists (${table})`.mapWith(Boolean)
+const viewer = sql`${sql.placeholder('viewer')}::uuid`
 
-const f = alias(follows, 'f')
-const r = alias(followRequests, 'r')
-const m = alias(mutes, 'm')
-const n = alias(accountNotes, 'n')
-const viewerParam = sql`${sql.placeholder('viewer')}::uuid`
+/** A row of `relationshipsStatement`, as the driver gives it (uuids and times as text). */
+interface RelationshipRow {
+  id: string
+  following: boolean
+  follow_reblogs: boolean | null
+  follow_notify: boolean | null
+  follow_languages: string[] | null
+  requested: boolean
+  request_reblogs: boolean | null
+  request_notify: boolean | null
+  request_languages: string[] | null
+  followed_by: boolean
+  requested_by: boolean
+  blocking: boolean
+  blocked_by: boolean
+  muting: boolean
+  mute_notifications: boolean | null
+  mute_expires_at: string | Date | null
+  domain_blocking: boolean
+  endorsed: boolean
+  note: string | null
+}
 
-/** The viewer's relationships to accounts (`ids`: a `uuid[]` literal), built once per database handle. */
-const relationshipsQuery = preparedPerDb((db) => db.select({
-  id: accounts.id,
-  followId: f.id,
-  followReblogs: f.showReblogs,
-  followNotify: f.notify,
-  followLanguages: f.languages,
-  requestId: r.id,
-  requestReblogs: r.showReblogs,
-  requestNotify: r.notify,
-  requestLanguages: r.languages,
-  muteId: m.id,
-  muteNotifications: m.hideNotifications,
-  muteExpiresAt: m.expiresAt,
-  note: n.comment,
-  followedBy: exists(sql`select 1 from follows fb where fb.account_id = ${accounts.id} and fb.target_account_id = ${viewerParam}`),
-  requestedBy: exists(sql`select 1 from follow_requests rb where rb.account_id = ${accounts.id} and rb.target_account_id = ${viewerParam}`),
-  blocking: exists(sql`select 1 from blocks b where b.account_id = ${viewerParam} and b.target_account_id = ${accounts.id}`),
-  blockedBy: exists(sql`select 1 from blocks bb where bb.account_id = ${accounts.id} and bb.target_account_id = ${viewerParam}`),
-  domainBlocking: exists(sql`select 1 from account_domain_blocks d where d.account_id = ${viewerParam}
-    and ${accounts.domain} is not null and d.domain = lower(${accounts.domain}::text)`),
-  endorsed: exists(sql`select 1 from endorsements e where e.account_id = ${viewerParam} and e.target_account_id = ${accounts.id}`),
-}).from(accounts)
-  .leftJoin(f, and(sql`${f.accountId} = ${viewerParam}`, eq(f.targetAccountId, accounts.id)))
-  .leftJoin(r, and(sql`${r.accountId} = ${viewerParam}`, eq(r.targetAccountId, accounts.id)))
-  .leftJoin(m, and(sql`${m.accountId} = ${viewerParam}`, eq(m.targetAccountId, accounts.id), activeMuteSql('m')))
-  .leftJoin(n, and(sql`${n.accountId} = ${viewerParam}`, eq(n.targetAccountId, accounts.id)))
-  .where(sql`${accounts.id} = any(${sql.placeholder('ids')}::uuid[])`)
-  .prepare('relationships'))
+/**
+ * The viewer's relationships to accounts (`ids`: a `uuid[]` literal), built once, its rows taken as the driver gives
+ * them: mapping ten rows of nineteen columns through Drizzle's field walk was a tenth of a request's time.
+ */
+const relationshipsStatement = builtOnce<unknown>(() => ({
+  statement: sql`select a.id,
+    f.id is not null as following, f.show_reblogs as follow_reblogs, f.notify as follow_notify, f.languages as follow_languages,
+    r.id is not null as requested, r.show_reblogs as request_reblogs, r.notify as request_notify, r.languages as request_languages,
+    exists (select 1 from ${follows} fb where fb.account_id = a.id and fb.target_account_id = ${viewer}) as followed_by,
+    exists (select 1 from ${followRequests} rb where rb.account_id = a.id and rb.target_account_id = ${viewer}) as requested_by,
+    exists (select 1 from ${blocks} b where b.account_id = ${viewer} and b.target_account_id = a.id) as blocking,
+    exists (select 1 from ${blocks} bb where bb.account_id = a.id and bb.target_account_id = ${viewer}) as blocked_by,
+    m.id is not null as muting, m.hide_notifications as mute_notifications, m.expires_at as mute_expires_at,
+    exists (select 1 from ${accountDomainBlocks} d where d.account_id = ${viewer}
+      and a.domain is not null and d.domain = lower(a.domain::text)) as domain_blocking,
+    exists (select 1 from ${endorsements} e where e.account_id = ${viewer} and e.target_account_id = a.id) as endorsed,
+    n.comment as note
+    from ${accounts} a
+    left join ${follows} f on f.account_id = ${viewer} and f.target_account_id = a.id
+    left join ${followRequests} r on r.account_id = ${viewer} and r.target_account_id = a.id
+    left join ${mutes} m on m.account_id = ${viewer} and m.target_account_id = a.id and ${activeMuteSql('m')}
+    left join ${accountNotes} n on n.account_id = ${viewer} and n.target_account_id = a.id
+    where a.id = any(${sql.placeholder('ids')}::uuid[])`,
+}))
 
 /**
  * The viewer's relationships to the given accounts in one query (what is not found, is left out).
@@ -78,26 +90,27 @@ export async function loadRelationships(ctx: Ctx, viewerAccountId: string, targe
   const ids = [...new Set(targetIds.filter(isId))]
   const out = new Map<string, RelationshipData>()
   if (!ids.length) return out
-  const rows = await relationshipsQuery(ctx.db).execute({ viewer: idToUuid(viewerAccountId), ids: `{${ids.map(idToUuid).join(',')}}` })
+  const rows = resultRows<RelationshipRow>(await relationshipsStatement(ctx.db, { viewer: idToUuid(viewerAccountId), ids: `{${ids.map(idToUuid).join(',')}}` }))
   for (const row of rows) {
-    const self = row.id === viewerAccountId
-    const following = !!row.followId && !self
-    const requested = !following && !!row.requestId && !self
-    out.set(row.id, {
-      id: row.id,
+    const id = uuidToId(row.id)
+    const self = id === viewerAccountId
+    const following = row.following && !self
+    const requested = !following && row.requested && !self
+    out.set(id, {
+      id,
       following,
       requested,
-      showReblogs: following ? !!row.followReblogs : requested ? !!row.requestReblogs : false,
-      notify: following ? !!row.followNotify : requested ? !!row.requestNotify : false,
-      languages: following ? row.followLanguages ?? null : requested ? row.requestLanguages ?? null : null,
-      followedBy: row.followedBy && !self,
-      requestedBy: row.requestedBy && !self,
+      showReblogs: following ? !!row.follow_reblogs : requested ? !!row.request_reblogs : false,
+      notify: following ? !!row.follow_notify : requested ? !!row.request_notify : false,
+      languages: following ? row.follow_languages ?? null : requested ? row.request_languages ?? null : null,
+      followedBy: row.followed_by && !self,
+      requestedBy: row.requested_by && !self,
       blocking: row.blocking,
-      blockedBy: row.blockedBy,
-      muting: !!row.muteId,
-      mutingNotifications: !!row.muteId && !!row.muteNotifications,
-      muteExpiresAt: row.muteId ? row.muteExpiresAt ?? null : null,
-      domainBlocking: row.domainBlocking,
+      blockedBy: row.blocked_by,
+      muting: row.muting,
+      mutingNotifications: row.muting && !!row.mute_notifications,
+      muteExpiresAt: row.muting && row.mute_expires_at ? new Date(row.mute_expires_at) : null,
+      domainBlocking: row.domain_blocking,
       endorsed: row.endorsed,
       note: row.note ?? '',
     })

@@ -10,7 +10,6 @@ import { readEditStatusParams, readPostStatusParams, readPreview, readScheduledA
 import { cancelScheduledStatus, getScheduledStatus, listScheduledStatuses, rescheduleStatus, scheduleStatus } from '../../core/statuses/scheduled'
 import { postStatus, previewStatus } from '../../core/statuses/post-status'
 import { getOwnStatus, getStatusContext, getStatusesByIds, getStatusHistory, getStatusSource } from '../../core/statuses/queries'
-import { getVisibleStatusWithAuthor } from '../../core/visibility'
 import type { Base } from '../base'
 import { pageParams, setLink, setLinkFor } from '../pagination'
 import { renderOneScheduledStatus, renderScheduledStatuses } from '../render/scheduled-status'
@@ -18,6 +17,7 @@ import { renderAccounts } from '../render/account'
 import { buildStatusSource, renderStatus, renderStatuses, renderStatusHistory } from '../render/status'
 import { renderCacheOf } from '../render/cache'
 import type { KnownAccounts } from '../render/bundle'
+import { readStatusToRender } from '../render/single-status'
 
 const READ = { scopes: ['read:statuses'], optional: true }
 const WRITE = { scopes: ['write:statuses'] }
@@ -54,8 +54,8 @@ export const statusesApi = (app: Base) =>
       return renderStatuses(ctx, await getStatusesByIds(ctx, viewer?.accountId ?? null, ids), viewer)
     }, { auth: READ })
     .get('/api/v1/statuses/:id', async ({ ctx, params, viewer }) => {
-      const { status, account, user } = await getVisibleStatusWithAuthor(ctx, viewer?.accountId ?? null, params.id)
-      return renderStatus(ctx, status, viewer, {}, { rows: [account], users: new Map([[account.id, user]]) })
+      const { status, known } = await readStatusToRender(ctx, viewer, params.id)
+      return renderStatus(ctx, status, viewer, {}, known)
     }, { auth: READ })
     .delete('/api/v1/statuses/:id', async ({ ctx, params, user }) => {
       const status = await getOwnStatus(ctx, user.accountId, params.id)

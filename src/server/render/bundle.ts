@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import type { Ctx } from '../../core/context'
 import { participationIdsByAccount } from '../../core/conversations/conversations'
 import { activeFiltersJsonSql, filtersFromJson, type FilterWithRules } from '../../core/filters/filters'
@@ -7,17 +7,16 @@ import { remoteMediaProxyBase } from '../../core/media/remote-links'
 import { mediaStorage } from '../../core/media/storage'
 import type { Viewer } from '../../core/oauth/authenticate'
 import { escapeHtml } from '../../core/statuses/format'
-import { uuidToId } from '../../core/ids'
+import { idToUuid, uuidToId } from '../../core/ids'
 import { visibleStatusSql, visibleToViewers } from '../../core/visibility'
 import { runPrepared } from '../../db/prepared'
-import { anyId, anyIdShape, uuidArrayParam } from '../../db/sql'
+import { anyId, anyIdShape, rowFromJson, uuidArrayParam, type Binds } from '../../db/sql'
 import { resultRows } from '../../db/client'
 import {
   accounts, bookmarks, conversationMutes, favourites, oauthApps, pollVotes, polls, statusMentions, statusPins, statusTags,
-  mediaAttachments, statuses, tags, type AccountRow, type UserRow, type MediaAttachmentRow, type StatusRow,
+  mediaAttachments, previewCards, statusPreviewCards, statuses, tags, type AccountRow, type UserRow, type MediaAttachmentRow, type StatusRow,
 } from '../../db/schema'
 import { reactionSummariesQuery, summariesFromRows, type ReactionSummary, type ReactionSummaryRow } from '../../core/reactions/queries'
-import { loadPreviewCards } from '../../core/cards/fetch-card'
 import { buildPreviewCard, type PreviewCardEntity } from './card'
 import { buildAccounts, loadAccountParts, loadAccountsWithUsers, type AccountEntity } from './account'
 import { loadStatusEmojis, type CustomEmojiEntity } from './emoji'
@@ -128,6 +127,8 @@ export interface KnownAccounts {
   users: Map<string, UserRow | null>
   /** for statuses just posted by their one viewer: what posting read of that viewer's state */
   newStatusViewer?: NewStatusViewer
+  /** what was read with one status for one viewer (render/single-status.ts), used when the bundle is for just those */
+  status?: ReadWithStatus
 }
 
 /**
@@ -139,6 +140,17 @@ export interface NewStatusViewer {
   accountId: string
   threadMuted: boolean
   filters: FilterWithRules[]
+}
+
+/** What rendering one status takes besides its row and author, read in the statement that read them. */
+export interface ReadWithStatus {
+  id: string
+  viewerId: string | null
+  /** its parts, or null when not read (the render cache held some) */
+  parts: { version: number; parts: StatusParts } | null
+  /** its poll with the viewer's own choices, null for none, undefined when not read (the kept parts had none) */
+  poll?: { poll: PollRow; own: number[] } | null
+  state: ViewerState
 }
 
 /**
@@ -177,14 +189,28 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
   const authorRows = authorIds.map((id) => accountRows.get(id)).filter((a): a is AccountRow => !!a)
   const accountParts = await loadAccountParts(ctx, authorRows, accountUsers)
 
+  const viewerIdOf = (v: Viewer | null) => v?.accountId ?? null
+  const read = known?.status
+  // what was read with the status serves only a bundle of that status alone (no statuses it points at), for its viewer
+  const readWith = read && fullRows.length === 1 && fullRows[0].id === read.id && distinct.length === 1 && viewerIdOf(distinct[0]) === read.viewerId
+    ? read : undefined
+
   const cache = ctx.db === ctx.database.db ? renderCacheOf(ctx.database) : null
-  const { parts, missing } = await statusPartsOf(ctx, cache, fullRows)
-  const pollStatusIds = fullRows.filter((r) => missing.has(r.id) || parts.get(r.id)?.hasPoll).map((r) => r.id)
+  const { parts, missing } = keptStatusParts(cache, fullRows)
+  if (read?.parts && read.poll !== undefined && missing.includes(read.id)) {
+    read.parts.parts.hasPoll = !!read.poll
+    parts.set(read.id, read.parts.parts)
+    missing.splice(missing.indexOf(read.id), 1)
+    cache?.keepStatusParts(read.id, read.parts.version, read.parts.parts)
+  }
+  const readPoll = readWith?.poll !== undefined ? readWith.poll : undefined
+  const pollStatusIds = readPoll !== undefined ? [] : fullRows.filter((r) => !parts.has(r.id) || parts.get(r.id)!.hasPoll).map((r) => r.id)
 
   const [loadedParts, pollsWithVotes, viewerState, visibility] = await Promise.all([
     loadStatusParts(ctx, missing),
+    readPoll !== undefined ? (readPoll ? [{ poll: readPoll.poll, own: readWith!.viewerId ? { [idToUuid(readWith!.viewerId)]: readPoll.own } : null }] : [])
     // with the viewers' own choices, in the same statement
-    pollStatusIds.length ? ctx.db.select({
+    : pollStatusIds.length ? ctx.db.select({
       poll: polls,
       // explicit qualifiers: drizzle leaves a single table's columns bare, which the subquery would take as its own
       own: accountViewerIds.length
@@ -193,15 +219,18 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
             where v.poll_id = ${polls}.id and v.account_id = any(${uuidArrayParam(accountViewerIds)}) group by v.account_id) o)`
         : sql<null>`null`,
     }).from(polls).where(anyId(polls.statusId, pollStatusIds)) : [],
-    newStatusViewerState(known?.newStatusViewer, rows, ids, distinct)
+    readWith?.state ?? newStatusViewerState(known?.newStatusViewer, rows, ids, distinct)
       ?? loadViewerState(ctx, accountViewerIds, ids, unique(fullRows.map((r) => r.conversationId)), distinct),
     visibleToViewers(ctx, viewerIds, [{ ids: unique(fullRows.map((r) => r.inReplyToId)), withReblog: true }]),
   ])
   const withPoll = new Set(pollsWithVotes.map((p) => p.poll.statusId))
-  for (const [id, loaded] of loadedParts) {
+  for (const id of missing) {
+    const loaded = loadedParts.get(id)
+    // gone since it was read: rendered bare, and nothing kept
+    if (!loaded) { parts.set(id, { mentions: [], tags: [], media: [], card: null, application: null, hasPoll: withPoll.has(id) }); continue }
     loaded.parts.hasPoll = withPoll.has(id)
     parts.set(id, loaded.parts)
-    if (cache && loaded.version !== null) cache.keepStatusParts(id, loaded.version, loaded.parts)
+    cache?.keepStatusParts(id, loaded.version, loaded.parts)
   }
 
   const pollRows = pollsWithVotes.map((p) => p.poll)
@@ -281,66 +310,62 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
   return viewers.map((v) => bundles.get(viewerKey(v))!)
 }
 
-/** Statuses whose parts must be loaded: the version and application they had when read just before their parts. */
-type MissingParts = Map<string, { version: number | null; applicationId: string | null }>
-
 /**
- * The kept parts of the statuses whose version is the one read, and which others to load. With a cache, the missing
- * ones' versions are read again first: what is loaded after is at least as new as that version, whichever process
- * wrote it, where the caller's row may predate its last change (or come from a transaction not yet committed).
+ * A status's viewer-independent parts (`StatusParts` but `hasPoll`) as one JSON value, for the status whose id and
+ * application id the expressions give: a statement reads them with the status's `render_version`, from the same
+ * snapshot, so they are exactly that version's.
  */
-async function statusPartsOf(ctx: Ctx, cache: RenderCache | null, rows: StatusRow[]): Promise<{ parts: Map<string, StatusParts>; missing: MissingParts }> {
+export function statusPartsJsonSql(id: SQL, applicationId: SQL): SQL {
+  return sql`json_build_array(
+    (select json_agg(json_build_array(a.id, a.username, a.domain, a.url, a.uri)) from ${statusMentions} sm
+      join ${accounts} a on a.id = sm.account_id where sm.status_id = ${id}),
+    (select json_agg(t.name) from ${statusTags} st join ${tags} t on t.id = st.tag_id where st.status_id = ${id}),
+    (select json_agg(row_to_json(ma) order by ma.position, ma.id) from ${mediaAttachments} ma where ma.status_id = ${id}),
+    (select row_to_json(pc) from ${statusPreviewCards} spc join ${previewCards} pc on pc.id = spc.card_id where spc.status_id = ${id}),
+    (select json_build_array(o.id, o.name, o.website) from ${oauthApps} o where o.id = ${applicationId}))`
+}
+
+type PartsJson = [[string, string, string | null, string | null, string | null][] | null, string[] | null, Record<string, unknown>[] | null,
+  Record<string, unknown> | null, [string, string, string | null] | null]
+
+/** The parts from `statusPartsJsonSql`'s value (`hasPoll` false: the caller knows). */
+export function statusPartsFromJson(value: unknown): StatusParts {
+  const [mentions, tagNames, media, card, app] = jsonValue<PartsJson>(value)
+  return {
+    mentions: (mentions ?? []).map(([id, username, domain, url, uri]) => ({ id: uuidToId(id), username, domain, url, uri })),
+    tags: tagNames ?? [],
+    media: (media ?? []).map((m) => rowFromJson(mediaAttachments, m)),
+    card: card ? rowFromJson(previewCards, card) : null,
+    application: app ? { id: uuidToId(app[0]), name: app[1], website: app[2] } : null,
+    hasPoll: false,
+  }
+}
+
+/** The kept parts of the statuses whose version is the one read, and the ids of the others. */
+function keptStatusParts(cache: RenderCache | null, rows: StatusRow[]): { parts: Map<string, StatusParts>; missing: string[] } {
   const parts = new Map<string, StatusParts>()
-  const missed: StatusRow[] = []
+  const missing: string[] = []
   for (const row of rows) {
     const hit = cache?.statusPartsFor(row.id, row.renderVersion)
     if (hit) parts.set(row.id, hit)
-    else missed.push(row)
-  }
-  const missing: MissingParts = new Map(missed.map((r) => [r.id, { version: null, applicationId: r.applicationId }]))
-  if (cache && missed.length) {
-    const ids = missed.map((r) => r.id)
-    const current = await runPrepared(ctx, `status-versions:${anyIdShape(ids)}`, (b) =>
-      ctx.db.select({ id: statuses.id, version: statuses.renderVersion, applicationId: statuses.applicationId })
-        .from(statuses).where(anyId(statuses.id, ids, b)))
-    for (const c of current) missing.set(c.id, { version: c.version, applicationId: c.applicationId })
+    else missing.push(row.id)
   }
   return { parts, missing }
 }
 
-/** The viewer-independent parts of these statuses (`hasPoll` is filled in from the page's polls query). */
-async function loadStatusParts(ctx: Ctx, missing: MissingParts): Promise<Map<string, { version: number | null; parts: StatusParts }>> {
-  const out = new Map<string, { version: number | null; parts: StatusParts }>()
-  if (!missing.size) return out
-  const ids = [...missing.keys()]
-  const appIds = unique([...missing.values()].map((m) => m.applicationId))
-  const shape = anyIdShape(ids)
-  const [mentionRows, tagRows, mediaRows, cardRows, appRows] = await Promise.all([
-    runPrepared(ctx, `status-mentions:${shape}`, (b) =>
-      ctx.db.select({ statusId: statusMentions.statusId, id: accounts.id, username: accounts.username, domain: accounts.domain, url: accounts.url, uri: accounts.uri })
-        .from(statusMentions).innerJoin(accounts, eq(accounts.id, statusMentions.accountId))
-        .where(anyId(statusMentions.statusId, ids, b))),
-    runPrepared(ctx, `status-tags:${shape}`, (b) =>
-      ctx.db.select({ statusId: statusTags.statusId, name: tags.name }).from(statusTags).innerJoin(tags, eq(tags.id, statusTags.tagId))
-        .where(anyId(statusTags.statusId, ids, b))),
-    runPrepared(ctx, `status-media:${shape}`, (b) =>
-      ctx.db.select().from(mediaAttachments).where(anyId(mediaAttachments.statusId, ids, b)).orderBy(mediaAttachments.position, mediaAttachments.id)),
-    loadPreviewCards(ctx.db, ids),
-    appIds.length
-      ? runPrepared(ctx, `status-applications:${anyIdShape(appIds)}`, (b) =>
-        ctx.db.select({ id: oauthApps.id, name: oauthApps.name, website: oauthApps.website }).from(oauthApps).where(anyId(oauthApps.id, appIds, b)))
-      : [],
-  ])
-  const apps = new Map(appRows.map((a) => [a.id, a]))
-  for (const [id, m] of missing) {
-    out.set(id, {
-      version: m.version,
-      parts: { mentions: [], tags: [], media: [], card: cardRows.get(id) ?? null, application: (m.applicationId && apps.get(m.applicationId)) || null, hasPoll: false },
-    })
-  }
-  for (const { statusId, ...mention } of mentionRows) out.get(statusId)?.parts.mentions.push(mention)
-  for (const t of tagRows) out.get(t.statusId)?.parts.tags.push(t.name)
-  for (const m of mediaRows) if (m.statusId) out.get(m.statusId)?.parts.media.push(m)
+/**
+ * The viewer-independent parts of these statuses (`hasPoll` is filled in from the page's polls query), in one
+ * statement with the version they belong to. The caller's row may predate the status's last change (or come from a
+ * transaction not yet committed); the version read here is the one the parts were read with, whichever process
+ * wrote them, so they can be kept under it.
+ */
+async function loadStatusParts(ctx: Ctx, ids: string[]): Promise<Map<string, { version: number; parts: StatusParts }>> {
+  const out = new Map<string, { version: number; parts: StatusParts }>()
+  if (!ids.length) return out
+  const rows = await runPrepared(ctx, `status-parts:${anyIdShape(ids)}`, (b) =>
+    ctx.db.select({ id: statuses.id, version: statuses.renderVersion, parts: statusPartsJsonSql(sql.raw('"statuses"."id"'), sql.raw('"statuses"."application_id"')) })
+      .from(statuses).where(anyId(statuses.id, ids, b)))
+  for (const r of rows) out.set(r.id, { version: r.version, parts: statusPartsFromJson(r.parts) })
   return out
 }
 
@@ -359,7 +384,7 @@ function groupMedia(ctx: Ctx, rows: MediaAttachmentRow[]): Map<string, MediaAtta
 
 type ViewerFlags = Pick<StatusBundle, 'favourited' | 'reblogged' | 'bookmarked' | 'mutedConversations'> & { filters: FilterWithRules[] }
 
-interface ViewerState {
+export interface ViewerState {
   /** when the author pinned each status (the same for every viewer) */
   pinnedAt: Map<string, Date>
   byViewer: Map<string, ViewerFlags>
@@ -389,37 +414,48 @@ const jsonValue = <T>(value: unknown): T => (typeof value === 'string' ? JSON.pa
  * was planned anew on every run (bench/README.md, "Generic plans for a page").
  */
 async function loadViewerState(ctx: Ctx, viewerIds: string[], ids: string[], conversationIds: string[], viewers: (Viewer | null)[]): Promise<ViewerState> {
-  const state: ViewerState = { pinnedAt: new Map(), byViewer: new Map(), reactions: [] }
-  const withReactions = ids.length > 0 && viewers.length > 0
   // a page's viewer (or none): prepared; many viewers (a streamed status) make a text per number of viewers
   const key = viewers.length <= 1 && viewerIds.length <= 1
-    ? `viewer-state:${viewerIds.length}:${viewers.map((v) => (v?.accountId ? 'account' : 'anonymous')).join()}:${withReactions ? anyIdShape(ids) : ''}`
+    ? `viewer-state:${viewerIds.length}:${viewers.map((v) => (v?.accountId ? 'account' : 'anonymous')).join()}:${ids.length && viewers.length ? anyIdShape(ids) : ''}`
     : null
-  const [row] = await runPrepared(ctx, key, (b) => {
-    const statusIds = b.uuids(ids)
-    // A page's one viewer as a VALUES row, not `unnest` of an array: PostgreSQL estimates an array parameter at ten
-    // elements in a generic plan, which then costs ten times a page's single viewer, and it kept planning anew
-    // instead. Several viewers (a streamed status and everyone it goes to) as an array.
-    const viewerRows = viewerIds.length === 0
-      ? sql`(select null::uuid as id where false) as v`
-      : viewerIds.length === 1
-        ? sql`(values (${b.uuid(viewerIds[0])})) as v(id)`
-        : sql`unnest(${b.uuids(viewerIds)}) as v(id)`
-    const reactions = withReactions ? reactionSummariesQuery(ctx.db, ids, viewers, {}, b) : null
-    return ctx.db.select({
-      pins: sql<unknown>`(select json_agg(json_build_array(p.status_id, p.created_at)) from ${statusPins} p
-        join ${statuses} s on s.id = p.status_id and s.account_id = p.account_id where p.status_id = any(${statusIds}))`,
-      viewers: sql<unknown>`(select json_agg(json_build_object(
-        'viewer', v.id,
-        'favourited', (select json_agg(f.status_id) from ${favourites} f where f.account_id = v.id and f.status_id = any(${statusIds})),
-        'reblogged', (select json_agg(r.reblog_of_id) from ${statuses} r where r.account_id = v.id and r.reblog_of_id = any(${statusIds})),
-        'bookmarked', (select json_agg(json_build_array(b.status_id, b.folder_id)) from ${bookmarks} b where b.account_id = v.id and b.status_id = any(${statusIds})),
-        'muted', (select json_agg(m.conversation_id) from ${conversationMutes} m where m.account_id = v.id and m.conversation_id = any(${b.uuids(conversationIds)})),
-        'filters', ${activeFiltersJsonSql(sql`v.id`)}
-      )) from ${viewerRows})`,
-      reactions: reactions ? sql<unknown>`(select json_agg(r) from (${reactions}) r)` : sql<unknown>`null::json`,
-    }).from(sql`(values (1)) as page(one)`)
-  })
+  const [row] = await runPrepared(ctx, key, (b) =>
+    ctx.db.select(viewerStateColumns(ctx, b, viewerIds, ids, b.uuids(conversationIds), viewers)).from(sql`(values (1)) as page(one)`))
+  return viewerStateFrom(row, viewers)
+}
+
+/** The columns of `loadViewerState`'s statement, which another statement may carry too (`conversationIds`: a `uuid[]`). */
+export function viewerStateColumns(ctx: Ctx, b: Binds, viewerIds: string[], ids: string[], conversationIds: SQL, viewers: (Viewer | null)[]) {
+  // one status as an equality, which an index on (account, status) answers in one probe where `= any(...)` of a
+  // parameter made the generic plan walk all the viewer's favourites
+  const statusIds = ids.length === 1 ? b.uuid(ids[0]) : b.uuids(ids)
+  const among = (column: string) => (ids.length === 1 ? sql`${sql.raw(column)} = ${statusIds}` : sql`${sql.raw(column)} = any(${statusIds})`)
+  // A page's one viewer as a VALUES row, not `unnest` of an array: PostgreSQL estimates an array parameter at ten
+  // elements in a generic plan, which then costs ten times a page's single viewer, and it kept planning anew
+  // instead. Several viewers (a streamed status and everyone it goes to) as an array.
+  const viewerRows = viewerIds.length === 0
+    ? sql`(select null::uuid as id where false) as v`
+    : viewerIds.length === 1
+      ? sql`(values (${b.uuid(viewerIds[0])})) as v(id)`
+      : sql`unnest(${b.uuids(viewerIds)}) as v(id)`
+  const reactions = ids.length > 0 && viewers.length > 0 ? reactionSummariesQuery(ctx.db, ids, viewers, {}, b) : null
+  return {
+    pins: sql<unknown>`(select json_agg(json_build_array(p.status_id, p.created_at)) from ${statusPins} p
+      join ${statuses} s on s.id = p.status_id and s.account_id = p.account_id where ${among('p.status_id')})`,
+    viewers: sql<unknown>`(select json_agg(json_build_object(
+      'viewer', v.id,
+      'favourited', (select json_agg(f.status_id) from ${favourites} f where f.account_id = v.id and ${among('f.status_id')}),
+      'reblogged', (select json_agg(r.reblog_of_id) from ${statuses} r where r.account_id = v.id and ${among('r.reblog_of_id')}),
+      'bookmarked', (select json_agg(json_build_array(b.status_id, b.folder_id)) from ${bookmarks} b where b.account_id = v.id and ${among('b.status_id')}),
+      'muted', (select json_agg(m.conversation_id) from ${conversationMutes} m where m.account_id = v.id and m.conversation_id = any(${conversationIds})),
+      'filters', ${activeFiltersJsonSql(sql`v.id`)}
+    )) from ${viewerRows})`,
+    reactions: reactions ? sql<unknown>`(select json_agg(r) from (${reactions}) r)` : sql<unknown>`null::json`,
+  }
+}
+
+/** The viewer state from the values of `viewerStateColumns`. */
+export function viewerStateFrom(row: { pins: unknown; viewers: unknown; reactions: unknown }, viewers: (Viewer | null)[]): ViewerState {
+  const state: ViewerState = { pinnedAt: new Map(), byViewer: new Map(), reactions: [] }
   for (const [id, at] of jsonValue<[string, string][] | null>(row.pins) ?? []) state.pinnedAt.set(uuidToId(id), new Date(at))
   type Json = { viewer: string; favourited: string[] | null; reblogged: string[] | null; bookmarked: [string, string | null][] | null; muted: string[] | null; filters: unknown }
   for (const v of jsonValue<Json[] | null>(row.viewers) ?? []) {

@@ -89,6 +89,11 @@ export class RenderCache {
     return hit && hit.version === version ? hit.parts : undefined
   }
 
+  /** The parts kept for a status, whatever their version. */
+  keptPartsOf(id: string): { version: number; parts: StatusParts } | undefined {
+    return this.statusParts.get(id)
+  }
+
   /** Keeps parts loaded after reading `version` from the database (never from a row that may not be committed). */
   keepStatusParts(id: string, version: number, parts: StatusParts) {
     this.statusParts.set(id, { version, parts })
