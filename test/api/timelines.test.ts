@@ -4,7 +4,7 @@ import { newId } from '../../src/core/ids'
 import { backfillHomeFeed, HOME_FEED_DAYS, trimHomeFeeds } from '../../src/core/timelines/home-feed'
 import { accountDomainBlocks, accounts, blocks, follows, homeFeedEntries, listAccounts, lists, mutes, statuses, statusTags, tags } from '../../src/db/schema'
 import { getTestContext } from '../support/context'
-import { makeUser, uniqueName, type MadeUser } from '../support/factories'
+import { makeUser, pastIds, uniqueName, type MadeUser } from '../support/factories'
 import { call, postStatus } from '../support/http'
 import { expectShape } from '../support/shape'
 
@@ -84,9 +84,8 @@ describe('home timeline', () => {
     const [me, muted, friend] = await Promise.all([makeUser(ctx), makeUser(ctx), makeUser(ctx)])
     await ctx.db.insert(mutes).values({ accountId: me.account.id, targetAccountId: muted.account.id })
     // newest first: 3 of the friend's, 150 muted ones (more than two batches of candidates), 3 more of the friend's
-    const now = Date.now()
-    const at = (i: number) => newId(now - (i + 1) * 5000) // more than a second apart: newId keeps a process's ids increasing within one
-    const rows = Array.from({ length: 156 }, (_, i) => ({ id: at(i), accountId: (i < 3 || i >= 153 ? friend : muted).account.id, content: `<p>${i}</p>` }))
+    const past = pastIds(156, 5000)
+    const rows = Array.from({ length: 156 }, (_, i) => ({ id: past[i], accountId: (i < 3 || i >= 153 ? friend : muted).account.id, content: `<p>${i}</p>` }))
     await ctx.db.insert(statuses).values(rows)
     await ctx.db.insert(homeFeedEntries).values(rows.map((r) => ({ accountId: me.account.id, statusId: r.id, authorId: r.accountId })))
     const friends = rows.filter((r) => r.accountId === friend.account.id).map((r) => r.id)
@@ -355,9 +354,9 @@ describe('tag timeline', () => {
     const t = uniqueName('batch').replace(/_/g, '').toLowerCase()
     const [tag] = await ctx.db.insert(tags).values({ name: t }).returning()
     // newest first: 3 public, 450 private (more than two batches of candidates), 3 public
-    const now = Date.now()
+    const past = pastIds(456, 5000)
     const rows = Array.from({ length: 456 }, (_, i) => ({
-      id: newId(now - (i + 1) * 5000), accountId: author.account.id, content: `<p>#${t} ${i}</p>`,
+      id: past[i], accountId: author.account.id, content: `<p>#${t} ${i}</p>`,
       visibility: (i < 3 || i >= 453 ? 'public' : 'private') as 'public' | 'private',
     }))
     await ctx.db.insert(statuses).values(rows)

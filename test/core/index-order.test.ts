@@ -4,11 +4,10 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { sql, type SQL } from 'drizzle-orm'
 import type { Ctx } from '../../src/core/context'
-import { newId } from '../../src/core/ids'
 import { resultRows } from '../../src/db/client'
 import { homeFeedEntries, statuses } from '../../src/db/schema'
 import { getTestContext } from '../support/context'
-import { makeUser } from '../support/factories'
+import { makeUser, pastIds } from '../support/factories'
 import { call } from '../support/http'
 
 let ctx: Ctx
@@ -43,8 +42,7 @@ describe('index order', () => {
   test('a home page reads the newest feed entries through the index, without sorting the whole feed', async () => {
     const viewer = await makeUser(ctx)
     const author = await makeUser(ctx)
-    const now = Date.now()
-    const ids = Array.from({ length: 1500 }, (_, i) => newId(now - (i + 1) * 1000))
+    const ids = pastIds(1500, 1000)
     for (let i = 0; i < ids.length; i += 500) {
       const batch = ids.slice(i, i + 500)
       await ctx.db.insert(statuses).values(batch.map((id) => ({ id, accountId: author.account.id, content: `<p>${id}</p>` })))

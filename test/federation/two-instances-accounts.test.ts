@@ -195,7 +195,9 @@ describe.each(['A', 'B'])('from %s', (fromName) => {
     await notificationArrives(blockedSide, blocked, 'mention', (n) => n.status?.uri === witnessPost.uri)
     expect(await notifiedUris(blockedSide, blocked)).not.toContain(after.uri)
 
-    // the blocked side knows of the block: following again is refused there, and nothing reaches the blocker
+    // the blocked side knows of the block (its own delivery, in no set order with the others): following again is
+    // refused there, and nothing reaches the blocker
+    await waitUntil(async () => (await relationship(blockedSide, blocked, blockerId)).blocked_by, 60_000, 'the block to reach the blocked side')
     expect(await relationship(blockedSide, blocked, blockerId)).toMatchObject({ blocked_by: true, following: false, requested: false })
     const again = await api(blockedSide, blocked.token, 'POST', `/api/v1/accounts/${blockerId}/follow`)
     expect(again.status).toBe(403)

@@ -7,6 +7,7 @@ import { createInvite, type CreateInviteOptions } from '../../src/core/invites'
 import { registerApp } from '../../src/core/oauth/apps'
 import { issueToken } from '../../src/core/oauth/tokens'
 import { accounts, users, type AccountRow, type NewAccountRow, type OAuthAppRow, type UserRow } from '../../src/db/schema'
+import { encodeId } from '../../src/core/ids'
 import { getTestContext } from './context'
 
 /** The password every factory user gets unless told otherwise. */
@@ -100,4 +101,15 @@ export async function makeUser(ctx?: Ctx, overrides: MakeUserOptions = {}): Prom
 /** An invite; see `createInvite`. */
 export async function makeInvite(ctx?: Ctx, opts: CreateInviteOptions = {}) {
   return createInvite(ctx ?? (await getTestContext()), opts)
+}
+
+/**
+ * `count` status ids, newest first, `spacingMs` apart and ending `spacingMs` before now, for rows inserted directly.
+ * They carry a worker number of their own: ids from `newId` for past times could repeat one this process already
+ * used for that millisecond.
+ */
+export function pastIds(count: number, spacingMs: number): string[] {
+  const worker = BigInt(Math.floor(Math.random() * 2 ** 47)) | 1n
+  const now = Date.now()
+  return Array.from({ length: count }, (_, i) => encodeId((BigInt(now - (i + 1) * spacingMs) << 64n) | (worker << 16n)))
 }
