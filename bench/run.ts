@@ -10,10 +10,12 @@ import { spawn } from 'node:child_process'
 import { and, desc, eq, gt, inArray, sql } from 'drizzle-orm'
 import { loadConfig } from '../src/config'
 import type { Ctx } from '../src/core/context'
+import { createList, deleteList, ownLists } from '../src/core/lists/lists'
+import { addMembers } from '../src/core/lists/members'
 import { issueToken } from '../src/core/oauth/tokens'
 import { openPostgres, resultRows } from '../src/db/client'
 import { refreshTrends } from '../src/core/trends/trends'
-import { accounts, statuses, users } from '../src/db/schema'
+import { accounts, follows, statuses, users } from '../src/db/schema'
 import { skewedWord } from './words'
 import { option } from './options'
 import { backendPids, cpuByProcess, memoryMb } from './proc'
@@ -32,6 +34,7 @@ const FLOOR_PORT = PORT + 1
 const BINARY = option('binary', '')
 /** Flags for Bun when the server runs from source, e.g. `--smol` or `--cpu-prof --cpu-prof-dir=DIR` (written when it stops). */
 const BUN_FLAGS = option('bun-flags', '').split(' ').filter(Boolean)
+const LIST_TITLE = 'bench list'
 
 const database = openPostgres(url, 2)
 const ctx: Ctx = { db: database.db, database, config: loadConfig(process.env, { databaseUrl: url }), startedAt: new Date() }
@@ -45,6 +48,15 @@ if (!viewers.length) {
   process.exit(1)
 }
 const tokens = await Promise.all(viewers.map(async (v) => (await issueToken(ctx, { appId: null, userId: v.userId, scopes: ['read', 'write'], withRefresh: false })).accessToken))
+/** Each viewer's token with a list of its own: the 20 accounts it follows that post most, made anew each run. */
+const listed = await Promise.all(viewers.map(async (v, i) => {
+  for (const old of await ownLists(ctx, v.accountId)) if (old.title === LIST_TITLE) await deleteList(ctx, v.accountId, old.id)
+  const list = await createList(ctx, v.accountId, { title: LIST_TITLE })
+  const members = await ctx.db.select({ id: accounts.id }).from(follows).innerJoin(accounts, eq(accounts.id, follows.targetAccountId))
+    .where(eq(follows.accountId, v.accountId)).orderBy(desc(accounts.statusesCount)).limit(20)
+  await addMembers(ctx, v.accountId, list.id, members.map((m) => m.id))
+  return { token: tokens[i], listId: list.id }
+}))
 const statusIds = (await ctx.db.select({ id: statuses.id }).from(statuses)
   .where(and(inArray(statuses.visibility, ['public', 'unlisted']))).orderBy(desc(statuses.id)).limit(2000)).map((r) => r.id)
 const accountIds = (await ctx.db.select({ id: accounts.id }).from(accounts).orderBy(desc(accounts.followersCount)).limit(200)).map((r) => r.id)
@@ -97,6 +109,13 @@ const SCENARIOS: Scenario[] = [
   { name: 'public', request: () => new Request(`${BASE}/api/v1/timelines/public?limit=20`) },
   { name: 'public-local-auth', request: () => new Request(`${BASE}/api/v1/timelines/public?local=true&limit=20`, { headers: { authorization: `Bearer ${pick(tokens)}` } }) },
   { name: 'tag', request: () => new Request(`${BASE}/api/v1/timelines/tag/benchtag${1 + Math.floor(Math.random() * 200)}?limit=20`) },
+  {
+    name: 'list',
+    request: () => {
+      const { token, listId } = pick(listed)
+      return new Request(`${BASE}/api/v1/timelines/list/${listId}?limit=20`, { headers: { authorization: `Bearer ${token}` } })
+    },
+  },
   { name: 'verify_credentials', request: () => authorized('/api/v1/accounts/verify_credentials') },
   { name: 'relationships', request: () => authorized(`/api/v1/accounts/relationships?${someAccounts()}`) },
   { name: 'notifications', request: () => authorized('/api/v1/notifications?limit=20') },

@@ -5,9 +5,9 @@ import { newId } from '../../src/core/ids'
 import { MAX_LISTS } from '../../src/core/lists/lists'
 import { removeFromOwnersLists } from '../../src/core/lists/members'
 import { backfillHomeFeed } from '../../src/core/timelines/home-feed'
-import { blocks, follows, listAccounts, lists, mutes } from '../../src/db/schema'
+import { blocks, follows, listAccounts, lists, mutes, statuses } from '../../src/db/schema'
 import { getTestContext } from '../support/context'
-import { makeUser, type MadeUser } from '../support/factories'
+import { makeUser, pastIds, type MadeUser } from '../support/factories'
 import { call, postStatus } from '../support/http'
 import { expectShape } from '../support/shape'
 
@@ -258,6 +258,37 @@ describe('list timeline', () => {
     expect(next.searchParams.get('max_id')).toBe(priv.id)
     expect(ids(await call('GET', `${next.pathname}${next.search}`, { token: owner.token }))).toEqual([a.id])
     expect(ids(await timeline(owner, list.id, { min_id: a.id }))).toEqual([reblog.json.id, priv.id])
+  })
+
+  test('pages merge the members’ statuses across batches that keep nothing, in both directions', async () => {
+    const [owner, friend, other, muted] = await Promise.all([makeUser(ctx), makeUser(ctx), makeUser(ctx), makeUser(ctx)])
+    for (const p of [friend, other, muted]) await follow(owner, p)
+    const list = await makeList(owner)
+    await addMembers(owner, list.id, [friend, other, muted])
+    await ctx.db.insert(mutes).values({ accountId: owner.account.id, targetAccountId: muted.account.id })
+    // newest first: 3 of the friend's; 150 of the muted member's (more than two batches of candidates that keep
+    // nothing); then 130 alternating between the friend and the other member, more than a batch each
+    const past = pastIds(283, 5000)
+    const author = (i: number) => (i < 3 ? friend : i < 153 ? muted : i % 2 ? friend : other)
+    const rows = past.map((id, i) => ({ id, accountId: author(i).account.id, content: `<p>${i}</p>` }))
+    await ctx.db.insert(statuses).values(rows)
+    const shown = rows.filter((r) => r.accountId !== muted.account.id).map((r) => r.id)
+
+    expect(ids(await timeline(owner, list.id, { limit: '4' }))).toEqual(shown.slice(0, 4))
+    const walk = async (query: Record<string, string>, next: (page: string[]) => Record<string, string>) => {
+      const seen: string[] = []
+      for (let page = ids(await timeline(owner, list.id, query)); page.length; page = ids(await timeline(owner, list.id, { ...query, ...next(page) }))) {
+        seen.push(...page)
+        if (seen.length > shown.length) break
+      }
+      return seen
+    }
+    // backwards with max_id, then forwards with min_id from below the oldest
+    expect(await walk({ limit: '10' }, (page) => ({ max_id: page[page.length - 1] }))).toEqual(shown)
+    const oldestFirst = [...shown].reverse()
+    const chunks = Array.from({ length: Math.ceil(oldestFirst.length / 10) }, (_, i) => oldestFirst.slice(i * 10, i * 10 + 10).reverse())
+    const beforeAll = pastIds(1, 5000 * 284)[0]
+    expect(await walk({ limit: '10', min_id: beforeAll }, (page) => ({ min_id: page[0] }))).toEqual(chunks.flat())
   })
 
   test('replies follow the list’s replies_policy', async () => {

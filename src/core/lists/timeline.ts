@@ -1,10 +1,10 @@
-import { sql, type SQL } from 'drizzle-orm'
-import { statuses, type StatusRow } from '../../db/schema'
-import { inlineBinds, type Binds } from '../../db/sql'
+import { and, asc, desc, eq, sql, type SQL } from 'drizzle-orm'
+import { listAccounts, statuses, type StatusRow } from '../../db/schema'
+import { constantLimit, inlineBinds, type Binds } from '../../db/sql'
 import type { Ctx } from '../context'
 import type { TimelineOptions } from '../timelines/options'
-import type { Page } from '../timelines/page'
-import { statusPage } from '../timelines/timelines'
+import { fillFromBatches, keyset, keysetShape, type Page } from '../timelines/page'
+import { candidateBatch, candidateId } from '../timelines/timelines'
 import { getOwnList, type ListRow } from './lists'
 
 /**
@@ -26,17 +26,28 @@ export function repliesPolicySql(list: ListRow, binds: Binds = inlineBinds): SQL
   }
 }
 
+/** How many of the members' newest statuses are read per round while filling a list's page. */
+const LIST_CANDIDATES = 60
+
 /**
  * `GET /api/v1/timelines/list/:id`: statuses and reblogs by the list's members, newest first, for the list's owner only
  * (anyone else gets a 404). The visibility rule and the owner's blocks and mutes apply as on every timeline.
+ *
+ * Candidates are each member's newest statuses past the cursor (`statuses (account_id, id)`), merged and cut to one
+ * batch: the newest of the batch size among all members are within each member's newest of that size, so no member's
+ * whole history is read and sorted, however long it is.
  */
 export async function listTimeline(ctx: Ctx, ownerId: string, listId: string, page: Page, opts: TimelineOptions): Promise<StatusRow[]> {
   const list = await getOwnList(ctx, ownerId, listId)
-  return statusPage(ctx, ownerId, page, opts, {
-    key: `list:${list.repliesPolicy}`,
-    where: (b) => [
-      sql`${statuses.accountId} in (select la.account_id from list_accounts la where la.list_id = ${b.uuid(list.id)})`,
-      repliesPolicySql(list, b),
-    ],
-  })
+  const forwards = !!page.minId
+  return fillFromBatches(page, LIST_CANDIDATES, (cursor) =>
+    candidateBatch(ctx, `list:${list.repliesPolicy}:${keysetShape(cursor)}`, page, ownerId, opts, (b) => {
+      const k = keyset(statuses.id, cursor, b)
+      const newest = ctx.db.select({ id: statuses.id }).from(statuses)
+        .where(and(sql`${statuses.accountId} = ${listAccounts.accountId}`, ...k.where))
+        .orderBy(k.orderBy).limit(constantLimit(LIST_CANDIDATES)).as('newest')
+      return ctx.db.select({ id: candidateId(newest.id) }).from(listAccounts).crossJoinLateral(newest)
+        .where(eq(listAccounts.listId, b.forColumn(listAccounts.listId, list.id)))
+        .orderBy(forwards ? asc(newest.id) : desc(newest.id)).limit(constantLimit(LIST_CANDIDATES))
+    }, (b) => [repliesPolicySql(list, b)]))
 }

@@ -44,10 +44,10 @@ export async function statusPage(ctx: Ctx, viewerAccountId: string | null, page:
 }
 
 /** A query of candidate status ids in reading order, its one column made by `candidateId`, for `candidateBatch`. */
-type CandidateQuery = TypedQueryBuilder<{ id: SQL.Aliased<string> }, { id: string }[]> & Preparable<{ id: string }[]>
+export type CandidateQuery = TypedQueryBuilder<{ id: SQL.Aliased<string> }, { id: string }[]> & Preparable<{ id: string }[]>
 
 /** A candidate query's column: the status id as `id`, read back as a flake id. */
-const candidateId = (column: PgColumn) => sql<string>`${column}`.mapWith(statuses.id).as('id')
+export const candidateId = (column: PgColumn) => sql<string>`${column}`.mapWith(statuses.id).as('id')
 
 /**
  * One batch of candidates and the statuses of it a page keeps, in one statement. The candidates (in reading order,
@@ -55,7 +55,7 @@ const candidateId = (column: PgColumn) => sql<string>`${column}`.mapWith(statuse
  * read through the primary key in the page's order, at most `page.limit`, each row carrying the batch's size and
  * edge. When the batch keeps nothing, the candidates are read again alone to learn where it ended.
  */
-async function candidateBatch(ctx: Ctx, key: string, page: Page, viewerAccountId: string | null, opts: TimelineOptions,
+export async function candidateBatch(ctx: Ctx, key: string, page: Page, viewerAccountId: string | null, opts: TimelineOptions,
   candidates: (b: Binds) => CandidateQuery, where: (b: Binds) => SQL[]): Promise<CandidateBatch<StatusRow>> {
   const forwards = !!page.minId
   const rows = await runPrepared(ctx, `candidate-batch:${key}:${viewerShape(viewerAccountId)}:${optionsShape(opts)}:${forwards ? 'forwards' : 'backwards'}:${page.limit}`, (b) => {
