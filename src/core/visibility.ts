@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import { resultRows } from '../db/client'
 import { accounts, blocks, follows, listAccounts, statusMentions, statuses, users, type AccountRow, type StatusRow, type UserRow } from '../db/schema'
-import { runPrepared } from '../db/prepared'
+import { runPreparedWith } from '../db/prepared'
 import { constantLimit, uuidArrayParam, type Binds } from '../db/sql'
 import type { Ctx } from './context'
 import { NotFoundError } from './errors'
@@ -52,7 +52,7 @@ const visibleStatusByIdSql = (b: Binds, viewerAccountId: string | null, id: stri
 /** Loads a status the viewer may see; hidden, missing and malformed ids are all 404. */
 export async function getVisibleStatus(ctx: Ctx, viewerAccountId: string | null, id: string): Promise<StatusRow> {
   if (!isId(id)) throw new NotFoundError()
-  const [row] = await runPrepared(ctx, `visible-status:${viewerShape(viewerAccountId)}`, (b) =>
+  const [row] = await runPreparedWith(ctx, `visible-status:${viewerShape(viewerAccountId)}`, { viewer: viewerAccountId, id }, (b) =>
     ctx.db.select().from(statuses).where(visibleStatusByIdSql(b, viewerAccountId, id)).limit(constantLimit(1)))
   if (!row) throw new NotFoundError()
   return row
@@ -61,8 +61,10 @@ export async function getVisibleStatus(ctx: Ctx, viewerAccountId: string | null,
 /** More columns for `getVisibleStatusWithAuthor`'s statement, named in its key by `shape`. */
 export interface AlsoRead<T extends Record<string, SQL>> {
   shape: string
-  /** expressions over the status's row (`"statuses"."..."`), with values bound through `b` */
+  /** expressions over the status's row (`"statuses"."..."`), with values bound through `b`: the viewer's id, the status's, or `args` */
   columns: (b: Binds) => T
+  /** values the columns bind besides the viewer's and the status's ids, by name */
+  args?: Record<string, unknown>
 }
 
 /**
@@ -73,7 +75,8 @@ export async function getVisibleStatusWithAuthor<T extends Record<string, SQL> =
   ctx: Ctx, viewerAccountId: string | null, id: string, also?: AlsoRead<T>,
 ): Promise<{ status: StatusRow; account: AccountRow; user: UserRow | null; also: { [K in keyof T]: unknown } }> {
   if (!isId(id)) throw new NotFoundError()
-  const [row] = await runPrepared(ctx, `visible-status-with-author:${viewerShape(viewerAccountId)}${also ? `:${also.shape}` : ''}`, (b) =>
+  const key = `visible-status-with-author:${viewerShape(viewerAccountId)}${also ? `:${also.shape}` : ''}`
+  const [row] = await runPreparedWith(ctx, key, { viewer: viewerAccountId, id, ...also?.args }, (b) =>
     ctx.db.select({ status: statuses, account: accounts, user: users, ...(also && { also: also.columns(b) }) }).from(statuses)
       .innerJoin(accounts, eq(accounts.id, statuses.accountId)).leftJoin(users, eq(users.accountId, accounts.id))
       .where(visibleStatusByIdSql(b, viewerAccountId, id)).limit(constantLimit(1)))

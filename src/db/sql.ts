@@ -84,6 +84,60 @@ export class PlaceholderBinds implements Binds {
   }
 }
 
+/** How a placeholder of `NamedBinds` takes its value from an argument. */
+type Derivation = { arg: string; kind: 'value' | 'uuid' | 'uuids' }
+
+const sameValue = (a: unknown, b: unknown) =>
+  a === b || (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i]))
+
+/**
+ * Binds each value as the argument of the statement it equals, by name, so that a statement kept under a key runs
+ * again with other arguments without being built (`runPreparedWith`). A value that is none of the arguments is an
+ * error; one equal to two of them leaves the statement ambiguous, to be run without being kept.
+ */
+export class NamedBinds implements Binds {
+  private readonly derived = new Map<string, Derivation>()
+  ambiguous = false
+
+  constructor(private readonly args: Readonly<Record<string, unknown>>) {}
+
+  private placeholder(value: unknown, kind: Derivation['kind']) {
+    const names = Object.keys(this.args).filter((k) => this.args[k] != null && sameValue(this.args[k], value))
+    if (!names.length) throw new Error(`bound value ${JSON.stringify(value)} is none of the statement's arguments (${Object.keys(this.args).join(', ')})`)
+    if (names.length > 1) this.ambiguous = true
+    const name = `${names[0]}_${kind}`
+    this.derived.set(name, { arg: names[0], kind })
+    return sql.placeholder(name)
+  }
+  value(value: unknown): SQL {
+    return sql`${this.placeholder(value, 'value')}`
+  }
+  uuid(id: string): SQL {
+    return sql`${this.placeholder(id, 'uuid')}::uuid`
+  }
+  uuids(ids: readonly string[]): SQL {
+    return sql`${this.placeholder(ids, 'uuids')}::uuid[]`
+  }
+  forColumn<T>(column: AnyColumn, value: T): T {
+    return sql.param(this.placeholder(value, 'value'), column) as unknown as T
+  }
+
+  /** The placeholders' values for these arguments (named as those the statement was built with). */
+  valuesFor(args: Readonly<Record<string, unknown>>): Record<string, unknown> {
+    const values: Record<string, unknown> = {}
+    for (const [name, { arg, kind }] of this.derived) {
+      const value = args[arg]
+      values[name] = kind === 'uuid' ? idToUuid(value as string) : kind === 'uuids' ? `{${(value as string[]).map(idToUuid).join(',')}}` : value
+    }
+    return values
+  }
+
+  /** Which placeholder takes which argument, to tell two builds of a key apart. */
+  get shape(): string {
+    return [...this.derived].map(([name, d]) => `${name}=${d.arg}`).join()
+  }
+}
+
 const columnsByName = new WeakMap<Table, [string, Column][]>()
 
 /**

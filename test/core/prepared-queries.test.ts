@@ -1,8 +1,10 @@
-// runPrepared (db/prepared.ts): a hot statement built with placeholders and prepared once per process under a key.
+// runPrepared and runPreparedWith (db/prepared.ts): a hot statement built with placeholders and prepared once per
+// process under a key.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { sql } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
+import { idToUuid, newId } from '../../src/core/ids'
 import { openPglite, openPostgres, type Database } from '../../src/db/client'
-import { runPrepared } from '../../src/db/prepared'
+import { runPrepared, runPreparedWith } from '../../src/db/prepared'
 import type { Binds } from '../../src/db/sql'
 
 const url = process.env.TEST_DATABASE_URL
@@ -43,5 +45,63 @@ describe('prepared queries', () => {
       return runPrepared({ db: tx, database }, key, (b) => tx.select({ n: sql<number>`n + ${b.value(1)}::int` }).from(sql`prepared_probe`))
     })
     expect(inside).toEqual([{ n: 8 }])
+  })
+})
+
+describe('prepared queries bound by argument (runPreparedWith)', () => {
+  let database: Database
+  beforeAll(async () => { database = url ? openPostgres(url, 1) : await openPglite(null) })
+  afterAll(() => database.close())
+
+  const ctx = () => ({ db: database.db, database })
+  type Args = { viewer: string; ids: string[]; label: string; staff: boolean }
+  const probe = (b: Binds, a: Args) => database.db.select({
+    viewer: sql<string>`${b.uuid(a.viewer)}::text`,
+    ids: sql<string>`array_to_string(${b.uuids(a.ids)}, ',')`,
+    label: sql<string>`${b.value(a.label)}::text`,
+    staff: sql<boolean>`${b.value(a.staff)}::boolean`,
+  }).from(sql`(values (1)) as one(x)`)
+  const uuid = (id: string) => idToUuid(id)
+
+  test('each run takes its values from its own arguments, by name', async () => {
+    const key = `named-${Date.now()}`
+    for (const [i, staff] of [[1, true], [2, false], [3, true]] as const) {
+      const a: Args = { viewer: newId(), ids: [newId(), newId()], label: `run ${i}`, staff }
+      const [row] = await runPreparedWith(ctx(), key, a, (b) => probe(b, a))
+      expect(row).toEqual({ viewer: uuid(a.viewer), ids: a.ids.map(uuid).join(','), label: `run ${i}`, staff })
+    }
+  })
+
+  test('a value that is none of the arguments is refused', async () => {
+    await expect(runPreparedWith(ctx(), `stray-${Date.now()}`, { n: 1 }, (b) => database.db.select({ n: sql<number>`${b.value(2)}::int` })
+      .from(sql`(values (1)) as one(x)`))).rejects.toThrow('none of the statement')
+  })
+
+  test('arguments of equal values leave the statement unkept, so a later run binds each its own', async () => {
+    const key = `ambiguous-${Date.now()}`
+    const pair = (a: { x: string; y: string }) => (b: Binds) => database.db.select({ x: sql<string>`${b.value(a.x)}::text`, y: sql<string>`${b.value(a.y)}::text` })
+      .from(sql`(values (1)) as one(x)`)
+    const same = { x: 'same', y: 'same' }
+    expect(await runPreparedWith(ctx(), key, same, pair(same))).toEqual([{ x: 'same', y: 'same' }])
+    const apart = { x: 'one', y: 'two' }
+    expect(await runPreparedWith(ctx(), key, apart, pair(apart))).toEqual([{ x: 'one', y: 'two' }])
+  })
+
+  test('a key whose build binds the arguments otherwise than the kept statement fails under test', async () => {
+    const key = `rebound-${Date.now()}`
+    const a = { x: 'a', y: 'b' }
+    const select = (first: SQL, second: SQL) => database.db.select({ p: sql<string>`${first}::text`, q: sql<string>`${second}::text` }).from(sql`(values (1)) as one(x)`)
+    await runPreparedWith(ctx(), key, a, (b) => select(b.value(a.x), b.value(a.y)))
+    await expect(runPreparedWith(ctx(), key, a, (b) => select(b.value(a.y), b.value(a.x)))).rejects.toThrow('built another statement')
+  })
+
+  test('inside a transaction the statement is built and run on the transaction', async () => {
+    const inside = await database.db.transaction(async (tx) => {
+      await tx.execute(sql`create temporary table named_probe (n text) on commit drop`)
+      await tx.execute(sql`insert into named_probe values ('seven')`)
+      const a = { suffix: '!' }
+      return runPreparedWith({ db: tx, database }, `named-tx-${Date.now()}`, a, (b) => tx.select({ n: sql<string>`n || ${b.value(a.suffix)}::text` }).from(sql`named_probe`))
+    })
+    expect(inside).toEqual([{ n: 'seven!' }])
   })
 })

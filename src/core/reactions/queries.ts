@@ -67,7 +67,10 @@ export function reactionSummariesQuery(db: DbLike, statusIds: string[], viewers:
   const ids = [...new Set(statusIds.filter(isId))]
   if (!ids.length || !viewers.length) return null
   const distinct = [...new Map(viewers.map((v) => [reactionViewerKey(v), v])).values()]
-  const rowsOfViewers = sql.join(distinct.map((v) => sql`(${binds.value(reactionViewerKey(v))}::text, ${v?.accountId ? binds.uuid(v.accountId) : sql`null::uuid`}, ${binds.value(isStaff(v))}::boolean)`), sql`, `)
+  // an anonymous reader's row written out: only a viewer's values are bound
+  const rowsOfViewers = sql.join(distinct.map((v) => (v?.accountId
+    ? sql`(${binds.value(reactionViewerKey(v))}::text, ${binds.uuid(v.accountId)}, ${binds.value(isStaff(v))}::boolean)`
+    : sql`(''::text, null::uuid, false)`)), sql`, `)
   const viewer: ViewerColumns = { accountId: sql`v.account_id`, staff: sql`v.staff` }
   const reactor = statusReactions.accountId
   const conditions: SQL[] = [anyId(statusReactions.statusId, ids, binds), listedAccountForViewerSql(viewer)]

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm'
+import { isStaff } from '../../core/accounts/queries'
 import type { Ctx } from '../../core/context'
 import type { Viewer } from '../../core/oauth/authenticate'
 import { getVisibleStatusWithAuthor } from '../../core/visibility'
@@ -26,6 +27,7 @@ export async function readStatusToRender(ctx: Ctx, viewer: Viewer | null, id: st
   const withPoll = !kept || kept.parts.hasPoll
   const { status, account, user, also } = await getVisibleStatusWithAuthor(ctx, viewerId, id, {
     shape: `to-render:${kept ? 'kept' : 'parts'}:${withPoll ? 'poll' : ''}`,
+    args: viewer ? { staff: isStaff(viewer) } : {},
     columns: (b) => ({
       ...viewerStateColumns(ctx, b, viewerId ? [viewerId] : [], [id], sql`array[${column('conversation_id')}]`, [viewer]),
       ...(!kept && { parts: statusPartsJsonSql(column('id'), column('application_id')) }),
