@@ -100,3 +100,24 @@ export function rowFromJson<T extends Table>(table: T, json: Record<string, unkn
   }
   return row as T['$inferSelect']
 }
+
+/**
+ * Some of a table's columns, in the order of `keys`, as one JSON array (`json_build_array`) from the row aliased
+ * `alias`: a statement can carry rows of another table, only the columns a caller reads, and
+ * `rowFromJsonArray` maps them back as the driver's values would be.
+ */
+export function jsonArraySql<T extends Table>(table: T, alias: string, keys: readonly (keyof T['$inferSelect'] & string)[]): SQL {
+  const columns = getTableColumns(table)
+  return sql.raw(`json_build_array(${keys.map((key) => `"${alias}"."${columns[key].name}"`).join(', ')})`)
+}
+
+/** The columns `keys` of a row from the values of `jsonArraySql` (with the same keys) starting at `offset`. */
+export function rowFromJsonArray<T extends Table, K extends keyof T['$inferSelect'] & string>(table: T, keys: readonly K[], values: readonly unknown[], offset = 0): Pick<T['$inferSelect'], K> {
+  const columns = getTableColumns(table)
+  const row: Record<string, unknown> = {}
+  for (let i = 0; i < keys.length; i++) {
+    const value = values[offset + i]
+    row[keys[i]] = value === null || value === undefined ? null : columns[keys[i]].mapFromDriverValue(value)
+  }
+  return row as Pick<T['$inferSelect'], K>
+}
