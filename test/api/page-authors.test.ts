@@ -14,11 +14,11 @@ beforeAll(async () => {
 async function remoteAccount(acceptsChats: boolean | null) {
   const username = uniqueName('far')
   const [account] = await ctx.db.insert(accounts).values({
-    username, domain: 'far.example', uri: `https://far.example/users/${username}`, url: `https://far.example/@${username}`,
-    displayName: 'Far away', note: '<p>elsewhere</p>', fields: [{ name: 'site', value: 'https://far.example' }],
+    username, domain: 'page-authors.example', uri: `https://page-authors.example/users/${username}`, url: `https://page-authors.example/@${username}`,
+    displayName: 'Far away', note: '<p>elsewhere</p>', fields: [{ name: 'site', value: 'https://page-authors.example' }],
   }).returning()
   if (acceptsChats !== null) {
-    await ctx.db.insert(remoteActors).values({ accountId: account.id, inboxUrl: `https://far.example/users/${username}/inbox`, acceptsChatMessages: acceptsChats })
+    await ctx.db.insert(remoteActors).values({ accountId: account.id, inboxUrl: `https://page-authors.example/users/${username}/inbox`, acceptsChatMessages: acceptsChats })
   }
   const [status] = await ctx.db.insert(statuses).values({ accountId: account.id, local: false, content: '<p>from afar</p>', text: 'from afar' }).returning()
   return { account, status }
@@ -55,7 +55,7 @@ describe("a page's authors", () => {
         expect(own.status).toBe(200)
         expect(status.account).toEqual(own.json)
       }
-      expect(shown.get(ours[1]).pleroma.in_reply_to_account_acct).toBe(`${takesChats.account.username}@far.example`)
+      expect(shown.get(ours[1]).pleroma.in_reply_to_account_acct).toBe(`${takesChats.account.username}@page-authors.example`)
       expect(shown.get(takesChats.status.id).account.pleroma.accepts_chat_messages).toBe(true)
       expect(shown.get(refusesChats.status.id).account.pleroma.accepts_chat_messages).toBe(false)
       expect(shown.get(unknownActor.status.id).account.pleroma.accepts_chat_messages).toBeNull()

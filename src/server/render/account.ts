@@ -260,20 +260,28 @@ export interface AccountParts {
  * `loadAccountViews` reads it) and the custom emoji of their names, bios and fields (only when some shortcode
  * appears). `buildAccounts` then renders them for any viewer without a query.
  */
-export async function loadAccountParts(ctx: Ctx, rows: AccountView[], preloaded?: PreloadedUsers, acceptsChats?: ReadonlyMap<string, boolean>): Promise<AccountParts> {
+export async function loadAccountParts(ctx: Ctx, rows: AccountView[], preloaded?: PreloadedUsers, acceptsChats?: ReadonlyMap<string, boolean>,
+  /** a CredentialAccount's owner: its user is read in full (`ownUser`), unless preloaded */
+  owner?: string): Promise<AccountParts & { ownUser?: UserRow }> {
   const movedIds = [...new Set(rows.map((r) => r.movedToId).filter((id): id is string => !!id))]
   const moved = movedIds.length ? await ctx.db.select().from(accounts).where(anyId(accounts.id, movedIds)) : []
   const usersByAccount = new Map<string, AccountUser | null>(preloaded ?? [])
   const localIds = [...new Set([...rows, ...moved].filter((r) => r.domain === null && !usersByAccount.has(r.id)).map((r) => r.id))]
-  const userRows = localIds.length ? await ctx.db.select(accountUserColumns).from(users).where(anyId(users.accountId, localIds)) : []
-  for (const u of userRows) usersByAccount.set(u.accountId, u)
+  let ownUser: UserRow | undefined
+  if (owner !== undefined && localIds.includes(owner)) {
+    const userRows = await ctx.db.select().from(users).where(anyId(users.accountId, localIds))
+    for (const u of userRows) usersByAccount.set(u.accountId, u)
+    ownUser = userRows.find((u) => u.accountId === owner)
+  } else if (localIds.length) {
+    for (const u of await ctx.db.select(accountUserColumns).from(users).where(anyId(users.accountId, localIds))) usersByAccount.set(u.accountId, u)
+  }
   const emojis = await loadAccountEmojis(ctx, [...rows, ...moved])
   const remoteIds = rows.filter((r) => r.domain !== null).map((r) => r.id)
   const remoteAcceptsChats = acceptsChats ? new Map(acceptsChats) : new Map(remoteIds.length
     ? (await ctx.db.select({ id: remoteActors.accountId, accepts: remoteActors.acceptsChatMessages }).from(remoteActors)
       .where(anyId(remoteActors.accountId, remoteIds))).map((r) => [r.id, r.accepts])
     : [])
-  return { rows, users: usersByAccount, moved, emojis, remoteAcceptsChats }
+  return { rows, users: usersByAccount, moved, emojis, remoteAcceptsChats, ownUser }
 }
 
 /** Renders loaded accounts for one viewer; pure. */
@@ -305,9 +313,10 @@ export async function renderAccounts(
 ): Promise<AccountEntity[]> {
   if (!rows.length) return []
   const own = opts.credentials && viewer?.accountId ? rows.find((r) => r.id === viewer.accountId) : undefined
+  const preloaded = own && opts.ownUser ? new Map([...(opts.users ?? []), [own.id, opts.ownUser]]) : opts.users
   // the owner's user in full, for their credentials (the others' users are read with only what an account shows)
-  const ownUser = own && (opts.ownUser ?? (await ctx.db.select().from(users).where(eq(users.accountId, own.id)))[0])
-  const parts = await loadAccountParts(ctx, rows, own ? new Map([...(opts.users ?? []), [own.id, ownUser ?? null]]) : opts.users)
+  const parts = await loadAccountParts(ctx, rows, preloaded, undefined, own?.id)
+  const ownUser = opts.ownUser ?? parts.ownUser
   let credentials: { accountId: string; counts: NonNullable<AccountExtras['credentials']> } | undefined
   if (own && ownUser) {
     const counts = opts.counts ?? (await ctx.db.select(ownCountsColumns(uuidParam(own.id))).from(sql`(select 1) as one`))[0]
