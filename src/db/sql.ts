@@ -101,23 +101,30 @@ export function rowFromJson<T extends Table>(table: T, json: Record<string, unkn
   return row as T['$inferSelect']
 }
 
-/**
- * Some of a table's columns, in the order of `keys`, as one JSON array (`json_build_array`) from the row aliased
- * `alias`: a statement can carry rows of another table, only the columns a caller reads, and
- * `rowFromJsonArray` maps them back as the driver's values would be.
- */
-export function jsonArraySql<T extends Table>(table: T, alias: string, keys: readonly (keyof T['$inferSelect'] & string)[]): SQL {
-  const columns = getTableColumns(table)
-  return sql.raw(`json_build_array(${keys.map((key) => `"${alias}"."${columns[key].name}"`).join(', ')})`)
+/** Some of a table's columns as one JSON array in a statement, and their values mapped back from it. */
+export interface JsonArrayColumns<R> {
+  /** `json_build_array` of the columns of the row aliased as given */
+  sql: SQL
+  /** the row from the array's values starting at `offset`, each mapped by its column as the driver's value would be */
+  row(values: readonly unknown[], offset?: number): R
 }
 
-/** The columns `keys` of a row from the values of `jsonArraySql` (with the same keys) starting at `offset`. */
-export function rowFromJsonArray<T extends Table, K extends keyof T['$inferSelect'] & string>(table: T, keys: readonly K[], values: readonly unknown[], offset = 0): Pick<T['$inferSelect'], K> {
-  const columns = getTableColumns(table)
-  const row: Record<string, unknown> = {}
-  for (let i = 0; i < keys.length; i++) {
-    const value = values[offset + i]
-    row[keys[i]] = value === null || value === undefined ? null : columns[keys[i]].mapFromDriverValue(value)
+/**
+ * The columns `keys` of a table's row aliased `alias`, as one JSON array: a statement can carry rows of another
+ * table, with only the columns a caller reads.
+ */
+export function jsonArrayColumns<T extends Table, K extends keyof T['$inferSelect'] & string>(table: T, alias: string, keys: readonly K[]): JsonArrayColumns<Pick<T['$inferSelect'], K>> {
+  const all = getTableColumns(table)
+  const columns = keys.map((key) => all[key])
+  return {
+    sql: sql.raw(`json_build_array(${columns.map((c) => `"${alias}"."${c.name}"`).join(', ')})`),
+    row(values, offset = 0) {
+      const row: Record<string, unknown> = {}
+      for (let i = 0; i < keys.length; i++) {
+        const value = values[offset + i]
+        row[keys[i]] = value === null || value === undefined ? null : columns[i].mapFromDriverValue(value)
+      }
+      return row as Pick<T['$inferSelect'], K>
+    },
   }
-  return row as Pick<T['$inferSelect'], K>
 }

@@ -9,7 +9,7 @@ import type { Viewer } from '../../core/oauth/authenticate'
 import { loadRelationships } from '../../core/relationships/queries'
 import { accounts, remoteActors, users, type AccountRow, type UserRow } from '../../db/schema'
 import { runPrepared } from '../../db/prepared'
-import { anyId, anyIdShape, jsonArraySql, rowFromJsonArray, uuidParam, type Binds } from '../../db/sql'
+import { anyId, anyIdShape, jsonArrayColumns, uuidParam, type Binds } from '../../db/sql'
 import { loadAccountEmojis, type CustomEmojiEntity } from './emoji'
 import { buildRelationship, type RelationshipEntity } from './relationship'
 
@@ -29,6 +29,8 @@ const ACCOUNT_USER_KEYS = [
   'acceptsChatMessages', 'skipThreadContainment', 'email', 'notificationSettings',
 ] as const satisfies readonly (keyof UserRow)[]
 export type AccountUser = Pick<UserRow, (typeof ACCOUNT_USER_KEYS)[number]>
+const accountViewJson = jsonArrayColumns(accounts, 'a', ACCOUNT_VIEW_KEYS)
+const accountUserJson = jsonArrayColumns(users, 'u', ACCOUNT_USER_KEYS)
 const accountUserColumns = Object.fromEntries(ACCOUNT_USER_KEYS.map((key) => [key, users[key]])) as { [K in (typeof ACCOUNT_USER_KEYS)[number]]: (typeof users)[K] }
 
 /** What buildAccount needs beside the row; everything is loaded beforehand, in batches. */
@@ -217,7 +219,7 @@ export interface AccountViews {
  * only the columns an Account entity shows, for a statement that reads them beside its own (a page's viewer state).
  */
 export function accountViewsJsonSql(ids: readonly string[], b: Binds): SQL {
-  return sql`(select json_agg(json_build_array(${jsonArraySql(accounts, 'a', ACCOUNT_VIEW_KEYS)}, ${jsonArraySql(users, 'u', ACCOUNT_USER_KEYS)},
+  return sql`(select json_agg(json_build_array(${accountViewJson.sql}, ${accountUserJson.sql},
     (select ra.accepts_chat_messages from ${remoteActors} ra where ra.account_id = a.id and a.domain is not null)))
     from ${accounts} a left join ${users} u on u.account_id = a.id where ${anyId(sql.raw('a.id'), ids, b)})`
 }
@@ -227,10 +229,10 @@ export function accountViewsFromJson(value: unknown): AccountViews {
   const list = (typeof value === 'string' ? JSON.parse(value) : value) as [unknown[], unknown[], boolean | null][] | null
   const views: AccountViews = { rows: [], users: new Map(), remoteAcceptsChats: new Map() }
   for (const [account, user, acceptsChats] of list ?? []) {
-    const row = rowFromJsonArray(accounts, ACCOUNT_VIEW_KEYS, account)
+    const row = accountViewJson.row(account)
     views.rows.push(row)
     // a user's account_id is never null: a null one is no user
-    views.users.set(row.id, user[0] === null ? null : rowFromJsonArray(users, ACCOUNT_USER_KEYS, user))
+    views.users.set(row.id, user[0] === null ? null : accountUserJson.row(user))
     if (acceptsChats !== null) views.remoteAcceptsChats.set(row.id, acceptsChats)
   }
   return views
