@@ -154,3 +154,31 @@ export function rowFromJson<T extends Table>(table: T, json: Record<string, unkn
   }
   return row as T['$inferSelect']
 }
+
+/** Some of a table's columns as one JSON array in a statement, and their values mapped back from it. */
+export interface JsonArrayColumns<R> {
+  /** `json_build_array` of the columns of the row aliased as given */
+  sql: SQL
+  /** the row from the array's values starting at `offset`, each mapped by its column as the driver's value would be */
+  row(values: readonly unknown[], offset?: number): R
+}
+
+/**
+ * The columns `keys` of a table's row aliased `alias`, as one JSON array: a statement can carry rows of another
+ * table, with only the columns a caller reads.
+ */
+export function jsonArrayColumns<T extends Table, K extends keyof T['$inferSelect'] & string>(table: T, alias: string, keys: readonly K[]): JsonArrayColumns<Pick<T['$inferSelect'], K>> {
+  const all = getTableColumns(table)
+  const columns = keys.map((key) => all[key])
+  return {
+    sql: sql.raw(`json_build_array(${columns.map((c) => `"${alias}"."${c.name}"`).join(', ')})`),
+    row(values, offset = 0) {
+      const row: Record<string, unknown> = {}
+      for (let i = 0; i < keys.length; i++) {
+        const value = values[offset + i]
+        row[keys[i]] = value === null || value === undefined ? null : columns[i].mapFromDriverValue(value)
+      }
+      return row as Pick<T['$inferSelect'], K>
+    },
+  }
+}

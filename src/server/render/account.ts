@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm'
+import { eq, sql, type SQL } from 'drizzle-orm'
 import type { Ctx } from '../../core/context'
 import { DEFAULT_AVATAR_PATH, DEFAULT_HEADER_PATH } from '../../core/accounts/default-images'
 import { formatFieldValue } from '../../core/accounts/profile-text'
@@ -9,9 +9,29 @@ import type { Viewer } from '../../core/oauth/authenticate'
 import { loadRelationships } from '../../core/relationships/queries'
 import { accounts, remoteActors, users, type AccountRow, type UserRow } from '../../db/schema'
 import { runPrepared } from '../../db/prepared'
-import { anyId, anyIdShape, uuidParam } from '../../db/sql'
+import { anyId, anyIdShape, jsonArrayColumns, uuidParam, type Binds } from '../../db/sql'
 import { loadAccountEmojis, type CustomEmojiEntity } from './emoji'
 import { buildRelationship, type RelationshipEntity } from './relationship'
+
+/** The account columns an Account entity shows (a CredentialAccount's own come with its `credentials`) and a status's rendering reads. */
+const ACCOUNT_VIEW_KEYS = [
+  'id', 'username', 'domain', 'displayName', 'note', 'fields', 'avatarUrl', 'headerUrl', 'backgroundUrl', 'avatarRemoteUrl',
+  'headerRemoteUrl', 'avatarDescription', 'headerDescription', 'showMedia', 'showMediaReplies', 'showFeatured', 'locked', 'bot',
+  'actorType', 'discoverable', 'indexable', 'hideFollowers', 'hideFollows', 'hideFollowersCount', 'hideFollowsCount',
+  'hideFavorites', 'alsoKnownAs', 'movedToId', 'uri', 'url', 'statusesCount', 'followersCount', 'followingCount',
+  'lastStatusAt', 'suspendedAt', 'sensitizedAt', 'createdAt',
+] as const satisfies readonly (keyof AccountRow)[]
+export type AccountView = Pick<AccountRow, (typeof ACCOUNT_VIEW_KEYS)[number]>
+
+/** The user columns an Account entity shows to anyone, its owner or staff (a CredentialAccount's own come with its `credentials`). */
+const ACCOUNT_USER_KEYS = [
+  'accountId', 'isAdmin', 'isModerator', 'isActive', 'isApproved', 'confirmedAt', 'tags', 'showRole', 'allowFollowingMove',
+  'acceptsChatMessages', 'skipThreadContainment', 'email', 'notificationSettings',
+] as const satisfies readonly (keyof UserRow)[]
+export type AccountUser = Pick<UserRow, (typeof ACCOUNT_USER_KEYS)[number]>
+const accountViewJson = jsonArrayColumns(accounts, 'a', ACCOUNT_VIEW_KEYS)
+const accountUserJson = jsonArrayColumns(users, 'u', ACCOUNT_USER_KEYS)
+const accountUserColumns = Object.fromEntries(ACCOUNT_USER_KEYS.map((key) => [key, users[key]])) as { [K in (typeof ACCOUNT_USER_KEYS)[number]]: (typeof users)[K] }
 
 /** What buildAccount needs beside the row; everything is loaded beforehand, in batches. */
 export interface AccountExtras {
@@ -20,7 +40,7 @@ export interface AccountExtras {
   /** the media proxy's base when remote media are proxied */
   proxyBase?: string | null
   /** The local user behind the account (null for remote accounts). */
-  user: UserRow | null
+  user: AccountUser | null
   viewer: Viewer | null
   /** The account this one moved to, already rendered (an AccountEntity). */
   moved?: object | null
@@ -31,6 +51,9 @@ export interface AccountExtras {
     unreadNotifications: number
     /** Pleroma's `chat_token` for the shoutbox socket (none for a session without an OAuth token) */
     chatToken: string | null
+    /** the owner's account and user in full, for what only they see (`source`, the settings store) */
+    account: AccountRow
+    user: UserRow
   } | null
   /** Pleroma's `pleroma.relationship`, when the client asked `with_relationships` */
   relationship?: RelationshipEntity | null
@@ -52,14 +75,14 @@ function dateOnly(date: Date | null): string | null {
 }
 
 /** Mastodon's built-in roles, for clients that show staff badges or check permissions. */
-function staffRole(user: UserRow | null) {
+function staffRole(user: AccountUser | null) {
   if (user?.isAdmin) return { id: '3', name: 'Admin', color: '', permissions: '1', highlighted: user.showRole }
   if (user?.isModerator) return { id: '2', name: 'Moderator', color: '', permissions: '1308', highlighted: user.showRole }
   return null
 }
 
 /** A remote account's uncached avatar or header through the media proxy, when remote media are proxied. */
-function proxiedProfileImage(row: AccountRow, kind: RemoteProfileImage, proxyBase: string | null | undefined): string | null {
+function proxiedProfileImage(row: AccountView, kind: RemoteProfileImage, proxyBase: string | null | undefined): string | null {
   const remote = kind === 'avatar' ? row.avatarRemoteUrl : row.headerRemoteUrl
   const shown = kind === 'avatar' ? row.avatarUrl : row.headerUrl
   return proxyBase && row.domain && remote && shown === remote ? proxiedProfileImageUrl(proxyBase, kind, row.id, remote) : null
@@ -69,7 +92,7 @@ function proxiedProfileImage(row: AccountRow, kind: RemoteProfileImage, proxyBas
  * Mastodon's Account entity (CredentialAccount with `extras.credentials`) with Pleroma's `pleroma` object.
  * Pure: no queries. Owner-only and staff-only data are decided here from `extras.viewer`.
  */
-export function buildAccount(row: AccountRow, extras: AccountExtras) {
+export function buildAccount(row: AccountView, extras: AccountExtras) {
   const { baseUrl, user, viewer } = extras
   const local = row.domain === null
   const self = !!viewer?.accountId && viewer.accountId === row.id
@@ -139,7 +162,7 @@ export function buildAccount(row: AccountRow, extras: AccountExtras) {
       favicon: null,
       ...(self && user ? { allow_following_move: user.allowFollowingMove, email: user.email, notification_settings: user.notificationSettings } : {}),
       ...(credentials && user ? {
-        settings_store: user.settingsStore,
+        settings_store: credentials.user.settingsStore,
         ...(credentials.chatToken ? { chat_token: credentials.chatToken } : {}),
         unread_conversation_count: credentials.unreadConversations,
         unread_notifications_count: credentials.unreadNotifications,
@@ -148,20 +171,20 @@ export function buildAccount(row: AccountRow, extras: AccountExtras) {
     },
     ...(credentials && user ? {
       source: {
-        privacy: POSTING_VISIBILITIES.includes(user.defaultVisibility) ? user.defaultVisibility : 'public',
-        sensitive: user.defaultSensitive,
-        language: user.defaultLanguage,
-        note: row.noteSource,
+        privacy: POSTING_VISIBILITIES.includes(credentials.user.defaultVisibility) ? credentials.user.defaultVisibility : 'public',
+        sensitive: credentials.user.defaultSensitive,
+        language: credentials.user.defaultLanguage,
+        note: credentials.account.noteSource,
         fields: row.fields.map((f) => ({ name: f.name, value: f.value, verified_at: f.verified_at ?? null })),
         follow_requests_count: credentials.followRequestsCount,
         indexable: row.indexable,
         discoverable: row.discoverable,
         hide_collections: row.hideFollowers && row.hideFollows,
-        attribution_domains: row.attributionDomains,
+        attribution_domains: credentials.account.attributionDomains,
         pleroma: {
           actor_type: row.actorType,
           discoverable: row.discoverable,
-          no_rich_text: user.noRichText,
+          no_rich_text: credentials.user.noRichText,
           show_role: user.showRole,
         },
       },
@@ -172,7 +195,7 @@ export function buildAccount(row: AccountRow, extras: AccountExtras) {
 }
 
 /** The user behind each account already loaded with it (null: the account has none); the others are looked up. */
-export type PreloadedUsers = ReadonlyMap<string, UserRow | null>
+export type PreloadedUsers = ReadonlyMap<string, AccountUser | null>
 
 /** Accounts with their users in one query (a left join), for `renderAccounts`'s `users`. */
 export async function loadAccountsWithUsers(ctx: Ctx, ids: string[]): Promise<{ rows: AccountRow[]; users: Map<string, UserRow | null> }> {
@@ -182,11 +205,52 @@ export async function loadAccountsWithUsers(ctx: Ctx, ids: string[]): Promise<{ 
   return { rows: found.map((f) => f.account), users: new Map(found.map((f) => [f.account.id, f.user])) }
 }
 
+/** Accounts as `accountViewsJsonSql` reads them: what `loadAccountParts` and `buildAccounts` take of them. */
+export interface AccountViews {
+  rows: AccountView[]
+  /** the user behind each account, null for remote ones */
+  users: Map<string, AccountUser | null>
+  /** remote accounts' `capabilities.acceptsChatMessages`, where known */
+  remoteAcceptsChats: Map<string, boolean>
+}
+
+/**
+ * The accounts `ids` as one JSON value, each with its user and, for a remote one, whether it takes chat messages:
+ * only the columns an Account entity shows, for a statement that reads them beside its own (a page's viewer state).
+ */
+export function accountViewsJsonSql(ids: readonly string[], b: Binds): SQL {
+  return sql`(select json_agg(json_build_array(${accountViewJson.sql}, ${accountUserJson.sql},
+    (select ra.accepts_chat_messages from ${remoteActors} ra where ra.account_id = a.id and a.domain is not null)))
+    from ${accounts} a left join ${users} u on u.account_id = a.id where ${anyId(sql.raw('a.id'), ids, b)})`
+}
+
+/** The accounts from `accountViewsJsonSql`'s value. */
+export function accountViewsFromJson(value: unknown): AccountViews {
+  const list = (typeof value === 'string' ? JSON.parse(value) : value) as [unknown[], unknown[], boolean | null][] | null
+  const views: AccountViews = { rows: [], users: new Map(), remoteAcceptsChats: new Map() }
+  for (const [account, user, acceptsChats] of list ?? []) {
+    const row = accountViewJson.row(account)
+    views.rows.push(row)
+    // a user's account_id is never null: a null one is no user
+    views.users.set(row.id, user[0] === null ? null : accountUserJson.row(user))
+    if (acceptsChats !== null) views.remoteAcceptsChats.set(row.id, acceptsChats)
+  }
+  return views
+}
+
+/** `accountViewsJsonSql` in a statement of its own. */
+export async function loadAccountViews(ctx: Ctx, ids: string[]): Promise<AccountViews> {
+  if (!ids.length) return { rows: [], users: new Map(), remoteAcceptsChats: new Map() }
+  const [row] = await runPrepared(ctx, `account-views:${anyIdShape(ids)}`, (b) =>
+    ctx.db.select({ accounts: accountViewsJsonSql(ids, b) }).from(sql`(values (1)) as page(one)`))
+  return accountViewsFromJson(row.accounts)
+}
+
 /** What rendering accounts needs whoever the viewer: their users, the accounts they moved to, their custom emoji. */
 export interface AccountParts {
-  rows: AccountRow[]
-  users: Map<string, UserRow | null>
-  moved: AccountRow[]
+  rows: AccountView[]
+  users: Map<string, AccountUser | null>
+  moved: AccountView[]
   emojis: Map<string, CustomEmojiEntity[]>
   /** remote accounts' `capabilities.acceptsChatMessages` */
   remoteAcceptsChats: Map<string, boolean>
@@ -194,23 +258,32 @@ export interface AccountParts {
 
 /**
  * Loads the viewer-independent parts of a page of accounts with a fixed number of queries: the users behind local
- * accounts (with those of moved-to targets), the moved-to accounts and the custom emoji of their names, bios and
- * fields (only when some shortcode appears). `buildAccounts` then renders them for any viewer without a query.
+ * accounts (with those of moved-to targets), the moved-to accounts, remote accounts' chat acceptance (unless given, as
+ * `loadAccountViews` reads it) and the custom emoji of their names, bios and fields (only when some shortcode
+ * appears). `buildAccounts` then renders them for any viewer without a query.
  */
-export async function loadAccountParts(ctx: Ctx, rows: AccountRow[], preloaded?: PreloadedUsers): Promise<AccountParts> {
+export async function loadAccountParts(ctx: Ctx, rows: AccountView[], preloaded?: PreloadedUsers, acceptsChats?: ReadonlyMap<string, boolean>,
+  /** a CredentialAccount's owner: its user is read in full (`ownUser`), unless preloaded */
+  owner?: string): Promise<AccountParts & { ownUser?: UserRow }> {
   const movedIds = [...new Set(rows.map((r) => r.movedToId).filter((id): id is string => !!id))]
   const moved = movedIds.length ? await ctx.db.select().from(accounts).where(anyId(accounts.id, movedIds)) : []
-  const usersByAccount = new Map(preloaded ?? [])
+  const usersByAccount = new Map<string, AccountUser | null>(preloaded ?? [])
   const localIds = [...new Set([...rows, ...moved].filter((r) => r.domain === null && !usersByAccount.has(r.id)).map((r) => r.id))]
-  const userRows = localIds.length ? await ctx.db.select().from(users).where(anyId(users.accountId, localIds)) : []
-  for (const u of userRows) usersByAccount.set(u.accountId, u)
+  let ownUser: UserRow | undefined
+  if (owner !== undefined && localIds.includes(owner)) {
+    const userRows = await ctx.db.select().from(users).where(anyId(users.accountId, localIds))
+    for (const u of userRows) usersByAccount.set(u.accountId, u)
+    ownUser = userRows.find((u) => u.accountId === owner)
+  } else if (localIds.length) {
+    for (const u of await ctx.db.select(accountUserColumns).from(users).where(anyId(users.accountId, localIds))) usersByAccount.set(u.accountId, u)
+  }
   const emojis = await loadAccountEmojis(ctx, [...rows, ...moved])
   const remoteIds = rows.filter((r) => r.domain !== null).map((r) => r.id)
-  const remoteAcceptsChats = new Map(remoteIds.length
+  const remoteAcceptsChats = acceptsChats ? new Map(acceptsChats) : new Map(remoteIds.length
     ? (await ctx.db.select({ id: remoteActors.accountId, accepts: remoteActors.acceptsChatMessages }).from(remoteActors)
       .where(anyId(remoteActors.accountId, remoteIds))).map((r) => [r.id, r.accepts])
     : [])
-  return { rows, users: usersByAccount, moved, emojis, remoteAcceptsChats }
+  return { rows, users: usersByAccount, moved, emojis, remoteAcceptsChats, ownUser }
 }
 
 /** Renders loaded accounts for one viewer; pure. */
@@ -238,13 +311,16 @@ export function buildAccounts(
  */
 export async function renderAccounts(
   ctx: Ctx, rows: AccountRow[], viewer: Viewer | null,
-  opts: { credentials?: boolean; withRelationships?: boolean; users?: PreloadedUsers; counts?: OwnCounts } = {},
+  opts: { credentials?: boolean; withRelationships?: boolean; users?: PreloadedUsers; ownUser?: UserRow; counts?: OwnCounts } = {},
 ): Promise<AccountEntity[]> {
   if (!rows.length) return []
-  const parts = await loadAccountParts(ctx, rows, opts.users)
-  let credentials: { accountId: string; counts: NonNullable<AccountExtras['credentials']> } | undefined
   const own = opts.credentials && viewer?.accountId ? rows.find((r) => r.id === viewer.accountId) : undefined
-  if (own) {
+  const preloaded = own && opts.ownUser ? new Map([...(opts.users ?? []), [own.id, opts.ownUser]]) : opts.users
+  // the owner's user in full, for their credentials (the others' users are read with only what an account shows)
+  const parts = await loadAccountParts(ctx, rows, preloaded, undefined, own?.id)
+  const ownUser = opts.ownUser ?? parts.ownUser
+  let credentials: { accountId: string; counts: NonNullable<AccountExtras['credentials']> } | undefined
+  if (own && ownUser) {
     const counts = opts.counts ?? (await ctx.db.select(ownCountsColumns(uuidParam(own.id))).from(sql`(select 1) as one`))[0]
     credentials = {
       accountId: own.id,
@@ -253,6 +329,8 @@ export async function renderAccounts(
         unreadConversations: counts.unreadConversations,
         unreadNotifications: counts.unreadNotifications,
         chatToken: viewer?.tokenId ? await issueSocketToken(ctx, viewer.tokenId) : null,
+        account: own,
+        user: ownUser,
       },
     }
   }
@@ -272,6 +350,6 @@ export async function renderAccount(ctx: Ctx, row: AccountRow, viewer: Viewer | 
  * they were loaded with the account (`getOwnAccountWithCounts`).
  */
 export async function renderCredentialAccount(ctx: Ctx, row: AccountRow, viewer: Viewer, user?: UserRow, counts?: OwnCounts): Promise<AccountEntity> {
-  const [entity] = await renderAccounts(ctx, [row], viewer, { credentials: true, counts, ...(user ? { users: new Map([[row.id, user]]) } : {}) })
+  const [entity] = await renderAccounts(ctx, [row], viewer, { credentials: true, counts, ownUser: user })
   return entity
 }

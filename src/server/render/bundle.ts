@@ -18,7 +18,10 @@ import {
 } from '../../db/schema'
 import { reactionSummariesQuery, summariesFromRows, type ReactionSummary, type ReactionSummaryRow } from '../../core/reactions/queries'
 import { buildPreviewCard, type PreviewCardEntity } from './card'
-import { buildAccounts, loadAccountParts, loadAccountsWithUsers, type AccountEntity } from './account'
+import {
+  accountViewsFromJson, accountViewsJsonSql, buildAccounts, loadAccountParts, loadAccountViews, type AccountEntity, type AccountUser,
+  type AccountView, type AccountViews,
+} from './account'
 import { loadStatusEmojis, type CustomEmojiEntity } from './emoji'
 import { buildMediaAttachment, type MediaAttachmentEntity } from './media'
 import { renderCacheOf, type RenderCache, type StatusParts } from './cache'
@@ -51,7 +54,7 @@ export interface StatusBundle {
   /** rendered Account entities of every author */
   authors: Map<string, AccountEntity>
   /** plain rows of authors and replied-to accounts, for `pleroma.in_reply_to_account_acct` */
-  accountRows: Map<string, AccountRow>
+  accountRows: Map<string, AccountView>
   mentions: Map<string, MentionEntity[]>
   tags: Map<string, { name: string; url: string }[]>
   polls: Map<string, PollRow>
@@ -181,13 +184,10 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
 
   const authorIds = unique(fullRows.map((r) => r.accountId))
   const accountIds = unique([...authorIds, ...fullRows.map((r) => r.inReplyToAccountId)])
-  const accountRows = new Map((known?.rows ?? []).map((a) => [a.id, a]))
-  const accountUsers = new Map(known?.users ?? [])
-  const accountList = await loadAccountsWithUsers(ctx, accountIds.filter((id) => !accountRows.has(id)))
-  for (const a of accountList.rows) accountRows.set(a.id, a)
-  for (const [id, user] of accountList.users) accountUsers.set(id, user)
-  const authorRows = authorIds.map((id) => accountRows.get(id)).filter((a): a is AccountRow => !!a)
-  const accountParts = await loadAccountParts(ctx, authorRows, accountUsers)
+  const accountRows = new Map<string, AccountView>((known?.rows ?? []).map((a) => [a.id, a]))
+  const accountUsers = new Map<string, AccountUser | null>(known?.users ?? [])
+  // the accounts not given are read with the viewer state, or beside what was read with it
+  const unreadAccounts = accountIds.filter((id) => !accountRows.has(id))
 
   const viewerIdOf = (v: Viewer | null) => v?.accountId ?? null
   const read = known?.status
@@ -206,7 +206,8 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
   const readPoll = readWith?.poll !== undefined ? readWith.poll : undefined
   const pollStatusIds = readPoll !== undefined ? [] : fullRows.filter((r) => !parts.has(r.id) || parts.get(r.id)!.hasPoll).map((r) => r.id)
 
-  const [loadedParts, pollsWithVotes, viewerState, visibility] = await Promise.all([
+  const knownState = readWith?.state ?? newStatusViewerState(known?.newStatusViewer, rows, ids, distinct)
+  const [loadedParts, pollsWithVotes, { state: viewerState, accounts: accountViews }, visibility] = await Promise.all([
     loadStatusParts(ctx, missing),
     readPoll !== undefined ? (readPoll ? [{ poll: readPoll.poll, own: readWith!.viewerId ? { [idToUuid(readWith!.viewerId)]: readPoll.own } : null }] : [])
     // with the viewers' own choices, in the same statement
@@ -219,10 +220,17 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
             where v.poll_id = ${polls}.id and v.account_id = any(${uuidArrayParam(accountViewerIds)}) group by v.account_id) o)`
         : sql<null>`null`,
     }).from(polls).where(anyId(polls.statusId, pollStatusIds)) : [],
-    readWith?.state ?? newStatusViewerState(known?.newStatusViewer, rows, ids, distinct)
-      ?? loadViewerState(ctx, accountViewerIds, ids, unique(fullRows.map((r) => r.conversationId)), distinct),
+    knownState
+      ? loadAccountViews(ctx, unreadAccounts).then((accounts) => ({ state: knownState, accounts }))
+      : loadViewerState(ctx, accountViewerIds, ids, unique(fullRows.map((r) => r.conversationId)), distinct, unreadAccounts),
     visibleToViewers(ctx, viewerIds, [{ ids: unique(fullRows.map((r) => r.inReplyToId)), withReblog: true }]),
   ])
+  for (const a of accountViews.rows) accountRows.set(a.id, a)
+  for (const [id, user] of accountViews.users) accountUsers.set(id, user)
+  const authorRows = authorIds.map((id) => accountRows.get(id)).filter((a): a is AccountView => !!a)
+  // remote authors given by the caller: their chat acceptance is not among what was read
+  const acceptsChats = authorRows.some((a) => a.domain !== null && !accountViews.users.has(a.id)) ? undefined : accountViews.remoteAcceptsChats
+  const accountParts = await loadAccountParts(ctx, authorRows, accountUsers, acceptsChats)
   const withPoll = new Set(pollsWithVotes.map((p) => p.poll.statusId))
   for (const id of missing) {
     const loaded = loadedParts.get(id)
@@ -413,14 +421,17 @@ const jsonValue = <T>(value: unknown): T => (typeof value === 'string' ? JSON.pa
  * plan for it after five runs, where the UNION ALL of one select per kind it replaces, with the viewers as an array,
  * was planned anew on every run (bench/README.md, "Generic plans for a page").
  */
-async function loadViewerState(ctx: Ctx, viewerIds: string[], ids: string[], conversationIds: string[], viewers: (Viewer | null)[]): Promise<ViewerState> {
+async function loadViewerState(ctx: Ctx, viewerIds: string[], ids: string[], conversationIds: string[], viewers: (Viewer | null)[],
+  accountIds: string[]): Promise<{ state: ViewerState; accounts: AccountViews }> {
   // a page's viewer (or none): prepared; many viewers (a streamed status) make a text per number of viewers
   const key = viewers.length <= 1 && viewerIds.length <= 1
-    ? `viewer-state:${viewerIds.length}:${viewers.map((v) => (v?.accountId ? 'account' : 'anonymous')).join()}:${ids.length && viewers.length ? anyIdShape(ids) : ''}`
+    ? `viewer-state:${viewerIds.length}:${viewers.map((v) => (v?.accountId ? 'account' : 'anonymous')).join()}:${ids.length && viewers.length ? anyIdShape(ids) : ''}:${accountIds.length ? anyIdShape(accountIds) : ''}`
     : null
-  const [row] = await runPrepared(ctx, key, (b) =>
-    ctx.db.select(viewerStateColumns(ctx, b, viewerIds, ids, b.uuids(conversationIds), viewers)).from(sql`(values (1)) as page(one)`))
-  return viewerStateFrom(row, viewers)
+  const [row] = await runPrepared(ctx, key, (b) => ctx.db.select({
+    ...viewerStateColumns(ctx, b, viewerIds, ids, b.uuids(conversationIds), viewers),
+    accounts: accountIds.length ? accountViewsJsonSql(accountIds, b) : sql<unknown>`null::json`,
+  }).from(sql`(values (1)) as page(one)`))
+  return { state: viewerStateFrom(row, viewers), accounts: accountViewsFromJson(row.accounts) }
 }
 
 /** The columns of `loadViewerState`'s statement, which another statement may carry too (`conversationIds`: a `uuid[]`). */

@@ -49,7 +49,7 @@ async function loadEntities(ctx: Ctx, needs: EmojiNeed[]): Promise<Map<string, C
  * The custom emoji of a page of statuses (content, content warning and poll options), in one query at most:
  * the author's own server's emoji, so local ones for local statuses.
  */
-export function loadStatusEmojis(ctx: Ctx, rows: StatusRow[], authors: Map<string, AccountRow>, pollOptions: Map<string, string[]>) {
+export function loadStatusEmojis(ctx: Ctx, rows: StatusRow[], authors: ReadonlyMap<string, Pick<AccountRow, 'domain'>>, pollOptions: Map<string, string[]>) {
   return loadEntities(ctx, rows.map((row) => ({
     key: row.id,
     domain: authors.get(row.accountId)?.domain ?? null,
@@ -58,7 +58,7 @@ export function loadStatusEmojis(ctx: Ctx, rows: StatusRow[], authors: Map<strin
 }
 
 /** The custom emoji of a page of accounts (display name, bio, profile field names and values), in one query at most. */
-export function loadAccountEmojis(ctx: Ctx, rows: AccountRow[]) {
+export function loadAccountEmojis(ctx: Ctx, rows: Pick<AccountRow, 'id' | 'domain' | 'displayName' | 'note' | 'fields'>[]) {
   return loadEntities(ctx, rows.map((row) => ({
     key: row.id,
     domain: row.domain,

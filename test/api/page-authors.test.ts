@@ -1,0 +1,74 @@
+import { beforeAll, describe, expect, test } from 'bun:test'
+import type { Ctx } from '../../src/core/context'
+import { accounts, remoteActors, statuses } from '../../src/db/schema'
+import { getTestContext } from '../support/context'
+import { makeUser, uniqueName, type MadeUser } from '../support/factories'
+import { call, postStatus } from '../support/http'
+
+let ctx: Ctx
+
+beforeAll(async () => {
+  ctx = await getTestContext()
+})
+
+async function remoteAccount(acceptsChats: boolean | null) {
+  const username = uniqueName('far')
+  const [account] = await ctx.db.insert(accounts).values({
+    username, domain: 'page-authors.example', uri: `https://page-authors.example/users/${username}`, url: `https://page-authors.example/@${username}`,
+    displayName: 'Far away', note: '<p>elsewhere</p>', fields: [{ name: 'site', value: 'https://page-authors.example' }],
+  }).returning()
+  if (acceptsChats !== null) {
+    await ctx.db.insert(remoteActors).values({ accountId: account.id, inboxUrl: `https://page-authors.example/users/${username}/inbox`, acceptsChatMessages: acceptsChats })
+  }
+  const [status] = await ctx.db.insert(statuses).values({ accountId: account.id, local: false, content: '<p>from afar</p>', text: 'from afar' }).returning()
+  return { account, status }
+}
+
+// A page reads its authors with only the columns an Account entity shows (beside the viewer's state); each must be
+// the entity the account's own endpoint gives the same viewer, whoever that is.
+describe("a page's authors", () => {
+  test('are rendered as their accounts are, for anonymous readers, strangers, themselves and staff', async () => {
+    const target = await makeUser(ctx)
+    const admin = await makeUser(ctx, {
+      user: { isAdmin: true, showRole: true, tags: ['moderation'] },
+      account: { note: '<p>bio</p>', fields: [{ name: 'web', value: 'https://example.com' }], hideFollowersCount: true, bot: true },
+    })
+    const moderator = await makeUser(ctx, { user: { isModerator: true, showRole: false, acceptsChatMessages: false, allowFollowingMove: false } })
+    const moved = await makeUser(ctx, { account: { movedToId: target.account.id, locked: true } })
+    const [takesChats, refusesChats, unknownActor] = [await remoteAccount(true), await remoteAccount(false), await remoteAccount(null)]
+    const ours = [
+      (await postStatus<{ id: string }>(admin, { status: 'from the admin' })).id,
+      (await postStatus<{ id: string }>(moderator, { status: 'a reply far away', in_reply_to_id: takesChats.status.id })).id,
+      (await postStatus<{ id: string }>(moved, { status: 'moved on' })).id,
+      takesChats.status.id, refusesChats.status.id, unknownActor.status.id,
+    ]
+    const stranger = await makeUser(ctx)
+    const readers: (MadeUser | null)[] = [null, stranger, admin, moderator, moved]
+    for (const reader of readers) {
+      const page = await call('GET', '/api/v1/timelines/public', { token: reader?.token, query: { limit: '40' } })
+      expect(page.status).toBe(200)
+      const shown = new Map((page.json as any[]).map((s) => [s.id, s]))
+      for (const id of ours) {
+        const status = shown.get(id)
+        expect(status).toBeDefined()
+        const own = await call('GET', `/api/v1/accounts/${status.account.id}`, { token: reader?.token })
+        expect(own.status).toBe(200)
+        expect(status.account).toEqual(own.json)
+      }
+      expect(shown.get(ours[1]).pleroma.in_reply_to_account_acct).toBe(`${takesChats.account.username}@page-authors.example`)
+      expect(shown.get(takesChats.status.id).account.pleroma.accepts_chat_messages).toBe(true)
+      expect(shown.get(refusesChats.status.id).account.pleroma.accepts_chat_messages).toBe(false)
+      expect(shown.get(unknownActor.status.id).account.pleroma.accepts_chat_messages).toBeNull()
+      expect(shown.get(ours[2]).account.moved.id).toBe(target.account.id)
+      expect(shown.get(ours[0]).account.roles).toEqual([{ id: '3', name: 'Admin', color: '' }])
+    }
+    // what only the account itself or staff see
+    const asItself = (await call('GET', '/api/v1/timelines/public', { token: moderator.token, query: { limit: '40' } })).json as any[]
+    expect(asItself.find((s) => s.id === ours[1]).account.pleroma).toMatchObject({ allow_following_move: false, accepts_chat_messages: false, is_moderator: true })
+    const asStaff = (await call('GET', '/api/v1/timelines/public', { token: admin.token, query: { limit: '40' } })).json as any[]
+    expect(asStaff.find((s) => s.id === ours[0]).account.pleroma).toMatchObject({ tags: ['moderation'], is_approved: true, deactivated: false })
+    const anonymous = (await call('GET', '/api/v1/timelines/public', { query: { limit: '40' } })).json as any[]
+    expect(anonymous.find((s) => s.id === ours[0]).account.pleroma).not.toHaveProperty('email')
+    expect(anonymous.find((s) => s.id === ours[0]).account.pleroma.tags).toEqual([])
+  })
+})
