@@ -73,6 +73,11 @@ export interface Config {
   databaseUrl: string | null
   /** Connections this process opens to PostgreSQL at most (`ROOKERY_DB_POOL`, default `defaultPoolSize()`). */
   databasePoolSize: number
+  /**
+   * Connections of their own for transactions, besides `databasePoolSize` (`ROOKERY_DB_WRITE_POOL`, default 0:
+   * transactions take connections of the one pool).
+   */
+  databaseWritePoolSize: number
   dataDir: string
   /**
    * The embedded database syncs each commit to the disk, so acknowledged writes survive a crash of the machine
@@ -364,6 +369,12 @@ function poolSize(given: number | undefined): number {
   return given
 }
 
+function writePoolSize(given: number | undefined): number {
+  if (given === undefined) return 0
+  if (!Number.isInteger(given) || given < 0) throw new Error(`ROOKERY_DB_WRITE_POOL must be a whole number of connections, at least 0, got "${given}"`)
+  return given
+}
+
 function int(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined
   const n = Number(value)
@@ -430,6 +441,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port,
     databaseUrl: overrides.databaseUrl !== undefined ? overrides.databaseUrl : env.DATABASE_URL || fromFile.databaseUrl || null,
     databasePoolSize: poolSize(overrides.databasePoolSize ?? int(env.ROOKERY_DB_POOL) ?? fromFile.databasePoolSize),
+    databaseWritePoolSize: writePoolSize(overrides.databaseWritePoolSize ?? int(env.ROOKERY_DB_WRITE_POOL) ?? fromFile.databaseWritePoolSize),
     dataDir,
     pgliteFsync: overrides.pgliteFsync ?? bool(env.ROOKERY_PGLITE_FSYNC) ?? fromFile.pgliteFsync ?? true,
     registrations,

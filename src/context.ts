@@ -6,7 +6,7 @@ import { migrate } from './db/migrate'
 /** Opens the database for a config and wraps it in a Ctx; `serve` and `migrate` also apply pending migrations. */
 export async function openContext(opts: { config?: Config; role: OpenOptions['role']; migrate?: boolean; memory?: boolean }): Promise<Ctx> {
   const config = opts.config ?? loadConfig()
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, dataDir: config.dataDir, pgliteFsync: config.pgliteFsync, role: opts.role, memory: opts.memory })
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, writePoolSize: config.databaseWritePoolSize, dataDir: config.dataDir, pgliteFsync: config.pgliteFsync, role: opts.role, memory: opts.memory })
   try {
     if (opts.migrate) await migrate(database.db)
   } catch (e) {

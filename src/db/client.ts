@@ -64,6 +64,8 @@ export interface OpenOptions {
   /** In-memory PGlite (tests). */
   memory?: boolean
   poolSize?: number
+  /** Connections of their own for transactions (PostgreSQL); 0 or none: transactions share the pool. */
+  writePoolSize?: number
   /** See `PgliteOptions.durable`. */
   pgliteFsync?: boolean
 }
@@ -72,9 +74,9 @@ export interface OpenOptions {
  * Drizzle sends a statement unnamed (parsed and planned on every run) unless it was built with `.prepare(name)`.
  * postgres.js can instead name each parameterized statement on first use and reuse it on that connection, keyed by
  * its text: this hands Drizzle a client that asks for that, inside transactions and savepoints too (a post writes
- * about ten statements in one).
+ * about ten statements in one). Transactions begin on `writer` (the same client unless a write pool is set).
  */
-function namedStatements(client: postgres.Sql): postgres.Sql {
+function namedStatements(client: postgres.Sql, writer: postgres.Sql = client): postgres.Sql {
   const unsafe = client.unsafe
   const named: typeof unsafe = (query, parameters, options) =>
     unsafe(query, parameters, parameters?.length ? { ...options, prepare: true } : options)
@@ -86,7 +88,8 @@ function namedStatements(client: postgres.Sql): postgres.Sql {
   return new Proxy(client, {
     get: (target, key) => {
       if (key === 'unsafe') return named
-      if (key === 'begin' || key === 'savepoint') return scoped((Reflect.get(target, key) as (...args: unknown[]) => unknown).bind(target))
+      if (key === 'begin') return scoped((Reflect.get(writer, key) as (...args: unknown[]) => unknown).bind(writer))
+      if (key === 'savepoint') return scoped((Reflect.get(target, key) as (...args: unknown[]) => unknown).bind(target))
       return Reflect.get(target, key)
     },
   })
@@ -95,15 +98,15 @@ function namedStatements(client: postgres.Sql): postgres.Sql {
 /** The session setting naming the process a connection belongs to. */
 export const JOB_OWNER_SETTING = 'rookery.job_owner'
 
-export function openPostgres(url: string, poolSize = 10, label = url.replace(/\/\/[^@/]*@/, '//***@')): Database {
+export function openPostgres(url: string, poolSize = 10, label = url.replace(/\/\/[^@/]*@/, '//***@'), writePoolSize = 0): Database {
   const jobOwner = randomInt(1, 2 ** 31)
   // A short connect timeout: while the server is unreachable, requests should fail fast, not queue for 30 s.
   const availability = new DatabaseAvailability(() => client`select 1`)
   // postgres.js (patched) hands the factory the one host an attempt is at, so a URL's later hosts are tried in turn.
   const socket = ({ path, host, port }: { path?: string | false; host: string[]; port: number[] }, attempt?: ConnectAttempt) =>
     availability.connect(() => (path ? connect(path) : connect(port[0], host[0])), attempt)
-  const client = postgres(url, {
-    max: poolSize,
+  const options = (max: number) => ({
+    max,
     connect_timeout: 3,
     // Attempts refused while the database is down count as failures; postgres.js's growing backoff (up to 20 s) would
     // then delay the first connection after it is back.
@@ -114,9 +117,21 @@ export function openPostgres(url: string, poolSize = 10, label = url.replace(/\/
     // push estimates past JIT's threshold) took longer than running it.
     connection: { application_name: 'rookery', jit: 'off', [JOB_OWNER_SETTING]: String(jobOwner) },
   } as postgres.Options<{}>)
+  const client = postgres(url, options(poolSize))
+  // With a write pool, transactions begin on connections of their own: a transaction holds its connection until it
+  // commits, and then reads do not wait for one behind open transactions, nor transactions behind reads.
+  const writer = writePoolSize > 0 ? postgres(url, options(writePoolSize)) : client
   const queries = new QueryWatch()
-  const db = drizzlePostgres(namedStatements(client), { schema, logger: queries }) as unknown as Db
-  return { db, queries, kind: 'postgres', describe: `PostgreSQL ${label}`, jobOwner, availability, close: () => client.end({ timeout: 5 }) }
+  const db = drizzlePostgres(namedStatements(client, writer), { schema, logger: queries }) as unknown as Db
+  // Drizzle makes the client it is given pass dates and JSON through as text (its own column types encode them): the
+  // transactions' client must do the same, or a JSON parameter is encoded twice and a timestamp read as a Date.
+  if (writer !== client) {
+    Object.assign(writer.options.parsers, client.options.parsers)
+    Object.assign(writer.options.serializers, client.options.serializers)
+  }
+  return { db, queries, kind: 'postgres', describe: `PostgreSQL ${label}`, jobOwner, availability, close: async () => {
+    await Promise.all([client.end({ timeout: 5 }), writer !== client && writer.end({ timeout: 5 })])
+  } }
 }
 
 /** Shared buffers of the embedded engine. */
@@ -180,7 +195,7 @@ export function openServerSocket(socket: string, pid: number): Database {
  * holding it connects through the server's socket instead, so both see the same data.
  */
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
-  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize)
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize, undefined, opts.writePoolSize)
   if (opts.memory) return openPglite(null)
   const holder = readLock(opts.dataDir)
   if (holder) {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { eq } from 'drizzle-orm'
 import type { Ctx } from '../../src/core/context'
-import { accounts, blocks, follows, polls, statusMentions, statuses } from '../../src/db/schema'
+import { accounts, blocks, follows, homeFeedEntries, notifications, polls, statusMentions, statuses } from '../../src/db/schema'
 import { contextWith, getTestContext, testApp } from '../support/context'
 import { makeApp, makeUser, uniqueName, type MadeUser } from '../support/factories'
 import { call } from '../support/http'
@@ -432,14 +432,21 @@ describe('Idempotency-Key', () => {
     expect(newKey.json.id).not.toBe(first.json.id)
   })
 
-  test('concurrent duplicates create one status', async () => {
+  test('concurrent duplicates create one status, and the losers leave no feed entry or notification behind', async () => {
     const user = await makeUser(ctx)
+    const subscriber = await makeUser(ctx)
+    await ctx.db.insert(follows).values({ accountId: subscriber.account.id, targetAccountId: user.account.id, notify: true })
     const key = `race-${uniqueName()}`
-    const results = await Promise.all(Array.from({ length: 5 }, () => post(user.token, { status: 'racing' }, { 'Idempotency-Key': key })))
+    const results = await Promise.all(Array.from({ length: 5 }, () => post(user.token, { status: 'racing #racing' }, { 'Idempotency-Key': key })))
     const ok = results.filter((r) => r.status === 200)
     expect(ok.length).toBeGreaterThan(0)
     expect(results.every((r) => r.status === 200 || r.status === 409)).toBe(true)
     expect(new Set(ok.map((r) => r.json.id)).size).toBe(1)
     expect(await statusesCount(user.account.id)).toBe(1)
+    // the losers' feed entries and notifications were written alongside their key's claim, and rolled back with it
+    const feed = await ctx.db.select().from(homeFeedEntries).where(eq(homeFeedEntries.accountId, subscriber.account.id))
+    expect(feed.map((e) => e.statusId)).toEqual([ok[0].json.id])
+    const told = await ctx.db.select().from(notifications).where(eq(notifications.accountId, subscriber.account.id))
+    expect(told.map((n) => [n.type, n.statusId])).toEqual([['status', ok[0].json.id]])
   })
 })

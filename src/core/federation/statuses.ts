@@ -231,9 +231,16 @@ export async function enqueueStatusPublish(
   ctx: Ctx, tx: DbLike, row: Pick<StatusRow, 'accountId' | 'local' | 'reblogOfId' | 'visibility'>, addressedIds: string[],
   event: Extract<PublishEvent, { type: 'status.create' | 'status.update' | 'status.delete' }>,
 ): Promise<boolean> {
-  if (!federates(row) || !(await hasRemoteAudience(tx, row.accountId, row.visibility, addressedIds))) return false
+  if (!(await reachesRemoteAudience(tx, row, addressedIds))) return false
   await enqueuePublish(ctx, tx, event)
   return true
+}
+
+/** Whether `enqueueStatusPublish` would queue anything for this status: it federates and someone elsewhere would receive it. */
+export async function reachesRemoteAudience(
+  db: DbLike, row: Pick<StatusRow, 'accountId' | 'local' | 'reblogOfId' | 'visibility'>, addressedIds: string[],
+): Promise<boolean> {
+  return federates(row) && hasRemoteAudience(db, row.accountId, row.visibility, addressedIds)
 }
 
 /** Remote and local accounts a status is addressed to, by id (for a Delete, read before the row goes). */

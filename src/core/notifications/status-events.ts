@@ -16,13 +16,21 @@ const subscribersRead = builtOnceSelect((db) => db.select({ accountId: follows.a
  * as Mastodon: originals and self-replies only, never reblogs, replies to others, direct or list statuses. Followers it
  * mentions get the mention instead.
  */
-export async function notifySubscribers(tx: DbLike, row: StatusRow, mentioned: string[]): Promise<void> {
-  if (row.reblogOfId || !FOLLOWER_VISIBILITIES.has(row.visibility)) return
-  if (row.inReplyToAccountId && row.inReplyToAccountId !== row.accountId) return
-  const subscribers = await subscribersRead(tx, { author: idToUuid(row.accountId) })
+export async function notifySubscribers(
+  tx: DbLike, row: StatusRow, mentioned: string[], subscribers: string[] | Promise<string[]> = subscribersOf(tx, row),
+): Promise<void> {
   const skip = new Set(mentioned)
-  const recipients = subscribers.map((s) => s.accountId).filter((id) => !skip.has(id))
+  const recipients = (await subscribers).filter((id) => !skip.has(id))
   await notifyAll(tx, { type: 'status', fromAccountId: row.accountId, statusId: row.id }, recipients)
+}
+
+/** The local followers `notifySubscribers` notifies of this status (before leaving out those it mentions): none for a reblog, a reply to another, a direct or list status. */
+export async function subscribersOf(
+  db: DbLike, row: Pick<StatusRow, 'accountId' | 'reblogOfId' | 'visibility' | 'inReplyToAccountId'>,
+): Promise<string[]> {
+  if (row.reblogOfId || !FOLLOWER_VISIBILITIES.has(row.visibility)) return []
+  if (row.inReplyToAccountId && row.inReplyToAccountId !== row.accountId) return []
+  return (await subscribersRead(db, { author: idToUuid(row.accountId) })).map((s) => s.accountId)
 }
 
 /** `update` notifications for an edited status, to the accounts that reblogged it (Mastodon; Pleroma alike). */

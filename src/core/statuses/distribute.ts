@@ -16,14 +16,14 @@ export interface Recipient {
  * Everything a newly posted status causes, inside its transaction: home feed entries (followers' and hashtag followers'), notifications (mentions and
  * subscribers'), for direct statuses the participants' conversations, and the streaming `update` event (sent by the
  * home feeds' statement). Each concern is one function here, so posting, scheduled posting and reblogging all
- * distribute the same way.
+ * distribute the same way. `subscribers`, when given, are `subscribersOf(tx, row)` read beforehand.
  */
-export async function distributeNewStatus(tx: DbLike, row: StatusRow, recipients: Recipient[]) {
+export async function distributeNewStatus(tx: DbLike, row: StatusRow, recipients: Recipient[], subscribers?: string[]) {
   await fanOutToHomeFeeds(tx, row, { type: 'update', statusId: row.id })
   if (row.visibility === 'list' && row.listId) await fanOutToListMembers(tx, row)
   const addressed = recipients.map((r) => r.accountId)
   await notifyAll(tx, { type: 'mention', fromAccountId: row.accountId, statusId: row.id }, addressed)
-  await notifySubscribers(tx, row, addressed)
+  await notifySubscribers(tx, row, addressed, subscribers)
   await recordDirectStatus(tx, row, addressed)
 }
 

@@ -14,7 +14,9 @@ import { checkAttachableMedia, normalizeMediaIds, setStatusMedia } from '../medi
 import { visibleStatusSql, getVisibleStatus } from '../visibility'
 import { participationAddressing } from '../conversations/record'
 import { enqueuePreviewCard } from '../cards/fetch-card'
-import { enqueueStatusPublish } from '../federation/statuses'
+import { reachesRemoteAudience } from '../federation/statuses'
+import { enqueuePublish } from '../federation/publish'
+import { subscribersOf } from '../notifications/status-events'
 import { distributeNewStatus } from './distribute'
 import { joinParentStoredMeanwhile, linkWaitingReplies } from './waiting-replies'
 import { authorStatusesUpdate, bumpStatusCounter } from './counters'
@@ -75,12 +77,22 @@ export async function postStatus(
   const readParts = !!opts.onCommitted && !draft.recipients.length && !draft.mediaIds.length
   try {
     const { row, parts } = await ctx.db.transaction(async (tx) => {
-      const row = await insertStatus(ctx, tx, draft)
-      await distributeNewStatus(tx, row, draft.recipients)
-      await enqueueStatusPublish(ctx, tx, row, draft.recipients.map((r) => r.accountId), { type: 'status.create', statusId: row.id })
-      if (key) await claimIdempotencyKey(tx, poster.accountId, key, fingerprint, row.id)
-      // last: every write of this transaction that changes the render version comes before
-      const parts = readParts ? await postedParts(tx, row.id, draft) : null
+      // The transaction holds its connection until it commits, and each statement awaited alone costs a round trip
+      // through a busy event loop: statements that do not depend on each other go down the connection together.
+      // Who is told of the status is read with its insert.
+      const addressed = draft.recipients.map((r) => r.accountId)
+      const planned = plannedRow(draft)
+      const [row, subscribers, remote] = await Promise.all([
+        insertStatus(ctx, tx, draft), subscribersOf(tx, planned), reachesRemoteAudience(tx, planned, addressed),
+      ])
+      // The status's parts are read with its delivery: no write after its insert (feeds, notifications,
+      // conversations, jobs, the idempotency key) changes its render version.
+      const [parts] = await Promise.all([
+        readParts ? postedParts(tx, row.id, draft) : null,
+        distributeNewStatus(tx, row, draft.recipients, subscribers),
+        remote ? enqueuePublish(ctx, tx, { type: 'status.create', statusId: row.id }) : null,
+        key ? claimIdempotencyKey(tx, poster.accountId, key, fingerprint, row.id) : null,
+      ])
       return { row: parts ? { ...row, renderVersion: parts.version } : row, parts }
     })
     if (parts) opts.onCommitted!(row, parts)
@@ -448,6 +460,11 @@ const shapedStatusInsert = (shape: StatusInsertShape) => {
 }
 
 const uuidOrNull = (id: string | null | undefined) => (id ? idToUuid(id) : null)
+
+/** What deciding a new status's audience reads of its row, known before it is written. */
+function plannedRow(d: StatusDraft): Pick<StatusRow, 'accountId' | 'local' | 'reblogOfId' | 'visibility' | 'inReplyToAccountId'> {
+  return { accountId: d.accountId, local: !d.remote, reblogOfId: null, visibility: d.visibility, inReplyToAccountId: d.inReplyTo?.accountId ?? null }
+}
 
 /** Writes a new status with its thread, mentions, tags, poll, media and counters; `distributeNewStatus` then delivers it. */
 export async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<StatusRow> {
