@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config'
 import {
   DEFAULT_POSTGRES_BUDGET_MB, ENGINE_RAM_ENV, LONGEST_WAIT_MS, MemoryGovernor, SHORTEST_WAIT_MS, engineRamBytes, sizedRestart,
 } from '../../src/core/memory-budget'
+import { configFlag } from '../../src/cli/relaunch'
 
 const MB = 1024 * 1024
 const env = (extra: Record<string, string> = {}) => ({ ROOKERY_CONFIG: undefined, ROOKERY_DOMAIN: 'budget.test', ...extra })
@@ -43,6 +44,13 @@ describe('restarting with the engine sized for the budget', () => {
   test('the binary: itself and the arguments, without its embedded entry', () => {
     const binary = { ...start, execPath: '/usr/local/bin/rookery', argv: ['bun', '/$bunfs/root/rookery', 'worker', '--json'], execArgv: [], compiled: true }
     expect(sizedRestart(binary, 200)?.args).toEqual(['/usr/local/bin/rookery', 'worker', '--json'])
+  })
+
+  test('the configuration file named on the command line is the one the budget is read from', () => {
+    expect(configFlag(['bun', 'rookery', '--config', '/etc/rookery.json', 'serve'])).toBe('/etc/rookery.json')
+    expect(configFlag(['bun', 'rookery', 'serve', '--config=/etc/rookery.json'])).toBe('/etc/rookery.json')
+    expect(configFlag(['bun', 'rookery', 'serve', '--', '--config', 'x'])).toBeUndefined()
+    expect(configFlag(['bun', 'rookery', 'serve'])).toBeUndefined()
   })
 
   test('no restart without a budget, once sized, or when the environment sizes the engine itself', () => {

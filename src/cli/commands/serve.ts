@@ -1,6 +1,6 @@
 import { Command } from 'commander'
 import { cliConfig, type GlobalOptions } from '../context'
-import { governMemory, restartSizedForBudget } from '../../core/memory-budget'
+import { governMemory } from '../../core/memory-budget'
 import { write } from '../output'
 import { restoreJitThresholds } from '../jit'
 import { port } from '../options'
@@ -26,7 +26,6 @@ Examples:
   $ ROOKERY_DOMAIN=social.example.org ROOKERY_DATA_DIR=/var/lib/rookery rookery serve`)
     .action(async (opts: { port?: number; host?: string; jobs: boolean } & GlobalOptions, cmd: Command) => {
       const config = cliConfig(cmd, { ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) })
-      restartSizedForBudget(config.memoryBudgetMb) // before anything starts: the engine's size is read at start
       const { startServer, stopOnSignals } = await import('../../server/serve') // admin commands need not load the HTTP stack
       const server = await startServer(config, { jobs: opts.jobs })
       restoreJitThresholds() // it has answered (and its workers are up): what runs from now on is the work

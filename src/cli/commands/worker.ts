@@ -1,6 +1,6 @@
 import { Command } from 'commander'
 import { cliConfig, type GlobalOptions } from '../context'
-import { governMemory, restartSizedForBudget } from '../../core/memory-budget'
+import { governMemory } from '../../core/memory-budget'
 import { restoreJitThresholds } from '../jit'
 import { write } from '../output'
 import { ROOKERY_VERSION as VERSION } from '../../version'
@@ -19,7 +19,6 @@ Examples:
   $ DATABASE_URL=postgres://rookery@db/rookery rookery worker --json`)
     .action(async (_opts: GlobalOptions, cmd: Command) => {
       const config = cliConfig(cmd)
-      restartSizedForBudget(config.memoryBudgetMb) // before anything starts: the engine's size is read at start
       const { startWorkerProcess } = await import('../../workers')
       const { stopOnSignals } = await import('../../server/serve')
       const worker = await startWorkerProcess(config)
