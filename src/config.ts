@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
+import { memoryBudgetMb } from './core/memory-budget'
 
 export type RegistrationMode = 'open' | 'invite' | 'approval' | 'closed'
 
@@ -78,6 +79,10 @@ export interface Config {
    * transactions take connections of the one pool).
    */
   databaseWritePoolSize: number
+   * Resident memory `serve` and `worker` aim to stay under, in MB (`ROOKERY_MEMORY_BUDGET_MB`; 150 on PostgreSQL, none
+   * on the embedded database; 0 for none). See src/core/memory-budget.ts.
+   */
+  memoryBudgetMb: number
   dataDir: string
   /**
    * The embedded database syncs each commit to the disk, so acknowledged writes survive a crash of the machine
@@ -429,6 +434,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     enabled: overrides.metrics?.enabled ?? bool(env.ROOKERY_METRICS) ?? fromFile.metrics?.enabled ?? !!metricsToken,
     token: metricsToken,
   }
+  const databaseUrl = overrides.databaseUrl !== undefined ? overrides.databaseUrl : env.DATABASE_URL || fromFile.databaseUrl || null
   const identityGiven = {
     domain: (overrides.domain ?? env.ROOKERY_DOMAIN ?? fromFile.domain) !== undefined,
     baseUrl: (overrides.baseUrl ?? env.ROOKERY_BASE_URL ?? fromFile.baseUrl) !== undefined,
@@ -439,9 +445,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     identityGiven,
     host,
     port,
-    databaseUrl: overrides.databaseUrl !== undefined ? overrides.databaseUrl : env.DATABASE_URL || fromFile.databaseUrl || null,
+    databaseUrl,
     databasePoolSize: poolSize(overrides.databasePoolSize ?? int(env.ROOKERY_DB_POOL) ?? fromFile.databasePoolSize),
     databaseWritePoolSize: writePoolSize(overrides.databaseWritePoolSize ?? int(env.ROOKERY_DB_WRITE_POOL) ?? fromFile.databaseWritePoolSize),
+    memoryBudgetMb: memoryBudgetMb(overrides.memoryBudgetMb ?? int(env.ROOKERY_MEMORY_BUDGET_MB) ?? fromFile.memoryBudgetMb, databaseUrl),
     dataDir,
     pgliteFsync: overrides.pgliteFsync ?? bool(env.ROOKERY_PGLITE_FSYNC) ?? fromFile.pgliteFsync ?? true,
     registrations,

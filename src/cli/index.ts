@@ -1,5 +1,6 @@
 #!/usr/bin/env bun
 // The `rookery` command: server, migrations and administration. Entry point of the single binary.
+import './relaunch' // first: it may start the process again
 import { CommanderError } from 'commander'
 import { DataDirLockedError } from '../db/lock'
 import { errorMessage } from './errors'

@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm'
 import type { Ctx } from '../../src/core/context'
 import { accounts, customEmojis, mediaAttachments, previewCards, statusPreviewCards } from '../../src/db/schema'
 import { upsertRemoteEmojis } from '../../src/core/statuses/remote-status'
-import { Lru, renderCacheOf } from '../../src/server/render/cache'
+import { Lru, renderCacheOf, roughBytes } from '../../src/server/render/cache'
 import { idToUuid } from '../../src/core/ids'
 import { elsewhere, getTestContext } from '../support/context'
 import { makeUser, uniqueName, type MadeUser } from '../support/factories'
@@ -113,6 +113,30 @@ describe('a page from the cache', () => {
     expect(lru.size).toBe(3)
     expect(lru.get('b')).toBeUndefined()
     expect([lru.get('a'), lru.get('c'), lru.get('d')]).toEqual([0, 2, 3])
+  })
+
+  test('keeps at most the bytes it is given, forgetting the least recently used; a value larger than that is not kept', () => {
+    const lru = new Lru<string, string>(100, { maxBytes: 100, weigh: (v) => v.length })
+    for (const key of ['a', 'b', 'c']) lru.set(key, key.repeat(30))
+    expect(lru.weighedBytes).toBe(90)
+    expect(lru.get('a')).toBe('a'.repeat(30)) // now the most recent
+    lru.set('d', 'd'.repeat(30))
+    expect([lru.size, lru.weighedBytes]).toEqual([3, 90])
+    expect(lru.get('b')).toBeUndefined()
+    lru.set('a', 'a') // replacing a value counts only the new one
+    expect(lru.weighedBytes).toBe(61)
+    lru.set('e', 'e'.repeat(101))
+    expect(lru.get('e')).toBeUndefined()
+    expect(lru.size).toBe(3)
+    lru.clear()
+    expect([lru.size, lru.weighedBytes]).toEqual([0, 0])
+  })
+
+  test('weighs a status\'s parts by their strings and slots, so rich ones count for more', () => {
+    const bare = { mentions: [], tags: ['tag'], media: [], card: null, application: null, hasPoll: false }
+    const rich = { ...bare, card: { title: 'a card', description: 'x'.repeat(2_000), html: '<iframe></iframe>', updatedAt: new Date() } }
+    expect(roughBytes(bare)).toBeLessThan(300)
+    expect(roughBytes(rich) - roughBytes(bare)).toBeGreaterThan(2_000)
   })
 })
 

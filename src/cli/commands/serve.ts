@@ -1,5 +1,6 @@
 import { Command } from 'commander'
 import { cliConfig, type GlobalOptions } from '../context'
+import { governMemory } from '../../core/memory-budget'
 import { write } from '../output'
 import { restoreJitThresholds } from '../jit'
 import { port } from '../options'
@@ -28,6 +29,7 @@ Examples:
       const { startServer, stopOnSignals } = await import('../../server/serve') // admin commands need not load the HTTP stack
       const server = await startServer(config, { jobs: opts.jobs })
       restoreJitThresholds() // it has answered (and its workers are up): what runs from now on is the work
+      governMemory(config.memoryBudgetMb)
       stopOnSignals(server)
       const database = server.ctx.database.describe
       if (cmd.optsWithGlobals<GlobalOptions>().json) {

@@ -1,5 +1,6 @@
 import { Command } from 'commander'
 import { cliConfig, type GlobalOptions } from '../context'
+import { governMemory } from '../../core/memory-budget'
 import { restoreJitThresholds } from '../jit'
 import { write } from '../output'
 import { ROOKERY_VERSION as VERSION } from '../../version'
@@ -22,6 +23,7 @@ Examples:
       const { stopOnSignals } = await import('../../server/serve')
       const worker = await startWorkerProcess(config)
       restoreJitThresholds()
+      governMemory(config.memoryBudgetMb)
       stopOnSignals(worker)
       const database = worker.ctx.database.describe
       if (cmd.optsWithGlobals<GlobalOptions>().json) {

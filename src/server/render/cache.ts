@@ -16,32 +16,81 @@ import type { CustomEmojiRow, MediaAttachmentRow, PreviewCardRow } from '../../d
 
 export const RENDER_CHANNEL = 'rookery_render'
 
-/** How many statuses' parts and emoji each process keeps at most (least recently used go first). */
+/**
+ * How many statuses' parts and emoji each process keeps at most (least recently used go first), and the memory they
+ * may take: a status with media, a card and mentions weighs several kilobytes, a bare one a few hundred bytes, so a
+ * count alone would let 5,000 rich statuses take tens of megabytes of a process budgeted at 150 MB.
+ */
 export const STATUS_PARTS_LIMIT = 5_000
+export const STATUS_PARTS_BYTES = 8 * 1024 * 1024
 export const EMOJI_LIMIT = 5_000
+export const EMOJI_BYTES = 2 * 1024 * 1024
 
-/** A Map that keeps at most `limit` entries, forgetting the least recently read or written. */
+/**
+ * About what a value takes in the JavaScript heap, in bytes: strings by their length, numbers and flags as a slot,
+ * objects and arrays by their slots plus a header. Close enough to bound a cache by memory; never exact.
+ */
+export function roughBytes(value: unknown): number {
+  switch (typeof value) {
+    case 'string': return 24 + value.length
+    case 'object': {
+      if (value === null) return 8
+      if (value instanceof Date) return 32
+      if (ArrayBuffer.isView(value)) return 64 + value.byteLength
+      let bytes = 32
+      if (Array.isArray(value)) for (const item of value) bytes += 8 + roughBytes(item)
+      else for (const key in value) bytes += 16 + roughBytes((value as Record<string, unknown>)[key])
+      return bytes
+    }
+    default: return 8
+  }
+}
+
+/**
+ * A Map that keeps at most `limit` entries and, when given `maxBytes`, at most that many bytes of them (by `weigh`),
+ * forgetting the least recently read or written.
+ */
 export class Lru<K, V> {
-  private readonly entries = new Map<K, V>()
-  constructor(readonly limit: number) {}
+  private readonly entries = new Map<K, { value: V; bytes: number }>()
+  private bytes = 0
+
+  constructor(readonly limit: number, private readonly weight: { maxBytes: number; weigh: (value: V) => number } | null = null) {}
 
   get(key: K): V | undefined {
-    const value = this.entries.get(key)
-    if (value === undefined) return undefined
+    const entry = this.entries.get(key)
+    if (entry === undefined) return undefined
     this.entries.delete(key)
-    this.entries.set(key, value)
-    return value
+    this.entries.set(key, entry)
+    return entry.value
   }
 
   set(key: K, value: V) {
+    this.delete(key)
+    const bytes = this.weight ? this.weight.weigh(value) : 0
+    if (this.weight && bytes > this.weight.maxBytes) return // larger than the whole cache: not kept
+    this.entries.set(key, { value, bytes })
+    this.bytes += bytes
+    while (this.entries.size > this.limit || (this.weight && this.bytes > this.weight.maxBytes)) {
+      this.delete(this.entries.keys().next().value as K)
+    }
+  }
+
+  private delete(key: K) {
+    const entry = this.entries.get(key)
+    if (!entry) return
     this.entries.delete(key)
-    this.entries.set(key, value)
-    if (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value as K)
+    this.bytes -= entry.bytes
   }
 
   get size() { return this.entries.size }
 
-  clear() { this.entries.clear() }
+  /** What the kept values weigh, by the cache's `weigh` (0 without one). */
+  get weighedBytes() { return this.bytes }
+
+  clear() {
+    this.entries.clear()
+    this.bytes = 0
+  }
 }
 
 export interface MentionRow {
@@ -67,9 +116,9 @@ type PostgresListener = {
 }
 
 export class RenderCache {
-  private readonly statusParts = new Lru<string, { version: number; parts: StatusParts }>(STATUS_PARTS_LIMIT)
+  private readonly statusParts = new Lru<string, { version: number; parts: StatusParts }>(STATUS_PARTS_LIMIT, { maxBytes: STATUS_PARTS_BYTES, weigh: roughBytes })
   /** `domain:shortcode` (domain lower-cased, '' for local) → the enabled emoji, or null for none */
-  private readonly emoji = new Lru<string, CustomEmojiRow | null>(EMOJI_LIMIT)
+  private readonly emoji = new Lru<string, CustomEmojiRow | null>(EMOJI_LIMIT, { maxBytes: EMOJI_BYTES, weigh: roughBytes })
   private emojiGeneration = 0
   private listening = false
 
@@ -123,7 +172,9 @@ export class RenderCache {
     this.forgetEmoji()
   }
 
-  get sizes() { return { statusParts: this.statusParts.size, emoji: this.emoji.size } }
+  get sizes() {
+    return { statusParts: this.statusParts.size, statusPartsBytes: this.statusParts.weighedBytes, emoji: this.emoji.size, emojiBytes: this.emoji.weighedBytes }
+  }
 }
 
 const caches = new WeakMap<Database, RenderCache>()
