@@ -79,6 +79,7 @@ export interface Config {
    * transactions take connections of the one pool).
    */
   databaseWritePoolSize: number
+  /**
    * Resident memory `serve` and `worker` aim to stay under, in MB (`ROOKERY_MEMORY_BUDGET_MB`; 150 on PostgreSQL, none
    * on the embedded database; 0 for none). See src/core/memory-budget.ts.
    */

@@ -164,7 +164,7 @@ export async function openPglite(dataDir: string | null, opts: PgliteOptions = {
     // PostgreSQL's default 128 MB of shared buffers fill the WebAssembly heap, which never gives memory back: 16 MB
     // keeps a small instance's working set and halves the process's memory (bench/README.md, "Start and memory").
     startParams: [...(durable ? durableStartParams(PGlite.defaultStartParams) : PGlite.defaultStartParams), '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
-    ...(await pgliteModules()),
+    ...(await pgliteModules({ initdb: !pgDir || created })),
     fsBundle: pgliteFsBundle(),
     extensions: pgliteExtensions(cacheDir),
   })

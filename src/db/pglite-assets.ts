@@ -9,14 +9,20 @@ import pgliteDataPath from '@electric-sql/pglite/pglite.data' with { type: 'file
 import citextPath from '../../node_modules/@electric-sql/pglite/dist/citext.tar.gz' with { type: 'file' }
 import pgTrgmPath from '../../node_modules/@electric-sql/pglite/dist/pg_trgm.tar.gz' with { type: 'file' }
 
-let modules: Promise<{ pgliteWasmModule: WebAssembly.Module; initdbWasmModule: WebAssembly.Module }> | null = null
+let pgliteModule: Promise<WebAssembly.Module> | null = null
+let initdbModule: Promise<WebAssembly.Module> | null = null
+const compile = async (path: string) => WebAssembly.compile(await Bun.file(path).arrayBuffer())
 
-export function pgliteModules() {
-  modules ??= (async () => ({
-    pgliteWasmModule: await WebAssembly.compile(await Bun.file(pgliteWasmPath).arrayBuffer()),
-    initdbWasmModule: await WebAssembly.compile(await Bun.file(initdbWasmPath).arrayBuffer()),
-  }))()
-  return modules
+/**
+ * The engine's compiled WebAssembly, and initdb's only for a database about to be created: a later start never runs
+ * initdb (PGlite runs it only when the folder has no PG_VERSION), and compiling it cost each start a few milliseconds.
+ */
+export async function pgliteModules(opts: { initdb: boolean }): Promise<{ pgliteWasmModule: WebAssembly.Module; initdbWasmModule?: WebAssembly.Module }> {
+  pgliteModule ??= compile(pgliteWasmPath)
+  if (!opts.initdb) return { pgliteWasmModule: await pgliteModule }
+  initdbModule ??= compile(initdbWasmPath)
+  const [pgliteWasmModule, initdbWasmModule] = await Promise.all([pgliteModule, initdbModule])
+  return { pgliteWasmModule, initdbWasmModule }
 }
 
 export function pgliteFsBundle() {

@@ -49,14 +49,22 @@ function assertPortFree(config: Config) {
 
 /** How long a starting server waits for its first request before it starts its workers anyway. */
 const FIRST_ANSWER_WAIT_MS = 250
+/** How long it lets requests that arrived in that time finish first (an open stream never does). */
+const FIRST_ANSWER_MAX_MS = 2_000
 
-/** Resolves once the server has answered a request and has none in flight, or after `waitMs`. */
-async function firstAnswer(server: { pendingRequests: number }, waitMs: number) {
-  const deadline = performance.now() + waitMs
+/**
+ * Resolves once the server has answered a request and has none in flight, or after `waitMs` without one. A request
+ * in flight when `waitMs` runs out is let finish (up to `maxMs` in all): the workers' registration would otherwise
+ * share the thread, and on PGlite the one engine, with it.
+ */
+async function firstAnswer(server: { pendingRequests: number }, waitMs: number, maxMs: number) {
+  const started = performance.now()
   let seen = processCounters.requestsTotal > 0
-  while (performance.now() < deadline) {
+  for (;;) {
+    const waited = performance.now() - started
     if (server.pendingRequests > 0) seen = true
-    else if (seen || processCounters.requestsTotal > 0) return
+    else if (seen || processCounters.requestsTotal > 0 || waited >= waitMs) return
+    if (waited >= maxMs) return
     await Bun.sleep(2)
   }
 }
@@ -105,7 +113,7 @@ export async function startServer(config: Config, opts: ServeOptions = {}): Prom
     // moment of the one thread) start once the first request is answered, or the server has waited a moment for one.
     const streaming = app.decorator.streaming.start().catch((e) => console.error('[rookery] streaming: cannot listen for events:', e))
     const registering = runJobs
-      ? firstAnswer(server, FIRST_ANSWER_WAIT_MS).then(async () => (await import('../workers')).startWorkers({ ...ctx, jobs: jobs! }))
+      ? firstAnswer(server, FIRST_ANSWER_WAIT_MS, FIRST_ANSWER_MAX_MS).then(async () => (await import('../workers')).startWorkers({ ...ctx, jobs: jobs! }))
       : undefined
     const [started] = await Promise.allSettled([registering, streaming])
     if (started.status === 'rejected') throw started.reason

@@ -23,7 +23,7 @@ describe('PGlite durability', () => {
     const open = async () => PGlite.create({
       fs: new DurableNodeFS(join(dir, 'pg'), { sync: (fd) => { synced.push(fd) } }),
       startParams: durableStartParams(PGlite.defaultStartParams),
-      ...(await pgliteModules()), fsBundle: pgliteFsBundle(), extensions: pgliteExtensions(join(dir, 'cache')),
+      ...(await pgliteModules({ initdb: true })), fsBundle: pgliteFsBundle(), extensions: pgliteExtensions(join(dir, 'cache')),
     })
     let pg = await open()
     await pg.exec('create table notes (body text)')

@@ -27,7 +27,7 @@ describe('the write-back cache', () => {
     const fs = new DurableNodeFS(join(dir, 'pg'), { simulatePowerLoss: true })
     const pg = await PGlite.create({
       fs, startParams: durableStartParams(PGlite.defaultStartParams),
-      ...(await pgliteModules()), fsBundle: pgliteFsBundle(), extensions: pgliteExtensions(join(dir, 'cache')),
+      ...(await pgliteModules({ initdb: true })), fsBundle: pgliteFsBundle(), extensions: pgliteExtensions(join(dir, 'cache')),
     })
     fs.syncAll()
     const FS = (pg as any).Module.FS

@@ -114,12 +114,12 @@ export function readZip(bytes: Uint8Array, select: (name: string) => boolean, li
   return Object.entries(files).map(([name, data]) => ({ name, data }))
 }
 
-/** A fixed timestamp makes the same files give the same archive bytes, so its SHA-256 is stable. */
-const FIXED_MTIME = new Date(2000, 0, 1)
-
 /** Builds a stored (uncompressed: images are compressed already) zip of the entries, in the given order. */
 export function makeZip(entries: ZipEntry[]): Uint8Array {
+  // A fixed timestamp makes the same files give the same archive bytes, so its SHA-256 is stable. Made here, not at
+  // load: the first local-time date loads the time zone data, which took a start 10-60 ms.
+  const mtime = new Date(2000, 0, 1)
   const tree: Zippable = {}
-  for (const e of entries) tree[e.name] = [e.data, { level: 0, mtime: FIXED_MTIME }]
-  return fflate().zipSync(tree, { level: 0, mtime: FIXED_MTIME })
+  for (const e of entries) tree[e.name] = [e.data, { level: 0, mtime }]
+  return fflate().zipSync(tree, { level: 0, mtime })
 }

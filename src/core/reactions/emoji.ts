@@ -4,21 +4,22 @@
  * emoji written `:shortcode:` or `shortcode`.
  */
 
-const RGI_EMOJI = new RegExp('^\\p{RGI_Emoji}$', 'v')
+// Built on first use: compiling the RGI_Emoji set took a start tens of milliseconds (bench/README.md, "Start and memory").
+let rgiEmoji: RegExp | undefined
 const REGIONAL_INDICATOR = /^[\u{1F1E6}-\u{1F1FF}]$/u
 const SHORTCODE = /^:?([A-Za-z0-9_-]{1,64}):?$/
 const VS16 = '\uFE0F'
 const ZWJ = '\u200D'
 
-const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' })
+let segmenter: Intl.Segmenter | undefined
 
 const isSingleGrapheme = (text: string) => {
-  const it = segmenter.segment(text)[Symbol.iterator]()
+  const it = (segmenter ??= new Intl.Segmenter('en', { granularity: 'grapheme' })).segment(text)[Symbol.iterator]()
   const first = it.next()
   return !first.done && first.value.segment === text && it.next().done === true
 }
 
-const isRgi = (text: string) => RGI_EMOJI.test(text) || REGIONAL_INDICATOR.test(text)
+const isRgi = (text: string) => (rgiEmoji ??= new RegExp('^\\p{RGI_Emoji}$', 'v')).test(text) || REGIONAL_INDICATOR.test(text)
 
 /**
  * The fully-qualified form of an emoji, as Pleroma's `fully_qualify_emoji`: clients often send `❤` for `❤️` or

@@ -329,7 +329,8 @@ export function htmlToPlainText(html: string): string {
 }
 
 const URL_WEIGHT = 'x'.repeat(23)
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' })
+// Made on first use: a start need not load ICU's break rules.
+let segmenter: Intl.Segmenter | undefined
 
 /**
  * Length as Mastodon counts it: every http(s) URL counts as 23 characters, a remote mention only by its `@user` part,
@@ -346,6 +347,6 @@ export function countableLength(text: string): number {
   countable += text.slice(last)
   countable = countable.replace(MENTION_RE, (_, user: string) => `@${user}`)
   let n = 0
-  for (const _ of segmenter.segment(countable)) n++
+  for (const _ of (segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' })).segment(countable)) n++
   return n
 }
