@@ -25,6 +25,24 @@ const MAX_KEPT = 500
 /** Under test, every run checks that its key built the kept statement's text, so a key that misses a shape fails. */
 const checkShapes = process.env.NODE_ENV === 'test'
 
+/** The statements kept for a database in one of the maps of kept statements. */
+function keptOf<E extends Kept>(maps: WeakMap<Database, Map<string, E>>, database: Database): Map<string, E> {
+  let byKey = maps.get(database)
+  if (!byKey) maps.set(database, (byKey = new Map()))
+  return byKey
+}
+
+/** Prepares `query` and keeps it under `key`, with `extra`; the kept ones are forgotten all at once past `MAX_KEPT`. */
+function keep<E extends Kept>(byKey: Map<string, E>, key: string, query: Preparable<unknown>, extra: Omit<E, keyof Kept>): E {
+  const { sql: text, params } = query.toSQL()
+  // A value bound in place would be kept in the statement and reused for every later run (another viewer's id).
+  if (!params.every(isPlaceholder)) throw new Error(`prepared statement ${key} has a value bound in place: ${text}`)
+  if (byKey.size >= MAX_KEPT) byKey.clear()
+  const entry = { query: query.prepare(key.replace(/[^a-z0-9_]/gi, '_')), text, ...extra } as E
+  byKey.set(key, entry)
+  return entry
+}
+
 /**
  * Runs a statement of a hot path built by `build` with placeholders, prepared once per process under `key`.
  * Building the statement object is cheap; turning it into SQL (drizzle walking and escaping it) is what a page paid
@@ -36,16 +54,10 @@ export async function runPrepared<R>(ctx: { db: DbLike; database: Database }, ke
   const binds = new PlaceholderBinds()
   const query = build(binds)
   if (key === null || ctx.db !== ctx.database.db) return query.execute(binds.values)
-  let byKey = kept.get(ctx.database)
-  if (!byKey) kept.set(ctx.database, (byKey = new Map()))
+  const byKey = keptOf(kept, ctx.database)
   let entry = byKey.get(key)
   if (!entry) {
-    const { sql: text, params } = query.toSQL()
-    // A value bound in place would be kept in the statement and reused for every later run (another viewer's id).
-    if (!params.every(isPlaceholder)) throw new Error(`prepared statement ${key} has a value bound in place: ${text}`)
-    if (byKey.size >= MAX_KEPT) byKey.clear()
-    entry = { query: query.prepare(key.replace(/[^a-z0-9_]/gi, '_')), text }
-    byKey.set(key, entry)
+    entry = keep(byKey, key, query, {})
   } else if (checkShapes) {
     const text = query.toSQL().sql
     if (text !== entry.text) throw new Error(`prepared statement ${key} built another statement:\n${text}\nthan the kept one:\n${entry.text}`)
@@ -64,8 +76,7 @@ const keptNamed = new WeakMap<Database, Map<string, Kept & { binds: NamedBinds }
 export async function runPreparedWith<R>(ctx: { db: DbLike; database: Database }, key: string, args: Readonly<Record<string, unknown>>,
   build: (binds: Binds) => Preparable<R>): Promise<R> {
   const inTransaction = ctx.db !== ctx.database.db
-  let byKey = inTransaction ? undefined : keptNamed.get(ctx.database)
-  const entry = byKey?.get(key)
+  const entry = inTransaction ? undefined : keptNamed.get(ctx.database)?.get(key)
   if (entry && !checkShapes) return entry.query.execute(entry.binds.valuesFor(args)) as Promise<R>
   const binds = new NamedBinds(args)
   const query = build(binds)
@@ -77,13 +88,7 @@ export async function runPreparedWith<R>(ctx: { db: DbLike; database: Database }
     return entry.query.execute(entry.binds.valuesFor(args)) as Promise<R>
   }
   if (inTransaction || binds.ambiguous) return query.execute(binds.valuesFor(args))
-  const { sql: text, params } = query.toSQL()
-  if (!params.every(isPlaceholder)) throw new Error(`prepared statement ${key} has a value bound in place: ${text}`)
-  if (!byKey) keptNamed.set(ctx.database, (byKey = new Map()))
-  if (byKey.size >= MAX_KEPT) byKey.clear()
-  const kept = { query: query.prepare(key.replace(/[^a-z0-9_]/gi, '_')), text, binds }
-  byKey.set(key, kept)
-  return kept.query.execute(binds.valuesFor(args)) as Promise<R>
+  return keep(keptOf(keptNamed, ctx.database), key, query, { binds }).query.execute(binds.valuesFor(args)) as Promise<R>
 }
 
 /**
