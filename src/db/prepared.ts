@@ -1,7 +1,8 @@
 import * as drizzle from 'drizzle-orm'
 import { is, Param, Placeholder, type SQL } from 'drizzle-orm'
 import type { Database, Db, DbLike } from './client'
-import { NamedBinds, PlaceholderBinds, type Binds } from './sql'
+import { mapRowsOnce, rowsMapper, type SelectedField } from './row-mapper'
+import { NamedBinds, PlaceholderBinds, sameValue, type Binds } from './sql'
 
 interface Runnable<R> {
   execute(values?: Record<string, unknown>): Promise<R>
@@ -38,7 +39,7 @@ function keep<E extends Kept>(byKey: Map<string, E>, key: string, query: Prepara
   // A value bound in place would be kept in the statement and reused for every later run (another viewer's id).
   if (!params.every(isPlaceholder)) throw new Error(`prepared statement ${key} has a value bound in place: ${text}`)
   if (byKey.size >= MAX_KEPT) byKey.clear()
-  const entry = { query: query.prepare(key.replace(/[^a-z0-9_]/gi, '_')), text, ...extra } as E
+  const entry = { query: mapRowsOnce(query.prepare(key.replace(/[^a-z0-9_]/gi, '_'))), text, ...extra } as E
   byKey.set(key, entry)
   return entry
 }
@@ -68,6 +69,23 @@ export async function runPrepared<R>(ctx: { db: DbLike; database: Database }, ke
 const keptNamed = new WeakMap<Database, Map<string, Kept & { binds: NamedBinds }>>()
 
 /**
+ * Which arguments equal an earlier one, as a suffix of a key (`:y=x`; empty when none do). A value equal to several
+ * arguments is bound to the first of them, which is right for every run whose arguments are equal in the same way:
+ * such runs share a statement, and runs where they differ get another.
+ */
+export function equalArguments(args: Readonly<Record<string, unknown>>): string {
+  const names = Object.keys(args)
+  let suffix = ''
+  for (let i = 1; i < names.length; i++) {
+    const value = args[names[i]]
+    if (value == null) continue
+    const first = names.findIndex((name, j) => j < i && args[name] != null && sameValue(args[name], value))
+    if (first >= 0) suffix += `:${names[i]}=${names[first]}`
+  }
+  return suffix
+}
+
+/**
  * `runPrepared` for a statement each of whose values is one of `args` (bound through `NamedBinds`): once it is kept
  * under `key`, later runs do not build it at all, only take its values from their own `args`. For the hottest
  * statements, where building Drizzle's objects was about a sixth of a request. `key` must name every shape, as for
@@ -76,19 +94,20 @@ const keptNamed = new WeakMap<Database, Map<string, Kept & { binds: NamedBinds }
 export async function runPreparedWith<R>(ctx: { db: DbLike; database: Database }, key: string, args: Readonly<Record<string, unknown>>,
   build: (binds: Binds) => Preparable<R>): Promise<R> {
   const inTransaction = ctx.db !== ctx.database.db
-  const entry = inTransaction ? undefined : keptNamed.get(ctx.database)?.get(key)
+  const fullKey = key + equalArguments(args)
+  const entry = inTransaction ? undefined : keptNamed.get(ctx.database)?.get(fullKey)
   if (entry && !checkShapes) return entry.query.execute(entry.binds.valuesFor(args)) as Promise<R>
   const binds = new NamedBinds(args)
   const query = build(binds)
   if (entry) {
     const text = query.toSQL().sql
-    if (text !== entry.text || (!binds.ambiguous && binds.shape !== entry.binds.shape)) {
-      throw new Error(`prepared statement ${key} built another statement:\n${text}\n(${binds.shape})\nthan the kept one:\n${entry.text}\n(${entry.binds.shape})`)
+    if (text !== entry.text || binds.shape !== entry.binds.shape) {
+      throw new Error(`prepared statement ${fullKey} built another statement:\n${text}\n(${binds.shape})\nthan the kept one:\n${entry.text}\n(${entry.binds.shape})`)
     }
     return entry.query.execute(entry.binds.valuesFor(args)) as Promise<R>
   }
-  if (inTransaction || binds.ambiguous) return query.execute(binds.valuesFor(args))
-  return keep(keptOf(keptNamed, ctx.database), key, query, { binds }).query.execute(binds.valuesFor(args)) as Promise<R>
+  if (inTransaction) return query.execute(binds.valuesFor(args))
+  return keep(keptOf(keptNamed, ctx.database), fullKey, query, { binds }).query.execute(binds.valuesFor(args)) as Promise<R>
 }
 
 /**
@@ -107,7 +126,8 @@ export function preparedPerDb<T>(build: (db: DbLike) => T): (db: DbLike) => T {
 }
 
 interface Session {
-  prepareQuery(query: { sql: string; params: unknown[] }, fields: unknown, name: string | undefined, isResponseInArrayMode: boolean): Runnable<unknown>
+  prepareQuery(query: { sql: string; params: unknown[] }, fields: unknown, name: string | undefined, isResponseInArrayMode: boolean,
+    customResultMapper?: (rows: unknown[][]) => unknown): Runnable<unknown>
 }
 /** What Drizzle's query builders and databases hold, and type as internal. */
 interface Internals {
@@ -123,15 +143,15 @@ interface Internals {
  * named on each connection as any other parameterized one.
  */
 export function builtOnce<R>(build: (db: Db) => { statement: SQL; fields?: unknown }): (db: DbLike, values: Record<string, unknown>) => Promise<R> {
-  let built: { query: { sql: string; params: unknown[] }; fields: unknown } | null = null
+  let built: { query: { sql: string; params: unknown[] }; fields: unknown; mapRows?: (rows: unknown[][]) => unknown } | null = null
   return (db, values) => {
     if (!built) {
       const { statement, fields } = build(db as Db)
       const query = (db as unknown as Internals).dialect.sqlToQuery(statement)
       if (!query.params.every(isPlaceholder)) throw new Error(`statement built once has a value bound in place: ${query.sql}`)
-      built = { query, fields }
+      built = { query, fields, mapRows: fields ? rowsMapper(fields as SelectedField[], undefined) : undefined }
     }
-    return (db as unknown as Internals).session.prepareQuery(built.query, built.fields, undefined, !!built.fields).execute(values) as Promise<R>
+    return (db as unknown as Internals).session.prepareQuery(built.query, built.fields, undefined, !!built.fields, built.mapRows).execute(values) as Promise<R>
   }
 }
 

@@ -87,26 +87,25 @@ export class PlaceholderBinds implements Binds {
 /** How a placeholder of `NamedBinds` takes its value from an argument. */
 type Derivation = { arg: string; kind: 'value' | 'uuid' | 'uuids' }
 
-const sameValue = (a: unknown, b: unknown) =>
+/** Equal as bound values: the same value, or arrays of the same values. */
+export const sameValue = (a: unknown, b: unknown) =>
   a === b || (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i]))
 
 /**
  * Binds each value as the argument of the statement it equals, by name, so that a statement kept under a key runs
  * again with other arguments without being built (`runPreparedWith`). A value that is none of the arguments is an
- * error; one equal to two of them leaves the statement ambiguous, to be run without being kept.
+ * error; one equal to several is bound to the first of them (`runPreparedWith` keys such runs apart).
  */
 export class NamedBinds implements Binds {
   private readonly derived = new Map<string, Derivation>()
-  ambiguous = false
 
   constructor(private readonly args: Readonly<Record<string, unknown>>) {}
 
   private placeholder(value: unknown, kind: Derivation['kind']) {
-    const names = Object.keys(this.args).filter((k) => this.args[k] != null && sameValue(this.args[k], value))
-    if (!names.length) throw new Error(`bound value ${JSON.stringify(value)} is none of the statement's arguments (${Object.keys(this.args).join(', ')})`)
-    if (names.length > 1) this.ambiguous = true
-    const name = `${names[0]}_${kind}`
-    this.derived.set(name, { arg: names[0], kind })
+    const arg = Object.keys(this.args).find((k) => this.args[k] != null && sameValue(this.args[k], value))
+    if (arg === undefined) throw new Error(`bound value ${JSON.stringify(value)} is none of the statement's arguments (${Object.keys(this.args).join(', ')})`)
+    const name = `${arg}_${kind}`
+    this.derived.set(name, { arg, kind })
     return sql.placeholder(name)
   }
   value(value: unknown): SQL {

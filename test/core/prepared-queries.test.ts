@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { sql, type SQL } from 'drizzle-orm'
 import { idToUuid, newId } from '../../src/core/ids'
 import { openPglite, openPostgres, type Database } from '../../src/db/client'
-import { runPrepared, runPreparedWith } from '../../src/db/prepared'
+import { equalArguments, runPrepared, runPreparedWith } from '../../src/db/prepared'
 import type { Binds } from '../../src/db/sql'
 
 const url = process.env.TEST_DATABASE_URL
@@ -77,14 +77,19 @@ describe('prepared queries bound by argument (runPreparedWith)', () => {
       .from(sql`(values (1)) as one(x)`))).rejects.toThrow('none of the statement')
   })
 
-  test('arguments of equal values leave the statement unkept, so a later run binds each its own', async () => {
-    const key = `ambiguous-${Date.now()}`
+  test('runs whose arguments are equal in another way than the kept statement\'s get a statement of their own', async () => {
+    const key = `equal-${Date.now()}`
     const pair = (a: { x: string; y: string }) => (b: Binds) => database.db.select({ x: sql<string>`${b.value(a.x)}::text`, y: sql<string>`${b.value(a.y)}::text` })
       .from(sql`(values (1)) as one(x)`)
-    const same = { x: 'same', y: 'same' }
-    expect(await runPreparedWith(ctx(), key, same, pair(same))).toEqual([{ x: 'same', y: 'same' }])
-    const apart = { x: 'one', y: 'two' }
-    expect(await runPreparedWith(ctx(), key, apart, pair(apart))).toEqual([{ x: 'one', y: 'two' }])
+    for (const a of [{ x: 'same', y: 'same' }, { x: 'one', y: 'two' }, { x: 'again', y: 'again' }, { x: 'three', y: 'four' }]) {
+      expect(await runPreparedWith(ctx(), key, a, pair(a))).toEqual([a])
+    }
+  })
+
+  test('the key names which arguments equal an earlier one', () => {
+    expect(equalArguments({ viewer: 'a', account: 'b', ids: ['c', 'd'] })).toBe('')
+    expect(equalArguments({ viewer: 'a', account: 'a', ids: ['c'], more: ['c'], none: null, also: null })).toBe(':account=viewer:more=ids')
+    expect(equalArguments({ a: ['x', 'y'], b: ['x'], c: undefined })).toBe('')
   })
 
   test('a key whose build binds the arguments otherwise than the kept statement fails under test', async () => {

@@ -3,7 +3,7 @@ import { listAccounts, statuses, type StatusRow } from '../../db/schema'
 import { constantLimit, inlineBinds, type Binds } from '../../db/sql'
 import type { Ctx } from '../context'
 import type { TimelineOptions } from '../timelines/options'
-import { fillFromBatches, keyset, keysetShape, type Page } from '../timelines/page'
+import { fillFromBatches, keyset, type Page } from '../timelines/page'
 import { candidateBatch, candidateId } from '../timelines/timelines'
 import { getOwnList, type ListRow } from './lists'
 
@@ -40,8 +40,9 @@ const LIST_CANDIDATES = 60
 export async function listTimeline(ctx: Ctx, ownerId: string, listId: string, page: Page, opts: TimelineOptions): Promise<StatusRow[]> {
   const list = await getOwnList(ctx, ownerId, listId)
   const forwards = !!page.minId
-  return fillFromBatches(page, LIST_CANDIDATES, (cursor) =>
-    candidateBatch(ctx, `list:${list.repliesPolicy}:${keysetShape(cursor)}`, page, ownerId, opts, (b) => {
+  return fillFromBatches(page, LIST_CANDIDATES, (cursor) => candidateBatch(ctx, page, cursor, ownerId, opts, {
+    key: `list:${list.repliesPolicy}`,
+    candidates: (b) => {
       const k = keyset(statuses.id, cursor, b)
       const newest = ctx.db.select({ id: statuses.id }).from(statuses)
         .where(and(sql`${statuses.accountId} = ${listAccounts.accountId}`, ...k.where))
@@ -49,5 +50,8 @@ export async function listTimeline(ctx: Ctx, ownerId: string, listId: string, pa
       return ctx.db.select({ id: candidateId(newest.id) }).from(listAccounts).crossJoinLateral(newest)
         .where(eq(listAccounts.listId, b.forColumn(listAccounts.listId, list.id)))
         .orderBy(forwards ? asc(newest.id) : desc(newest.id)).limit(constantLimit(LIST_CANDIDATES))
-    }, (b) => [repliesPolicySql(list, b)]))
+    },
+    where: (b) => [repliesPolicySql(list, b)],
+    args: { list: list.id },
+  }))
 }

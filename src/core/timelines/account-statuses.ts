@@ -24,9 +24,11 @@ export async function accountStatuses(ctx: Ctx, viewerAccountId: string | null, 
       .where(and(eq(statusPins.accountId, account.id), eq(statuses.accountId, account.id), visibleWithReblogSql(viewerAccountId)))
       .orderBy(desc(statusPins.id)).limit(page.limit)
   }
-  const where = [eq(statuses.accountId, account.id)]
   const tag = q.tagged ? normalizeTag(q.tagged) : ''
-  if (tag) where.push(hasTag(tag))
   // The viewer's mutes do not hide a profile the viewer chose to open.
-  return statusPage(ctx, viewerAccountId, page, { ...opts, withMuted: true }, where)
+  return statusPage(ctx, viewerAccountId, page, { ...opts, withMuted: true }, {
+    key: `account:${tag ? 'tagged' : 'all'}`,
+    where: (b) => [eq(statuses.accountId, b.forColumn(statuses.accountId, account.id)), ...(tag ? [hasTag(tag, b)] : [])],
+    args: { account: account.id, tag: tag || undefined },
+  })
 }

@@ -41,6 +41,10 @@ export function optionConditions(o: TimelineOptions, binds: Binds = inlineBinds)
   return where
 }
 
+/** The values `optionConditions` binds, by name (`runPreparedWith`). */
+export const optionArgs = (o: TimelineOptions): Record<string, unknown> =>
+  Object.fromEntries(o.excludeVisibilities.map((v, i) => [`excludedVisibility${i}`, v]))
+
 /** What shapes a timeline's statement among the options, for the key of a prepared one. */
 export const optionsShape = (o: TimelineOptions) =>
   `${+o.onlyMedia}${+o.withMuted}${+o.excludeReplies}${+o.excludeReblogs}${o.excludeVisibilities.length}${o.replyVisibility ?? ''}`

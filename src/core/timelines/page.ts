@@ -26,6 +26,9 @@ export function keyset(column: PgColumn, page: Page, binds: Binds = inlineBinds)
 /** Which bounds `keyset` writes, for the key of a prepared statement. */
 export const keysetShape = (page: Page) => `${page.maxId ? 'max' : ''}${page.sinceId ? 'since' : ''}${page.minId ? 'min' : ''}`
 
+/** The values `keyset` binds, by name (`runPreparedWith`). */
+export const keysetArgs = (page: Page) => ({ maxId: page.maxId, sinceId: page.sinceId, minId: page.minId })
+
 /** Rows fetched in `keyset` order, put newest first. */
 export const newestFirst = <T>(rows: T[], forwards: boolean): T[] => (forwards ? rows.reverse() : rows)
 

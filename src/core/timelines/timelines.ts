@@ -2,13 +2,13 @@ import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm
 import type { PgColumn } from 'drizzle-orm/pg-core'
 import type { TypedQueryBuilder } from 'drizzle-orm/query-builders/query-builder'
 import { homeFeedEntries, statuses, statusTags, tags, type StatusRow } from '../../db/schema'
-import { runPrepared, type Preparable } from '../../db/prepared'
+import { runPrepared, runPreparedWith, type Preparable } from '../../db/prepared'
 import { constantLimit, inlineBinds, uuidParam, type Binds } from '../../db/sql'
 import type { Ctx } from '../context'
 import { viewerShape, visibleWithReblogSql } from '../visibility'
 import { homeFeedHorizon } from './home-feed'
-import { optionConditions, optionsShape, type TimelineOptions } from './options'
-import { fillFromBatches, keyset, keysetShape, newestFirst, type CandidateBatch, type Page } from './page'
+import { optionArgs, optionConditions, optionsShape, type TimelineOptions } from './options'
+import { fillFromBatches, keyset, keysetArgs, keysetShape, newestFirst, type CandidateBatch, type Page } from './page'
 import { notHiddenByViewerSql, replyVisibilitySql } from './viewer-filters'
 
 /**
@@ -18,7 +18,13 @@ import { notHiddenByViewerSql, replyVisibilitySql } from './viewer-filters'
 export interface PageConditions {
   key: string | null
   where: (binds: Binds) => SQL[]
+  /** the values `where` binds besides the viewer's id, by name (`runPreparedWith`) */
+  args?: Record<string, unknown>
 }
+
+/** The values a timeline's statement binds, by name: the viewer's, the page's bounds, the options' and `own`. */
+const timelineArgs = (viewerAccountId: string | null, page: Page, opts: TimelineOptions, own?: Record<string, unknown>) =>
+  ({ viewer: viewerAccountId, ...keysetArgs(page), ...optionArgs(opts), ...own })
 
 /** What every status timeline applies besides its own conditions: the visibility rule, the viewer's filters, the options. */
 function timelineConditions(b: Binds, viewerAccountId: string | null, opts: TimelineOptions): SQL[] {
@@ -34,12 +40,15 @@ function timelineConditions(b: Binds, viewerAccountId: string | null, opts: Time
 /** Runs one page of a status timeline: the visibility rule, the viewer's own filters and the options always apply. */
 export async function statusPage(ctx: Ctx, viewerAccountId: string | null, page: Page, opts: TimelineOptions, conditions: SQL[] | PageConditions): Promise<StatusRow[]> {
   const own = Array.isArray(conditions) ? { key: null, where: () => conditions } : conditions
-  const key = own.key && `status-page:${own.key}:${viewerShape(viewerAccountId)}:${keysetShape(page)}:${optionsShape(opts)}:${page.limit}`
-  const rows = await runPrepared(ctx, key, (b) => {
+  const build = (b: Binds) => {
     const k = keyset(statuses.id, page, b)
     return ctx.db.select().from(statuses).where(and(...own.where(b), ...k.where, ...timelineConditions(b, viewerAccountId, opts)))
       .orderBy(k.orderBy).limit(constantLimit(page.limit))
-  })
+  }
+  const rows = own.key
+    ? await runPreparedWith(ctx, `status-page:${own.key}:${viewerShape(viewerAccountId)}:${keysetShape(page)}:${optionsShape(opts)}:${page.limit}`,
+      timelineArgs(viewerAccountId, page, opts, own.args), build)
+    : await runPrepared(ctx, null, build)
   return newestFirst(rows, !!page.minId)
 }
 
@@ -49,17 +58,31 @@ export type CandidateQuery = TypedQueryBuilder<{ id: SQL.Aliased<string> }, { id
 /** A candidate query's column: the status id as `id`, read back as a flake id. */
 export const candidateId = (column: PgColumn) => sql<string>`${column}`.mapWith(statuses.id).as('id')
 
+/** Where a timeline's candidates come from, for `candidateBatch`. */
+export interface CandidateSource {
+  /** names everything that shapes `candidates` and `where` but the cursor's bounds */
+  key: string
+  /** the candidate ids from the cursor on, in reading order, at most a batch */
+  candidates: (b: Binds) => CandidateQuery
+  /** the timeline's own conditions on the statuses kept of them */
+  where: (b: Binds) => SQL[]
+  /** the values `candidates` and `where` bind besides the viewer's id and the cursor's bounds, by name */
+  args: Record<string, unknown>
+}
+
 /**
  * One batch of candidates and the statuses of it a page keeps, in one statement. The candidates (in reading order,
- * limited to the batch) are a CTE; of them, the statuses that `where` and the timeline's conditions let through are
- * read through the primary key in the page's order, at most `page.limit`, each row carrying the batch's size and
- * edge. When the batch keeps nothing, the candidates are read again alone to learn where it ended.
+ * limited to the batch, from `cursor`) are a CTE; of them, the statuses that `where` and the timeline's conditions let
+ * through are read through the primary key in the page's order, at most `page.limit`, each row carrying the batch's
+ * size and edge. When the batch keeps nothing, the candidates are read again alone to learn where it ended.
  */
-export async function candidateBatch(ctx: Ctx, key: string, page: Page, viewerAccountId: string | null, opts: TimelineOptions,
-  candidates: (b: Binds) => CandidateQuery, where: (b: Binds) => SQL[]): Promise<CandidateBatch<StatusRow>> {
+export async function candidateBatch(ctx: Ctx, page: Page, cursor: Page, viewerAccountId: string | null, opts: TimelineOptions,
+  source: CandidateSource): Promise<CandidateBatch<StatusRow>> {
   const forwards = !!page.minId
-  const rows = await runPrepared(ctx, `candidate-batch:${key}:${viewerShape(viewerAccountId)}:${optionsShape(opts)}:${forwards ? 'forwards' : 'backwards'}:${page.limit}`, (b) => {
-    const batch = ctx.db.$with('candidates').as(candidates(b))
+  const args = timelineArgs(viewerAccountId, cursor, opts, source.args)
+  const key = `${source.key}:${keysetShape(cursor)}:${viewerShape(viewerAccountId)}:${optionsShape(opts)}:${forwards ? 'forwards' : 'backwards'}:${page.limit}`
+  const rows = await runPreparedWith(ctx, `candidate-batch:${key}`, args, (b) => {
+    const batch = ctx.db.$with('candidates').as(source.candidates(b))
     return ctx.db.with(batch).select({
       status: statuses,
       size: sql<number>`(select count(*) from ${batch})`.mapWith(Number),
@@ -68,11 +91,12 @@ export async function candidateBatch(ctx: Ctx, key: string, page: Page, viewerAc
     }).from(statuses)
       // an array, not `in (select ...)`: the statuses are then read by the primary key in page order, and the
       // conditions stop being checked once the page is full
-      .where(and(sql`${statuses.id} = any(array(select id from ${batch}))`, ...where(b), ...timelineConditions(b, viewerAccountId, opts)))
+      .where(and(sql`${statuses.id} = any(array(select id from ${batch}))`, ...source.where(b), ...timelineConditions(b, viewerAccountId, opts)))
       .orderBy(forwards ? asc(statuses.id) : desc(statuses.id)).limit(constantLimit(page.limit))
   })
   if (rows.length) return { rows: rows.map((r) => r.status), size: rows[0].size, edge: rows[0].edge ?? undefined }
-  const ids = (await runPrepared(ctx, `candidates:${key}`, candidates)).map((c) => c.id)
+  const ids = (await runPreparedWith(ctx, `candidates:${source.key}:${keysetShape(cursor)}:${viewerShape(viewerAccountId)}`,
+    { viewer: viewerAccountId, ...keysetArgs(cursor), ...source.args }, source.candidates)).map((c) => c.id)
   return { rows: [], size: ids.length, edge: ids[ids.length - 1] }
 }
 
@@ -93,14 +117,18 @@ export async function homeTimeline(ctx: Ctx, viewerAccountId: string, page: Page
       where l.account_id = ${viewer} and l.exclusive and la.account_id = ${statuses.accountId} and ${statuses.accountId} <> ${viewer})`
   }
   // The feed is read through its primary key a batch of candidates at a time, then filtered.
-  const fromFeed = (p: Page) => fillFromBatches(p, FEED_CANDIDATES, (cursor) =>
-    candidateBatch(ctx, `home:${keysetShape(cursor)}`, p, viewerAccountId, opts, (b) => {
+  const fromFeed = (p: Page) => fillFromBatches(p, FEED_CANDIDATES, (cursor) => candidateBatch(ctx, p, cursor, viewerAccountId, opts, {
+    key: 'home',
+    candidates: (b) => {
       const k = keyset(homeFeedEntries.statusId, cursor, b)
       return ctx.db.select({ id: candidateId(homeFeedEntries.statusId) }).from(homeFeedEntries)
         .where(and(eq(homeFeedEntries.accountId, b.forColumn(homeFeedEntries.accountId, viewerAccountId)),
           gte(homeFeedEntries.statusId, b.forColumn(homeFeedEntries.statusId, horizon)), ...k.where))
         .orderBy(k.orderBy).limit(constantLimit(FEED_CANDIDATES))
-    }, (b) => [notInExclusiveList(b)]))
+    },
+    where: (b) => [notInExclusiveList(b)],
+    args: { horizon },
+  }))
   const fromGraph = async (p: Page) => {
     const viewer = uuidParam(viewerAccountId)
     const k = keyset(statuses.id, p)
@@ -160,6 +188,7 @@ function publicConditions(scope: PublicScope, viewerAccountId: string | null): P
       }
       return where
     },
+    args: { instance: scope.instance?.toLowerCase() },
   }
 }
 
@@ -200,15 +229,24 @@ export async function tagTimeline(ctx: Ctx, viewerAccountId: string | null, page
   if (!tagRows.length) return []
   const tagIds = tagRows.map((t) => t.id)
   const publicOnes = publicConditions(scope, viewerAccountId)
-  return fillFromBatches(page, TAG_CANDIDATES, (cursor) =>
-    candidateBatch(ctx, `tag:${publicOnes.key}:${tagIds.length}:${all.length}:${none.length}:${keysetShape(cursor)}`, page, viewerAccountId, opts, (b) => {
+  return fillFromBatches(page, TAG_CANDIDATES, (cursor) => candidateBatch(ctx, page, cursor, viewerAccountId, opts, {
+    key: `tag:${publicOnes.key}:${tagIds.length}:${all.length}:${none.length}`,
+    candidates: (b) => {
       const k = keyset(statusTags.statusId, cursor, b)
       return ctx.db.selectDistinct({ id: candidateId(statusTags.statusId) }).from(statusTags)
         .where(and(inArray(statusTags.tagId, tagIds.map((id) => b.forColumn(statusTags.tagId, id))), ...k.where))
         .orderBy(k.orderBy).limit(constantLimit(TAG_CANDIDATES))
-    }, (b) => [
+    },
+    where: (b) => [
       ...publicOnes.where(b),
       ...all.map((name) => hasTag(name, b)),
       ...none.map((name) => sql`not ${hasTag(name, b)}`),
-    ]))
+    ],
+    args: {
+      ...publicOnes.args,
+      ...Object.fromEntries(tagIds.map((id, i) => [`tag${i}`, id])),
+      ...Object.fromEntries(all.map((name, i) => [`all${i}`, name])),
+      ...Object.fromEntries(none.map((name, i) => [`none${i}`, name])),
+    },
+  }))
 }

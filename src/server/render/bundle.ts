@@ -7,9 +7,10 @@ import { remoteMediaProxyBase } from '../../core/media/remote-links'
 import { mediaStorage } from '../../core/media/storage'
 import type { Viewer } from '../../core/oauth/authenticate'
 import { escapeHtml } from '../../core/statuses/format'
+import { isStaff } from '../../core/accounts/queries'
 import { idToUuid, uuidToId } from '../../core/ids'
 import { visibleStatusSql, visibleToViewers } from '../../core/visibility'
-import { runPrepared } from '../../db/prepared'
+import { runPrepared, runPreparedWith } from '../../db/prepared'
 import { anyId, anyIdShape, rowFromJson, uuidArrayParam, type Binds } from '../../db/sql'
 import { resultRows } from '../../db/client'
 import {
@@ -427,11 +428,23 @@ async function loadViewerState(ctx: Ctx, viewerIds: string[], ids: string[], con
   const key = viewers.length <= 1 && viewerIds.length <= 1
     ? `viewer-state:${viewerIds.length}:${viewers.map((v) => (v?.accountId ? 'account' : 'anonymous')).join()}:${ids.length && viewers.length ? anyIdShape(ids) : ''}:${accountIds.length ? anyIdShape(accountIds) : ''}`
     : null
-  const [row] = await runPrepared(ctx, key, (b) => ctx.db.select({
+  const build = (b: Binds) => ctx.db.select({
     ...viewerStateColumns(ctx, b, viewerIds, ids, b.uuids(conversationIds), viewers),
     accounts: accountIds.length ? accountViewsJsonSql(accountIds, b) : sql<unknown>`null::json`,
-  }).from(sql`(values (1)) as page(one)`))
+  }).from(sql`(values (1)) as page(one)`)
+  const [row] = key
+    ? await runPreparedWith(ctx, key, viewerStateArgs(viewerIds, ids, viewers, { conversations: conversationIds, accounts: accountIds, account: accountIds.length === 1 ? accountIds[0] : undefined }), build)
+    : await runPrepared(ctx, null, build)
   return { state: viewerStateFrom(row, viewers), accounts: accountViewsFromJson(row.accounts) }
+}
+
+/**
+ * The values `viewerStateColumns` binds for a page's one viewer (or none), by name (`runPreparedWith`), with `more`:
+ * those of the statement's other columns.
+ */
+export function viewerStateArgs(viewerIds: string[], ids: string[], viewers: (Viewer | null)[], more: Record<string, unknown>): Record<string, unknown> {
+  return { viewer: viewerIds[0], staff: viewers.length === 1 && viewers[0]?.accountId ? isStaff(viewers[0]) : undefined,
+    status: ids.length === 1 ? ids[0] : undefined, ids, ...more }
 }
 
 /** The columns of `loadViewerState`'s statement, which another statement may carry too (`conversationIds`: a `uuid[]`). */
