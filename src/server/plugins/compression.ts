@@ -50,5 +50,6 @@ export const compressionPlugin = new Elysia({ name: 'plugin.compression' }).mapR
   set.headers['content-type'] = type
   if (text.length < MIN_BYTES) return new Response(text, { status, headers: set.headers as Record<string, string> })
   set.headers['content-encoding'] = 'gzip'
-  return new Response(Bun.gzipSync(new TextEncoder().encode(text), { level: GZIP_LEVEL }), { status, headers: set.headers as Record<string, string> })
+  // the text itself, not an encoded copy: Bun compresses its UTF-8 without another body-sized buffer per answer
+  return new Response(Bun.gzipSync(text, { level: GZIP_LEVEL }), { status, headers: set.headers as Record<string, string> })
 })
