@@ -62,6 +62,10 @@ export const accounts = pgTable('accounts', {
   uniqueIndex('accounts_username_domain_uniq').on(t.username, sql`coalesce(${t.domain}, '')`),
   index('accounts_search_trgm').using('gin', sql`(${t.username}::text || ' ' || ${t.displayName}) gin_trgm_ops`),
   index('accounts_profile_media_cached_idx').on(t.profileMediaCachedAt).where(sql`${t.profileMediaCachedAt} is not null`),
+  // The few suspended and silenced accounts: the public timeline's "author not suspended / not silenced" became an
+  // anti-join that scanned every account per page (3.7 of a page's 3.8 ms at 10,000 accounts) without them.
+  index('accounts_suspended_idx').on(t.id).where(sql`${t.suspendedAt} is not null`),
+  index('accounts_silenced_idx').on(t.id).where(sql`${t.silencedAt} is not null`),
 ])
 
 export type AccountRow = typeof accounts.$inferSelect

@@ -1,0 +1,2 @@
+CREATE INDEX "accounts_suspended_idx" ON "accounts" USING btree ("id") WHERE "accounts"."suspended_at" is not null;--> statement-breakpoint
+CREATE INDEX "accounts_silenced_idx" ON "accounts" USING btree ("id") WHERE "accounts"."silenced_at" is not null;
