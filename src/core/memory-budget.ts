@@ -11,6 +11,8 @@
 //   system, when the resident memory is above the budget anyway; when one does not bring it under, the next waits
 //   twice as long (up to a minute), so a budget below what the process needs costs little CPU.
 
+import { isCompiledBinary } from '../embedded'
+
 /** The setting JavaScriptCore reads at start for the machine's memory, in bytes. */
 export const ENGINE_RAM_ENV = 'BUN_JSC_forceRAMSize'
 const MB = 1024 * 1024
@@ -59,14 +61,12 @@ export function sizedRestart(start: ProcessStart, budgetMb: number): { file: str
   return { file: start.execPath, args, env }
 }
 
-const isCompiled = () => Bun.main.startsWith('/$bunfs/') || /^[A-Z]:\\~BUN\\/.test(Bun.main)
-
 /**
  * Replaces this process (same pid, same open files) by itself with the engine sized for the budget, when it is not
  * yet. To be called before anything else is started: nothing after it runs in the process that called it.
  */
 export function restartSizedForBudget(budgetMb: number) {
-  const restart = sizedRestart({ execPath: process.execPath, argv: process.argv, execArgv: process.execArgv, compiled: isCompiled(), env: process.env }, budgetMb)
+  const restart = sizedRestart({ execPath: process.execPath, argv: process.argv, execArgv: process.execArgv, compiled: isCompiledBinary(), env: process.env }, budgetMb)
   if (!restart || typeof process.execve !== 'function') return
   process.execve(restart.file, restart.args, restart.env)
 }

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { basename, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Extension } from '@electric-sql/pglite'
+import { isEmbeddedPath } from '../embedded'
 import pgliteWasmPath from '@electric-sql/pglite/pglite.wasm' with { type: 'file' }
 import initdbWasmPath from '@electric-sql/pglite/initdb.wasm' with { type: 'file' }
 import pgliteDataPath from '@electric-sql/pglite/pglite.data' with { type: 'file' }
@@ -35,7 +36,7 @@ export function pgliteFsBundle() {
  */
 export function pgliteExtensions(cacheDir: string): Record<string, Extension> {
   const real = (embedded: string) => {
-    if (!embedded.startsWith('/$bunfs/')) return pathToFileURL(embedded)
+    if (!isEmbeddedPath(embedded)) return pathToFileURL(embedded)
     mkdirSync(cacheDir, { recursive: true })
     const target = join(cacheDir, basename(embedded))
     if (!existsSync(target)) {
