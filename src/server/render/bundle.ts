@@ -432,9 +432,9 @@ async function loadViewerState(ctx: Ctx, viewerIds: string[], ids: string[], con
     ...viewerStateColumns(ctx, b, viewerIds, ids, b.uuids(conversationIds), viewers),
     accounts: accountIds.length ? accountViewsJsonSql(accountIds, b) : sql<unknown>`null::json`,
   }).from(sql`(values (1)) as page(one)`)
-  const [row] = key
-    ? await runPreparedWith(ctx, key, viewerStateArgs(viewerIds, ids, viewers, { conversations: conversationIds, accounts: accountIds, account: accountIds.length === 1 ? accountIds[0] : undefined }), build)
-    : await runPrepared(ctx, null, build)
+  const args = viewerStateArgs(viewerIds, ids, viewers,
+    { conversations: conversationIds, accounts: accountIds, account: accountIds.length === 1 ? accountIds[0] : undefined })
+  const [row] = key ? await runPreparedWith(ctx, key, args, build) : await runPrepared(ctx, null, build)
   return { state: viewerStateFrom(row, viewers), accounts: accountViewsFromJson(row.accounts) }
 }
 
@@ -442,7 +442,7 @@ async function loadViewerState(ctx: Ctx, viewerIds: string[], ids: string[], con
  * The values `viewerStateColumns` binds for a page's one viewer (or none), by name (`runPreparedWith`), with `more`:
  * those of the statement's other columns.
  */
-export function viewerStateArgs(viewerIds: string[], ids: string[], viewers: (Viewer | null)[], more: Record<string, unknown>): Record<string, unknown> {
+function viewerStateArgs(viewerIds: string[], ids: string[], viewers: (Viewer | null)[], more: Record<string, unknown>): Record<string, unknown> {
   return { viewer: viewerIds[0], staff: viewers.length === 1 && viewers[0]?.accountId ? isStaff(viewers[0]) : undefined,
     status: ids.length === 1 ? ids[0] : undefined, ids, ...more }
 }
