@@ -7,11 +7,13 @@ export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) 
 /** A flake id as a uuid parameter in raw SQL (drizzle's column mapping does not apply there). */
 export const uuidParam = (id: string): SQL => sql`${idToUuid(id)}::uuid`
 
+/** Flake ids as a `uuid[]` array literal, which postgres.js and PGlite read alike; uuids need no quoting in one. */
+export const uuidArrayLiteral = (ids: readonly string[]): string => `{${ids.map(idToUuid).join(',')}}`
+
 /**
  * Flake ids as one `uuid[]` parameter, for `= any(...)` over many ids (drizzle's `inArray` spends one parameter per id).
- * Sent as an array literal so postgres.js and PGlite read it alike; uuids need no quoting in one.
  */
-export const uuidArrayParam = (ids: readonly string[]): SQL => sql`${`{${ids.map(idToUuid).join(',')}}`}::uuid[]`
+export const uuidArrayParam = (ids: readonly string[]): SQL => sql`${uuidArrayLiteral(ids)}::uuid[]`
 
 /**
  * `column = any(ids)` with the ids as one array parameter: the statement's text is the same whatever the number of
@@ -76,8 +78,7 @@ export class PlaceholderBinds implements Binds {
     return sql`${this.placeholder(idToUuid(id))}::uuid`
   }
   uuids(ids: readonly string[]): SQL {
-    // an array literal, read alike by postgres.js and PGlite; uuids need no quoting in one
-    return sql`${this.placeholder(`{${ids.map(idToUuid).join(',')}}`)}::uuid[]`
+    return sql`${this.placeholder(uuidArrayLiteral(ids))}::uuid[]`
   }
   forColumn<T>(column: AnyColumn, value: T): T {
     return sql.param(this.placeholder(value), column) as unknown as T
@@ -126,7 +127,7 @@ export class NamedBinds implements Binds {
     const values: Record<string, unknown> = {}
     for (const [name, { arg, kind }] of this.derived) {
       const value = args[arg]
-      values[name] = kind === 'uuid' ? idToUuid(value as string) : kind === 'uuids' ? `{${(value as string[]).map(idToUuid).join(',')}}` : value
+      values[name] = kind === 'uuid' ? idToUuid(value as string) : kind === 'uuids' ? uuidArrayLiteral(value as string[]) : value
     }
     return values
   }

@@ -4,6 +4,7 @@ import {
 } from '../../db/schema'
 import { resultRows } from '../../db/client'
 import { builtOnce } from '../../db/prepared'
+import { uuidArrayLiteral } from '../../db/sql'
 import { listedAccountSql, visibleAccountSql } from '../accounts/queries'
 import type { Ctx } from '../context'
 import { idToUuid, isId, uuidToId } from '../ids'
@@ -90,7 +91,7 @@ export async function loadRelationships(ctx: Ctx, viewerAccountId: string, targe
   const ids = [...new Set(targetIds.filter(isId))]
   const out = new Map<string, RelationshipData>()
   if (!ids.length) return out
-  const rows = resultRows<RelationshipRow>(await relationshipsStatement(ctx.db, { viewer: idToUuid(viewerAccountId), ids: `{${ids.map(idToUuid).join(',')}}` }))
+  const rows = resultRows<RelationshipRow>(await relationshipsStatement(ctx.db, { viewer: idToUuid(viewerAccountId), ids: uuidArrayLiteral(ids) }))
   for (const row of rows) {
     const id = uuidToId(row.id)
     const self = id === viewerAccountId

@@ -95,8 +95,8 @@ export async function candidateBatch(ctx: Ctx, page: Page, cursor: Page, viewerA
       .orderBy(forwards ? asc(statuses.id) : desc(statuses.id)).limit(constantLimit(page.limit))
   })
   if (rows.length) return { rows: rows.map((r) => r.status), size: rows[0].size, edge: rows[0].edge ?? undefined }
-  const ids = (await runPreparedWith(ctx, `candidates:${source.key}:${keysetShape(cursor)}:${viewerShape(viewerAccountId)}`,
-    { viewer: viewerAccountId, ...keysetArgs(cursor), ...source.args }, source.candidates)).map((c) => c.id)
+  const ids = (await runPreparedWith(ctx, `candidates:${source.key}:${keysetShape(cursor)}:${viewerShape(viewerAccountId)}`, args, source.candidates))
+    .map((c) => c.id)
   return { rows: [], size: ids.length, edge: ids[ids.length - 1] }
 }
 
