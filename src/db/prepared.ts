@@ -113,14 +113,15 @@ export async function runPreparedWith<R>(ctx: { db: DbLike; database: Database }
 /**
  * A Drizzle query of one fixed shape, built once per database handle (or transaction) and run with placeholders
  * (`sql.placeholder`), so that a frequent request does not build the same SQL text again on every run. On PostgreSQL
- * the statement is named on each connection as any other parameterized one. Statements whose text depends on the
- * request (options, paging, how many values) go through `runPrepared` instead.
+ * the statement is named on each connection as any other parameterized one, and its rows are mapped through
+ * `rowsMapper`. Statements whose text depends on the request (options, paging, how many values) go through
+ * `runPrepared` instead.
  */
 export function preparedPerDb<T>(build: (db: DbLike) => T): (db: DbLike) => T {
   const built = new WeakMap<DbLike, T>()
   return (db) => {
     let query = built.get(db)
-    if (!query) built.set(db, (query = build(db)))
+    if (!query) built.set(db, (query = mapRowsOnce(build(db))))
     return query
   }
 }

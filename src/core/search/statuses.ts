@@ -1,10 +1,11 @@
-import { and, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, isNull, sql, type SQL } from 'drizzle-orm'
 import { accounts, statuses, statusSearchDocument, type StatusRow } from '../../db/schema'
-import { uuidParam } from '../../db/sql'
+import { resultRows } from '../../db/client'
+import { constantLimit, uuidParam } from '../../db/sql'
 import { parseAcct } from '../accounts/queries'
 import type { Ctx } from '../context'
-import { isId } from '../ids'
-import { fillFromCandidates, keyset, newestFirst, type Page } from '../timelines/page'
+import { isId, uuidToId } from '../ids'
+import { fillFromBatches, keyset, newestFirst, type Page } from '../timelines/page'
 import { notHiddenByViewerSql } from '../timelines/viewer-filters'
 import { visibleWithReblogSql } from '../visibility'
 import { parseDay, parseSearchQuery, type SearchFilter, type SearchTerm } from './query'
@@ -19,9 +20,15 @@ export interface StatusSearchOptions {
 
 const DAY_MS = 86_400_000
 
-/** How many text matches are read per round while filling a page of results. */
-const SEARCH_CANDIDATES = 200
-/** How many rounds one search reads at most (10,000 matches), so a word that is everywhere stays quick. */
+/**
+ * How many text matches are read per round while filling a page of results: the first round twice what the page
+ * needs (most matches are findable, and a rare word's newest week then often holds enough), later rounds many more.
+ */
+const searchCandidates = (wanted: number) => (round: number) =>
+  round === 1 ? Math.min(Math.max(2 * wanted, FIRST_CANDIDATES), MORE_CANDIDATES) : MORE_CANDIDATES
+const FIRST_CANDIDATES = 40
+const MORE_CANDIDATES = 200
+/** How many rounds one search reads at most (about 10,000 matches), so a word that is everywhere stays quick. */
 const SEARCH_ROUNDS = 50
 const tsquery = (t: SearchTerm) => t.phrase
   ? sql`phraseto_tsquery('simple'::regconfig, ${t.text})`
@@ -123,23 +130,38 @@ export async function searchStatuses(ctx: Ctx, viewerAccountId: string, q: strin
   // and only those go through the reader's rules: asked in one query, the planner misjudges how many matches the
   // rules keep and sorts all of a common word's matches.
   const wanted = { ...opts.page, limit: opts.page.limit + opts.offset }
-  const readIds = readByWeeks(SEARCH_CANDIDATES,
+  const readMatches = readByWeeks(
     async () => {
       const [row] = await ctx.db.select({ id: statuses.id }).from(statuses).orderBy(desc(statuses.id)).limit(1)
       return row?.id ?? null
     },
+    // the matches' uuids as the driver gives them: they only go back into the next statement
     async (cursor, limit, weeks, bound) => {
       const k = keyset(statuses.id, cursor)
       const inWindow = weeks ? sql`${statusSearchDocument} @@ (${words} && ${weeks})` : and(matches, bound)
-      const ids = await ctx.db.select({ id: statuses.id }).from(statuses)
-        .where(and(inWindow, sql`${statuses.reblogOfId} is null`, opts.accountId ? eq(statuses.accountId, opts.accountId) : undefined, ...k.where))
-        .orderBy(k.orderBy).limit(limit)
-      return ids.map((r) => r.id)
+      const condition = and(inWindow, sql`${statuses.reblogOfId} is null`, opts.accountId ? eq(statuses.accountId, opts.accountId) : undefined, ...k.where)
+      const found = await ctx.db.execute(sql`select ${statuses.id} as id from ${statuses} where ${condition} order by ${k.orderBy} limit ${limit}`)
+      return resultRows<{ id: string }>(found).map((r) => r.id)
     },
     sql`${statuses.id}`)
-  const rows = await fillFromCandidates(wanted, SEARCH_CANDIDATES,
-    async (cursor) => newestFirst(await readIds(cursor), !!cursor.minId),
-    (ids) => ctx.db.select().from(statuses).where(and(inArray(statuses.id, ids), ...where)),
-    SEARCH_ROUNDS)
+  let keptSoFar = 0
+  const rows = await fillFromBatches(wanted, searchCandidates(wanted.limit), async (cursor) => {
+    const uuids = await readMatches(cursor)
+    const kept = uuids.length ? await firstPassing(ctx, uuids, where, wanted.limit - keptSoFar, !!cursor.minId) : []
+    keptSoFar += kept.length
+    return { rows: kept, size: uuids.length, edge: uuids.length ? uuidToId(uuids[uuids.length - 1]) : undefined }
+  }, SEARCH_ROUNDS)
   return rows.slice(opts.offset)
+}
+
+/**
+ * Of candidates (uuids in reading order), the first `need` whose statuses pass `where`, in full. The candidates are
+ * ordered before the rules run (the `limit` keeps PostgreSQL from moving the rules inside), so the rules stop at the
+ * `need`-th status they keep: a round of 200 common-word matches costs about a page's rule checks and rows, not 200.
+ */
+async function firstPassing(ctx: Ctx, uuids: string[], where: SQL[], need: number, ascending: boolean): Promise<StatusRow[]> {
+  const order = ascending ? asc(statuses.id) : desc(statuses.id)
+  const candidates = ctx.db.select().from(statuses).where(sql`${statuses.id} = any(${`{${uuids.join(',')}}`}::uuid[])`)
+    .orderBy(order).limit(constantLimit(uuids.length)).as('statuses')
+  return ctx.db.select().from(candidates).where(and(...where)).orderBy(order).limit(constantLimit(need))
 }

@@ -57,38 +57,27 @@ export interface CandidateBatch<T> {
 /**
  * Fills a page from an index of candidates read a batch at a time (newest first, or oldest first with min_id, from
  * the given cursor), keeping what `readBatch` lets through, until the page is full or the candidates run out. For
- * pages whose filters would otherwise make the planner abandon the index order.
+ * pages whose filters would otherwise make the planner abandon the index order. `batch` is the number of candidates
+ * per round, or a function of the round (from 1) giving it; each round's cursor carries it as its `limit`.
  */
 export async function fillFromBatches<T extends { id: string }>(
   page: Page,
-  batch: number,
+  batch: number | ((round: number) => number),
   readBatch: (cursor: Page) => Promise<CandidateBatch<T>>,
   /** at most this many batches: where the filters keep almost nothing, the page ends short rather than late */
   maxRounds = Infinity,
 ): Promise<T[]> {
+  const batchOf = typeof batch === 'number' ? () => batch : batch
   const found: T[] = []
-  let cursor: Page = { ...page, limit: batch }
+  let cursor: Page = { ...page, limit: batchOf(1) }
   for (let round = 1; ; round++) {
     const { rows, size, edge } = await readBatch(cursor)
     found.push(...rows)
-    if (!edge || found.length >= page.limit || size < batch || round >= maxRounds) break
-    cursor = page.minId ? { minId: edge, limit: batch } : { maxId: edge, sinceId: page.sinceId, limit: batch }
+    if (!edge || found.length >= page.limit || size < cursor.limit || round >= maxRounds) break
+    const limit = batchOf(round + 1)
+    cursor = page.minId ? { minId: edge, limit } : { maxId: edge, sinceId: page.sinceId, limit }
   }
   found.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
   // With min_id the page is the oldest `limit` of those newer than it.
   return page.minId ? found.slice(-page.limit) : found.slice(0, page.limit)
-}
-
-/** `fillFromBatches` with the candidate ids (newest first) and the rows kept of them read by two statements. */
-export function fillFromCandidates<T extends { id: string }>(
-  page: Page,
-  batch: number,
-  readIds: (cursor: Page) => Promise<string[]>,
-  readRows: (ids: string[]) => Promise<T[]>,
-  maxRounds = Infinity,
-): Promise<T[]> {
-  return fillFromBatches(page, batch, async (cursor) => {
-    const ids = await readIds(cursor)
-    return { rows: ids.length ? await readRows(ids) : [], size: ids.length, edge: page.minId ? ids[0] : ids[ids.length - 1] }
-  }, maxRounds)
 }
