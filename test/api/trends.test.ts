@@ -5,7 +5,8 @@ import { eq, inArray } from 'drizzle-orm'
 import type { Ctx } from '../../src/core/context'
 import { startJobs, type Jobs } from '../../src/core/jobs'
 import { refreshTrends, registerTrendJobs, TRENDS_QUEUE } from '../../src/core/trends/trends'
-import { accounts, favourites, previewCards, statusPreviewCards, statuses } from '../../src/db/schema'
+import { findOrCreateTag, HISTORY_DAYS, tagHistories } from '../../src/core/tags/tags'
+import { accounts, favourites, previewCards, statusPreviewCards, statuses, tagHistoryDays } from '../../src/db/schema'
 import { getTestContext } from '../support/context'
 import { makeUser, uniqueName, type MadeUser } from '../support/factories'
 import { call, postStatus } from '../support/http'
@@ -80,6 +81,22 @@ describe('the trends job', () => {
       await Bun.sleep(200)
     }
     expect(found).toContain(tag('hot'))
+  })
+})
+
+describe('the trends job and tag histories', () => {
+  test('a sent job forgets the kept counts of days older than a history shows, and keeps the week', async () => {
+    const kept = await findOrCreateTag(ctx.db, tag('kept'))
+    const DAY = 86_400_000
+    await tagHistories(ctx.db, [kept.id], Date.now() - 10 * DAY)
+    await tagHistories(ctx.db, [kept.id])
+    const first = Math.floor(Date.now() / DAY) - (HISTORY_DAYS - 1)
+    const days = async () => (await ctx.db.select({ day: tagHistoryDays.day }).from(tagHistoryDays).where(eq(tagHistoryDays.tagId, kept.id))).map((r) => r.day)
+    expect((await days()).filter((d) => d < first)).toHaveLength(HISTORY_DAYS)
+    await jobs.send(TRENDS_QUEUE, {})
+    const until = Date.now() + 20_000
+    while (Date.now() < until && (await days()).some((d) => d < first)) await Bun.sleep(200)
+    expect((await days()).sort((x, y) => x - y)).toEqual(Array.from({ length: HISTORY_DAYS }, (_, i) => first + i))
   })
 })
 

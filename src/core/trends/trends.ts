@@ -8,7 +8,7 @@ import type { Ctx } from '../context'
 import { NotFoundError } from '../errors'
 import { idAtTime, idToUuid, isId, uuidToId } from '../ids'
 import type { Jobs } from '../jobs'
-import type { TagRef } from '../tags/tags'
+import { pruneTagHistory, type TagRef } from '../tags/tags'
 import { visibleStatusSql } from '../visibility'
 
 export const TRENDS_QUEUE = 'trends.refresh'
@@ -77,8 +77,12 @@ export async function refreshTrends(ctx: Ctx): Promise<Record<TrendKind, number>
   return { tag: tagScores.length, link: linkScores.length, status: statusScores.length }
 }
 
+/** The trends job also forgets tags' kept daily counts once they are older than a history shows. */
 export async function registerTrendJobs(ctx: Ctx & { jobs: Jobs }): Promise<void> {
-  await ctx.jobs.work(TRENDS_QUEUE, async () => { await refreshTrends(ctx) })
+  await ctx.jobs.work(TRENDS_QUEUE, async () => {
+    await refreshTrends(ctx)
+    await pruneTagHistory(ctx.db)
+  })
   await ctx.jobs.schedule(TRENDS_QUEUE, '*/10 * * * *')
 }
 

@@ -99,6 +99,18 @@ export const tags = pgTable('tags', {
   index('tags_name_prefix_idx').on(sql`lower(${t.name}::text) text_pattern_ops`),
 ])
 
+/**
+ * A tag's uses on one UTC day (day number: days since 1970-01-01), kept so that a tag's history is read rather than
+ * counted from its statuses on every request; `tagHistories` counts a day again while its count may still change.
+ */
+export const tagHistoryDays = pgTable('tag_history_days', {
+  tagId: flakeId('tag_id').notNull().references(() => tags.id, { onDelete: 'cascade' }),
+  day: integer('day').notNull(),
+  uses: integer('uses').notNull(),
+  accounts: integer('accounts').notNull(),
+  countedAt: timestampTz('counted_at').notNull(),
+}, (t) => [primaryKey({ columns: [t.tagId, t.day] })])
+
 /** Hashtags a user follows: their public statuses enter the follower's home feed. */
 export const tagFollows = pgTable('tag_follows', {
   id: primaryId(),
