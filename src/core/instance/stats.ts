@@ -1,4 +1,5 @@
 import { and, asc, eq, isNull, or, sql } from 'drizzle-orm'
+import { resultRows } from '../../db/client'
 import { accounts, users, type AccountRow } from '../../db/schema'
 import { domainPolicies } from './domain-policy'
 import type { Ctx } from '../context'
@@ -18,29 +19,27 @@ export interface InstanceStats {
 /** A local user counts as a user while they can log in. */
 const usableUser = and(eq(users.isActive, true), eq(users.isApproved, true), isNull(accounts.suspendedAt))
 
-/** The last time a user did anything we record: signing in, using a token, posting. */
-const lastActiveAt = sql`greatest(
-  ${users.lastSignInAt},
-  ${accounts.lastStatusAt},
-  (select max(coalesce(t.last_used_at, t.created_at)) from oauth_tokens t where t.user_id = ${users.id})
-)`
+/**
+ * Each usable user's last activity we record: signing in, using a token, posting. The tokens' latest use is
+ * aggregated once for all users and joined, not looked up per user (ten thousand index probes, twice).
+ */
+const lastActivity = sql`select greatest(${users.lastSignInAt}, ${accounts.lastStatusAt}, t.last_used) as at
+  from ${users} join ${accounts} on ${accounts.id} = ${users.accountId}
+  left join (select user_id, max(coalesce(last_used_at, created_at)) as last_used from oauth_tokens group by user_id) t on t.user_id = ${users.id}
+  where ${usableUser}`
 
 export async function instanceStats(ctx: Ctx): Promise<InstanceStats> {
-  const [people] = await ctx.db
-    .select({
-      total: sql<number>`count(*)::int`,
-      month: sql<number>`count(*) filter (where ${lastActiveAt} > now() - interval '30 days')::int`,
-      halfyear: sql<number>`count(*) filter (where ${lastActiveAt} > now() - interval '180 days')::int`,
-    })
-    .from(users)
-    .innerJoin(accounts, eq(accounts.id, users.accountId))
-    .where(usableUser)
-  const [content] = await ctx.db
-    .select({
+  const [peopleRows, [content]] = await Promise.all([
+    ctx.db.execute(sql`select count(*)::int as total,
+        count(*) filter (where activity.at > now() - interval '30 days')::int as month,
+        count(*) filter (where activity.at > now() - interval '180 days')::int as halfyear
+      from (${lastActivity}) activity`),
+    ctx.db.select({
       statuses: sql<string>`coalesce(sum(${accounts.statusesCount}) filter (where ${accounts.domain} is null), 0)::bigint`,
       domains: sql<number>`count(distinct lower(${accounts.domain}))::int`,
-    })
-    .from(accounts)
+    }).from(accounts),
+  ])
+  const [people] = resultRows<{ total: number; month: number; halfyear: number }>(peopleRows)
   return {
     userCount: Number(people?.total ?? 0),
     statusCount: Number(content?.statuses ?? 0),
