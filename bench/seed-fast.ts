@@ -144,11 +144,11 @@ step(`home feeds of the ${FEED_ACCOUNTS} accounts following the most others (sta
 const horizon = idToUuid(homeFeedHorizon())
 await setup`
   with readers as (select id from accounts order by following_count desc limit ${FEED_ACCOUNTS})
-  insert into home_feed_entries (account_id, status_id, author_id)
-  select f.account_id, s.id, s.account_id from readers r join follows f on f.account_id = r.id
+  insert into home_feed_entries (account_id, status_id)
+  select f.account_id, s.id from readers r join follows f on f.account_id = r.id
     join statuses s on s.account_id = f.target_account_id and s.id >= ${horizon}::uuid
   union all
-  select s.account_id, s.id, s.account_id from readers r join statuses s on s.account_id = r.id and s.id >= ${horizon}::uuid`
+  select s.account_id, s.id from readers r join statuses s on s.account_id = r.id and s.id >= ${horizon}::uuid`
 
 step('vacuum analyze')
 await setup`drop table bench_accounts`

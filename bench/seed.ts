@@ -126,10 +126,10 @@ const feedIndexes = await sql<{ name: string; def: string }[]>`
 for (const i of feedIndexes) await sql.unsafe(`drop index "${i.name}"`)
 const horizon = idToUuid(homeFeedHorizon())
 await sql`
-  insert into home_feed_entries (account_id, status_id, author_id)
-  select f.account_id, s.id, s.account_id from statuses s join follows f on f.target_account_id = s.account_id where s.id >= ${horizon}::uuid
+  insert into home_feed_entries (account_id, status_id)
+  select f.account_id, s.id from statuses s join follows f on f.target_account_id = s.account_id where s.id >= ${horizon}::uuid
   union all
-  select s.account_id, s.id, s.account_id from statuses s where s.id >= ${horizon}::uuid`
+  select s.account_id, s.id from statuses s where s.id >= ${horizon}::uuid`
 for (const i of feedIndexes) await sql.unsafe(i.def)
 
 step('analyze')

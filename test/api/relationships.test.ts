@@ -9,7 +9,7 @@ import { purgeExpiredMutes } from '../../src/core/relationships/mute'
 import type { Db } from '../../src/db/client'
 import * as schema from '../../src/db/schema'
 import {
-  accounts, endorsements, followRequests, follows, homeFeedEntries, listAccounts, lists, mutes, notifications, type AccountRow,
+  accounts, endorsements, followRequests, follows, homeFeedEntries, listAccounts, lists, mutes, notifications, statuses, type AccountRow,
 } from '../../src/db/schema'
 import { renderAccounts } from '../../src/server/render/account'
 import { renderRelationships } from '../../src/server/render/relationship'
@@ -46,7 +46,8 @@ const post = async (who: MadeUser, status: string) => {
   return res.json.id as string
 }
 const feedAuthors = async (who: MadeUser) =>
-  (await ctx.db.select().from(homeFeedEntries).where(eq(homeFeedEntries.accountId, who.account.id))).map((e) => e.authorId)
+  (await ctx.db.select({ author: statuses.accountId }).from(homeFeedEntries).innerJoin(statuses, eq(statuses.id, homeFeedEntries.statusId))
+    .where(eq(homeFeedEntries.accountId, who.account.id))).map((e) => e.author)
 
 const uniqueDomain = () => `${uniqueName('dom').toLowerCase().replace(/_/g, '-')}.example`
 
@@ -189,6 +190,34 @@ describe('POST /api/v1/follows (Pleroma: follow by address)', () => {
 })
 
 describe('POST /api/v1/accounts/:id/unfollow and remove_from_followers', () => {
+  test("turning reblogs off takes the account's reblogs out of the home feed; unfollowing takes the rest, and only theirs", async () => {
+    const [alice, bob, carol] = await users(3)
+    await act(alice, bob, 'follow')
+    await act(alice, carol, 'follow')
+    const own = await post(bob, 'my own words')
+    const carols = await post(carol, 'worth sharing')
+    const reblog = await call('POST', `/api/v1/statuses/${carols}/reblog`, { token: bob.token })
+    expect(reblog.status).toBe(200)
+    const feed = async () => (await ctx.db.select({ id: homeFeedEntries.statusId }).from(homeFeedEntries)
+      .where(eq(homeFeedEntries.accountId, alice.account.id))).map((e) => e.id).sort()
+    // the reblog does not enter: carol's status is in the feed already
+    expect(await feed()).toEqual([own, carols].sort())
+    const later = await post(carol, 'more to share')
+    expect((await call('POST', `/api/v1/statuses/${later}/reblog`, { token: bob.token })).status).toBe(200)
+    await act(alice, carol, 'unfollow')
+    expect(await feed()).toEqual([own])
+
+    const rebloggedAgain = await post(carol, 'and again')
+    const again = await call('POST', `/api/v1/statuses/${rebloggedAgain}/reblog`, { token: bob.token })
+    expect((await feed()).sort()).toEqual([own, again.json.id].sort())
+    expect((await call('POST', `/api/v1/accounts/${bob.account.id}/follow`, { token: alice.token, json: { reblogs: false } })).status).toBe(200)
+    expect(await feed()).toEqual([own])
+
+    await post(alice, 'mine stays')
+    await act(alice, bob, 'unfollow')
+    expect(await feedAuthors(alice)).toEqual([alice.account.id])
+  })
+
   test('unfollow undoes everything once: counters, notification, home feed, lists, endorsement', async () => {
     const [alice, bob] = await users(2)
     await post(bob, 'in the feed')

@@ -51,8 +51,7 @@ export async function updateFollow(tx: DbLike, followerId: string, targetId: str
   if (!Object.keys(set).length) return (await tx.select({ id: follows.id }).from(follows).where(where).limit(1)).length > 0
   const [row] = await tx.update(follows).set(set).where(where).returning({ id: follows.id })
   if (row && options.reblogs === false) {
-    await tx.execute(sql`delete from home_feed_entries where account_id = ${uuidParam(followerId)}
-      and author_id = ${uuidParam(targetId)} and reblog_of_id is not null`)
+    await removeFromHomeFeed(tx, followerId, targetId, 'reblogs')
   }
   return !!row
 }

@@ -49,16 +49,17 @@ export async function fanOutToHomeFeeds(
     : sql``
   const reblogRule = row.reblogOfId ? sql`and f.show_reblogs ${notYetInFeed(sql`f.account_id`)}` : sql``
   const reblogOf = row.reblogOfId ? uuidParam(row.reblogOfId) : sql`null::uuid`
+  // A new status has no entries yet, so nothing can conflict but the parts with each other (a follower who also
+  // follows one of its tags): `union` leaves one of each, and the insert needs no conflict check per row.
   const insert = sql`
-    insert into home_feed_entries (account_id, status_id, author_id, reblog_of_id)
-    select ${author}, ${uuidParam(row.id)}, ${author}, ${reblogOf}
+    insert into home_feed_entries (account_id, status_id, reblog_of_id)
+    select ${author}, ${uuidParam(row.id)}, ${reblogOf}
     where exists (select 1 from users u where u.account_id = ${author}) ${notYetInFeed(author)}
-    union all
-    select f.account_id, ${uuidParam(row.id)}, ${author}, ${reblogOf}
+    union
+    select f.account_id, ${uuidParam(row.id)}, ${reblogOf}
     from follows f join users u on u.account_id = f.account_id
     where f.target_account_id = ${author} ${replyRule} ${reblogRule}
-    ${tagFollowersEntries(row)}
-    on conflict do nothing`
+    ${tagFollowersEntries(row)}`
   const published = publish ? publishEventSql(publish) : null
   await tx.execute(published ? sql`with fanned_out as (${insert}) select ${published}` : insert)
 }
@@ -66,14 +67,14 @@ export async function fanOutToHomeFeeds(
 /**
  * A public status with hashtags also enters the home feeds of local users following one of them, as on Mastodon:
  * not reblogs, not from silenced authors, and not for followers who block or mute the author or are blocked by them.
- * The rows are added (`union all`) to those of `fanOutToHomeFeeds`.
+ * The rows are added (`union`) to those of `fanOutToHomeFeeds`.
  */
 function tagFollowersEntries(row: Pick<StatusRow, 'id' | 'accountId' | 'reblogOfId' | 'visibility'>): SQL {
   if (row.reblogOfId || !['public', 'local'].includes(row.visibility)) return sql``
   const author = uuidParam(row.accountId)
   return sql`
-    union all
-    select distinct tf.account_id, ${uuidParam(row.id)}, ${author}, null::uuid
+    union
+    select tf.account_id, ${uuidParam(row.id)}, null::uuid
     from status_tags st
     join tag_follows tf on tf.tag_id = st.tag_id
     join users u on u.account_id = tf.account_id
@@ -89,8 +90,8 @@ function tagFollowersEntries(row: Pick<StatusRow, 'id' | 'accountId' | 'reblogOf
 export async function fanOutToListMembers(tx: DbLike, row: Pick<StatusRow, 'id' | 'accountId' | 'listId'>) {
   if (!row.listId) return
   await tx.execute(sql`
-    insert into home_feed_entries (account_id, status_id, author_id, reblog_of_id)
-    select la.account_id, ${uuidParam(row.id)}, ${uuidParam(row.accountId)}, null::uuid
+    insert into home_feed_entries (account_id, status_id, reblog_of_id)
+    select la.account_id, ${uuidParam(row.id)}, null::uuid
     from list_accounts la join users u on u.account_id = la.account_id
     where la.list_id = ${uuidParam(row.listId)}
     on conflict do nothing`)

@@ -19,8 +19,8 @@ export const FOLLOW_BACKFILL = 400
 /** After a follow is accepted: the followed account's recent statuses enter the follower's home feed. */
 export async function backfillHomeFeed(tx: DbLike, followerId: string, targetId: string) {
   await tx.execute(sql`
-    insert into home_feed_entries (account_id, status_id, author_id, reblog_of_id)
-    select ${uuidParam(followerId)}, s.id, s.account_id, s.reblog_of_id
+    insert into home_feed_entries (account_id, status_id, reblog_of_id)
+    select ${uuidParam(followerId)}, s.id, s.reblog_of_id
     from statuses s
     where s.account_id = ${uuidParam(targetId)}
       and s.id >= ${uuidParam(homeFeedHorizon())}
@@ -30,9 +30,15 @@ export async function backfillHomeFeed(tx: DbLike, followerId: string, targetId:
     on conflict do nothing`)
 }
 
-/** After an unfollow (or block): the account's statuses leave the former follower's home feed. */
-export async function removeFromHomeFeed(tx: DbLike, followerId: string, targetId: string) {
-  await tx.execute(sql`delete from home_feed_entries where account_id = ${uuidParam(followerId)} and author_id = ${uuidParam(targetId)}`)
+/**
+ * After an unfollow (or block): the account's statuses (and reblogs) leave the former follower's home feed. They are
+ * found through the account's statuses since the horizon: older entries are never read, and go with the trimming.
+ */
+export async function removeFromHomeFeed(tx: DbLike, followerId: string, targetId: string, only: 'all' | 'reblogs' = 'all') {
+  await tx.execute(sql`delete from home_feed_entries e using statuses s
+    where e.account_id = ${uuidParam(followerId)} and e.status_id = s.id
+      and s.account_id = ${uuidParam(targetId)} and s.id >= ${uuidParam(homeFeedHorizon())}
+      ${only === 'reblogs' ? sql`and s.reblog_of_id is not null` : sql``}`)
 }
 
 /** Drops feed entries older than the horizon, a batch at a time; returns how many went. */

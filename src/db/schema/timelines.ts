@@ -25,14 +25,13 @@ export const homeFeedEntries = pgTable('home_feed_entries', {
   // its entries by trigger (migration home_feed_without_foreign_keys); an entry that a concurrent delete leaves behind
   // is never shown (reads join the status) and goes with the trimming of old entries.
   accountId: flakeId('account_id').notNull(),
+  // No author column or index: unfollowing finds the author's entries through their statuses (`removeFromHomeFeed`),
+  // and every post's fan-out paid for that index in each follower's entry.
   statusId: flakeId('status_id').notNull(),
-  /** the status's author, so unfollowing can remove their entries */
-  authorId: flakeId('author_id').notNull(),
   /** for reblogs: the original, so one reblog per original shows */
   reblogOfId: flakeId('reblog_of_id'),
 }, (t) => [
   uniqueIndex('home_feed_entries_pk').on(t.accountId, t.statusId),
-  index('home_feed_entries_author_idx').on(t.accountId, t.authorId),
   /** for deleting a status's entries and trimming old ones */
   index('home_feed_entries_status_idx').on(t.statusId),
   index('home_feed_entries_reblog_idx').on(t.accountId, t.reblogOfId).where(sql`${t.reblogOfId} is not null`),
