@@ -38,6 +38,7 @@ import m35 from '../../drizzle/0035_home_feed_without_foreign_keys.sql' with { t
 import m36 from '../../drizzle/0036_accounts_suspended_silenced.sql' with { type: 'text' }
 import m37 from '../../drizzle/0037_tag_history_days.sql' with { type: 'text' }
 import m38 from '../../drizzle/0038_home_feed_without_author.sql' with { type: 'text' }
+import m39 from '../../drizzle/0039_follows_subscribers.sql' with { type: 'text' }
 
 export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: '0000_extensions', when: 1795426585225, breakpoints: true, sql: m0 as unknown as string },
@@ -79,4 +80,5 @@ export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql:
   { tag: '0036_accounts_suspended_silenced', when: 1796655868074, breakpoints: true, sql: m36 as unknown as string },
   { tag: '0037_tag_history_days', when: 1796661916072, breakpoints: true, sql: m37 as unknown as string },
   { tag: '0038_home_feed_without_author', when: 1796663482017, breakpoints: true, sql: m38 as unknown as string },
+  { tag: '0039_follows_subscribers', when: 1796663812604, breakpoints: true, sql: m39 as unknown as string },
 ]

@@ -19,6 +19,8 @@ export const follows = pgTable('follows', {
 }, (t) => [
   uniqueIndex('follows_pair_uniq').on(t.accountId, t.targetAccountId),
   index('follows_target_idx').on(t.targetAccountId, t.id),
+  /** an account's subscribers (`notify`), read with every post: a few among all its followers */
+  index('follows_subscribers_idx').on(t.targetAccountId).where(sql`${t.notify}`),
 ])
 
 export const followRequests = pgTable('follow_requests', {

@@ -1,0 +1,1 @@
+CREATE INDEX "follows_subscribers_idx" ON "follows" USING btree ("target_account_id") WHERE "follows"."notify";
