@@ -16,6 +16,12 @@ export function railsParams(entries: Iterable<[string, unknown]>): Record<string
     if (repeats > PARAM_LIMITS.repeats) throw new PayloadTooLargeError(`Too many values for one parameter (more than ${PARAM_LIMITS.repeats})`)
     seen.set(rawKey, repeats)
     if (rawKey.includes('\0') || (typeof value === 'string' && value.includes('\0'))) throw new BadRequestError('Parameters must not contain NUL characters')
+    // The usual shapes, `name` and `name[]`, without the general parse below.
+    const simple = simpleKey(rawKey)
+    if (simple) {
+      if (!FORBIDDEN_KEYS.has(simple.name)) assign(out, simple.name, value, simple.array)
+      continue
+    }
     const match = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(rawKey)
     if (!match) {
       assign(out, rawKey, value, false)
@@ -50,6 +56,15 @@ export function railsParams(entries: Iterable<[string, unknown]>): Record<string
     }
   }
   return out
+}
+
+/** A key without brackets, or with one empty pair at its end; null for any other. */
+function simpleKey(rawKey: string): { name: string; array: boolean } | null {
+  const open = rawKey.indexOf('[')
+  if (open < 0) return rawKey && !rawKey.includes(']') ? { name: rawKey, array: false } : null
+  if (open === 0 || open !== rawKey.length - 2 || rawKey[open + 1] !== ']') return null
+  const name = rawKey.slice(0, open)
+  return name.includes(']') ? null : { name, array: true }
 }
 
 /** Rack's defaults: parsing stays cheap whatever an anonymous client sends, since it runs before authentication. */

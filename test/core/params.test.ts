@@ -17,6 +17,13 @@ describe('Rails-style parameters', () => {
     expect(parse('k[][a][x]=1&k[][a][y]=2&k[][a][x]=3')).toEqual({ k: [{ a: { x: '1', y: '2' } }, { a: { x: '3' } }] })
   })
 
+  test('plain and `[]` keys beside odd and forbidden ones', () => {
+    expect(parse('constructor=1&constructor[]=2&prototype[]=3&x=1')).toEqual({ x: '1' })
+    expect(parse(']=1&a]=2&a][]=3&[]=4&[a]=5')).toEqual({ ']': '1', 'a]': '2', 'a][]': '3', '[]': '4', '[a]': '5' })
+    expect(parse('a[]=1&a[][]=2&a[b]=3')).toEqual({ a: { b: '3' } })
+    expect(parse('a=1&b[]=2&c[]=3&c[]=4&d=')).toEqual({ a: '1', b: ['2'], c: ['3', '4'], d: '' })
+  })
+
   test('prototype keys are ignored', () => {
     const parsed = parse('__proto__[admin]=1&a[__proto__][b]=2&c[][__proto__]=3&constructor[][x]=1')
     expect(({} as any).admin).toBeUndefined()
