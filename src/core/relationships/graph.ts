@@ -1,7 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { DbLike } from '../../db/client'
 import { accounts, endorsements, followRequests, follows, listAccounts, lists, notifications } from '../../db/schema'
-import { uuidParam } from '../../db/sql'
 import { publishFollowRelationshipUpdate } from '../events'
 import { followGroupKeySql, notify, withdrawNotifications } from '../notifications/notify'
 import { backfillHomeFeed, removeFromHomeFeed } from '../timelines/home-feed'

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, isNull, sql, type SQL } from 'drizzle-orm'
 import { accounts, statuses, statusSearchDocument, type StatusRow } from '../../db/schema'
 import { resultRows } from '../../db/client'
-import { constantLimit, uuidParam } from '../../db/sql'
+import { uuidParam } from '../../db/sql'
 import { parseAcct } from '../accounts/queries'
 import type { Ctx } from '../context'
 import { isId, uuidToId } from '../ids'
@@ -161,7 +161,8 @@ export async function searchStatuses(ctx: Ctx, viewerAccountId: string, q: strin
  */
 async function firstPassing(ctx: Ctx, uuids: string[], where: SQL[], need: number, ascending: boolean): Promise<StatusRow[]> {
   const order = ascending ? asc(statuses.id) : desc(statuses.id)
+  // both limits bound, not written out: their values would otherwise make hundreds of statement texts
   const candidates = ctx.db.select().from(statuses).where(sql`${statuses.id} = any(${`{${uuids.join(',')}}`}::uuid[])`)
-    .orderBy(order).limit(constantLimit(uuids.length)).as('statuses')
-  return ctx.db.select().from(candidates).where(and(...where)).orderBy(order).limit(constantLimit(need))
+    .orderBy(order).limit(uuids.length).as('statuses')
+  return ctx.db.select().from(candidates).where(and(...where)).orderBy(order).limit(need)
 }
