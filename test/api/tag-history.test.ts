@@ -2,6 +2,7 @@
 // per tag and day, so that a request reads them and counts again only a day whose count may still change.
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { and, eq } from 'drizzle-orm'
+import { takeAccountAction, undoAccountAction } from '../../src/core/admin/accounts'
 import type { Ctx } from '../../src/core/context'
 import { encodeId } from '../../src/core/ids'
 import { findOrCreateTag, HISTORY_DAYS, HISTORY_FRESH_MS, tagHistories, type TagHistoryDay, type TagRef } from '../../src/core/tags/tags'
@@ -123,6 +124,28 @@ describe('tag history', () => {
     expect(res.json.history).toEqual(expectedHistory(tag, counting, Date.now()))
     expect(res.json.history.slice(0, 4).map((d: TagHistoryDay) => d.uses)).toEqual(['1', '1', '1', '0'])
     expect((await keptRows([tag])).reduce((n, r) => n + r.uses, 0)).toBe(counting.length)
+  })
+
+  test('an author suspended, deleted or reinstated after the days were counted is counted again; other changes keep them', async () => {
+    const [u1, u2] = await Promise.all([makeUser(ctx), makeUser(ctx)])
+    const tag = await newTag()
+    const uses: Use[] = [{ tag, author: u1, at: dayAt(2, 1) }, { tag, author: u2, at: dayAt(2, 2) }, { tag, author: u2, at: dayAt(0, 1) }]
+    for (const use of uses) await postAt(use)
+    const history = async () => (await call('GET', `/api/v1/tags/${tag.name}`)).json.history
+    const without = (who: MadeUser) => expectedHistory(tag, uses.filter((u) => u.author !== who), Date.now())
+    expect(await history()).toEqual(expectedHistory(tag, uses, Date.now()))
+
+    await takeAccountAction(ctx, u2.account.id, 'suspend')
+    expect(await history()).toEqual(without(u2))
+    await undoAccountAction(ctx, u2.account.id, 'unsuspend')
+    expect(await history()).toEqual(expectedHistory(tag, uses, Date.now()))
+    await ctx.db.update(accounts).set({ deletedAt: new Date() }).where(eq(accounts.id, u1.account.id))
+    expect(await history()).toEqual(without(u1))
+
+    const kept = await keptRows([tag])
+    await takeAccountAction(ctx, u2.account.id, 'silence')
+    await ctx.db.update(accounts).set({ statusesCount: 5, displayName: 'renamed' }).where(eq(accounts.id, u2.account.id))
+    expect(await keptRows([tag])).toEqual(kept)
   })
 
   test('an ended day is counted once, settled; today again once its count is older than the freshness window', async () => {
