@@ -17,6 +17,9 @@ import { isCompiledBinary } from '../embedded'
 export const ENGINE_RAM_ENV = 'BUN_JSC_forceRAMSize'
 const MB = 1024 * 1024
 
+/** A budget in megabytes, in bytes. */
+export const budgetBytes = (budgetMb: number) => budgetMb * MB
+
 /** Default budget on PostgreSQL; none on the embedded database, whose WebAssembly memory alone is about 140 MB and never shrinks. */
 export const DEFAULT_POSTGRES_BUDGET_MB = 150
 
@@ -32,7 +35,7 @@ export function memoryBudgetMb(given: number | undefined, databaseUrl: string | 
  * left the peak at 162–168 MB on the bench, against 154 MB with the budget.
  */
 export function engineRamBytes(budgetMb: number): number {
-  return budgetMb * MB
+  return budgetBytes(budgetMb)
 }
 
 export interface ProcessStart {
@@ -119,7 +122,7 @@ export const budgetCollections = () => running?.collections ?? 0
 /** Starts the checks for this process; returns a function that stops them. */
 export function governMemory(budgetMb: number): () => void {
   if (budgetMb <= 0) return () => {}
-  const governor = running = new MemoryGovernor(budgetMb * MB, {
+  const governor = running = new MemoryGovernor(budgetBytes(budgetMb), {
     rssBytes: () => process.memoryUsage.rss(),
     collect: () => Bun.gc(true),
     now: () => performance.now(),

@@ -3,7 +3,7 @@ import type { Ctx } from '../../core/context'
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../core/errors'
 import { processCounters } from '../../core/admin/runtime'
 import { databaseConnections, queueFigures } from '../../core/admin/metrics'
-import { budgetCollections } from '../../core/memory-budget'
+import { budgetBytes, budgetCollections } from '../../core/memory-budget'
 import { normalizeIp } from '../../core/security/client-ip'
 import { ROOKERY_VERSION } from '../../version'
 import type { Base } from '../base'
@@ -81,7 +81,7 @@ async function exposition(ctx: Ctx): Promise<string> {
   out.family('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', [[{}, memory.rss]])
   out.family('rookery_heap_used_bytes', 'gauge', 'JavaScript heap in use, in bytes.', [[{}, memory.heapUsed]])
   out.family('rookery_heap_total_bytes', 'gauge', 'JavaScript heap reserved, in bytes.', [[{}, memory.heapTotal]])
-  out.family('rookery_memory_budget_bytes', 'gauge', 'Resident memory this process aims to stay under (memoryBudgetMb; 0 for none).', [[{}, ctx.config.memoryBudgetMb * 1024 * 1024]])
+  out.family('rookery_memory_budget_bytes', 'gauge', 'Resident memory this process aims to stay under (memoryBudgetMb; 0 for none).', [[{}, budgetBytes(ctx.config.memoryBudgetMb)]])
   out.family('rookery_memory_budget_collections_total', 'counter', 'Full collections made because the resident memory was above the budget.', [[{}, budgetCollections()]])
   out.family('rookery_http_requests_total', 'counter', 'HTTP requests answered, by method, route template and status class.', httpStats.requests.samples())
   httpStats.duration.write(out, 'rookery_http_request_duration_seconds', 'Time to answer HTTP requests, by method, route template and status class.')
