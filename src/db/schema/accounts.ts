@@ -66,6 +66,10 @@ export const accounts = pgTable('accounts', {
   // anti-join that scanned every account per page (3.7 of a page's 3.8 ms at 10,000 accounts) without them.
   index('accounts_suspended_idx').on(t.id).where(sql`${t.suspendedAt} is not null`),
   index('accounts_silenced_idx').on(t.id).where(sql`${t.silencedAt} is not null`),
+  // The instance's statistics: local accounts, and remote domains read one per index descent (`instanceStats`),
+  // where scanning every account took 310 ms at 300,000 remote accounts. Neither column changes once set.
+  index('accounts_local_idx').on(t.id).where(sql`${t.domain} is null`),
+  index('accounts_remote_domain_idx').on(sql`lower(${t.domain}::text)`).where(sql`${t.domain} is not null`),
 ])
 
 export type AccountRow = typeof accounts.$inferSelect

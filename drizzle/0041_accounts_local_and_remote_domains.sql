@@ -1,0 +1,2 @@
+CREATE INDEX "accounts_local_idx" ON "accounts" USING btree ("id") WHERE "accounts"."domain" is null;--> statement-breakpoint
+CREATE INDEX "accounts_remote_domain_idx" ON "accounts" USING btree (lower("domain"::text)) WHERE "accounts"."domain" is not null;
