@@ -62,6 +62,12 @@ export const HISTORY_FRESH_MS = 5 * 60_000
 
 interface DayCount { uses: number; accounts: number }
 
+/** The UTC day number of `now`, and of the oldest day a history shows. */
+function historyDays(now: number): { today: number; first: number } {
+  const today = Math.floor(now / DAY_MS)
+  return { today, first: today - (HISTORY_DAYS - 1) }
+}
+
 /** Whether a day's count taken at `countedAt` stands at `now`. */
 const countStands = (day: number, countedAt: number, now: number) =>
   countedAt >= Math.min((day + 1) * DAY_MS + HISTORY_FRESH_MS, now - HISTORY_FRESH_MS)
@@ -74,8 +80,7 @@ const countStands = (day: number, countedAt: number, now: number) =>
  */
 export async function tagHistories(db: DbLike, tagIds: string[], now = Date.now()): Promise<Map<string, TagHistoryDay[]>> {
   const ids = [...new Set(tagIds.filter(Boolean))]
-  const today = Math.floor(now / DAY_MS)
-  const first = today - (HISTORY_DAYS - 1)
+  const { today, first } = historyDays(now)
   const counts = new Map<string, Map<number, DayCount>>()
   const keep = (tagId: string, day: number, c: DayCount) => {
     const byDay = counts.get(tagId) ?? new Map<number, DayCount>()
@@ -141,7 +146,7 @@ async function countTagDays(db: DbLike, wanted: { tagId: string; day: number }[]
 
 /** Forgets the kept counts of days older than the history shows. */
 export async function pruneTagHistory(db: DbLike, now = Date.now()): Promise<number> {
-  const first = Math.floor(now / DAY_MS) - (HISTORY_DAYS - 1)
+  const { first } = historyDays(now)
   const gone = await db.delete(tagHistoryDays).where(lt(tagHistoryDays.day, first)).returning({ tagId: tagHistoryDays.tagId })
   return gone.length
 }
