@@ -57,6 +57,12 @@ const listed = await Promise.all(viewers.map(async (v, i) => {
   await addMembers(ctx, v.accountId, list.id, members.map((m) => m.id))
   return { token: tokens[i], listId: list.id }
 }))
+/** Tokens of the most followed local accounts, whose posts reach thousands of home feeds (`post-popular`). */
+const popularTokens = !ONLY.length || ONLY.includes('post-popular')
+  ? await Promise.all((await ctx.db.select({ userId: users.id }).from(users).innerJoin(accounts, eq(accounts.id, users.accountId))
+    .orderBy(desc(accounts.followersCount)).limit(16))
+    .map(async (u) => (await issueToken(ctx, { appId: null, userId: u.userId, scopes: ['read', 'write'], withRefresh: false })).accessToken))
+  : []
 const statusIds = (await ctx.db.select({ id: statuses.id }).from(statuses)
   .where(and(inArray(statuses.visibility, ['public', 'unlisted']))).orderBy(desc(statuses.id)).limit(2000)).map((r) => r.id)
 const accountIds = (await ctx.db.select({ id: accounts.id }).from(accounts).orderBy(desc(accounts.followersCount)).limit(200)).map((r) => r.id)
@@ -129,6 +135,14 @@ const SCENARIOS: Scenario[] = [
     request: () => new Request(`${BASE}/api/v1/statuses`, {
       method: 'POST',
       headers: { authorization: `Bearer ${pick(tokens)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ status: `benchmark post ${++posted} #benchtag${1 + (posted % 200)}`, visibility: 'public' }),
+    }),
+  },
+  {
+    name: 'post-popular',
+    request: () => new Request(`${BASE}/api/v1/statuses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${pick(popularTokens)}`, 'content-type': 'application/json' },
       body: JSON.stringify({ status: `benchmark post ${++posted} #benchtag${1 + (posted % 200)}`, visibility: 'public' }),
     }),
   },

@@ -165,6 +165,12 @@ export interface Config {
    */
   jobPollingSeconds: number
   /**
+   * Followers past which a local account's new status reaches its followers' home feeds from a job instead of within
+   * the posting request (default 1,000): the post is answered at once, whatever its author's following. The author's own
+   * feed, mentions and lists still get it in the request.
+   */
+  inlineFanOutFollowers: number
+  /**
    * Media of other servers (avatars, headers, attachments). `cache` (default): fetched in the background through the
    * media pipeline and served from here, within `cacheMaxBytes` in all (oldest evicted first), files older than
    * `retentionDays` pruned daily when set; `proxy`: streamed through `/proxy/...` on each request; `off`: clients load
@@ -381,6 +387,14 @@ function writePoolSize(given: number | undefined): number {
   return given
 }
 
+export const DEFAULT_INLINE_FAN_OUT_FOLLOWERS = 1_000
+
+function inlineFanOutFollowers(given: number | undefined): number {
+  if (given === undefined) return DEFAULT_INLINE_FAN_OUT_FOLLOWERS
+  if (!Number.isInteger(given) || given < 0) throw new Error(`ROOKERY_INLINE_FAN_OUT_FOLLOWERS must be a whole number of followers, at least 0, got "${given}"`)
+  return given
+}
+
 function int(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined
   const n = Number(value)
@@ -479,6 +493,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mail,
     pushAllowLoopbackHttp: overrides.pushAllowLoopbackHttp ?? bool(env.ROOKERY_PUSH_ALLOW_LOOPBACK_HTTP) ?? merged.pushAllowLoopbackHttp ?? false,
     jobPollingSeconds: Math.max(0.5, overrides.jobPollingSeconds ?? merged.jobPollingSeconds ?? 30),
+    inlineFanOutFollowers: inlineFanOutFollowers(overrides.inlineFanOutFollowers ?? int(env.ROOKERY_INLINE_FAN_OUT_FOLLOWERS) ?? fromFile.inlineFanOutFollowers),
     remoteMedia: remoteMediaConfig(env, fromFile.remoteMedia, overrides.remoteMedia),
     federation: {
       allowPrivate: overrides.federation?.allowPrivate ?? bool(env.ROOKERY_FEDERATION_ALLOW_PRIVATE) ?? fromFile.federation?.allowPrivate ?? false,

@@ -15,8 +15,12 @@ const MAX_PAYLOAD_BYTES = 7900
 export type FollowRelationshipState = 'follow_pending' | 'follow_accept' | 'follow_reject' | 'unfollow'
 
 export type StreamEvent =
-  /** a new status or reblog (posted, scheduled, reblogged) */
-  | { type: 'update'; statusId: string }
+  /**
+   * A new status or reblog (posted, scheduled, reblogged). `feeds` when its followers' home feeds get it later, from
+   * a job (`HomeFanOut`): `author` for the event sent with the status, whose home stream is then only its author's;
+   * `others` for the job's, which goes only to the other home streams.
+   */
+  | { type: 'update'; statusId: string; feeds?: 'author' | 'others' }
   /** an edited status */
   | { type: 'status.update'; statusId: string }
   /**

@@ -77,7 +77,7 @@ function executorFor(db: DbLike): Executor {
 
 /** Every queue the application uses; created at start so sending never needs DDL inside a caller's transaction. */
 export const QUEUES = [
-  'statuses.maintenance', 'statuses.scheduled', 'imports', 'relationships.maintenance', 'media.prune', 'media.remote', 'media.remote.prune', 'accounts.purge',
+  'statuses.maintenance', 'statuses.scheduled', 'statuses.fanout', 'imports', 'relationships.maintenance', 'media.prune', 'media.remote', 'media.remote.prune', 'accounts.purge',
   'statuses.card', 'trends.refresh', 'push.dispatch', 'push.deliver', 'backups', 'backups.prune',
   'federation.publish', 'federation.inbox', 'instances.nodeinfo', 'federation.outbox', 'federation.fanout', 'federation.kv.sweep',
 ] as const

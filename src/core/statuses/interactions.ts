@@ -11,7 +11,7 @@ import { notify, withdrawNotifications } from '../notifications/notify'
 import { getVisibleStatus } from '../visibility'
 import { bumpAuthorStatuses, bumpStatusCounter } from './counters'
 import { removeStatus } from './delete-status'
-import { distributeNewStatus } from './distribute'
+import { distributeNewStatus, homeFanOutFor } from './distribute'
 import { statusUri, statusUrl } from './post-status'
 import { countsPublicly } from './validate'
 
@@ -57,7 +57,8 @@ export async function reblogStatus(ctx: Ctx, accountId: string, username: string
     }
     await bumpStatusCounter(tx, original.id, 'reblogsCount', 1)
     if (countsPublicly(chosen)) await bumpAuthorStatuses(tx, accountId, 1)
-    await distributeNewStatus(tx, row, [])
+    const [reblogger] = await tx.select({ followersCount: accounts.followersCount }).from(accounts).where(eq(accounts.id, accountId))
+    await distributeNewStatus(tx, row, [], undefined, homeFanOutFor(ctx, reblogger?.followersCount ?? 0))
     await notify(tx, { type: 'reblog', accountId: original.accountId, fromAccountId: accountId, statusId: original.id })
     await announce(ctx, tx, 'announce', row, original)
     return row

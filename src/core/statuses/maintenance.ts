@@ -1,6 +1,7 @@
 import type { Ctx } from '../context'
 import type { Jobs } from '../jobs'
 import { notifyEndedPolls } from '../polls/ended'
+import { fanOutLater, HOME_FAN_OUT_QUEUE } from './distribute'
 import { trimHomeFeeds } from '../timelines/home-feed'
 import { deleteExpiredStatuses } from './delete-expired-statuses'
 import { purgeIdempotencyKeys } from './post-status'
@@ -31,6 +32,11 @@ export async function runStatusMaintenance(ctx: Ctx): Promise<{ expired: number;
   return { expired, idempotencyKeys, scheduled, feedEntries, endedPolls, tombstones }
 }
 
+/** Works the home feed fan-outs that posting left to a job (`HomeFanOut`). */
+export async function registerHomeFanOutJobs(ctx: Ctx & { jobs: Jobs }): Promise<void> {
+  await ctx.jobs.work<{ statusId: string }>(HOME_FAN_OUT_QUEUE, async ({ statusId }) => { await fanOutLater(ctx.db, statusId) }, { concurrency: 2 })
+}
+
 /**
  * Registers the durable, once-a-minute maintenance job on the server's queue (call once from `serve`).
  * The work is idempotent: a run that is retried or overlaps another deletes each due status once.
@@ -38,5 +44,6 @@ export async function runStatusMaintenance(ctx: Ctx): Promise<{ expired: number;
 export async function registerStatusJobs(ctx: Ctx & { jobs: Jobs }): Promise<void> {
   await ctx.jobs.work(STATUS_MAINTENANCE_QUEUE, async () => { await runStatusMaintenance(ctx) })
   await ctx.jobs.work<{ id: string }>(SCHEDULED_STATUS_QUEUE, async ({ id }) => { await publishDueScheduledStatuses(ctx, { onlyId: id }) })
+  await registerHomeFanOutJobs(ctx)
   await ctx.jobs.schedule(STATUS_MAINTENANCE_QUEUE, '* * * * *')
 }

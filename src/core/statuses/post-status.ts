@@ -17,7 +17,7 @@ import { enqueuePreviewCard } from '../cards/fetch-card'
 import { reachesRemoteAudience } from '../federation/statuses'
 import { enqueuePublish } from '../federation/publish'
 import { subscribersOf } from '../notifications/status-events'
-import { distributeNewStatus } from './distribute'
+import { distributeNewStatus, homeFanOutFor } from './distribute'
 import { joinParentStoredMeanwhile, linkWaitingReplies } from './waiting-replies'
 import { authorStatusesUpdate, bumpStatusCounter } from './counters'
 import { formatContent, htmlToPlainText, isContentType, type ContentType } from './format'
@@ -89,7 +89,7 @@ export async function postStatus(
       // conversations, jobs, the idempotency key) changes its render version.
       const [parts] = await Promise.all([
         readParts ? postedParts(tx, row.id, draft) : null,
-        distributeNewStatus(tx, row, draft.recipients, subscribers),
+        distributeNewStatus(tx, row, draft.recipients, subscribers, homeFanOutFor(ctx, draft.followersCount ?? 0)),
         remote ? enqueuePublish(ctx, tx, { type: 'status.create', statusId: row.id }) : null,
         key ? claimIdempotencyKey(tx, poster.accountId, key, fingerprint, row.id) : null,
       ])
@@ -248,6 +248,8 @@ export interface StatusDraft {
   poll: ReturnType<typeof validatePoll> | null
   /** checked: the poster's own free uploads, in order */
   mediaIds: string[]
+  /** a local author's followers, which decide how their home feeds get the status (`homeFanOutFor`) */
+  followersCount?: number
   /** a status received from another server: its identity there; none for a status posted here */
   remote?: { uri: string; url: string | null; createdAt: Date; inReplyToUri?: string | null }
 }
@@ -255,6 +257,7 @@ export interface StatusDraft {
 /** The poster's name and defaults: built once, run on whatever handle posts (a scheduled status's transaction too). */
 const authorRead = builtOnceSelect((db) => db.select({
   username: accounts.username,
+  followersCount: accounts.followersCount,
   defaultVisibility: users.defaultVisibility,
   defaultSensitive: users.defaultSensitive,
   defaultLanguage: users.defaultLanguage,
@@ -390,6 +393,7 @@ async function prepareStatus(ctx: Ctx, poster: Poster, params: PostStatusParams)
     tags: formatted.tags,
     poll,
     mediaIds,
+    followersCount: author.followersCount,
   }
 }
 

@@ -106,13 +106,18 @@ function onPublicStream(subscription: Subscription, facts: PublicFacts): boolean
  * the viewer's home feed, `list` when the list shows it, `direct` for direct statuses; then, for every viewer at once,
  * the visibility rule and the viewer's blocks and mutes. Each viewer gets the status rendered for them.
  */
-async function deliverStatus(ctx: Ctx, connections: Iterable<StreamConnection>, statusId: string, event: 'update' | 'status.update', send: Send) {
-  const targets = targetsOf(connections, (_, s) => STATUS_STREAMS.includes(s.name))
+async function deliverStatus(
+  ctx: Ctx, connections: Iterable<StreamConnection>, statusId: string, event: 'update' | 'status.update', send: Send, feeds?: 'author' | 'others',
+) {
+  // A job's fan-out event is for the home streams alone: the rest heard of the status when it was made.
+  const targets = targetsOf(connections, (_, s) => (feeds === 'others' ? s.name === 'user' : STATUS_STREAMS.includes(s.name)))
   if (!targets.length) return
   const facts = await loadStatusFacts(ctx, statusId)
   if (!facts) return
-  const candidates = targets.filter(({ subscription: s }) => {
-    if (s.name === 'user' || s.name === 'list') return true
+  const author = facts.row.accountId
+  const candidates = targets.filter(({ connection, subscription: s }) => {
+    if (s.name === 'user') return feeds === 'author' ? connection.accountId === author : feeds === 'others' ? connection.accountId !== author : true
+    if (s.name === 'list') return true
     if (s.name === 'direct') return facts.row.visibility === 'direct'
     return onPublicStream(s, publicFactsOf(facts))
   })
@@ -274,6 +279,7 @@ export function writeOutgoing(out: Outgoing[]): void {
 async function routeEvent(ctx: Ctx, connections: Iterable<StreamConnection>, event: StreamEvent, send: Send): Promise<void> {
   switch (event.type) {
     case 'update':
+      return deliverStatus(ctx, connections, event.statusId, event.type, send, event.feeds)
     case 'status.update':
       return deliverStatus(ctx, connections, event.statusId, event.type, send)
     case 'delete':
