@@ -1,7 +1,12 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
+import { getTableColumns, sql } from 'drizzle-orm'
 import type { Ctx } from '../../src/core/context'
-import { accounts, remoteActors, statuses } from '../../src/db/schema'
-import { getTestContext } from '../support/context'
+import { idToUuid } from '../../src/core/ids'
+import { resultRows } from '../../src/db/client'
+import { accounts, remoteActors, statuses, users } from '../../src/db/schema'
+import { ACCOUNT_USER_KEYS } from '../../src/server/render/account'
+import { renderCacheOf } from '../../src/server/render/cache'
+import { elsewhere, getTestContext } from '../support/context'
 import { makeUser, uniqueName, type MadeUser } from '../support/factories'
 import { call, postStatus } from '../support/http'
 
@@ -70,5 +75,75 @@ describe("a page's authors", () => {
     const anonymous = (await call('GET', '/api/v1/timelines/public', { query: { limit: '40' } })).json as any[]
     expect(anonymous.find((s) => s.id === ours[0]).account.pleroma).not.toHaveProperty('email')
     expect(anonymous.find((s) => s.id === ours[0]).account.pleroma.tags).toEqual([])
+  })
+})
+
+// Each process keeps what pages read of their authors under the account's render_version; a page sends the versions
+// it holds and reads only the authors that changed, whichever process or connection changed them.
+describe("a page's authors kept between pages", () => {
+  const page = async (token?: string) => {
+    const res = await call('GET', '/api/v1/timelines/public', { token, query: { limit: '40' } })
+    expect(res.status).toBe(200)
+    return new Map((res.json as any[]).map((s) => [s.id, s]))
+  }
+  /** The page, and how many of its authors it read anew rather than from what was kept. */
+  const pageCounting = async (token?: string) => {
+    const cache = renderCacheOf(ctx.database)
+    const keep = cache.keepAccountView
+    let fresh = 0
+    cache.keepAccountView = (view) => { fresh++; keep.call(cache, view) }
+    try {
+      return { shown: await page(token), fresh }
+    } finally {
+      cache.keepAccountView = keep
+    }
+  }
+  const ownAccount = async (id: string, token?: string) => (await call('GET', `/api/v1/accounts/${id}`, { token })).json
+
+  test('are read again only when their account, its user or its remote actor changed, on any connection', async () => {
+    const admin = await makeUser(ctx, { user: { isAdmin: true, showRole: true } })
+    const far = await remoteAccount(true)
+    const adminStatus = (await postStatus<{ id: string }>(admin, { status: 'kept author' })).id
+    const stranger = await makeUser(ctx)
+    await page(stranger.token)
+    expect((await pageCounting(stranger.token)).fresh).toBe(0)
+
+    const changes = [
+      sql`update users set show_role = false where account_id = ${idToUuid(admin.account.id)}`,
+      sql`update users set is_admin = false, is_moderator = true, show_role = true where account_id = ${idToUuid(admin.account.id)}`,
+      sql`update remote_actors set accepts_chat_messages = false where account_id = ${idToUuid(far.account.id)}`,
+      sql`update accounts set followers_count = followers_count + 5, display_name = 'Renamed far away' where id = ${idToUuid(far.account.id)}`,
+      sql`delete from remote_actors where account_id = ${idToUuid(far.account.id)}`,
+    ]
+    for (const change of changes) {
+      await elsewhere(ctx, change)
+      const { shown, fresh } = await pageCounting(stranger.token)
+      expect(fresh).toBe(1)
+      expect(shown.get(adminStatus).account).toEqual(await ownAccount(admin.account.id, stranger.token))
+      expect(shown.get(far.status.id).account).toEqual(await ownAccount(far.account.id, stranger.token))
+    }
+    const { shown } = await pageCounting(stranger.token)
+    expect(shown.get(adminStatus).account.pleroma).toMatchObject({ is_admin: false, is_moderator: true })
+    expect(shown.get(far.status.id).account).toMatchObject({ display_name: 'Renamed far away', pleroma: { accepts_chat_messages: null } })
+  })
+
+  test('a changed version is read in full for every viewer; the account itself and staff still see theirs', async () => {
+    const author = await makeUser(ctx, { user: { tags: ['kept'] } })
+    const status = (await postStatus<{ id: string }>(author, { status: 'seen by all' })).id
+    const staff = await makeUser(ctx, { user: { isModerator: true } })
+    await page()
+    for (const reader of [null, author, staff]) {
+      const { shown } = await pageCounting(reader?.token)
+      expect(shown.get(status).account).toEqual(await ownAccount(author.account.id, reader?.token))
+    }
+    expect((await page(staff.token)).get(status).account.pleroma.tags).toEqual(['kept'])
+    expect((await page()).get(status).account.pleroma.tags).toEqual([])
+  })
+
+  test('every user column an account shows bumps its version when it changes', async () => {
+    const [trigger] = resultRows<{ definition: string }>(await ctx.db.execute(sql`select pg_get_triggerdef(oid) as definition from pg_trigger
+      where tgname = 'users_account_render_updated'`))
+    const columns = getTableColumns(users)
+    for (const key of ACCOUNT_USER_KEYS) expect(trigger.definition).toContain(`new.${columns[key].name}`)
   })
 })

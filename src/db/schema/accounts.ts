@@ -56,6 +56,12 @@ export const accounts = pgTable('accounts', {
   sensitizedAt: timestampTz('sensitized_at'),
   /** set when the account was deleted; the row stays as a tombstone so its handle is not reused */
   deletedAt: timestampTz('deleted_at'),
+  /**
+   * Bumped by triggers (migration account_render_version) with any change to the row, and to what an Account entity
+   * shows of its user or of its remote actor. The render cache keeps what a page reads of an account under it, so a
+   * page that reads the version knows whether the kept copy is current, whichever process changed it.
+   */
+  renderVersion: integer('render_version').notNull().default(0),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 }, (t) => [

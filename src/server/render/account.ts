@@ -8,8 +8,9 @@ import { ownCountsColumns, POSTING_VISIBILITIES, type OwnCounts } from '../../co
 import type { Viewer } from '../../core/oauth/authenticate'
 import { loadRelationships } from '../../core/relationships/queries'
 import { accounts, remoteActors, users, type AccountRow, type UserRow } from '../../db/schema'
-import { runPrepared } from '../../db/prepared'
+import { runPrepared, runPreparedWith } from '../../db/prepared'
 import { anyId, anyIdShape, jsonArrayColumns, uuidParam, type Binds } from '../../db/sql'
+import { uuidToId } from '../../core/ids'
 import { loadAccountEmojis, type CustomEmojiEntity } from './emoji'
 import { buildRelationship, type RelationshipEntity } from './relationship'
 
@@ -24,7 +25,7 @@ const ACCOUNT_VIEW_KEYS = [
 export type AccountView = Pick<AccountRow, (typeof ACCOUNT_VIEW_KEYS)[number]>
 
 /** The user columns an Account entity shows to anyone, its owner or staff (a CredentialAccount's own come with its `credentials`). */
-const ACCOUNT_USER_KEYS = [
+export const ACCOUNT_USER_KEYS = [
   'accountId', 'isAdmin', 'isModerator', 'isActive', 'isApproved', 'confirmedAt', 'tags', 'showRole', 'allowFollowingMove',
   'acceptsChatMessages', 'skipThreadContainment', 'email', 'notificationSettings',
 ] as const satisfies readonly (keyof UserRow)[]
@@ -214,36 +215,69 @@ export interface AccountViews {
   remoteAcceptsChats: Map<string, boolean>
 }
 
-/**
- * The accounts `ids` as one JSON value, each with its user and, for a remote one, whether it takes chat messages:
- * only the columns an Account entity shows, for a statement that reads them beside its own (a page's viewer state).
- */
-export function accountViewsJsonSql(ids: readonly string[], b: Binds): SQL {
-  return sql`(select json_agg(json_build_array(${accountViewJson.sql}, ${accountUserJson.sql},
-    (select ra.accepts_chat_messages from ${remoteActors} ra where ra.account_id = a.id and a.domain is not null)))
-    from ${accounts} a left join ${users} u on u.account_id = a.id where ${anyId(sql.raw('a.id'), ids, b)})`
+/** An account as a page reads it (`accountViewsJsonSql`), kept by the render cache under the `render_version` read with it. */
+export interface KeptAccountView {
+  version: number
+  row: AccountView
+  /** its user, null for a remote account */
+  user: AccountUser | null
+  /** a remote account's `capabilities.acceptsChatMessages`, null when not known */
+  acceptsChats: boolean | null
 }
 
-/** The accounts from `accountViewsJsonSql`'s value. */
-export function accountViewsFromJson(value: unknown): AccountViews {
-  const list = (typeof value === 'string' ? JSON.parse(value) : value) as [unknown[], unknown[], boolean | null][] | null
+/**
+ * The accounts `ids` as one JSON value, for a statement that reads them beside its own (a page's viewer state). An
+ * account whose `render_version` is the one given for it in `versions` (an `int[]` literal, in the order of `ids`:
+ * the version the render cache holds, -1 for none) comes as its id alone; any other with its version, the columns an
+ * Account entity shows, its user and, for a remote one, whether it takes chat messages, all read in one snapshot.
+ */
+export function accountViewsJsonSql(ids: readonly string[], versions: string, b: Binds): SQL {
+  return sql`(select json_agg(case when a.render_version = k.version then json_build_array(a.id)
+      else json_build_array(a.id, a.render_version, ${accountViewJson.sql},
+        (select ${accountUserJson.sql} from ${users} u where u.account_id = a.id),
+        (select ra.accepts_chat_messages from ${remoteActors} ra where ra.account_id = a.id and a.domain is not null)) end)
+    from unnest(${b.uuids(ids)}, ${b.value(versions)}::int[]) as k(id, version) join ${accounts} a on a.id = k.id)`
+}
+
+/** The versions of the `held` accounts among `ids`, as `accountViewsJsonSql` takes them. */
+export function heldVersions(ids: readonly string[], held: ReadonlyMap<string, KeptAccountView>): string {
+  return `{${ids.map((id) => held.get(id)?.version ?? -1).join(',')}}`
+}
+
+/**
+ * The accounts from `accountViewsJsonSql`'s value: those it read anew (`fresh`, to keep), and the `held` ones it
+ * found current.
+ */
+export function accountViewsFromJson(value: unknown, held: ReadonlyMap<string, KeptAccountView>): { views: AccountViews; fresh: KeptAccountView[] } {
+  type Entry = [string] | [string, number, unknown[], unknown[] | null, boolean | null]
+  const list = (typeof value === 'string' ? JSON.parse(value) : value) as Entry[] | null
   const views: AccountViews = { rows: [], users: new Map(), remoteAcceptsChats: new Map() }
-  for (const [account, user, acceptsChats] of list ?? []) {
-    const row = accountViewJson.row(account)
-    views.rows.push(row)
-    // a user's account_id is never null: a null one is no user
-    views.users.set(row.id, user[0] === null ? null : accountUserJson.row(user))
-    if (acceptsChats !== null) views.remoteAcceptsChats.set(row.id, acceptsChats)
+  const fresh: KeptAccountView[] = []
+  const add = (kept: KeptAccountView) => {
+    views.rows.push(kept.row)
+    views.users.set(kept.row.id, kept.user)
+    if (kept.acceptsChats !== null) views.remoteAcceptsChats.set(kept.row.id, kept.acceptsChats)
   }
-  return views
+  for (const entry of list ?? []) {
+    if (entry.length === 1) {
+      const kept = held.get(uuidToId(entry[0]))
+      if (kept) add(kept)
+      continue
+    }
+    const [, version, account, user, acceptsChats] = entry
+    const kept = { version: Number(version), row: accountViewJson.row(account), user: user ? accountUserJson.row(user) : null, acceptsChats }
+    fresh.push(kept)
+    add(kept)
+  }
+  return { views, fresh }
 }
 
 /** `accountViewsJsonSql` in a statement of its own. */
-export async function loadAccountViews(ctx: Ctx, ids: string[]): Promise<AccountViews> {
-  if (!ids.length) return { rows: [], users: new Map(), remoteAcceptsChats: new Map() }
-  const [row] = await runPrepared(ctx, `account-views:${anyIdShape(ids)}`, (b) =>
-    ctx.db.select({ accounts: accountViewsJsonSql(ids, b) }).from(sql`(values (1)) as page(one)`))
-  return accountViewsFromJson(row.accounts)
+export async function loadAccountViews(ctx: Ctx, ids: string[], held: ReadonlyMap<string, KeptAccountView>): Promise<{ views: AccountViews; fresh: KeptAccountView[] }> {
+  if (!ids.length) return { views: { rows: [], users: new Map(), remoteAcceptsChats: new Map() }, fresh: [] }
+  const [row] = await runPreparedWith(ctx, 'account-views', { accounts: ids, accountVersions: heldVersions(ids, held) }, (b) =>
+    ctx.db.select({ accounts: accountViewsJsonSql(ids, heldVersions(ids, held), b) }).from(sql`(values (1)) as page(one)`))
+  return accountViewsFromJson(row.accounts, held)
 }
 
 /** What rendering accounts needs whoever the viewer: their users, the accounts they moved to, their custom emoji. */

@@ -20,7 +20,8 @@ import {
 import { reactionSummariesQuery, summariesFromRows, type ReactionSummary, type ReactionSummaryRow } from '../../core/reactions/queries'
 import { buildPreviewCard, type PreviewCardEntity } from './card'
 import {
-  accountViewsFromJson, accountViewsJsonSql, buildAccounts, loadAccountParts, loadAccountViews, type AccountEntity, type AccountUser,
+  accountViewsFromJson, accountViewsJsonSql, buildAccounts, heldVersions, loadAccountParts, loadAccountViews, type AccountEntity, type AccountUser,
+  type KeptAccountView,
   type AccountView, type AccountViews,
 } from './account'
 import { loadStatusEmojis, type CustomEmojiEntity } from './emoji'
@@ -198,6 +199,8 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
 
   const cache = ctx.db === ctx.database.db ? renderCacheOf(ctx.database) : null
   const { parts, missing } = keptStatusParts(cache, fullRows)
+  const heldAccounts = new Map<string, KeptAccountView>()
+  if (cache) for (const id of unreadAccounts) { const kept = cache.keptAccountView(id); if (kept) heldAccounts.set(id, kept) }
   if (read?.parts && read.poll !== undefined && missing.includes(read.id)) {
     read.parts.parts.hasPoll = !!read.poll
     parts.set(read.id, read.parts.parts)
@@ -222,15 +225,16 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
         : sql<null>`null`,
     }).from(polls).where(anyId(polls.statusId, pollStatusIds)) : [],
     knownState
-      ? loadAccountViews(ctx, unreadAccounts).then((accounts) => ({ state: knownState, accounts }))
-      : loadViewerState(ctx, accountViewerIds, ids, unique(fullRows.map((r) => r.conversationId)), distinct, unreadAccounts),
+      ? loadAccountViews(ctx, unreadAccounts, heldAccounts).then((accounts) => ({ state: knownState, accounts }))
+      : loadViewerState(ctx, accountViewerIds, ids, unique(fullRows.map((r) => r.conversationId)), distinct, unreadAccounts, heldAccounts),
     visibleToViewers(ctx, viewerIds, [{ ids: unique(fullRows.map((r) => r.inReplyToId)), withReblog: true }]),
   ])
-  for (const a of accountViews.rows) accountRows.set(a.id, a)
-  for (const [id, user] of accountViews.users) accountUsers.set(id, user)
+  for (const a of accountViews.views.rows) accountRows.set(a.id, a)
+  for (const [id, user] of accountViews.views.users) accountUsers.set(id, user)
+  for (const kept of accountViews.fresh) cache?.keepAccountView(kept)
   const authorRows = authorIds.map((id) => accountRows.get(id)).filter((a): a is AccountView => !!a)
   // remote authors given by the caller: their chat acceptance is not among what was read
-  const acceptsChats = authorRows.some((a) => a.domain !== null && !accountViews.users.has(a.id)) ? undefined : accountViews.remoteAcceptsChats
+  const acceptsChats = authorRows.some((a) => a.domain !== null && !accountViews.views.users.has(a.id)) ? undefined : accountViews.views.remoteAcceptsChats
   const accountParts = await loadAccountParts(ctx, authorRows, accountUsers, acceptsChats)
   const withPoll = new Set(pollsWithVotes.map((p) => p.poll.statusId))
   for (const id of missing) {
@@ -423,19 +427,19 @@ const jsonValue = <T>(value: unknown): T => (typeof value === 'string' ? JSON.pa
  * was planned anew on every run (bench/README.md, "Generic plans for a page").
  */
 async function loadViewerState(ctx: Ctx, viewerIds: string[], ids: string[], conversationIds: string[], viewers: (Viewer | null)[],
-  accountIds: string[]): Promise<{ state: ViewerState; accounts: AccountViews }> {
+  accountIds: string[], heldAccounts: ReadonlyMap<string, KeptAccountView>): Promise<{ state: ViewerState; accounts: { views: AccountViews; fresh: KeptAccountView[] } }> {
   // a page's viewer (or none): prepared; many viewers (a streamed status) make a text per number of viewers
   const key = viewers.length <= 1 && viewerIds.length <= 1
-    ? `viewer-state:${viewerIds.length}:${viewers.map((v) => (v?.accountId ? 'account' : 'anonymous')).join()}:${ids.length && viewers.length ? anyIdShape(ids) : ''}:${accountIds.length ? anyIdShape(accountIds) : ''}`
+    ? `viewer-state:${viewerIds.length}:${viewers.map((v) => (v?.accountId ? 'account' : 'anonymous')).join()}:${ids.length && viewers.length ? anyIdShape(ids) : ''}:${accountIds.length ? 'accounts' : ''}`
     : null
+  const versions = heldVersions(accountIds, heldAccounts)
   const build = (b: Binds) => ctx.db.select({
     ...viewerStateColumns(ctx, b, viewerIds, ids, b.uuids(conversationIds), viewers),
-    accounts: accountIds.length ? accountViewsJsonSql(accountIds, b) : sql<unknown>`null::json`,
+    accounts: accountIds.length ? accountViewsJsonSql(accountIds, versions, b) : sql<unknown>`null::json`,
   }).from(sql`(values (1)) as page(one)`)
-  const args = viewerStateArgs(viewerIds, ids, viewers,
-    { conversations: conversationIds, accounts: accountIds, account: accountIds.length === 1 ? accountIds[0] : undefined })
+  const args = viewerStateArgs(viewerIds, ids, viewers, { conversations: conversationIds, accounts: accountIds, accountVersions: versions })
   const [row] = key ? await runPreparedWith(ctx, key, args, build) : await runPrepared(ctx, null, build)
-  return { state: viewerStateFrom(row, viewers), accounts: accountViewsFromJson(row.accounts) }
+  return { state: viewerStateFrom(row, viewers), accounts: accountViewsFromJson(row.accounts, heldAccounts) }
 }
 
 /**

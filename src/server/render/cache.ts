@@ -8,11 +8,16 @@
 //   page reads the status row anyway, so it uses the parts only while the version it read is the one they were
 //   loaded for, whichever process made the change. Parts are stored under the version read *before* them, so an
 //   entry is never older than its version.
+// - What a page reads of an account (its row's shown columns, its user's, its remote actor's chat acceptance) is kept
+//   under the account's `render_version`, which triggers bump with any change to those (migration
+//   account_render_version). A page sends the versions it holds and reads in full only the accounts whose version
+//   moved, in the statement that reads them anyway, so a kept copy is used only while it is current.
 // - Custom emoji (per shortcode and domain, used by statuses and accounts alike) are dropped by every process when a
 //   trigger NOTIFYs `rookery_render` on commit of any change to them. Nothing is kept until this process listens,
 //   everything is dropped when the LISTEN is re-established, and a load that overlapped a drop is not kept.
 import type { Database } from '../../db/client'
 import type { CustomEmojiRow, MediaAttachmentRow, PreviewCardRow } from '../../db/schema'
+import type { KeptAccountView } from './account'
 
 export const RENDER_CHANNEL = 'rookery_render'
 
@@ -23,6 +28,8 @@ export const RENDER_CHANNEL = 'rookery_render'
  */
 export const STATUS_PARTS_LIMIT = 5_000
 export const STATUS_PARTS_BYTES = 8 * 1024 * 1024
+export const ACCOUNT_VIEWS_LIMIT = 5_000
+export const ACCOUNT_VIEWS_BYTES = 4 * 1024 * 1024
 export const EMOJI_LIMIT = 5_000
 export const EMOJI_BYTES = 2 * 1024 * 1024
 
@@ -117,6 +124,7 @@ type PostgresListener = {
 
 export class RenderCache {
   private readonly statusParts = new Lru<string, { version: number; parts: StatusParts }>(STATUS_PARTS_LIMIT, { maxBytes: STATUS_PARTS_BYTES, weigh: roughBytes })
+  private readonly accountViews = new Lru<string, KeptAccountView>(ACCOUNT_VIEWS_LIMIT, { maxBytes: ACCOUNT_VIEWS_BYTES, weigh: roughBytes })
   /** `domain:shortcode` (domain lower-cased, '' for local) → the enabled emoji, or null for none */
   private readonly emoji = new Lru<string, CustomEmojiRow | null>(EMOJI_LIMIT, { maxBytes: EMOJI_BYTES, weigh: roughBytes })
   private emojiGeneration = 0
@@ -148,6 +156,16 @@ export class RenderCache {
     this.statusParts.set(id, { version, parts })
   }
 
+  /** What was kept of an account, with the version it was read under (the caller checks it is still current). */
+  keptAccountView(id: string): KeptAccountView | undefined {
+    return this.accountViews.get(id)
+  }
+
+  /** Keeps an account as read with its `render_version` in one statement. */
+  keepAccountView(view: KeptAccountView) {
+    this.accountViews.set(view.row.id, view)
+  }
+
   /** The kept emoji for a key: a row, null when there is none, undefined when not known. */
   emojiFor(key: string): CustomEmojiRow | null | undefined {
     return this.emoji.get(key)
@@ -169,11 +187,16 @@ export class RenderCache {
   /** Drops everything this process kept. */
   clear() {
     this.statusParts.clear()
+    this.accountViews.clear()
     this.forgetEmoji()
   }
 
   get sizes() {
-    return { statusParts: this.statusParts.size, statusPartsBytes: this.statusParts.weighedBytes, emoji: this.emoji.size, emojiBytes: this.emoji.weighedBytes }
+    return {
+      statusParts: this.statusParts.size, statusPartsBytes: this.statusParts.weighedBytes,
+      accountViews: this.accountViews.size, accountViewsBytes: this.accountViews.weighedBytes,
+      emoji: this.emoji.size, emojiBytes: this.emoji.weighedBytes,
+    }
   }
 }
 
