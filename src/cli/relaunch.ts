@@ -3,7 +3,7 @@
 // start and this module: done from the command's action, after the database driver and the schema had loaded, it
 // doubled the CPU a start of the binary takes to its first answer.
 import { loadConfig } from '../config'
-import { restartSizedForBudget } from '../core/memory-budget'
+import { ENGINE_RAM_ENV, restartSizedForBudget } from '../core/memory-budget'
 import { LONG_RUNNING } from './jit'
 import { commandOf } from './program'
 
@@ -18,7 +18,9 @@ export function configFlag(argv: string[]): string | undefined {
 }
 
 const command = commandOf(process.argv)
-if (command && LONG_RUNNING.has(command)) {
+// Once the engine is sized (this is the process run again, or the environment sizes it) nothing is restarted, so the
+// configuration is left for the command to load.
+if (command && LONG_RUNNING.has(command) && !process.env[ENGINE_RAM_ENV]) {
   const file = configFlag(process.argv)
   let budgetMb = 0
   try {
