@@ -140,6 +140,30 @@ describe("a page's authors kept between pages", () => {
     expect((await page()).get(status).account.pleroma.tags).toEqual([])
   })
 
+  test('an unchanged author is not built again, and a custom emoji added to its name shows (told by notification)', async () => {
+    const code = uniqueName('name')
+    const author = await makeUser(ctx, { account: { displayName: `Named :${code}:` } })
+    const status = (await postStatus<{ id: string }>(author, { status: 'my name has an emoji' })).id
+    const cache = renderCacheOf(ctx.database)
+    const keep = cache.keepAccountEntity
+    let built = 0
+    cache.keepAccountEntity = (...args) => { built++; keep.apply(cache, args) }
+    try {
+      // the cache keeps entities only once this process listens for emoji changes
+      for (let i = 0; i < 40 && (built = 0, await page(), built) > 0; i++) await Bun.sleep(50)
+      expect(built).toBe(0)
+      const first = (await page()).get(status).account
+      expect(first.emojis).toEqual([])
+    } finally {
+      cache.keepAccountEntity = keep
+    }
+    await elsewhere(ctx, sql`insert into custom_emojis (id, shortcode, file_key) values (${crypto.randomUUID()}, ${code}, ${`emoji/${code}.png`})`)
+    let emojis: any[] = []
+    for (const until = Date.now() + 10_000; Date.now() < until && !emojis.length; await Bun.sleep(25)) emojis = (await page()).get(status).account.emojis
+    expect(emojis).toEqual([expect.objectContaining({ shortcode: code })])
+    expect((await page()).get(status).account).toEqual(await ownAccount(author.account.id))
+  })
+
   test('every user column an account shows bumps its version when it changes', async () => {
     const [trigger] = resultRows<{ definition: string }>(await ctx.db.execute(sql`select pg_get_triggerdef(oid) as definition from pg_trigger
       where tgname = 'users_account_render_updated'`))

@@ -233,9 +233,12 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
   for (const [id, user] of accountViews.views.users) accountUsers.set(id, user)
   for (const kept of accountViews.fresh) cache?.keepAccountView(kept)
   const authorRows = authorIds.map((id) => accountRows.get(id)).filter((a): a is AccountView => !!a)
+  const kept = keptAuthors(cache, authorRows, accountViews, heldAccounts, distinct)
+  const toBuild = authorRows.filter((a) => kept.mustBuild(a.id))
   // remote authors given by the caller: their chat acceptance is not among what was read
-  const acceptsChats = authorRows.some((a) => a.domain !== null && !accountViews.views.users.has(a.id)) ? undefined : accountViews.views.remoteAcceptsChats
-  const accountParts = await loadAccountParts(ctx, authorRows, accountUsers, acceptsChats)
+  const acceptsChats = toBuild.some((a) => a.domain !== null && !accountViews.views.users.has(a.id)) ? undefined : accountViews.views.remoteAcceptsChats
+  const emojiToken = cache?.emojiToken() ?? 0
+  const accountParts = await loadAccountParts(ctx, toBuild, accountUsers, acceptsChats)
   const withPoll = new Set(pollsWithVotes.map((p) => p.poll.statusId))
   for (const id of missing) {
     const loaded = loadedParts.get(id)
@@ -298,7 +301,13 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
     const viewerId = viewer?.accountId ?? null
     const related = new Map<string, RelatedStatus>([...given.values()].map((row) => [row.id, { row, visible: true }]))
     for (const { row, visibleTo } of relatedRows) related.set(row.id, { row, visible: visibleTo.has(viewerId ?? '') })
-    const authorEntities = buildAccounts(ctx, accountParts, viewer)
+    const built = buildAccounts(ctx, accountParts, viewer)
+    const authors = new Map<string, AccountEntity>()
+    toBuild.forEach((a, j) => {
+      authors.set(a.id, built[j])
+      if (kept.keepsFor(viewer, a.id)) cache!.keepAccountEntity(emojiToken, a.id, kept.versionOf(a.id)!, built[j])
+    })
+    for (const [id, entity] of kept.entities) if (!authors.has(id)) authors.set(id, entity)
     const parentVisible = parentsVisible.get(viewerId) ?? new Set()
     const ownVotes = new Map<string, number[]>()
     if (viewerId) for (const p of votesByPoll) { const choices = p.own.get(viewerId); if (choices?.length) ownVotes.set(p.pollId, choices) }
@@ -307,7 +316,7 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
       ...shared,
       viewerAccountId: viewerId,
       related,
-      authors: new Map(authorRows.map((a, j) => [a.id, authorEntities[j]])),
+      authors: new Map(authorRows.filter((a) => authors.has(a.id)).map((a) => [a.id, authors.get(a.id)!])),
       ownVotes,
       favourited: flags?.favourited ?? new Set(),
       reblogged: flags?.reblogged ?? new Set(),
@@ -403,6 +412,36 @@ export interface ViewerState {
   byViewer: Map<string, ViewerFlags>
   /** emoji reactions as each of the distinct viewers may see them, in their order */
   reactions: Map<string, ReactionSummary[]>[]
+}
+
+/**
+ * Which authors' entities come from the render cache: an account every viewer of the bundle sees as anyone does (not
+ * itself, no staff among the viewers), read at a known version (kept, or read anew in full), not moved, whose entity
+ * is kept for that version. The others are built; `keepsFor` says which of those built for a viewer to keep.
+ */
+function keptAuthors(cache: RenderCache | null, authors: AccountView[], read: { fresh: KeptAccountView[] },
+  held: ReadonlyMap<string, KeptAccountView>, viewers: (Viewer | null)[]) {
+  const versions = new Map<string, number>()
+  for (const [id, k] of held) versions.set(id, k.version)
+  for (const k of read.fresh) versions.set(k.row.id, k.version)
+  const anyStaff = viewers.some((v) => isStaff(v))
+  const viewing = new Set(viewers.map((v) => v?.accountId).filter((id): id is string => !!id))
+  const cacheable = (a: AccountView) => !!cache && !anyStaff && !a.movedToId && versions.has(a.id)
+  const entities = new Map<string, AccountEntity>()
+  for (const a of authors) {
+    if (!cacheable(a)) continue
+    const entity = cache!.accountEntityFor(a.id, versions.get(a.id)!)
+    if (entity) entities.set(a.id, entity)
+  }
+  const byId = new Map(authors.map((a) => [a.id, a]))
+  return {
+    entities,
+    versionOf: (id: string) => versions.get(id),
+    /** built for some viewer: not kept, or an account among the viewers (it sees itself otherwise) */
+    mustBuild: (id: string) => !entities.has(id) || viewing.has(id),
+    /** whether the entity built for this viewer is the one anyone sees, to keep */
+    keepsFor: (viewer: Viewer | null, id: string) => cacheable(byId.get(id)!) && !entities.has(id) && viewer?.accountId !== id,
+  }
 }
 
 /** The viewer state `NewStatusViewer` stands for, when it applies to this page and these viewers. */

@@ -17,7 +17,7 @@
 //   everything is dropped when the LISTEN is re-established, and a load that overlapped a drop is not kept.
 import type { Database } from '../../db/client'
 import type { CustomEmojiRow, MediaAttachmentRow, PreviewCardRow } from '../../db/schema'
-import type { KeptAccountView } from './account'
+import type { AccountEntity, KeptAccountView } from './account'
 
 export const RENDER_CHANNEL = 'rookery_render'
 
@@ -30,6 +30,8 @@ export const STATUS_PARTS_LIMIT = 5_000
 export const STATUS_PARTS_BYTES = 8 * 1024 * 1024
 export const ACCOUNT_VIEWS_LIMIT = 5_000
 export const ACCOUNT_VIEWS_BYTES = 4 * 1024 * 1024
+export const ACCOUNT_ENTITIES_LIMIT = 2_000
+export const ACCOUNT_ENTITIES_BYTES = 4 * 1024 * 1024
 export const EMOJI_LIMIT = 5_000
 export const EMOJI_BYTES = 2 * 1024 * 1024
 
@@ -118,6 +120,14 @@ export interface StatusParts {
   hasPoll: boolean
 }
 
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key])
+  }
+  return value
+}
+
 type PostgresListener = {
   listen(channel: string, fn: (payload: string) => void, onlisten?: () => void): Promise<unknown>
 }
@@ -125,6 +135,8 @@ type PostgresListener = {
 export class RenderCache {
   private readonly statusParts = new Lru<string, { version: number; parts: StatusParts }>(STATUS_PARTS_LIMIT, { maxBytes: STATUS_PARTS_BYTES, weigh: roughBytes })
   private readonly accountViews = new Lru<string, KeptAccountView>(ACCOUNT_VIEWS_LIMIT, { maxBytes: ACCOUNT_VIEWS_BYTES, weigh: roughBytes })
+  /** Account entities as anyone but the account itself and staff sees them, by the version they were built from. */
+  private readonly accountEntities = new Lru<string, { version: number; entity: AccountEntity }>(ACCOUNT_ENTITIES_LIMIT, { maxBytes: ACCOUNT_ENTITIES_BYTES, weigh: roughBytes })
   /** `domain:shortcode` (domain lower-cased, '' for local) → the enabled emoji, or null for none */
   private readonly emoji = new Lru<string, CustomEmojiRow | null>(EMOJI_LIMIT, { maxBytes: EMOJI_BYTES, weigh: roughBytes })
   private emojiGeneration = 0
@@ -166,6 +178,21 @@ export class RenderCache {
     this.accountViews.set(view.row.id, view)
   }
 
+  /** The entity kept for an account at this version, as anyone but the account itself and staff sees it. */
+  accountEntityFor(id: string, version: number): AccountEntity | undefined {
+    const hit = this.accountEntities.get(id)
+    return hit && hit.version === version ? hit.entity : undefined
+  }
+
+  /**
+   * Keeps an entity built from the account's `version` with the emoji known since `emojiToken()` gave `token` (none
+   * when emoji were dropped meanwhile). It is frozen: pages share it.
+   */
+  keepAccountEntity(token: number, id: string, version: number, entity: AccountEntity) {
+    if (!this.listening || token !== this.emojiGeneration) return
+    this.accountEntities.set(id, { version, entity: deepFreeze(entity) })
+  }
+
   /** The kept emoji for a key: a row, null when there is none, undefined when not known. */
   emojiFor(key: string): CustomEmojiRow | null | undefined {
     return this.emoji.get(key)
@@ -182,6 +209,7 @@ export class RenderCache {
   forgetEmoji() {
     this.emojiGeneration++
     this.emoji.clear()
+    this.accountEntities.clear()
   }
 
   /** Drops everything this process kept. */
@@ -195,6 +223,7 @@ export class RenderCache {
     return {
       statusParts: this.statusParts.size, statusPartsBytes: this.statusParts.weighedBytes,
       accountViews: this.accountViews.size, accountViewsBytes: this.accountViews.weighedBytes,
+      accountEntities: this.accountEntities.size, accountEntitiesBytes: this.accountEntities.weighedBytes,
       emoji: this.emoji.size, emojiBytes: this.emoji.weighedBytes,
     }
   }
