@@ -244,11 +244,14 @@ export function heldVersions(ids: readonly string[], held: ReadonlyMap<string, K
   return `{${ids.map((id) => held.get(id)?.version ?? -1).join(',')}}`
 }
 
-/**
- * The accounts from `accountViewsJsonSql`'s value: those it read anew (`fresh`, to keep), and the `held` ones it
- * found current.
- */
-export function accountViewsFromJson(value: unknown, held: ReadonlyMap<string, KeptAccountView>): { views: AccountViews; fresh: KeptAccountView[] } {
+/** Accounts as `accountViewsJsonSql` gives them: all of them, and those it read anew (to keep). */
+export interface AccountViewsRead {
+  views: AccountViews
+  fresh: KeptAccountView[]
+}
+
+/** The accounts from `accountViewsJsonSql`'s value, the `held` ones it found current among them. */
+export function accountViewsFromJson(value: unknown, held: ReadonlyMap<string, KeptAccountView>): AccountViewsRead {
   type Entry = [string] | [string, number, unknown[], unknown[] | null, boolean | null]
   const list = (typeof value === 'string' ? JSON.parse(value) : value) as Entry[] | null
   const views: AccountViews = { rows: [], users: new Map(), remoteAcceptsChats: new Map() }
@@ -273,7 +276,7 @@ export function accountViewsFromJson(value: unknown, held: ReadonlyMap<string, K
 }
 
 /** `accountViewsJsonSql` in a statement of its own. */
-export async function loadAccountViews(ctx: Ctx, ids: string[], held: ReadonlyMap<string, KeptAccountView>): Promise<{ views: AccountViews; fresh: KeptAccountView[] }> {
+export async function loadAccountViews(ctx: Ctx, ids: string[], held: ReadonlyMap<string, KeptAccountView>): Promise<AccountViewsRead> {
   if (!ids.length) return { views: { rows: [], users: new Map(), remoteAcceptsChats: new Map() }, fresh: [] }
   const [row] = await runPreparedWith(ctx, 'account-views', { accounts: ids, accountVersions: heldVersions(ids, held) }, (b) =>
     ctx.db.select({ accounts: accountViewsJsonSql(ids, heldVersions(ids, held), b) }).from(sql`(values (1)) as page(one)`))

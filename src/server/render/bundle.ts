@@ -21,8 +21,7 @@ import { reactionSummariesQuery, summariesFromRows, type ReactionSummary, type R
 import { buildPreviewCard, type PreviewCardEntity } from './card'
 import {
   accountViewsFromJson, accountViewsJsonSql, buildAccounts, heldVersions, loadAccountParts, loadAccountViews, type AccountEntity, type AccountUser,
-  type KeptAccountView,
-  type AccountView, type AccountViews,
+  type AccountView, type AccountViewsRead, type KeptAccountView,
 } from './account'
 import { loadStatusEmojis, type CustomEmojiEntity } from './emoji'
 import { buildMediaAttachment, type MediaAttachmentEntity } from './media'
@@ -231,7 +230,7 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
   ])
   for (const a of accountViews.views.rows) accountRows.set(a.id, a)
   for (const [id, user] of accountViews.views.users) accountUsers.set(id, user)
-  for (const kept of accountViews.fresh) cache?.keepAccountView(kept)
+  for (const view of accountViews.fresh) cache?.keepAccountView(view)
   const authorRows = authorIds.map((id) => accountRows.get(id)).filter((a): a is AccountView => !!a)
   const kept = keptAuthors(cache, authorRows, accountViews, heldAccounts, distinct)
   const toBuild = authorRows.filter((a) => kept.mustBuild(a.id))
@@ -316,7 +315,7 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
       ...shared,
       viewerAccountId: viewerId,
       related,
-      authors: new Map(authorRows.filter((a) => authors.has(a.id)).map((a) => [a.id, authors.get(a.id)!])),
+      authors,
       ownVotes,
       favourited: flags?.favourited ?? new Set(),
       reblogged: flags?.reblogged ?? new Set(),
@@ -419,7 +418,7 @@ export interface ViewerState {
  * itself, no staff among the viewers), read at a known version (kept, or read anew in full), not moved, whose entity
  * is kept for that version. The others are built; `keepsFor` says which of those built for a viewer to keep.
  */
-function keptAuthors(cache: RenderCache | null, authors: AccountView[], read: { fresh: KeptAccountView[] },
+function keptAuthors(cache: RenderCache | null, authors: AccountView[], read: AccountViewsRead,
   held: ReadonlyMap<string, KeptAccountView>, viewers: (Viewer | null)[]) {
   const versions = new Map<string, number>()
   for (const [id, k] of held) versions.set(id, k.version)
@@ -466,7 +465,7 @@ const jsonValue = <T>(value: unknown): T => (typeof value === 'string' ? JSON.pa
  * was planned anew on every run (bench/README.md, "Generic plans for a page").
  */
 async function loadViewerState(ctx: Ctx, viewerIds: string[], ids: string[], conversationIds: string[], viewers: (Viewer | null)[],
-  accountIds: string[], heldAccounts: ReadonlyMap<string, KeptAccountView>): Promise<{ state: ViewerState; accounts: { views: AccountViews; fresh: KeptAccountView[] } }> {
+  accountIds: string[], heldAccounts: ReadonlyMap<string, KeptAccountView>): Promise<{ state: ViewerState; accounts: AccountViewsRead }> {
   // a page's viewer (or none): prepared; many viewers (a streamed status) make a text per number of viewers
   const key = viewers.length <= 1 && viewerIds.length <= 1
     ? `viewer-state:${viewerIds.length}:${viewers.map((v) => (v?.accountId ? 'account' : 'anonymous')).join()}:${ids.length && viewers.length ? anyIdShape(ids) : ''}:${accountIds.length ? 'accounts' : ''}`
