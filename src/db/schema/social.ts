@@ -18,11 +18,7 @@ export const follows = pgTable('follows', {
   createdAt: createdAt(),
 }, (t) => [
   uniqueIndex('follows_pair_uniq').on(t.accountId, t.targetAccountId),
-  /**
-   * An account's followers in the order they came; with the follower's id, so that a post's fan-out and the followers
-   * list read the index alone, not one table page per follower.
-   */
-  index('follows_target_idx').on(t.targetAccountId, t.id, t.accountId),
+  index('follows_target_idx').on(t.targetAccountId, t.id),
   /** an account's subscribers (`notify`), read with every post: a few among all its followers */
   index('follows_subscribers_idx').on(t.targetAccountId).where(sql`${t.notify}`),
 ])
