@@ -426,6 +426,12 @@ async function load(target: Database, header: BackupHeader, entries: AsyncIterat
       select conrelid::regclass::text as tbl, conname as name, pg_get_constraintdef(oid) as def
         from pg_constraint where contype = 'f' and connamespace = ${APP_SCHEMA}::regnamespace`)
     for (const fk of foreignKeys) await tx.execute(sql.raw(`alter table ${fk.tbl} drop constraint ${ident(fk.name)}`))
+    // Rows come back as they were written: the triggers that keep values derived from other rows (render versions, tag
+    // histories, home feeds) or tell other processes of a change must not fire on them.
+    const triggered = await query<{ tbl: string }>(tx, sql`
+      select distinct t.tgrelid::regclass::text as tbl from pg_trigger t join pg_class c on c.oid = t.tgrelid
+       where not t.tgisinternal and c.relnamespace = ${APP_SCHEMA}::regnamespace`)
+    for (const t of triggered) await tx.execute(sql.raw(`alter table ${t.tbl} disable trigger user`))
 
     let current: { name: string; rows: number; insert: string; shape: string; conflict: string } | null = null
     for (let next = await entries.next(); !next.done; next = await entries.next()) {
@@ -476,6 +482,7 @@ async function load(target: Database, header: BackupHeader, entries: AsyncIterat
     }
     if (!done) throw new BackupRefusedError('the backup is cut short: its last part is missing')
     for (const fk of foreignKeys) await tx.execute(sql.raw(`alter table ${fk.tbl} add constraint ${ident(fk.name)} ${fk.def}`))
+    for (const t of triggered) await tx.execute(sql.raw(`alter table ${t.tbl} enable trigger user`))
     for (const t of tables) {
       const [row] = await query<{ n: string }>(tx, sql`select count(*)::text as n from ${sql.raw(qualified(t.name))}`)
       if (Number(row.n) !== t.rows) throw new Error(`after loading, ${t.name} has ${row.n} rows instead of ${t.rows}`)
