@@ -107,6 +107,12 @@ interface Scenario {
 const FLOOR: Scenario = { name: 'floor', request: () => new Request(`http://127.0.0.1:${FLOOR_PORT}/`) }
 
 const authorized = (path: string) => new Request(`${BASE}${path}`, { headers: { authorization: `Bearer ${pick(tokens)}` } })
+/** A public status with one of the 200 hashtags, posted as `token`'s account. */
+const postAs = (token: string) => new Request(`${BASE}/api/v1/statuses`, {
+  method: 'POST',
+  headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+  body: JSON.stringify({ status: `benchmark post ${++posted} #benchtag${1 + (posted % 200)}`, visibility: 'public' }),
+})
 const someAccounts = () => Array.from({ length: 10 }, () => `id[]=${pick(accountIds)}`).join('&')
 
 const SCENARIOS: Scenario[] = [
@@ -130,22 +136,8 @@ const SCENARIOS: Scenario[] = [
   { name: 'search-statuses-2', request: () => authorized(`/api/v2/search?type=statuses&limit=20&q=${encodeURIComponent(`${skewedWord()} ${skewedWord()}`)}`) },
   { name: 'search-accounts', request: () => authorized(`/api/v2/search?type=accounts&limit=10&q=${encodeURIComponent(pick(['bench', 'Bench User ', '@bench']) + Math.floor(Math.random() * 10_000))}`) },
   { name: 'trends', request: () => new Request(`${BASE}/api/v1/trends/${pick(['tags', 'statuses'])}?limit=10`) },
-  {
-    name: 'post',
-    request: () => new Request(`${BASE}/api/v1/statuses`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${pick(tokens)}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ status: `benchmark post ${++posted} #benchtag${1 + (posted % 200)}`, visibility: 'public' }),
-    }),
-  },
-  {
-    name: 'post-popular',
-    request: () => new Request(`${BASE}/api/v1/statuses`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${pick(popularTokens)}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ status: `benchmark post ${++posted} #benchtag${1 + (posted % 200)}`, visibility: 'public' }),
-    }),
-  },
+  { name: 'post', request: () => postAs(pick(tokens)) },
+  { name: 'post-popular', request: () => postAs(pick(popularTokens)) },
 ]
 
 /** CPU milliseconds used so far by each process: the server (or the floor) and its PostgreSQL backends. */

@@ -8,42 +8,29 @@ import { fanOutLater, HOME_FAN_OUT_QUEUE } from '../../src/core/statuses/distrib
 import { registerHomeFanOutJobs } from '../../src/core/statuses/maintenance'
 import { resultRows } from '../../src/db/client'
 import { homeFeedEntries } from '../../src/db/schema'
-import { createApp, type App } from '../../src/server/app'
 import { contextWith } from '../support/context'
 import { makeUser, type MadeUser } from '../support/factories'
 import { call as callApp, type CallOptions } from '../support/http'
-import { TestSocket, type StreamMessage } from '../support/websocket'
+import { streamingServer, type StreamMessage, type TestSocket } from '../support/websocket'
 
 let ctx: Ctx & { jobs: Jobs }
 let jobs: Jobs
-let app: App
-let base: string
-const sockets: TestSocket[] = []
+let server: Awaited<ReturnType<typeof streamingServer>>
 
 beforeAll(async () => {
   // Past one follower, a status's followers get it from a job.
   const shared = await contextWith({ inlineFanOutFollowers: 1 })
   jobs = await startJobs(shared.database, { supervise: false, queues: [HOME_FAN_OUT_QUEUE] })
   ctx = { ...shared, jobs }
-  app = createApp(ctx).listen({ hostname: '127.0.0.1', port: 0 })
-  base = `ws://127.0.0.1:${app.server!.port}/api/v1/streaming`
-  await app.decorator.streaming.start()
+  server = await streamingServer(ctx)
 })
 
 afterAll(async () => {
-  for (const s of sockets) s.close()
-  await app.decorator.streaming.stop()
-  await app.stop(true)
+  await server.stop()
   await jobs.stop()
 })
 
-const call = (method: string, path: string, opts: CallOptions = {}) => callApp(method, path, { ...opts, app })
-
-async function open(query: string) {
-  const socket = await TestSocket.open(`${base}${query}`)
-  sockets.push(socket)
-  return socket
-}
+const call = (method: string, path: string, opts: CallOptions = {}) => callApp(method, path, { ...opts, app: server.app })
 
 const post = async (who: MadeUser, json: Record<string, unknown>) => {
   const res = await call('POST', '/api/v1/statuses', { token: who.token, json })
@@ -76,9 +63,9 @@ describe('a deferred home fan-out', () => {
     ;[author, first, second, stranger] = await Promise.all([makeUser(ctx), makeUser(ctx), makeUser(ctx), makeUser(ctx)])
     await followAccount(ctx, first.account.id, author.account)
     await followAccount(ctx, second.account.id, author.account)
-    authorSocket = await open(`?stream=user&access_token=${author.token}`)
-    firstSocket = await open(`?stream=user&access_token=${first.token}`)
-    publicSocket = await open('?stream=public')
+    authorSocket = await server.open(`stream=user&access_token=${author.token}`)
+    firstSocket = await server.open(`stream=user&access_token=${first.token}`)
+    publicSocket = await server.open('stream=public')
   })
 
   test('the author and the public streams have the status at once; followers once the job ran, streamed once to each', async () => {

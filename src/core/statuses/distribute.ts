@@ -23,7 +23,7 @@ export const HOME_FAN_OUT_QUEUE = 'statuses.fanout'
  */
 export type HomeFanOut = { kind: 'inline' } | { kind: 'deferred'; jobs: Jobs }
 
-export const INLINE_FAN_OUT: HomeFanOut = { kind: 'inline' }
+const INLINE_FAN_OUT: HomeFanOut = { kind: 'inline' }
 
 /**
  * How a local author's new status reaches their followers: from a job once they have more followers than

@@ -278,8 +278,9 @@ export function accountViewsFromJson(value: unknown, held: ReadonlyMap<string, K
 /** `accountViewsJsonSql` in a statement of its own. */
 export async function loadAccountViews(ctx: Ctx, ids: string[], held: ReadonlyMap<string, KeptAccountView>): Promise<AccountViewsRead> {
   if (!ids.length) return { views: { rows: [], users: new Map(), remoteAcceptsChats: new Map() }, fresh: [] }
-  const [row] = await runPreparedWith(ctx, 'account-views', { accounts: ids, accountVersions: heldVersions(ids, held) }, (b) =>
-    ctx.db.select({ accounts: accountViewsJsonSql(ids, heldVersions(ids, held), b) }).from(sql`(values (1)) as page(one)`))
+  const versions = heldVersions(ids, held)
+  const [row] = await runPreparedWith(ctx, 'account-views', { accounts: ids, accountVersions: versions }, (b) =>
+    ctx.db.select({ accounts: accountViewsJsonSql(ids, versions, b) }).from(sql`(values (1)) as page(one)`))
   return accountViewsFromJson(row.accounts, held)
 }
 
