@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import { resultRows } from '../db/client'
-import { accounts, blocks, follows, listAccounts, statusMentions, statuses, users, type AccountRow, type StatusRow, type UserRow } from '../db/schema'
+import { accounts, blocks, follows, listAccounts, statusMentions, statuses, type StatusRow } from '../db/schema'
 import { runPreparedWith } from '../db/prepared'
 import { constantLimit, uuidArrayParam, type Binds } from '../db/sql'
 import type { Ctx } from './context'
@@ -68,20 +68,19 @@ export interface AlsoRead<T extends Record<string, SQL>> {
 }
 
 /**
- * `getVisibleStatus` with the status's author and the author's user (null for a remote account), in one statement,
- * and with `also`'s columns read from the same row (what rendering it needs besides, see render/single-status.ts).
+ * `getVisibleStatus` with `also`'s columns read from the same row (what rendering it needs besides, see
+ * render/single-status.ts), in one statement.
  */
-export async function getVisibleStatusWithAuthor<T extends Record<string, SQL> = Record<string, never>>(
-  ctx: Ctx, viewerAccountId: string | null, id: string, also?: AlsoRead<T>,
-): Promise<{ status: StatusRow; account: AccountRow; user: UserRow | null; also: { [K in keyof T]: unknown } }> {
+export async function getVisibleStatusWith<T extends Record<string, SQL>>(
+  ctx: Ctx, viewerAccountId: string | null, id: string, also: AlsoRead<T>,
+): Promise<{ status: StatusRow; also: { [K in keyof T]: unknown } }> {
   if (!isId(id)) throw new NotFoundError()
-  const key = `visible-status-with-author:${viewerShape(viewerAccountId)}${also ? `:${also.shape}` : ''}`
-  const [row] = await runPreparedWith(ctx, key, { viewer: viewerAccountId, id, ...also?.args }, (b) =>
-    ctx.db.select({ status: statuses, account: accounts, user: users, ...(also && { also: also.columns(b) }) }).from(statuses)
-      .innerJoin(accounts, eq(accounts.id, statuses.accountId)).leftJoin(users, eq(users.accountId, accounts.id))
+  const key = `visible-status-with:${viewerShape(viewerAccountId)}:${also.shape}`
+  const [row] = await runPreparedWith(ctx, key, { viewer: viewerAccountId, id, ...also.args }, (b) =>
+    ctx.db.select({ status: statuses, also: also.columns(b) }).from(statuses)
       .where(visibleStatusByIdSql(b, viewerAccountId, id)).limit(constantLimit(1)))
   if (!row) throw new NotFoundError()
-  return row as { status: StatusRow; account: AccountRow; user: UserRow | null; also: { [K in keyof T]: unknown } }
+  return row as { status: StatusRow; also: { [K in keyof T]: unknown } }
 }
 
 /** Of the given ids, those the viewer may see (order not kept). */

@@ -42,6 +42,7 @@ import m39 from '../../drizzle/0039_follows_subscribers.sql' with { type: 'text'
 import m40 from '../../drizzle/0040_tag_history_hidden_accounts.sql' with { type: 'text' }
 import m41 from '../../drizzle/0041_accounts_local_and_remote_domains.sql' with { type: 'text' }
 import m42 from '../../drizzle/0042_account_render_version.sql' with { type: 'text' }
+import m43 from '../../drizzle/0043_created_status_parts.sql' with { type: 'text' }
 
 export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql: string }[] = [
   { tag: '0000_extensions', when: 1795426585225, breakpoints: true, sql: m0 as unknown as string },
@@ -87,4 +88,5 @@ export const MIGRATIONS: { tag: string; when: number; breakpoints: boolean; sql:
   { tag: '0040_tag_history_hidden_accounts', when: 1796665782950, breakpoints: true, sql: m40 as unknown as string },
   { tag: '0041_accounts_local_and_remote_domains', when: 1796668069323, breakpoints: true, sql: m41 as unknown as string },
   { tag: '0042_account_render_version', when: 1796675051585, breakpoints: true, sql: m42 as unknown as string },
+  { tag: '0043_created_status_parts', when: 1796684080260, breakpoints: true, sql: m43 as unknown as string },
 ]

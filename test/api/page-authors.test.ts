@@ -164,6 +164,44 @@ describe("a page's authors kept between pages", () => {
     expect((await page()).get(status).account).toEqual(await ownAccount(author.account.id))
   })
 
+  test("a single status's author is read in full only when it changed, and is shown as its account to every reader", async () => {
+    const author = await makeUser(ctx, { user: { tags: ['single'] } })
+    const status = (await postStatus<{ id: string }>(author, { status: 'one status' })).id
+    const stranger = await makeUser(ctx)
+    const staff = await makeUser(ctx, { user: { isAdmin: true } })
+    const cache = renderCacheOf(ctx.database)
+    const readCounting = async (token?: string) => {
+      const keep = cache.keepAccountView
+      let fresh = 0
+      cache.keepAccountView = (view) => { fresh++; keep.call(cache, view) }
+      try {
+        const res = await call('GET', `/api/v1/statuses/${status}`, { token })
+        expect(res.status).toBe(200)
+        return { account: (res.json as any).account, fresh }
+      } finally {
+        cache.keepAccountView = keep
+      }
+    }
+    cache.clear()
+    expect((await readCounting(stranger.token)).fresh).toBe(1)
+    for (const reader of [null, stranger, author, staff]) {
+      const { account, fresh } = await readCounting(reader?.token)
+      expect(fresh).toBe(0)
+      expect(account).toEqual(await ownAccount(author.account.id, reader?.token))
+    }
+    await elsewhere(ctx, sql`update accounts set display_name = 'Renamed once' where id = ${idToUuid(author.account.id)}`)
+    const renamed = await readCounting(stranger.token)
+    expect(renamed.fresh).toBe(1)
+    expect(renamed.account.display_name).toBe('Renamed once')
+    await elsewhere(ctx, sql`update users set tags = '[]'::jsonb where account_id = ${idToUuid(author.account.id)}`)
+    expect((await readCounting(staff.token)).account.pleroma.tags).toEqual([])
+    for (const reader of [null, stranger, author, staff]) {
+      const { account, fresh } = await readCounting(reader?.token)
+      expect(fresh).toBe(0)
+      expect(account).toEqual(await ownAccount(author.account.id, reader?.token))
+    }
+  })
+
   test('every user column an account shows bumps its version when it changes', async () => {
     const [trigger] = resultRows<{ definition: string }>(await ctx.db.execute(sql`select pg_get_triggerdef(oid) as definition from pg_trigger
       where tgname = 'users_account_render_updated'`))

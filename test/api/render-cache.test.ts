@@ -7,6 +7,7 @@ import { accounts, customEmojis, mediaAttachments, previewCards, statusPreviewCa
 import { upsertRemoteEmojis } from '../../src/core/statuses/remote-status'
 import { Lru, renderCacheOf, roughBytes } from '../../src/server/render/cache'
 import { idToUuid } from '../../src/core/ids'
+import { resultRows } from '../../src/db/client'
 import { elsewhere, getTestContext } from '../support/context'
 import { makeUser, uniqueName, type MadeUser } from '../support/factories'
 import { call, postStatus } from '../support/http'
@@ -199,6 +200,32 @@ describe('a status just posted', () => {
       expect(loadsParts(posted.statements)).toBe(true)
       expect((await read(`/api/v1/statuses/${posted.json.id}`, author.token)).json).toEqual(posted.json)
     }
+  })
+
+  test('is written once: what its transaction adds to it leaves its render version, what any later one adds bumps it', async () => {
+    const versionOf = async (id: string) => {
+      const [row] = resultRows<{ v: number }>(await ctx.db.execute(sql`select render_version as v from statuses where id = ${idToUuid(id)}`))
+      return Number(row.v)
+    }
+    const media = await upload(author, 'posted with it')
+    const rich = await postStatus(author, { status: `all parts #${uniqueName('parts')} @${viewer.account.username}`, media_ids: [media.id] })
+    const polled = await postStatus(author, { status: 'a poll too', poll: { options: ['a', 'b'], expires_in: 600 } })
+    expect([await versionOf(rich.id), await versionOf(polled.id)]).toEqual([0, 0])
+
+    // a later transaction's part bumps it, and a status created in a transaction names only itself
+    const [tag] = resultRows<{ id: string }>(await ctx.db.execute(sql`insert into tags (id, name) values (gen_random_uuid(), ${uniqueName('later')}) returning id`))
+    await ctx.db.transaction(async (tx) => {
+      await tx.execute(sql`select set_config('rookery.created_status', ${idToUuid(polled.id)}, true)`)
+      await tx.execute(sql`insert into status_tags (status_id, tag_id) values (${idToUuid(rich.id)}, ${tag.id}), (${idToUuid(polled.id)}, ${tag.id})`)
+    })
+    expect([await versionOf(rich.id), await versionOf(polled.id)]).toEqual([1, 0])
+    // the name ends with its transaction (on the embedded database, the same connection runs the next one)
+    await ctx.db.transaction(async (tx) => {
+      await tx.execute(sql`delete from status_tags where status_id = ${idToUuid(polled.id)} and tag_id = ${tag.id}`)
+    })
+    expect(await versionOf(polled.id)).toBe(1)
+    expect((await inHome(polled.id)).tags).toEqual([])
+    expect((await inHome(rich.id)).tags).toContainEqual(expect.objectContaining({ name: expect.stringMatching(/^later/) }))
   })
 
   test('shows its application renamed on another connection after posting', async () => {

@@ -450,3 +450,51 @@ describe('Idempotency-Key', () => {
     expect(told.map((n) => [n.type, n.statusId])).toEqual([['status', ok[0].json.id]])
   })
 })
+
+// Posting reads the tags that exist and writes only new ones: it neither rewrites nor locks a busy tag's row.
+describe.skipIf(!process.env.TEST_DATABASE_URL)('hashtags of concurrent posts', () => {
+  const reserved = async () => (ctx.db as any).$client.reserve()
+  const tagsOf = async (statusId: string) => (await call('GET', `/api/v1/statuses/${statusId}`, { token: alice.token })).json.tags.map((t: any) => t.name)
+
+  test('an existing tag is only read: posting with it goes on while another transaction holds it', async () => {
+    const name = uniqueName('busy').toLowerCase()
+    const first = await call('POST', '/api/v1/statuses', { token: alice.token, json: { status: `#${name}` } })
+    expect(first.status).toBe(200)
+    const other = await reserved()
+    try {
+      await other.unsafe('begin')
+      await other.unsafe('select id from tags where name = $1 for share', [name])
+      const posted = await Promise.race([
+        call('POST', '/api/v1/statuses', { token: bob.token, json: { status: `again #${name}` } }),
+        Bun.sleep(5_000).then(() => null),
+      ])
+      expect(posted?.status).toBe(200)
+      expect(await tagsOf(posted!.json.id)).toEqual([name])
+    } finally {
+      await other.unsafe('rollback')
+      other.release()
+    }
+  })
+
+  test('a tag another transaction adds while posting is linked, as that transaction wrote it', async () => {
+    const name = uniqueName('Meanwhile')
+    const other = await reserved()
+    let posting: Promise<Awaited<ReturnType<typeof call>>> | undefined
+    try {
+      await other.unsafe('begin')
+      const [added] = await other.unsafe('insert into tags (id, name) values (gen_random_uuid(), $1) returning id::text', [name])
+      // the post's insert of the same name waits for this transaction, then takes its row
+      posting = call('POST', '/api/v1/statuses', { token: alice.token, json: { status: `#${name.toLowerCase()} at once` } })
+      await Bun.sleep(200)
+      await other.unsafe('commit')
+      const posted = await posting
+      expect(posted.status).toBe(200)
+      expect(await tagsOf(posted.json.id)).toEqual([name.toLowerCase()])
+      const [link] = await other.unsafe('select tag_id::text from status_tags st join statuses s on s.id = st.status_id where s.uri = $1', [posted.json.uri])
+      expect(link.tag_id).toBe(added.id)
+    } finally {
+      await posting?.catch(() => {})
+      other.release()
+    }
+  })
+})

@@ -414,8 +414,9 @@ const raw = (name: string) => sql`${sql.placeholder(name)}`
  * The status's insert, built once per shape: with its new thread or in a known one, with the creation time given (a
  * remote status) or now, counting it in its author's statuses or not (as `bumpAuthorStatuses`, by the same
  * statement), and with hashtags or not (upserted by name as `upsertTags` and linked to the status, by the same
- * statement too: the links' foreign key is checked at its end, once the status is there). Values that may be null are
- * bound as the driver takes them (Drizzle's column encoders would not skip a null placeholder).
+ * statement too: the links' foreign key is checked at its end, once the status is there). It names the status as
+ * created by its transaction, so that its parts written there do not bump its render version. Values that may be null
+ * are bound as the driver takes them (Drizzle's column encoders would not skip a null placeholder).
  */
 const statusInsert = (shape: StatusInsertShape) => builtOnce<StatusRow[]>((db) => {
   const { newConversation, givenCreatedAt, countsForAuthor, tagged } = shape
@@ -441,17 +442,29 @@ const statusInsert = (shape: StatusInsertShape) => builtOnce<StatusRow[]>((db) =
     conversationId: raw('conversationId'),
     applicationId: raw('applicationId'),
     expiresAt: raw('expiresAt'),
+    // read from `created`, which names the status for the rest of the transaction (migration created_status_parts)
+    renderVersion: sql`(select 0 from created)`,
   }).returning()
   const ctes = [
+    sql`created as (select set_config('rookery.created_status', ${raw('idUuid')}::text, true))`,
     ...(newConversation ? [sql`new_conversation as (insert into ${conversations} (id) values (${raw('conversationId')}))`] : []),
     ...(countsForAuthor ? [sql`author_statuses as (${authorStatusesUpdate(db, raw('accountUuid'), sql`1`, true).getSQL()})`] : []),
     ...(tagged ? [
-      sql`tagged as (insert into ${tags} (id, name) select x.id, x.name from json_to_recordset(${raw('tags')}::json) as x(id uuid, name citext)
+      // Tags that exist are only read: an upsert would write and lock each one until the post commits, which queued
+      // everyone posting with a busy tag behind each other. A tag another transaction adds after this statement's
+      // snapshot is upserted after all, as the only way to get its id.
+      sql`wanted as (select x.id, x.name from json_to_recordset(${raw('tags')}::json) as x(id uuid, name citext))`,
+      sql`tagged_new as (insert into ${tags} (id, name) select w.id, w.name from wanted w
+        where not exists (select 1 from ${tags} t where t.name = w.name) on conflict (name) do nothing returning id)`,
+      sql`tagged_meanwhile as (insert into ${tags} (id, name) select w.id, w.name from wanted w
+        where not exists (select 1 from ${tags} t where t.name = w.name) and w.id not in (select id from tagged_new)
         on conflict (name) do update set name = ${tags}.name returning id)`,
+      sql`tagged as (select t.id from ${tags} t join wanted w on t.name = w.name
+        union all select id from tagged_new union all select id from tagged_meanwhile)`,
       sql`status_tagged as (insert into ${statusTags} (status_id, tag_id) select ${raw('idUuid')}::uuid, id from tagged on conflict do nothing)`,
     ] : []),
   ]
-  const statement = ctes.length ? sql`with ${sql.join(ctes, sql`, `)} ${insert.getSQL()}` : insert.getSQL()
+  const statement = sql`with ${sql.join(ctes, sql`, `)} ${insert.getSQL()}`
   return { statement, fields: returningFields(insert) }
 })
 interface StatusInsertShape { newConversation: boolean; givenCreatedAt: boolean; countsForAuthor: boolean; tagged: boolean }

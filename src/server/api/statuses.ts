@@ -40,7 +40,7 @@ export const statusesApi = (app: Base) =>
         // the answer (and later pages) then find the new status's parts kept, and the answer its author and viewer
         // state as posting read them, without reading any of them back
         onCommitted: (posted, { version, author, viewer, ...parts }) => {
-          renderCacheOf(ctx.database).keepStatusParts(posted.id, version, { ...parts, mentions: [], media: [], card: null })
+          renderCacheOf(ctx.database).keepStatusParts(posted.id, version, { ...parts, mentions: [], media: [], card: null }, posted.accountId)
           known = {
             rows: [author.account], users: new Map([[author.account.id, author.user]]),
             newStatusViewer: { accountId: poster.accountId, ...viewer },

@@ -232,17 +232,34 @@ export interface KeptAccountView {
  * Account entity shows, its user and, for a remote one, whether it takes chat messages, all read in one snapshot.
  */
 export function accountViewsJsonSql(ids: readonly string[], versions: string, b: Binds): SQL {
-  return sql`(select json_agg(case when a.render_version = k.version then json_build_array(a.id)
-      else json_build_array(a.id, a.render_version, ${accountViewJson.sql},
-        (select ${accountUserJson.sql} from ${users} u where u.account_id = a.id),
-        (select ra.accepts_chat_messages from ${remoteActors} ra where ra.account_id = a.id and a.domain is not null)) end)
+  return sql`(select json_agg(case when a.render_version = k.version then json_build_array(a.id) else ${accountViewInFullSql} end)
     from unnest(${b.uuids(ids)}, ${b.value(versions)}::int[]) as k(id, version) join ${accounts} a on a.id = k.id)`
+}
+
+/** An account `a` as `accountViewsJsonSql` gives one it reads in full. */
+const accountViewInFullSql = sql`json_build_array(a.id, a.render_version, ${accountViewJson.sql},
+  (select ${accountUserJson.sql} from ${users} u where u.account_id = a.id),
+  (select ra.accepts_chat_messages from ${remoteActors} ra where ra.account_id = a.id and a.domain is not null))`
+
+/**
+ * The account whose id is `id` (an expression: the author column of the row a statement reads) as one entry of
+ * `accountViewsJsonSql`'s value: its id alone when it is the `held` account at the held version, else in full.
+ */
+export function accountViewJsonSql(id: SQL, held: { id: SQL; version: SQL } | null): SQL {
+  const current = held ? sql`a.id = ${held.id} and a.render_version = ${held.version}` : sql`false`
+  return sql`(select case when ${current} then json_build_array(a.id) else ${accountViewInFullSql} end from ${accounts} a where a.id = ${id})`
 }
 
 /** The versions of the `held` accounts among `ids`, as `accountViewsJsonSql` takes them. */
 export function heldVersions(ids: readonly string[], held: ReadonlyMap<string, KeptAccountView>): string {
   return `{${ids.map((id) => held.get(id)?.version ?? -1).join(',')}}`
 }
+
+/** One account of `accountViewsJsonSql`'s value: its id alone (held and current), or read in full. */
+type AccountViewEntry = [string] | [string, number, unknown[], unknown[] | null, boolean | null]
+
+/** `accountViewJsonSql`'s value as `accountViewsJsonSql`'s of that one account. */
+export const accountViewAsList = (value: unknown): AccountViewEntry[] => [(typeof value === 'string' ? JSON.parse(value) : value) as AccountViewEntry]
 
 /** Accounts as `accountViewsJsonSql` gives them: all of them, and those it read anew (to keep). */
 export interface AccountViewsRead {
@@ -252,8 +269,7 @@ export interface AccountViewsRead {
 
 /** The accounts from `accountViewsJsonSql`'s value, the `held` ones it found current among them. */
 export function accountViewsFromJson(value: unknown, held: ReadonlyMap<string, KeptAccountView>): AccountViewsRead {
-  type Entry = [string] | [string, number, unknown[], unknown[] | null, boolean | null]
-  const list = (typeof value === 'string' ? JSON.parse(value) : value) as Entry[] | null
+  const list = (typeof value === 'string' ? JSON.parse(value) : value) as AccountViewEntry[] | null
   const views: AccountViews = { rows: [], users: new Map(), remoteAcceptsChats: new Map() }
   const fresh: KeptAccountView[] = []
   const add = (kept: KeptAccountView) => {

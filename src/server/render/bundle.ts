@@ -119,6 +119,18 @@ async function loadRelated(ctx: Ctx, ids: string[], viewerIds: (string | null)[]
 
 const viewerKey = (viewer: Viewer | null) => viewer?.accountId ?? ''
 
+/** Accounts read by two statements as one read. */
+function joinAccountViews(a: AccountViewsRead, b: AccountViewsRead): AccountViewsRead {
+  return {
+    views: {
+      rows: [...a.views.rows, ...b.views.rows],
+      users: new Map([...a.views.users, ...b.views.users]),
+      remoteAcceptsChats: new Map([...a.views.remoteAcceptsChats, ...b.views.remoteAcceptsChats]),
+    },
+    fresh: [...a.fresh, ...b.fresh],
+  }
+}
+
 /** Loads the bundle for `rows` (which the caller already filtered with the visibility rule). */
 export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: Viewer | null, known?: KnownAccounts): Promise<StatusBundle> {
   const [bundle] = await loadStatusBundles(ctx, rows, [viewer], known)
@@ -133,6 +145,8 @@ export interface KnownAccounts {
   newStatusViewer?: NewStatusViewer
   /** what was read with one status for one viewer (render/single-status.ts), used when the bundle is for just those */
   status?: ReadWithStatus
+  /** accounts read as `accountViewsJsonSql` reads them (a single status's author), and the kept ones it stands for */
+  views?: { read: AccountViewsRead; held: ReadonlyMap<string, KeptAccountView> }
 }
 
 /**
@@ -185,7 +199,7 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
 
   const authorIds = unique(fullRows.map((r) => r.accountId))
   const accountIds = unique([...authorIds, ...fullRows.map((r) => r.inReplyToAccountId)])
-  const accountRows = new Map<string, AccountView>((known?.rows ?? []).map((a) => [a.id, a]))
+  const accountRows = new Map<string, AccountView>([...known?.rows ?? [], ...known?.views?.read.views.rows ?? []].map((a) => [a.id, a]))
   const accountUsers = new Map<string, AccountUser | null>(known?.users ?? [])
   // the accounts not given are read with the viewer state, or beside what was read with it
   const unreadAccounts = accountIds.filter((id) => !accountRows.has(id))
@@ -198,19 +212,19 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
 
   const cache = ctx.db === ctx.database.db ? renderCacheOf(ctx.database) : null
   const { parts, missing } = keptStatusParts(cache, fullRows)
-  const heldAccounts = new Map<string, KeptAccountView>()
+  const heldAccounts = new Map<string, KeptAccountView>(known?.views?.held)
   if (cache) for (const id of unreadAccounts) { const kept = cache.keptAccountView(id); if (kept) heldAccounts.set(id, kept) }
   if (read?.parts && read.poll !== undefined && missing.includes(read.id)) {
     read.parts.parts.hasPoll = !!read.poll
     parts.set(read.id, read.parts.parts)
     missing.splice(missing.indexOf(read.id), 1)
-    cache?.keepStatusParts(read.id, read.parts.version, read.parts.parts)
+    cache?.keepStatusParts(read.id, read.parts.version, read.parts.parts, loaded.get(read.id)!.accountId)
   }
   const readPoll = readWith?.poll !== undefined ? readWith.poll : undefined
   const pollStatusIds = readPoll !== undefined ? [] : fullRows.filter((r) => !parts.has(r.id) || parts.get(r.id)!.hasPoll).map((r) => r.id)
 
   const knownState = readWith?.state ?? newStatusViewerState(known?.newStatusViewer, rows, ids, distinct)
-  const [loadedParts, pollsWithVotes, { state: viewerState, accounts: accountViews }, visibility] = await Promise.all([
+  const [loadedParts, pollsWithVotes, { state: viewerState, accounts: accountViewsRead }, visibility] = await Promise.all([
     loadStatusParts(ctx, missing),
     readPoll !== undefined ? (readPoll ? [{ poll: readPoll.poll, own: readWith!.viewerId ? { [idToUuid(readWith!.viewerId)]: readPoll.own } : null }] : [])
     // with the viewers' own choices, in the same statement
@@ -228,6 +242,7 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
       : loadViewerState(ctx, accountViewerIds, ids, unique(fullRows.map((r) => r.conversationId)), distinct, unreadAccounts, heldAccounts),
     visibleToViewers(ctx, viewerIds, [{ ids: unique(fullRows.map((r) => r.inReplyToId)), withReblog: true }]),
   ])
+  const accountViews = known?.views ? joinAccountViews(accountViewsRead, known.views.read) : accountViewsRead
   for (const a of accountViews.views.rows) accountRows.set(a.id, a)
   for (const [id, user] of accountViews.views.users) accountUsers.set(id, user)
   for (const view of accountViews.fresh) cache?.keepAccountView(view)
@@ -240,12 +255,12 @@ export async function loadStatusBundles(ctx: Ctx, rows: StatusRow[], viewers: (V
   const accountParts = await loadAccountParts(ctx, toBuild, accountUsers, acceptsChats)
   const withPoll = new Set(pollsWithVotes.map((p) => p.poll.statusId))
   for (const id of missing) {
-    const loaded = loadedParts.get(id)
+    const found = loadedParts.get(id)
     // gone since it was read: rendered bare, and nothing kept
-    if (!loaded) { parts.set(id, { mentions: [], tags: [], media: [], card: null, application: null, hasPoll: withPoll.has(id) }); continue }
-    loaded.parts.hasPoll = withPoll.has(id)
-    parts.set(id, loaded.parts)
-    cache?.keepStatusParts(id, loaded.version, loaded.parts)
+    if (!found) { parts.set(id, { mentions: [], tags: [], media: [], card: null, application: null, hasPoll: withPoll.has(id) }); continue }
+    found.parts.hasPoll = withPoll.has(id)
+    parts.set(id, found.parts)
+    cache?.keepStatusParts(id, found.version, found.parts, loaded.get(id)!.accountId)
   }
 
   const pollRows = pollsWithVotes.map((p) => p.poll)

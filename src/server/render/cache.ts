@@ -128,12 +128,19 @@ function deepFreeze<T>(value: T): T {
   return value
 }
 
+/** A status's parts as kept, with the version they were loaded for and the status's author. */
+export interface KeptStatusParts {
+  version: number
+  parts: StatusParts
+  accountId: string
+}
+
 type PostgresListener = {
   listen(channel: string, fn: (payload: string) => void, onlisten?: () => void): Promise<unknown>
 }
 
 export class RenderCache {
-  private readonly statusParts = new Lru<string, { version: number; parts: StatusParts }>(STATUS_PARTS_LIMIT, { maxBytes: STATUS_PARTS_BYTES, weigh: roughBytes })
+  private readonly statusParts = new Lru<string, KeptStatusParts>(STATUS_PARTS_LIMIT, { maxBytes: STATUS_PARTS_BYTES, weigh: roughBytes })
   private readonly accountViews = new Lru<string, KeptAccountView>(ACCOUNT_VIEWS_LIMIT, { maxBytes: ACCOUNT_VIEWS_BYTES, weigh: roughBytes })
   /** Account entities as anyone but the account itself and staff sees them, by the version they were built from. */
   private readonly accountEntities = new Lru<string, { version: number; entity: AccountEntity }>(ACCOUNT_ENTITIES_LIMIT, { maxBytes: ACCOUNT_ENTITIES_BYTES, weigh: roughBytes })
@@ -158,14 +165,17 @@ export class RenderCache {
     return hit && hit.version === version ? hit.parts : undefined
   }
 
-  /** The parts kept for a status, whatever their version. */
-  keptPartsOf(id: string): { version: number; parts: StatusParts } | undefined {
+  /** The parts kept for a status, whatever their version, with its author. */
+  keptPartsOf(id: string): KeptStatusParts | undefined {
     return this.statusParts.get(id)
   }
 
-  /** Keeps parts loaded after reading `version` from the database (never from a row that may not be committed). */
-  keepStatusParts(id: string, version: number, parts: StatusParts) {
-    this.statusParts.set(id, { version, parts })
+  /**
+   * Keeps parts loaded after reading `version` of a status by `accountId` from the database (never from a row that
+   * may not be committed).
+   */
+  keepStatusParts(id: string, version: number, parts: StatusParts, accountId: string) {
+    this.statusParts.set(id, { version, parts, accountId })
   }
 
   /** What was kept of an account, with the version it was read under (the caller checks it is still current). */
