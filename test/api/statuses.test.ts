@@ -489,8 +489,9 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('hashtags of concurrent posts', 
       await other.unsafe('commit')
       const posted = await posting
       expect(posted.status).toBe(200)
-      expect(await tagsOf(posted.json.id)).toEqual([name.toLowerCase()])
-      const [link] = await other.unsafe('select tag_id::text from status_tags st join statuses s on s.id = st.status_id where s.uri = $1', [posted.json.uri])
+      const status = posted.json as { id: string; uri: string }
+      expect(await tagsOf(status.id)).toEqual([name.toLowerCase()])
+      const [link] = await other.unsafe('select tag_id::text from status_tags st join statuses s on s.id = st.status_id where s.uri = $1', [status.uri])
       expect(link.tag_id).toBe(added.id)
     } finally {
       await posting?.catch(() => {})

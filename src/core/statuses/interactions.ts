@@ -9,7 +9,7 @@ import { NotFoundError, ValidationError } from '../errors'
 import { newId } from '../ids'
 import { notify, withdrawNotifications } from '../notifications/notify'
 import { getVisibleStatus } from '../visibility'
-import { bumpAuthorStatuses, bumpStatusCounter } from './counters'
+import { authorStatusesUpdate, bumpStatusCounter } from './counters'
 import { removeStatus } from './delete-status'
 import { distributeNewStatus, homeFanOutFor } from './distribute'
 import { statusUri, statusUrl } from './post-status'
@@ -56,8 +56,10 @@ export async function reblogStatus(ctx: Ctx, accountId: string, username: string
       return existing
     }
     await bumpStatusCounter(tx, original.id, 'reblogsCount', 1)
-    if (countsPublicly(chosen)) await bumpAuthorStatuses(tx, accountId, 1)
-    const [reblogger] = await tx.select({ followersCount: accounts.followersCount }).from(accounts).where(eq(accounts.id, accountId))
+    // how many follow the reblogger decides how its feed entries are written: read by the counter's update when it runs
+    const [reblogger] = countsPublicly(chosen)
+      ? await authorStatusesUpdate(tx, accountId, 1, true).returning({ followersCount: accounts.followersCount })
+      : await tx.select({ followersCount: accounts.followersCount }).from(accounts).where(eq(accounts.id, accountId))
     await distributeNewStatus(tx, row, [], undefined, homeFanOutFor(ctx, reblogger?.followersCount ?? 0))
     await notify(tx, { type: 'reblog', accountId: original.accountId, fromAccountId: accountId, statusId: original.id })
     await announce(ctx, tx, 'announce', row, original)
