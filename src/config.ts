@@ -171,6 +171,12 @@ export interface Config {
    */
   inlineFanOutFollowers: number
   /**
+   * How long the counts the instance publishes to anyone (users, monthly and half-yearly active users, statuses, known
+   * domains; `/api/v1/instance`, `/api/v2/instance`, NodeInfo) are reused before they are counted again, in seconds
+   * (default 60; 0 counts them for every request). Counting reads every local user.
+   */
+  instanceStatsSeconds: number
+  /**
    * Media of other servers (avatars, headers, attachments). `cache` (default): fetched in the background through the
    * media pipeline and served from here, within `cacheMaxBytes` in all (oldest evicted first), files older than
    * `retentionDays` pruned daily when set; `proxy`: streamed through `/proxy/...` on each request; `off`: clients load
@@ -395,6 +401,14 @@ function inlineFanOutFollowers(given: number | undefined): number {
   return given
 }
 
+export const DEFAULT_INSTANCE_STATS_SECONDS = 60
+
+function instanceStatsSeconds(given: number | undefined): number {
+  if (given === undefined) return DEFAULT_INSTANCE_STATS_SECONDS
+  if (!Number.isInteger(given) || given < 0) throw new Error(`ROOKERY_INSTANCE_STATS_SECONDS must be a whole number of seconds, at least 0, got "${given}"`)
+  return given
+}
+
 function int(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined
   const n = Number(value)
@@ -494,6 +508,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pushAllowLoopbackHttp: overrides.pushAllowLoopbackHttp ?? bool(env.ROOKERY_PUSH_ALLOW_LOOPBACK_HTTP) ?? merged.pushAllowLoopbackHttp ?? false,
     jobPollingSeconds: Math.max(0.5, overrides.jobPollingSeconds ?? merged.jobPollingSeconds ?? 30),
     inlineFanOutFollowers: inlineFanOutFollowers(overrides.inlineFanOutFollowers ?? int(env.ROOKERY_INLINE_FAN_OUT_FOLLOWERS) ?? fromFile.inlineFanOutFollowers),
+    instanceStatsSeconds: instanceStatsSeconds(overrides.instanceStatsSeconds ?? int(env.ROOKERY_INSTANCE_STATS_SECONDS) ?? fromFile.instanceStatsSeconds),
     remoteMedia: remoteMediaConfig(env, fromFile.remoteMedia, overrides.remoteMedia),
     federation: {
       allowPrivate: overrides.federation?.allowPrivate ?? bool(env.ROOKERY_FEDERATION_ALLOW_PRIVATE) ?? fromFile.federation?.allowPrivate ?? false,

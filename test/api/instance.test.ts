@@ -3,6 +3,7 @@ import { eq, sql } from 'drizzle-orm'
 import { createLocalUser } from '../../src/core/accounts/create-user'
 import type { Ctx } from '../../src/core/context'
 import { weekStart } from '../../src/core/instance/activity'
+import { publishedInstanceStats } from '../../src/core/instance/stats'
 import { FEATURES, SHOUTBOX_FEATURES } from '../../src/core/instance/features'
 import { issueToken } from '../../src/core/oauth/tokens'
 import { openPglite } from '../../src/db/client'
@@ -225,6 +226,46 @@ describe('GET /api/v1/instance', () => {
 
     await ctx.db.update(users).set({ lastSignInAt: new Date() }).where(eq(users.id, user.id))
     expect(await mau()).toEqual({ month: before.month + 1, halfyear: before.halfyear + 1 })
+  })
+})
+
+describe('published counts', () => {
+  const COUNT = /count\(\*\) filter \(where activity\.at/
+  test('are reused for instanceStatsSeconds, counted once for requests that come together, then counted again', async () => {
+    const ctx = await getTestContext()
+    const poster = await makeUser(ctx)
+    const app = await appWith({ instanceStatsSeconds: 2 })
+    const counts: string[] = []
+    const stop = ctx.database.queries.watch((text) => { if (COUNT.test(text)) counts.push(text) })
+    try {
+      const first = (await getJson('/api/v1/instance', app)).stats
+      await ctx.db.update(accounts).set({ statusesCount: sql`${accounts.statusesCount} + 5` }).where(eq(accounts.id, poster.account.id))
+      const together = await Promise.all(['/api/v1/instance', '/api/v2/instance', '/nodeinfo/2.1.json', '/api/v1/instance'].map((path) => getJson(path, app)))
+      expect(together[0].stats).toEqual(first)
+      expect(together[2].usage.localPosts).toBe(first.status_count)
+      expect(counts).toHaveLength(1)
+      await Bun.sleep(2_100)
+      const [again, alsoAgain] = await Promise.all([getJson('/api/v1/instance', app), getJson('/api/v1/instance', app)])
+      expect(again.stats.status_count).toBe(first.status_count + 5)
+      expect(alsoAgain.stats).toEqual(again.stats)
+      expect(counts).toHaveLength(2)
+      // with 0, every request counts
+      await getJson('/api/v1/instance')
+      await getJson('/api/v1/instance')
+      expect(counts).toHaveLength(4)
+    } finally {
+      stop()
+    }
+  })
+
+  test('a count that failed is not reused', async () => {
+    const ctx = await getTestContext()
+    let down = true
+    const db = { execute: (query: unknown) => (down ? Promise.reject(new Error('database down')) : ctx.db.execute(query as never)) }
+    const flaky = { ...ctx, db, database: { ...ctx.database, db }, config: { ...ctx.config, instanceStatsSeconds: 60 } } as unknown as Ctx
+    await expect(publishedInstanceStats(flaky)).rejects.toThrow('database down')
+    down = false
+    expect((await publishedInstanceStats(flaky)).userCount).toBeGreaterThan(0)
   })
 })
 

@@ -17,7 +17,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   // Request limits are off for tests; the rate-limit tests switch them on with contextWith.
   // Uploads made by tests go to a temporary folder, never into the checkout's data/.
   const media = { dir: join(tmpdir(), `rookery-test-media-${process.pid}`), baseUrl: null, s3: null }
-  return loadConfig({ ROOKERY_CONFIG: undefined, ROOKERY_DOMAIN: TEST_DOMAIN, PORT: '4000' }, { databaseUrl: null, rateLimits: { enabled: false }, media, ...overrides })
+  // The published counts are counted for each request: tests check them right after what changes them (the reuse of
+  // recent counts has a test of its own).
+  return loadConfig({ ROOKERY_CONFIG: undefined, ROOKERY_DOMAIN: TEST_DOMAIN, PORT: '4000' }, { databaseUrl: null, rateLimits: { enabled: false }, media, instanceStatsSeconds: 0, ...overrides })
 }
 
 /** A fresh, empty PostgreSQL database next to the one `url` names, and how to drop it again. */

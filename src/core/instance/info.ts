@@ -4,7 +4,7 @@ import type { Ctx } from '../context'
 import { vapidPublicKey } from '../push/keys'
 import type { InstanceRule } from './registration'
 import { effectiveRules } from './texts'
-import { findContactAccount, instanceStats, staffAccountUris, type InstanceStats } from './stats'
+import { findContactAccount, publishedInstanceStats, staffAccountUris, type InstanceStats } from './stats'
 
 export interface InstanceInfo {
   stats: InstanceStats
@@ -21,7 +21,7 @@ export interface InstanceInfo {
 
 /** Everything `/api/v1/instance` and `/api/v2/instance` read from the database. */
 export async function loadInstanceInfo(ctx: Ctx): Promise<InstanceInfo> {
-  const [stats, contact, vapidKey, rules] = await Promise.all([instanceStats(ctx), findContactAccount(ctx), vapidPublicKey(ctx), effectiveRules(ctx)])
+  const [stats, contact, vapidKey, rules] = await Promise.all([publishedInstanceStats(ctx), findContactAccount(ctx), vapidPublicKey(ctx), effectiveRules(ctx)])
   return {
     stats,
     contactAccount: contact?.account ?? null,
@@ -39,7 +39,7 @@ export interface NodeinfoData {
 
 /** Everything NodeInfo reads from the database. */
 export async function loadNodeinfoData(ctx: Ctx): Promise<NodeinfoData> {
-  const [stats, staffAccounts, federationPolicy] = await Promise.all([instanceStats(ctx), staffAccountUris(ctx), publishedFederationPolicy(ctx)])
+  const [stats, staffAccounts, federationPolicy] = await Promise.all([publishedInstanceStats(ctx), staffAccountUris(ctx), publishedFederationPolicy(ctx)])
   return { stats, staffAccounts, federationPolicy }
 }
 

@@ -2,6 +2,7 @@ import { and, asc, eq, isNull, or, sql } from 'drizzle-orm'
 import { resultRows } from '../../db/client'
 import { accounts, users, type AccountRow } from '../../db/schema'
 import { domainPolicies } from './domain-policy'
+import type { Database } from '../../db/client'
 import type { Ctx } from '../context'
 
 export interface InstanceStats {
@@ -60,6 +61,26 @@ export async function instanceStats(ctx: Ctx): Promise<InstanceStats> {
     activeMonth: Number(people?.month ?? 0),
     activeHalfyear: Number(people?.halfyear ?? 0),
   }
+}
+
+const recentCounts = new WeakMap<Database, { at: number; stats: Promise<InstanceStats> }>()
+
+/**
+ * `instanceStats` as this process counted them at most `instanceStatsSeconds` ago, for what anyone may ask for without
+ * signing in (the instance's entities, NodeInfo): counting reads every local user, and every client asks for the
+ * instance when it starts. Callers that come while a count runs wait for that count.
+ */
+export function publishedInstanceStats(ctx: Ctx): Promise<InstanceStats> {
+  const maxAgeMs = ctx.config.instanceStatsSeconds * 1000
+  if (maxAgeMs <= 0 || ctx.db !== ctx.database.db) return instanceStats(ctx)
+  const now = performance.now()
+  const recent = recentCounts.get(ctx.database)
+  if (recent && now - recent.at < maxAgeMs) return recent.stats
+  const stats = instanceStats(ctx)
+  recentCounts.set(ctx.database, { at: now, stats })
+  // a failed count is not reused
+  stats.catch(() => { if (recentCounts.get(ctx.database)?.stats === stats) recentCounts.delete(ctx.database) })
+  return stats
 }
 
 /**
