@@ -228,6 +228,9 @@ describe('the card job', () => {
     expect((await cardOf(local.id)).json).toEqual({})
     expect(firstCardLink('<a href="https://a.example/" class="mention">@a</a> <a href="ftp://x/">x</a> <a href="https://b.example/p">b</a>', 'https://rookery.test'))
       .toBe('https://b.example/p')
+    expect(firstCardLink('<p>plain words, <b>bold</b> ones</p>', 'https://rookery.test')).toBeNull()
+    expect(firstCardLink('<p><A\nHREF="https://c.example/">c</A></p>', 'https://rookery.test')).toBe('https://c.example/')
+    expect(firstCardLink('<p><a/href="https://d.example/">d</a></p>', 'https://rookery.test')).toBe('https://d.example/')
   })
 
   test('editing the link replaces the card; removing it drops the card', async () => {
