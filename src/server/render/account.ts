@@ -225,6 +225,11 @@ export interface KeptAccountView {
   acceptsChats: boolean | null
 }
 
+/** An account `a` as `accountViewsJsonSql` gives one it reads in full. */
+const accountViewInFullSql = sql`json_build_array(a.id, a.render_version, ${accountViewJson.sql},
+  (select ${accountUserJson.sql} from ${users} u where u.account_id = a.id),
+  (select ra.accepts_chat_messages from ${remoteActors} ra where ra.account_id = a.id and a.domain is not null))`
+
 /**
  * The accounts `ids` as one JSON value, for a statement that reads them beside its own (a page's viewer state). An
  * account whose `render_version` is the one given for it in `versions` (an `int[]` literal, in the order of `ids`:
@@ -235,11 +240,6 @@ export function accountViewsJsonSql(ids: readonly string[], versions: string, b:
   return sql`(select json_agg(case when a.render_version = k.version then json_build_array(a.id) else ${accountViewInFullSql} end)
     from unnest(${b.uuids(ids)}, ${b.value(versions)}::int[]) as k(id, version) join ${accounts} a on a.id = k.id)`
 }
-
-/** An account `a` as `accountViewsJsonSql` gives one it reads in full. */
-const accountViewInFullSql = sql`json_build_array(a.id, a.render_version, ${accountViewJson.sql},
-  (select ${accountUserJson.sql} from ${users} u where u.account_id = a.id),
-  (select ra.accepts_chat_messages from ${remoteActors} ra where ra.account_id = a.id and a.domain is not null))`
 
 /**
  * The account whose id is `id` (an expression: the author column of the row a statement reads) as one entry of
