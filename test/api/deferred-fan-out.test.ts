@@ -4,6 +4,7 @@ import { and, eq, sql } from 'drizzle-orm'
 import type { Ctx } from '../../src/core/context'
 import { startJobs, type Jobs } from '../../src/core/jobs'
 import { followAccount } from '../../src/core/relationships/follow'
+import { idToUuid } from '../../src/core/ids'
 import { fanOutLater, HOME_FAN_OUT_QUEUE } from '../../src/core/statuses/distribute'
 import { registerHomeFanOutJobs } from '../../src/core/statuses/maintenance'
 import { resultRows } from '../../src/db/client'
@@ -103,6 +104,24 @@ describe('a deferred home fan-out', () => {
     expect((await call('DELETE', `/api/v1/statuses/${gone.id}`, { token: author.token })).status).toBe(200)
     await fanOutLater(ctx.db, gone.id)
     expect(await entries(gone.id)).toBe(0)
+  })
+
+  test.skipIf(!process.env.TEST_DATABASE_URL)('a job meeting the status\'s deletion waits for it and leaves no entries behind', async () => {
+    const status = await post(author, { status: 'deleted while a job runs' })
+    expect(await untilInHome(first, status.id)).toBe(true)
+    const entries = async () => (await ctx.db.select().from(homeFeedEntries).where(eq(homeFeedEntries.statusId, status.id))).length
+    const other = await (ctx.db as any).$client.reserve()
+    try {
+      await other.unsafe('begin')
+      await other.unsafe(`delete from statuses where id = '${idToUuid(status.id)}'`)
+      const job = fanOutLater(ctx.db, status.id)
+      await Bun.sleep(200)
+      await other.unsafe('commit')
+      await job
+    } finally {
+      other.release()
+    }
+    expect(await entries()).toBe(0)
   })
 
   test('private statuses, replies and reblogs follow the same rules as an inline fan-out', async () => {

@@ -56,14 +56,19 @@ export async function distributeNewStatus(tx: DbLike, row: StatusRow, recipients
 
 /**
  * A deferred fan-out's job: the status's followers' and hashtag followers' entries, with an `update` event for their
- * home streams. Nothing when the status is gone; a repeated run adds nothing twice.
+ * home streams. Nothing when the status is gone, also when it goes while the job runs; a repeated run adds nothing
+ * twice.
  */
 export async function fanOutLater(db: DbLike, statusId: string) {
-  const [row] = await db.select({
-    id: statuses.id, accountId: statuses.accountId, reblogOfId: statuses.reblogOfId, inReplyToAccountId: statuses.inReplyToAccountId,
-    visibility: statuses.visibility,
-  }).from(statuses).where(eq(statuses.id, statusId)).limit(1)
-  if (row) await fanOutToHomeFeeds(db, row, { type: 'update', statusId: row.id, feeds: 'others' }, 'others')
+  await db.transaction(async (tx) => {
+    // The lock holds off the status's deletion until the entries are in, so that its trigger takes them out again; a
+    // status whose deletion came first is not found (home feed entries have no foreign key to keep them out).
+    const [row] = await tx.select({
+      id: statuses.id, accountId: statuses.accountId, reblogOfId: statuses.reblogOfId, inReplyToAccountId: statuses.inReplyToAccountId,
+      visibility: statuses.visibility,
+    }).from(statuses).where(eq(statuses.id, statusId)).limit(1).for('key share')
+    if (row) await fanOutToHomeFeeds(tx, row, { type: 'update', statusId: row.id, feeds: 'others' }, 'others')
+  })
 }
 
 /** Whose home feeds a fan-out statement writes: everyone's, the author's alone, or everyone's but the author's. */
