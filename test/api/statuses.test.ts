@@ -470,6 +470,13 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('hashtags of concurrent posts', 
       ])
       expect(posted?.status).toBe(200)
       expect(await tagsOf(posted!.json.id)).toEqual([name])
+      // an edit finds its tags the same way
+      const edited = await Promise.race([
+        call('PUT', `/api/v1/statuses/${first.json.id}`, { token: alice.token, json: { status: `edited #${name}` } }),
+        Bun.sleep(5_000).then(() => null),
+      ])
+      expect(edited?.status).toBe(200)
+      expect(await tagsOf(first.json.id)).toEqual([name])
     } finally {
       await other.unsafe('rollback')
       other.release()

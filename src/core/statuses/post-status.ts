@@ -1,5 +1,5 @@
-import { and, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm'
-import type { DbLike, Tx } from '../../db/client'
+import { and, eq, gt, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm'
+import { resultRows, type DbLike, type Tx } from '../../db/client'
 import { builtOnce, builtOnceSelect, returningFields, selectedFields } from '../../db/prepared'
 import {
   accounts, conversationMutes, conversations, oauthApps, polls, statuses, statusIdempotencyKeys, statusMentions, statusTags, tags, users,
@@ -9,7 +9,7 @@ import type { Ctx } from '../context'
 import { activeFiltersJsonSql, filtersFromJson, type FilterWithRules } from '../filters/filters'
 import { ConflictError, NotFoundError, ValidationError } from '../errors'
 import { ownsList } from '../lists/lists'
-import { idToUuid, isId, newId } from '../ids'
+import { idToUuid, isId, newId, uuidToId } from '../ids'
 import { checkAttachableMedia, normalizeMediaIds, setStatusMedia } from '../media/attachments'
 import { visibleStatusSql, getVisibleStatus } from '../visibility'
 import { participationAddressing } from '../conversations/record'
@@ -399,13 +399,32 @@ async function prepareStatus(ctx: Ctx, poster: Poster, params: PostStatusParams)
 
 // ---------------------------------------------------------------------------------------------- writing
 
-/** Upserts tags by name and returns their ids (one statement). */
+/**
+ * CTEs that end in `tagged`, the ids of the tags `wanted` names (a JSON array of `{ id, name }`: the id each takes if
+ * new). Tags that exist are only read: an upsert would write and lock each one until the transaction commits, which
+ * queued everyone posting with a busy tag behind each other. A tag another transaction adds after the statement's
+ * snapshot is upserted after all, as the only way to get its id.
+ */
+const taggedCtes = (wanted: SQL): SQL[] => [
+  sql`wanted as (select x.id, x.name from json_to_recordset(${wanted}::json) as x(id uuid, name citext))`,
+  sql`tagged_new as (insert into ${tags} (id, name) select w.id, w.name from wanted w
+    where not exists (select 1 from ${tags} t where t.name = w.name) on conflict (name) do nothing returning id)`,
+  sql`tagged_meanwhile as (insert into ${tags} (id, name) select w.id, w.name from wanted w
+    where not exists (select 1 from ${tags} t where t.name = w.name) and w.id not in (select id from tagged_new)
+    on conflict (name) do update set name = ${tags}.name returning id)`,
+  sql`tagged as (select t.id from ${tags} t join wanted w on t.name = w.name
+    union all select id from tagged_new union all select id from tagged_meanwhile)`,
+]
+
+/** Hashtag names as `taggedCtes` reads them, each with the id it takes if new. */
+const wantedTagsJson = (names: string[]) => JSON.stringify(names.map((name) => ({ id: idToUuid(newId()), name })))
+
+/** The ids of the tags by these names, created where missing (one statement, as `taggedCtes`). */
 export async function upsertTags(tx: DbLike, names: string[]): Promise<string[]> {
   if (!names.length) return []
-  const rows = await tx.insert(tags).values(names.map((name) => ({ name })))
-    .onConflictDoUpdate({ target: tags.name, set: { name: sql`${tags.name}` } })
-    .returning({ id: tags.id })
-  return rows.map((r) => r.id)
+  const rows = resultRows<{ id: string }>(await tx.execute(sql`with ${sql.join(taggedCtes(sql`${wantedTagsJson(names)}`), sql`, `)}
+    select id::text from tagged`))
+  return rows.map((r) => uuidToId(r.id))
 }
 
 const raw = (name: string) => sql`${sql.placeholder(name)}`
@@ -413,8 +432,8 @@ const raw = (name: string) => sql`${sql.placeholder(name)}`
 /**
  * The status's insert, built once per shape: with its new thread or in a known one, with the creation time given (a
  * remote status) or now, counting it in its author's statuses or not (as `bumpAuthorStatuses`, by the same
- * statement), and with hashtags or not (upserted by name as `upsertTags` and linked to the status, by the same
- * statement too: the links' foreign key is checked at its end, once the status is there). It names the status as
+ * statement), and with hashtags or not (found or created by name as `upsertTags` does, and linked to the status by the
+ * same statement too: the links' foreign key is checked at its end, once the status is there). It names the status as
  * created by its transaction, so that its parts written there do not bump its render version. Values that may be null
  * are bound as the driver takes them (Drizzle's column encoders would not skip a null placeholder).
  */
@@ -450,17 +469,7 @@ const statusInsert = (shape: StatusInsertShape) => builtOnce<StatusRow[]>((db) =
     ...(newConversation ? [sql`new_conversation as (insert into ${conversations} (id) values (${raw('conversationId')}))`] : []),
     ...(countsForAuthor ? [sql`author_statuses as (${authorStatusesUpdate(db, raw('accountUuid'), sql`1`, true).getSQL()})`] : []),
     ...(tagged ? [
-      // Tags that exist are only read: an upsert would write and lock each one until the post commits, which queued
-      // everyone posting with a busy tag behind each other. A tag another transaction adds after this statement's
-      // snapshot is upserted after all, as the only way to get its id.
-      sql`wanted as (select x.id, x.name from json_to_recordset(${raw('tags')}::json) as x(id uuid, name citext))`,
-      sql`tagged_new as (insert into ${tags} (id, name) select w.id, w.name from wanted w
-        where not exists (select 1 from ${tags} t where t.name = w.name) on conflict (name) do nothing returning id)`,
-      sql`tagged_meanwhile as (insert into ${tags} (id, name) select w.id, w.name from wanted w
-        where not exists (select 1 from ${tags} t where t.name = w.name) and w.id not in (select id from tagged_new)
-        on conflict (name) do update set name = ${tags}.name returning id)`,
-      sql`tagged as (select t.id from ${tags} t join wanted w on t.name = w.name
-        union all select id from tagged_new union all select id from tagged_meanwhile)`,
+      ...taggedCtes(raw('tags')),
       sql`status_tagged as (insert into ${statusTags} (status_id, tag_id) select ${raw('idUuid')}::uuid, id from tagged on conflict do nothing)`,
     ] : []),
   ]
@@ -492,7 +501,7 @@ export async function insertStatus(ctx: Ctx, tx: Tx, d: StatusDraft): Promise<St
   const [row] = await insert(tx, {
     id: d.id,
     idUuid: idToUuid(d.id),
-    tags: d.tags.length ? JSON.stringify(d.tags.map((name) => ({ id: idToUuid(newId()), name }))) : undefined,
+    tags: d.tags.length ? wantedTagsJson(d.tags) : undefined,
     accountId: d.accountId,
     accountUuid: idToUuid(d.accountId),
     uri: d.remote ? d.remote.uri : statusUri(base, d.username, d.id),
