@@ -139,8 +139,8 @@ export async function loadStatusBundle(ctx: Ctx, rows: StatusRow[], viewer: View
 
 /** Accounts (with their users, null for remote ones) the caller has already read, e.g. with the status itself. */
 export interface KnownAccounts {
-  rows: AccountRow[]
-  users: Map<string, UserRow | null>
+  rows?: AccountRow[]
+  users?: Map<string, UserRow | null>
   /** for statuses just posted by their one viewer: what posting read of that viewer's state */
   newStatusViewer?: NewStatusViewer
   /** what was read with one status for one viewer (render/single-status.ts), used when the bundle is for just those */

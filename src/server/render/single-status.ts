@@ -50,8 +50,6 @@ export async function readStatusToRender(ctx: Ctx, viewer: Viewer | null, id: st
   return {
     status,
     known: {
-      rows: [],
-      users: new Map(),
       views: { read: accountViewsFromJson(accountViewAsList(also.author), held), held },
       status: {
         id: status.id,
